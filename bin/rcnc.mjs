@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// The CLI is TypeScript run through tsx, so `npx rcnc` needs no build step after `npm ci`.
+import { register } from 'tsx/esm/api';
+
+register();
+await import('../src/cli.ts');

@@ -1,0 +1,384 @@
+// The `rcnc` command. Exit codes: 0 every cell as expected (skips allowed), 1 an unexpected
+// result, 2 bad usage or a missing requirement.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { natMeetCells } from '../scenarios/nat-meet.cells.ts';
+import { cellId, filterCells, type Cell, type CellFilter } from './cells.ts';
+import { NetnsProvider } from './deploy/netns/netns.ts';
+import { labProfiles } from './deploy/netns/profiles.ts';
+import { sweep } from './deploy/netns/sweep.ts';
+import { ensurePackages, labRequirements } from './deploy/netns/system.ts';
+import { EXPOSURES, PROFILES, unmet } from './deploy/provider.ts';
+import { newRunId } from './report/artifacts.ts';
+import type { ResultsFile } from './report/results.ts';
+import { explainNatMeet } from './scenarios/explain.ts';
+import { runNatMeet } from './scenarios/nat-meet.ts';
+import { isRcncError, RequirementError, UsageError } from './util/errors.ts';
+
+const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const SCENARIOS = ['nat-meet'] as const;
+const PROVIDERS = ['netns', 'k3d', 'kubeconfig'] as const;
+
+const HELP: Record<string, string> = {
+  main: `rcnc — Redis Cluster Network Conformance
+
+Usage: rcnc <command> [options]
+
+Commands:
+  run                 run the conformance matrix and write reports/latest/
+  reproduce nat-meet  reproduce the NAT meet failure and explain it, in seconds
+  doctor              check what the lab needs from this machine
+  setup               install missing system packages (apt-get, as root)
+  clean               remove namespaces, processes and temp dirs a killed run left
+
+Run 'rcnc <command> --help' for the options of a command.
+Exit codes: 0 as expected, 1 an unexpected result, 2 bad usage or a missing requirement.`,
+  run: `Usage: rcnc run [options]
+
+Runs every cell of the matrix that matches the filters on the chosen provider, then writes
+results.json and compatibility.md to <report-dir>/<run-id>/ and <report-dir>/latest/.
+
+Options:
+  --provider NAME       netns (default), k3d, kubeconfig
+  --scenario LIST       comma-separated scenario families (${SCENARIOS.join(', ')})
+  --profile LIST        comma-separated profiles (${PROFILES.join(', ')})
+  --exposure LIST       comma-separated exposures (${EXPOSURES.join(', ')})
+  --report-dir DIR      where reports go (default: ./reports)
+  --redis-server PATH   redis-server binary to test (default: redis-server on PATH)
+  --redis-cli PATH      redis-cli binary to use (default: redis-cli on PATH)
+  --list                print the matching cells and exit without running them
+  --json                print results.json instead of the summary
+  -h, --help            show this help`,
+  reproduce: `Usage: rcnc reproduce nat-meet [options]
+
+Builds a single-node k3s-shaped lab, exposes three masters over NodePort, lets a replica join
+without cluster-announce-ip the way operators do, and shows what each side recorded, the failed
+dial-back, the NATed bus connection, and the fix with its result.
+
+Options:
+  --profile NAME        datapath to use (${labProfiles()
+    .filter((p) => p !== 'no-nat')
+    .join(', ')}; default flannel-vxlan)
+  --nodes N             1 (default) or more; with more, the joiner dials its own node
+  --redis-server PATH   redis-server binary (default: redis-server on PATH)
+  --redis-cli PATH      redis-cli binary (default: redis-cli on PATH)
+  --json                print the observations as JSON
+  -h, --help            show this help`,
+  doctor: `Usage: rcnc doctor [--json]
+
+Lists what the netns lab needs (root, network namespaces, packages, br_netfilter, iptables-nft)
+and what is missing. Exit 0 when everything is there, 2 otherwise.`,
+  setup: `Usage: rcnc setup
+
+Installs the system packages the lab needs with apt-get when running as root on Debian;
+otherwise names the packages to install. Exit 2 when packages are missing and cannot be installed.`,
+  clean: `Usage: rcnc clean [--all]
+
+Removes the network namespaces, processes and temp dirs of labs whose run is no longer alive.
+--all also removes labs of runs that are still alive.`,
+};
+
+const list = (v: unknown, allowed: readonly string[], flag: string): string[] | undefined => {
+  if (v === undefined) {
+    return undefined;
+  }
+  const items = String(v)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const bad = items.filter((i) => !allowed.includes(i));
+  if (bad.length) {
+    throw new UsageError(`${flag}: unknown value ${bad.join(', ')}; choose from ${allowed.join(', ')}`);
+  }
+  return items;
+};
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+function parse<O extends Options>(command: string, args: string[], options: O, positionals = false) {
+  try {
+    return parseArgs({
+      args,
+      options: { ...options, help: { type: 'boolean', short: 'h' } } as O & { help: { type: 'boolean'; short: 'h' } },
+      allowPositionals: positionals,
+      strict: true,
+    });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message.split('\n')[0]}; see 'rcnc ${command} --help'`);
+  }
+}
+
+const allCells = (): Cell<unknown>[] => [...natMeetCells('netns')];
+
+async function cmdRun(args: string[]): Promise<number> {
+  const { values } = parse('run', args, {
+    provider: { type: 'string' },
+    scenario: { type: 'string' },
+    profile: { type: 'string' },
+    exposure: { type: 'string' },
+    'report-dir': { type: 'string' },
+    'redis-server': { type: 'string' },
+    'redis-cli': { type: 'string' },
+    list: { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  if (values.help) {
+    return help('run');
+  }
+  const provider = list(values.provider, PROVIDERS, '--provider') ?? ['netns'];
+  if (provider.length !== 1) {
+    throw new UsageError('--provider takes one provider');
+  }
+  if (provider[0] !== 'netns') {
+    throw new UsageError(`provider ${provider[0]} is not available in this version of rcnc; use --provider netns`);
+  }
+  const filter: CellFilter = {
+    provider,
+    scenario: list(values.scenario, SCENARIOS, '--scenario'),
+    profile: list(values.profile, PROFILES, '--profile'),
+    exposure: list(values.exposure, EXPOSURES, '--exposure'),
+  };
+  const cells = filterCells(allCells(), filter);
+  if (values.list) {
+    for (const c of cells) {
+      console.log(`${c.id.padEnd(58)} expect meet ${c.expectation.meet}  ${c.title}`);
+    }
+    return 0;
+  }
+  if (cells.length === 0) {
+    throw new UsageError('no cell matches these filters; run with --list to see the cells');
+  }
+  for (const [flag, env] of [
+    ['redis-server', 'RCNC_REDIS_SERVER'],
+    ['redis-cli', 'RCNC_REDIS_CLI'],
+  ] as const) {
+    const v = values[flag];
+    if (v !== undefined) {
+      if (v.includes('/') && !existsSync(v)) {
+        throw new UsageError(`--${flag} ${v}: no such file`);
+      }
+      process.env[env] = resolve(v);
+    }
+  }
+  const reqs = await labRequirements();
+  if (unmet(reqs).length && process.env.RCNC_REQUIRE_LAB === '1') {
+    throw new RequirementError(
+      `the netns lab cannot run here: ${unmet(reqs)
+        .map((r) => r.detail ?? r.name)
+        .join('; ')}`,
+    );
+  }
+  const reportDir = resolve(values['report-dir'] ?? 'reports');
+  const runId = newRunId();
+  Object.assign(process.env, { RCNC_REPORT_DIR: reportDir, RCNC_RUN_ID: runId, RCNC_FILTER: JSON.stringify(filter) });
+  process.env.RCNC_REDIS_VERSION ??= await redisVersion(process.env.RCNC_REDIS_SERVER ?? 'redis-server');
+
+  const { startVitest } = await import('vitest/node');
+  const files = [...new Set(cells.map((c) => `scenarios/${c.dims.scenario}.test.ts`))];
+  const vitest = await startVitest('test', files, {
+    root: PACKAGE_ROOT,
+    project: ['lab'],
+    run: true,
+    watch: false,
+    reporters: values.json
+      ? [join(PACKAGE_ROOT, 'src/report/reporter.ts')]
+      : ['default', join(PACKAGE_ROOT, 'src/report/reporter.ts')],
+  });
+  await vitest.close();
+  const resultsPath = join(reportDir, runId, 'results.json');
+  if (!existsSync(resultsPath)) {
+    console.error(`rcnc: the run wrote no results (${resultsPath}); see the vitest output above`);
+    return 1;
+  }
+  const results = JSON.parse(await readFile(resultsPath, 'utf8')) as ResultsFile;
+  if (values.json) {
+    console.log(JSON.stringify(results, null, 2));
+  } else {
+    const s = results.summary;
+    console.log(
+      `\nrcnc: ${s.pass} passed, ${s.fail} failed, ${s.skip} skipped — report: ${join(reportDir, 'latest', 'compatibility.md')}`,
+    );
+  }
+  return results.summary.fail > 0 || (process.exitCode ?? 0) !== 0 ? 1 : 0;
+}
+
+async function redisVersion(bin: string): Promise<string | undefined> {
+  const { run } = await import('./util/exec.ts');
+  const r = await run([bin, '--version'], { reject: false }).catch(() => undefined);
+  return /v=(\S+)/.exec(r?.stdout ?? '')?.[1];
+}
+
+async function cmdReproduce(args: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    'reproduce',
+    args,
+    {
+      profile: { type: 'string' },
+      nodes: { type: 'string' },
+      'redis-server': { type: 'string' },
+      'redis-cli': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    true,
+  );
+  if (values.help) {
+    return help('reproduce');
+  }
+  if (positionals[0] !== 'nat-meet' || positionals.length > 1) {
+    throw new UsageError(
+      `rcnc reproduce knows one scenario: nat-meet (got "${positionals.join(' ')}"); try: rcnc reproduce nat-meet`,
+    );
+  }
+  const profile = values.profile ?? 'flannel-vxlan';
+  const usable = labProfiles().filter((p) => p !== 'no-nat');
+  if (!usable.includes(profile as never)) {
+    throw new UsageError(
+      `--profile ${profile}: the NAT meet failure needs a NATing profile; choose from ${usable.join(', ')}`,
+    );
+  }
+  const nodes = Number(values.nodes ?? '1');
+  if (!Number.isInteger(nodes) || nodes < 1 || nodes > 5) {
+    throw new UsageError(`--nodes ${values.nodes}: give a whole number from 1 to 5`);
+  }
+  const reqs = await labRequirements();
+  if (unmet(reqs).length) {
+    throw new RequirementError(
+      `the netns lab cannot run here: ${unmet(reqs)
+        .map((r) => r.detail ?? r.name)
+        .join('; ')}`,
+    );
+  }
+
+  // One node: the classic cni0 case. More: the joiner dials its own node and the endpoint is remote.
+  const base = natMeetCells('netns').find(
+    (c) =>
+      c.dims.profile === 'flannel-vxlan' &&
+      c.dims.exposure === 'nodeport' &&
+      c.dims.announce === 'none' &&
+      c.dims.policy === 'Cluster' &&
+      (nodes === 1 ? c.dims.nodes === 1 : c.dims.variant === 'dial-own-node'),
+  )!;
+  const dims = { ...base.dims, profile: profile as typeof base.dims.profile, nodes };
+  const cell = { ...base, dims, id: cellId(dims) };
+  if (!values.json) {
+    console.error(`rcnc: building a ${profile} lab with ${nodes} node(s)…`);
+  }
+  const runResult = await runNatMeet(new NetnsProvider(), cell, {
+    redisServer: values['redis-server'],
+    redisCli: values['redis-cli'],
+    artifacts: false,
+  });
+  if (values.json) {
+    console.log(
+      JSON.stringify(
+        {
+          cell: runResult.record,
+          views: Object.fromEntries(runResult.before.map((v) => [v.member, v.raw])),
+          viewsAfterFix: runResult.after && Object.fromEntries(runResult.after.map((v) => [v.member, v.raw])),
+        },
+        null,
+        2,
+      ),
+    );
+  } else {
+    console.log(explainNatMeet(runResult));
+  }
+  return runResult.record.observation?.meet === base.expectation.meet ? 0 : 1;
+}
+
+async function cmdDoctor(args: string[]): Promise<number> {
+  const { values } = parse('doctor', args, { json: { type: 'boolean' } });
+  if (values.help) {
+    return help('doctor');
+  }
+  const reqs = await labRequirements();
+  if (values.json) {
+    console.log(JSON.stringify({ requirements: reqs }, null, 2));
+  } else {
+    for (const r of reqs) {
+      console.log(`${r.met ? 'ok     ' : 'MISSING'} ${r.name}${r.detail ? ` — ${r.detail}` : ''}`);
+    }
+    console.log(
+      unmet(reqs).length
+        ? '\nThe netns lab cannot run here; lab cells will be skipped with the reasons above.'
+        : '\nThe netns lab can run here.',
+    );
+  }
+  return unmet(reqs).length ? 2 : 0;
+}
+
+async function cmdSetup(args: string[]): Promise<number> {
+  const { values } = parse('setup', args, {});
+  if (values.help) {
+    return help('setup');
+  }
+  const installed = await ensurePackages((l) => console.log(l));
+  if (installed.length) {
+    console.log(`rcnc setup: installed ${installed.join(' ')}`);
+  }
+  return 0;
+}
+
+async function cmdClean(args: string[]): Promise<number> {
+  const { values } = parse('clean', args, { all: { type: 'boolean' } });
+  if (values.help) {
+    return help('clean');
+  }
+  if (process.getuid?.() !== 0) {
+    throw new RequirementError('rcnc clean needs root to delete network namespaces; run it with sudo');
+  }
+  const { removed, kept } = await sweep({ all: values.all });
+  for (const lab of removed) {
+    console.log(`removed lab ${lab.id}: ${lab.namespaces.length} namespace(s)${lab.dir ? `, ${lab.dir}` : ''}`);
+  }
+  for (const lab of kept) {
+    console.log(`kept lab ${lab.id}: its run (pid ${lab.ownerPid}) is still alive; use --all to remove it`);
+  }
+  if (!removed.length && !kept.length) {
+    console.log('nothing to clean');
+  }
+  return 0;
+}
+
+function help(topic: string): number {
+  console.log(HELP[topic] ?? HELP.main);
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      return help(rest[0] ?? 'main');
+    case 'run':
+      return cmdRun(rest);
+    case 'reproduce':
+      return cmdReproduce(rest);
+    case 'doctor':
+      return cmdDoctor(rest);
+    case 'setup':
+      return cmdSetup(rest);
+    case 'clean':
+      return cmdClean(rest);
+    default:
+      throw new UsageError(`unknown command "${command}"; run 'rcnc --help' for the list`);
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (e) {
+  if (isRcncError(e)) {
+    console.error(`rcnc: ${e.message}`);
+    process.exitCode = e.exitCode;
+  } else {
+    console.error(`rcnc: unexpected error: ${(e as Error).stack ?? String(e)}`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,452 @@
+// The netns provider: a k3d-shaped cluster built from Linux network namespaces on this machine.
+//
+//   hub namespace ── bridge br-<id> 172.18.0.1/16 (k3d's docker network; also the "external client",
+//   │                 which is what a Linux host is on a k3d network: datapath.md §6)
+//   ├─ node n0: eth0 172.18.0.2, CNI devices, kube-proxy + CNI iptables, host-network pods
+//   │   └─ pod namespaces (veth into the node), one per non-host-network pod
+//   └─ node n1 …
+//
+// Safety: nothing here creates a link in, or changes, the root namespace. Links are created with
+// `ip -n <lab ns>` and their peers go straight into another lab namespace; commands that must run
+// inside a namespace go through `ip netns exec`.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { TopologyError, UsageError } from '../../util/errors.ts';
+import { run } from '../../util/exec.ts';
+import { Teardown, trackForSignals } from '../../util/teardown.ts';
+import { waitFor } from '../../util/wait.ts';
+import type {
+  ExecOptions,
+  ExecResult,
+  ExecTarget,
+  NodeInfo,
+  PodInfo,
+  PodSpec,
+  Provider,
+  Requirement,
+  ServiceInfo,
+  StartedTopology,
+  TopologySpec,
+} from '../provider.ts';
+import { restoreDocument } from './iptables.ts';
+import { kubeProxyTables } from './kube-proxy.ts';
+import { labNames, newLabId } from './names.ts';
+import { datapath, NODE_NET, type Datapath, type NodeAddressing } from './profiles.ts';
+import { killNamespaceProcesses } from './sweep.ts';
+import { labRequirements } from './system.ts';
+
+const SERVICE_NAMESPACE = 'rcnc';
+const POD_READY_TIMEOUT_MS = 20_000;
+const MAX_NODES = 20;
+
+interface PodState {
+  spec: PodSpec;
+  info: PodInfo;
+  ns: string;
+  slot: number;
+  veth?: string;
+  proc?: ChildProcess;
+  exited?: Promise<void>;
+  logPath: string;
+}
+
+export interface NetnsOptions {
+  /** Report run id recorded in the lab's owner file (for `rcnc clean` messages). */
+  runId?: string;
+}
+
+export class NetnsProvider implements Provider {
+  readonly name = 'netns' as const;
+  constructor(private readonly opts: NetnsOptions = {}) {}
+
+  check(): Promise<Requirement[]> {
+    return labRequirements();
+  }
+
+  start(spec: TopologySpec): Promise<StartedTopology> {
+    return NetnsTopology.start(spec, this.opts);
+  }
+}
+
+export class NetnsTopology implements StartedTopology {
+  readonly provider = 'netns' as const;
+  readonly nodes: NodeInfo[];
+  readonly services: ServiceInfo[];
+  readonly externalIP = NODE_NET.gateway;
+  private readonly names: ReturnType<typeof labNames>;
+  private readonly addressing: NodeAddressing[];
+  private readonly podStates = new Map<string, PodState>();
+  private readonly teardown = new Teardown();
+  private readonly namespaces = new Set<string>();
+  private readonly nextSlot: number[];
+  private vethCounter = 0;
+  private untrack: () => void = () => {};
+
+  private constructor(
+    readonly id: string,
+    readonly spec: TopologySpec,
+    private readonly dp: Datapath,
+  ) {
+    this.names = labNames(id);
+    this.addressing = Array.from({ length: spec.nodes }, (_, i) => dp.addressing(i));
+    this.nextSlot = this.addressing.map(() => 2);
+    this.nodes = this.addressing.map((a) => ({
+      name: `node-${a.index}`,
+      index: a.index,
+      ip: a.ip,
+      cniAddresses: { ...a.cniAddresses },
+      podCidr: a.podCidr,
+    }));
+    this.services = (spec.services ?? []).map((s, i) => ({
+      ...s,
+      clusterIP: `10.43.${1 + Math.floor(i / 250)}.${(i % 250) + 2}`,
+    }));
+  }
+
+  get profile() {
+    return this.spec.profile;
+  }
+
+  static async start(spec: TopologySpec, opts: NetnsOptions = {}): Promise<NetnsTopology> {
+    const dp = datapath(spec.profile);
+    if (!dp) {
+      throw new UsageError(`the netns lab has no profile "${spec.profile}"; use one of: flannel-vxlan, no-nat`);
+    }
+    validateSpec(spec, dp);
+    const topo = new NetnsTopology(newLabId(), spec, dp);
+    topo.untrack = trackForSignals(topo);
+    try {
+      await topo.build(opts);
+      return topo;
+    } catch (e) {
+      await topo.stop().catch(() => {});
+      if (e instanceof TopologyError || e instanceof UsageError) {
+        throw e;
+      }
+      throw new TopologyError(`could not build the ${spec.profile} lab: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  private async build(opts: NetnsOptions): Promise<void> {
+    const { names, spec } = this;
+    await mkdir(names.dir, { recursive: true, mode: 0o700 });
+    this.teardown.defer('remove lab dir', () => rm(names.dir, { recursive: true, force: true }));
+    await writeFile(
+      join(names.dir, 'owner.json'),
+      JSON.stringify({ pid: process.pid, runId: opts.runId ?? null, createdAt: new Date().toISOString() }),
+    );
+
+    for (const p of spec.pods) {
+      const ns = p.hostNetwork ? names.node(p.node) : names.pod(p.name);
+      this.podStates.set(p.name, {
+        spec: p,
+        ns,
+        slot: 0,
+        logPath: '',
+        info: {
+          name: p.name,
+          node: p.node,
+          ip: '',
+          hostIP: this.addressing[p.node]!.ip,
+          hostNetwork: !!p.hostNetwork,
+          generation: 0,
+        },
+      });
+    }
+
+    const allNs = [names.hub, ...this.addressing.map((a) => names.node(a.index))];
+    allNs.push(...[...this.podStates.values()].filter((s) => !s.info.hostNetwork).map((s) => s.ns));
+    this.teardown.defer('delete namespaces and their processes', () => this.deleteNamespaces());
+    await this.addNamespaces(allNs);
+
+    // The docker network: one bridge in the hub, one veth per node whose peer is the node's eth0.
+    const hub = ['link set lo up', `link add ${names.hubBridge} type bridge`, `link set ${names.hubBridge} up`];
+    hub.push(`addr add ${NODE_NET.gateway}/${NODE_NET.len} dev ${names.hubBridge}`);
+    for (const a of this.addressing) {
+      const up = names.nodeUplink(a.index);
+      hub.push(
+        `link add ${up} type veth peer name eth0 netns ${names.node(a.index)}`,
+        `link set ${up} master ${names.hubBridge} up`,
+      );
+    }
+    await ipBatch(names.hub, hub);
+
+    await Promise.all(this.addressing.map((a) => this.buildNode(a)));
+    await Promise.all([...this.podStates.values()].map((s) => this.plumbPod(s)));
+    await this.syncRules();
+    await Promise.all([...this.podStates.values()].map((s) => this.startPod(s)));
+  }
+
+  private async addNamespaces(list: string[]): Promise<void> {
+    for (const ns of list) {
+      this.namespaces.add(ns);
+    }
+    await run(['ip', '-b', '-'], { input: list.map((ns) => `netns add ${ns}`).join('\n') + '\n' });
+  }
+
+  private async buildNode(a: NodeAddressing): Promise<void> {
+    const ns = this.names.node(a.index);
+    // eth0 gets its address before any CNI device so MASQUERADE's device-walk fallback picks the
+    // node IP, as on a real node (datapath.md §5).
+    const base = [
+      'link set lo up',
+      `addr add ${a.ip}/${NODE_NET.len} dev eth0`,
+      'link set eth0 up',
+      `route add default via ${NODE_NET.gateway}`,
+    ];
+    const devices = this.dp.nodeDevices(a, this.addressing);
+    await run(['ip', 'netns', 'exec', ns, 'sysctl', '-q', '-w', ...this.dp.sysctls()]);
+    await ipBatch(ns, [...base, ...devices.ip]);
+    if (devices.bridge.length) {
+      await bridgeBatch(ns, devices.bridge);
+    }
+  }
+
+  /** Creates the pod's interface and address (a new IP each time: host-local IPAM moves on). */
+  private async plumbPod(s: PodState): Promise<void> {
+    const node = this.addressing[s.info.node]!;
+    if (s.info.hostNetwork) {
+      s.info.ip = node.ip;
+      return;
+    }
+    s.slot = this.nextSlot[node.index]!++;
+    if (s.slot > 254) {
+      throw new TopologyError(`node-${node.index} ran out of pod addresses in ${node.podCidr}`);
+    }
+    s.info.ip = this.dp.podIp(node, s.slot);
+    s.veth = this.names.podVeth(this.vethCounter++);
+    const att = this.dp.attachPod(node, s.info.ip, s.veth, s.ns);
+    const nodeNs = this.names.node(node.index);
+    await ipBatch(nodeNs, att.nodeIp);
+    if (att.nodeBridge.length) {
+      await bridgeBatch(nodeNs, att.nodeBridge);
+    }
+    await ipBatch(s.ns, att.podIp);
+  }
+
+  /** Rewrites every node's ruleset (kube-proxy's full sync after an endpoint change). */
+  private async syncRules(): Promise<void> {
+    const proxied = this.services.map((svc) => {
+      const pod = this.podStates.get(svc.pod)!;
+      return {
+        namespace: SERVICE_NAMESPACE,
+        name: svc.name,
+        clusterIP: svc.clusterIP,
+        policy: svc.externalTrafficPolicy,
+        ports: svc.ports,
+        endpoint: pod.info.ip ? { ip: pod.info.ip, node: pod.info.node } : null,
+      };
+    });
+    await Promise.all(
+      this.addressing.map((a) => {
+        const parts = [];
+        // kube-proxy prepends its jumps, the CNI appends: kube-proxy's parts go first.
+        if (this.dp.supportsServices) {
+          parts.push(kubeProxyTables(a.index, proxied, this.dp.clusterCidr));
+        }
+        parts.push(this.dp.cniTables(a));
+        return run(['ip', 'netns', 'exec', this.names.node(a.index), 'iptables-restore'], {
+          input: restoreDocument(parts),
+        });
+      }),
+    );
+  }
+
+  private async startPod(s: PodState): Promise<void> {
+    const dirs = this.podDirs(s.spec.name);
+    await mkdir(dirs.config, { recursive: true });
+    await mkdir(dirs.data, { recursive: true });
+    await mkdir(join(this.names.dir, 'logs'), { recursive: true });
+    for (const [file, content] of Object.entries(s.spec.files ?? {})) {
+      await writeFile(join(dirs.config, file), content);
+    }
+    s.info.generation += 1;
+    s.logPath = join(this.names.dir, 'logs', `${s.spec.name}.${s.info.generation}.log`);
+    const vars: Record<string, string> = {
+      POD_IP: s.info.ip,
+      HOST_IP: s.info.hostIP,
+      POD_NAME: s.spec.name,
+      CONFIG_DIR: dirs.config,
+      DATA_DIR: dirs.data,
+    };
+    const argv = s.spec.command.map((arg) => arg.replace(/\$\((\w+)\)/g, (m, v: string) => vars[v] ?? m));
+    const fd = openSync(s.logPath, 'a');
+    try {
+      // setpriv --pdeathsig: if this process dies without tearing down (SIGKILL), the kernel
+      // kills the pod's process too, so no redis-server outlives its run.
+      const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'ip', 'netns', 'exec', s.ns, ...argv], {
+        cwd: dirs.data,
+        stdio: ['ignore', fd, fd],
+        detached: true,
+      });
+      s.proc = child;
+      s.exited = new Promise((resolve) => child.once('exit', () => resolve()).once('error', () => resolve()));
+    } finally {
+      closeSync(fd);
+    }
+    if (s.spec.readiness) {
+      const readiness = s.spec.readiness;
+      await waitFor({
+        target: `pod ${s.spec.name} ready (${readiness.join(' ')})`,
+        timeoutMs: POD_READY_TIMEOUT_MS,
+        intervalMs: 25,
+        isFatal: (e) => e instanceof TopologyError,
+        check: async () => {
+          if (s.proc?.exitCode != null) {
+            const log = await readFile(s.logPath, 'utf8').catch(() => '');
+            throw new TopologyError(
+              `pod ${s.spec.name} exited with code ${s.proc.exitCode}: ${log.trim().split('\n').slice(-3).join(' | ')}`,
+            );
+          }
+          const r = await this.exec({ pod: s.spec.name }, readiness, { reject: false, timeoutMs: 2000 });
+          return { done: r.exitCode === 0, state: (r.stdout + r.stderr).trim() || `exit ${r.exitCode}` };
+        },
+      }).catch(async (e) => {
+        if (e instanceof TopologyError) {
+          throw e;
+        }
+        throw new TopologyError(`${(e as Error).message}; see its log ${s.logPath}`, { cause: e });
+      });
+    }
+  }
+
+  private podDirs(name: string) {
+    return { config: join(this.names.dir, 'pods', name, 'config'), data: join(this.names.dir, 'pv', name) };
+  }
+
+  pods(): PodInfo[] {
+    return [...this.podStates.values()].map((s) => ({ ...s.info }));
+  }
+
+  pod(name: string): PodInfo {
+    const s = this.podStates.get(name);
+    if (!s) {
+      throw new UsageError(`no pod named ${name} in lab ${this.id}`);
+    }
+    return { ...s.info };
+  }
+
+  private nsOf(target: ExecTarget): string {
+    if ('pod' in target) {
+      const s = this.podStates.get(target.pod);
+      if (!s) {
+        throw new UsageError(`no pod named ${target.pod} in lab ${this.id}`);
+      }
+      return s.ns;
+    }
+    if ('node' in target) {
+      if (!this.addressing[target.node]) {
+        throw new UsageError(`no node ${target.node} in lab ${this.id}`);
+      }
+      return this.names.node(target.node);
+    }
+    return this.names.hub;
+  }
+
+  exec(target: ExecTarget, argv: string[], opts?: ExecOptions): Promise<ExecResult> {
+    return run(['ip', 'netns', 'exec', this.nsOf(target), ...argv], opts);
+  }
+
+  async logs(pod: string): Promise<string> {
+    const s = this.podStates.get(pod);
+    if (!s) {
+      throw new UsageError(`no pod named ${pod} in lab ${this.id}`);
+    }
+    return readFile(s.logPath, 'utf8').catch(() => '');
+  }
+
+  async deletePod(name: string): Promise<PodInfo> {
+    const s = this.podStates.get(name);
+    if (!s) {
+      throw new UsageError(`no pod named ${name} in lab ${this.id}`);
+    }
+    await this.killPod(s);
+    if (!s.info.hostNetwork) {
+      await run(['ip', 'netns', 'del', s.ns]);
+      await this.addNamespaces([s.ns]);
+      await this.plumbPod(s);
+      await this.syncRules();
+    }
+    await this.startPod(s);
+    return { ...s.info };
+  }
+
+  /** SIGTERM, a short grace period, then SIGKILL: what the kubelet does, shortened. */
+  private async killPod(s: PodState): Promise<void> {
+    const pid = s.proc?.pid;
+    if (pid && s.proc?.exitCode == null) {
+      const signal = (sig: NodeJS.Signals) => {
+        try {
+          process.kill(-pid, sig);
+        } catch {
+          /* already gone */
+        }
+      };
+      signal('SIGTERM');
+      const timer = setTimeout(() => signal('SIGKILL'), 2000);
+      await s.exited;
+      clearTimeout(timer);
+    }
+    if (!s.info.hostNetwork) {
+      await killNamespaceProcesses(s.ns);
+    }
+  }
+
+  private async deleteNamespaces(): Promise<void> {
+    const list = [...this.namespaces];
+    await Promise.all(list.map((ns) => killNamespaceProcesses(ns)));
+    await Promise.all([...this.podStates.values()].map((s) => s.exited));
+    const present = new Set(
+      (await run(['ip', 'netns', 'list'], { reject: false })).stdout.split('\n').map((l) => l.split(' ')[0]),
+    );
+    const doomed = list.filter((ns) => present.has(ns));
+    if (doomed.length) {
+      await run(['ip', '-b', '-'], { input: doomed.map((ns) => `netns del ${ns}`).join('\n') + '\n' });
+    }
+    this.namespaces.clear();
+  }
+
+  async stop(): Promise<void> {
+    this.untrack();
+    await this.teardown.run();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+}
+
+function validateSpec(spec: TopologySpec, dp: Datapath): void {
+  if (!Number.isInteger(spec.nodes) || spec.nodes < 1 || spec.nodes > MAX_NODES) {
+    throw new UsageError(`a lab needs 1 to ${MAX_NODES} nodes, got ${spec.nodes}`);
+  }
+  const names = new Set<string>();
+  for (const p of spec.pods) {
+    if (!/^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/.test(p.name)) {
+      throw new UsageError(`pod name "${p.name}" is not a DNS label of at most 32 chars`);
+    }
+    if (names.has(p.name)) {
+      throw new UsageError(`pod name "${p.name}" is used twice`);
+    }
+    names.add(p.name);
+    if (!(p.node >= 0 && p.node < spec.nodes)) {
+      throw new UsageError(`pod ${p.name} is placed on node ${p.node}, which does not exist`);
+    }
+  }
+  for (const s of spec.services ?? []) {
+    if (!dp.supportsServices) {
+      throw new UsageError(
+        `profile ${dp.name} has no kube-proxy NAT; NodePort Services make no sense there (use pod-ip or host-network)`,
+      );
+    }
+    if (!names.has(s.pod)) {
+      throw new UsageError(`service ${s.name} selects pod ${s.pod}, which is not in the spec`);
+    }
+  }
+}
+
+const ipBatch = (ns: string, lines: string[]) => run(['ip', '-n', ns, '-b', '-'], { input: lines.join('\n') + '\n' });
+const bridgeBatch = (ns: string, lines: string[]) =>
+  run(['bridge', '-n', ns, '-b', '-'], { input: lines.join('\n') + '\n' });

@@ -1,0 +1,189 @@
+// Lab profiles: the devices, routes, sysctls and iptables rules one CNI leaves on a node and a pod,
+// as `ip -batch` / `bridge -batch` lines and iptables-restore parts. Every value comes from
+// datapath.md; the section is cited next to it. Pure functions: the provider runs the output.
+import type { ProfileName } from '../provider.ts';
+import type { RestoreTables } from './iptables.ts';
+
+export const NODE_NET = { prefix: '172.18.0.0/16', gateway: '172.18.0.1', len: 16 } as const;
+export const FLANNEL_CLUSTER_CIDR = '10.42.0.0/16';
+const FLANNEL_MTU = 1450; // flannel: interface MTU - 50 (datapath.md §1)
+
+export interface NodeAddressing {
+  index: number;
+  ip: string;
+  podCidr: string;
+  /** Gateway of pods on this node (cni0's address for bridge profiles). */
+  podGateway: string;
+  /** CNI devices and their addresses, e.g. { cni0: '10.42.0.1', 'flannel.1': '10.42.0.0' }. */
+  cniAddresses: Record<string, string>;
+  vtepMac: string;
+}
+
+export interface PodAttachment {
+  /** `ip -n <node>` lines (host side of the pod's interface). */
+  nodeIp: string[];
+  /** `bridge -n <node>` lines. */
+  nodeBridge: string[];
+  /** `ip -n <pod>` lines. */
+  podIp: string[];
+}
+
+export interface Datapath {
+  readonly name: ProfileName;
+  readonly clusterCidr: string;
+  /** Whether kube-proxy's NodePort NAT makes sense here (no-nat has no masquerade by definition). */
+  readonly supportsServices: boolean;
+  addressing(index: number): NodeAddressing;
+  podIp(node: NodeAddressing, slot: number): string;
+  /** Lines for the node, run after its eth0 is configured. */
+  nodeDevices(node: NodeAddressing, all: NodeAddressing[]): { ip: string[]; bridge: string[] };
+  sysctls(): string[];
+  cniTables(node: NodeAddressing): RestoreTables;
+  attachPod(node: NodeAddressing, podIp: string, hostVeth: string, podNs: string): PodAttachment;
+}
+
+export const nodeIp = (index: number) => `172.18.0.${index + 2}`;
+
+// Fixed, locally administered MACs keep neighbour and FDB entries readable in captures.
+const vtepMac = (index: number) => `0a:58:0a:2a:${index.toString(16).padStart(2, '0')}:00`;
+
+// k3s sets these on every node (pkg/agent/syssetup/setup.go); rp_filter 0 and route_localnet as
+// kube-proxy needs them (datapath.md §9 common setup).
+const NODE_SYSCTLS = [
+  'net.ipv4.ip_forward=1',
+  'net.ipv4.conf.all.forwarding=1',
+  'net.ipv4.conf.default.forwarding=1',
+  'net.ipv4.conf.all.route_localnet=1',
+  'net.ipv4.conf.all.rp_filter=0',
+  'net.ipv4.conf.default.rp_filter=0',
+  // Without it, replies between two pods on one bridge skip conntrack and NodePort DNAT breaks
+  // (datapath.md §0 finding 4).
+  'net.bridge.bridge-nf-call-iptables=1',
+];
+
+const bridgeAddressing = (index: number, tunnel: boolean): NodeAddressing => ({
+  index,
+  ip: nodeIp(index),
+  podCidr: `10.42.${index}.0/24`,
+  podGateway: `10.42.${index}.1`,
+  // flannel.1 holds 10.42.N.0/32, cni0 the gateway 10.42.N.1/24 (datapath.md §1).
+  cniAddresses: tunnel ? { cni0: `10.42.${index}.1`, 'flannel.1': `10.42.${index}.0` } : { cni0: `10.42.${index}.1` },
+  vtepMac: vtepMac(index),
+});
+
+// Bridge CNI plugin + flannel delegate: veth into cni0 with hairpin, host-local /24, routes to the
+// gateway (datapath.md §1 "Resulting pod routes").
+const attachToCni0 = (node: NodeAddressing, podIp: string, hostVeth: string, podNs: string): PodAttachment => ({
+  nodeIp: [
+    `link add ${hostVeth} type veth peer name eth0 netns ${podNs}`,
+    `link set ${hostVeth} mtu ${FLANNEL_MTU} master cni0 up`,
+  ],
+  nodeBridge: [`link set dev ${hostVeth} hairpin on`],
+  podIp: [
+    'link set lo up',
+    `link set eth0 mtu ${FLANNEL_MTU} up`,
+    `addr add ${podIp}/24 dev eth0`,
+    `route add default via ${node.podGateway}`,
+    `route add ${FLANNEL_CLUSTER_CIDR} via ${node.podGateway}`,
+  ],
+});
+
+const cni0Lines = (node: NodeAddressing) => [
+  'link add cni0 type bridge',
+  `link set cni0 mtu ${FLANNEL_MTU} up`,
+  `addr add ${node.podGateway}/24 dev cni0`,
+];
+
+const flannelVxlan: Datapath = {
+  name: 'flannel-vxlan',
+  clusterCidr: FLANNEL_CLUSTER_CIDR,
+  supportsServices: true,
+  addressing: (i) => bridgeAddressing(i, true),
+  podIp: (node, slot) => `10.42.${node.index}.${slot}`,
+  nodeDevices(node, all) {
+    const tunnel = node.cniAddresses['flannel.1'];
+    const ip = [
+      // VNI 1, port 8472, learning off, MTU 1450 (flannel pkg/backend/vxlan, datapath.md §1).
+      `link add flannel.1 type vxlan id 1 local ${node.ip} dev eth0 dstport 8472 nolearning`,
+      `link set flannel.1 address ${node.vtepMac} mtu ${FLANNEL_MTU} up`,
+      `addr add ${tunnel}/32 dev flannel.1`,
+    ];
+    const bridge: string[] = [];
+    for (const m of all) {
+      if (m.index === node.index) {
+        continue;
+      }
+      const remote = m.cniAddresses['flannel.1'];
+      ip.push(
+        `route add ${m.podCidr} via ${remote} dev flannel.1 onlink`,
+        `neigh replace ${remote} lladdr ${m.vtepMac} dev flannel.1 nud permanent`,
+      );
+      bridge.push(`fdb append ${m.vtepMac} dev flannel.1 dst ${m.ip} self permanent`);
+    }
+    ip.push(...cni0Lines(node));
+    return { ip, bridge };
+  },
+  sysctls: () => NODE_SYSCTLS,
+  cniTables(node) {
+    const cl = FLANNEL_CLUSTER_CIDR;
+    const pc = node.podCidr;
+    const masq = '-m comment --comment "flanneld masq"';
+    const fwd = '-m comment --comment "flanneld forward"';
+    // flannel v0.21+ pkg/trafficmngr/iptables/iptables.go masqRules / forwardRules (datapath.md §2).
+    return {
+      nat: {
+        chains: ['FLANNEL-POSTRTG'],
+        rules: [
+          `-A POSTROUTING ${masq} -j FLANNEL-POSTRTG`,
+          `-A FLANNEL-POSTRTG -m mark --mark 0x4000/0x4000 ${masq} -j RETURN`,
+          `-A FLANNEL-POSTRTG -s ${pc} -d ${cl} ${masq} -j RETURN`,
+          `-A FLANNEL-POSTRTG -s ${cl} -d ${pc} ${masq} -j RETURN`,
+          `-A FLANNEL-POSTRTG ! -s ${cl} -d ${pc} ${masq} -j RETURN`,
+          `-A FLANNEL-POSTRTG -s ${cl} ! -d 224.0.0.0/4 ${masq} -j MASQUERADE --random-fully`,
+          `-A FLANNEL-POSTRTG ! -s ${cl} -d ${cl} ${masq} -j MASQUERADE --random-fully`,
+        ],
+      },
+      filter: {
+        chains: ['FLANNEL-FWD'],
+        rules: [
+          `-A FORWARD ${fwd} -j FLANNEL-FWD`,
+          `-A FLANNEL-FWD -s ${cl} ${fwd} -j ACCEPT`,
+          `-A FLANNEL-FWD -d ${cl} ${fwd} -j ACCEPT`,
+        ],
+      },
+    };
+  },
+  attachPod: attachToCni0,
+};
+
+// The control: routed pods, no tunnel and no masquerade anywhere (datapath.md §9 "no-nat").
+const noNat: Datapath = {
+  name: 'no-nat',
+  clusterCidr: FLANNEL_CLUSTER_CIDR,
+  supportsServices: false,
+  addressing: (i) => bridgeAddressing(i, false),
+  podIp: (node, slot) => `10.42.${node.index}.${slot}`,
+  nodeDevices(node, all) {
+    const ip = cni0Lines(node);
+    for (const m of all) {
+      if (m.index !== node.index) {
+        ip.push(`route add ${m.podCidr} via ${m.ip} dev eth0`);
+      }
+    }
+    return { ip, bridge: [] };
+  },
+  sysctls: () => NODE_SYSCTLS,
+  cniTables: () => ({}),
+  attachPod: attachToCni0,
+};
+
+const DATAPATHS: Partial<Record<ProfileName, Datapath>> = {
+  'flannel-vxlan': flannelVxlan,
+  'no-nat': noNat,
+};
+
+export const labProfiles = (): ProfileName[] => Object.keys(DATAPATHS) as ProfileName[];
+
+export function datapath(profile: ProfileName): Datapath | undefined {
+  return DATAPATHS[profile];
+}

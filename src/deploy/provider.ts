@@ -1,0 +1,130 @@
+// The provider contract: a provider builds a Kubernetes-shaped topology and gives uniform access
+// to it. Providers know nothing about Redis: the deploy layer hands them pods with argv and files,
+// and talks to what runs there only through `exec`.
+
+export type ProviderName = 'netns' | 'k3d' | 'kubeconfig';
+export const PROFILES = ['flannel-vxlan', 'calico-vxlan', 'calico-crosssubnet', 'no-nat'] as const;
+export type ProfileName = (typeof PROFILES)[number];
+export const EXPOSURES = ['pod-ip', 'nodeport', 'host-network'] as const;
+export type Exposure = (typeof EXPOSURES)[number];
+export type TrafficPolicy = 'Cluster' | 'Local';
+
+/** One thing a provider needs from the machine; unmet ones become skip reasons. */
+export interface Requirement {
+  name: string;
+  met: boolean;
+  /** What is missing, in words a user can act on (shown as the skip reason). */
+  detail?: string;
+}
+
+export interface PodSpec {
+  name: string;
+  /** Index of the node the pod is scheduled on. */
+  node: number;
+  hostNetwork?: boolean;
+  /**
+   * The container's argv. `$(POD_IP)`, `$(HOST_IP)` and `$(POD_NAME)` are expanded the way the
+   * Kubernetes downward API + `$(VAR)` args expansion does, each time the pod (re)starts.
+   */
+  command: string[];
+  /** Files written into the pod's config dir before start (a ConfigMap), relative names. */
+  files?: Record<string, string>;
+  /** argv run inside the pod until it exits 0; the pod counts as ready then. */
+  readiness?: string[];
+}
+
+export interface ServicePort {
+  name: string;
+  port: number;
+  targetPort: number;
+  nodePort: number;
+}
+
+/** A NodePort Service selecting exactly one pod by name (statefulset.kubernetes.io/pod-name). */
+export interface NodePortServiceSpec {
+  name: string;
+  pod: string;
+  ports: ServicePort[];
+  externalTrafficPolicy: TrafficPolicy;
+}
+
+export interface TopologySpec {
+  profile: ProfileName;
+  nodes: number;
+  pods: PodSpec[];
+  services?: NodePortServiceSpec[];
+  /** Adds a namespace on the node network standing for a machine outside the cluster. */
+  externalClient?: boolean;
+}
+
+export interface NodeInfo {
+  name: string;
+  index: number;
+  /** The node's address on the node network (k3d's docker network). */
+  ip: string;
+  /** Addresses of CNI devices on the node, keyed by device name (cni0, flannel.1, vxlan.calico…). */
+  cniAddresses: Record<string, string>;
+  podCidr: string;
+}
+
+export interface PodInfo {
+  name: string;
+  node: number;
+  ip: string;
+  hostIP: string;
+  hostNetwork: boolean;
+  /** Bumped each time the pod is deleted and recreated. */
+  generation: number;
+}
+
+export interface ServiceInfo extends NodePortServiceSpec {
+  clusterIP: string;
+}
+
+/** Where a command runs: inside a pod, on a node, or on the external client. */
+export type ExecTarget = { pod: string } | { node: number } | { external: true };
+
+export interface ExecOptions {
+  input?: string;
+  timeoutMs?: number;
+  /** Resolve with a non-zero exit code instead of throwing. */
+  reject?: boolean;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+export interface StartedTopology extends AsyncDisposable {
+  readonly id: string;
+  readonly provider: ProviderName;
+  readonly profile: ProfileName;
+  readonly nodes: readonly NodeInfo[];
+  readonly services: readonly ServiceInfo[];
+  /** Address of the external client namespace, when the spec asked for one. */
+  readonly externalIP?: string;
+  pods(): PodInfo[];
+  pod(name: string): PodInfo;
+  exec(target: ExecTarget, argv: string[], opts?: ExecOptions): Promise<ExecResult>;
+  /** The pod container's stdout+stderr since it last started (like `kubectl logs`). */
+  logs(pod: string): Promise<string>;
+  /** Deletes the pod; it comes back with a new IP and the same data directory. */
+  deletePod(pod: string): Promise<PodInfo>;
+  stop(): Promise<void>;
+}
+
+export interface Provider {
+  readonly name: ProviderName;
+  check(): Promise<Requirement[]>;
+  start(spec: TopologySpec): Promise<StartedTopology>;
+}
+
+export const unmet = (reqs: Requirement[]): Requirement[] => reqs.filter((r) => !r.met);
+
+export const describeUnmet = (reqs: Requirement[]): string =>
+  unmet(reqs)
+    .map((r) => r.detail ?? r.name)
+    .join('; ');

@@ -1,0 +1,328 @@
+// Redis Cluster on any topology: the pods and per-pod NodePort Services to ask a provider for, the
+// addresses each exposure gives, and the bootstrap paths users run (`redis-cli --cluster create`,
+// and the manual ADDSLOTSRANGE + MEET + `--cluster add-node --cluster-slave` path). Everything after
+// start goes through `topology.exec`, so the same code drives the lab and a real cluster.
+import { stripVTControlCharacters } from 'node:util';
+import type { Announce } from '../report/results.ts';
+import { DeployError } from '../util/errors.ts';
+import type {
+  Exposure,
+  NodePortServiceSpec,
+  PodSpec,
+  StartedTopology,
+  TopologySpec,
+  TrafficPolicy,
+} from './provider.ts';
+
+export const REDIS_PORT = 6379;
+export const BUS_PORT_INCR = 10000; // CLUSTER_PORT_INCR in cluster.c
+export const CLIENT_NODEPORT_BASE = 30000;
+export const BUS_NODEPORT_BASE = 31000;
+export const SLOTS = 16384;
+
+export interface RedisMember {
+  name: string;
+  ordinal: number;
+  node: number;
+  /** Members with `announce` start with cluster-announce-ip/port/bus-port for their exposure. */
+  announce: boolean;
+}
+
+export interface RedisClusterPlan {
+  exposure: Exposure;
+  policy: TrafficPolicy;
+  members: RedisMember[];
+  nodeTimeoutMs: number;
+  redisServer: string;
+  redisCli: string;
+  /** Keep data across restarts (appendonly); off for cells that only look at the bus. */
+  persistence?: boolean;
+}
+
+export interface Address {
+  ip: string;
+  port: number;
+  cport: number;
+}
+
+export const fmt = (a: Address): string => `${a.ip}:${a.port}`;
+
+export function memberPorts(plan: RedisClusterPlan, m: RedisMember) {
+  // host-network pods share their node's namespace, so each needs its own port and bus port
+  // (datapath.md §7); ordinals keep them distinct on every node.
+  const port = plan.exposure === 'host-network' ? REDIS_PORT + m.ordinal : REDIS_PORT;
+  return {
+    port,
+    busPort: port + BUS_PORT_INCR,
+    nodePort: CLIENT_NODEPORT_BASE + m.ordinal,
+    busNodePort: BUS_NODEPORT_BASE + m.ordinal,
+  };
+}
+
+/** `name value` pairs a member announces for this exposure; `$(VAR)`s are downward-API values. */
+export function announceSettings(plan: RedisClusterPlan, m: RedisMember, values?: { podIP: string; hostIP: string }) {
+  const p = memberPorts(plan, m);
+  const podIP = values?.podIP ?? '$(POD_IP)';
+  const hostIP = values?.hostIP ?? '$(HOST_IP)';
+  switch (plan.exposure) {
+    case 'pod-ip':
+      return [['cluster-announce-ip', podIP]] as [string, string][];
+    case 'nodeport':
+      return [
+        ['cluster-announce-ip', hostIP],
+        ['cluster-announce-port', String(p.nodePort)],
+        ['cluster-announce-bus-port', String(p.busNodePort)],
+      ] as [string, string][];
+    case 'host-network':
+      return [
+        ['cluster-announce-ip', hostIP],
+        ['cluster-announce-port', String(p.port)],
+        ['cluster-announce-bus-port', String(p.busPort)],
+      ] as [string, string][];
+  }
+}
+
+export function redisConf(plan: RedisClusterPlan, m: RedisMember): string {
+  const p = memberPorts(plan, m);
+  return [
+    `port ${p.port}`,
+    'bind 0.0.0.0',
+    'protected-mode no',
+    'cluster-enabled yes',
+    'cluster-config-file nodes.conf',
+    `cluster-node-timeout ${plan.nodeTimeoutMs}`,
+    // "Connection with Node … failed" is logged at verbose level (cluster.c clusterLinkConnectHandler).
+    'loglevel verbose',
+    'logfile ""',
+    'daemonize no',
+    'save ""',
+    `appendonly ${plan.persistence ? 'yes' : 'no'}`,
+    '',
+  ].join('\n');
+}
+
+export function redisPods(plan: RedisClusterPlan): PodSpec[] {
+  return plan.members.map((m) => {
+    const p = memberPorts(plan, m);
+    const announce = m.announce ? announceSettings(plan, m).flatMap(([k, v]) => [`--${k}`, v]) : [];
+    return {
+      name: m.name,
+      node: m.node,
+      hostNetwork: plan.exposure === 'host-network',
+      command: [plan.redisServer, '$(CONFIG_DIR)/redis.conf', ...announce],
+      files: { 'redis.conf': redisConf(plan, m) },
+      readiness: [plan.redisCli, '-p', String(p.port), 'ping'],
+    };
+  });
+}
+
+/** One NodePort Service per pod, selecting it by name, with fixed client and bus NodePorts. */
+export function redisServices(plan: RedisClusterPlan): NodePortServiceSpec[] {
+  if (plan.exposure !== 'nodeport') {
+    return [];
+  }
+  return plan.members.map((m) => {
+    const p = memberPorts(plan, m);
+    return {
+      name: `${m.name}-np`,
+      pod: m.name,
+      externalTrafficPolicy: plan.policy,
+      ports: [
+        { name: 'client', port: p.port, targetPort: p.port, nodePort: p.nodePort },
+        { name: 'bus', port: p.busPort, targetPort: p.busPort, nodePort: p.busNodePort },
+      ],
+    };
+  });
+}
+
+export function redisTopologySpec(
+  plan: RedisClusterPlan,
+  profile: TopologySpec['profile'],
+  nodes: number,
+  externalClient = false,
+): TopologySpec {
+  return { profile, nodes, pods: redisPods(plan), services: redisServices(plan), externalClient };
+}
+
+export interface MemberPlanOptions {
+  count: number;
+  nodes: number;
+  /** Which members announce; default none. */
+  announce?: (ordinal: number) => boolean;
+  /** Node of each member; default round-robin. */
+  placement?: (ordinal: number) => number;
+}
+
+export function members(opts: MemberPlanOptions): RedisMember[] {
+  return Array.from({ length: opts.count }, (_, i) => ({
+    name: `redis-${i}`,
+    ordinal: i,
+    node: opts.placement?.(i) ?? i % opts.nodes,
+    announce: opts.announce?.(i) ?? false,
+  }));
+}
+
+export function planFor(opts: {
+  exposure: Exposure;
+  policy?: TrafficPolicy;
+  announce: Announce;
+  members: RedisMember[];
+  nodeTimeoutMs?: number;
+  redisServer?: string;
+  redisCli?: string;
+  persistence?: boolean;
+}): RedisClusterPlan {
+  return {
+    exposure: opts.exposure,
+    policy: opts.policy ?? 'Cluster',
+    members: opts.members,
+    nodeTimeoutMs: opts.nodeTimeoutMs ?? 5000,
+    redisServer: opts.redisServer ?? 'redis-server',
+    redisCli: opts.redisCli ?? 'redis-cli',
+    persistence: opts.persistence,
+  };
+}
+
+/** Talks to one deployed Redis Cluster through a topology's exec. */
+export class RedisCluster {
+  constructor(
+    readonly topology: StartedTopology,
+    readonly plan: RedisClusterPlan,
+  ) {}
+
+  member(name: string): RedisMember {
+    const m = this.plan.members.find((x) => x.name === name);
+    if (!m) {
+      throw new DeployError(`no Redis member named ${name}`);
+    }
+    return m;
+  }
+
+  /** The address the member is reached at over the exposure (what it should be known as). */
+  address(m: RedisMember, viaNode?: number): Address {
+    const pod = this.topology.pod(m.name);
+    const p = memberPorts(this.plan, m);
+    switch (this.plan.exposure) {
+      case 'pod-ip':
+        return { ip: pod.ip, port: p.port, cport: p.busPort };
+      case 'host-network':
+        return { ip: pod.hostIP, port: p.port, cport: p.busPort };
+      case 'nodeport': {
+        const ip = viaNode === undefined ? pod.hostIP : this.topology.nodes[viaNode]!.ip;
+        return { ip, port: p.nodePort, cport: p.busNodePort };
+      }
+    }
+  }
+
+  /** Runs redis-cli against the member's own server from inside its pod. */
+  async cli(m: RedisMember, args: string[], timeoutMs = 10_000): Promise<string> {
+    const p = memberPorts(this.plan, m);
+    const r = await this.topology.exec({ pod: m.name }, [this.plan.redisCli, '-p', String(p.port), ...args], {
+      timeoutMs,
+    });
+    if (/^(ERR|WRONGTYPE|MOVED|ASK|CLUSTERDOWN|Could not connect)/m.test(r.stdout + r.stderr)) {
+      throw new DeployError(`redis-cli ${args.join(' ')} on ${m.name} failed: ${(r.stdout + r.stderr).trim()}`);
+    }
+    return r.stdout;
+  }
+
+  myId(m: RedisMember): Promise<string> {
+    return this.cli(m, ['cluster', 'myid']).then((s) => s.trim());
+  }
+
+  /** `redis-cli --cluster create` over the exposure addresses, from the first member's pod. */
+  async createWithRedisCli(masters: RedisMember[], replicasPerMaster = 0): Promise<string> {
+    const first = masters[0];
+    if (!first) {
+      throw new DeployError('createWithRedisCli needs at least one member');
+    }
+    const addrs = masters.map((m) => fmt(this.address(m)));
+    const r = await this.topology.exec(
+      { pod: first.name },
+      [
+        this.plan.redisCli,
+        '--cluster',
+        'create',
+        ...addrs,
+        '--cluster-replicas',
+        String(replicasPerMaster),
+        '--cluster-yes',
+      ],
+      { timeoutMs: 60_000, reject: false },
+    );
+    if (r.exitCode !== 0 || !/\[OK\] All 16384 slots covered/.test(r.stdout)) {
+      throw new DeployError(
+        `redis-cli --cluster create failed (exit ${r.exitCode}): ${lastLines(r.stdout + r.stderr)}`,
+      );
+    }
+    return r.stdout;
+  }
+
+  /** ADDSLOTSRANGE on every master, then MEET over the exposure. */
+  async createManually(masters: RedisMember[]): Promise<void> {
+    const per = Math.floor(SLOTS / masters.length);
+    await Promise.all(
+      masters.map((m, i) => {
+        const start = i * per;
+        const end = i === masters.length - 1 ? SLOTS - 1 : start + per - 1;
+        return this.cli(m, ['cluster', 'addslotsrange', String(start), String(end)]);
+      }),
+    );
+    // Every pair meets directly, so forming does not wait on gossip rounds.
+    for (const [i, a] of masters.entries()) {
+      for (const b of masters.slice(i + 1)) {
+        await this.meet(a, b);
+      }
+    }
+  }
+
+  /** CLUSTER MEET from `from` to `to`'s exposure address, with the bus port given explicitly. */
+  async meet(from: RedisMember, to: RedisMember, viaNode?: number): Promise<Address> {
+    const a = this.address(to, viaNode);
+    await this.cli(from, ['cluster', 'meet', a.ip, String(a.port), String(a.cport)]);
+    return a;
+  }
+
+  /**
+   * `redis-cli --cluster add-node <joiner pod-ip:port> <entry address> --cluster-slave`, run from
+   * the joiner's pod as operators do. Returns whether it claimed success and its last line.
+   */
+  async addNode(
+    joiner: RedisMember,
+    entry: RedisMember,
+    opts: { slave?: boolean; masterId?: string; viaNode?: number } = {},
+  ): Promise<{ ok: boolean; lastLine: string; output: string; entry: Address }> {
+    const p = memberPorts(this.plan, joiner);
+    const pod = this.topology.pod(joiner.name);
+    const entryAddr = this.address(entry, opts.viaNode);
+    const argv = [this.plan.redisCli, '--cluster', 'add-node', `${pod.ip}:${p.port}`, fmt(entryAddr)];
+    if (opts.slave) {
+      argv.push('--cluster-slave');
+    }
+    if (opts.masterId) {
+      argv.push('--cluster-master-id', opts.masterId);
+    }
+    const r = await this.topology.exec({ pod: joiner.name }, argv, { timeoutMs: 60_000, reject: false });
+    // redis-cli colours its --cluster output even when stdout is not a terminal.
+    const output = stripVTControlCharacters(r.stdout + r.stderr);
+    const lastLine = output.trim().split('\n').at(-1) ?? '';
+    return {
+      ok: r.exitCode === 0 && /\[OK\] New node added correctly/.test(output),
+      lastLine,
+      output,
+      entry: entryAddr,
+    };
+  }
+
+  /** Sets the member's announce settings at runtime; returns them as `name value` lines. */
+  async announce(m: RedisMember): Promise<string[]> {
+    const pod = this.topology.pod(m.name);
+    const settings = announceSettings(this.plan, m, { podIP: pod.ip, hostIP: pod.hostIP });
+    for (const [k, v] of settings) {
+      await this.cli(m, ['config', 'set', k, v]);
+    }
+    return settings.map(([k, v]) => `${k} ${v}`);
+  }
+}
+
+const lastLines = (s: string, n = 3) => s.trim().split('\n').slice(-n).join(' | ');

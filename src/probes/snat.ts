@@ -1,0 +1,51 @@
+// Who does an address belong to? Classifies an address seen on a socket, in a CLUSTER NODES view or
+// in a packet against what the topology knows: a pod, a CNI device of a node (the rewrite classes
+// of datapath.md §5), a node, or the external client.
+import type { NodeInfo, PodInfo, StartedTopology } from '../deploy/provider.ts';
+import type { AddressClass } from '../report/results.ts';
+
+export interface AddressBook {
+  pods: Pick<PodInfo, 'name' | 'ip' | 'hostNetwork'>[];
+  nodes: Pick<NodeInfo, 'name' | 'ip' | 'cniAddresses'>[];
+  externalIP?: string;
+}
+
+export interface Classified {
+  class: AddressClass;
+  /** e.g. `redis-3`, `cni0@node-0`, `flannel.1@node-2`, `eth0@node-1`, `external`. */
+  owner: string;
+}
+
+// Device name → rewrite class: the bridge gateway or a tunnel device (datapath.md §5 table).
+const DEVICE_CLASS: Record<string, AddressClass> = {
+  cni0: 'bridge-gateway',
+  'flannel.1': 'tunnel',
+  'vxlan.calico': 'tunnel',
+};
+
+export const addressBook = (t: StartedTopology): AddressBook => ({
+  pods: t.pods(),
+  nodes: t.nodes.map((n) => ({ name: n.name, ip: n.ip, cniAddresses: n.cniAddresses })),
+  externalIP: t.externalIP,
+});
+
+export function classifyAddress(ip: string, book: AddressBook): Classified {
+  const pod = book.pods.find((p) => !p.hostNetwork && p.ip === ip);
+  if (pod) {
+    return { class: 'pod', owner: pod.name };
+  }
+  for (const n of book.nodes) {
+    for (const [dev, addr] of Object.entries(n.cniAddresses)) {
+      if (addr === ip) {
+        return { class: DEVICE_CLASS[dev] ?? 'unknown', owner: `${dev}@${n.name}` };
+      }
+    }
+    if (n.ip === ip) {
+      return { class: 'node-ip', owner: `eth0@${n.name}` };
+    }
+  }
+  if (book.externalIP && ip === book.externalIP) {
+    return { class: 'external', owner: 'external' };
+  }
+  return { class: 'unknown', owner: ip || '(empty)' };
+}

@@ -1,0 +1,29 @@
+// Where a cell's evidence goes: reports/<run-id>/artifacts/<cell>/. Paths handed to the results are
+// relative to the run's report directory, so the directory can be moved or uploaded as a whole.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { cellSlug } from '../cells.ts';
+
+export const reportRoot = () => resolve(process.env.RCNC_REPORT_DIR ?? 'reports');
+
+export const newRunId = (now = new Date()): string => {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
+  return `${stamp}-${Math.random().toString(16).slice(2, 6)}`;
+};
+
+export const runId = (): string => (process.env.RCNC_RUN_ID ??= newRunId());
+
+export class ArtifactSink {
+  readonly paths: string[] = [];
+  constructor(private readonly cellId: string) {}
+
+  async save(name: string, content: string | Uint8Array): Promise<string> {
+    const rel = join('artifacts', cellSlug(this.cellId), name);
+    const abs = join(reportRoot(), runId(), rel);
+    await mkdir(join(abs, '..'), { recursive: true });
+    await writeFile(abs, content);
+    this.paths.push(rel);
+    return rel;
+  }
+}

@@ -1,0 +1,192 @@
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { junitXml } from './junit.ts';
+import type { CellResult, ResultsFile } from './results.ts';
+import { buildResults, readResults } from './write.ts';
+
+const FIXTURE = fileURLToPath(new URL('../../test/fixtures/report/results.sample.json', import.meta.url));
+
+interface XmlElement {
+  name: string;
+  attributes: Record<string, string>;
+  text: string;
+  children: XmlElement[];
+}
+
+/**
+ * Just enough XML for this file's output: elements, double-quoted attributes, text, the five
+ * predefined entities and numeric references. Throws on anything unbalanced, so it doubles as a
+ * well-formedness check.
+ */
+function parseXml(xml: string): XmlElement {
+  const root: XmlElement = { name: '#document', attributes: {}, text: '', children: [] };
+  const stack = [root];
+  const token = /<\?[^?]*\?>|<(\/?)([\w-]+)((?:\s+[\w-]+="[^"<]*")*)\s*(\/?)>|([^<]+)/gy;
+  let match: RegExpExecArray | null;
+  let consumed = 0;
+  while ((match = token.exec(xml)) !== null) {
+    consumed = token.lastIndex;
+    const [whole, closing, name, attrs, selfClosing, text] = match;
+    const top = stack[stack.length - 1];
+    if (!top) {
+      throw new Error('unbalanced document');
+    }
+    if (whole.startsWith('<?')) {
+      continue;
+    }
+    if (text !== undefined) {
+      top.text += decode(text);
+    } else if (closing) {
+      if (top.name !== name) {
+        throw new Error(`</${name}> closes <${top.name}>`);
+      }
+      stack.pop();
+    } else {
+      const element: XmlElement = {
+        name: name ?? '',
+        attributes: parseAttributes(attrs ?? ''),
+        text: '',
+        children: [],
+      };
+      top.children.push(element);
+      if (!selfClosing) {
+        stack.push(element);
+      }
+    }
+  }
+  if (consumed !== xml.length) {
+    throw new Error(`cannot parse XML at offset ${consumed}: ${xml.slice(consumed, 40)}`);
+  }
+  if (stack.length !== 1) {
+    throw new Error(`unclosed <${stack[stack.length - 1]?.name}>`);
+  }
+  return root;
+}
+
+function parseAttributes(text: string): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  for (const [, name, value] of text.matchAll(/([\w-]+)="([^"]*)"/g)) {
+    attributes[name ?? ''] = decode(value ?? '');
+  }
+  return attributes;
+}
+
+function decode(text: string): string {
+  if (/&(?!(?:amp|lt|gt|quot|apos|#\d+);)/.test(text)) {
+    throw new Error(`bare & in ${text}`);
+  }
+  const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+  return text.replace(/&(amp|lt|gt|quot|apos|#\d+);/g, (_, entity: string) =>
+    entity.startsWith('#') ? String.fromCodePoint(Number(entity.slice(1))) : (named[entity] ?? ''),
+  );
+}
+
+function children(element: XmlElement | undefined, name: string): XmlElement[] {
+  return element?.children.filter((child) => child.name === name) ?? [];
+}
+
+function properties(testcase: XmlElement | undefined): Record<string, string> {
+  const props = children(children(testcase, 'properties')[0], 'property');
+  return Object.fromEntries(props.map((p) => [p.attributes['name'] ?? '', p.attributes['value'] ?? '']));
+}
+
+describe('junitXml', () => {
+  let results: ResultsFile;
+  let suites: XmlElement[];
+  let testsuites: XmlElement | undefined;
+
+  beforeAll(async () => {
+    results = await readResults(FIXTURE);
+    const xml = junitXml(results);
+    expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n')).toBe(true);
+    testsuites = children(parseXml(xml), 'testsuites')[0];
+    suites = children(testsuites, 'testsuite');
+  });
+
+  function testcase(id: string): XmlElement | undefined {
+    return suites.flatMap((suite) => children(suite, 'testcase')).find((tc) => tc.attributes['name'] === id);
+  }
+
+  test('counts every cell in the root element', () => {
+    expect(testsuites?.attributes).toMatchObject({
+      name: 'rcnc',
+      tests: '8',
+      failures: '1',
+      skipped: '1',
+      errors: '0',
+    });
+  });
+
+  test('has one testsuite per scenario family with its own counts', () => {
+    expect(suites.map((suite) => suite.attributes)).toEqual([
+      expect.objectContaining({ name: 'nat-meet', tests: '5', failures: '1', skipped: '1', time: '65.742' }),
+      expect.objectContaining({ name: 'snat', tests: '3', failures: '0', skipped: '0', time: '27.600' }),
+    ]);
+    expect(children(suites[0], 'testcase')).toHaveLength(5);
+  });
+
+  test('names each testcase after its cell, in classname rcnc.<scenario>, with seconds', () => {
+    expect(testcase('netns/flannel-vxlan/nodeport/announce-none')?.attributes).toEqual({
+      classname: 'rcnc.nat-meet',
+      name: 'netns/flannel-vxlan/nodeport/announce-none',
+      time: '18.342',
+    });
+    expect(testcase('netns/no-nat/nodeport/announce-none/local/dial-node-1')?.attributes['classname']).toBe(
+      'rcnc.snat',
+    );
+  });
+
+  test('records the dimensions and compatibility as properties', () => {
+    expect(properties(testcase('netns/flannel-vxlan/nodeport/announce-none'))).toMatchObject({
+      profile: 'flannel-vxlan',
+      exposure: 'nodeport',
+      announce: 'none',
+      policy: 'Cluster',
+      compatibility: 'works-with-announce',
+      fix: 'cluster-announce-ip <node IP>\ncluster-announce-port <client NodePort>\ncluster-announce-bus-port <bus NodePort>',
+    });
+    expect(properties(testcase('netns/no-nat/nodeport/announce-none/local/dial-node-0'))).toMatchObject({
+      policy: 'Local',
+      variant: 'dial node-0',
+    });
+  });
+
+  test('reports failures with expected and observed, skips with their reason', () => {
+    const failed = testcase('netns/calico-vxlan/nodeport/announce-none');
+    const failure = children(failed, 'failure')[0];
+    expect(failure?.attributes['message']).toBe('unexpected ghost class tunnel | expected node-ip');
+    expect(failure?.text).toMatch(/^expected: meet fails, ghost class node-ip/);
+    expect(failure?.text).toContain('\nobserved: meet fails, ghost class tunnel; ghost 10.244.1.0:6379@16379');
+
+    const skipped = children(testcase('k3d/flannel-vxlan/nodeport/announce-none'), 'skipped')[0];
+    expect(skipped?.attributes['message']).toBe('no Docker daemon answers');
+
+    const passed = testcase('netns/flannel-vxlan/pod-ip/announce-none');
+    expect(passed?.children.map((child) => child.name)).toEqual(['properties']);
+  });
+
+  test('escapes markup, quotes and newlines, and drops characters XML cannot hold', () => {
+    const base = results.cells.find((cell) => cell.verdict.status === 'fail') as CellResult;
+    const nasty: CellResult = {
+      ...base,
+      id: `a&b/<c>/"d"/'e'`,
+      verdict: { status: 'fail', reason: '\u001b[31mexpected\u001b[39m <ok> & "fine"\u0000\u0007\nline two' },
+    };
+    const xml = junitXml(
+      buildResults({
+        runId: 'x',
+        startedAt: new Date(0),
+        finishedAt: new Date(0),
+        cells: [nasty],
+        environment: results.environment,
+      }),
+    );
+    // eslint-disable-next-line no-control-regex -- asserting that no raw control character is left
+    expect(xml).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/);
+    const tc = children(children(children(parseXml(xml), 'testsuites')[0], 'testsuite')[0], 'testcase')[0];
+    expect(tc?.attributes['name']).toBe(`a&b/<c>/"d"/'e'`);
+    const failure = children(tc, 'failure')[0];
+    expect(failure?.attributes['message']).toBe('expected <ok> & "fine"');
+    expect(failure?.text).toContain('reason: expected <ok> & "fine"\nline two');
+  });
+});

@@ -1,0 +1,163 @@
+// End to end: a real vitest run (started through the node API, as the CLI will) with the reporter
+// attached, over a throwaway test file that records cells the way scenarios do.
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { startVitest } from 'vitest/node';
+import Reporter, { newRunId } from './reporter.ts';
+import type { ResultsFile } from './results.ts';
+
+// Plain JS with vitest globals: the temp root has no node_modules to resolve `import 'vitest'` from.
+const CELLS_TEST = `
+const record = (id, extra = {}) => ({
+  id,
+  title: 'cell ' + id,
+  dims: { scenario: 'nat-meet', provider: 'netns', profile: 'flannel-vxlan', exposure: 'nodeport',
+          announce: 'none', policy: 'Cluster', nodes: 1 },
+  expectation: { meet: 'fails', ghostClass: 'bridge-gateway', summary: 'masqueraded to cni0', source: 'datapath.md' },
+  timings: { total: 5 },
+  artifacts: [],
+  ...extra,
+});
+test('passing cell', ({ task }) => {
+  task.meta.rcnc = record('netns/flannel-vxlan/nodeport/announce-none', {
+    compatibility: 'works-with-announce',
+    fix: 'cluster-announce-ip <node IP>',
+  });
+});
+test('skipping cell', (ctx) => {
+  ctx.task.meta.rcnc = record('k3d/flannel-vxlan/nodeport/announce-none', {
+    dims: { scenario: 'nat-meet', provider: 'k3d', profile: 'flannel-vxlan', exposure: 'nodeport',
+            announce: 'none', policy: 'Cluster', nodes: 1 },
+  });
+  ctx.skip('because');
+});
+test('failing cell', ({ task }) => {
+  task.meta.rcnc = record('netns/flannel-vxlan/pod-ip/announce-none', { compatibility: 'breaks' });
+  throw new Error('unexpected ghost 10.42.0.1\\nsecond line\\nthird line is cut');
+});
+test('unit test without a cell', () => {});
+`;
+
+const ENV_KEYS = ['RCNC_REPORT_DIR', 'RCNC_RUN_ID', 'GITHUB_STEP_SUMMARY', 'RCNC_REDIS_VERSION'] as const;
+
+describe('rcnc reporter', () => {
+  let root: string;
+  let reportDir: string;
+  const savedEnv: Partial<Record<(typeof ENV_KEYS)[number], string>> = {};
+  let savedExitCode: typeof process.exitCode;
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'rcnc-reporter-'));
+    reportDir = join(root, 'out');
+    for (const key of ENV_KEYS) {
+      savedEnv[key] = process.env[key];
+    }
+    // The nested run fails on purpose and sets the exit code; the outer run must not inherit it.
+    savedExitCode = process.exitCode;
+  });
+
+  afterEach(async () => {
+    for (const key of ENV_KEYS) {
+      const value = savedEnv[key];
+      if (value === undefined) {
+        delete process.env[key];
+      } else {
+        process.env[key] = value;
+      }
+    }
+    process.exitCode = savedExitCode;
+    vi.restoreAllMocks();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  async function runCells(files: Record<string, string>): Promise<string> {
+    const suite = join(root, 'suite');
+    await mkdir(suite, { recursive: true });
+    for (const [name, text] of Object.entries(files)) {
+      await writeFile(join(suite, name), text);
+    }
+    const printed: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      printed.push(String(chunk));
+      return true;
+    });
+    const vitest = await startVitest('test', [], {
+      root: suite,
+      config: false,
+      watch: false,
+      globals: true,
+      reporters: [new Reporter()],
+    });
+    await vitest.close();
+    return printed.join('');
+  }
+
+  test('turns every case with meta.rcnc into a cell of results.json', async () => {
+    process.env['RCNC_REPORT_DIR'] = reportDir;
+    process.env['RCNC_RUN_ID'] = 'e2e-run';
+    process.env['RCNC_REDIS_VERSION'] = '7.0.15';
+    delete process.env['GITHUB_STEP_SUMMARY'];
+
+    const printed = await runCells({ 'cells.test.js': CELLS_TEST });
+
+    const results = JSON.parse(await readFile(join(reportDir, 'e2e-run', 'results.json'), 'utf8')) as ResultsFile;
+    expect(results.runId).toBe('e2e-run');
+    expect(results.summary).toEqual({ pass: 1, fail: 1, skip: 1 });
+    expect(results.environment.redis).toBe('7.0.15');
+    expect(results.environment.node).toBe(process.version);
+    expect(results.cells.map((cell) => cell.id)).toEqual([
+      'k3d/flannel-vxlan/nodeport/announce-none',
+      'netns/flannel-vxlan/nodeport/announce-none',
+      'netns/flannel-vxlan/pod-ip/announce-none',
+    ]);
+    const [skipped, passed, failed] = results.cells;
+    expect(passed?.verdict).toEqual({
+      status: 'pass',
+      compatibility: 'works-with-announce',
+      fix: 'cluster-announce-ip <node IP>',
+    });
+    expect(passed?.fix).toBe('cluster-announce-ip <node IP>');
+    expect(passed?.durationMs).toBeGreaterThanOrEqual(0);
+    expect(skipped?.verdict).toEqual({ status: 'skip', reason: 'because' });
+    expect(failed?.verdict.status).toBe('fail');
+    expect(failed?.verdict.reason).toBe('unexpected ghost 10.42.0.1\nsecond line');
+    expect(failed?.verdict.compatibility).toBe('breaks');
+
+    const latest = await readFile(join(reportDir, 'latest', 'results.json'), 'utf8');
+    expect(JSON.parse(latest)).toEqual(results);
+    expect(printed).toContain(`rcnc report: ${join(reportDir, 'e2e-run', 'compatibility.md')}\n`);
+  });
+
+  test('writes nothing when no case carries a cell', async () => {
+    process.env['RCNC_REPORT_DIR'] = reportDir;
+    const printed = await runCells({ 'plain.test.js': "test('plain', () => {});\n" });
+    await expect(readFile(join(reportDir, 'latest', 'results.json'), 'utf8')).rejects.toThrow(/ENOENT/);
+    expect(printed).not.toContain('rcnc report:');
+  });
+
+  test('prints one line and does not throw when the reports cannot be written', async () => {
+    // A file where the report directory should be: mkdir fails underneath it.
+    await writeFile(join(root, 'blocked'), '');
+    process.env['RCNC_REPORT_DIR'] = join(root, 'blocked');
+    process.env['RCNC_RUN_ID'] = 'e2e-run';
+    const errors: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      errors.push(String(chunk));
+      return true;
+    });
+    await runCells({ 'cells.test.js': CELLS_TEST });
+    const lines = errors.join('').split('\n');
+    const reportLines = lines.filter((line) => line.startsWith('rcnc report:'));
+    expect(reportLines).toHaveLength(1);
+    expect(reportLines[0]).toMatch(/could not write the reports: .*(ENOTDIR|EEXIST)/);
+  });
+});
+
+describe('newRunId', () => {
+  test('is YYYYMMDD-HHMMSS-xxxx in UTC', () => {
+    const id = newRunId(new Date('2025-03-01T10:15:07.123Z'));
+    expect(id).toMatch(/^20250301-101507-[0-9a-f]{4}$/);
+  });
+});

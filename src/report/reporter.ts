@@ -1,0 +1,144 @@
+// The vitest reporter that turns scenario cells into reports. Scenarios put a `CellRecord` in
+// `task.meta.rcnc`; at the end of the run every such test case becomes a `CellResult` with the
+// vitest outcome as its verdict. Tests without that meta (unit tests) are ignored, and a run with
+// no cells writes nothing, so this reporter can stay in the shared config for every project.
+import { randomBytes } from 'node:crypto';
+import { hostname, release } from 'node:os';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import type { Reporter, TestCase, TestModule } from 'vitest/node';
+import type { CellRecord, CellResult, ResultsFile, Verdict } from './results.ts';
+import { buildResults, MARKDOWN_FILE, validateResults, writeReports } from './write.ts';
+
+export default class RcncReporter implements Reporter {
+  // Overwritten by onTestRunStart; the fallback covers runners that never call it.
+  private startedAt = new Date();
+
+  onTestRunStart(): void {
+    this.startedAt = new Date();
+  }
+
+  async onTestRunEnd(testModules: ReadonlyArray<TestModule>): Promise<void> {
+    try {
+      const cells = collectCells(testModules);
+      if (cells.length === 0) {
+        return;
+      }
+      await report(cells, this.startedAt, new Date());
+    } catch (error) {
+      // A broken report must not turn a finished test run into a crash; say what failed and go on.
+      process.stderr.write(`rcnc report: could not write the reports: ${oneLine(errorMessage(error))}\n`);
+    }
+  }
+}
+
+async function report(cells: CellResult[], startedAt: Date, finishedAt: Date): Promise<void> {
+  const env = process.env;
+  const reportDir = resolve(process.cwd(), env['RCNC_REPORT_DIR'] || 'reports');
+  const runId = env['RCNC_RUN_ID'] || newRunId(startedAt);
+  const results = buildResults({ runId, startedAt, finishedAt, cells, environment: environment() });
+  // Written anyway: a malformed cell is the scenario's bug, and its evidence is still worth keeping.
+  const problems = validateResults(results);
+  if (problems.length > 0) {
+    process.stderr.write(`rcnc report: ${problems.length} schema problem(s) in the cells, first: ${problems[0]}\n`);
+  }
+  const stepSummary = env['GITHUB_STEP_SUMMARY'] || undefined;
+  const written = await writeReports(results, { reportDir, runId, stepSummary });
+  process.stdout.write(`rcnc report: ${displayPath(join(written.dir, MARKDOWN_FILE))}\n`);
+}
+
+export function collectCells(testModules: ReadonlyArray<TestModule>): CellResult[] {
+  const cells: CellResult[] = [];
+  for (const testModule of testModules) {
+    for (const testCase of testModule.children.allTests()) {
+      const record = cellRecordOf(testCase);
+      if (record) {
+        cells.push(cellResult(testCase, record));
+      }
+    }
+  }
+  return cells;
+}
+
+/**
+ * Typed locally rather than through the `declare module 'vitest'` augmentation in results.ts: that
+ * augmentation does not reliably reach the `TaskMeta` that `vitest/node` returns (it depends on which
+ * files of the program import 'vitest'), and the reporter must type-check on its own.
+ */
+function cellRecordOf(testCase: TestCase): CellRecord | undefined {
+  const meta: ReturnType<TestCase['meta']> & { rcnc?: CellRecord } = testCase.meta();
+  return meta.rcnc;
+}
+
+function cellResult(testCase: TestCase, record: CellRecord): CellResult {
+  const verdict: Verdict = { ...outcome(testCase, record) };
+  if (record.compatibility !== undefined) {
+    verdict.compatibility = record.compatibility;
+  }
+  if (record.fix !== undefined) {
+    verdict.fix = record.fix;
+  }
+  // Meta crosses a worker boundary as JSON and may be half-filled when a test threw early.
+  return {
+    ...record,
+    timings: record.timings ?? {},
+    artifacts: record.artifacts ?? [],
+    verdict,
+    durationMs: Math.round(testCase.diagnostic()?.duration ?? record.timings?.['total'] ?? 0),
+  };
+}
+
+function outcome(testCase: TestCase, record: CellRecord): Pick<Verdict, 'status' | 'reason'> {
+  const result = testCase.result();
+  switch (result.state) {
+    case 'passed':
+      return { status: 'pass' };
+    case 'failed': {
+      const message = result.errors[0]?.message;
+      return {
+        status: 'fail',
+        reason: message ? firstLines(stripAnsi(message), 2) : 'failed without an error message',
+      };
+    }
+    case 'skipped':
+      return { status: 'skip', reason: record.skipReason ?? result.note ?? `test marked ${testCase.options.mode}` };
+    case 'pending':
+      // Only an interrupted run ends with pending cases; the cell neither passed nor failed.
+      return { status: 'skip', reason: 'the run was interrupted before this cell finished' };
+  }
+}
+
+function environment(): ResultsFile['environment'] {
+  const redis = process.env['RCNC_REDIS_VERSION'];
+  return { node: process.version, kernel: release(), hostname: hostname(), ...(redis ? { redis } : {}) };
+}
+
+/** `YYYYMMDD-HHMMSS-xxxx` in UTC: sorts by time, and the suffix keeps parallel CI jobs apart. */
+export function newRunId(at: Date = new Date()): string {
+  const stamp = at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+/** Relative to the working directory when inside it, so the line is short and clickable. */
+function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? path : rel;
+}
+
+function firstLines(text: string, count: number): string {
+  return text.trim().split(/\r?\n/).slice(0, count).join('\n');
+}
+
+// eslint-disable-next-line no-control-regex -- vitest colours assertion messages with ANSI escapes
+const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
+
+function stripAnsi(text: string): string {
+  return text.replace(ANSI, '');
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\r?\n\s*/g, ' ');
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

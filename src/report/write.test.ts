@@ -1,0 +1,182 @@
+import { lstat, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { compatibilityMarkdown } from './markdown.ts';
+import type { ResultsFile } from './results.ts';
+import { buildResults, readResults, validateResults, writeReports } from './write.ts';
+
+const FIXTURE = fileURLToPath(new URL('../../test/fixtures/report/results.sample.json', import.meta.url));
+
+let sample: ResultsFile;
+beforeAll(async () => {
+  sample = JSON.parse(await readFile(FIXTURE, 'utf8')) as ResultsFile;
+});
+
+/** A deep copy to break on purpose. */
+function mutable(): Record<string, unknown> & { cells: Record<string, unknown>[] } {
+  return structuredClone(sample) as unknown as Record<string, unknown> & { cells: Record<string, unknown>[] };
+}
+
+describe('validateResults', () => {
+  test('accepts the sample fixture', () => {
+    expect(validateResults(sample)).toEqual([]);
+  });
+
+  test('rejects a different schemaVersion', () => {
+    const data = { ...mutable(), schemaVersion: 2 };
+    expect(validateResults(data)).toContain('schemaVersion: expected 1, got 2');
+  });
+
+  test('rejects missing cells', () => {
+    const data: Record<string, unknown> = mutable();
+    delete data['cells'];
+    expect(validateResults(data)).toContain('cells: expected an array, got nothing');
+  });
+
+  test('rejects a bad verdict status and names the cell', () => {
+    const data = mutable();
+    data.cells[0] = { ...data.cells[0], verdict: { status: 'ok' } };
+    const problems = validateResults(data);
+    expect(problems).toContain('cells[0].verdict.status: expected one of pass, fail, skip, got "ok"');
+  });
+
+  test('rejects a summary that does not match the cells', () => {
+    const data = { ...mutable(), summary: { pass: 7, fail: 1, skip: 1 } };
+    expect(validateResults(data)).toEqual(['summary.pass: is 7 but 6 cell(s) have status pass']);
+  });
+
+  test('rejects wrong dimensions and non-objects', () => {
+    const data = mutable();
+    const dims = { ...(data.cells[1]?.['dims'] as object), announce: 'hostname', nodes: 0 };
+    data.cells[1] = { ...data.cells[1], dims };
+    expect(validateResults(data)).toEqual([
+      'cells[1].dims.announce: expected one of none, ip, got "hostname"',
+      'cells[1].dims.nodes: expected an integer >= 1, got 0',
+    ]);
+    expect(validateResults(null)).toEqual(['results: expected an object, got null']);
+    expect(validateResults([])).toEqual(['results: expected an object, got an array']);
+  });
+});
+
+describe('buildResults', () => {
+  test('sorts cells by id and counts verdicts', () => {
+    const built = buildResults({
+      runId: 'r',
+      startedAt: new Date('2025-03-01T10:15:00Z'),
+      finishedAt: new Date('2025-03-01T10:16:00Z'),
+      cells: [...sample.cells].reverse(),
+      environment: sample.environment,
+    });
+    expect(built.cells.map((cell) => cell.id)).toEqual(sample.cells.map((cell) => cell.id));
+    expect(built.summary).toEqual({ pass: 6, fail: 1, skip: 1 });
+    expect(built.schemaVersion).toBe(1);
+    expect(built.startedAt).toBe('2025-03-01T10:15:00.000Z');
+    expect(validateResults(built)).toEqual([]);
+  });
+});
+
+describe('files on disk', () => {
+  let dir: string;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rcnc-write-'));
+  });
+
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  describe('readResults', () => {
+    test('reads a results file or the report directory holding it', async () => {
+      await expect(readResults(FIXTURE)).resolves.toEqual(sample);
+      await writeReports(sample, { reportDir: dir, runId: 'r1' });
+      await expect(readResults(join(dir, 'latest'))).resolves.toEqual(sample);
+    });
+
+    test('says what is wrong and what to do', async () => {
+      const file = join(dir, 'results.json');
+      await expect(readResults(file)).rejects.toThrow(/cannot read .*results\.json .*run `rcnc run` first/);
+
+      await writeFile(file, '{"schemaVersion": 1,');
+      await expect(readResults(file)).rejects.toThrow(/is not JSON .*run the suite again/);
+
+      await writeFile(file, JSON.stringify({ ...sample, schemaVersion: 2 }));
+      await expect(readResults(file)).rejects.toThrow(/has schemaVersion 2, this rcnc reads 1: use the rcnc version/);
+
+      await writeFile(file, '[]');
+      await expect(readResults(file)).rejects.toThrow(/not a valid rcnc results file: results: expected an object/);
+
+      const broken = mutable();
+      broken.cells[0] = { ...broken.cells[0], verdict: { status: 'maybe' } };
+      await writeFile(file, JSON.stringify(broken));
+      await expect(readResults(file)).rejects.toThrow(
+        /not a valid rcnc results file: cells\[0\]\.verdict\.status: expected one of pass, fail, skip/,
+      );
+    });
+  });
+
+  describe('writeReports', () => {
+    test('writes the three reports and a real latest/ copy, artifacts included', async () => {
+      const runDir = join(dir, 'reports', sample.runId);
+      await mkdir(join(runDir, 'artifacts', 'cell-a'), { recursive: true });
+      await writeFile(join(runDir, 'artifacts', 'cell-a', 'nodes.txt'), 'ghost 10.42.0.1:6379@16379\n');
+
+      const written = await writeReports(sample, { reportDir: join(dir, 'reports'), runId: sample.runId });
+
+      expect(written.dir).toBe(runDir);
+      expect(written.latest).toBe(join(dir, 'reports', 'latest'));
+      expect(written.files).toEqual(['results.json', 'compatibility.md', 'junit.xml'].map((f) => join(runDir, f)));
+      for (const file of written.files) {
+        expect((await lstat(file)).isFile()).toBe(true);
+      }
+      expect(JSON.parse(await readFile(join(runDir, 'results.json'), 'utf8'))).toEqual(sample);
+
+      const latestStat = await lstat(written.latest);
+      expect(latestStat.isSymbolicLink()).toBe(false);
+      expect(latestStat.isDirectory()).toBe(true);
+      expect(await readFile(join(written.latest, 'results.json'), 'utf8')).toBe(
+        await readFile(join(runDir, 'results.json'), 'utf8'),
+      );
+      expect(await readFile(join(written.latest, 'artifacts', 'cell-a', 'nodes.txt'), 'utf8')).toContain('10.42.0.1');
+      // No temporary siblings are left next to latest/.
+      expect((await readdir(join(dir, 'reports'))).sort()).toEqual([sample.runId, 'latest'].sort());
+    });
+
+    test('replaces latest/ with the newest run, even over an old symlink', async () => {
+      const reportDir = join(dir, 'reports');
+      await mkdir(join(reportDir, 'old-run', 'artifacts'), { recursive: true });
+      await writeFile(join(reportDir, 'old-run', 'artifacts', 'stale.pcap'), '');
+      await symlink(join(reportDir, 'old-run'), join(reportDir, 'latest'));
+
+      await writeReports(sample, { reportDir, runId: 'new-run' });
+
+      expect((await lstat(join(reportDir, 'latest'))).isSymbolicLink()).toBe(false);
+      expect(await readdir(join(reportDir, 'latest'))).not.toContain('artifacts');
+      // The symlink's target is another run's data: it must survive.
+      expect(await readdir(join(reportDir, 'old-run', 'artifacts'))).toEqual(['stale.pcap']);
+
+      const second = { ...sample, runId: 'newer-run' };
+      await writeReports(second, { reportDir, runId: 'newer-run' });
+      expect(JSON.parse(await readFile(join(reportDir, 'latest', 'results.json'), 'utf8')).runId).toBe('newer-run');
+    });
+
+    test('appends the matrix to the step summary instead of overwriting it', async () => {
+      const stepSummary = join(dir, 'step-summary.md');
+      await writeFile(stepSummary, '# earlier step\n');
+      const reportDir = join(dir, 'reports');
+      await writeReports(sample, { reportDir, runId: 'a', stepSummary });
+      await writeReports(sample, { reportDir, runId: 'b', stepSummary });
+      const text = await readFile(stepSummary, 'utf8');
+      const markdown = compatibilityMarkdown(sample);
+      expect(text).toBe(`# earlier step\n${markdown}\n${markdown}\n`);
+    });
+
+    test('refuses run ids that would escape or overwrite the report directory', async () => {
+      for (const runId of ['latest', '../x', 'a/b', '', '.hidden']) {
+        await expect(writeReports(sample, { reportDir: dir, runId }), runId).rejects.toThrow(/invalid run id/);
+      }
+    });
+  });
+});

@@ -1,0 +1,359 @@
+// The NAT meet scenario: masters form a cluster, one more node joins the way operators do it
+// (`redis-cli --cluster add-node … --cluster-slave`), and the probes record what each side saw.
+// When the join fails, the cell applies the fix (announce ip/port/bus-port, MEET again) and
+// records whether that makes the node join. Shared by the vitest scenario, `rcnc reproduce` and
+// the benchmark, so all three run the same steps.
+import type { Cell } from '../cells.ts';
+import type { Provider, StartedTopology } from '../deploy/provider.ts';
+import {
+  RedisCluster,
+  memberPorts,
+  members,
+  planFor,
+  redisTopologySpec,
+  type Address,
+  type RedisMember,
+} from '../deploy/redis-cluster.ts';
+import { hasFlag, type ClusterNode } from '../probes/cluster-nodes.ts';
+import { findGhosts, meetProblems, readView, readViews, waitForMeet, type MemberView } from '../probes/convergence.ts';
+import { findFailedConnections } from '../probes/logs.ts';
+import { addressBook, classifyAddress } from '../probes/snat.ts';
+import { inbound, parseSs } from '../probes/sockets.ts';
+import { ArtifactSink } from '../report/artifacts.ts';
+import type { BusPeer, CellRecord, Compatibility, FailedDialBack, Observation } from '../report/results.ts';
+import { waitFor } from '../util/wait.ts';
+
+export interface NatMeetOptions {
+  /** How the masters form: `redis-cli --cluster create` or ADDSLOTSRANGE + MEET. */
+  bootstrap: 'redis-cli' | 'manual';
+  /** Which node's IP the joiner dials for a NodePort entry: its own (status.hostIP) or the master's. */
+  dial?: 'own-node' | 'endpoint-node';
+}
+
+export interface NatMeetRun {
+  record: CellRecord;
+  /** Views right after the join settled or failed. */
+  before: MemberView[];
+  /** The view that held the ghost when its failed dial-back was seen (failing cells). */
+  evidence?: MemberView;
+  /** Views after the fix, when one was applied. */
+  after?: MemberView[];
+  logs: Record<string, string>;
+  entry: Address;
+  /** The ghost address the datapath should make the entry master record, for failing cells. */
+  predictedGhost?: { ip: string; owner: string };
+}
+
+export interface RunOptions {
+  redisServer?: string;
+  redisCli?: string;
+  /** Save views, logs and socket tables as report artifacts. */
+  artifacts?: boolean;
+  onPhase?: (phase: string) => void;
+}
+
+const MASTERS = 3;
+
+export async function runNatMeet(
+  provider: Provider,
+  cell: Cell<NatMeetOptions>,
+  opts: RunOptions = {},
+): Promise<NatMeetRun> {
+  const d = cell.dims;
+  const t0 = performance.now();
+  const timings: Record<string, number> = {};
+  let mark = t0;
+  const phase = (name: string) => {
+    const now = performance.now();
+    timings[name] = Math.round(now - mark);
+    mark = now;
+    opts.onPhase?.(name);
+  };
+
+  // Masters spread over the nodes; the joiner lands on the last node, so with several nodes its
+  // own node is not the entry master's.
+  const joinerOrdinal = MASTERS;
+  const all = members({
+    count: MASTERS + 1,
+    nodes: d.nodes,
+    placement: (i) => (i === joinerOrdinal ? d.nodes - 1 : i % d.nodes),
+    // Over NodePort the masters can only form when they announce; the cell's announce setting is
+    // about the joining node (and about everyone on the other exposures).
+    announce: (i) => (i === joinerOrdinal || d.exposure !== 'nodeport' ? d.announce === 'ip' : true),
+  });
+  const plan = planFor({
+    exposure: d.exposure,
+    policy: d.policy,
+    announce: d.announce,
+    members: all,
+    redisServer: opts.redisServer ?? process.env.RCNC_REDIS_SERVER,
+    redisCli: opts.redisCli ?? process.env.RCNC_REDIS_CLI,
+  });
+  const masters = all.slice(0, MASTERS);
+  const joiner = all[joinerOrdinal]!;
+  const entryMaster = masters[0]!;
+
+  await using topo = await provider.start(redisTopologySpec(plan, d.profile, d.nodes));
+  phase('topology');
+  const cluster = new RedisCluster(topo, plan);
+
+  if (cell.options.bootstrap === 'redis-cli') {
+    await cluster.createWithRedisCli(masters);
+  } else {
+    await cluster.createManually(masters);
+  }
+  // cluster_state turns ok only 2 s after start (CLUSTER_WRITABLE_DELAY); the join does not need it.
+  await waitForMeet(cluster, { members: masters, requireStateOk: false });
+  phase('bootstrap');
+
+  const viaNode = d.exposure === 'nodeport' && cell.options.dial === 'own-node' ? joiner.node : undefined;
+  // add-node waits on gossip for a variable time (1 s to several); the ghost it causes lives only
+  // cluster-node-timeout. So the entry master is watched while add-node runs, and the view that
+  // holds the ghost is kept as evidence.
+  const watch = watchEntry(cluster, topo, entryMaster);
+  const added = await cluster.addNode(joiner, entryMaster, { slave: true, viaNode });
+  phase('join');
+
+  const outcome = await observeJoin(cluster, topo, watch);
+  phase('observe');
+  const book = addressBook(topo);
+  const evidence = outcome.evidence ?? outcome.views.find((v) => v.member === entryMaster.name);
+  const ghosts = findGhosts(
+    outcome.evidence
+      ? [outcome.evidence, ...outcome.views.filter((v) => v.member !== entryMaster.name)]
+      : outcome.views,
+  );
+  const failedDialBacks = outcome.failed;
+  const entryView = outcome.views.find((v) => v.member === entryMaster.name);
+  const entryGhost = evidence && findGhosts([evidence]).find((g) => g.flags.includes('handshake'));
+  const ghostIp = entryGhost?.address.split(':').slice(0, -1).join(':');
+  const ghostClass = ghostIp !== undefined ? classifyAddress(ghostIp, book) : undefined;
+  const joinerView = outcome.views.find((v) => v.member === joiner.name);
+  const joinerSelf = joinerView?.nodes.find((n) => hasFlag(n, 'myself'));
+
+  const observation: Observation = {
+    meet: outcome.meet,
+    ghosts,
+    ghostOwner: ghostClass?.owner,
+    ghostClass: ghostClass?.class,
+    failedDialBacks,
+    joinerSelf: joinerSelf ? selfLine(joinerSelf) : undefined,
+    addNode: { ok: added.ok, lastLine: added.lastLine },
+    busPeers: await busPeers(cluster, topo),
+    clusterState: entryView?.info.cluster_state,
+    slotsAssigned: Number(entryView?.info.cluster_slots_assigned ?? 0),
+    notes: outcome.notes,
+  };
+
+  let after: MemberView[] | undefined;
+  let compatibility: Compatibility = outcome.meet === 'ok' ? 'works' : 'breaks';
+  let fix: string | undefined;
+  if (outcome.meet === 'fails' && d.announce === 'none') {
+    // The fix users apply: announce what others can dial back, then MEET again. Meeting every
+    // master (not only the entry) spares waiting for gossip to spread the news.
+    const settings = await cluster.announce(joiner);
+    for (const m of masters) {
+      await cluster.meet(joiner, m, m === entryMaster ? viaNode : undefined);
+    }
+    let meet: 'ok' | 'fails' = 'ok';
+    try {
+      after = await waitForMeet(cluster, { timeoutMs: plan.nodeTimeoutMs * 3 });
+    } catch (e) {
+      meet = 'fails';
+      observation.notes.push(`after the fix: ${(e as Error).message}`);
+      after = await readViews(cluster);
+    }
+    observation.fix = {
+      settings,
+      meet,
+      clusterState: after.find((v) => v.member === entryMaster.name)?.info.cluster_state ?? '?',
+    };
+    if (meet === 'ok') {
+      compatibility = 'works-with-announce';
+    }
+    fix = fixText(d.exposure, settings);
+    phase('fix');
+  }
+
+  const logs: Record<string, string> = {};
+  for (const m of all) {
+    logs[m.name] = await topo.logs(m.name);
+  }
+  const artifacts = new ArtifactSink(cell.id);
+  if (opts.artifacts !== false) {
+    for (const v of outcome.views) {
+      await artifacts.save(`${v.member}.cluster-nodes.txt`, v.raw);
+    }
+    if (outcome.evidence) {
+      await artifacts.save(`${outcome.evidence.member}.cluster-nodes.ghost.txt`, outcome.evidence.raw);
+    }
+    for (const v of after ?? []) {
+      await artifacts.save(`${v.member}.cluster-nodes.after-fix.txt`, v.raw);
+    }
+    for (const [pod, log] of Object.entries(logs)) {
+      await artifacts.save(`${pod}.log`, log);
+    }
+    await artifacts.save('add-node.txt', added.output);
+  }
+  phase('artifacts');
+
+  return {
+    record: {
+      id: cell.id,
+      title: cell.title,
+      dims: d,
+      expectation: cell.expectation,
+      observation,
+      compatibility,
+      fix,
+      timings: { ...timings, total: Math.round(performance.now() - t0) },
+      artifacts: artifacts.paths,
+    },
+    before: outcome.views,
+    evidence: outcome.evidence,
+    after,
+    logs,
+    entry: added.entry,
+    predictedGhost: predictGhost(topo, cluster, entryMaster.node, added.entry.ip),
+  };
+}
+
+interface Sighting {
+  view: MemberView;
+  failed: FailedDialBack[];
+}
+
+/** Ghosts in the view whose dial-back the member's log shows failing. */
+async function failedDialBacksOf(topo: StartedTopology, view: MemberView): Promise<FailedDialBack[]> {
+  const ghosts = findGhosts([view]);
+  const seen = new Map<string, FailedDialBack>();
+  for (const f of findFailedConnections(await topo.logs(view.member))) {
+    if (ghosts.some((g) => g.nodeId === f.nodeId)) {
+      seen.set(f.nodeId, { pod: view.member, nodeId: f.nodeId, address: `${f.ip}:${f.port}` });
+    }
+  }
+  return [...seen.values()];
+}
+
+/** Polls one member until it holds a ghost it fails to dial back; `stop()` ends the watch. */
+function watchEntry(cluster: RedisCluster, topo: StartedTopology, m: RedisMember) {
+  let stopped = false;
+  const sighting = (async (): Promise<Sighting | undefined> => {
+    while (!stopped) {
+      const view = await readView(cluster, m).catch(() => undefined);
+      const failed = view ? await failedDialBacksOf(topo, view) : [];
+      if (view && failed.length) {
+        return { view, failed };
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return undefined;
+  })();
+  return {
+    sighting,
+    stop: () => {
+      stopped = true;
+      return sighting;
+    },
+  };
+}
+
+/**
+ * Settles the join: everyone knows everyone (meet ok), or some node holds a ghost it fails to dial
+ * back (meet fails). Requiring both the ghost and the failed dial-back keeps a healthy handshake
+ * in progress from counting as a failure.
+ */
+async function observeJoin(cluster: RedisCluster, topo: StartedTopology, watch: ReturnType<typeof watchEntry>) {
+  const bound = cluster.plan.nodeTimeoutMs * 2;
+  let views: MemberView[] = [];
+  let problems: string[] = [];
+  const notes: string[] = [];
+  let sighting: Sighting | undefined;
+  const settled = async () => {
+    views = await readViews(cluster);
+    problems = meetProblems(views);
+    if (problems.length === 0) {
+      return true;
+    }
+    for (const v of views) {
+      const failed = await failedDialBacksOf(topo, v);
+      if (failed.length) {
+        sighting ??= { view: v, failed };
+      }
+    }
+    return sighting !== undefined;
+  };
+  sighting = await watch.stop();
+  try {
+    await waitFor({
+      target: 'the join to settle',
+      timeoutMs: bound,
+      intervalMs: 50,
+      check: async () => ({ done: await settled(), state: problems.join('; ') }),
+    });
+  } catch {
+    notes.push(`neither met nor showed a failed dial-back within ${bound}ms: ${problems.join('; ')}`);
+  }
+  await watch.stop();
+  const meet: 'ok' | 'fails' = problems.length === 0 ? 'ok' : 'fails';
+  return {
+    meet,
+    views,
+    evidence: sighting?.view,
+    failed: sighting?.failed ?? [],
+    notes: meet === 'ok' ? [] : [...problems, ...notes],
+  };
+}
+
+/** Where MASQUERADE should leave the joiner's MEET, per datapath.md §5, for a NodePort entry. */
+function predictGhost(topo: StartedTopology, cluster: RedisCluster, endpointNode: number, dialedIp: string) {
+  if (cluster.plan.exposure !== 'nodeport' || cluster.plan.policy !== 'Cluster') {
+    return undefined;
+  }
+  const ingress = topo.nodes.find((n) => n.ip === dialedIp);
+  if (!ingress) {
+    return undefined;
+  }
+  const local = ingress.index === endpointNode;
+  const dev = local ? 'cni0' : Object.keys(ingress.cniAddresses).find((k) => k !== 'cni0');
+  if (!dev) {
+    return undefined;
+  }
+  return { ip: ingress.cniAddresses[dev]!, owner: `${dev}@${ingress.name}` };
+}
+
+async function busPeers(cluster: RedisCluster, topo: StartedTopology): Promise<BusPeer[]> {
+  const book = addressBook(topo);
+  const peers: BusPeer[] = [];
+  for (const m of cluster.plan.members) {
+    const r = await topo.exec({ pod: m.name }, ['ss', '-tan'], { reject: false });
+    for (const s of inbound(parseSs(r.stdout).sockets, memberPorts(cluster.plan, m).busPort)) {
+      if (!s.peer) {
+        continue;
+      }
+      peers.push({
+        pod: m.name,
+        local: `${s.local.ip}:${s.local.port}`,
+        peer: `${s.peer.ip}:${s.peer.port}`,
+        class: classifyAddress(s.peer.ip, book).class,
+      });
+    }
+  }
+  return peers;
+}
+
+const selfLine = (n: ClusterNode) => `${n.ip}:${n.port}@${n.cport} ${n.flags.join(',')}`;
+
+function fixText(exposure: string, settings: string[]): string {
+  const what = exposure === 'nodeport' ? 'on every node reached over NodePort' : 'on every node';
+  const generic = settings
+    .map((s) => s.split(' ')[0])
+    .map((k) =>
+      k === 'cluster-announce-ip'
+        ? `${k} <${exposure === 'pod-ip' ? 'pod IP' : 'node IP (status.hostIP)'}>`
+        : k === 'cluster-announce-port'
+          ? `${k} <client ${exposure === 'nodeport' ? 'NodePort' : 'port'}>`
+          : `${k} <bus ${exposure === 'nodeport' ? 'NodePort' : 'port'}>`,
+    );
+  return `${what}: ${generic.join(', ')}; then CLUSTER MEET again (here: ${settings.join(', ')})`;
+}

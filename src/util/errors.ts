@@ -1,0 +1,53 @@
+// A small error hierarchy. Every message says what is wrong and what to do about it; `exitCode`
+// is what the CLI exits with when the error reaches it.
+const BRAND = Symbol.for('rcnc.error');
+
+export class RcncError extends Error {
+  readonly [BRAND] = true;
+  readonly exitCode: number = 1;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+Object.defineProperty(RcncError.prototype, 'name', { value: 'RcncError', enumerable: false });
+
+/** Bad input from the user: exit 2, nothing started. */
+export class UsageError extends RcncError {
+  override readonly exitCode = 2;
+}
+Object.defineProperty(UsageError.prototype, 'name', { value: 'UsageError', enumerable: false });
+
+/** The machine lacks something the run needs (a package, a capability): exit 2. */
+export class RequirementError extends RcncError {
+  override readonly exitCode = 2;
+}
+Object.defineProperty(RequirementError.prototype, 'name', { value: 'RequirementError', enumerable: false });
+
+/** Building or tearing down a topology failed. */
+export class TopologyError extends RcncError {}
+Object.defineProperty(TopologyError.prototype, 'name', { value: 'TopologyError', enumerable: false });
+
+/** Deploying or bootstrapping Redis failed. */
+export class DeployError extends RcncError {}
+Object.defineProperty(DeployError.prototype, 'name', { value: 'DeployError', enumerable: false });
+
+/** A probe could not read what it was asked to read. */
+export class ProbeError extends RcncError {}
+Object.defineProperty(ProbeError.prototype, 'name', { value: 'ProbeError', enumerable: false });
+
+/** A wait ran out of time; the message names the target, the bound and the last state seen. */
+export class WaitTimeoutError extends RcncError {
+  constructor(
+    readonly target: string,
+    readonly timeoutMs: number,
+    readonly lastState: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`timed out after ${timeoutMs}ms waiting for ${target} (last: ${lastState})`, options);
+  }
+}
+Object.defineProperty(WaitTimeoutError.prototype, 'name', { value: 'WaitTimeoutError', enumerable: false });
+
+/** Works across module copies and realms, where `instanceof` would not. */
+export const isRcncError = (e: unknown): e is RcncError =>
+  typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[BRAND] === true;

@@ -1,0 +1,101 @@
+// A lab leaves nothing behind when a cell fails halfway, when the run is interrupted with SIGINT
+// or SIGTERM, and, after SIGKILL, once `rcnc clean` has run.
+import { execa } from 'execa';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { natMeetCells } from '../../scenarios/nat-meet.cells.ts';
+import { NetnsProvider } from '../../src/deploy/netns/netns.ts';
+import { runNatMeet } from '../../src/scenarios/nat-meet.ts';
+import { isRcncError } from '../../src/util/errors.ts';
+import { labSkipReason, leftovers, leftoversOf, none } from './leftovers.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+const holdLab = () => {
+  const child = execa('node', ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'hold-lab.ts')], {
+    cwd: ROOT,
+    reject: false,
+    buffer: true,
+  });
+  const ready = new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (b: Buffer) => {
+      const m = /READY ([0-9a-f]{6})/.exec(b.toString());
+      if (m) {
+        resolve(m[1]!);
+      }
+    });
+    void child.then((r) => reject(new Error(`hold-lab exited before READY: ${r.stderr}`)));
+  });
+  return { child, ready };
+};
+
+describe.skipIf(!!labSkipReason)('cleanup', () => {
+  let scratch: string;
+  beforeAll(async () => {
+    scratch = await mkdtemp(join(tmpdir(), 'cleanup-test-'));
+  });
+  afterAll(() => rm(scratch, { recursive: true, force: true }));
+
+  test('a cell that fails halfway (bootstrap error) leaves nothing behind', async () => {
+    const before = await leftovers();
+    // A redis-cli that answers the readiness probe but fails every cluster command: the failure
+    // lands after the topology and every pod are up.
+    const cli = join(scratch, 'failing-redis-cli');
+    await writeFile(
+      cli,
+      '#!/bin/sh\nfor a; do [ "$a" = ping ] && exec redis-cli "$@"; done\necho "ERR injected failure"\n',
+    );
+    await chmod(cli, 0o755);
+    const cell = natMeetCells().find((c) => c.id === 'netns/flannel-vxlan/nodeport/announce-none')!;
+    const err = await runNatMeet(new NetnsProvider(), cell, { redisCli: cli, artifacts: false }).catch(
+      (e: unknown) => e,
+    );
+    expect(isRcncError(err), String(err)).toBe(true);
+    expect((err as Error).message).toMatch(/injected failure/);
+    expect(await leftovers()).toEqual(before);
+  });
+
+  test('a pod that cannot start fails the start with its log line, and leaves nothing', async () => {
+    const before = await leftovers();
+    const err = await new NetnsProvider()
+      .start({
+        profile: 'flannel-vxlan',
+        nodes: 1,
+        pods: [
+          { name: 'bad', node: 0, command: ['redis-server', '--no-such-option'], readiness: ['redis-cli', 'ping'] },
+        ],
+      })
+      .catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/pod bad exited with code 1/);
+    expect(await leftovers()).toEqual(before);
+  });
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    test(`${signal} tears the lab down before the process exits`, async () => {
+      const { child, ready } = holdLab();
+      const id = await ready;
+      const held = await leftoversOf(id);
+      expect(held.namespaces.length).toBe(5); // hub, 2 nodes, 2 pods: the lab really was there
+      expect(held.processes.length).toBeGreaterThanOrEqual(2);
+      child.kill(signal);
+      const r = await child;
+      expect(r.exitCode).toBe(signal === 'SIGINT' ? 130 : 143);
+      expect(await leftoversOf(id)).toEqual(none);
+    });
+  }
+
+  test('after SIGKILL the pods die with the runner and `rcnc clean` removes the rest', async () => {
+    const { child, ready } = holdLab();
+    const id = await ready;
+    child.kill('SIGKILL');
+    await child;
+    const orphaned = await leftoversOf(id);
+    expect(orphaned.namespaces.length).toBe(5);
+    const clean = await execa('node', ['bin/rcnc.mjs', 'clean'], { cwd: ROOT, reject: false });
+    expect(clean.exitCode).toBe(0);
+    expect(clean.stdout).toContain(`removed lab ${id}`);
+    expect(await leftoversOf(id)).toEqual(none);
+  });
+});

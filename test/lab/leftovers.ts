@@ -1,0 +1,46 @@
+// What of a lab is still on the machine: namespaces, temp dir, processes. Tests compare this
+// before and after runs that pass, fail, or are interrupted.
+import { readdir, readlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { run } from '../../src/util/exec.ts';
+
+export interface Leftovers {
+  namespaces: string[];
+  dirs: string[];
+  /** pid + cmdline of processes whose cwd is under a lab dir or that run redis-server/tcpdump in a lab namespace. */
+  processes: string[];
+}
+
+export async function leftovers(filter: (name: string) => boolean = (n) => n.startsWith('rcnc-')): Promise<Leftovers> {
+  const ns = (await run(['ip', 'netns', 'list'], { reject: false })).stdout
+    .split('\n')
+    .map((l) => l.split(' ')[0] ?? '')
+    .filter((n) => n && filter(n));
+  const dirs = (await readdir(tmpdir())).filter((d) => filter(d)).sort();
+  const processes: string[] = [];
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) {
+      continue;
+    }
+    const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => '');
+    const base = cwd.slice(tmpdir().length + 1).split('/')[0] ?? '';
+    if (cwd.startsWith(tmpdir() + '/') && filter(base)) {
+      processes.push(`${pid} ${cwd}`);
+    }
+  }
+  for (const n of ns) {
+    const pids = (await run(['ip', 'netns', 'pids', n], { reject: false })).stdout.trim();
+    if (pids) {
+      processes.push(...pids.split('\n').map((p) => `${p} in ${n}`));
+    }
+  }
+  return { namespaces: ns.sort(), dirs, processes };
+}
+
+export const none: Leftovers = { namespaces: [], dirs: [], processes: [] };
+
+/** Only what belongs to lab `id`. */
+export const leftoversOf = (id: string) => leftovers((n) => n.startsWith(`rcnc-${id}`));
+
+export const labRoot = process.getuid?.() === 0;
+export const labSkipReason = labRoot ? undefined : 'the netns lab needs root';
