@@ -71,6 +71,7 @@ export async function startLoopback(pods: PodSpec[]): Promise<StartedTopology> {
     pod: (name) => infos.find((i) => i.name === name)!,
     exec,
     logs: async () => '',
+    capture: () => Promise.reject(new Error('not supported by the loopback baseline')),
     deletePod: () => Promise.reject(new Error('not supported by the loopback baseline')),
     stop,
     [Symbol.asyncDispose]: stop,

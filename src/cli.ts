@@ -144,7 +144,7 @@ async function cmdRun(args: string[]): Promise<number> {
   const cells = filterCells(allCells(), filter);
   if (values.list) {
     for (const c of cells) {
-      console.log(`${c.id.padEnd(58)} expect meet ${c.expectation.meet}  ${c.title}`);
+      console.log(`${c.id.padEnd(70)} expect meet ${c.expectation.meet}  ${c.title}`);
     }
     return 0;
   }
@@ -255,13 +255,13 @@ async function cmdReproduce(args: string[]): Promise<number> {
   // One node: the classic cni0 case. More: the joiner dials its own node and the endpoint is remote.
   const base = natMeetCells('netns').find(
     (c) =>
-      c.dims.profile === 'flannel-vxlan' &&
+      c.dims.profile === profile &&
       c.dims.exposure === 'nodeport' &&
       c.dims.announce === 'none' &&
       c.dims.policy === 'Cluster' &&
       (nodes === 1 ? c.dims.nodes === 1 : c.dims.variant === 'dial-own-node'),
   )!;
-  const dims = { ...base.dims, profile: profile as typeof base.dims.profile, nodes };
+  const dims = { ...base.dims, nodes };
   const cell = { ...base, dims, id: cellId(dims) };
   if (!values.json) {
     console.error(`rcnc: building a ${profile} lab with ${nodes} node(s)…`);

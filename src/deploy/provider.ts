@@ -98,6 +98,33 @@ export interface ExecResult {
   durationMs: number;
 }
 
+export interface CaptureOptions {
+  /** BPF filter, e.g. `tcp port 16379`. */
+  filter: string;
+  /** Interface inside the target's namespace; default `any`. */
+  iface?: string;
+  /** Hard bound: tcpdump runs under `timeout` so a crashed run cannot orphan it. */
+  maxSeconds: number;
+  /** Stop after this many packets (tcpdump -c). */
+  maxPackets?: number;
+  /** Name used for the pcap file. */
+  name: string;
+}
+
+export interface CaptureResult {
+  /** Local path of the pcap file (kept as an artifact). */
+  file: string;
+  /** `tcpdump -r <file> -nn -tt -v` output, for the probes to parse. */
+  text: string;
+}
+
+/** A running packet capture: live once returned (tcpdump printed `listening on`). */
+export interface Capture {
+  readonly name: string;
+  /** Stops the capture exactly once (later calls return the same result) and reads it back. */
+  stop(): Promise<CaptureResult>;
+}
+
 export interface StartedTopology extends AsyncDisposable {
   readonly id: string;
   readonly provider: ProviderName;
@@ -111,6 +138,8 @@ export interface StartedTopology extends AsyncDisposable {
   exec(target: ExecTarget, argv: string[], opts?: ExecOptions): Promise<ExecResult>;
   /** The pod container's stdout+stderr since it last started (like `kubectl logs`). */
   logs(pod: string): Promise<string>;
+  /** Starts tcpdump in the target's network namespace; resolves when it is listening. */
+  capture(target: ExecTarget, opts: CaptureOptions): Promise<Capture>;
   /** Deletes the pod; it comes back with a new IP and the same data directory. */
   deletePod(pod: string): Promise<PodInfo>;
   stop(): Promise<void>;

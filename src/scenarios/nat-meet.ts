@@ -41,7 +41,7 @@ export interface NatMeetRun {
   logs: Record<string, string>;
   entry: Address;
   /** The ghost address the datapath should make the entry master record, for failing cells. */
-  predictedGhost?: { ip: string; owner: string };
+  predictedGhost?: { ip: string; owner: string; device: string };
 }
 
 export interface RunOptions {
@@ -175,6 +175,8 @@ export async function runNatMeet(
     phase('fix');
   }
 
+  const predictedGhost =
+    outcome.meet === 'fails' ? await predictGhost(topo, cluster, entryMaster, added.entry.ip) : undefined;
   const logs: Record<string, string> = {};
   for (const m of all) {
     logs[m.name] = await topo.logs(m.name);
@@ -214,7 +216,7 @@ export async function runNatMeet(
     after,
     logs,
     entry: added.entry,
-    predictedGhost: predictGhost(topo, cluster, entryMaster.node, added.entry.ip),
+    predictedGhost,
   };
 }
 
@@ -305,8 +307,12 @@ async function observeJoin(cluster: RedisCluster, topo: StartedTopology, watch: 
   };
 }
 
-/** Where MASQUERADE should leave the joiner's MEET, per datapath.md §5, for a NodePort entry. */
-function predictGhost(topo: StartedTopology, cluster: RedisCluster, endpointNode: number, dialedIp: string) {
+/**
+ * Where MASQUERADE should leave the joiner's MEET, for a NodePort entry under policy Cluster: the
+ * ingress node masquerades with the address of the device its route to the endpoint leaves by
+ * (datapath.md §5), which `ip route get` on that node names as `src`.
+ */
+async function predictGhost(topo: StartedTopology, cluster: RedisCluster, endpoint: RedisMember, dialedIp: string) {
   if (cluster.plan.exposure !== 'nodeport' || cluster.plan.policy !== 'Cluster') {
     return undefined;
   }
@@ -314,12 +320,10 @@ function predictGhost(topo: StartedTopology, cluster: RedisCluster, endpointNode
   if (!ingress) {
     return undefined;
   }
-  const local = ingress.index === endpointNode;
-  const dev = local ? 'cni0' : Object.keys(ingress.cniAddresses).find((k) => k !== 'cni0');
-  if (!dev) {
-    return undefined;
-  }
-  return { ip: ingress.cniAddresses[dev]!, owner: `${dev}@${ingress.name}` };
+  const r = await topo.exec({ node: ingress.index }, ['ip', '-o', 'route', 'get', topo.pod(endpoint.name).ip]);
+  const src = /\bsrc (\S+)/.exec(r.stdout)?.[1];
+  const dev = /\bdev (\S+)/.exec(r.stdout)?.[1];
+  return src ? { ip: src, owner: classifyAddress(src, addressBook(topo)).owner, device: dev ?? '?' } : undefined;
 }
 
 async function busPeers(cluster: RedisCluster, topo: StartedTopology): Promise<BusPeer[]> {

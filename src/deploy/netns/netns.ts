@@ -18,6 +18,8 @@ import { run } from '../../util/exec.ts';
 import { Teardown, trackForSignals } from '../../util/teardown.ts';
 import { waitFor } from '../../util/wait.ts';
 import type {
+  Capture,
+  CaptureOptions,
   ExecOptions,
   ExecResult,
   ExecTarget,
@@ -30,10 +32,11 @@ import type {
   StartedTopology,
   TopologySpec,
 } from '../provider.ts';
+import { startTcpdump } from '../tcpdump.ts';
 import { restoreDocument } from './iptables.ts';
 import { kubeProxyTables } from './kube-proxy.ts';
 import { labNames, newLabId } from './names.ts';
-import { datapath, NODE_NET, type Datapath, type NodeAddressing } from './profiles.ts';
+import { datapath, labProfiles, NODE_NET, type Datapath, type NodeAddressing } from './profiles.ts';
 import { killNamespaceProcesses } from './sweep.ts';
 import { labRequirements } from './system.ts';
 
@@ -112,7 +115,7 @@ export class NetnsTopology implements StartedTopology {
   static async start(spec: TopologySpec, opts: NetnsOptions = {}): Promise<NetnsTopology> {
     const dp = datapath(spec.profile);
     if (!dp) {
-      throw new UsageError(`the netns lab has no profile "${spec.profile}"; use one of: flannel-vxlan, no-nat`);
+      throw new UsageError(`the netns lab has no profile "${spec.profile}"; use one of: ${labProfiles().join(', ')}`);
     }
     validateSpec(spec, dp);
     const topo = new NetnsTopology(newLabId(), spec, dp);
@@ -199,6 +202,10 @@ export class NetnsTopology implements StartedTopology {
     const devices = this.dp.nodeDevices(a, this.addressing);
     await run(['ip', 'netns', 'exec', ns, 'sysctl', '-q', '-w', ...this.dp.sysctls()]);
     await ipBatch(ns, [...base, ...devices.ip]);
+    const sets = this.dp.ipsets?.();
+    if (sets) {
+      await run(['ip', 'netns', 'exec', ns, 'ipset', 'restore'], { input: sets });
+    }
     if (devices.bridge.length) {
       await bridgeBatch(ns, devices.bridge);
     }
@@ -216,14 +223,20 @@ export class NetnsTopology implements StartedTopology {
       throw new TopologyError(`node-${node.index} ran out of pod addresses in ${node.podCidr}`);
     }
     s.info.ip = this.dp.podIp(node, s.slot);
-    s.veth = this.names.podVeth(this.vethCounter++);
+    s.veth = this.dp.hostVethName?.(this.id, s.spec.name, s.info.generation) ?? this.names.podVeth(this.vethCounter++);
     const att = this.dp.attachPod(node, s.info.ip, s.veth, s.ns);
     const nodeNs = this.names.node(node.index);
     await ipBatch(nodeNs, att.nodeIp);
     if (att.nodeBridge.length) {
       await bridgeBatch(nodeNs, att.nodeBridge);
     }
+    if (att.nodeSysctls?.length) {
+      await run(['ip', 'netns', 'exec', nodeNs, 'sysctl', '-q', '-w', ...att.nodeSysctls]);
+    }
     await ipBatch(s.ns, att.podIp);
+    if (att.podSysctls?.length) {
+      await run(['ip', 'netns', 'exec', s.ns, 'sysctl', '-q', '-w', ...att.podSysctls]);
+    }
   }
 
   /** Rewrites every node's ruleset (kube-proxy's full sync after an endpoint change). */
@@ -347,6 +360,11 @@ export class NetnsTopology implements StartedTopology {
 
   exec(target: ExecTarget, argv: string[], opts?: ExecOptions): Promise<ExecResult> {
     return run(['ip', 'netns', 'exec', this.nsOf(target), ...argv], opts);
+  }
+
+  capture(target: ExecTarget, opts: CaptureOptions): Promise<Capture> {
+    // Captures live in the lab dir and end with the lab; probes copy what they keep.
+    return startTcpdump(['ip', 'netns', 'exec', this.nsOf(target)], { ...opts, dir: join(this.names.dir, 'captures') });
   }
 
   async logs(pod: string): Promise<string> {

@@ -1,6 +1,7 @@
 // Lab profiles: the devices, routes, sysctls and iptables rules one CNI leaves on a node and a pod,
 // as `ip -batch` / `bridge -batch` lines and iptables-restore parts. Every value comes from
 // datapath.md; the section is cited next to it. Pure functions: the provider runs the output.
+import { createHash } from 'node:crypto';
 import type { ProfileName } from '../provider.ts';
 import type { RestoreTables } from './iptables.ts';
 
@@ -26,6 +27,10 @@ export interface PodAttachment {
   nodeBridge: string[];
   /** `ip -n <pod>` lines. */
   podIp: string[];
+  /** `sysctl -w` settings in the node after the host side exists (per-interface knobs). */
+  nodeSysctls?: string[];
+  /** `sysctl -w` settings inside the pod. */
+  podSysctls?: string[];
 }
 
 export interface Datapath {
@@ -39,6 +44,10 @@ export interface Datapath {
   nodeDevices(node: NodeAddressing, all: NodeAddressing[]): { ip: string[]; bridge: string[] };
   sysctls(): string[];
   cniTables(node: NodeAddressing): RestoreTables;
+  /** `ipset restore` input the CNI's rules refer to, if any. */
+  ipsets?(): string;
+  /** Name of the host side of a pod's interface; defaults to the lab's run-id-bearing veth name. */
+  hostVethName?(labId: string, pod: string, generation: number): string;
   attachPod(node: NodeAddressing, podIp: string, hostVeth: string, podNs: string): PodAttachment;
 }
 
@@ -177,8 +186,127 @@ const noNat: Datapath = {
   attachPod: attachToCni0,
 };
 
+// ---------------------------------------------------------------------------------------------
+// Calico VXLAN with the iptables dataplane (datapath.md §4). Pool 192.168.0.0/16, /26 blocks; node
+// N owns block 192.168.N.0/26 and its tunnel address is the block's first address, as Calico IPAM
+// hands out (e.g. 192.168.238.0 in the doc's example).
+const CALICO_POOL = '192.168.0.0/16';
+const CALICO_GATEWAY = '169.254.1.1';
+
+const calicoAddressing = (index: number): NodeAddressing => ({
+  index,
+  ip: nodeIp(index),
+  podCidr: `192.168.${index}.0/26`,
+  podGateway: CALICO_GATEWAY,
+  cniAddresses: { 'vxlan.calico': `192.168.${index}.0` },
+  vtepMac: `66:cc:00:00:${index.toString(16).padStart(2, '0')}:01`,
+});
+
+// libcalico-go VethNameForWorkload: "cali" + first 11 hex chars of sha1("<namespace>.<pod>"). The
+// lab id goes into the hashed name, so two labs never produce the same interface name.
+const caliName = (labId: string, pod: string, generation: number) =>
+  'cali' + createHash('sha1').update(`rcnc-${labId}.${pod}.${generation}`).digest('hex').slice(0, 11);
+
+const calico = (mode: 'Always' | 'CrossSubnet'): Datapath => ({
+  name: mode === 'Always' ? 'calico-vxlan' : 'calico-crosssubnet',
+  clusterCidr: CALICO_POOL,
+  supportsServices: true,
+  addressing: calicoAddressing,
+  podIp: (node, slot) => `192.168.${node.index}.${slot - 1}`,
+  nodeDevices(node, all) {
+    const tunnel = node.cniAddresses['vxlan.calico'];
+    // Felix vxlan_mgr.go: VNI 4096, port 4789, parent = the node-IP device, learning off, MTU -50.
+    const ip = [
+      `link add vxlan.calico type vxlan id 4096 local ${node.ip} dev eth0 dstport 4789 nolearning`,
+      `link set vxlan.calico address ${node.vtepMac} mtu ${FLANNEL_MTU} up`,
+      `addr add ${tunnel}/32 dev vxlan.calico`,
+      // The local block is a blackhole; /32 routes to local workloads are more specific.
+      `route add blackhole ${node.podCidr}`,
+    ];
+    const bridge: string[] = [];
+    for (const m of all) {
+      if (m.index === node.index) {
+        continue;
+      }
+      const remote = m.cniAddresses['vxlan.calico'];
+      if (mode === 'Always') {
+        ip.push(
+          `route add ${m.podCidr} via ${remote} dev vxlan.calico onlink`,
+          `neigh replace ${remote} lladdr ${m.vtepMac} dev vxlan.calico nud permanent`,
+        );
+        bridge.push(`fdb append ${m.vtepMac} dev vxlan.calico dst ${m.ip} self permanent`);
+      } else {
+        // CrossSubnet with every node on one subnet: Felix's noEncapRoute (datapath.md §0 finding 3).
+        ip.push(`route add ${m.podCidr} via ${m.ip} dev eth0 onlink`);
+      }
+    }
+    return { ip, bridge };
+  },
+  sysctls: () => NODE_SYSCTLS,
+  ipsets: () =>
+    ['cali40masq-ipam-pools', 'cali40all-ipam-pools']
+      .map((set) => `create ${set} hash:net family inet\nadd ${set} ${CALICO_POOL}`)
+      .join('\n') + '\n',
+  cniTables() {
+    // felix/rules/nat.go + static.go (datapath.md §4). Felix inserts its hooks at the top.
+    return {
+      nat: {
+        chains: [
+          'cali-PREROUTING',
+          'cali-OUTPUT',
+          'cali-POSTROUTING',
+          'cali-fip-dnat',
+          'cali-fip-snat',
+          'cali-nat-outgoing',
+        ],
+        rules: [
+          '-A PREROUTING -m comment --comment "cali:6gwbT8clXdHdC1b1" -j cali-PREROUTING',
+          '-A OUTPUT -m comment --comment "cali:tVnHkvAo15HuiPy0" -j cali-OUTPUT',
+          '-A POSTROUTING -m comment --comment "cali:O3lYWMrLQYEMJtB5" -j cali-POSTROUTING',
+          '-A cali-PREROUTING -j cali-fip-dnat',
+          '-A cali-OUTPUT -j cali-fip-dnat',
+          '-A cali-POSTROUTING -j cali-fip-snat',
+          '-A cali-POSTROUTING -j cali-nat-outgoing',
+          '-A cali-POSTROUTING -o vxlan.calico -m addrtype ! --src-type LOCAL --limit-iface-out -m addrtype --src-type LOCAL -j MASQUERADE --random-fully',
+          '-A cali-nat-outgoing -m set --match-set cali40masq-ipam-pools src -m set ! --match-set cali40all-ipam-pools dst -j MASQUERADE --random-fully',
+        ],
+      },
+      // FORWARD stays ACCEPT: stands in for Calico's allow-by-default profiles (datapath.md §9).
+      filter: { chains: [], rules: [] },
+    };
+  },
+  hostVethName: caliName,
+  attachPod: (node, podIp, hostVeth, podNs) => ({
+    nodeIp: [
+      `link add ${hostVeth} type veth peer name eth0 netns ${podNs}`,
+      `link set ${hostVeth} address ee:ee:ee:ee:ee:ee mtu ${FLANNEL_MTU} up`,
+      `route add ${podIp}/32 dev ${hostVeth} scope link`,
+    ],
+    nodeBridge: [],
+    // cni-plugin dataplane_linux.go: /32 address, a link-scope route to 169.254.1.1 and a default
+    // via it; the host answers ARP for it by proxy ARP.
+    podIp: [
+      'link set lo up',
+      `link set eth0 mtu ${FLANNEL_MTU} up`,
+      `addr add ${podIp}/32 dev eth0`,
+      `route add ${CALICO_GATEWAY} dev eth0 scope link`,
+      `route add default via ${CALICO_GATEWAY} dev eth0`,
+    ],
+    nodeSysctls: [
+      `net.ipv4.conf.${hostVeth}.proxy_arp=1`,
+      `net.ipv4.conf.${hostVeth}.forwarding=1`,
+      `net.ipv4.conf.${hostVeth}.route_localnet=1`,
+      `net.ipv4.neigh.${hostVeth}.proxy_delay=0`,
+    ],
+    // containerIPForwarding: Enabled, as the k3d Calico guide patches it.
+    podSysctls: ['net.ipv4.ip_forward=1'],
+  }),
+});
+
 const DATAPATHS: Partial<Record<ProfileName, Datapath>> = {
   'flannel-vxlan': flannelVxlan,
+  'calico-vxlan': calico('Always'),
+  'calico-crosssubnet': calico('CrossSubnet'),
   'no-nat': noNat,
 };
 
