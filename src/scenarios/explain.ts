@@ -45,6 +45,12 @@ export function explainNatMeet(run: NatMeetRun): string {
     const nat = p.class === 'pod' || p.class === 'node-ip' ? '' : `   <== NATed (${p.class})`;
     out.push(`     ${p.pod.padEnd(8)} ${p.local.padEnd(22)} <- ${p.peer.padEnd(22)}${nat}`);
   }
+  if (d.exposure === 'nodeport' && obs.busPeers.some((p) => p.class !== 'pod' && p.class !== 'node-ip')) {
+    out.push(
+      '     (Every bus link that arrives through a NodePort is NATed, the masters’ own links included; theirs are',
+      '      harmless because they announce their address. The joiner does not, so its MEET is recorded as the NAT address.)',
+    );
+  }
   out.push('', `5. Verdict: meet ${obs.meet === 'ok' ? 'succeeded' : 'FAILED'} (expected: ${r.expectation.meet}).`);
   out.push(`   Why: ${r.expectation.summary}.`);
   out.push(`   Source: ${r.expectation.source}`);

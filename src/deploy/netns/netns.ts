@@ -254,12 +254,10 @@ export class NetnsTopology implements StartedTopology {
     });
     await Promise.all(
       this.addressing.map((a) => {
-        const parts = [];
-        // kube-proxy prepends its jumps, the CNI appends: kube-proxy's parts go first.
-        if (this.dp.supportsServices) {
-          parts.push(kubeProxyTables(a.index, proxied, this.dp.clusterCidr));
-        }
-        parts.push(this.dp.cniTables(a));
+        // kube-proxy prepends its jumps; flannel appends below them, Felix keeps its own on top.
+        const kube = this.dp.supportsServices ? [kubeProxyTables(a.index, proxied, this.dp.clusterCidr)] : [];
+        const cni = this.dp.cniTables(a);
+        const parts = this.dp.hooksOnTop ? [cni, ...kube] : [...kube, cni];
         return run(['ip', 'netns', 'exec', this.names.node(a.index), 'iptables-restore'], {
           input: restoreDocument(parts),
         });

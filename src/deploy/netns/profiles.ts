@@ -44,6 +44,11 @@ export interface Datapath {
   nodeDevices(node: NodeAddressing, all: NodeAddressing[]): { ip: string[]; bridge: string[] };
   sysctls(): string[];
   cniTables(node: NodeAddressing): RestoreTables;
+  /**
+   * Whether the CNI keeps its hooks above kube-proxy's. Felix does (it re-inserts its rules at the
+   * top); flannel appends.
+   */
+  readonly hooksOnTop?: boolean;
   /** `ipset restore` input the CNI's rules refer to, if any. */
   ipsets?(): string;
   /** Name of the host side of a pod's interface; defaults to the lab's run-id-bearing veth name. */
@@ -211,6 +216,7 @@ const calico = (mode: 'Always' | 'CrossSubnet'): Datapath => ({
   name: mode === 'Always' ? 'calico-vxlan' : 'calico-crosssubnet',
   clusterCidr: CALICO_POOL,
   supportsServices: true,
+  hooksOnTop: true,
   addressing: calicoAddressing,
   podIp: (node, slot) => `192.168.${node.index}.${slot - 1}`,
   nodeDevices(node, all) {

@@ -1,0 +1,65 @@
+// `rcnc run` and `rcnc reproduce` end to end on the lab: exit codes, reports, JSON.
+import { execa } from 'execa';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import type { ResultsFile } from '../../src/report/results.ts';
+import { labSkipReason, leftovers } from './leftovers.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const rcnc = (args: string[], env: Record<string, string> = {}) =>
+  execa('node', ['bin/rcnc.mjs', ...args], { cwd: ROOT, reject: false, env: { NO_COLOR: '1', ...env } });
+
+describe.skipIf(!!labSkipReason)('rcnc on the lab', () => {
+  test('run: exit 0, results.json and compatibility.md in <report-dir>/<run-id>/ and latest/', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cli-report-'));
+    try {
+      const before = await leftovers();
+      const r = await rcnc(['run', '--profile', 'no-nat', '--exposure', 'pod-ip', '--report-dir', dir]);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/rcnc: 1 passed, 0 failed, 0 skipped — report: .*latest\/compatibility\.md/);
+      const results = JSON.parse(await readFile(join(dir, 'latest', 'results.json'), 'utf8')) as ResultsFile;
+      expect(results.cells.map((c) => [c.id, c.verdict.status, c.verdict.compatibility])).toEqual([
+        ['netns/no-nat/pod-ip/announce-none/2-nodes', 'pass', 'works'],
+      ]);
+      expect(results.environment.redis).toMatch(/^7\./);
+      expect(await readFile(join(dir, 'latest', 'compatibility.md'), 'utf8')).toMatch(
+        /\| no-nat \(2 nodes\) \| works \|/,
+      );
+      expect(await leftovers()).toEqual(before);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('reproduce nat-meet --json: the ghost, its class, the failed dial-back and the fix', async () => {
+    const r = await rcnc(['reproduce', 'nat-meet', '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { cell: { observation: Record<string, unknown>; compatibility: string } };
+    expect(out.cell.observation).toMatchObject({
+      meet: 'fails',
+      ghostClass: 'bridge-gateway',
+      ghostOwner: 'cni0@node-0',
+      joinerSelf: ':6379@16379 myself,slave',
+      addNode: { ok: true },
+      fix: { meet: 'ok', clusterState: 'ok' },
+    });
+    expect(out.cell.observation.failedDialBacks).toContainEqual(
+      expect.objectContaining({ pod: 'redis-0', address: '10.42.0.1:16379' }),
+    );
+    expect(out.cell.compatibility).toBe('works-with-announce');
+  });
+
+  test('reproduce nat-meet tells the story in text', async () => {
+    const r = await rcnc(['reproduce', 'nat-meet']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/10\.42\.0\.1:6379@16379 handshake .*<== ghost: cni0@node-0 \(bridge-gateway\)/);
+    expect(r.stdout).toMatch(/Connection with Node [0-9a-f]{40} at 10\.42\.0\.1:16379 failed: Connection refused/);
+    expect(r.stdout).toMatch(/:6379@16379 myself,slave/);
+    expect(r.stdout).toMatch(/<== NATed \(bridge-gateway\)/);
+    expect(r.stdout).toMatch(
+      /Fix applied to redis-3: cluster-announce-ip 172\.18\.0\.2, cluster-announce-port 30003, cluster-announce-bus-port 31003/,
+    );
+  });
+});

@@ -1,0 +1,125 @@
+// The lab's datapath as the kernel reports it, checked against datapath.md: devices, routes,
+// neighbour and FDB entries, hairpin, sysctls and the order of the NAT hooks. And the pod
+// lifecycle: a deleted pod returns with a new IP and its data (a Redis node keeps its id).
+import { describe, expect, test } from 'vitest';
+import { NetnsProvider } from '../../src/deploy/netns/netns.ts';
+import type { PodSpec, ProfileName, StartedTopology } from '../../src/deploy/provider.ts';
+import { labSkipReason } from './leftovers.ts';
+
+const redisPod = (name: string, node: number, extra: string[] = []): PodSpec => ({
+  name,
+  node,
+  command: ['redis-server', '--port', '6379', '--save', '', '--protected-mode', 'no', ...extra],
+  readiness: ['redis-cli', 'ping'],
+});
+
+const start = (profile: ProfileName, services = true) =>
+  new NetnsProvider().start({
+    profile,
+    nodes: 2,
+    pods: [redisPod('a', 0), redisPod('b', 1)],
+    services: services
+      ? [
+          {
+            name: 'a-np',
+            pod: 'a',
+            externalTrafficPolicy: 'Cluster',
+            ports: [{ name: 'c', port: 6379, targetPort: 6379, nodePort: 30000 }],
+          },
+        ]
+      : [],
+  });
+
+const sh = async (t: StartedTopology, node: number, argv: string[]) => (await t.exec({ node }, argv)).stdout;
+
+const postroutingJumps = (save: string) =>
+  save
+    .split('\n')
+    .filter((l) => l.startsWith('-A POSTROUTING'))
+    .map((l) => /-j (\S+)/.exec(l)?.[1]);
+
+describe.skipIf(!!labSkipReason)('lab datapath', () => {
+  test('flannel-vxlan: flannel.1, cni0, onlink routes, permanent neighbours and FDB, hairpin, sysctls', async () => {
+    await using t = await start('flannel-vxlan');
+    const link = await sh(t, 0, ['ip', '-d', 'link', 'show', 'flannel.1']);
+    expect(link).toMatch(/vxlan id 1 local 172\.18\.0\.2 dev eth0 .*dstport 8472 nolearning/);
+    expect(link).toMatch(/mtu 1450/);
+    expect(await sh(t, 0, ['ip', '-4', '-o', 'addr', 'show'])).toMatch(
+      /flannel\.1\s+inet 10\.42\.0\.0\/32[\s\S]*cni0\s+inet 10\.42\.0\.1\/24/,
+    );
+    expect(await sh(t, 0, ['ip', 'route'])).toContain('10.42.1.0/24 via 10.42.1.0 dev flannel.1 onlink');
+    expect(await sh(t, 0, ['ip', 'neigh', 'show', 'dev', 'flannel.1'])).toMatch(/10\.42\.1\.0 lladdr \S+ PERMANENT/);
+    expect(await sh(t, 0, ['bridge', 'fdb', 'show', 'dev', 'flannel.1'])).toMatch(/dst 172\.18\.0\.3 self permanent/);
+    expect(await sh(t, 0, ['bridge', '-d', 'link', 'show'])).toMatch(/master cni0[\s\S]*hairpin on/);
+    expect(
+      (await sh(t, 0, ['sysctl', '-n', 'net.bridge.bridge-nf-call-iptables', 'net.ipv4.ip_forward'])).split('\n'),
+    ).toEqual(['1', '1', '']);
+    const pod = await t.exec({ pod: 'a' }, ['ip', 'route']);
+    expect(pod.stdout).toMatch(/default via 10\.42\.0\.1[\s\S]*10\.42\.0\.0\/16 via 10\.42\.0\.1/);
+    // kube-proxy's hook first (it prepends), flannel's after (it appends).
+    expect(postroutingJumps(await sh(t, 0, ['iptables-save', '-t', 'nat']))).toEqual([
+      'KUBE-POSTROUTING',
+      'FLANNEL-POSTRTG',
+    ]);
+  });
+
+  test('calico-vxlan: vxlan.calico, /32 pods behind proxy ARP, blackhole block, nat-outgoing ipsets', async () => {
+    await using t = await start('calico-vxlan');
+    expect(await sh(t, 0, ['ip', '-d', 'link', 'show', 'vxlan.calico'])).toMatch(
+      /vxlan id 4096 local 172\.18\.0\.2 dev eth0 .*dstport 4789 nolearning/,
+    );
+    const routes = await sh(t, 0, ['ip', 'route']);
+    expect(routes).toContain('blackhole 192.168.0.0/26');
+    expect(routes).toContain('192.168.1.0/26 via 192.168.1.0 dev vxlan.calico onlink');
+    expect(routes).toMatch(new RegExp(`${t.pod('a').ip.replace(/\./g, '\\.')} dev cali[0-9a-f]{11} scope link`));
+    const cali = /dev (cali[0-9a-f]{11})/.exec(routes)![1]!;
+    expect(await sh(t, 0, ['sysctl', '-n', `net.ipv4.conf.${cali}.proxy_arp`])).toBe('1\n');
+    expect(await sh(t, 0, ['ip', 'link', 'show', cali])).toContain('ee:ee:ee:ee:ee:ee');
+    const pod = (await t.exec({ pod: 'a' }, ['ip', 'route'])).stdout;
+    expect(pod).toMatch(/default via 169\.254\.1\.1 dev eth0[\s\S]*169\.254\.1\.1 dev eth0 scope link/);
+    // The pod resolved its gateway through the host's proxy ARP, to the cali* veth's MAC.
+    await t.exec({ pod: 'a' }, ['redis-cli', '-h', t.pod('b').ip, 'ping']);
+    expect((await t.exec({ pod: 'a' }, ['ip', 'neigh'])).stdout).toMatch(
+      /169\.254\.1\.1 dev eth0 lladdr ee:ee:ee:ee:ee:ee/,
+    );
+    expect(await sh(t, 0, ['ipset', 'list', 'cali40masq-ipam-pools'])).toContain('192.168.0.0/16');
+    // Felix keeps its hook above kube-proxy's.
+    expect(postroutingJumps(await sh(t, 0, ['iptables-save', '-t', 'nat']))).toEqual([
+      'cali-POSTROUTING',
+      'KUBE-POSTROUTING',
+    ]);
+  });
+
+  test('calico-crosssubnet: the same devices, but remote blocks route unencapsulated via eth0', async () => {
+    await using t = await start('calico-crosssubnet');
+    const routes = await sh(t, 0, ['ip', 'route']);
+    expect(routes).toContain('192.168.1.0/26 via 172.18.0.3 dev eth0 onlink');
+    expect(routes).not.toContain('dev vxlan.calico');
+    expect(await sh(t, 0, ['ip', '-o', 'link', 'show', 'vxlan.calico'])).toContain('vxlan.calico');
+  });
+
+  test('no-nat: routed pods and not one NAT rule', async () => {
+    await using t = await start('no-nat', false);
+    expect(await sh(t, 0, ['ip', 'route'])).toContain('10.42.1.0/24 via 172.18.0.3 dev eth0');
+    expect(await sh(t, 0, ['iptables-save', '-t', 'nat'])).not.toMatch(/MASQUERADE|SNAT|DNAT/);
+    const r = await t.exec({ pod: 'b' }, ['redis-cli', '-h', t.pod('a').ip, 'client', 'list']);
+    expect(r.stdout).toContain(`addr=${t.pod('b').ip}:`);
+  });
+
+  test('a deleted pod comes back with a new IP, the same data directory, and its Redis node id', async () => {
+    await using t = await new NetnsProvider().start({
+      profile: 'flannel-vxlan',
+      nodes: 1,
+      pods: [redisPod('a', 0, ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'])],
+    });
+    const before = t.pod('a');
+    const id = (await t.exec({ pod: 'a' }, ['redis-cli', 'cluster', 'myid'])).stdout.trim();
+    expect(id).toMatch(/^[0-9a-f]{40}$/);
+    const after = await t.deletePod('a');
+    expect(after.ip).not.toBe(before.ip);
+    expect(after.generation).toBe(before.generation + 1);
+    expect((await t.exec({ pod: 'a' }, ['ip', '-4', '-o', 'addr', 'show', 'eth0'])).stdout).toContain(`${after.ip}/24`);
+    expect((await t.exec({ pod: 'a' }, ['redis-cli', 'cluster', 'myid'])).stdout.trim()).toBe(id);
+    expect(await t.logs('a')).toMatch(/Node configuration loaded, I'm/);
+  });
+});
