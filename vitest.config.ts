@@ -16,12 +16,21 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          // Some unit tests spawn the CLI (a node process each); 2 busy cores can take seconds.
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.browser.test.ts'],
+          testTimeout: 60_000,
         },
       },
       {
         test: {
           name: 'lab',
-          include: ['scenarios/**/*.test.ts', 'test/lab/**/*.test.ts'],
+          include: ['scenarios/**/*.test.ts', 'test/lab/**/*.test.ts', 'test/k3d/**/*.test.ts'],
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 120_000,

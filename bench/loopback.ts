@@ -5,11 +5,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ExecOptions, ExecTarget, PodInfo, PodSpec, StartedTopology } from '../src/deploy/provider.ts';
+import type { ExecOptions, ExecTarget, PodInfo, PodSpec } from '../src/deploy/provider.ts';
+import type { RedisHost } from '../src/deploy/redis-cluster.ts';
 import { run } from '../src/util/exec.ts';
 import { waitFor } from '../src/util/wait.ts';
 
-export async function startLoopback(pods: PodSpec[]): Promise<StartedTopology> {
+export async function startLoopback(pods: PodSpec[]): Promise<RedisHost & AsyncDisposable & { stop(): Promise<void> }> {
   const id = Math.random().toString(16).slice(2, 8);
   const ns = `rcnc-${id}-lo`;
   const dir = await mkdtemp(join(tmpdir(), `rcnc-${id}-`));
@@ -62,17 +63,9 @@ export async function startLoopback(pods: PodSpec[]): Promise<StartedTopology> {
       await rm(dir, { recursive: true, force: true });
     })());
   return {
-    id,
-    provider: 'netns',
-    profile: 'no-nat',
     nodes: [{ name: 'loopback', index: 0, ip: '127.0.0.1', cniAddresses: {}, podCidr: '' }],
-    services: [],
-    pods: () => infos,
     pod: (name) => infos.find((i) => i.name === name)!,
     exec,
-    logs: async () => '',
-    capture: () => Promise.reject(new Error('not supported by the loopback baseline')),
-    deletePod: () => Promise.reject(new Error('not supported by the loopback baseline')),
     stop,
     [Symbol.asyncDispose]: stop,
   };

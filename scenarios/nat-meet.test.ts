@@ -5,11 +5,15 @@ import { describe, expect, test } from 'vitest';
 import { filterCells, filterFromEnv } from '../src/cells.ts';
 import { meetProblems } from '../src/probes/convergence.ts';
 import { findFailedConnections } from '../src/probes/logs.ts';
-import { initialRecord, providerFor } from '../src/scenarios/harness.ts';
+import { initialRecord, providerFor, providersOf } from '../src/scenarios/harness.ts';
 import { runNatMeet } from '../src/scenarios/nat-meet.ts';
 import { natMeetCells } from './nat-meet.cells.ts';
 
-const cells = filterCells(natMeetCells(), filterFromEnv());
+const filter = filterFromEnv();
+const cells = filterCells(
+  providersOf(filter).flatMap((p) => natMeetCells(p)),
+  filter,
+);
 
 describe.skipIf(cells.length === 0)('nat-meet', () => {
   for (const cell of cells) {

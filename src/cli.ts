@@ -6,20 +6,23 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { natMeetCells } from '../scenarios/nat-meet.cells.ts';
+import { recoveryCells } from '../scenarios/recovery.cells.ts';
 import { cellId, filterCells, type Cell, type CellFilter } from './cells.ts';
+import { runK3dPassthrough } from './deploy/k3d/binary.ts';
 import { NetnsProvider } from './deploy/netns/netns.ts';
 import { labProfiles } from './deploy/netns/profiles.ts';
 import { sweep } from './deploy/netns/sweep.ts';
 import { ensurePackages, labRequirements } from './deploy/netns/system.ts';
-import { EXPOSURES, PROFILES, unmet } from './deploy/provider.ts';
+import { EXPOSURES, PROFILES, unmet, type ProviderName } from './deploy/provider.ts';
 import { newRunId } from './report/artifacts.ts';
 import type { ResultsFile } from './report/results.ts';
 import { explainNatMeet } from './scenarios/explain.ts';
+import { providerFor } from './scenarios/harness.ts';
 import { runNatMeet } from './scenarios/nat-meet.ts';
 import { isRcncError, RequirementError, UsageError } from './util/errors.ts';
 
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SCENARIOS = ['nat-meet'] as const;
+const SCENARIOS = ['nat-meet', 'recovery'] as const;
 const PROVIDERS = ['netns', 'k3d', 'kubeconfig'] as const;
 
 const HELP: Record<string, string> = {
@@ -30,19 +33,26 @@ Usage: rcnc <command> [options]
 Commands:
   run                 run the conformance matrix and write reports/latest/
   reproduce nat-meet  reproduce the NAT meet failure and explain it, in seconds
+  analyze DIR         diagnose files collected from a real cluster (netstat, tcpdump, logs…)
+  report DIR          rewrite compatibility.md, junit.xml and index.html from DIR/results.json
   doctor              check what the lab needs from this machine
   setup               install missing system packages (apt-get, as root)
   clean               remove namespaces, processes and temp dirs a killed run left
+  k3d -- ARGS…        run the real k3d binary ($K3D_BIN, PATH, or the rcnc cache)
 
 Run 'rcnc <command> --help' for the options of a command.
 Exit codes: 0 as expected, 1 an unexpected result, 2 bad usage or a missing requirement.`,
   run: `Usage: rcnc run [options]
 
-Runs every cell of the matrix that matches the filters on the chosen provider, then writes
-results.json and compatibility.md to <report-dir>/<run-id>/ and <report-dir>/latest/.
+Runs every cell of the matrix that matches the filters on the chosen provider, printing progress
+per cell, then writes results.json, compatibility.md, junit.xml and index.html (with every cell's
+evidence) to <report-dir>/<run-id>/ and <report-dir>/latest/.
 
 Options:
-  --provider NAME       netns (default), k3d, kubeconfig
+  --provider NAME       netns (default: the embedded lab), k3d (needs Docker and k3d),
+                        kubeconfig (an existing cluster; with --kubeconfig PATH --context NAME)
+  --kubeconfig PATH     kubeconfig of the cluster to test (--provider kubeconfig)
+  --context NAME        context in that kubeconfig (default: its current-context)
   --scenario LIST       comma-separated scenario families (${SCENARIOS.join(', ')})
   --profile LIST        comma-separated profiles (${PROFILES.join(', ')})
   --exposure LIST       comma-separated exposures (${EXPOSURES.join(', ')})
@@ -75,6 +85,31 @@ and what is missing. Exit 0 when everything is there, 2 otherwise.`,
 
 Installs the system packages the lab needs with apt-get when running as root on Debian;
 otherwise names the packages to install. Exit 2 when packages are missing and cannot be installed.`,
+  analyze: `Usage: rcnc analyze DIR [--json]
+
+Diagnoses artifacts collected on a real cluster. DIR holds any of:
+  <pod>.cluster-nodes.txt   redis-cli cluster nodes
+  <pod>.netstat.txt         netstat -anop (net-tools; grep-filtered is fine)
+  <pod>.ss.txt              ss -tanp
+  <pod>.tcpdump.txt         tcpdump text, with -nn or with resolved host names
+  <pod>.log                 the Redis log
+  pods.txt, nodes.txt       kubectl get pods -o wide / kubectl get nodes -o wide
+  services.txt              kubectl get svc -o wide (optional: exact NodePorts)
+  <node>.ip-addr.txt        ip addr (or <node>.ifconfig.txt) of a node
+It reports NATed bus connections with the likely rewrite, NAT mappings from pairs of captures,
+ghost/handshake/noaddr entries, failed dial-backs, and the announce settings that fix each node.
+Exit: 0 nothing wrong found, 1 problems found, 2 DIR missing or unreadable.`,
+  report: `Usage: rcnc report DIR
+
+Rewrites compatibility.md, junit.xml and index.html in DIR from DIR/results.json (DIR may also be
+the results.json itself), e.g. after upgrading rcnc or to render results copied from CI.
+results.json and the artifacts are left as they are. Exit 2 when results.json is missing or invalid.`,
+  k3d: `Usage: rcnc k3d -- ARGS…
+
+Runs the real k3d binary with ARGS (the npm package named "k3d" is unrelated and never used).
+It is found in this order: $K3D_BIN, PATH, the rcnc cache dir; with K3D_AUTO_INSTALL=1 a pinned
+release is downloaded and checked against its sha256 when none is found.
+Exit: k3d's own exit code, or 2 when k3d cannot be found.`,
   clean: `Usage: rcnc clean [--all]
 
 Removes the network namespaces, processes and temp dirs of labs whose run is no longer alive.
@@ -111,7 +146,10 @@ function parse<O extends Options>(command: string, args: string[], options: O, p
   }
 }
 
-const allCells = (): Cell<unknown>[] => [...natMeetCells('netns')];
+const allCells = (provider: ProviderName = 'netns'): Cell<unknown>[] => [
+  ...natMeetCells(provider),
+  ...recoveryCells(provider),
+];
 
 async function cmdRun(args: string[]): Promise<number> {
   const { values } = parse('run', args, {
@@ -122,6 +160,8 @@ async function cmdRun(args: string[]): Promise<number> {
     'report-dir': { type: 'string' },
     'redis-server': { type: 'string' },
     'redis-cli': { type: 'string' },
+    kubeconfig: { type: 'string' },
+    context: { type: 'string' },
     list: { type: 'boolean' },
     json: { type: 'boolean' },
   });
@@ -132,8 +172,11 @@ async function cmdRun(args: string[]): Promise<number> {
   if (provider.length !== 1) {
     throw new UsageError('--provider takes one provider');
   }
-  if (provider[0] !== 'netns') {
-    throw new UsageError(`provider ${provider[0]} is not available in this version of rcnc; use --provider netns`);
+  if ((values.kubeconfig || values.context) && provider[0] !== 'kubeconfig') {
+    throw new UsageError('--kubeconfig and --context go with --provider kubeconfig');
+  }
+  if (values.kubeconfig && !existsSync(values.kubeconfig)) {
+    throw new UsageError(`--kubeconfig ${values.kubeconfig}: no such file`);
   }
   const filter: CellFilter = {
     provider,
@@ -141,7 +184,7 @@ async function cmdRun(args: string[]): Promise<number> {
     profile: list(values.profile, PROFILES, '--profile'),
     exposure: list(values.exposure, EXPOSURES, '--exposure'),
   };
-  const cells = filterCells(allCells(), filter);
+  const cells = filterCells(allCells(provider[0] as ProviderName), filter);
   if (values.list) {
     for (const c of cells) {
       console.log(`${c.id.padEnd(70)} expect meet ${c.expectation.meet}  ${c.title}`);
@@ -163,14 +206,13 @@ async function cmdRun(args: string[]): Promise<number> {
       process.env[env] = resolve(v);
     }
   }
-  const reqs = await labRequirements();
-  if (unmet(reqs).length && process.env.RCNC_REQUIRE_LAB === '1') {
-    throw new RequirementError(
-      `the netns lab cannot run here: ${unmet(reqs)
-        .map((r) => r.detail ?? r.name)
-        .join('; ')}`,
-    );
+  if (values.kubeconfig) {
+    process.env.RCNC_KUBECONFIG = resolve(values.kubeconfig);
   }
+  if (values.context) {
+    process.env.RCNC_KUBE_CONTEXT = values.context;
+  }
+  await requireProvider(cells);
   const reportDir = resolve(values['report-dir'] ?? 'reports');
   const runId = newRunId();
   Object.assign(process.env, { RCNC_REPORT_DIR: reportDir, RCNC_RUN_ID: runId, RCNC_FILTER: JSON.stringify(filter) });
@@ -184,8 +226,8 @@ async function cmdRun(args: string[]): Promise<number> {
     run: true,
     watch: false,
     reporters: values.json
-      ? [join(PACKAGE_ROOT, 'src/report/reporter.ts')]
-      : ['default', join(PACKAGE_ROOT, 'src/report/reporter.ts')],
+      ? [[join(PACKAGE_ROOT, 'src/report/reporter.ts'), { quiet: true }]]
+      : [join(PACKAGE_ROOT, 'src/report/progress.ts'), [join(PACKAGE_ROOT, 'src/report/reporter.ts'), { quiet: true }]],
   });
   await vitest.close();
   const resultsPath = join(reportDir, runId, 'results.json');
@@ -198,11 +240,74 @@ async function cmdRun(args: string[]): Promise<number> {
     console.log(JSON.stringify(results, null, 2));
   } else {
     const s = results.summary;
+    const latest = join(reportDir, 'latest');
     console.log(
-      `\nrcnc: ${s.pass} passed, ${s.fail} failed, ${s.skip} skipped — report: ${join(reportDir, 'latest', 'compatibility.md')}`,
+      `\nrcnc: ${s.pass} passed, ${s.fail} failed, ${s.skip} skipped — report: ${join(latest, 'compatibility.md')} (also index.html, junit.xml, results.json)`,
     );
   }
   return results.summary.fail > 0 || (process.exitCode ?? 0) !== 0 ? 1 : 0;
+}
+
+/**
+ * When the run demands a provider (RCNC_REQUIRE_LAB=1, REQUIRE_K3D=1) and it cannot run here, say
+ * so in one line with exit 2 before starting anything; otherwise cells skip with the reason.
+ */
+async function requireProvider(cells: Cell<unknown>[]): Promise<void> {
+  const first = cells[0];
+  const env = first?.dims.provider === 'netns' ? 'RCNC_REQUIRE_LAB' : 'REQUIRE_K3D';
+  if (!first || process.env[env] !== '1') {
+    return;
+  }
+  const seen = new Set<string>();
+  for (const cell of cells) {
+    const key = `${cell.dims.provider}/${cell.dims.provider === 'k3d' ? cell.dims.profile : ''}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      await providerFor(cell);
+    }
+  }
+}
+
+async function cmdAnalyze(args: string[]): Promise<number> {
+  const { values, positionals } = parse('analyze', args, { json: { type: 'boolean' } }, true);
+  if (values.help) {
+    return help('analyze');
+  }
+  if (positionals.length !== 1) {
+    throw new UsageError('rcnc analyze takes one directory of collected files; see rcnc analyze --help');
+  }
+  const { analyzeCommand } = await import('./analyze/index.ts');
+  const { output, exitCode } = await analyzeCommand(positionals[0]!, !!values.json);
+  if (exitCode === 2) {
+    throw new UsageError(output.trim());
+  }
+  console.log(output);
+  return exitCode;
+}
+
+async function cmdReport(args: string[]): Promise<number> {
+  const { values, positionals } = parse('report', args, {}, true);
+  if (values.help) {
+    return help('report');
+  }
+  if (positionals.length !== 1) {
+    throw new UsageError(`rcnc report takes one report directory (or results.json); try: rcnc report reports/latest`);
+  }
+  const { regenerateReports } = await import('./report/regenerate.ts');
+  const { files } = await regenerateReports(positionals[0]!);
+  for (const f of files) {
+    console.log(`wrote ${f}`);
+  }
+  return 0;
+}
+
+async function cmdK3d(args: string[]): Promise<number> {
+  if (args[0] === '--help' || args[0] === '-h') {
+    return help('k3d');
+  }
+  // Everything after `--` (or everything, if there is none) goes to the real k3d binary.
+  const rest = args[0] === '--' ? args.slice(1) : args;
+  return runK3dPassthrough(rest);
 }
 
 async function redisVersion(bin: string): Promise<string | undefined> {
@@ -366,10 +471,23 @@ export async function main(argv: string[]): Promise<number> {
       return cmdSetup(rest);
     case 'clean':
       return cmdClean(rest);
+    case 'k3d':
+      return cmdK3d(rest);
+    case 'report':
+      return cmdReport(rest);
+    case 'analyze':
+      return cmdAnalyze(rest);
     default:
       throw new UsageError(`unknown command "${command}"; run 'rcnc --help' for the list`);
   }
 }
+
+// `rcnc run --list | head` closes stdout early: that is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') {
+    process.exit(process.exitCode ?? 0);
+  }
+});
 
 try {
   process.exitCode = await main(process.argv.slice(2));

@@ -1,3 +1,5 @@
+import type { ChildProcess } from 'node:child_process';
+
 // The provider contract: a provider builds a Kubernetes-shaped topology and gives uniform access
 // to it. Providers know nothing about Redis: the deploy layer hands them pods with argv and files,
 // and talks to what runs there only through `exec`.
@@ -136,12 +138,36 @@ export interface StartedTopology extends AsyncDisposable {
   pods(): PodInfo[];
   pod(name: string): PodInfo;
   exec(target: ExecTarget, argv: string[], opts?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Starts a long-running process (a load client, a watcher) in the target's network namespace,
+   * with piped stdio. The caller stops it; the topology kills it at stop() if it still runs.
+   */
+  spawn(target: ExecTarget, argv: string[]): ChildProcess;
   /** The pod container's stdout+stderr since it last started (like `kubectl logs`). */
   logs(pod: string): Promise<string>;
   /** Starts tcpdump in the target's network namespace; resolves when it is listening. */
   capture(target: ExecTarget, opts: CaptureOptions): Promise<Capture>;
-  /** Deletes the pod; it comes back with a new IP and the same data directory. */
-  deletePod(pod: string): Promise<PodInfo>;
+  /**
+   * Deletes the pod; it comes back with a new IP and the same data directory (a PersistentVolume
+   * that follows the pod). With `node`, it is rescheduled there.
+   */
+  deletePod(pod: string, opts?: { node?: number }): Promise<PodInfo>;
+  /** Deletes pods together: every one is gone before any comes back (new IPs, same data). */
+  deletePods(pods: string[]): Promise<PodInfo[]>;
+  /**
+   * Kills the pod's container (SIGKILL by default); the kubelet restarts it (restartPolicy
+   * Always), at once or after `restartDelayMs` (a crash-loop back-off).
+   */
+  killContainer(pod: string, opts?: { signal?: NodeJS.Signals; restartDelayMs?: number }): Promise<void>;
+  /** Adds pods (and their Services) to the running topology, like scaling a StatefulSet up. */
+  addPods(pods: PodSpec[], services?: NodePortServiceSpec[]): Promise<PodInfo[]>;
+  /** The node goes down: its pods stop and it drops off the node network. */
+  stopNode(node: number): Promise<void>;
+  /** The node comes back; pods still scheduled on it start again. */
+  startNode(node: number): Promise<void>;
+  /** Drops all traffic between two nodes (and their pods) in both directions. */
+  partition(a: number, b: number): Promise<void>;
+  heal(a: number, b: number): Promise<void>;
   stop(): Promise<void>;
 }
 

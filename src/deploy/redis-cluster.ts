@@ -5,6 +5,7 @@
 import { stripVTControlCharacters } from 'node:util';
 import type { Announce } from '../report/results.ts';
 import { DeployError } from '../util/errors.ts';
+import { waitFor } from '../util/wait.ts';
 import type {
   Exposure,
   NodePortServiceSpec,
@@ -97,6 +98,11 @@ export function redisConf(plan: RedisClusterPlan, m: RedisMember): string {
     'daemonize no',
     'save ""',
     `appendonly ${plan.persistence ? 'yes' : 'no'}`,
+    // Every acknowledged write reaches disk before the reply: the restart scenarios count keys.
+    ...(plan.persistence ? ['appendfsync always'] : []),
+    // 7.0 waits 5 s for more replicas before a diskless full sync; a replica that has not synced
+    // refuses to fail over, so the wait would only delay every scenario.
+    'repl-diskless-sync-delay 0',
     '',
   ].join('\n');
 }
@@ -183,10 +189,13 @@ export function planFor(opts: {
   };
 }
 
+/** What the Redis layer needs of a topology: addresses, and exec. */
+export type RedisHost = Pick<StartedTopology, 'exec' | 'pod' | 'nodes'>;
+
 /** Talks to one deployed Redis Cluster through a topology's exec. */
 export class RedisCluster {
   constructor(
-    readonly topology: StartedTopology,
+    readonly topology: RedisHost,
     readonly plan: RedisClusterPlan,
   ) {}
 
@@ -312,6 +321,37 @@ export class RedisCluster {
       output,
       entry: entryAddr,
     };
+  }
+
+  /**
+   * Makes `replica` a replica of `master`: MEET over the exposure, wait until the replica knows the
+   * master's id (REPLICATE refuses unknown nodes), then CLUSTER REPLICATE.
+   */
+  async replicate(replica: RedisMember, master: RedisMember): Promise<void> {
+    const id = await this.myId(master);
+    await this.meet(replica, master);
+    await waitFor({
+      target: `${replica.name} to know ${master.name} (${id.slice(0, 8)})`,
+      timeoutMs: 20_000,
+      intervalMs: 50,
+      check: async () => {
+        const nodes = await this.cli(replica, ['cluster', 'nodes']);
+        const line = nodes.split('\n').find((l) => l.startsWith(id));
+        return { done: !!line && !/handshake|noaddr/.test(line), state: line ?? 'unknown' };
+      },
+    });
+    await this.cli(replica, ['cluster', 'replicate', id]);
+  }
+
+  /** `INFO replication` fields of a member. */
+  async replication(m: RedisMember): Promise<Record<string, string>> {
+    const text = await this.cli(m, ['info', 'replication']);
+    return Object.fromEntries(
+      text
+        .split(/\r?\n/)
+        .filter((l) => l.includes(':'))
+        .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]),
+    );
   }
 
   /** Sets the member's announce settings at runtime; returns them as `name value` lines. */

@@ -26,7 +26,10 @@ export const readViews = (cluster: RedisCluster, members: RedisMember[] = cluste
   Promise.all(members.map((m) => readView(cluster, m)));
 
 /** What still keeps `views` from being one healthy cluster, one line per problem. */
-export function meetProblems(views: MemberView[], opts: { requireStateOk?: boolean } = {}): string[] {
+export function meetProblems(
+  views: MemberView[],
+  opts: { requireStateOk?: boolean; addresses?: Record<string, string> } = {},
+): string[] {
   const problems: string[] = [];
   const byId = new Map(views.map((v) => [v.id, v.member]));
   // What each member says it owns; every other view must agree (redis-cli refuses to add nodes
@@ -42,6 +45,13 @@ export function meetProblems(views: MemberView[], opts: { requireStateOk?: boole
         problems.push(`${v.member} does not know ${other.member}`);
       } else if (entry.linkState !== 'connected' || entry.flags.some((f) => BAD_FLAGS.includes(f))) {
         problems.push(`${v.member} sees ${other.member} as ${entry.flags.join(',')} ${entry.linkState}`);
+      } else if (
+        opts.addresses?.[other.member] &&
+        `${entry.ip}:${entry.port}@${entry.cport}` !== opts.addresses[other.member]
+      ) {
+        problems.push(
+          `${v.member} knows ${other.member} at ${entry.ip}:${entry.port}@${entry.cport}, not ${opts.addresses[other.member]}`,
+        );
       } else if (slotsOf(entry) !== ownSlots.get(other.id)) {
         problems.push(
           `${v.member} thinks ${other.member} owns [${slotsOf(entry)}], it says [${ownSlots.get(other.id)}]`,
@@ -87,7 +97,12 @@ export const summarize = (views: MemberView[]): string =>
 /** Waits until every member knows every other, connected, and (by default) cluster_state is ok. */
 export async function waitForMeet(
   cluster: RedisCluster,
-  opts: { members?: RedisMember[]; timeoutMs?: number; requireStateOk?: boolean } = {},
+  opts: {
+    members?: RedisMember[];
+    timeoutMs?: number;
+    requireStateOk?: boolean;
+    addresses?: Record<string, string>;
+  } = {},
 ): Promise<MemberView[]> {
   const members = opts.members ?? cluster.plan.members;
   const { value } = await waitFor({

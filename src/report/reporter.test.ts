@@ -3,6 +3,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { startVitest } from 'vitest/node';
 import Reporter, { newRunId } from './reporter.ts';
@@ -72,7 +73,10 @@ describe('rcnc reporter', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  async function runCells(files: Record<string, string>): Promise<string> {
+  async function runCells(
+    files: Record<string, string>,
+    reporters: NonNullable<Parameters<typeof startVitest>[2]>['reporters'] = [new Reporter()],
+  ): Promise<string> {
     const suite = join(root, 'suite');
     await mkdir(suite, { recursive: true });
     for (const [name, text] of Object.entries(files)) {
@@ -88,7 +92,7 @@ describe('rcnc reporter', () => {
       config: false,
       watch: false,
       globals: true,
-      reporters: [new Reporter()],
+      reporters,
     });
     await vitest.close();
     return printed.join('');
@@ -127,7 +131,23 @@ describe('rcnc reporter', () => {
 
     const latest = await readFile(join(reportDir, 'latest', 'results.json'), 'utf8');
     expect(JSON.parse(latest)).toEqual(results);
-    expect(printed).toContain(`rcnc report: ${join(reportDir, 'e2e-run', 'compatibility.md')}\n`);
+    expect(printed).toContain(
+      `rcnc report: ${join(reportDir, 'e2e-run', 'compatibility.md')}, ${join(reportDir, 'e2e-run', 'index.html')}\n`,
+    );
+    const html = await readFile(join(reportDir, 'latest', 'index.html'), 'utf8');
+    expect(html).toContain('data-cell="netns/flannel-vxlan/pod-ip/announce-none"');
+    expect(html).toContain('unexpected ghost 10.42.0.1');
+  });
+
+  test('quiet, as `rcnc run` configures it by path, writes the reports and prints nothing', async () => {
+    process.env['RCNC_REPORT_DIR'] = reportDir;
+    process.env['RCNC_RUN_ID'] = 'quiet-run';
+    const printed = await runCells({ 'cells.test.js': CELLS_TEST }, [
+      [fileURLToPath(new URL('./reporter.ts', import.meta.url)), { quiet: true }],
+    ]);
+    expect(printed).toBe('');
+    const results = JSON.parse(await readFile(join(reportDir, 'quiet-run', 'results.json'), 'utf8')) as ResultsFile;
+    expect(results.summary).toEqual({ pass: 1, fail: 1, skip: 1 });
   });
 
   test('writes nothing when no case carries a cell', async () => {

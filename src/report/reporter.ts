@@ -7,11 +7,21 @@ import { hostname, release } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Reporter, TestCase, TestModule } from 'vitest/node';
 import type { CellRecord, CellResult, ResultsFile, Verdict } from './results.ts';
-import { buildResults, MARKDOWN_FILE, validateResults, writeReports } from './write.ts';
+import { buildResults, HTML_FILE, MARKDOWN_FILE, validateResults, writeReports } from './write.ts';
+
+export interface RcncReporterOptions {
+  /**
+   * Print nothing on success. `rcnc run` sets it (as `[reporterPath, { quiet: true }]`) because it
+   * prints its own summary, and with --json stdout must hold the JSON alone.
+   */
+  quiet?: boolean;
+}
 
 export default class RcncReporter implements Reporter {
   // Overwritten by onTestRunStart; the fallback covers runners that never call it.
   private startedAt = new Date();
+
+  constructor(private readonly options: RcncReporterOptions = {}) {}
 
   onTestRunStart(): void {
     this.startedAt = new Date();
@@ -23,7 +33,7 @@ export default class RcncReporter implements Reporter {
       if (cells.length === 0) {
         return;
       }
-      await report(cells, this.startedAt, new Date());
+      await report(cells, this.startedAt, new Date(), this.options.quiet === true);
     } catch (error) {
       // A broken report must not turn a finished test run into a crash; say what failed and go on.
       process.stderr.write(`rcnc report: could not write the reports: ${oneLine(errorMessage(error))}\n`);
@@ -31,7 +41,7 @@ export default class RcncReporter implements Reporter {
   }
 }
 
-async function report(cells: CellResult[], startedAt: Date, finishedAt: Date): Promise<void> {
+async function report(cells: CellResult[], startedAt: Date, finishedAt: Date, quiet: boolean): Promise<void> {
   const env = process.env;
   const reportDir = resolve(process.cwd(), env['RCNC_REPORT_DIR'] || 'reports');
   const runId = env['RCNC_RUN_ID'] || newRunId(startedAt);
@@ -43,7 +53,10 @@ async function report(cells: CellResult[], startedAt: Date, finishedAt: Date): P
   }
   const stepSummary = env['GITHUB_STEP_SUMMARY'] || undefined;
   const written = await writeReports(results, { reportDir, runId, stepSummary });
-  process.stdout.write(`rcnc report: ${displayPath(join(written.dir, MARKDOWN_FILE))}\n`);
+  if (!quiet) {
+    const shown = [MARKDOWN_FILE, HTML_FILE].map((name) => displayPath(join(written.dir, name)));
+    process.stdout.write(`rcnc report: ${shown.join(', ')}\n`);
+  }
 }
 
 export function collectCells(testModules: ReadonlyArray<TestModule>): CellResult[] {

@@ -61,6 +61,35 @@ export interface FixObservation {
   clusterState: string;
 }
 
+/** What the external load client saw during a fault (src/probes/client.ts). */
+export interface ClientSummary {
+  ops: number;
+  errors: number;
+  /** First to last failed command, ms; null when nothing failed. */
+  errorWindowMs: number | null;
+  ackedWrites: number;
+  lostAckedWrites: number;
+  waitConfirmedWrites: number;
+  lostWaitConfirmedWrites: number;
+  p99Ms?: number;
+}
+
+export interface RecoveryObservation {
+  /** What was done to the cluster, in words. */
+  action: string;
+  /** cluster_state and the like, seen while the fault was in effect. */
+  duringFault?: string;
+  /** A replica promoted because of the fault: which, and how long after the fault began. */
+  failover?: { promoted: string; afterMs: number };
+  /** What rcnc did to make the cluster recover, when it could not by itself. */
+  remediation?: string;
+  recovered: boolean;
+  /** From the fault (or the remediation, when one was needed) until every view was healthy again. */
+  recoveryMs?: number;
+  keys?: { written: number; readable: number };
+  client?: ClientSummary;
+}
+
 export interface Observation {
   meet: MeetOutcome;
   /** Handshake / noaddr entries that stand for no live node. */
@@ -78,6 +107,7 @@ export interface Observation {
   clusterState?: string;
   slotsAssigned?: number;
   fix?: FixObservation;
+  recovery?: RecoveryObservation;
   notes: string[];
 }
 

@@ -1,6 +1,6 @@
-import { lstat, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { compatibilityMarkdown } from './markdown.ts';
@@ -118,16 +118,23 @@ describe('files on disk', () => {
   });
 
   describe('writeReports', () => {
-    test('writes the three reports and a real latest/ copy, artifacts included', async () => {
+    test('writes the four reports and a real latest/ copy, artifacts included', async () => {
       const runDir = join(dir, 'reports', sample.runId);
       await mkdir(join(runDir, 'artifacts', 'cell-a'), { recursive: true });
       await writeFile(join(runDir, 'artifacts', 'cell-a', 'nodes.txt'), 'ghost 10.42.0.1:6379@16379\n');
+      // The artifacts the sample's cells list, where scenarios would have saved them.
+      await cp(join(dirname(FIXTURE), 'artifacts'), join(runDir, 'artifacts'), { recursive: true });
 
       const written = await writeReports(sample, { reportDir: join(dir, 'reports'), runId: sample.runId });
 
       expect(written.dir).toBe(runDir);
       expect(written.latest).toBe(join(dir, 'reports', 'latest'));
-      expect(written.files).toEqual(['results.json', 'compatibility.md', 'junit.xml'].map((f) => join(runDir, f)));
+      expect(written.files).toEqual(
+        ['results.json', 'compatibility.md', 'junit.xml', 'index.html'].map((f) => join(runDir, f)),
+      );
+      // index.html carries the evidence read from the run directory.
+      const html = await readFile(join(written.latest, 'index.html'), 'utf8');
+      expect(html).toMatch(/<span class="ln ghost"[^>]*>3c1f0d9e[0-9a-f]{32} 10\.42\.0\.1:6379@16379 handshake/);
       for (const file of written.files) {
         expect((await lstat(file)).isFile()).toBe(true);
       }

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFile, cp, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { EXPOSURES, PROFILES } from '../deploy/provider.ts';
+import { HTML_FILE, indexHtml, loadEvidence } from './html.ts';
 import { junitXml } from './junit.ts';
 import { compatibilityMarkdown } from './markdown.ts';
 import { RESULTS_SCHEMA_VERSION, type CellResult, type ResultsFile } from './results.ts';
@@ -26,6 +27,7 @@ export interface WrittenReports {
 export const RESULTS_FILE = 'results.json';
 export const MARKDOWN_FILE = 'compatibility.md';
 export const JUNIT_FILE = 'junit.xml';
+export { HTML_FILE };
 const LATEST = 'latest';
 
 export function buildResults(args: {
@@ -66,18 +68,10 @@ export async function writeReports(results: ResultsFile, opts: WriteOptions): Pr
   const dir = join(root, opts.runId);
   await mkdir(dir, { recursive: true });
 
-  const markdown = compatibilityMarkdown(results);
-  const outputs: [string, string][] = [
-    [RESULTS_FILE, JSON.stringify(results, null, 2) + '\n'],
-    [MARKDOWN_FILE, markdown],
-    [JUNIT_FILE, junitXml(results)],
-  ];
-  const files: string[] = [];
-  for (const [name, text] of outputs) {
-    const file = join(dir, name);
-    await writeFileAtomic(file, text);
-    files.push(file);
-  }
+  const resultsFile = join(dir, RESULTS_FILE);
+  await writeFileAtomic(resultsFile, JSON.stringify(results, null, 2) + '\n');
+  const { files: derived, markdown } = await writeDerivedFiles(dir, results);
+  const files = [resultsFile, ...derived];
 
   const latest = join(root, LATEST);
   await replaceWithCopy(dir, latest);
@@ -86,6 +80,32 @@ export async function writeReports(results: ResultsFile, opts: WriteOptions): Pr
     await appendFile(opts.stepSummary, markdown + '\n');
   }
   return { dir, latest, files };
+}
+
+/**
+ * Writes the reports derived from `results` into `dir`: compatibility.md, junit.xml and index.html
+ * (which embeds the artifacts under `dir`). Never touches results.json or the artifacts, so
+ * `rcnc report DIR` can rebuild the views of an old run with a newer rcnc.
+ */
+export async function writeDerivedReports(dir: string, results: ResultsFile): Promise<string[]> {
+  return (await writeDerivedFiles(dir, results)).files;
+}
+
+async function writeDerivedFiles(dir: string, results: ResultsFile): Promise<{ files: string[]; markdown: string }> {
+  const markdown = compatibilityMarkdown(results);
+  const evidence = await loadEvidence(dir, results);
+  const outputs: [string, string][] = [
+    [MARKDOWN_FILE, markdown],
+    [JUNIT_FILE, junitXml(results)],
+    [HTML_FILE, indexHtml(results, evidence)],
+  ];
+  const files: string[] = [];
+  for (const [name, text] of outputs) {
+    const file = join(dir, name);
+    await writeFileAtomic(file, text);
+    files.push(file);
+  }
+  return { files, markdown };
 }
 
 /** `latest` and path separators would make the run directory overwrite or escape the report dir. */

@@ -1,30 +1,63 @@
 // What scenario files share: the provider for a cell, or the reason the cell cannot run here.
-// `RCNC_REQUIRE_LAB=1` (CI sets it) turns "cannot run here" into a failure instead of a skip.
-import type { Cell } from '../cells.ts';
+// `RCNC_REQUIRE_LAB=1` (netns) and `REQUIRE_K3D=1` (k3d) turn "cannot run here" into a failure.
+import type { Cell, CellFilter } from '../cells.ts';
 import { NetnsProvider } from '../deploy/netns/netns.ts';
-import { describeUnmet, type Provider } from '../deploy/provider.ts';
+import { describeUnmet, type Provider, type ProviderName } from '../deploy/provider.ts';
 import type { CellRecord } from '../report/results.ts';
 import { RequirementError } from '../util/errors.ts';
 
-let netns: Promise<{ provider: Provider; skipReason?: string }> | undefined;
+const checked = new Map<string, Promise<{ provider: Provider; skipReason?: string }>>();
+
+const REQUIRED: Record<ProviderName, string | undefined> = {
+  netns: 'RCNC_REQUIRE_LAB',
+  k3d: 'REQUIRE_K3D',
+  kubeconfig: 'REQUIRE_K3D',
+};
+
+// The Kubernetes providers pull in @kubernetes/client-node and testcontainers, which take seconds
+// to load: only runs that use them pay for it.
+async function build(cell: Cell<unknown>): Promise<Provider> {
+  const runId = process.env.RCNC_RUN_ID;
+  switch (cell.dims.provider) {
+    case 'netns':
+      return new NetnsProvider({ runId });
+    case 'k3d': {
+      const { K3dProvider } = await import('../deploy/k3d/k3d.ts');
+      return K3dProvider.forProfile(cell.dims.profile, { runId });
+    }
+    case 'kubeconfig': {
+      const { KubeconfigProvider } = await import('../deploy/kubeconfig/kubeconfig.ts');
+      return new KubeconfigProvider({
+        kubeconfig: process.env.RCNC_KUBECONFIG,
+        context: process.env.RCNC_KUBE_CONTEXT,
+        runId,
+      });
+    }
+  }
+}
 
 export function providerFor(cell: Cell<unknown>): Promise<{ provider: Provider; skipReason?: string }> {
-  if (cell.dims.provider !== 'netns') {
-    return Promise.resolve({
-      provider: new NetnsProvider(),
-      skipReason: `provider ${cell.dims.provider} is not available in this version of rcnc`,
-    });
+  // k3d providers differ per profile (flannel vs Calico clusters); the others are one per run.
+  const key = cell.dims.provider === 'k3d' ? `k3d/${cell.dims.profile}` : cell.dims.provider;
+  let p = checked.get(key);
+  if (!p) {
+    p = (async () => {
+      const provider = await build(cell);
+      const reason = describeUnmet(await provider.check());
+      const required = REQUIRED[cell.dims.provider];
+      if (reason && required && process.env[required] === '1') {
+        throw new RequirementError(`${required}=1 but provider ${cell.dims.provider} cannot run here: ${reason}`);
+      }
+      return { provider, skipReason: reason || undefined };
+    })();
+    checked.set(key, p);
   }
-  netns ??= (async () => {
-    const provider = new NetnsProvider({ runId: process.env.RCNC_RUN_ID });
-    const reason = describeUnmet(await provider.check());
-    if (reason && process.env.RCNC_REQUIRE_LAB === '1') {
-      throw new RequirementError(`RCNC_REQUIRE_LAB=1 but the netns lab cannot run here: ${reason}`);
-    }
-    return { provider, skipReason: reason || undefined };
-  })();
-  return netns;
+  return p;
 }
+
+/** The providers the run asked for (the CLI's --provider), netns by default. */
+export const providersOf = (f: CellFilter): ProviderName[] =>
+  f.provider?.length ? (f.provider as ProviderName[]) : ['netns'];
 
 /** The record a cell starts with, so even a cell that fails early reaches the report. */
 export const initialRecord = (cell: Cell<unknown>): CellRecord => ({

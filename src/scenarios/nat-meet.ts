@@ -18,7 +18,8 @@ import { hasFlag, type ClusterNode } from '../probes/cluster-nodes.ts';
 import { findGhosts, meetProblems, readView, readViews, waitForMeet, type MemberView } from '../probes/convergence.ts';
 import { findFailedConnections } from '../probes/logs.ts';
 import { addressBook, classifyAddress } from '../probes/snat.ts';
-import { inbound, parseSs } from '../probes/sockets.ts';
+import { readSockets } from '../probes/socket-table.ts';
+import { inbound } from '../probes/sockets.ts';
 import { ArtifactSink } from '../report/artifacts.ts';
 import type { BusPeer, CellRecord, Compatibility, FailedDialBack, Observation } from '../report/results.ts';
 import { waitFor } from '../util/wait.ts';
@@ -330,8 +331,8 @@ async function busPeers(cluster: RedisCluster, topo: StartedTopology): Promise<B
   const book = addressBook(topo);
   const peers: BusPeer[] = [];
   for (const m of cluster.plan.members) {
-    const r = await topo.exec({ pod: m.name }, ['ss', '-tan'], { reject: false });
-    for (const s of inbound(parseSs(r.stdout).sockets, memberPorts(cluster.plan, m).busPort)) {
+    const table = await readSockets(topo, { pod: m.name });
+    for (const s of inbound(table.sockets, memberPorts(cluster.plan, m).busPort)) {
       if (!s.peer) {
         continue;
       }

@@ -1,10 +1,11 @@
 // The rcnc command as users meet it: help for every command, one- or two-line errors with exit
 // code 2 for bad input, and nothing left behind when it refuses to run.
 import { execa } from 'execa';
-import { readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import type { ResultsFile } from '../../src/report/results.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const rcnc = (...args: string[]) =>
@@ -15,18 +16,21 @@ describe('rcnc help', () => {
   test('rcnc --help lists every command and the exit codes', async () => {
     const r = await rcnc('--help');
     expect(r.exitCode).toBe(0);
-    for (const cmd of ['run', 'reproduce nat-meet', 'doctor', 'setup', 'clean']) {
+    for (const cmd of ['run', 'reproduce nat-meet', 'doctor', 'setup', 'clean', 'k3d -- ARGS']) {
       expect(r.stdout).toContain(cmd);
     }
     expect(r.stdout).toMatch(/Exit codes: 0 .*1 .*2 /);
   });
 
-  test.each(['run', 'reproduce', 'doctor', 'setup', 'clean'])('rcnc %s --help documents its options', async (cmd) => {
-    const r = await rcnc(cmd, '--help');
-    expect(r.exitCode).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^Usage: rcnc ${cmd}`));
-    expect(r.stderr).toBe('');
-  });
+  test.each(['run', 'reproduce', 'doctor', 'setup', 'clean', 'k3d'])(
+    'rcnc %s --help documents its options',
+    async (cmd) => {
+      const r = await rcnc(cmd, '--help');
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^Usage: rcnc ${cmd}`));
+      expect(r.stderr).toBe('');
+    },
+  );
 
   test('rcnc run --help names every filter', async () => {
     const r = await rcnc('run', '--help');
@@ -103,5 +107,59 @@ describe('rcnc run --list', () => {
     for (const id of ids) {
       expect(id).toMatch(/^netns\/calico-(vxlan|crosssubnet)\/nodeport\//);
     }
+  });
+});
+
+describe('rcnc on k3d without Docker', () => {
+  // Where a Docker daemon answers these cells would really run; that path is test/k3d's.
+  const dockerAnswers = async () =>
+    (await execa('docker', ['info'], { reject: false }).catch(() => ({ exitCode: 1 }))).exitCode === 0;
+
+  test('run --provider k3d: exit 0, every cell skipped, the reason in results.json', async (ctx) => {
+    if (await dockerAnswers()) {
+      ctx.skip('a Docker daemon answers here; the k3d cells would run');
+    }
+    const dir = await mkdtemp(join(tmpdir(), 'k3d-report-'));
+    try {
+      const r = await rcnc('run', '--provider', 'k3d', '--scenario', 'nat-meet', '--report-dir', dir);
+      expect(r.exitCode, r.stderr).toBe(0);
+      const results = JSON.parse(await readFile(join(dir, 'latest', 'results.json'), 'utf8')) as ResultsFile;
+      expect(results.cells.length).toBeGreaterThan(0);
+      for (const c of results.cells) {
+        expect(c.id).toMatch(/^k3d\//);
+        expect(c.verdict.status).toBe('skip');
+        expect(c.verdict.reason).toMatch(/no Docker daemon answers/);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  test('REQUIRE_K3D=1: exit 2 with a one-line reason, before anything runs', async (ctx) => {
+    if (await dockerAnswers()) {
+      ctx.skip('a Docker daemon answers here');
+    }
+    const r = await execa('node', ['bin/rcnc.mjs', 'run', '--provider', 'k3d'], {
+      cwd: ROOT,
+      reject: false,
+      env: { REQUIRE_K3D: '1' },
+    });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/REQUIRE_K3D=1 but provider k3d cannot run here: no Docker daemon answers/);
+    expect(r.stdout).toBe('');
+  });
+
+  test('k3d -- ARGS without a k3d binary: exit 2 and how to get one', async () => {
+    const r = await execa('node', ['bin/rcnc.mjs', 'k3d', '--', 'version'], {
+      cwd: ROOT,
+      reject: false,
+      env: { K3D_BIN: '', PATH: '/usr/bin:/bin' },
+    });
+    if (r.exitCode === 0) {
+      return; // a real k3d is installed here; its output is k3d's business
+    }
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/k3d not found: .*K3D_BIN.*K3D_AUTO_INSTALL=1/);
   });
 });

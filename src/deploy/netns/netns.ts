@@ -24,6 +24,7 @@ import type {
   ExecResult,
   ExecTarget,
   NodeInfo,
+  NodePortServiceSpec,
   PodInfo,
   PodSpec,
   Provider,
@@ -53,6 +54,13 @@ interface PodState {
   proc?: ChildProcess;
   exited?: Promise<void>;
   logPath: string;
+  /** Whether the kubelet wants the container running (false while deleted, killed on purpose or its node is down). */
+  wanted: boolean;
+  /** Container restarts in this pod generation, for the CrashLoopBackOff delay. */
+  restarts: number;
+  restartTimer?: NodeJS.Timeout;
+  /** Set by killContainer to hold the next restart back. */
+  nextRestartDelayMs?: number;
 }
 
 export interface NetnsOptions {
@@ -77,6 +85,7 @@ export class NetnsTopology implements StartedTopology {
   readonly provider = 'netns' as const;
   readonly nodes: NodeInfo[];
   readonly services: ServiceInfo[];
+  readonly spec: TopologySpec;
   readonly externalIP = NODE_NET.gateway;
   private readonly names: ReturnType<typeof labNames>;
   private readonly addressing: NodeAddressing[];
@@ -85,13 +94,18 @@ export class NetnsTopology implements StartedTopology {
   private readonly namespaces = new Set<string>();
   private readonly nextSlot: number[];
   private vethCounter = 0;
+  private stopping = false;
+  private readonly stoppedNodes = new Set<number>();
+  private readonly partitions = new Set<string>();
   private untrack: () => void = () => {};
 
   private constructor(
     readonly id: string,
-    readonly spec: TopologySpec,
+    spec: TopologySpec,
     private readonly dp: Datapath,
   ) {
+    // A copy: addPods grows it, the caller's object stays as given.
+    this.spec = { ...spec, pods: [...spec.pods], services: [...(spec.services ?? [])] };
     this.names = labNames(id);
     this.addressing = Array.from({ length: spec.nodes }, (_, i) => dp.addressing(i));
     this.nextSlot = this.addressing.map(() => 2);
@@ -102,10 +116,7 @@ export class NetnsTopology implements StartedTopology {
       cniAddresses: { ...a.cniAddresses },
       podCidr: a.podCidr,
     }));
-    this.services = (spec.services ?? []).map((s, i) => ({
-      ...s,
-      clusterIP: `10.43.${1 + Math.floor(i / 250)}.${(i % 250) + 2}`,
-    }));
+    this.services = (spec.services ?? []).map((s, i) => ({ ...s, clusterIP: clusterIpFor(i) }));
   }
 
   get profile() {
@@ -142,21 +153,7 @@ export class NetnsTopology implements StartedTopology {
     );
 
     for (const p of spec.pods) {
-      const ns = p.hostNetwork ? names.node(p.node) : names.pod(p.name);
-      this.podStates.set(p.name, {
-        spec: p,
-        ns,
-        slot: 0,
-        logPath: '',
-        info: {
-          name: p.name,
-          node: p.node,
-          ip: '',
-          hostIP: this.addressing[p.node]!.ip,
-          hostNetwork: !!p.hostNetwork,
-          generation: 0,
-        },
-      });
+      this.newPodState(p);
     }
 
     const allNs = [names.hub, ...this.addressing.map((a) => names.node(a.index))];
@@ -180,6 +177,27 @@ export class NetnsTopology implements StartedTopology {
     await Promise.all([...this.podStates.values()].map((s) => this.plumbPod(s)));
     await this.syncRules();
     await Promise.all([...this.podStates.values()].map((s) => this.startPod(s)));
+  }
+
+  private newPodState(p: PodSpec): PodState {
+    const st: PodState = {
+      spec: p,
+      ns: p.hostNetwork ? this.names.node(p.node) : this.names.pod(p.name),
+      slot: 0,
+      logPath: '',
+      wanted: false,
+      restarts: 0,
+      info: {
+        name: p.name,
+        node: p.node,
+        ip: '',
+        hostIP: this.addressing[p.node]!.ip,
+        hostNetwork: !!p.hostNetwork,
+        generation: 0,
+      },
+    };
+    this.podStates.set(p.name, st);
+    return st;
   }
 
   private async addNamespaces(list: string[]): Promise<void> {
@@ -282,21 +300,49 @@ export class NetnsTopology implements StartedTopology {
       CONFIG_DIR: dirs.config,
       DATA_DIR: dirs.data,
     };
-    const argv = s.spec.command.map((arg) => arg.replace(/\$\((\w+)\)/g, (m, v: string) => vars[v] ?? m));
+    s.restarts = 0;
+    s.wanted = true;
+    this.launch(
+      s,
+      s.spec.command.map((arg) => arg.replace(/\$\((\w+)\)/g, (m, v: string) => vars[v] ?? m)),
+    );
+    await this.awaitReady(s);
+  }
+
+  /** Starts the container process; when it exits on its own, restarts it as the kubelet would. */
+  private launch(s: PodState, argv: string[]): void {
     const fd = openSync(s.logPath, 'a');
     try {
       // setpriv --pdeathsig: if this process dies without tearing down (SIGKILL), the kernel
       // kills the pod's process too, so no redis-server outlives its run.
       const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'ip', 'netns', 'exec', s.ns, ...argv], {
-        cwd: dirs.data,
+        cwd: this.podDirs(s.spec.name).data,
         stdio: ['ignore', fd, fd],
         detached: true,
       });
       s.proc = child;
       s.exited = new Promise((resolve) => child.once('exit', () => resolve()).once('error', () => resolve()));
+      void s.exited.then(() => {
+        if (!s.wanted || this.stopping || s.proc !== child) {
+          return;
+        }
+        // restartPolicy Always: at once the first time, then CrashLoopBackOff (10 s doubling, 5 min cap).
+        const backoff = s.restarts === 0 ? 0 : Math.min(10_000 * 2 ** (s.restarts - 1), 300_000);
+        const delay = s.nextRestartDelayMs ?? backoff;
+        s.nextRestartDelayMs = undefined;
+        s.restarts += 1;
+        s.restartTimer = setTimeout(() => {
+          if (s.wanted && !this.stopping) {
+            this.launch(s, argv);
+          }
+        }, delay);
+      });
     } finally {
       closeSync(fd);
     }
+  }
+
+  private async awaitReady(s: PodState): Promise<void> {
     if (s.spec.readiness) {
       const readiness = s.spec.readiness;
       await waitFor({
@@ -360,6 +406,13 @@ export class NetnsTopology implements StartedTopology {
     return run(['ip', 'netns', 'exec', this.nsOf(target), ...argv], opts);
   }
 
+  spawn(target: ExecTarget, argv: string[]): ChildProcess {
+    // Lives in a lab namespace, so teardown's per-namespace kill reaps it if the caller does not.
+    return spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'ip', 'netns', 'exec', this.nsOf(target), ...argv], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+  }
+
   capture(target: ExecTarget, opts: CaptureOptions): Promise<Capture> {
     // Captures live in the lab dir and end with the lab; probes copy what they keep.
     return startTcpdump(['ip', 'netns', 'exec', this.nsOf(target)], { ...opts, dir: join(this.names.dir, 'captures') });
@@ -373,24 +426,155 @@ export class NetnsTopology implements StartedTopology {
     return readFile(s.logPath, 'utf8').catch(() => '');
   }
 
-  async deletePod(name: string): Promise<PodInfo> {
+  private state(name: string): PodState {
     const s = this.podStates.get(name);
     if (!s) {
       throw new UsageError(`no pod named ${name} in lab ${this.id}`);
     }
+    return s;
+  }
+
+  async deletePod(name: string, opts: { node?: number } = {}): Promise<PodInfo> {
+    const s = this.state(name);
+    const node = opts.node ?? s.info.node;
+    if (!this.addressing[node]) {
+      throw new UsageError(`cannot reschedule ${name} to node ${node}: no such node`);
+    }
+    if (this.stoppedNodes.has(node)) {
+      throw new UsageError(`cannot schedule ${name} on node-${node}: the node is stopped`);
+    }
     await this.killPod(s);
-    if (!s.info.hostNetwork) {
+    s.info.node = node;
+    s.info.hostIP = this.addressing[node]!.ip;
+    if (s.info.hostNetwork) {
+      s.ns = this.names.node(node);
+      s.info.ip = s.info.hostIP;
+    } else {
       await run(['ip', 'netns', 'del', s.ns]);
       await this.addNamespaces([s.ns]);
       await this.plumbPod(s);
-      await this.syncRules();
     }
+    await this.syncRules();
     await this.startPod(s);
     return { ...s.info };
   }
 
+  async deletePods(names: string[]): Promise<PodInfo[]> {
+    const states = names.map((n) => this.state(n));
+    await Promise.all(states.map((s) => this.killPod(s)));
+    await Promise.all(
+      states
+        .filter((s) => !s.info.hostNetwork)
+        .map(async (s) => {
+          await run(['ip', 'netns', 'del', s.ns]);
+          await this.addNamespaces([s.ns]);
+          await this.plumbPod(s);
+        }),
+    );
+    await this.syncRules();
+    await Promise.all(states.map((s) => this.startPod(s)));
+    return states.map((s) => ({ ...s.info }));
+  }
+
+  async killContainer(name: string, opts: { signal?: NodeJS.Signals; restartDelayMs?: number } = {}): Promise<void> {
+    const s = this.state(name);
+    const pid = s.proc?.pid;
+    if (!pid || s.proc?.exitCode != null) {
+      throw new UsageError(`pod ${name} has no running container to kill`);
+    }
+    s.nextRestartDelayMs = opts.restartDelayMs;
+    process.kill(-pid, opts.signal ?? 'SIGKILL');
+    await s.exited;
+  }
+
+  async addPods(pods: PodSpec[], services: NodePortServiceSpec[] = []): Promise<PodInfo[]> {
+    validateSpec(
+      { ...this.spec, pods: [...this.spec.pods, ...pods], services: [...(this.spec.services ?? []), ...services] },
+      this.dp,
+    );
+    this.spec.pods.push(...pods);
+    const added = pods.map((p) => this.newPodState(p));
+    await this.addNamespaces(added.filter((a) => !a.info.hostNetwork).map((a) => a.ns));
+    for (const svc of services) {
+      this.services.push({ ...svc, clusterIP: clusterIpFor(this.services.length) });
+    }
+    await Promise.all(added.map((a) => this.plumbPod(a)));
+    await this.syncRules();
+    await Promise.all(added.map((a) => this.startPod(a)));
+    return added.map((a) => ({ ...a.info }));
+  }
+
+  async stopNode(node: number): Promise<void> {
+    if (!this.addressing[node]) {
+      throw new UsageError(`no node ${node} in lab ${this.id}`);
+    }
+    this.stoppedNodes.add(node);
+    const onNode = [...this.podStates.values()].filter((s) => s.info.node === node);
+    await Promise.all(onNode.map((s) => this.killPod(s)));
+    // Like `docker stop` of a k3d node: it drops off the docker network. The hub side goes down,
+    // so the node's eth0 loses carrier but keeps its routes for when it comes back.
+    await ipBatch(this.names.hub, [`link set ${this.names.nodeUplink(node)} down`]);
+  }
+
+  async startNode(node: number): Promise<void> {
+    if (!this.stoppedNodes.delete(node)) {
+      return;
+    }
+    await ipBatch(this.names.hub, [`link set ${this.names.nodeUplink(node)} up`]);
+    const onNode = [...this.podStates.values()].filter((s) => s.info.node === node);
+    await Promise.all(onNode.map((s) => this.startPod(s)));
+  }
+
+  async partition(a: number, b: number): Promise<void> {
+    this.partitions.add(partitionKey(a, b));
+    await this.syncPartitions([a, b]);
+  }
+
+  async heal(a: number, b: number): Promise<void> {
+    this.partitions.delete(partitionKey(a, b));
+    await this.syncPartitions([a, b]);
+  }
+
+  /**
+   * Partitions live in the raw table, which neither kube-proxy's nor the CNI's ruleset touches:
+   * each side drops what arrives from the other node (its IP, hence VXLAN, and its pod CIDR).
+   */
+  private async syncPartitions(nodes: number[]): Promise<void> {
+    await Promise.all(
+      nodes.map((n) => {
+        const rules: string[] = [];
+        for (const key of this.partitions) {
+          const [x, y] = key.split('-').map(Number) as [number, number];
+          const other = x === n ? y : y === n ? x : undefined;
+          if (other === undefined) {
+            continue;
+          }
+          const o = this.addressing[other]!;
+          for (const src of [o.ip, o.podCidr]) {
+            rules.push(
+              `-A RCNC-PARTITION -s ${src} -m comment --comment "rcnc partition node-${n}|node-${other}" -j DROP`,
+            );
+          }
+        }
+        const doc = [
+          '*raw',
+          ':PREROUTING ACCEPT [0:0]',
+          ':OUTPUT ACCEPT [0:0]',
+          ':RCNC-PARTITION - [0:0]',
+          '-A PREROUTING -j RCNC-PARTITION',
+          ...rules,
+          'COMMIT',
+          '',
+        ];
+        return run(['ip', 'netns', 'exec', this.names.node(n), 'iptables-restore'], { input: doc.join('\n') });
+      }),
+    );
+  }
+
   /** SIGTERM, a short grace period, then SIGKILL: what the kubelet does, shortened. */
   private async killPod(s: PodState): Promise<void> {
+    s.wanted = false;
+    clearTimeout(s.restartTimer);
     const pid = s.proc?.pid;
     if (pid && s.proc?.exitCode == null) {
       const signal = (sig: NodeJS.Signals) => {
@@ -425,6 +609,10 @@ export class NetnsTopology implements StartedTopology {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
+    for (const st of this.podStates.values()) {
+      clearTimeout(st.restartTimer);
+    }
     this.untrack();
     await this.teardown.run();
   }
@@ -462,6 +650,9 @@ function validateSpec(spec: TopologySpec, dp: Datapath): void {
     }
   }
 }
+
+const clusterIpFor = (i: number) => `10.43.${1 + Math.floor(i / 250)}.${(i % 250) + 2}`;
+const partitionKey = (a: number, b: number) => (a < b ? `${a}-${b}` : `${b}-${a}`);
 
 const ipBatch = (ns: string, lines: string[]) => run(['ip', '-n', ns, '-b', '-'], { input: lines.join('\n') + '\n' });
 const bridgeBatch = (ns: string, lines: string[]) =>

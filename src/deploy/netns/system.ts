@@ -25,6 +25,9 @@ const onPath = (cmd: string): boolean =>
     .concat(['/usr/sbin', '/sbin'])
     .some((dir) => existsSync(`${dir}/${cmd}`));
 
+/** Installed when missing, but not required: the browser test skips without it. */
+export const OPTIONAL_COMMANDS: Record<string, string> = { chromium: 'chromium' };
+
 export const missingPackages = (): string[] =>
   [...new Set(Object.entries(LAB_COMMANDS).flatMap(([cmd, pkg]) => (onPath(cmd) ? [] : [pkg])))].sort();
 
@@ -34,10 +37,22 @@ export const missingPackages = (): string[] =>
  */
 export async function ensurePackages(log: (line: string) => void = () => {}): Promise<string[]> {
   const missing = missingPackages();
+  const isRoot = process.getuid?.() === 0;
+  const optional = Object.entries(OPTIONAL_COMMANDS).flatMap(([cmd, pkg]) => (onPath(cmd) ? [] : [pkg]));
   if (missing.length === 0) {
+    if (optional.length && isRoot && onPath('apt-get')) {
+      // Best effort: some distributions ship chromium only as a snap shim.
+      log(`rcnc setup: installing optional ${optional.join(' ')} with apt-get`);
+      const env = ['env', 'DEBIAN_FRONTEND=noninteractive'];
+      await run([...env, 'apt-get', 'update', '-qq'], { timeoutMs: 300_000, reject: false });
+      const r = await run([...env, 'apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...optional], {
+        timeoutMs: 600_000,
+        reject: false,
+      });
+      return r.exitCode === 0 ? optional : [];
+    }
     return [];
   }
-  const isRoot = process.getuid?.() === 0;
   if (!isRoot || !onPath('apt-get')) {
     throw new RequirementError(
       `missing system packages: ${missing.join(' ')}; install them (Debian: sudo apt-get install -y ${missing.join(' ')}) and run again`,
@@ -47,6 +62,12 @@ export async function ensurePackages(log: (line: string) => void = () => {}): Pr
   const env = ['env', 'DEBIAN_FRONTEND=noninteractive'];
   await run([...env, 'apt-get', 'update', '-qq'], { timeoutMs: 300_000 });
   await run([...env, 'apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...missing], { timeoutMs: 600_000 });
+  if (optional.length) {
+    await run([...env, 'apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...optional], {
+      timeoutMs: 600_000,
+      reject: false,
+    });
+  }
   const still = missingPackages();
   if (still.length > 0) {
     throw new RequirementError(`apt-get did not provide: ${still.join(' ')}; install them by hand`);

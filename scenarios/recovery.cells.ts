@@ -1,0 +1,157 @@
+// The recovery matrix. Expectations come from Redis Cluster's own rules (datapath.md §8: address
+// updates from inbound PINGs and announced headers; gossip replaces addresses only of failing
+// nodes) and from how each exposure's addresses behave when pods move.
+import { cellId, type Cell } from '../src/cells.ts';
+import type { Exposure, ProfileName } from '../src/deploy/provider.ts';
+import type { CellDims, Expectation } from '../src/report/results.ts';
+import type { RecoveryKind, RecoveryOptions } from '../src/scenarios/recovery.ts';
+
+const UPDATE = 'datapath.md §8 (nodeUpdateAddressIfNeeded: a known node PINGing on an inbound link is re-addressed)';
+
+interface Row {
+  kind: RecoveryKind;
+  title: string;
+  expectation: (exposure: Exposure) => Expectation;
+  exposures: Exposure[];
+  profiles: ProfileName[];
+}
+
+const announceFor = (e: Exposure) => (e === 'nodeport' ? 'ip' : 'none');
+
+const recovers = (summary: string, source: string): Expectation => ({ meet: 'ok', summary, source });
+
+const rows: Row[] = [
+  {
+    kind: 'pod-churn-master',
+    title: 'a master pod is deleted and comes back with a new IP and its nodes.conf',
+    expectation: () => recovers('the restarted node PINGs its peers, which update its address', UPDATE),
+    exposures: ['pod-ip', 'nodeport', 'host-network'],
+    profiles: ['flannel-vxlan', 'calico-vxlan'],
+  },
+  {
+    kind: 'pod-churn-replica',
+    title: 'a replica pod is deleted and comes back with a new IP',
+    expectation: () => recovers('as for a master, without a failover', UPDATE),
+    exposures: ['pod-ip'],
+    profiles: ['flannel-vxlan'],
+  },
+  {
+    kind: 'whole-restart',
+    title: 'every pod is deleted at once',
+    expectation: (e) =>
+      e === 'pod-ip'
+        ? {
+            meet: 'ok',
+            summary:
+              'every node restarts knowing only stale pod IPs, so nobody reaches anybody: cluster_state:fail until rcnc MEETs everyone again; keys persist',
+            source:
+              'datapath.md §8 (reconnects go to node->ip; gossip only re-addresses failing nodes from known senders)',
+          }
+        : recovers(
+            'announced NodePorts and node IPs do not change when pods restart, so the cluster heals by itself; keys persist',
+            UPDATE,
+          ),
+    exposures: ['pod-ip', 'nodeport', 'host-network'],
+    profiles: ['flannel-vxlan'],
+  },
+  {
+    kind: 'node-loss',
+    title: 'a node goes down; its pods are rescheduled on other nodes',
+    expectation: (e) =>
+      recovers(
+        e === 'nodeport'
+          ? 'a replica takes over; the rescheduled pods announce their new node IP in every PING header and are re-addressed'
+          : 'a replica takes over; the rescheduled pods are re-addressed from their new peer addresses',
+        `${UPDATE}; failover after cluster-node-timeout`,
+      ),
+    exposures: ['pod-ip', 'nodeport'],
+    profiles: ['flannel-vxlan', 'calico-vxlan'],
+  },
+  {
+    kind: 'failover',
+    title: 'a master process is killed under client load',
+    expectation: () =>
+      recovers('its replica is promoted; writes confirmed by WAIT 1 survive', 'Redis Cluster failover; WAIT semantics'),
+    exposures: ['nodeport', 'pod-ip'],
+    profiles: ['flannel-vxlan'],
+  },
+  {
+    kind: 'rolling-restart',
+    title: 'every pod restarted one at a time, masters after a manual failover',
+    expectation: () =>
+      recovers(
+        'a planned failover moves each master before its pod restarts',
+        'CLUSTER FAILOVER (manual, coordinated)',
+      ),
+    exposures: ['nodeport'],
+    profiles: ['flannel-vxlan'],
+  },
+  {
+    kind: 'scale-out',
+    title: 'a new shard joins by CLUSTER MEET and slots are rebalanced onto it',
+    expectation: () =>
+      recovers(
+        'the new master meets over the exposure and takes slots; every key stays readable',
+        'redis-cli --cluster rebalance --cluster-use-empty-masters',
+      ),
+    exposures: ['nodeport'],
+    profiles: ['flannel-vxlan'],
+  },
+  {
+    kind: 'partition-link',
+    title: 'traffic between two nodes is dropped, then restored',
+    expectation: () =>
+      recovers(
+        'both ends flag each other PFAIL, but no majority agrees on FAIL, so nothing fails over',
+        'Redis Cluster failure detection (PFAIL → FAIL needs a majority of masters)',
+      ),
+    exposures: ['pod-ip'],
+    profiles: ['flannel-vxlan'],
+  },
+  {
+    kind: 'isolate-node',
+    title: 'one node is cut off from both others, then restored',
+    expectation: () =>
+      recovers(
+        'the majority marks its master FAIL and promotes the replica; after healing the old master rejoins as a replica',
+        'Redis Cluster failover',
+      ),
+    exposures: ['pod-ip'],
+    profiles: ['flannel-vxlan'],
+  },
+];
+
+/** `RCNC_MATRIX=full` runs every kind on every lab profile and exposure; the default is a representative subset. */
+export const recoveryCells = (
+  provider: CellDims['provider'] = 'netns',
+  full = process.env.RCNC_MATRIX === 'full',
+): Cell<RecoveryOptions>[] =>
+  rows.flatMap((row) => {
+    const profiles: ProfileName[] = full
+      ? ['flannel-vxlan', 'calico-vxlan', 'calico-crosssubnet', 'no-nat']
+      : row.profiles;
+    const exposures: Exposure[] = full ? ['pod-ip', 'nodeport', 'host-network'] : row.exposures;
+    return profiles.flatMap((profile) =>
+      exposures
+        .filter((e) => !(profile === 'no-nat' && e === 'nodeport'))
+        .map((exposure) => {
+          const dims: CellDims = {
+            scenario: 'recovery',
+            provider,
+            profile,
+            exposure,
+            announce: announceFor(exposure),
+            policy: 'Cluster',
+            nodes: 3,
+            variant: row.kind,
+          };
+          return {
+            id: cellId(dims),
+            title: row.title,
+            dims,
+            expectation: row.expectation(exposure),
+            options: { kind: row.kind },
+          };
+        }),
+    );
+  });

@@ -1,0 +1,66 @@
+// recovery: does the cluster come back from the faults Redis-on-Kubernetes users meet, how long
+// does it take, and what did clients see? Measured figures go to results.json; the assertions are
+// about recovery itself, never about speed.
+import { describe, expect, test } from 'vitest';
+import { filterCells, filterFromEnv } from '../src/cells.ts';
+import { hasFlag } from '../src/probes/cluster-nodes.ts';
+import { initialRecord, providerFor, providersOf } from '../src/scenarios/harness.ts';
+import { runRecovery } from '../src/scenarios/recovery.ts';
+import { recoveryCells } from './recovery.cells.ts';
+
+const filter = filterFromEnv();
+const cells = filterCells(
+  providersOf(filter).flatMap((p) => recoveryCells(p)),
+  filter,
+);
+
+describe.skipIf(cells.length === 0)('recovery', () => {
+  for (const cell of cells) {
+    test(cell.id, async (ctx) => {
+      ctx.task.meta.rcnc = initialRecord(cell);
+      const { provider, skipReason } = await providerFor(cell);
+      if (skipReason) {
+        ctx.task.meta.rcnc.skipReason = skipReason;
+        ctx.skip(skipReason);
+      }
+      const run = await runRecovery(provider, cell);
+      ctx.task.meta.rcnc = run.record;
+      const rec = run.recovery;
+      const kind = cell.options.kind;
+
+      expect(rec.recovered, `${rec.action}: ${rec.duringFault ?? ''} ${run.record.observation?.notes.join('; ')}`).toBe(
+        true,
+      );
+      // Healthy again: every member knows every other, connected, at its current address.
+      expect(run.record.observation?.notes).toEqual([]);
+      for (const v of run.views) {
+        expect(v.info.cluster_state).toBe('ok');
+      }
+      expect(rec.keys?.readable).toBe(rec.keys?.written);
+
+      if (kind === 'whole-restart') {
+        if (cell.dims.exposure === 'pod-ip') {
+          expect(rec.duringFault).toMatch(/state=fail/);
+          expect(rec.remediation).toMatch(/CLUSTER MEET/);
+        } else {
+          expect(rec.remediation).toBeUndefined();
+        }
+      }
+      if (kind === 'node-loss' || kind === 'isolate-node' || kind === 'failover') {
+        expect(rec.failover?.promoted).toBe('redis-3');
+      }
+      if (kind === 'partition-link') {
+        expect(rec.duringFault).toMatch(/flagged redis-1 fail\?/);
+        expect(rec.duringFault).toMatch(/FAIL flags: none; promotions: none/);
+      }
+      if (kind === 'isolate-node') {
+        const self = run.views.find((v) => v.member === 'redis-0')!.nodes.find((n) => hasFlag(n, 'myself'))!;
+        expect(self.flags).toContain('slave');
+      }
+      if (rec.client) {
+        expect(rec.client.ops).toBeGreaterThan(0);
+        expect(rec.client.lostWaitConfirmedWrites).toBe(0);
+      }
+    });
+  }
+});

@@ -1,0 +1,12 @@
+// `rcnc analyze DIR [--json]`: the CLI calls analyzeCommand. See analyze.ts for the files DIR may
+// hold, and collect.ts for writing such a directory from a running topology.
+export {
+  EXPECTED_FILES,
+  analyzeCommand,
+  analyzeDir,
+  renderAnalyzeText,
+  type AnalyzeReport,
+  type AnalyzeWarning,
+  type Recommendation,
+} from './analyze.ts';
+export { collectArtifacts, type CollectOptions } from './collect.ts';

@@ -1,0 +1,112 @@
+// A real nested vitest run with only the progress reporter attached, as `rcnc run` will use it:
+// the lines it prints are exactly what the user sees while the cells run.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { startVitest } from 'vitest/node';
+import ProgressReporter from './progress.ts';
+
+// Plain JS with vitest globals: the temp root has no node_modules to resolve `import 'vitest'` from.
+const CELLS_TEST = `
+const record = (id, extra = {}) => ({
+  id,
+  title: 'cell ' + id,
+  dims: { scenario: 'nat-meet', provider: 'netns', profile: 'flannel-vxlan', exposure: 'nodeport',
+          announce: 'none', policy: 'Cluster', nodes: 1 },
+  expectation: { meet: 'fails', summary: 's', source: 'datapath.md' },
+  timings: {},
+  artifacts: [],
+  ...extra,
+});
+describe('nat-meet', () => {
+  test('netns/flannel-vxlan/nodeport/announce-none', ({ task }) => {
+    task.meta.rcnc = record('netns/flannel-vxlan/nodeport/announce-none', { compatibility: 'works-with-announce' });
+  });
+  test('netns/flannel-vxlan/pod-ip/announce-none', ({ task }) => {
+    task.meta.rcnc = record('netns/flannel-vxlan/pod-ip/announce-none');
+    throw new Error('unexpected ghost 10.42.0.1:6379@16379\\nsecond line is not printed');
+  });
+  test('k3d/flannel-vxlan/nodeport/announce-none', (ctx) => {
+    ctx.task.meta.rcnc = record('k3d/flannel-vxlan/nodeport/announce-none', {
+      skipReason: 'no Docker daemon answers',
+    });
+    ctx.skip('no Docker daemon answers');
+  });
+  test.skip('netns/calico-vxlan/nodeport/announce-none', () => {});
+});
+`;
+
+describe('ProgressReporter', () => {
+  let root: string;
+  let savedExitCode: typeof process.exitCode;
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'rcnc-progress-'));
+    // The nested run fails on purpose and sets the exit code; the outer run must not inherit it.
+    savedExitCode = process.exitCode;
+  });
+
+  afterEach(async () => {
+    process.exitCode = savedExitCode;
+    await rm(root, { recursive: true, force: true });
+  });
+
+  async function run(isTTY: boolean): Promise<string> {
+    const suite = join(root, 'suite');
+    await mkdir(suite, { recursive: true });
+    await writeFile(join(suite, 'cells.test.js'), CELLS_TEST);
+    const chunks: string[] = [];
+    const stream = { isTTY, write: (chunk: string) => chunks.push(chunk) };
+    const vitest = await startVitest('test', [], {
+      root: suite,
+      config: false,
+      watch: false,
+      globals: true,
+      reporters: [new ProgressReporter({ stream })],
+    });
+    await vitest.close();
+    return chunks.join('');
+  }
+
+  test('prints a start line and an end line per cell, without colour off a terminal', async () => {
+    const out = await run(false);
+    // Durations vary; everything else is fixed.
+    const lines = out.split('\n').map((line) => line.replace(/ {2}\d+(?:ms|\.\ds)\b/, '  <t>'));
+    expect(lines).toEqual([
+      '… running netns/flannel-vxlan/nodeport/announce-none',
+      '✓ pass  netns/flannel-vxlan/nodeport/announce-none  <t>  works-with-announce',
+      '… running netns/flannel-vxlan/pod-ip/announce-none',
+      '✗ FAIL  netns/flannel-vxlan/pod-ip/announce-none  <t>  unexpected ghost 10.42.0.1:6379@16379',
+      '… running k3d/flannel-vxlan/nodeport/announce-none',
+      '- skip  k3d/flannel-vxlan/nodeport/announce-none  (no Docker daemon answers)',
+      '- skip  netns/calico-vxlan/nodeport/announce-none  (marked skip)',
+      '',
+    ]);
+    expect(out).not.toContain('\u001b[');
+  });
+
+  test('colours the status words on a terminal', async () => {
+    const out = await run(true);
+    expect(out).toContain('\u001b[32m✓ pass\u001b[39m  netns/flannel-vxlan/nodeport/announce-none');
+    expect(out).toContain('\u001b[31m✗ FAIL\u001b[39m  netns/flannel-vxlan/pod-ip/announce-none');
+    expect(out).toContain('\u001b[33m- skip\u001b[39m  k3d/flannel-vxlan/nodeport/announce-none');
+  });
+
+  test('NO_COLOR turns colour off even on a terminal', () => {
+    const saved = process.env['NO_COLOR'];
+    process.env['NO_COLOR'] = '1';
+    try {
+      const chunks: string[] = [];
+      const reporter = new ProgressReporter({ stream: { isTTY: true, write: (chunk: string) => chunks.push(chunk) } });
+      reporter.onTestCaseReady({ name: 'cell-a', options: { mode: 'run' }, meta: () => ({}) } as never);
+      expect(chunks).toEqual(['… running cell-a\n']);
+    } finally {
+      if (saved === undefined) {
+        delete process.env['NO_COLOR'];
+      } else {
+        process.env['NO_COLOR'] = saved;
+      }
+    }
+  });
+});
