@@ -2,12 +2,15 @@
 // does not, what did the receiver record, and does announcing fix it? Every assertion reads a real
 // Redis view, log line or socket table from the lab.
 import { describe, expect, test } from 'vitest';
+import { analyzeDir } from '../src/analyze/index.ts';
 import { filterCells, filterFromEnv } from '../src/cells.ts';
 import { meetProblems } from '../src/probes/convergence.ts';
 import { findFailedConnections } from '../src/probes/logs.ts';
 import { initialRecord, providerFor, providersOf } from '../src/scenarios/harness.ts';
 import { runNatMeet } from '../src/scenarios/nat-meet.ts';
 import { natMeetCells } from './nat-meet.cells.ts';
+
+const esc = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const filter = filterFromEnv();
 const cells = filterCells(
@@ -41,7 +44,6 @@ describe.skipIf(cells.length === 0)('nat-meet', () => {
           ip: predicted.ip,
           port: 6379,
           cport: 16379,
-          linkState: 'disconnected',
         });
         expect(obs.ghostOwner).toBe(predicted.owner);
         expect(obs.ghostClass).toBe(cell.expectation.ghostClass);
@@ -56,6 +58,29 @@ describe.skipIf(cells.length === 0)('nat-meet', () => {
           ok: true,
           lastLine: expect.stringContaining('[OK] New node added correctly'),
         });
+        // Packets at both ends: the joiner's MEET to the bus NodePort arrives from the ghost address.
+        expect(obs.natMappings, JSON.stringify(obs.natMappings)).toContainEqual(
+          expect.objectContaining({
+            capturedAt: 'redis-3',
+            flow: expect.stringMatching(
+              new RegExp(`^${esc(run.podIps['redis-3']!)}:\\d+ > ${esc(run.entry.ip)}:${run.entry.cport}$`),
+            ),
+            as: expect.stringMatching(new RegExp(`^${esc(predicted.ip)}:\\d+ > ${esc(run.podIps['redis-0']!)}:16379$`)),
+          }),
+        );
+        // rcnc analyze, given the files collected from this cell, tells the same story.
+        const analysis = await analyzeDir(run.clusterDir!);
+        expect(analysis.ghosts).toContainEqual(
+          expect.objectContaining({
+            seenBy: 'redis-0',
+            address: `${predicted.ip}:6379@16379`,
+            class: cell.expectation.ghostClass,
+          }),
+        );
+        expect(analysis.failedDialBacks).toContainEqual(
+          expect.objectContaining({ pod: 'redis-0', address: `${predicted.ip}:16379` }),
+        );
+        expect(analysis.recommendations.find((r) => r.pod === 'redis-3')?.settings).toEqual(obs.fix?.settings);
 
         // The fix: announce and MEET again; everyone then knows everyone.
         expect(obs.fix?.meet, obs.notes.join('; ')).toBe(cell.expectation.fixWorks ? 'ok' : 'fails');
@@ -90,6 +115,11 @@ describe.skipIf(cells.length === 0)('nat-meet', () => {
         expect(entry.nodes.find((n) => n.id === joiner.id)?.ip).toMatch(/^10\.42\./);
       }
       expect(run.record.compatibility).toBe('works');
+      // rcnc analyze finds nothing wrong in the files collected from a healthy cell.
+      const analysis = await analyzeDir(run.clusterDir!);
+      expect(analysis.ghosts).toEqual([]);
+      expect(analysis.failedDialBacks).toEqual([]);
+      expect(analysis.problems).toEqual([]);
     });
   }
 });

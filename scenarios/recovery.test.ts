@@ -50,7 +50,7 @@ describe.skipIf(cells.length === 0)('recovery', () => {
         expect(rec.failover?.promoted).toBe('redis-3');
       }
       if (kind === 'partition-link') {
-        expect(rec.duringFault).toMatch(/flagged redis-1 fail\?/);
+        expect(rec.duringFault).toMatch(/flagged redis-1 (master,)?fail\?/);
         expect(rec.duringFault).toMatch(/FAIL flags: none; promotions: none/);
       }
       if (kind === 'isolate-node') {

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { natMeetCells } from '../scenarios/nat-meet.cells.ts';
 import { recoveryCells } from '../scenarios/recovery.cells.ts';
+import { snatCells } from '../scenarios/snat.cells.ts';
 import { cellId, filterCells, type Cell, type CellFilter } from './cells.ts';
 import { runK3dPassthrough } from './deploy/k3d/binary.ts';
 import { NetnsProvider } from './deploy/netns/netns.ts';
@@ -22,7 +23,7 @@ import { runNatMeet } from './scenarios/nat-meet.ts';
 import { isRcncError, RequirementError, UsageError } from './util/errors.ts';
 
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SCENARIOS = ['nat-meet', 'recovery'] as const;
+const SCENARIOS = ['nat-meet', 'snat', 'recovery'] as const;
 const PROVIDERS = ['netns', 'k3d', 'kubeconfig'] as const;
 
 const HELP: Record<string, string> = {
@@ -148,6 +149,7 @@ function parse<O extends Options>(command: string, args: string[], options: O, p
 
 const allCells = (provider: ProviderName = 'netns'): Cell<unknown>[] => [
   ...natMeetCells(provider),
+  ...snatCells(provider),
   ...recoveryCells(provider),
 ];
 

@@ -400,6 +400,9 @@ export interface ClientOptions {
   waitTimeoutMs?: number;
   /** Every Nth op is a GET of an earlier acked key; default 4, 0 disables. */
   readEvery?: number;
+  // The rest tune the ioredis client and the worker's bounds: see WorkerConfig, and workerConfig()
+  // for the defaults (commandTimeout 3 s, op 10 s, connect 1 s, ready 15 s, verify 30 s,
+  // lifetime 15 min, retry delays 100 ms, 16 redirections, slot refresh 1 s timeout / 2 s period).
   commandTimeoutMs?: number;
   opTimeoutMs?: number;
   connectTimeoutMs?: number;

@@ -70,9 +70,12 @@ export function meetProblems(
   return problems;
 }
 
-/** Entries that stand for no live member: handshakes, noaddr entries and unknown ids. */
-export function findGhosts(views: MemberView[]): Ghost[] {
-  const ids = new Set(views.map((v) => v.id));
+/**
+ * Entries that stand for no live member: handshakes, noaddr entries and unknown ids. `memberIds`
+ * are the ids of every member; without them, the ids of the given views are all that is known.
+ */
+export function findGhosts(views: MemberView[], memberIds?: Iterable<string>): Ghost[] {
+  const ids = new Set(memberIds ?? views.map((v) => v.id));
   const ghosts: Ghost[] = [];
   for (const v of views) {
     for (const n of v.nodes) {

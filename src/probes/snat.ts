@@ -49,3 +49,24 @@ export function classifyAddress(ip: string, book: AddressBook): Classified {
   }
   return { class: 'unknown', owner: ip || '(empty)' };
 }
+
+/** How a connection's source was rewritten on its way (the classes, plus unreachable). */
+export type RewriteClass = 'none' | 'bridge-gateway' | 'tunnel' | 'node-ip' | 'unknown' | 'unreachable';
+
+/**
+ * Compares the true source of a connection with the source the other side saw. The same address
+ * means no rewrite (a node reaching a NodePort through eth0 may be "masqueraded" to itself).
+ */
+export function classifyRewrite(
+  trueSource: string,
+  seen: string,
+  book: AddressBook,
+): { rewrite: RewriteClass; owner: string } {
+  const c = classifyAddress(seen, book);
+  if (seen === trueSource) {
+    return { rewrite: 'none', owner: c.owner };
+  }
+  const rewrite: RewriteClass =
+    c.class === 'bridge-gateway' || c.class === 'tunnel' || c.class === 'node-ip' ? c.class : 'unknown';
+  return { rewrite, owner: c.owner };
+}

@@ -18,6 +18,16 @@ export class ArtifactSink {
   readonly paths: string[] = [];
   constructor(private readonly cellId: string) {}
 
+  /** A folder for a tool that writes its own files; `track` what it wrote. */
+  dir(sub: string): { abs: string; rel: string } {
+    const rel = join('artifacts', cellSlug(this.cellId), sub);
+    return { abs: join(reportRoot(), runId(), rel), rel };
+  }
+
+  track(rel: string): void {
+    this.paths.push(rel);
+  }
+
   async save(name: string, content: string | Uint8Array): Promise<string> {
     const rel = join('artifacts', cellSlug(this.cellId), name);
     const abs = join(reportRoot(), runId(), rel);

@@ -2,6 +2,7 @@
 // reporter adds the vitest outcome and writes `results.json`. Every writer (markdown, junit, html)
 // reads only this file's types, so the schema is the one place the report grows from.
 import type { Exposure, ProfileName, ProviderName, TrafficPolicy } from '../deploy/provider.ts';
+import type { NatMapping } from '../probes/nat-map.ts';
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
@@ -29,6 +30,8 @@ export interface Expectation {
   ghostClass?: AddressClass;
   /** For failing meets: announcing ip/port/bus-port and meeting again makes the node join. */
   fixWorks?: boolean;
+  /** For snat cells: how the path rewrites the source. */
+  rewrite?: SnatObservation['rewrite'];
   summary: string;
   /** Where the expectation comes from (datapath.md section, source file). */
   source: string;
@@ -90,6 +93,23 @@ export interface RecoveryObservation {
   client?: ClientSummary;
 }
 
+/** One path's source rewrite, from the snat scenario. */
+export interface SnatObservation {
+  path: string;
+  /** Who opened the connection (a pod, node-N, external). */
+  from: string;
+  /** The address it really came from. */
+  source: string;
+  /** What it connected to. */
+  target: string;
+  /** The peer address the server saw (absent when the path is blocked). */
+  seen?: string;
+  rewrite: 'none' | 'bridge-gateway' | 'tunnel' | 'node-ip' | 'unknown' | 'unreachable';
+  /** Whose address `seen` is, e.g. `cni0@node-0`. */
+  owner: string;
+  evidence: string;
+}
+
 export interface Observation {
   meet: MeetOutcome;
   /** Handshake / noaddr entries that stand for no live node. */
@@ -108,6 +128,9 @@ export interface Observation {
   slotsAssigned?: number;
   fix?: FixObservation;
   recovery?: RecoveryObservation;
+  snat?: SnatObservation;
+  /** Translations reconstructed from captures at both ends of a connection (src/probes/nat-map.ts). */
+  natMappings?: NatMapping[];
   notes: string[];
 }
 

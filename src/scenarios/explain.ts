@@ -1,5 +1,6 @@
 // The story `rcnc reproduce nat-meet` tells: both views, the log line, the socket table with the
 // NATed peers marked, why it happened, the fix and its result.
+import { formatNatMapping } from '../probes/nat-map.ts';
 import type { NatMeetRun } from './nat-meet.ts';
 
 const indent = (s: string, pad = '     ') =>
@@ -50,6 +51,12 @@ export function explainNatMeet(run: NatMeetRun): string {
       '     (Every bus link that arrives through a NodePort is NATed, the masters’ own links included; theirs are',
       '      harmless because they announce their address. The joiner does not, so its MEET is recorded as the NAT address.)',
     );
+  }
+  if (obs.natMappings?.length) {
+    out.push('', '   The same packets captured in both pods (matched by TCP timestamps), showing the rewrite:');
+    for (const m of obs.natMappings) {
+      out.push(`     ${formatNatMapping(m, { names: true })}`);
+    }
   }
   out.push('', `5. Verdict: meet ${obs.meet === 'ok' ? 'succeeded' : 'FAILED'} (expected: ${r.expectation.meet}).`);
   out.push(`   Why: ${r.expectation.summary}.`);

@@ -3,8 +3,11 @@
 // When the join fails, the cell applies the fix (announce ip/port/bus-port, MEET again) and
 // records whether that makes the node join. Shared by the vitest scenario, `rcnc reproduce` and
 // the benchmark, so all three run the same steps.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { collectArtifacts } from '../analyze/collect.ts';
 import type { Cell } from '../cells.ts';
-import type { Provider, StartedTopology } from '../deploy/provider.ts';
+import type { Capture, Provider, StartedTopology } from '../deploy/provider.ts';
 import {
   RedisCluster,
   memberPorts,
@@ -14,9 +17,11 @@ import {
   type Address,
   type RedisMember,
 } from '../deploy/redis-cluster.ts';
+import { parseTcpdump } from '../probes/capture.ts';
 import { hasFlag, type ClusterNode } from '../probes/cluster-nodes.ts';
 import { findGhosts, meetProblems, readView, readViews, waitForMeet, type MemberView } from '../probes/convergence.ts';
 import { findFailedConnections } from '../probes/logs.ts';
+import { isTranslated, reconstructNat } from '../probes/nat-map.ts';
 import { addressBook, classifyAddress } from '../probes/snat.ts';
 import { readSockets } from '../probes/socket-table.ts';
 import { inbound } from '../probes/sockets.ts';
@@ -41,6 +46,10 @@ export interface NatMeetRun {
   after?: MemberView[];
   logs: Record<string, string>;
   entry: Address;
+  /** Pod IPs at the time of the join. */
+  podIps: Record<string, string>;
+  /** The cell's collected files in the layout `rcnc analyze` reads (with artifacts on). */
+  clusterDir?: string;
   /** The ghost address the datapath should make the entry master record, for failing cells. */
   predictedGhost?: { ip: string; owner: string; device: string };
 }
@@ -50,6 +59,8 @@ export interface RunOptions {
   redisCli?: string;
   /** Save views, logs and socket tables as report artifacts. */
   artifacts?: boolean;
+  /** Capture packets in the joiner's and the entry master's pods (default on). */
+  captures?: boolean;
   onPhase?: (phase: string) => void;
 }
 
@@ -89,6 +100,8 @@ export async function runNatMeet(
     members: all,
     redisServer: opts.redisServer ?? process.env.RCNC_REDIS_SERVER,
     redisCli: opts.redisCli ?? process.env.RCNC_REDIS_CLI,
+    // Redis's default: the ghost a failed MEET leaves lives this long, long enough to collect.
+    nodeTimeoutMs: 15_000,
   });
   const masters = all.slice(0, MASTERS);
   const joiner = all[joinerOrdinal]!;
@@ -111,11 +124,23 @@ export async function runNatMeet(
   // add-node waits on gossip for a variable time (1 s to several); the ghost it causes lives only
   // cluster-node-timeout. So the entry master is watched while add-node runs, and the view that
   // holds the ghost is kept as evidence.
-  const watch = watchEntry(cluster, topo, entryMaster);
+  // Packets at both ends of the joiner's connections, to show who rewrote what.
+  const captures = new Map<string, Capture>();
+  if (opts.captures !== false) {
+    for (const m of [joiner, entryMaster]) {
+      captures.set(
+        m.name,
+        await topo.capture({ pod: m.name }, { name: m.name, filter: 'tcp and not host 127.0.0.1', maxSeconds: 300 }),
+      );
+    }
+  }
+  // Every member's id, the joiner's included: anything else in a view is a ghost.
+  const ids = new Set(await Promise.all(all.map((m) => cluster.myId(m))));
+  const watch = watchEntry(cluster, topo, entryMaster, ids);
   const added = await cluster.addNode(joiner, entryMaster, { slave: true, viaNode });
   phase('join');
 
-  const outcome = await observeJoin(cluster, topo, watch);
+  const outcome = await observeJoin(cluster, topo, watch, ids);
   phase('observe');
   const book = addressBook(topo);
   const evidence = outcome.evidence ?? outcome.views.find((v) => v.member === entryMaster.name);
@@ -123,14 +148,47 @@ export async function runNatMeet(
     outcome.evidence
       ? [outcome.evidence, ...outcome.views.filter((v) => v.member !== entryMaster.name)]
       : outcome.views,
+    ids,
   );
   const failedDialBacks = outcome.failed;
   const entryView = outcome.views.find((v) => v.member === entryMaster.name);
-  const entryGhost = evidence && findGhosts([evidence]).find((g) => g.flags.includes('handshake'));
+  const entryGhost = evidence && findGhosts([evidence], ids).find((g) => g.flags.includes('handshake'));
   const ghostIp = entryGhost?.address.split(':').slice(0, -1).join(':');
   const ghostClass = ghostIp !== undefined ? classifyAddress(ghostIp, book) : undefined;
   const joinerView = outcome.views.find((v) => v.member === joiner.name);
   const joinerSelf = joinerView?.nodes.find((n) => hasFlag(n, 'myself'));
+
+  // The cluster as it is now, in the layout `rcnc analyze` reads (it stops the captures).
+  const artifacts = new ArtifactSink(cell.id);
+  const podIps = Object.fromEntries(topo.pods().map((p) => [p.name, p.ip]));
+  let clusterDir: string | undefined;
+  if (opts.artifacts !== false) {
+    const dir = artifacts.dir('cluster');
+    clusterDir = dir.abs;
+    const files = await collectArtifacts(topo, {
+      dir: dir.abs,
+      pods: all.map((m) => ({ name: m.name, port: memberPorts(plan, m).port })),
+      captures,
+      redisCli: plan.redisCli,
+      startedAt: new Date(Date.now() - (performance.now() - t0)),
+    });
+    files.forEach((f) => artifacts.track(join(dir.rel, f)));
+  }
+  const parsed = new Map<string, ReturnType<typeof parseTcpdump>['packets']>();
+  for (const [pod, cap] of captures) {
+    const result = await cap.stop();
+    parsed.set(pod, parseTcpdump(result.text).packets);
+    if (opts.artifacts !== false) {
+      await artifacts.save(`${pod}.pcap`, await readFile(result.file));
+    }
+  }
+  const natMappings =
+    parsed.size === 2
+      ? reconstructNat(
+          { name: joiner.name, packets: parsed.get(joiner.name)! },
+          { name: entryMaster.name, packets: parsed.get(entryMaster.name)! },
+        ).filter(isTranslated)
+      : undefined;
 
   const observation: Observation = {
     meet: outcome.meet,
@@ -141,6 +199,7 @@ export async function runNatMeet(
     joinerSelf: joinerSelf ? selfLine(joinerSelf) : undefined,
     addNode: { ok: added.ok, lastLine: added.lastLine },
     busPeers: await busPeers(cluster, topo),
+    natMappings,
     clusterState: entryView?.info.cluster_state,
     slotsAssigned: Number(entryView?.info.cluster_slots_assigned ?? 0),
     notes: outcome.notes,
@@ -182,7 +241,6 @@ export async function runNatMeet(
   for (const m of all) {
     logs[m.name] = await topo.logs(m.name);
   }
-  const artifacts = new ArtifactSink(cell.id);
   if (opts.artifacts !== false) {
     for (const v of outcome.views) {
       await artifacts.save(`${v.member}.cluster-nodes.txt`, v.raw);
@@ -215,6 +273,8 @@ export async function runNatMeet(
     before: outcome.views,
     evidence: outcome.evidence,
     after,
+    podIps,
+    clusterDir,
     logs,
     entry: added.entry,
     predictedGhost,
@@ -227,8 +287,8 @@ interface Sighting {
 }
 
 /** Ghosts in the view whose dial-back the member's log shows failing. */
-async function failedDialBacksOf(topo: StartedTopology, view: MemberView): Promise<FailedDialBack[]> {
-  const ghosts = findGhosts([view]);
+async function failedDialBacksOf(topo: StartedTopology, view: MemberView, ids: Set<string>): Promise<FailedDialBack[]> {
+  const ghosts = findGhosts([view], ids);
   const seen = new Map<string, FailedDialBack>();
   for (const f of findFailedConnections(await topo.logs(view.member))) {
     if (ghosts.some((g) => g.nodeId === f.nodeId)) {
@@ -239,12 +299,12 @@ async function failedDialBacksOf(topo: StartedTopology, view: MemberView): Promi
 }
 
 /** Polls one member until it holds a ghost it fails to dial back; `stop()` ends the watch. */
-function watchEntry(cluster: RedisCluster, topo: StartedTopology, m: RedisMember) {
+function watchEntry(cluster: RedisCluster, topo: StartedTopology, m: RedisMember, ids: Set<string>) {
   let stopped = false;
   const sighting = (async (): Promise<Sighting | undefined> => {
     while (!stopped) {
       const view = await readView(cluster, m).catch(() => undefined);
-      const failed = view ? await failedDialBacksOf(topo, view) : [];
+      const failed = view ? await failedDialBacksOf(topo, view, ids) : [];
       if (view && failed.length) {
         return { view, failed };
       }
@@ -266,7 +326,12 @@ function watchEntry(cluster: RedisCluster, topo: StartedTopology, m: RedisMember
  * back (meet fails). Requiring both the ghost and the failed dial-back keeps a healthy handshake
  * in progress from counting as a failure.
  */
-async function observeJoin(cluster: RedisCluster, topo: StartedTopology, watch: ReturnType<typeof watchEntry>) {
+async function observeJoin(
+  cluster: RedisCluster,
+  topo: StartedTopology,
+  watch: ReturnType<typeof watchEntry>,
+  ids: Set<string>,
+) {
   const bound = cluster.plan.nodeTimeoutMs * 2;
   let views: MemberView[] = [];
   let problems: string[] = [];
@@ -279,7 +344,7 @@ async function observeJoin(cluster: RedisCluster, topo: StartedTopology, watch: 
       return true;
     }
     for (const v of views) {
-      const failed = await failedDialBacksOf(topo, v);
+      const failed = await failedDialBacksOf(topo, v, ids);
       if (failed.length) {
         sighting ??= { view: v, failed };
       }

@@ -16,9 +16,25 @@ describe.skipIf(!!labSkipReason)('rcnc on the lab', () => {
     const dir = await mkdtemp(join(tmpdir(), 'cli-report-'));
     try {
       const before = await leftovers();
-      const r = await rcnc(['run', '--profile', 'no-nat', '--exposure', 'pod-ip', '--report-dir', dir]);
+      const r = await rcnc([
+        'run',
+        '--scenario',
+        'nat-meet',
+        '--profile',
+        'no-nat',
+        '--exposure',
+        'pod-ip',
+        '--report-dir',
+        dir,
+      ]);
       expect(r.exitCode, r.stderr).toBe(0);
-      expect(r.stdout).toMatch(/rcnc: 1 passed, 0 failed, 0 skipped — report: .*latest\/compatibility\.md/);
+      // Live progress per cell, then the summary.
+      expect(r.stdout).toMatch(
+        /… running netns\/no-nat\/pod-ip\/announce-none\/2-nodes\n✓ pass  netns\/no-nat\/pod-ip\/announce-none\/2-nodes  [\d.]+m?s  works/,
+      );
+      expect(r.stdout).toMatch(
+        /rcnc: 1 passed, 0 failed, 0 skipped — report: .*latest\/compatibility\.md \(also index\.html/,
+      );
       const results = JSON.parse(await readFile(join(dir, 'latest', 'results.json'), 'utf8')) as ResultsFile;
       expect(results.cells.map((c) => [c.id, c.verdict.status, c.verdict.compatibility])).toEqual([
         ['netns/no-nat/pod-ip/announce-none/2-nodes', 'pass', 'works'],

@@ -1,0 +1,59 @@
+// snat: which source a Redis server sees on every path, per profile and traffic policy, proved by
+// the server's own view of the connection and by the SYN in a capture; blocked paths are proved
+// by an empty capture at the server paired with the SYN at the ingress node.
+import { afterAll, describe, expect, test } from 'vitest';
+import { filterCells, filterFromEnv } from '../src/cells.ts';
+import type { StartedTopology } from '../src/deploy/provider.ts';
+import { initialRecord, providerFor, providersOf } from '../src/scenarios/harness.ts';
+import { runSnatCell, startSnatLab } from '../src/scenarios/snat.ts';
+import { snatCells } from './snat.cells.ts';
+
+const filter = filterFromEnv();
+const cells = filterCells(
+  providersOf(filter).flatMap((p) => snatCells(p)),
+  filter,
+);
+
+// One lab per provider, profile and policy, shared by that group's cells: building it costs more
+// than probing a path.
+const labs = new Map<string, Promise<StartedTopology>>();
+afterAll(async () => {
+  await Promise.allSettled([...labs.values()].map(async (l) => (await l).stop()));
+});
+
+describe.skipIf(cells.length === 0)('snat', () => {
+  cells.forEach((cell, seq) => {
+    test(cell.id, async (ctx) => {
+      ctx.task.meta.rcnc = initialRecord(cell);
+      const { provider, skipReason } = await providerFor(cell);
+      if (skipReason) {
+        ctx.task.meta.rcnc.skipReason = skipReason;
+        ctx.skip(skipReason);
+      }
+      const key = `${cell.dims.provider}/${cell.dims.profile}/${cell.dims.policy}`;
+      let lab = labs.get(key);
+      if (!lab) {
+        lab = startSnatLab(provider, cell.dims.profile, cell.dims.policy, cell.dims.profile !== 'no-nat');
+        labs.set(key, lab);
+      }
+      const { record, probe } = await runSnatCell(await lab, cell, seq);
+      ctx.task.meta.rcnc = record;
+      const obs = probe.observation;
+
+      expect(obs.rewrite, obs.evidence).toBe(cell.expectation.rewrite);
+      if (obs.rewrite === 'unreachable') {
+        expect(probe.server.packets).toEqual([]);
+        expect(probe.ingress?.packets.length).toBeGreaterThan(0);
+        return;
+      }
+      // The SYN at the server carries exactly the source the server reports.
+      expect(probe.server.packets.length).toBeGreaterThan(0);
+      expect(probe.server.packets[0]!.src.ip).toBe(obs.seen!.split(':')[0]);
+      if (obs.rewrite === 'none') {
+        expect(obs.seen!.split(':')[0]).toBe(obs.source);
+      } else {
+        expect(obs.seen!.split(':')[0]).not.toBe(obs.source);
+      }
+    });
+  });
+});
