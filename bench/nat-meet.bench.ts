@@ -3,10 +3,12 @@
 // joined with `redis-cli --cluster add-node --cluster-slave`) on plain loopback.
 // Targets (issue #2): lab/loopback ratio ≤ 2 and cell time-to-verdict < 5 s on 2 cores.
 import { natMeetCells } from '../scenarios/nat-meet.cells.ts';
+import { recoveryCells } from '../scenarios/recovery.cells.ts';
 import { NetnsProvider } from '../src/deploy/netns/netns.ts';
 import { RedisCluster, members, planFor, redisPods } from '../src/deploy/redis-cluster.ts';
 import { waitForMeet } from '../src/probes/convergence.ts';
 import { runNatMeet } from '../src/scenarios/nat-meet.ts';
+import { runRecovery } from '../src/scenarios/recovery.ts';
 import { startLoopback } from './loopback.ts';
 
 const ROUNDS = Number(process.env.RCNC_BENCH_ROUNDS ?? 5);
@@ -77,3 +79,27 @@ console.log(
     ratio,
   }),
 );
+
+// Recovery figures (issue #4): one run each of the cells users ask about most.
+const RECOVERY = [
+  'netns/flannel-vxlan/pod-ip/announce-none/3-nodes/pod-churn-master',
+  'netns/flannel-vxlan/pod-ip/announce-none/3-nodes/whole-restart',
+  'netns/flannel-vxlan/nodeport/announce-ip/3-nodes/failover',
+];
+if (process.env.RCNC_BENCH_RECOVERY !== '0') {
+  console.log('\nrecovery, one run each:');
+  for (const cell of recoveryCells().filter((c) => RECOVERY.includes(c.id))) {
+    const r = await runRecovery(new NetnsProvider(), cell, { artifacts: false });
+    const rec = r.recovery;
+    const parts = [
+      rec.recovered ? `recovered in ${s(rec.recoveryMs ?? 0)}` : 'did NOT recover',
+      rec.failover ? `failover after ${s(rec.failover.afterMs)}` : undefined,
+      rec.remediation ? `after remediation (${rec.remediation.split(';')[0]})` : undefined,
+      rec.client
+        ? `client: ${rec.client.errors}/${rec.client.ops} failed, error window ${rec.client.errorWindowMs ?? 0} ms, ` +
+          `lost acked ${rec.client.lostAckedWrites}, lost WAIT-confirmed ${rec.client.lostWaitConfirmedWrites}`
+        : undefined,
+    ].filter(Boolean);
+    console.log(`  ${cell.id}: ${parts.join('; ')}`);
+  }
+}

@@ -3,30 +3,20 @@
 // Redis view, log line or socket table from the lab.
 import { describe, expect, test } from 'vitest';
 import { analyzeDir } from '../src/analyze/index.ts';
-import { filterCells, filterFromEnv } from '../src/cells.ts';
 import { meetProblems } from '../src/probes/convergence.ts';
 import { findFailedConnections } from '../src/probes/logs.ts';
-import { initialRecord, providerFor, providersOf } from '../src/scenarios/harness.ts';
+import { cellProvider, cellsFor } from '../src/scenarios/harness.ts';
 import { runNatMeet } from '../src/scenarios/nat-meet.ts';
 import { natMeetCells } from './nat-meet.cells.ts';
 
 const esc = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-const filter = filterFromEnv();
-const cells = filterCells(
-  providersOf(filter).flatMap((p) => natMeetCells(p)),
-  filter,
-);
+const cells = cellsFor(natMeetCells);
 
 describe.skipIf(cells.length === 0)('nat-meet', () => {
   for (const cell of cells) {
     test(cell.id, async (ctx) => {
-      ctx.task.meta.rcnc = initialRecord(cell);
-      const { provider, skipReason } = await providerFor(cell);
-      if (skipReason) {
-        ctx.task.meta.rcnc.skipReason = skipReason;
-        ctx.skip(skipReason);
-      }
+      const provider = await cellProvider(ctx, cell);
       const run = await runNatMeet(provider, cell);
       ctx.task.meta.rcnc = run.record;
       const obs = run.record.observation!;

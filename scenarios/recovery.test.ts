@@ -2,27 +2,17 @@
 // does it take, and what did clients see? Measured figures go to results.json; the assertions are
 // about recovery itself, never about speed.
 import { describe, expect, test } from 'vitest';
-import { filterCells, filterFromEnv } from '../src/cells.ts';
 import { hasFlag } from '../src/probes/cluster-nodes.ts';
-import { initialRecord, providerFor, providersOf } from '../src/scenarios/harness.ts';
+import { cellProvider, cellsFor } from '../src/scenarios/harness.ts';
 import { runRecovery } from '../src/scenarios/recovery.ts';
 import { recoveryCells } from './recovery.cells.ts';
 
-const filter = filterFromEnv();
-const cells = filterCells(
-  providersOf(filter).flatMap((p) => recoveryCells(p)),
-  filter,
-);
+const cells = cellsFor(recoveryCells);
 
 describe.skipIf(cells.length === 0)('recovery', () => {
   for (const cell of cells) {
     test(cell.id, async (ctx) => {
-      ctx.task.meta.rcnc = initialRecord(cell);
-      const { provider, skipReason } = await providerFor(cell);
-      if (skipReason) {
-        ctx.task.meta.rcnc.skipReason = skipReason;
-        ctx.skip(skipReason);
-      }
+      const provider = await cellProvider(ctx, cell);
       const run = await runRecovery(provider, cell);
       ctx.task.meta.rcnc = run.record;
       const rec = run.recovery;

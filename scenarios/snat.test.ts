@@ -2,17 +2,12 @@
 // the server's own view of the connection and by the SYN in a capture; blocked paths are proved
 // by an empty capture at the server paired with the SYN at the ingress node.
 import { afterAll, describe, expect, test } from 'vitest';
-import { filterCells, filterFromEnv } from '../src/cells.ts';
 import type { StartedTopology } from '../src/deploy/provider.ts';
-import { initialRecord, providerFor, providersOf } from '../src/scenarios/harness.ts';
+import { cellProvider, cellsFor } from '../src/scenarios/harness.ts';
 import { runSnatCell, startSnatLab } from '../src/scenarios/snat.ts';
 import { snatCells } from './snat.cells.ts';
 
-const filter = filterFromEnv();
-const cells = filterCells(
-  providersOf(filter).flatMap((p) => snatCells(p)),
-  filter,
-);
+const cells = cellsFor(snatCells);
 
 // One lab per provider, profile and policy, shared by that group's cells: building it costs more
 // than probing a path.
@@ -24,12 +19,7 @@ afterAll(async () => {
 describe.skipIf(cells.length === 0)('snat', () => {
   cells.forEach((cell, seq) => {
     test(cell.id, async (ctx) => {
-      ctx.task.meta.rcnc = initialRecord(cell);
-      const { provider, skipReason } = await providerFor(cell);
-      if (skipReason) {
-        ctx.task.meta.rcnc.skipReason = skipReason;
-        ctx.skip(skipReason);
-      }
+      const provider = await cellProvider(ctx, cell);
       const key = `${cell.dims.provider}/${cell.dims.profile}/${cell.dims.policy}`;
       let lab = labs.get(key);
       if (!lab) {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { seededRandom, truncations, withGarbage } from '../../test/support/fuzz.ts';
 import { parseIfconfig, parseInterfaces, parseIpAddr, type InterfaceInfo } from './interfaces.ts';
 
 // `ip addr` and net-tools `ifconfig` of lab nodes (flannel-vxlan), from the example directories.
@@ -64,26 +65,6 @@ describe('parseIpAddr / parseIfconfig', () => {
   });
 });
 
-// Deterministic PRNG so a failing fuzz case reproduces.
-function prng(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function garbage(rand: () => number): string {
-  const len = Math.floor(rand() * 160);
-  let s = String.fromCharCode(33 + Math.floor(rand() * 94));
-  for (let i = 0; i < len; i++) {
-    s += String.fromCharCode(33 + Math.floor(rand() * 0x2ff));
-  }
-  return s;
-}
-
 const FUZZ: [string, string, typeof parseIpAddr][] = [
   ['ip addr', IP_ADDR, parseIpAddr],
   ['ifconfig', IFCONFIG, parseIfconfig],
@@ -103,10 +84,7 @@ const blocks = (text: string) =>
 describe('fuzz', () => {
   it.each(FUZZ)('%s: truncated prefixes keep the addresses of complete lines', (_n, text, parse) => {
     const full = parse(text).interfaces;
-    const rand = prng(text.length);
-    for (let k = 0; k < 100; k++) {
-      const prefix = text.slice(0, Math.floor(rand() * (text.length + 1)));
-      const complete = prefix.slice(0, prefix.lastIndexOf('\n') + 1);
+    for (const { prefix, complete } of truncations(text, 100)) {
       const got = parse(prefix).interfaces;
       const whole = parse(complete).interfaces;
       // every complete interface keeps its addresses; the cut one may lose its last
@@ -116,7 +94,7 @@ describe('fuzz', () => {
   });
 
   it.each(FUZZ)('%s: shuffled interface blocks give the same interfaces', (_n, text, parse) => {
-    const rand = prng(5);
+    const rand = seededRandom(5);
     const reference = asMap(parse(text).interfaces);
     for (let k = 0; k < 20; k++) {
       const shuffled = [...blocks(text)].sort(() => rand() - 0.5).join('\n');
@@ -128,18 +106,10 @@ describe('fuzz', () => {
 
   it.each(FUZZ)('%s: garbage lines become warnings, addresses still parse', (_n, text, parse) => {
     const real = text.split('\n');
-    const rand = prng(42);
+    const rand = seededRandom(42);
     const reference = parse(text).interfaces;
     for (let k = 0; k < 30; k++) {
-      const mixed: string[] = [];
-      const junk: number[] = [];
-      for (const line of real) {
-        while (rand() < 0.3) {
-          junk.push(mixed.length + 1);
-          mixed.push(garbage(rand));
-        }
-        mixed.push(line);
-      }
+      const { lines: mixed, junk } = withGarbage(real, rand);
       const r = parse(mixed.join('\n'));
       expect(r.interfaces).toEqual(reference);
       expect(r.warnings.map((w) => w.line)).toEqual(junk);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { seededRandom, truncations, withGarbage } from '../../test/support/fuzz.ts';
 import { formatKubectlTable, humanAge, parseKubectlTable, parseNodes, parsePods, parseServices } from './kubectl.ts';
 
 const EXAMPLES = join(import.meta.dirname, '..', '..', 'examples');
@@ -147,26 +148,6 @@ describe('formatKubectlTable', () => {
   });
 });
 
-// Deterministic PRNG so a failing fuzz case reproduces.
-function prng(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function garbage(rand: () => number): string {
-  const len = Math.floor(rand() * 160);
-  let s = String.fromCharCode(33 + Math.floor(rand() * 94));
-  for (let i = 0; i < len; i++) {
-    s += String.fromCharCode(33 + Math.floor(rand() * 0x2ff));
-  }
-  return s;
-}
-
 const TABLES: [string, string, (t: string) => { warnings: unknown[] } & Record<string, unknown>][] = [
   ['pods -A', PODS_A, parsePods],
   ['pods (lab)', example('flannel-nodeport-nat-meet', 'pods.txt'), parsePods],
@@ -179,10 +160,7 @@ const withoutLine = (xs: { line: number }[]) => xs.map((x) => JSON.stringify({ .
 describe('fuzz', () => {
   it.each(TABLES)('%s: truncated prefixes keep every complete row', (_n, text, parse) => {
     const full = rowsOf(parse(text));
-    const rand = prng(text.length);
-    for (let k = 0; k < 100; k++) {
-      const prefix = text.slice(0, Math.floor(rand() * (text.length + 1)));
-      const complete = prefix.slice(0, prefix.lastIndexOf('\n') + 1).split('\n').length - 1;
+    for (const { prefix, completeLines: complete } of truncations(text, 100)) {
       const rows = rowsOf(parse(prefix));
       const expected = full.filter((r) => r.line <= complete);
       expect(rows.slice(0, expected.length)).toEqual(expected);
@@ -192,7 +170,7 @@ describe('fuzz', () => {
 
   it.each(TABLES)('%s: shuffled rows (header first) parse to the same rows', (_n, text, parse) => {
     const [header, ...rows] = text.trimEnd().split('\n');
-    const rand = prng(3);
+    const rand = seededRandom(3);
     const reference = withoutLine(rowsOf(parse(text))).sort();
     for (let k = 0; k < 20; k++) {
       const shuffled = [...rows].sort(() => rand() - 0.5);
@@ -204,18 +182,10 @@ describe('fuzz', () => {
 
   it.each(TABLES)('%s: garbage lines become warnings, real rows still parse', (_n, text, parse) => {
     const real = text.split('\n');
-    const rand = prng(42);
+    const rand = seededRandom(42);
     const reference = withoutLine(rowsOf(parse(text)));
     for (let k = 0; k < 30; k++) {
-      const mixed: string[] = [];
-      const junk: number[] = [];
-      for (const line of real) {
-        while (rand() < 0.3) {
-          junk.push(mixed.length + 1);
-          mixed.push(garbage(rand));
-        }
-        mixed.push(line);
-      }
+      const { lines: mixed, junk } = withGarbage(real, rand);
       const r = parse(mixed.join('\n'));
       expect(withoutLine(rowsOf(r))).toEqual(reference);
       expect((r.warnings as { line: number }[]).map((w) => w.line)).toEqual(junk);

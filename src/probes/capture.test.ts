@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { seededRandom, shuffled, truncations, withGarbage } from '../../test/support/fuzz.ts';
 import type { Capture, CaptureResult } from '../deploy/provider.ts';
 import { isRcncError } from '../util/errors.ts';
 import { parseTcpdump, summarizeFlows, withTcpdumpSanity, type Packet } from './capture.ts';
@@ -318,36 +319,6 @@ describe('withTcpdumpSanity', () => {
   });
 });
 
-// Deterministic PRNG so a failing fuzz case reproduces.
-function prng(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffle<T>(xs: T[], rand: () => number): T[] {
-  const out = [...xs];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [out[i], out[j]] = [out[j] as T, out[i] as T];
-  }
-  return out;
-}
-
-// never blank and never indented: an indented line would legitimately be read as a TCP line
-function garbage(rand: () => number): string {
-  const len = Math.floor(rand() * 160);
-  let s = String.fromCharCode(33 + Math.floor(rand() * 94));
-  for (let i = 0; i < len; i++) {
-    s += String.fromCharCode(33 + Math.floor(rand() * 0x2ff));
-  }
-  return s;
-}
-
 // A packet's lines: a stamped line and the unstamped lines after it (its TCP line, a tunnel's
 // inner packet). Shuffling blocks keeps packets whole; -t output has one line per block.
 function blocks(text: string): string[] {
@@ -372,11 +343,7 @@ describe('fuzz', () => {
   it.each(FIXTURES)('%s: truncated prefixes keep every complete packet', (name) => {
     const text = fixture(name);
     const full = parseTcpdump(text).packets;
-    const rand = prng(text.length);
-    for (let k = 0; k < 150; k++) {
-      const prefix = text.slice(0, Math.floor(rand() * (text.length + 1)));
-      const cut = prefix.lastIndexOf('\n') + 1;
-      const completeLines = prefix.slice(0, cut).split('\n').length - 1;
+    for (const { prefix, completeLines, partial } of truncations(text, 150)) {
       const expected = full.filter((p) => p.line + p.raw.split('\n').length - 1 <= completeLines);
       const { packets } = parseTcpdump(prefix);
       expect(packets.slice(0, expected.length)).toEqual(expected);
@@ -384,18 +351,18 @@ describe('fuzz', () => {
       const extra = packets.slice(expected.length);
       expect(extra.length).toBeLessThanOrEqual(1);
       if (extra.length) {
-        expect(extra[0]!.raw.endsWith(prefix.slice(cut))).toBe(true);
+        expect(extra[0]!.raw.endsWith(partial)).toBe(true);
       }
     }
   });
 
   it.each(FIXTURES)('%s: shuffled packets parse to the same packets', (name) => {
     const text = fixture(name);
-    const rand = prng(7);
+    const rand = seededRandom(7);
     const sorted = (ps: Packet[]) => ps.map(withoutPosition).sort();
     const reference = sorted(parseTcpdump(text).packets);
     for (let k = 0; k < 20; k++) {
-      const { packets, warnings } = parseTcpdump(shuffle(blocks(text), rand).join('\n'));
+      const { packets, warnings } = parseTcpdump(shuffled(blocks(text), rand).join('\n'));
       expect(warnings).toEqual([]);
       expect(sorted(packets)).toEqual(reference);
     }
@@ -403,18 +370,11 @@ describe('fuzz', () => {
 
   it.each(FIXTURES)('%s: garbage lines become warnings, real packets still parse', (name) => {
     const real = fixture(name).split('\n');
-    const rand = prng(42);
+    const rand = seededRandom(42);
     const reference = parseTcpdump(real.join('\n')).packets.map(withoutPosition);
     for (let k = 0; k < 30; k++) {
-      const mixed: string[] = [];
-      const junk: number[] = [];
-      for (const line of real) {
-        while (rand() < 0.3) {
-          junk.push(mixed.length + 1);
-          mixed.push(garbage(rand));
-        }
-        mixed.push(line);
-      }
+      // garbage is never blank nor indented: an indented line would legitimately be read as a TCP line
+      const { lines: mixed, junk } = withGarbage(real, rand);
       const { packets, warnings } = parseTcpdump(mixed.join('\n'));
       expect(packets.map(withoutPosition)).toEqual(reference);
       expect(warnings.map((w) => w.line)).toEqual(junk);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { seededRandom, shuffled, truncations, withGarbage } from '../../test/support/fuzz.ts';
 import {
   formatAddress,
   hasFlag,
@@ -267,59 +268,26 @@ describe('slotCount', () => {
   });
 });
 
-// Deterministic PRNG so a failing fuzz case reproduces.
-function prng(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffle<T>(xs: T[], rand: () => number): T[] {
-  const out = [...xs];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [out[i], out[j]] = [out[j] as T, out[i] as T];
-  }
-  return out;
-}
-
-// never blank: blank lines are legitimately ignored rather than warned about
-function garbage(rand: () => number): string {
-  const len = Math.floor(rand() * 160);
-  let s = String.fromCharCode(33 + Math.floor(rand() * 94));
-  for (let i = 0; i < len; i++) {
-    s += String.fromCharCode(33 + Math.floor(rand() * 0x2ff));
-  }
-  return s;
-}
-
 describe('fuzz', () => {
   it.each(NODES_FIXTURES)('%s: truncated prefixes keep every complete line', (name) => {
     const text = fixture(name);
     const full = parseClusterNodes(text).nodes;
-    const rand = prng(text.length);
-    for (let k = 0; k < 150; k++) {
-      const prefix = text.slice(0, Math.floor(rand() * (text.length + 1)));
-      const complete = new Set(prefix.slice(0, prefix.lastIndexOf('\n') + 1).split('\n'));
+    for (const { prefix, complete: whole, partial } of truncations(text, 150)) {
+      const complete = new Set(whole.split('\n'));
       const expected = full.filter((n) => complete.has(n.raw));
       const { nodes } = parseClusterNodes(prefix);
       expect(nodes.slice(0, expected.length)).toEqual(expected);
       // at most the cut line itself, and only if it still is a whole node line
-      const partial = prefix.slice(prefix.lastIndexOf('\n') + 1);
       expect(nodes.slice(expected.length).map((n) => n.raw)).toEqual(nodes.length > expected.length ? [partial] : []);
     }
   });
 
   it.each(NODES_FIXTURES)('%s: shuffled lines parse to the same nodes', (name) => {
     const text = fixture(name);
-    const rand = prng(7);
+    const rand = seededRandom(7);
     const sortById = (ns: ClusterNode[]) => [...ns].sort((a, b) => a.id.localeCompare(b.id));
     for (let k = 0; k < 20; k++) {
-      const { nodes, warnings } = parseClusterNodes(shuffle(text.split('\n'), rand).join('\n'));
+      const { nodes, warnings } = parseClusterNodes(shuffled(text.split('\n'), rand).join('\n'));
       expect(warnings).toEqual([]);
       expect(sortById(nodes)).toEqual(sortById(parseClusterNodes(text).nodes));
     }
@@ -327,17 +295,10 @@ describe('fuzz', () => {
 
   it.each(NODES_FIXTURES)('%s: garbage lines become warnings, real lines still parse', (name) => {
     const real = fixture(name).split('\n');
-    const rand = prng(42);
+    const rand = seededRandom(42);
     for (let k = 0; k < 30; k++) {
-      const mixed: string[] = [];
-      const junk = new Set<number>();
-      for (const line of real) {
-        while (rand() < 0.5) {
-          junk.add(mixed.length + 1);
-          mixed.push(garbage(rand));
-        }
-        mixed.push(line);
-      }
+      // garbage is never blank: blank lines are legitimately ignored rather than warned about
+      const { lines: mixed, junk } = withGarbage(real, rand, { chance: 0.5 });
       const { nodes, warnings } = parseClusterNodes(mixed.join('\n'));
       expect(nodes).toEqual(parseClusterNodes(real.join('\n')).nodes);
       expect(warnings.map((w) => w.line)).toEqual([...junk]);

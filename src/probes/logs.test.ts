@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { garbageLine, seededRandom, shuffled, truncations, withGarbage, type Random } from '../../test/support/fuzz.ts';
 import { parseClusterNodes } from './cluster-nodes.ts';
 import { findAddressUpdates, findFailedConnections, findLines, parseRedisLog, type RedisLogLine } from './logs.ts';
 
@@ -152,34 +153,8 @@ describe('findLines', () => {
   });
 });
 
-// Deterministic PRNG so a failing fuzz case reproduces.
-function prng(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffle<T>(xs: T[], rand: () => number): T[] {
-  const out = [...xs];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [out[i], out[j]] = [out[j] as T, out[i] as T];
-  }
-  return out;
-}
-
-function garbage(rand: () => number): string {
-  let s = String.fromCharCode(33 + Math.floor(rand() * 94));
-  const len = Math.floor(rand() * 160);
-  for (let i = 0; i < len; i++) {
-    s += String.fromCharCode(33 + Math.floor(rand() * 0x2ff));
-  }
-  return s;
-}
+// Garbage lines draw their first character before their length (the order these cases were seeded with).
+const garbage = (rand: Random) => garbageLine(rand, { headFirst: true });
 
 const withoutLine = ({ line: _line, ...rest }: { line: number }) => rest;
 
@@ -188,16 +163,11 @@ describe('fuzz', () => {
     const text = fixture(name);
     const full = parseRedisLog(text);
     const failed = findFailedConnections(text);
-    const rand = prng(text.length);
-    for (let k = 0; k < 150; k++) {
-      const prefix = text.slice(0, Math.floor(rand() * (text.length + 1)));
-      const completeLines = prefix.slice(0, prefix.lastIndexOf('\n') + 1).split('\n').length - 1;
+    for (const { prefix, completeLines, partial } of truncations(text, 150)) {
       const parsed = parseRedisLog(prefix);
       const kept = full.filter((l) => l.line <= completeLines);
       expect(parsed.slice(0, kept.length)).toEqual(kept);
-      expect(parsed.slice(kept.length).map((l) => l.raw)).toEqual(
-        parsed.length > kept.length ? [prefix.slice(prefix.lastIndexOf('\n') + 1)] : [],
-      );
+      expect(parsed.slice(kept.length).map((l) => l.raw)).toEqual(parsed.length > kept.length ? [partial] : []);
       const found = findFailedConnections(prefix).filter((f) => f.line <= completeLines);
       expect(found).toEqual(failed.filter((f) => f.line <= completeLines));
     }
@@ -205,13 +175,13 @@ describe('fuzz', () => {
 
   it.each(LOGS)('%s: shuffled lines parse to the same lines', (name) => {
     const text = fixture(name);
-    const rand = prng(7);
+    const rand = seededRandom(7);
     const key = (ls: object[]) => ls.map((l) => JSON.stringify(l)).sort();
     const full = parseRedisLog(text).map(withoutLine);
     for (let k = 0; k < 20; k++) {
-      const shuffled = shuffle(text.split('\n'), rand).join('\n');
-      expect(key(parseRedisLog(shuffled).map(withoutLine))).toEqual(key(full));
-      expect(key(findFailedConnections(shuffled).map(withoutLine))).toEqual(
+      const reordered = shuffled(text.split('\n'), rand).join('\n');
+      expect(key(parseRedisLog(reordered).map(withoutLine))).toEqual(key(full));
+      expect(key(findFailedConnections(reordered).map(withoutLine))).toEqual(
         key(findFailedConnections(text).map(withoutLine)),
       );
     }
@@ -219,19 +189,12 @@ describe('fuzz', () => {
 
   it.each(LOGS)('%s: garbage lines stay unparsed, real lines still parse', (name) => {
     const real = fixture(name).split('\n');
-    const rand = prng(42);
+    const rand = seededRandom(42);
     const expected = parseRedisLog(real.join('\n')).map(withoutLine);
     const expectedUpdates = findAddressUpdates(real.join('\n')).map(withoutLine);
     for (let k = 0; k < 30; k++) {
-      const mixed: string[] = [];
-      const junk = new Set<number>();
-      for (const line of real) {
-        while (rand() < 0.3) {
-          junk.add(mixed.length + 1);
-          mixed.push(garbage(rand));
-        }
-        mixed.push(line);
-      }
+      const { lines: mixed, junk: junkLines } = withGarbage(real, rand, { garbage });
+      const junk = new Set(junkLines);
       const parsed = parseRedisLog(mixed.join('\n'));
       const isJunk = (l: RedisLogLine) => junk.has(l.line);
       expect(parsed.filter(isJunk).every((l) => l.pid === undefined && l.message === l.raw)).toBe(true);

@@ -1,6 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  garbageLine,
+  printableChar,
+  seededRandom,
+  shuffled,
+  truncations,
+  withGarbage,
+  type Random,
+} from '../../test/support/fuzz.ts';
+import {
   inbound,
   parseNetstat,
   parseProcNetTcp,
@@ -346,35 +355,9 @@ describe('inbound', () => {
   });
 });
 
-// Deterministic PRNG so a failing fuzz case reproduces.
-function prng(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffle<T>(xs: T[], rand: () => number): T[] {
-  const out = [...xs];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [out[i], out[j]] = [out[j] as T, out[i] as T];
-  }
-  return out;
-}
-
 // never blank; sometimes dressed as a tcp row so netstat has to reject it rather than skip it
-function garbage(rand: () => number): string {
-  let s = rand() < 0.3 ? 'tcp ' : String.fromCharCode(33 + Math.floor(rand() * 94));
-  const len = Math.floor(rand() * 160);
-  for (let i = 0; i < len; i++) {
-    s += String.fromCharCode(33 + Math.floor(rand() * 0x2ff));
-  }
-  return s;
-}
+const garbage = (rand: Random) =>
+  garbageLine(rand, { headFirst: true, head: (r) => (r() < 0.3 ? 'tcp ' : printableChar(r)) });
 
 type Parser = (text: string) => { sockets: SocketEntry[]; warnings: { line: number }[] };
 // the last field: whether the parser silently skips lines that do not start like a tcp row
@@ -392,26 +375,23 @@ describe('fuzz', () => {
   it.each(FUZZ)('%s(%s): truncated prefixes keep every complete line', (_fn, name, parse) => {
     const text = fixture(name);
     const full = parse(text).sockets;
-    const rand = prng(text.length);
-    for (let k = 0; k < 150; k++) {
-      const prefix = text.slice(0, Math.floor(rand() * (text.length + 1)));
-      const cut = prefix.lastIndexOf('\n') + 1;
-      const complete = new Set(prefix.slice(0, cut).split('\n'));
+    for (const { prefix, complete: whole, partial } of truncations(text, 150)) {
+      const complete = new Set(whole.split('\n'));
       const expected = full.filter((s) => complete.has(s.raw));
       const { sockets } = parse(prefix);
       expect(sockets.slice(0, expected.length)).toEqual(expected);
       expect(sockets.slice(expected.length).map((s) => s.raw)).toEqual(
-        sockets.length > expected.length ? [prefix.slice(cut)] : [],
+        sockets.length > expected.length ? [partial] : [],
       );
     }
   });
 
   it.each(FUZZ)('%s(%s): shuffled lines parse to the same sockets', (_fn, name, parse) => {
     const text = fixture(name);
-    const rand = prng(7);
+    const rand = seededRandom(7);
     const sorted = (ss: SocketEntry[]) => ss.map((s) => JSON.stringify(s)).sort();
     for (let k = 0; k < 20; k++) {
-      const { sockets, warnings } = parse(shuffle(text.split('\n'), rand).join('\n'));
+      const { sockets, warnings } = parse(shuffled(text.split('\n'), rand).join('\n'));
       expect(warnings).toEqual([]);
       expect(sorted(sockets)).toEqual(sorted(parse(text).sockets));
     }
@@ -419,17 +399,9 @@ describe('fuzz', () => {
 
   it.each(FUZZ)('%s(%s): garbage lines yield no sockets, real lines still parse', (_fn, name, parse, skipsNonTcp) => {
     const real = fixture(name).split('\n');
-    const rand = prng(42);
+    const rand = seededRandom(42);
     for (let k = 0; k < 30; k++) {
-      const mixed: string[] = [];
-      const junk: number[] = [];
-      for (const line of real) {
-        while (rand() < 0.3) {
-          junk.push(mixed.length + 1);
-          mixed.push(garbage(rand));
-        }
-        mixed.push(line);
-      }
+      const { lines: mixed, junk } = withGarbage(real, rand, { garbage });
       const { sockets, warnings } = parse(mixed.join('\n'));
       expect(sockets).toEqual(parse(real.join('\n')).sockets);
       const warned = junk.filter((l) => !skipsNonTcp || (mixed[l - 1] ?? '').startsWith('tcp'));

@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto';
 import { open, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, posix, relative, resolve, sep } from 'node:path';
 import { cellSlug } from '../cells.ts';
-import { EXPOSURES, PROFILES } from '../deploy/provider.ts';
 import { parseRedisLog } from '../probes/logs.ts';
-import { verdictText } from './markdown.ts';
+import { environmentText, verdictText } from './markdown.ts';
+import { compareStrings, compatibilityMatrix, groupBy } from './matrix.ts';
 import type {
   AddressClass,
   CellResult,
@@ -318,13 +318,6 @@ export function indexHtml(results: ResultsFile, evidence: readonly CellEvidence[
 
 function pageHeader(results: ResultsFile): string[] {
   const { pass, fail, skip } = results.summary;
-  const env = results.environment;
-  const environment = [
-    `Node ${env.node}`,
-    `kernel ${env.kernel}`,
-    ...(env.redis ? [`Redis ${env.redis}`] : []),
-    `host ${env.hostname}`,
-  ].join(', ');
   const legend: [VerdictClass, string, string][] = [
     ['works', 'works', 'the nodes meet as deployed'],
     ['works-with-announce', 'works-with-announce', 'they meet once the joiner announces its address'],
@@ -336,7 +329,7 @@ function pageHeader(results: ResultsFile): string[] {
     '<header>',
     '<h1>Redis Cluster network compatibility</h1>',
     `<p class="meta">Run <code>${esc(results.runId)}</code> · ${esc(formatDate(results.startedAt))} · ${esc(runDuration(results))}</p>`,
-    `<p class="meta">Environment: ${esc(environment)}</p>`,
+    `<p class="meta">Environment: ${esc(environmentText(results))}</p>`,
     `<p class="counts"><span class="c-pass">${pass} passed</span><span class="c-fail">${fail} failed</span><span class="c-skip">${skip} skipped</span></p>`,
     '<div class="legend">',
     ...legend.map(
@@ -384,7 +377,7 @@ function cellAnchors(cells: readonly CellResult[]): Map<CellResult, string> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Matrix: the same rows and columns as compatibility.md, so both read the same way.
+// Matrix: laid out by matrix.ts, so it has the same rows and columns as compatibility.md.
 
 export type VerdictClass = Compatibility | 'pass' | 'skip' | 'fail';
 
@@ -396,31 +389,18 @@ export function verdictClass(cell: CellResult): VerdictClass {
   return compatibilityOf(cell) ?? 'pass';
 }
 
-interface Axis {
-  key: string;
-  label: string;
-  order: (string | number)[];
-}
-
-const PROVIDER_ORDER = ['netns', 'k3d', 'kubeconfig'];
-const ANNOUNCE_ORDER = ['none', 'ip'];
-const POLICY_ORDER = ['Cluster', 'Local'];
 /** A matrix cell stays one or two lines; the drill-down has the full reason. */
 const MAX_SLOT_TEXT = 90;
 
 function matrixTable(cells: CellResult[], anchors: Map<CellResult, string>): string[] {
-  const withPolicy = cells.some((cell) => cell.dims.policy === 'Local');
-  const multiProvider = new Set(cells.map((cell) => cell.dims.provider)).size > 1;
-  const rows = uniqueAxes(cells.map((cell) => rowAxis(cell, multiProvider)));
-  const columns = uniqueAxes(cells.map((cell) => columnAxis(cell, withPolicy)));
-  const slots = groupBy(cells, (cell) => `${rowAxis(cell, multiProvider).key}\n${columnAxis(cell, withPolicy).key}`);
+  const { columns, rows } = compatibilityMatrix(cells);
   const lines = [
     '<table class="matrix">',
-    `<thead><tr><th scope="col">Profile</th>${columns.map((column) => `<th scope="col">${esc(column.label)}</th>`).join('')}</tr></thead>`,
+    `<thead><tr><th scope="col">Profile</th>${columns.map((column) => `<th scope="col">${esc(column)}</th>`).join('')}</tr></thead>`,
     '<tbody>',
   ];
   for (const row of rows) {
-    const tds = columns.map((column) => slotCell(slots.get(`${row.key}\n${column.key}`) ?? [], anchors));
+    const tds = row.slots.map((slot) => slotCell(slot, anchors));
     lines.push(`<tr><th scope="row">${esc(row.label)}</th>${tds.join('')}</tr>`);
   }
   lines.push('</tbody>', '</table>');
@@ -431,8 +411,7 @@ function slotCell(cells: CellResult[], anchors: Map<CellResult, string>): string
   if (cells.length === 0) {
     return '<td class="empty">—</td>';
   }
-  const sorted = [...cells].sort((a, b) => compareStrings(a.dims.variant ?? '', b.dims.variant ?? ''));
-  const links = sorted.map((cell) => {
+  const links = cells.map((cell) => {
     const full = clean(verdictText(cell));
     const variant = cell.dims.variant ? `<span class="variant">${esc(cell.dims.variant)}:</span>` : '';
     return (
@@ -441,38 +420,6 @@ function slotCell(cells: CellResult[], anchors: Map<CellResult, string>): string
     );
   });
   return `<td>${links.join('')}</td>`;
-}
-
-/** Rows are datapaths; the provider and node count only show when they tell rows apart. */
-function rowAxis(cell: CellResult, multiProvider: boolean): Axis {
-  const { profile, provider, nodes } = cell.dims;
-  const qualifiers = [...(multiProvider ? [provider] : []), ...(nodes > 1 ? [`${nodes} nodes`] : [])];
-  return {
-    key: `${profile}\0${provider}\0${nodes}`,
-    label: qualifiers.length > 0 ? `${profile} (${qualifiers.join(', ')})` : profile,
-    order: [rank(PROFILES, profile), profile, rank(PROVIDER_ORDER, provider), nodes],
-  };
-}
-
-function columnAxis(cell: CellResult, withPolicy: boolean): Axis {
-  const { exposure, announce, policy } = cell.dims;
-  const parts = [exposure, `announce-${announce}`, ...(withPolicy ? [policy] : [])];
-  return {
-    key: parts.join('\0'),
-    label: parts.join(' / '),
-    order: [
-      rank(EXPOSURES, exposure),
-      exposure,
-      rank(ANNOUNCE_ORDER, announce),
-      announce,
-      ...(withPolicy ? [rank(POLICY_ORDER, policy), policy] : []),
-    ],
-  };
-}
-
-function uniqueAxes(axes: Axis[]): Axis[] {
-  const byKey = new Map(axes.map((axis) => [axis.key, axis]));
-  return [...byKey.values()].sort((a, b) => compareTuples(a.order, b.order));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1155,42 +1102,4 @@ function formatBytes(bytes: number): string {
 
 function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-function rank(order: readonly string[], value: string): number {
-  const index = order.indexOf(value);
-  return index === -1 ? order.length : index;
-}
-
-function compareTuples(a: (string | number)[], b: (string | number)[]): number {
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const x = a[i] ?? '';
-    const y = b[i] ?? '';
-    if (x === y) {
-      continue;
-    }
-    if (typeof x === 'number' && typeof y === 'number') {
-      return x - y;
-    }
-    return compareStrings(String(x), String(y));
-  }
-  return 0;
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const group = groups.get(k);
-    if (group) {
-      group.push(item);
-    } else {
-      groups.set(k, [item]);
-    }
-  }
-  return groups;
 }

@@ -1,12 +1,9 @@
 // `compatibility.md`: the matrix a user reads to answer "does my CNI × exposure work, and if not,
 // what do I set". One table per scenario family, then the fixes and the evidence behind them.
 // Everything is sorted so two runs with the same cells give byte-identical files.
-import { EXPOSURES, PROFILES } from '../deploy/provider.ts';
+import { compareStrings, compatibilityMatrix, groupBy } from './matrix.ts';
 import type { CellResult, ResultsFile } from './results.ts';
 
-const PROVIDER_ORDER = ['netns', 'k3d', 'kubeconfig'];
-const ANNOUNCE_ORDER = ['none', 'ip'];
-const POLICY_ORDER = ['Cluster', 'Local'];
 /** Table cells stay readable on a laptop screen; the full text is in results.json. */
 const MAX_SLOT_TEXT = 120;
 /** Evidence lists a few addresses; more than that is noise in a one-line bullet. */
@@ -26,25 +23,29 @@ export function compatibilityMarkdown(results: ResultsFile): string {
 
 function header(results: ResultsFile): string[] {
   const { pass, fail, skip } = results.summary;
-  const env = results.environment;
-  const environment = [
-    `Node ${env.node}`,
-    `kernel ${env.kernel}`,
-    ...(env.redis ? [`Redis ${env.redis}`] : []),
-    `host ${env.hostname}`,
-  ];
   return [
     '# Redis Cluster network compatibility',
     '',
     `Run \`${oneLine(results.runId)}\` · ${formatDate(results.startedAt)} · ${formatDuration(results)}`,
     '',
-    `Environment: ${oneLine(environment.join(', '))}`,
+    `Environment: ${oneLine(environmentText(results))}`,
     '',
     `**${pass} passed, ${fail} failed, ${skip} skipped**`,
     '',
     '`works`: nodes meet as deployed · `works-with-announce`: they meet once the joiner announces its ' +
       'address (see "How to make it work") · `breaks`: no tested configuration lets them meet.',
   ];
+}
+
+/** Where the run ran, as the report headers show it: `Node v20…, kernel 6.8…, Redis 7.0…, host …`. */
+export function environmentText(results: ResultsFile): string {
+  const env = results.environment;
+  return [
+    `Node ${env.node}`,
+    `kernel ${env.kernel}`,
+    ...(env.redis ? [`Redis ${env.redis}`] : []),
+    `host ${env.hostname}`,
+  ].join(', ');
 }
 
 function formatDate(iso: string): string {
@@ -78,65 +79,13 @@ function familySection(scenario: string, cells: CellResult[]): string[] {
   ];
 }
 
-interface Axis {
-  key: string;
-  label: string;
-  order: (string | number)[];
-}
-
 function matrixTable(cells: CellResult[]): string[] {
-  const withPolicy = cells.some((cell) => cell.dims.policy === 'Local');
-  const multiProvider = new Set(cells.map((cell) => cell.dims.provider)).size > 1;
-  const rows = uniqueAxes(cells.map((cell) => rowAxis(cell, multiProvider)));
-  const columns = uniqueAxes(cells.map((cell) => columnAxis(cell, withPolicy)));
-  const slots = groupBy(cells, (cell) => slotKey(rowAxis(cell, multiProvider), columnAxis(cell, withPolicy)));
-
-  const lines = [
-    tableRow(['Profile', ...columns.map((column) => column.label)]),
-    tableRow(['---', ...columns.map(() => '---')]),
-  ];
+  const { columns, rows } = compatibilityMatrix(cells);
+  const lines = [tableRow(['Profile', ...columns]), tableRow(['---', ...columns.map(() => '---')])];
   for (const row of rows) {
-    const texts = columns.map((column) => slotText(slots.get(slotKey(row, column)) ?? []));
-    lines.push(tableRow([row.label, ...texts]));
+    lines.push(tableRow([row.label, ...row.slots.map((slot) => slotText(slot))]));
   }
   return lines;
-}
-
-/** Rows are datapaths; the node count and provider only show up when they tell rows apart. */
-function rowAxis(cell: CellResult, multiProvider: boolean): Axis {
-  const { profile, provider, nodes } = cell.dims;
-  const qualifiers = [...(multiProvider ? [provider] : []), ...(nodes > 1 ? [`${nodes} nodes`] : [])];
-  const label = qualifiers.length > 0 ? `${profile} (${qualifiers.join(', ')})` : profile;
-  return {
-    key: `${profile}\0${provider}\0${nodes}`,
-    label,
-    order: [rank(PROFILES, profile), profile, rank(PROVIDER_ORDER, provider), nodes],
-  };
-}
-
-function columnAxis(cell: CellResult, withPolicy: boolean): Axis {
-  const { exposure, announce, policy } = cell.dims;
-  const parts = [exposure, `announce-${announce}`, ...(withPolicy ? [policy] : [])];
-  return {
-    key: parts.join('\0'),
-    label: parts.join(' / '),
-    order: [
-      rank(EXPOSURES, exposure),
-      exposure,
-      rank(ANNOUNCE_ORDER, announce),
-      announce,
-      ...(withPolicy ? [rank(POLICY_ORDER, policy), policy] : []),
-    ],
-  };
-}
-
-function slotKey(row: Axis, column: Axis): string {
-  return `${row.key}\n${column.key}`;
-}
-
-function uniqueAxes(axes: Axis[]): Axis[] {
-  const byKey = new Map(axes.map((axis) => [axis.key, axis]));
-  return [...byKey.values()].sort((a, b) => compareTuples(a.order, b.order));
 }
 
 /** Several cells in one slot are variants (e.g. which node the joiner dials); each keeps its label. */
@@ -144,8 +93,7 @@ function slotText(cells: CellResult[]): string {
   if (cells.length === 0) {
     return '—';
   }
-  const sorted = [...cells].sort((a, b) => compareStrings(a.dims.variant ?? '', b.dims.variant ?? ''));
-  return sorted
+  return cells
     .map((cell) => {
       const text = truncate(verdictText(cell), MAX_SLOT_TEXT);
       return escapeCell(cell.dims.variant ? `${cell.dims.variant}: ${text}` : text);
@@ -293,42 +241,4 @@ function oneLine(text: string): string {
 
 function truncate(text: string, max: number): string {
   return text.length > max ? text.slice(0, max - 1) + '…' : text;
-}
-
-function rank(order: readonly string[], value: string): number {
-  const index = order.indexOf(value);
-  return index === -1 ? order.length : index;
-}
-
-function compareTuples(a: (string | number)[], b: (string | number)[]): number {
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const x = a[i] ?? '';
-    const y = b[i] ?? '';
-    if (x === y) {
-      continue;
-    }
-    if (typeof x === 'number' && typeof y === 'number') {
-      return x - y;
-    }
-    return compareStrings(String(x), String(y));
-  }
-  return 0;
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const group = groups.get(k);
-    if (group) {
-      group.push(item);
-    } else {
-      groups.set(k, [item]);
-    }
-  }
-  return groups;
 }

@@ -1,6 +1,7 @@
 // What scenario files share: the provider for a cell, or the reason the cell cannot run here.
 // `RCNC_REQUIRE_LAB=1` (netns) and `REQUIRE_K3D=1` (k3d) turn "cannot run here" into a failure.
-import type { Cell, CellFilter } from '../cells.ts';
+import type { TestContext } from 'vitest';
+import { filterCells, filterFromEnv, type Cell, type CellFilter } from '../cells.ts';
 import { NetnsProvider } from '../deploy/netns/netns.ts';
 import { describeUnmet, type Provider, type ProviderName } from '../deploy/provider.ts';
 import type { CellRecord } from '../report/results.ts';
@@ -68,3 +69,23 @@ export const initialRecord = (cell: Cell<unknown>): CellRecord => ({
   timings: {},
   artifacts: [],
 });
+
+/** This run's cells of one scenario family: every provider it asked for, filtered. */
+export function cellsFor<O>(make: (provider: ProviderName) => Cell<O>[]): Cell<O>[] {
+  const filter = filterFromEnv();
+  return filterCells(providersOf(filter).flatMap(make), filter);
+}
+
+/**
+ * Starts a cell in a test: records it (so even an early failure reaches the report) and returns
+ * its provider, or skips the test with the reason the provider cannot run here.
+ */
+export async function cellProvider(ctx: TestContext, cell: Cell<unknown>): Promise<Provider> {
+  ctx.task.meta.rcnc = initialRecord(cell);
+  const { provider, skipReason } = await providerFor(cell);
+  if (skipReason) {
+    ctx.task.meta.rcnc.skipReason = skipReason;
+    ctx.skip(skipReason);
+  }
+  return provider;
+}

@@ -27,6 +27,7 @@ import { readSockets } from '../probes/socket-table.ts';
 import { inbound } from '../probes/sockets.ts';
 import { ArtifactSink } from '../report/artifacts.ts';
 import type { BusPeer, CellRecord, Compatibility, FailedDialBack, Observation } from '../report/results.ts';
+import { phaseTimer } from '../util/phases.ts';
 import { waitFor } from '../util/wait.ts';
 
 export interface NatMeetOptions {
@@ -73,14 +74,7 @@ export async function runNatMeet(
 ): Promise<NatMeetRun> {
   const d = cell.dims;
   const t0 = performance.now();
-  const timings: Record<string, number> = {};
-  let mark = t0;
-  const phase = (name: string) => {
-    const now = performance.now();
-    timings[name] = Math.round(now - mark);
-    mark = now;
-    opts.onPhase?.(name);
-  };
+  const { phase, all: allTimings } = phaseTimer(opts.onPhase);
 
   // Masters spread over the nodes; the joiner lands on the last node, so with several nodes its
   // own node is not the entry master's.
@@ -267,7 +261,7 @@ export async function runNatMeet(
       observation,
       compatibility,
       fix,
-      timings: { ...timings, total: Math.round(performance.now() - t0) },
+      timings: allTimings(),
       artifacts: artifacts.paths,
     },
     before: outcome.views,

@@ -20,6 +20,7 @@ import { meetProblems, readViews, summarize, waitForMeet, type MemberView } from
 import { ArtifactSink } from '../report/artifacts.ts';
 import type { CellRecord, ClientSummary, Compatibility, RecoveryObservation } from '../report/results.ts';
 import { DeployError } from '../util/errors.ts';
+import { phaseTimer } from '../util/phases.ts';
 import { waitFor } from '../util/wait.ts';
 
 export const RECOVERY_KINDS = [
@@ -69,14 +70,7 @@ export async function runRecovery(
   opts: { artifacts?: boolean } = {},
 ): Promise<RecoveryRun> {
   const d = cell.dims;
-  const t0 = performance.now();
-  const timings: Record<string, number> = {};
-  let mark = t0;
-  const phase = (name: string) => {
-    const now = performance.now();
-    timings[name] = Math.round(now - mark);
-    mark = now;
-  };
+  const { phase, all: allTimings } = phaseTimer();
 
   // Master i on node i, its replica on node i+1: losing any node leaves every shard a copy.
   const all = members({
@@ -163,7 +157,7 @@ export async function runRecovery(
       },
       compatibility,
       fix: recovery.remediation ? remediationFix(d.exposure) : undefined,
-      timings: { ...timings, total: Math.round(performance.now() - t0) },
+      timings: allTimings(),
       artifacts: artifacts.paths,
     },
     views,

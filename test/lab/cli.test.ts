@@ -30,7 +30,7 @@ describe.skipIf(!!labSkipReason)('rcnc on the lab', () => {
       expect(r.exitCode, r.stderr).toBe(0);
       // Live progress per cell, then the summary.
       expect(r.stdout).toMatch(
-        /… running netns\/no-nat\/pod-ip\/announce-none\/2-nodes\n✓ pass  netns\/no-nat\/pod-ip\/announce-none\/2-nodes  [\d.]+m?s  works/,
+        /… running netns\/no-nat\/pod-ip\/announce-none\/2-nodes\n✓ pass {2}netns\/no-nat\/pod-ip\/announce-none\/2-nodes {2}[\d.]+m?s {2}works/,
       );
       expect(r.stdout).toMatch(
         /rcnc: 1 passed, 0 failed, 0 skipped — report: .*latest\/compatibility\.md \(also index\.html/,
