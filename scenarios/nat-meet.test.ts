@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { analyzeDir } from '../src/analyze/index.ts';
 import { meetProblems } from '../src/probes/convergence.ts';
 import { findFailedConnections } from '../src/probes/logs.ts';
-import { cellProvider, cellsFor } from '../src/scenarios/harness.ts';
+import { cellProvider, cellsFor, orSkipMissingCapability } from '../src/scenarios/harness.ts';
 import { runNatMeet } from '../src/scenarios/nat-meet.ts';
 import { natMeetCells } from './nat-meet.cells.ts';
 
@@ -17,7 +17,7 @@ describe.skipIf(cells.length === 0)('nat-meet', () => {
   for (const cell of cells) {
     test(cell.id, async (ctx) => {
       const provider = await cellProvider(ctx, cell);
-      const run = await runNatMeet(provider, cell);
+      const run = await orSkipMissingCapability(ctx, cell, () => runNatMeet(provider, cell));
       ctx.task.meta.rcnc = run.record;
       const obs = run.record.observation!;
       const entry = run.before.find((v) => v.member === 'redis-0')!;
@@ -26,6 +26,12 @@ describe.skipIf(cells.length === 0)('nat-meet', () => {
 
       if (cell.expectation.meet === 'fails') {
         // The master recorded the joiner at the address MASQUERADE picked, with the default bus port.
+        // Off the lab a provider may lack node access (no prediction) or capture: those checks then
+        // skip with the reason, noted on the test; on the lab they always run.
+        if (cell.dims.provider !== 'netns' && !run.predictedGhost) {
+          await ctx.annotate('ghost prediction skipped: the provider cannot run commands on nodes');
+          return;
+        }
         const predicted = run.predictedGhost!;
         const evidence = run.evidence!;
         expect(evidence.member).toBe('redis-0');
@@ -49,15 +55,21 @@ describe.skipIf(cells.length === 0)('nat-meet', () => {
           lastLine: expect.stringContaining('[OK] New node added correctly'),
         });
         // Packets at both ends: the joiner's MEET to the bus NodePort arrives from the ghost address.
-        expect(obs.natMappings, JSON.stringify(obs.natMappings)).toContainEqual(
-          expect.objectContaining({
-            capturedAt: 'redis-3',
-            flow: expect.stringMatching(
-              new RegExp(`^${esc(run.podIps['redis-3']!)}:\\d+ > ${esc(run.entry.ip)}:${run.entry.cport}$`),
-            ),
-            as: expect.stringMatching(new RegExp(`^${esc(predicted.ip)}:\\d+ > ${esc(run.podIps['redis-0']!)}:16379$`)),
-          }),
-        );
+        if (obs.captureSkipped && cell.dims.provider !== 'netns') {
+          await ctx.annotate(`packet assertions skipped: ${obs.captureSkipped}`);
+        } else {
+          expect(obs.natMappings, JSON.stringify(obs.natMappings)).toContainEqual(
+            expect.objectContaining({
+              capturedAt: 'redis-3',
+              flow: expect.stringMatching(
+                new RegExp(`^${esc(run.podIps['redis-3']!)}:\\d+ > ${esc(run.entry.ip)}:${run.entry.cport}$`),
+              ),
+              as: expect.stringMatching(
+                new RegExp(`^${esc(predicted.ip)}:\\d+ > ${esc(run.podIps['redis-0']!)}:16379$`),
+              ),
+            }),
+          );
+        }
         // rcnc analyze, given the files collected from this cell, tells the same story.
         const analysis = await analyzeDir(run.clusterDir!);
         expect(analysis.ghosts).toContainEqual(

@@ -14,6 +14,8 @@ interface Row {
   expectation: (exposure: Exposure) => Expectation;
   exposures: Exposure[];
   profiles: ProfileName[];
+  /** More profile × exposure pairs, beyond profiles × exposures, that the default matrix runs. */
+  extra?: [ProfileName, Exposure][];
 }
 
 const announceFor = (e: Exposure) => (e === 'nodeport' ? 'ip' : 'none');
@@ -27,6 +29,12 @@ const rows: Row[] = [
     expectation: () => recovers('the restarted node PINGs its peers, which update its address', UPDATE),
     exposures: ['pod-ip', 'nodeport', 'host-network'],
     profiles: ['flannel-vxlan', 'calico-vxlan'],
+    extra: [
+      ['calico-crosssubnet', 'pod-ip'],
+      ['calico-crosssubnet', 'nodeport'],
+      ['no-nat', 'pod-ip'],
+      ['no-nat', 'host-network'],
+    ],
   },
   {
     kind: 'pod-churn-replica',
@@ -66,6 +74,10 @@ const rows: Row[] = [
       ),
     exposures: ['pod-ip', 'nodeport'],
     profiles: ['flannel-vxlan', 'calico-vxlan'],
+    extra: [
+      ['calico-crosssubnet', 'nodeport'],
+      ['no-nat', 'pod-ip'],
+    ],
   },
   {
     kind: 'failover',
@@ -131,27 +143,31 @@ export const recoveryCells = (
       ? ['flannel-vxlan', 'calico-vxlan', 'calico-crosssubnet', 'no-nat']
       : row.profiles;
     const exposures: Exposure[] = full ? ['pod-ip', 'nodeport', 'host-network'] : row.exposures;
-    return profiles.flatMap((profile) =>
-      exposures
-        .filter((e) => !(profile === 'no-nat' && e === 'nodeport'))
-        .map((exposure) => {
-          const dims: CellDims = {
-            scenario: 'recovery',
-            provider,
-            profile,
-            exposure,
-            announce: announceFor(exposure),
-            policy: 'Cluster',
-            nodes: 3,
-            variant: row.kind,
-          };
-          return {
-            id: cellId(dims),
-            title: row.title,
-            dims,
-            expectation: row.expectation(exposure),
-            options: { kind: row.kind },
-          };
-        }),
+    const pairs: [ProfileName, Exposure][] = profiles.flatMap((p) =>
+      exposures.map((e): [ProfileName, Exposure] => [p, e]),
     );
+    if (!full) {
+      pairs.push(...(row.extra ?? []));
+    }
+    return pairs
+      .filter(([profile, e]) => !(profile === 'no-nat' && e === 'nodeport'))
+      .map(([profile, exposure]) => {
+        const dims: CellDims = {
+          scenario: 'recovery',
+          provider,
+          profile,
+          exposure,
+          announce: announceFor(exposure),
+          policy: 'Cluster',
+          nodes: 3,
+          variant: row.kind,
+        };
+        return {
+          id: cellId(dims),
+          title: row.title,
+          dims,
+          expectation: row.expectation(exposure),
+          options: { kind: row.kind },
+        };
+      });
   });

@@ -3,7 +3,7 @@
 // about recovery itself, never about speed.
 import { describe, expect, test } from 'vitest';
 import { hasFlag } from '../src/probes/cluster-nodes.ts';
-import { cellProvider, cellsFor } from '../src/scenarios/harness.ts';
+import { cellProvider, cellsFor, orSkipMissingCapability } from '../src/scenarios/harness.ts';
 import { runRecovery } from '../src/scenarios/recovery.ts';
 import { recoveryCells } from './recovery.cells.ts';
 
@@ -13,7 +13,7 @@ describe.skipIf(cells.length === 0)('recovery', () => {
   for (const cell of cells) {
     test(cell.id, async (ctx) => {
       const provider = await cellProvider(ctx, cell);
-      const run = await runRecovery(provider, cell);
+      const run = await orSkipMissingCapability(ctx, cell, () => runRecovery(provider, cell));
       ctx.task.meta.rcnc = run.record;
       const rec = run.recovery;
       const kind = cell.options.kind;

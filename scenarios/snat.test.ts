@@ -3,7 +3,7 @@
 // by an empty capture at the server paired with the SYN at the ingress node.
 import { afterAll, describe, expect, test } from 'vitest';
 import type { StartedTopology } from '../src/deploy/provider.ts';
-import { cellProvider, cellsFor } from '../src/scenarios/harness.ts';
+import { cellProvider, cellsFor, orSkipMissingCapability } from '../src/scenarios/harness.ts';
 import { runSnatCell, startSnatLab } from '../src/scenarios/snat.ts';
 import { snatCells } from './snat.cells.ts';
 
@@ -26,7 +26,7 @@ describe.skipIf(cells.length === 0)('snat', () => {
         lab = startSnatLab(provider, cell.dims.profile, cell.dims.policy, cell.dims.profile !== 'no-nat');
         labs.set(key, lab);
       }
-      const { record, probe } = await runSnatCell(await lab, cell, seq);
+      const { record, probe } = await orSkipMissingCapability(ctx, cell, async () => runSnatCell(await lab, cell, seq));
       ctx.task.meta.rcnc = record;
       const obs = probe.observation;
 

@@ -1,16 +1,17 @@
 // Where a cell's evidence goes: reports/<run-id>/artifacts/<cell>/. Paths handed to the results are
 // relative to the run's report directory, so the directory can be moved or uploaded as a whole.
+import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { cellSlug } from '../cells.ts';
 
 export const reportRoot = () => resolve(process.env.RCNC_REPORT_DIR ?? 'reports');
 
-export const newRunId = (now = new Date()): string => {
-  const p = (n: number) => String(n).padStart(2, '0');
-  const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
-  return `${stamp}-${Math.random().toString(16).slice(2, 6)}`;
-};
+/** `YYYYMMDD-HHMMSS-xxxx` in UTC: sorts by time, and the suffix keeps parallel CI jobs apart. */
+export function newRunId(at: Date = new Date()): string {
+  const stamp = at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${randomBytes(2).toString('hex')}`;
+}
 
 export const runId = (): string => (process.env.RCNC_RUN_ID ??= newRunId());
 

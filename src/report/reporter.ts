@@ -2,10 +2,10 @@
 // `task.meta.rcnc`; at the end of the run every such test case becomes a `CellResult` with the
 // vitest outcome as its verdict. Tests without that meta (unit tests) are ignored, and a run with
 // no cells writes nothing, so this reporter can stay in the shared config for every project.
-import { randomBytes } from 'node:crypto';
 import { hostname, release } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Reporter, TestCase, TestModule } from 'vitest/node';
+import { newRunId } from './artifacts.ts';
 import type { CellRecord, CellResult, ResultsFile, Verdict } from './results.ts';
 import { buildResults, HTML_FILE, MARKDOWN_FILE, validateResults, writeReports } from './write.ts';
 
@@ -125,12 +125,6 @@ function environment(): ResultsFile['environment'] {
   return { node: process.version, kernel: release(), hostname: hostname(), ...(redis ? { redis } : {}) };
 }
 
-/** `YYYYMMDD-HHMMSS-xxxx` in UTC: sorts by time, and the suffix keeps parallel CI jobs apart. */
-export function newRunId(at: Date = new Date()): string {
-  const stamp = at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${stamp}-${randomBytes(2).toString('hex')}`;
-}
-
 /** Relative to the working directory when inside it, so the line is short and clickable. */
 function displayPath(path: string): string {
   const rel = relative(process.cwd(), path);
@@ -155,3 +149,5 @@ function oneLine(text: string): string {
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+export { newRunId };

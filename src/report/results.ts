@@ -131,6 +131,8 @@ export interface Observation {
   snat?: SnatObservation;
   /** Translations reconstructed from captures at both ends of a connection (src/probes/nat-map.ts). */
   natMappings?: NatMapping[];
+  /** Why no packets were captured, when the provider could not capture. */
+  captureSkipped?: string;
   notes: string[];
 }
 

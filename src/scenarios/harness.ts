@@ -5,7 +5,7 @@ import { filterCells, filterFromEnv, type Cell, type CellFilter } from '../cells
 import { NetnsProvider } from '../deploy/netns/netns.ts';
 import { describeUnmet, type Provider, type ProviderName } from '../deploy/provider.ts';
 import type { CellRecord } from '../report/results.ts';
-import { RequirementError } from '../util/errors.ts';
+import { isCapabilityError, RequirementError } from '../util/errors.ts';
 
 const checked = new Map<string, Promise<{ provider: Provider; skipReason?: string }>>();
 
@@ -88,4 +88,25 @@ export async function cellProvider(ctx: TestContext, cell: Cell<unknown>): Promi
     ctx.skip(skipReason);
   }
   return provider;
+}
+
+/**
+ * Runs a cell; when the provider lacks a capability the cell needs (node access, a restart delay,
+ * packet capture), the cell is skipped with that reason. On the lab every capability exists, so
+ * there the error fails the cell.
+ */
+export async function orSkipMissingCapability<T>(
+  ctx: TestContext,
+  cell: Cell<unknown>,
+  run: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (cell.dims.provider !== 'netns' && isCapabilityError(e)) {
+      ctx.task.meta.rcnc!.skipReason = e.message;
+      ctx.skip(e.message);
+    }
+    throw e;
+  }
 }

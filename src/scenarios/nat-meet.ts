@@ -27,6 +27,7 @@ import { readSockets } from '../probes/socket-table.ts';
 import { inbound } from '../probes/sockets.ts';
 import { ArtifactSink } from '../report/artifacts.ts';
 import type { BusPeer, CellRecord, Compatibility, FailedDialBack, Observation } from '../report/results.ts';
+import { isCapabilityError } from '../util/errors.ts';
 import { phaseTimer } from '../util/phases.ts';
 import { waitFor } from '../util/wait.ts';
 
@@ -120,12 +121,20 @@ export async function runNatMeet(
   // holds the ghost is kept as evidence.
   // Packets at both ends of the joiner's connections, to show who rewrote what.
   const captures = new Map<string, Capture>();
+  let captureSkipped: string | undefined;
   if (opts.captures !== false) {
-    for (const m of [joiner, entryMaster]) {
-      captures.set(
-        m.name,
-        await topo.capture({ pod: m.name }, { name: m.name, filter: 'tcp and not host 127.0.0.1', maxSeconds: 300 }),
-      );
+    try {
+      for (const m of [joiner, entryMaster]) {
+        const filter = 'tcp and not host 127.0.0.1';
+        captures.set(m.name, await topo.capture({ pod: m.name }, { name: m.name, filter, maxSeconds: 300 }));
+      }
+    } catch (e) {
+      if (!isCapabilityError(e)) {
+        throw e;
+      }
+      await Promise.allSettled([...captures.values()].map((c) => c.stop()));
+      captures.clear();
+      captureSkipped = e.message;
     }
   }
   // Every member's id, the joiner's included: anything else in a view is a ghost.
@@ -194,6 +203,7 @@ export async function runNatMeet(
     addNode: { ok: added.ok, lastLine: added.lastLine },
     busPeers: await busPeers(cluster, topo),
     natMappings,
+    captureSkipped,
     clusterState: entryView?.info.cluster_state,
     slotsAssigned: Number(entryView?.info.cluster_slots_assigned ?? 0),
     notes: outcome.notes,
@@ -230,7 +240,15 @@ export async function runNatMeet(
   }
 
   const predictedGhost =
-    outcome.meet === 'fails' ? await predictGhost(topo, cluster, entryMaster, added.entry.ip) : undefined;
+    outcome.meet === 'fails'
+      ? // Needs a shell on the ingress node; providers without one leave the prediction out.
+        await predictGhost(topo, cluster, entryMaster, added.entry.ip).catch((e: unknown) => {
+          if (isCapabilityError(e)) {
+            return undefined;
+          }
+          throw e;
+        })
+      : undefined;
   const logs: Record<string, string> = {};
   for (const m of all) {
     logs[m.name] = await topo.logs(m.name);

@@ -23,6 +23,15 @@ export class RequirementError extends RcncError {
 }
 Object.defineProperty(RequirementError.prototype, 'name', { value: 'RequirementError', enumerable: false });
 
+/**
+ * The provider cannot do what was asked (capture in a pod, run on a node, pick a restart delay):
+ * scenarios skip the part that needs it, with this message as the reason.
+ */
+export class CapabilityError extends RequirementError {}
+Object.defineProperty(CapabilityError.prototype, 'name', { value: 'CapabilityError', enumerable: false });
+
+export const isCapabilityError = (e: unknown): e is CapabilityError => e instanceof CapabilityError;
+
 /** Building or tearing down a topology failed. */
 export class TopologyError extends RcncError {}
 Object.defineProperty(TopologyError.prototype, 'name', { value: 'TopologyError', enumerable: false });

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ProbeError, RequirementError, TopologyError, UsageError } from '../../util/errors.ts';
+import { CapabilityError, ProbeError, RequirementError, TopologyError, UsageError } from '../../util/errors.ts';
 import { run } from '../../util/exec.ts';
 import type { Teardown } from '../../util/teardown.ts';
 import type {
@@ -317,7 +317,7 @@ export class K8sTopology implements StartedTopology {
       hostReason = e.message;
     }
     if (!this.init.allowDebugContainers) {
-      throw new ProbeError(
+      throw new CapabilityError(
         `cannot capture in pod ${target.pod}: ${hostReason}; allowing an ephemeral debug container would work around it`,
       );
     }
@@ -376,7 +376,7 @@ export class K8sTopology implements StartedTopology {
   async killContainer(name: string, opts: { signal?: NodeJS.Signals; restartDelayMs?: number } = {}): Promise<void> {
     const s = this.state(name);
     if (opts.restartDelayMs !== undefined) {
-      throw new RequirementError(
+      throw new CapabilityError(
         'killContainer restartDelayMs: on Kubernetes the kubelet sets the restart delay (CrashLoopBackOff); it cannot be chosen',
       );
     }
@@ -389,7 +389,7 @@ export class K8sTopology implements StartedTopology {
       // From inside, PID 1 only receives signals it handles (redis handles TERM and INT).
       await this.exec({ pod: name }, ['kill', '-s', signal.replace(/^SIG/, ''), '1'], { reject: false });
     } else {
-      throw new RequirementError(
+      throw new CapabilityError(
         `${signal} to pod ${name}'s container needs access to its node (k3d); from inside, PID 1 ignores it`,
       );
     }
@@ -418,7 +418,7 @@ export class K8sTopology implements StartedTopology {
   private faults(what: string): NodeFaults {
     const f = this.init.access.faults;
     if (!f) {
-      throw new RequirementError(`${what} needs a provider that controls the nodes (k3d); ${this.provider} does not`);
+      throw new CapabilityError(`${what} needs a provider that controls the nodes (k3d); ${this.provider} does not`);
     }
     return f;
   }

@@ -6,7 +6,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { isRcncError, ProbeError, RequirementError, TopologyError } from '../../util/errors.ts';
+import { CapabilityError, isRcncError, RequirementError, TopologyError } from '../../util/errors.ts';
 import { Teardown, trackForSignals } from '../../util/teardown.ts';
 import { apiMessage, KubeClient, nodeReady } from '../k8s/apply.ts';
 import { readClusterInfo } from '../k8s/cluster-info.ts';
@@ -41,16 +41,18 @@ const withTimeout = <T>(p: Promise<T>, what: string): Promise<T> =>
 const NO_NODE_ACCESS: NodeAccess = {
   exec: () =>
     Promise.reject(
-      new RequirementError(
+      new CapabilityError(
         'running commands on a node needs the k3d provider; a kubeconfig cluster is reached only through its API',
       ),
     ),
   spawnArgv: () => {
-    throw new RequirementError('running commands on a node needs the k3d provider');
+    throw new CapabilityError('running commands on a node needs the k3d provider');
   },
   cniAddresses: async () => ({}),
   capturePrefix: () =>
-    Promise.reject(new ProbeError('the kubeconfig provider cannot enter node or pod namespaces from this machine')),
+    Promise.reject(
+      new CapabilityError('the kubeconfig provider cannot enter node or pod namespaces from this machine'),
+    ),
 };
 
 export class KubeconfigProvider implements Provider {
