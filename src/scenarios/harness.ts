@@ -73,7 +73,11 @@ export const initialRecord = (cell: Cell<unknown>): CellRecord => ({
 /** This run's cells of one scenario family: every provider it asked for, filtered. */
 export function cellsFor<O>(make: (provider: ProviderName) => Cell<O>[]): Cell<O>[] {
   const filter = filterFromEnv();
-  return filterCells(providersOf(filter).flatMap(make), filter);
+  // Not flatMap(make): flatMap would pass the index as make's second argument.
+  return filterCells(
+    providersOf(filter).flatMap((p) => make(p)),
+    filter,
+  );
 }
 
 /**

@@ -89,6 +89,7 @@ function route(topo: StartedTopology, path: SnatPath): Route {
   const server = topo.pod('server').ip;
   const node = (i: number) => topo.nodes[i]!.ip;
   const pod = (name: string) => ({ from: { pod: name }, fromName: name, trueSource: topo.pod(name).ip });
+  const external = { from: { external: true as const }, fromName: 'external', trueSource: topo.externalIP! };
   switch (path) {
     case 'pod-same-node':
       return { ...pod('client-0'), host: server, port: SERVER_PORT };
@@ -101,23 +102,9 @@ function route(topo: StartedTopology, path: SnatPath): Route {
     case 'node-nodeport':
       return { from: { node: 1 }, fromName: 'node-1', trueSource: node(1), host: node(1), port: NODE_PORT, ingress: 1 };
     case 'external-nodeport-local':
-      return {
-        from: { external: true },
-        fromName: 'external',
-        trueSource: topo.externalIP!,
-        host: node(0),
-        port: NODE_PORT,
-        ingress: 0,
-      };
+      return { ...external, host: node(0), port: NODE_PORT, ingress: 0 };
     case 'external-nodeport-remote':
-      return {
-        from: { external: true },
-        fromName: 'external',
-        trueSource: topo.externalIP!,
-        host: node(1),
-        port: NODE_PORT,
-        ingress: 1,
-      };
+      return { ...external, host: node(1), port: NODE_PORT, ingress: 1 };
   }
 }
 
