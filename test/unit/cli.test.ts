@@ -8,9 +8,22 @@ import { describe, expect, test } from 'vitest';
 import type { ResultsFile } from '../../src/report/results.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const rcnc = (...args: string[]) =>
-  execa('node', ['bin/rcnc.mjs', ...args], { cwd: ROOT, reject: false, env: { NO_COLOR: '1' } });
-const labDirs = async () => (await readdir(tmpdir())).filter((d) => d.startsWith('rcnc-')).sort();
+const rcnc = async (...args: string[]) => {
+  const child = execa('node', ['bin/rcnc.mjs', ...args], { cwd: ROOT, reject: false, env: { NO_COLOR: '1' } });
+  // The pid is the rcnc process itself, which is what a lab's owner.json records.
+  return Object.assign(await child, { pid: child.pid });
+};
+// Lab tests may run in parallel, so only labs owned by the rcnc process under test count.
+const labDirsOf = async (pid: number | undefined) => {
+  const owned: string[] = [];
+  for (const d of (await readdir(tmpdir())).filter((e) => e.startsWith('rcnc-'))) {
+    const owner = await readFile(join(tmpdir(), d, 'owner.json'), 'utf8').catch(() => '{}');
+    if ((JSON.parse(owner) as { pid?: number }).pid === pid) {
+      owned.push(d);
+    }
+  }
+  return owned;
+};
 
 describe('rcnc help', () => {
   test('rcnc --help lists every command and the exit codes', async () => {
@@ -78,13 +91,12 @@ describe('bad input', () => {
     ],
   ];
   test.each(cases)('%s: exit 2, a short error, nothing left behind', async (_name, args, message) => {
-    const before = await labDirs();
     const r = await rcnc(...args);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
     expect(r.stdout).toBe('');
-    expect(await labDirs()).toEqual(before);
+    expect(await labDirsOf(r.pid)).toEqual([]);
   });
 });
 
