@@ -1,42 +1,23 @@
 import { defineConfig } from 'vitest/config';
-import { runId } from './src/report/artifacts.ts';
+import { checkReportDir, resolveRedisBinary, runConfigFromEnv } from './src/suite/run-config.ts';
+import { browserProject, labProject, unitProject } from './src/suite/vitest-projects.ts';
 
-// One run id for the whole invocation, set before workers start so their artifacts and the
-// reporter's files land in the same reports/<run-id>/.
-runId();
+// A plain `npx vitest` (npm test) builds its run config from the environment here; `rcnc run`
+// builds its own from its flags and runs the lab project without this file. Scenario files read
+// the config with inject('rcnc'), the reporter from its options. One run id for the invocation,
+// so every worker's artifacts and the reporter's files land in the same reports/<run-id>/.
+const config = runConfigFromEnv(process.env);
+config.reportDir = await checkReportDir(config.reportDir, 'RCNC_REPORT_DIR');
+// Unit tests do not need Redis; where it is missing the lab cells skip with the provider's reason.
+const server = await resolveRedisBinary(config.redis.server, 'redis-server', 'RCNC_REDIS_SERVER').catch(
+  () => undefined,
+);
+config.redis.version = server?.version;
+const root = import.meta.dirname;
 
-// Two projects: `unit` (parsers, rule builders, report writers: no root needed) and `lab`
-// (scenarios and end-to-end tests on real namespaces). Lab files run one at a time: each cell
-// already keeps both cores busy with real redis-server processes and kernel datapaths.
 export default defineConfig({
   test: {
-    reporters: ['default', './src/report/reporter.ts'],
-    projects: [
-      {
-        test: {
-          name: 'unit',
-          include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts'],
-          // Some unit tests spawn the CLI (a node process each); 2 busy cores can take seconds.
-          testTimeout: 30_000,
-        },
-      },
-      {
-        test: {
-          name: 'browser',
-          include: ['test/browser/**/*.browser.test.ts'],
-          testTimeout: 60_000,
-        },
-      },
-      {
-        test: {
-          name: 'lab',
-          include: ['scenarios/**/*.test.ts', 'test/lab/**/*.test.ts', 'test/k3d/**/*.test.ts'],
-          fileParallelism: false,
-          testTimeout: 120_000,
-          hookTimeout: 120_000,
-          globalSetup: ['./test/lab/global-setup.ts'],
-        },
-      },
-    ],
+    reporters: ['default', ['./src/report/reporter.ts', { config }]],
+    projects: [unitProject(config, root), browserProject(config, root), labProject(config, root)],
   },
 });

@@ -2,16 +2,18 @@
 // time the same four redis-server processes take to form the same cluster (3 masters + a replica
 // joined with `redis-cli --cluster add-node --cluster-slave`) on plain loopback.
 // Targets (issue #2): lab/loopback ratio ≤ 2 and cell time-to-verdict < 5 s on 2 cores.
-import { natMeetCells } from '../scenarios/nat-meet.cells.ts';
-import { recoveryCells } from '../scenarios/recovery.cells.ts';
+import { natMeetCells } from '../scenarios/nat-meet/cells.ts';
+import { runNatMeet } from '../scenarios/nat-meet/run.ts';
+import { recoveryCells } from '../scenarios/recovery/cells.ts';
+import { runRecovery } from '../scenarios/recovery/run.ts';
 import { NetnsProvider } from '../src/deploy/netns/netns.ts';
 import { RedisCluster, members, planFor, redisPods } from '../src/deploy/redis-cluster.ts';
 import { waitForMeet } from '../src/probes/convergence.ts';
-import { runNatMeet } from '../src/scenarios/nat-meet.ts';
-import { runRecovery } from '../src/scenarios/recovery.ts';
+import { runConfigFromEnv } from '../src/suite/run-config.ts';
 import { startLoopback } from './loopback.ts';
 
 const ROUNDS = Number(process.env.RCNC_BENCH_ROUNDS ?? 5);
+const CONFIG = runConfigFromEnv(process.env);
 
 async function loopbackCluster(): Promise<number> {
   const t0 = performance.now();
@@ -33,7 +35,7 @@ async function loopbackCluster(): Promise<number> {
 async function labCell(): Promise<{ total: number; toFailure: number }> {
   const cell = natMeetCells().find((c) => c.id === 'netns/flannel-vxlan/nodeport/announce-none')!;
   const t0 = performance.now();
-  const r = await runNatMeet(new NetnsProvider(), cell, { artifacts: false });
+  const r = await runNatMeet(new NetnsProvider(), cell, { redis: CONFIG.redis });
   const total = performance.now() - t0;
   if (r.record.observation?.meet !== 'fails' || r.record.compatibility !== 'works-with-announce') {
     throw new Error(
@@ -89,7 +91,7 @@ const RECOVERY = [
 if (process.env.RCNC_BENCH_RECOVERY !== '0') {
   console.log('\nrecovery, one run each:');
   for (const cell of recoveryCells().filter((c) => RECOVERY.includes(c.id))) {
-    const r = await runRecovery(new NetnsProvider(), cell, { artifacts: false });
+    const r = await runRecovery(new NetnsProvider(), cell, { redis: CONFIG.redis });
     const rec = r.recovery;
     const parts = [
       rec.recovered ? `recovered in ${s(rec.recoveryMs ?? 0)}` : 'did NOT recover',

@@ -1,6 +1,7 @@
 // `rcnc analyze DIR [--json]`: the CLI calls analyzeCommand. See analyze.ts for the files DIR may
 // hold, and collect.ts for writing such a directory from a running topology.
 export {
+  ANALYZE_FILES_HELP,
   EXPECTED_FILES,
   analyzeCommand,
   analyzeDir,

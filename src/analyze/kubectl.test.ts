@@ -2,7 +2,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { seededRandom, truncations, withGarbage } from '../../test/support/fuzz.ts';
-import { formatKubectlTable, humanAge, parseKubectlTable, parseNodes, parsePods, parseServices } from './kubectl.ts';
+import {
+  formatKubectlTable,
+  humanAge,
+  parseKubectlTable,
+  parseNodes,
+  parsePodCidrs,
+  parsePods,
+  parseServices,
+} from './kubectl.ts';
 
 const EXAMPLES = join(import.meta.dirname, '..', '..', 'examples');
 const example = (dir: string, file: string) => readFileSync(join(EXAMPLES, dir, file), 'utf8');
@@ -100,6 +108,35 @@ describe('parseNodes and parseServices', () => {
     });
     const lab = parseNodes(example('flannel-nodeport-cross-node', 'nodes.txt'));
     expect(lab.nodes.map((n) => `${n.name} ${n.internalIP}`)).toEqual(['node-0 172.18.0.2', 'node-1 172.18.0.3']);
+  });
+
+  it('reads a pod CIDR column when custom-columns output has one', () => {
+    const text = [
+      'NAME                INTERNAL-IP   PODCIDR',
+      'k3d-demo-server-0   172.18.0.2    10.42.0.0/24',
+      'k3d-demo-agent-1    172.18.0.3    <none>',
+    ].join('\n');
+    expect(parseNodes(text).nodes.map((n) => n.podCIDR)).toEqual(['10.42.0.0/24', undefined]);
+  });
+
+  it('reads podcidrs.txt: one CIDR per node, .spec.podCIDRs lists too; warns about rows without one', () => {
+    const text = [
+      'NAME                CIDR',
+      'k3d-demo-server-0   10.42.0.0/24',
+      'k3d-demo-agent-1    [10.42.1.0/24 fd00:10:42:1::/64]',
+      'k3d-demo-agent-2    <none>',
+      'k3d-demo-agent-3    10.42.3/24',
+    ].join('\n');
+    expect(parsePodCidrs(text)).toEqual({
+      cidrs: [
+        { node: 'k3d-demo-server-0', cidr: '10.42.0.0/24' },
+        { node: 'k3d-demo-agent-1', cidr: '10.42.1.0/24' },
+      ],
+      warnings: [{ line: 5, text: 'k3d-demo-agent-3    10.42.3/24', problem: 'no IPv4 pod CIDR in this line' }],
+    });
+    expect(parsePodCidrs('NAME   PODCIDRS\nn0     10.42.0.0/24,fd00::/64\n').cidrs).toEqual([
+      { node: 'n0', cidr: '10.42.0.0/24' },
+    ]);
   });
 
   it('reads NodePorts and selectors', () => {

@@ -115,8 +115,21 @@ export interface KubeNode {
   name: string;
   internalIP?: string;
   externalIP?: string;
+  /** Only in custom-columns output (`kubectl get nodes -o wide` has no such column). */
+  podCIDR?: string;
   line: number;
 }
+
+// Header names for `.spec.podCIDR` / `.spec.podCIDRs` in `-o custom-columns=…` output.
+const POD_CIDR_COLUMNS = ['PODCIDR', 'POD-CIDR', 'PODCIDRS', 'POD-CIDRS', 'CIDR', 'CIDRS'];
+
+/** The first IPv4 CIDR in a cell: `10.42.0.0/24`, `[10.42.0.0/24 fd00::/64]`, `10.42.0.0/24,fd00::/64`. */
+function ipv4Cidr(cell: string | undefined): string | undefined {
+  return /(?:^|[\s,[])(\d{1,3}(?:\.\d{1,3}){3}\/\d{1,2})(?=$|[\s,\]])/.exec(cell ?? '')?.[1];
+}
+
+const podCidrOf = (cells: Record<string, string>) =>
+  ipv4Cidr(POD_CIDR_COLUMNS.map((c) => cells[c]).find((v) => v !== undefined));
 
 export function parseNodes(text: string): { nodes: KubeNode[]; warnings: ParseWarning[] } {
   const { rows, warnings } = parseKubectlTable(text, ['NAME', 'INTERNAL-IP']);
@@ -130,9 +143,38 @@ export function parseNodes(text: string): { nodes: KubeNode[]; warnings: ParseWa
     if (external) {
       n.externalIP = external;
     }
+    const cidr = podCidrOf(r.cells);
+    if (cidr) {
+      n.podCIDR = cidr;
+    }
     return n;
   });
   return { nodes, warnings };
+}
+
+/**
+ * `kubectl get nodes -o custom-columns=NAME:.metadata.name,CIDR:.spec.podCIDR` (podcidrs.txt): the
+ * pod CIDR of each node. Any of the POD_CIDR_COLUMNS names is accepted for the second column.
+ */
+export function parsePodCidrs(text: string): { cidrs: { node: string; cidr: string }[]; warnings: ParseWarning[] } {
+  let best: ReturnType<typeof parseKubectlTable> | undefined;
+  for (const col of POD_CIDR_COLUMNS) {
+    const parsed = parseKubectlTable(text, ['NAME', col]);
+    if (!best || parsed.rows.length > best.rows.length) {
+      best = parsed;
+    }
+  }
+  const cidrs: { node: string; cidr: string }[] = [];
+  const warnings = [...best!.warnings];
+  for (const r of best!.rows) {
+    const cidr = podCidrOf(r.cells);
+    if (cidr) {
+      cidrs.push({ node: r.cells.NAME!, cidr });
+    } else if (!Object.values(r.cells).includes('<none>')) {
+      warnings.push({ line: r.line, text: r.raw, problem: 'no IPv4 pod CIDR in this line' });
+    }
+  }
+  return { cidrs, warnings };
 }
 
 export interface KubeServicePort {

@@ -1,15 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
+import type { ProfileName, ProviderName, TrafficPolicy } from '../model/dimensions.ts';
+import type { ExecOptions, ExecResult } from '../util/exec.ts';
+
+export type { ExecOptions, ExecResult };
 
 // The provider contract: a provider builds a Kubernetes-shaped topology and gives uniform access
 // to it. Providers know nothing about Redis: the deploy layer hands them pods with argv and files,
 // and talks to what runs there only through `exec`.
-
-export type ProviderName = 'netns' | 'k3d' | 'kubeconfig';
-export const PROFILES = ['flannel-vxlan', 'calico-vxlan', 'calico-crosssubnet', 'no-nat'] as const;
-export type ProfileName = (typeof PROFILES)[number];
-export const EXPOSURES = ['pod-ip', 'nodeport', 'host-network'] as const;
-export type Exposure = (typeof EXPOSURES)[number];
-export type TrafficPolicy = 'Cluster' | 'Local';
 
 /** One thing a provider needs from the machine; unmet ones become skip reasons. */
 export interface Requirement {
@@ -85,20 +82,6 @@ export interface ServiceInfo extends NodePortServiceSpec {
 
 /** Where a command runs: inside a pod, on a node, or on the external client. */
 export type ExecTarget = { pod: string } | { node: number } | { external: true };
-
-export interface ExecOptions {
-  input?: string;
-  timeoutMs?: number;
-  /** Resolve with a non-zero exit code instead of throwing. */
-  reject?: boolean;
-}
-
-export interface ExecResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-  durationMs: number;
-}
 
 export interface CaptureOptions {
   /** BPF filter, e.g. `tcp port 16379`. */

@@ -3,17 +3,10 @@
 // and the manual ADDSLOTSRANGE + MEET + `--cluster add-node --cluster-slave` path). Everything after
 // start goes through `topology.exec`, so the same code drives the lab and a real cluster.
 import { stripVTControlCharacters } from 'node:util';
-import type { Announce } from '../report/results.ts';
+import type { Announce, Exposure, TrafficPolicy } from '../model/dimensions.ts';
 import { DeployError } from '../util/errors.ts';
 import { waitFor } from '../util/wait.ts';
-import type {
-  Exposure,
-  NodePortServiceSpec,
-  PodSpec,
-  StartedTopology,
-  TopologySpec,
-  TrafficPolicy,
-} from './provider.ts';
+import type { NodePortServiceSpec, PodSpec, StartedTopology, TopologySpec } from './provider.ts';
 
 export const REDIS_PORT = 6379;
 export const BUS_PORT_INCR = 10000; // CLUSTER_PORT_INCR in cluster.c
@@ -50,7 +43,7 @@ export const fmt = (a: Address): string => `${a.ip}:${a.port}`;
 
 export function memberPorts(plan: RedisClusterPlan, m: RedisMember) {
   // host-network pods share their node's namespace, so each needs its own port and bus port
-  // (datapath.md §7); ordinals keep them distinct on every node.
+  // (docs/datapath.md#host-network-ports); ordinals keep them distinct on every node.
   const port = plan.exposure === 'host-network' ? REDIS_PORT + m.ordinal : REDIS_PORT;
   return {
     port,

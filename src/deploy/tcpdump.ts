@@ -96,18 +96,22 @@ function validate(opts: CaptureOptions & { dir: string }): void {
 
 const tail = (s: string, lines = 4) => s.trim().split('\n').slice(-lines).join(' | ');
 
-/**
- * Starts tcpdump through `prefix` (e.g. `['ip','netns','exec','rcnc-abc123-n0']`) writing
- * `<dir>/<name>.pcap`. Resolves once tcpdump is listening, so traffic started afterwards is seen.
- */
-export async function startTcpdump(prefix: string[], opts: CaptureOptions & { dir: string }): Promise<Capture> {
-  validate(opts);
-  await mkdir(opts.dir, { recursive: true, mode: 0o700 });
-  const file = join(opts.dir, `${opts.name}.pcap`);
-  if (existsSync(file)) {
-    throw new UsageError(`a capture named "${opts.name}" already exists in ${opts.dir}; capture names must be unique`);
-  }
-  const argv = tcpdumpArgv(prefix, opts, file);
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** A running tcpdump: its stderr tail and how it ended, once it has. */
+interface TcpdumpProcess {
+  child: ChildProcess;
+  argv: string[];
+  stderr: () => string;
+  exit: () => Exit | undefined;
+  spawnError: () => Error | undefined;
+  exited: Promise<void>;
+}
+
+function spawnTcpdump(argv: string[]): TcpdumpProcess {
   installExitHook();
   const child = spawn(argv[0]!, argv.slice(1), {
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -120,7 +124,7 @@ export async function startTcpdump(prefix: string[], opts: CaptureOptions & { di
   child.stderr!.on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-STDERR_KEEP);
   });
-  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  let exit: Exit | undefined;
   let spawnError: Error | undefined;
   const exited = new Promise<void>((resolve) => {
     child.once('exit', (code, signal) => {
@@ -134,72 +138,99 @@ export async function startTcpdump(prefix: string[], opts: CaptureOptions & { di
       resolve();
     });
   });
+  return { child, argv, stderr: () => stderr, exit: () => exit, spawnError: () => spawnError, exited };
+}
 
+/** Resolves once tcpdump printed `listening on`; kills it and rejects when it never does. */
+async function awaitListening(proc: TcpdumpProcess, name: string): Promise<void> {
+  const argv = proc.argv.join(' ');
   try {
     await waitFor({
-      target: `tcpdump for capture "${opts.name}" to print 'listening on'`,
+      target: `tcpdump for capture "${name}" to print 'listening on'`,
       timeoutMs: READY_TIMEOUT_MS,
       intervalMs: 10,
       isFatal: (e) => e instanceof ProbeError,
       check: async () => {
-        if (stderr.includes('listening on')) {
+        if (proc.stderr().includes('listening on')) {
           return { done: true, state: 'listening' };
         }
+        const spawnError = proc.spawnError();
         if (spawnError) {
-          throw new ProbeError(`could not run ${argv.join(' ')}: ${spawnError.message}`, { cause: spawnError });
+          throw new ProbeError(`could not run ${argv}: ${spawnError.message}`, { cause: spawnError });
         }
+        const exit = proc.exit();
         if (exit) {
           const how = exit.code !== null ? `code ${exit.code}` : `signal ${exit.signal}`;
           throw new ProbeError(
-            `tcpdump for capture "${opts.name}" exited (${how}) before it was listening: ${tail(stderr) || '(no stderr)'}; argv: ${argv.join(' ')}`,
+            `tcpdump for capture "${name}" exited (${how}) before it was listening: ${tail(proc.stderr()) || '(no stderr)'}; argv: ${argv}`,
           );
         }
-        return { done: false, state: `stderr: ${tail(stderr, 2) || '(empty)'}` };
+        return { done: false, state: `stderr: ${tail(proc.stderr(), 2) || '(empty)'}` };
       },
     });
   } catch (e) {
-    killGroup(child, 'SIGKILL');
-    await exited;
+    killGroup(proc.child, 'SIGKILL');
+    await proc.exited;
     if (e instanceof ProbeError) {
       throw e;
     }
-    throw new ProbeError(`${(e as Error).message}; argv: ${argv.join(' ')}`, { cause: e });
+    throw new ProbeError(`${(e as Error).message}; argv: ${argv}`, { cause: e });
   }
+}
 
+/** Ends the capture (unless it already ended), then reads the pcap back as text. */
+async function stopTcpdump(
+  proc: TcpdumpProcess,
+  prefix: string[],
+  opts: CaptureOptions,
+  file: string,
+): Promise<CaptureResult> {
+  const ranOut = proc.exit() !== undefined;
+  if (!ranOut) {
+    // SIGINT goes to `timeout` (what `ip netns exec` exec'd into), which forwards it to tcpdump;
+    // tcpdump then flushes the pcap and exits 0.
+    try {
+      process.kill(proc.child.pid!, 'SIGINT');
+    } catch {
+      /* exited in between */
+    }
+    const timer = setTimeout(() => killGroup(proc.child, 'SIGKILL'), STOP_GRACE_MS);
+    await proc.exited;
+    clearTimeout(timer);
+  }
+  const endedBy = proc.exit();
+  if (ranOut && endedBy?.code === TIMED_OUT) {
+    throw new ProbeError(
+      `capture "${opts.name}" hit its bound of ${opts.maxSeconds}s before stop(); packets after that are missing ` +
+        `(the pcap is ${file}). Raise maxSeconds or stop it sooner.`,
+    );
+  }
+  if (ranOut && endedBy?.code !== 0) {
+    const how = endedBy?.code != null ? `code ${endedBy.code}` : `signal ${endedBy?.signal}`;
+    throw new ProbeError(
+      `tcpdump for capture "${opts.name}" died (${how}) before stop(): ${tail(proc.stderr()) || '(no stderr)'}`,
+    );
+  }
+  return readCapture(prefix, file);
+}
+
+/**
+ * Starts tcpdump through `prefix` (e.g. `['ip','netns','exec','rcnc-abc123-n0']`) writing
+ * `<dir>/<name>.pcap`. Resolves once tcpdump is listening, so traffic started afterwards is seen.
+ */
+export async function startTcpdump(prefix: string[], opts: CaptureOptions & { dir: string }): Promise<Capture> {
+  validate(opts);
+  await mkdir(opts.dir, { recursive: true, mode: 0o700 });
+  const file = join(opts.dir, `${opts.name}.pcap`);
+  if (existsSync(file)) {
+    throw new UsageError(`a capture named "${opts.name}" already exists in ${opts.dir}; capture names must be unique`);
+  }
+  const proc = spawnTcpdump(tcpdumpArgv(prefix, opts, file));
+  await awaitListening(proc, opts.name);
   let stopping: Promise<CaptureResult> | undefined;
-  const stopOnce = async (): Promise<CaptureResult> => {
-    const ranOut = exit !== undefined;
-    if (!exit) {
-      // SIGINT goes to `timeout` (what `ip netns exec` exec'd into), which forwards it to tcpdump;
-      // tcpdump then flushes the pcap and exits 0.
-      try {
-        process.kill(child.pid!, 'SIGINT');
-      } catch {
-        /* exited in between */
-      }
-      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), STOP_GRACE_MS);
-      await exited;
-      clearTimeout(timer);
-    }
-    const endedBy = exit as { code: number | null; signal: NodeJS.Signals | null } | undefined;
-    if (ranOut && endedBy?.code === TIMED_OUT) {
-      throw new ProbeError(
-        `capture "${opts.name}" hit its bound of ${opts.maxSeconds}s before stop(); packets after that are missing ` +
-          `(the pcap is ${file}). Raise maxSeconds or stop it sooner.`,
-      );
-    }
-    if (ranOut && endedBy?.code !== 0) {
-      const how = endedBy?.code != null ? `code ${endedBy.code}` : `signal ${endedBy?.signal}`;
-      throw new ProbeError(
-        `tcpdump for capture "${opts.name}" died (${how}) before stop(): ${tail(stderr) || '(no stderr)'}`,
-      );
-    }
-    return readCapture(prefix, file);
-  };
-
   return {
     name: opts.name,
-    stop: () => (stopping ??= stopOnce()),
+    stop: () => (stopping ??= stopTcpdump(proc, prefix, opts, file)),
   };
 }
 

@@ -1,7 +1,7 @@
 // Every member's view of the cluster, and the wait for those views to agree. A timeout reports the
 // last views it saw, because "timed out" alone tells an engineer nothing.
 import type { RedisCluster, RedisMember } from '../deploy/redis-cluster.ts';
-import type { Ghost } from '../report/results.ts';
+import type { Ghost } from '../model/results.ts';
 import { waitFor } from '../util/wait.ts';
 import { hasFlag, parseClusterInfo, parseClusterNodes, slotCount, type ClusterNode } from './cluster-nodes.ts';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseTcpdump, type Packet } from './capture.ts';
 import { formatNatMapping, isTranslated, MIN_MATCHED_PACKETS, reconstructNat, type NatMapping } from './nat-map.ts';
+import { parseTcpdump, type Packet } from './tcpdump-text.ts';
 
 // Real captures of the same traffic at two points, see test/fixtures/tcpdump/README.md: in the
 // client pod redis-1 (10.42.1.2 on node-1 172.18.0.3) and in the endpoint pod redis-0

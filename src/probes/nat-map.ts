@@ -10,7 +10,7 @@
 // duplicates of one segment inside a capture (`-i any` on a node sees it on several interfaces)
 // count once. A connection pair needs MIN_MATCHED_PACKETS distinct matching segments, so that two
 // unrelated connections that happen to share one (flags, TS, length) are never paired.
-import { endpointText, flowText, type Packet, type PacketEndpoint } from './capture.ts';
+import { endpointText, flowText, type Packet, type PacketEndpoint } from './tcpdump-text.ts';
 
 export const MIN_MATCHED_PACKETS = 2;
 

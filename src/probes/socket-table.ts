@@ -1,5 +1,5 @@
 // A pod's TCP socket table through whatever the pod has. The official redis image has neither ss
-// nor netstat (k8s-path.md §4), but every Linux container can read /proc/net/tcp{,6}, which is
+// nor netstat (docs/kubernetes.md#socket-tables), but every Linux container can read /proc/net/tcp{,6}, which is
 // the same kernel table; for host-network pods it is the node's. Works on any provider's exec.
 import type { ExecTarget, StartedTopology } from '../deploy/provider.ts';
 import { ProbeError } from '../util/errors.ts';

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
+import type { CellResult, ResultsFile } from '../model/results.ts';
 import { junitXml } from './junit.ts';
-import type { CellResult, ResultsFile } from './results.ts';
 import { buildResults, readResults } from './write.ts';
 
 const FIXTURE = fileURLToPath(new URL('../../test/fixtures/report/results.sample.json', import.meta.url));
@@ -110,8 +110,8 @@ describe('junitXml', () => {
   test('counts every cell in the root element', () => {
     expect(testsuites?.attributes).toMatchObject({
       name: 'rcnc',
-      tests: '8',
-      failures: '1',
+      tests: '12',
+      failures: '2',
       skipped: '1',
       errors: '0',
     });
@@ -120,12 +120,13 @@ describe('junitXml', () => {
   test('has one testsuite per scenario family with its own counts', () => {
     expect(suites.map((suite) => suite.attributes)).toEqual([
       expect.objectContaining({ name: 'nat-meet', tests: '5', failures: '1', skipped: '1', time: '65.742' }),
-      expect.objectContaining({ name: 'snat', tests: '3', failures: '0', skipped: '0', time: '27.600' }),
+      expect.objectContaining({ name: 'snat', tests: '4', failures: '0', skipped: '0', time: '36.400' }),
+      expect.objectContaining({ name: 'recovery', tests: '3', failures: '1', skipped: '0', time: '67.822' }),
     ]);
     expect(children(suites[0], 'testcase')).toHaveLength(5);
   });
 
-  test('names each testcase after its cell, in classname rcnc.<scenario>, with seconds', () => {
+  test('names each testcase after its cell, in classname rcnc.<family>, with seconds', () => {
     expect(testcase('netns/flannel-vxlan/nodeport/announce-none')?.attributes).toEqual({
       classname: 'rcnc.nat-meet',
       name: 'netns/flannel-vxlan/nodeport/announce-none',
@@ -136,19 +137,58 @@ describe('junitXml', () => {
     );
   });
 
-  test('records the dimensions and compatibility as properties', () => {
-    expect(properties(testcase('netns/flannel-vxlan/nodeport/announce-none'))).toMatchObject({
+  test('records the dimensions, the provenance and the compatibility word as properties', () => {
+    expect(properties(testcase('netns/flannel-vxlan/nodeport/announce-none'))).toEqual({
+      family: 'nat-meet',
+      provider: 'netns',
       profile: 'flannel-vxlan',
       exposure: 'nodeport',
       announce: 'none',
       policy: 'Cluster',
+      nodes: '1',
+      provenance: 'netns lab emulation of flannel VXLAN',
+      emulation: 'true',
       compatibility: 'works-with-announce',
       fix: 'cluster-announce-ip <node IP>\ncluster-announce-port <client NodePort>\ncluster-announce-bus-port <bus NodePort>',
     });
     expect(properties(testcase('netns/no-nat/nodeport/announce-none/local/dial-node-0'))).toMatchObject({
       policy: 'Local',
       variant: 'dial node-0',
+      compatibility: 'kept',
     });
+    // The known answer of a dropped path, and the word of a failing cell derived from what it observed.
+    expect(properties(testcase('netns/no-nat/nodeport/announce-none/local/dial-node-1'))['fix']).toMatch(
+      /^dial the NodePort on a node that hosts an endpoint/,
+    );
+    expect(properties(testcase('netns/calico-vxlan/nodeport/announce-none'))['compatibility']).toBe('breaks');
+    expect(properties(testcase('k3d/flannel-vxlan/nodeport/announce-none'))).toMatchObject({
+      provenance: 'k3d: flannel VXLAN',
+      emulation: 'false',
+    });
+  });
+
+  test('names the versions of a real system', () => {
+    const cell = results.cells.find((c) => c.id === 'k3d/flannel-vxlan/nodeport/announce-none') as CellResult;
+    const real = {
+      ...cell,
+      provenance: {
+        provider: 'k3d',
+        emulation: false,
+        label: 'k3d v5.9.0: flannel',
+        versions: { k3s: 'v1.35.5+k3s1' },
+      },
+    } as CellResult;
+    const xml = junitXml(
+      buildResults({
+        runId: 'x',
+        startedAt: new Date(0),
+        finishedAt: new Date(0),
+        cells: [real],
+        environment: results.environment,
+      }),
+    );
+    const tc = children(children(children(parseXml(xml), 'testsuites')[0], 'testsuite')[0], 'testcase')[0];
+    expect(properties(tc)).toMatchObject({ provenance: 'k3d v5.9.0: flannel', 'version.k3s': 'v1.35.5+k3s1' });
   });
 
   test('reports failures with expected and observed, skips with their reason', () => {
@@ -157,6 +197,11 @@ describe('junitXml', () => {
     expect(failure?.attributes['message']).toBe('unexpected ghost class tunnel | expected node-ip');
     expect(failure?.text).toMatch(/^expected: meet fails, ghost class node-ip/);
     expect(failure?.text).toContain('\nobserved: meet fails, ghost class tunnel; ghost 10.244.1.0:6379@16379');
+    const recovery = children(testcase('netns/calico-vxlan/pod-ip/announce-none/3-nodes/partition-link'), 'failure')[0];
+    expect(recovery?.text).toMatch(/^expected: heals by itself \(after the partition heals/);
+    expect(recovery?.text).toContain(
+      '\nobserved: dropped all traffic between node-0 and node-1 (both still reach node-2), then healed; did not recover',
+    );
 
     const skipped = children(testcase('k3d/flannel-vxlan/nodeport/announce-none'), 'skipped')[0];
     expect(skipped?.attributes['message']).toBe('no Docker daemon answers');
@@ -167,11 +212,11 @@ describe('junitXml', () => {
 
   test('escapes markup, quotes and newlines, and drops characters XML cannot hold', () => {
     const base = results.cells.find((cell) => cell.verdict.status === 'fail') as CellResult;
-    const nasty: CellResult = {
+    const nasty = {
       ...base,
       id: `a&b/<c>/"d"/'e'`,
       verdict: { status: 'fail', reason: '\u001b[31mexpected\u001b[39m <ok> & "fine"\u0000\u0007\nline two' },
-    };
+    } as CellResult;
     const xml = junitXml(
       buildResults({
         runId: 'x',

@@ -1,19 +1,14 @@
 // `junit.xml`: the same cells for CI test tabs (GitHub, GitLab, Jenkins). One <testsuite> per
-// scenario family, one <testcase> per cell, dimensions as <properties> so a CI UI can filter on them.
-import { evidenceSummary } from './markdown.ts';
-import type { CellResult, ResultsFile } from './results.ts';
+// scenario family, one <testcase> per cell; dimensions, provenance and the compatibility word as
+// <properties> so a CI UI can filter on them. The testcase outcome is the verdict.
+import type { Family } from '../model/dimensions.ts';
+import type { CellResult, ResultsFile } from '../model/results.ts';
+import { cleanText, compareStrings, firstLine } from '../util/text.ts';
+import { answerOf } from './fixes.ts';
+import { expectedText, observedText } from './summaries.ts';
+import { byFamily, provenanceOf, wordLabelOf } from './words.ts';
 
 export function junitXml(results: ResultsFile): string {
-  const families = new Map<string, CellResult[]>();
-  for (const cell of results.cells) {
-    const family = families.get(cell.dims.scenario);
-    if (family) {
-      family.push(cell);
-    } else {
-      families.set(cell.dims.scenario, [cell]);
-    }
-  }
-  const scenarios = [...families.keys()].sort(compareStrings);
   const { pass, fail, skip } = results.summary;
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
@@ -26,17 +21,17 @@ export function junitXml(results: ResultsFile): string {
       time: seconds(totalMs(results.cells)),
       timestamp: results.startedAt,
     })}>`,
-    ...scenarios.flatMap((scenario) => testsuite(results, scenario, families.get(scenario) ?? [])),
+    ...byFamily(results.cells).flatMap(([family, cells]) => testsuite(results, family, cells)),
     '</testsuites>',
   ];
   return lines.join('\n') + '\n';
 }
 
-function testsuite(results: ResultsFile, scenario: string, cells: CellResult[]): string[] {
+function testsuite(results: ResultsFile, family: Family, cells: CellResult[]): string[] {
   const sorted = [...cells].sort((a, b) => compareStrings(a.id, b.id));
   const count = (status: CellResult['verdict']['status']) => sorted.filter((c) => c.verdict.status === status).length;
   const head = `  <testsuite ${attributes({
-    name: scenario,
+    name: family,
     tests: sorted.length,
     failures: count('fail'),
     errors: 0,
@@ -50,7 +45,7 @@ function testsuite(results: ResultsFile, scenario: string, cells: CellResult[]):
 
 function testcase(cell: CellResult): string[] {
   const head = `    <testcase ${attributes({
-    classname: `rcnc.${cell.dims.scenario}`,
+    classname: `rcnc.${cell.family}`,
     name: cell.id,
     time: seconds(cell.durationMs),
   })}>`;
@@ -59,9 +54,12 @@ function testcase(cell: CellResult): string[] {
 
 function properties(cell: CellResult): string[] {
   const { provider, profile, exposure, announce, policy, nodes, variant } = cell.dims;
-  const compatibility = cell.verdict.compatibility ?? cell.compatibility;
-  const fix = cell.fix ?? cell.verdict.fix;
+  const provenance = provenanceOf(cell);
+  const versions = Object.entries(provenance.versions ?? {}).map(
+    ([name, version]) => [`version.${name}`, version] as [string, string],
+  );
   const entries: [string, string | number | undefined][] = [
+    ['family', cell.family],
     ['provider', provider],
     ['profile', profile],
     ['exposure', exposure],
@@ -69,8 +67,11 @@ function properties(cell: CellResult): string[] {
     ['policy', policy],
     ['nodes', nodes],
     ['variant', variant],
-    ['compatibility', compatibility],
-    ['fix', fix],
+    ['provenance', provenance.label],
+    ['emulation', String(provenance.emulation)],
+    ...versions,
+    ['compatibility', wordLabelOf(cell)],
+    ['fix', answerOf(cell)],
   ];
   const lines = entries.flatMap(([name, value]) =>
     value === undefined ? [] : [`        <property ${attributes({ name, value })}/>`],
@@ -81,45 +82,17 @@ function properties(cell: CellResult): string[] {
 function outcome(cell: CellResult): string[] {
   const { status, reason } = cell.verdict;
   if (status === 'skip') {
-    return [`      <skipped ${attributes({ message: reason ?? 'skipped' })}/>`];
+    return [`      <skipped ${attributes({ message: reason ?? cell.skipReason ?? 'skipped' })}/>`];
   }
   if (status === 'pass') {
     return [];
   }
-  const message = firstLine(reason) || 'unexpected result';
-  const body = [`expected: ${describeExpected(cell)}`, `observed: ${describeObserved(cell)}`];
+  const message = firstLine(cleanText(reason ?? '')) || 'unexpected result';
+  const body = [`expected: ${expectedText(cell)}`, `observed: ${observedText(cell)}`];
   if (reason) {
     body.push(`reason: ${reason}`);
   }
   return [`      <failure ${attributes({ message, type: 'unexpected' })}>${escapeText(body.join('\n'))}</failure>`];
-}
-
-function describeExpected(cell: CellResult): string {
-  const { meet, ghostClass, fixWorks, summary, source } = cell.expectation;
-  const facts = [`meet ${meet}`];
-  if (ghostClass) {
-    facts.push(`ghost class ${ghostClass}`);
-  }
-  if (fixWorks !== undefined) {
-    facts.push(fixWorks ? 'announcing fixes it' : 'announcing does not fix it');
-  }
-  return `${facts.join(', ')} (${summary}; source: ${source})`;
-}
-
-function describeObserved(cell: CellResult): string {
-  const observation = cell.observation;
-  if (!observation) {
-    return 'nothing recorded (the cell failed before its probes ran)';
-  }
-  const facts = [`meet ${observation.meet}`];
-  if (observation.ghostClass) {
-    facts.push(`ghost class ${observation.ghostClass}`);
-  }
-  if (observation.fix) {
-    facts.push(`after the fix meet ${observation.fix.meet}`);
-  }
-  const evidence = evidenceSummary(cell);
-  return facts.join(', ') + (evidence ? `; ${evidence}` : '');
 }
 
 function totalMs(cells: CellResult[]): number {
@@ -130,30 +103,18 @@ function seconds(ms: number): string {
   return (ms / 1000).toFixed(3);
 }
 
-function firstLine(text: string | undefined): string {
-  return (text ?? '').trim().split(/\r?\n/)[0]?.trim() ?? '';
-}
-
 function attributes(values: Record<string, string | number>): string {
   return Object.entries(values)
     .map(([name, value]) => `${name}="${escapeAttribute(String(value))}"`)
     .join(' ');
 }
 
-// ANSI colour codes come from assertion messages; ESC and most C0 controls are illegal in XML 1.0,
-// and one of them makes the whole file unreadable to CI parsers.
-// eslint-disable-next-line no-control-regex -- the escape character is what identifies a colour code
-const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
-const INVALID_XML =
-  // eslint-disable-next-line no-control-regex -- matching the control characters XML 1.0 forbids is the point
-  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
-function clean(text: string): string {
-  return text.replace(ANSI, '').replace(INVALID_XML, '');
-}
+// Besides the control characters cleanText drops, XML 1.0 forbids lone surrogates and U+FFFE/U+FFFF;
+// one of them makes the whole file unreadable to CI parsers.
+const INVALID_XML = /[\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 export function escapeText(text: string): string {
-  return clean(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return cleanText(text).replace(INVALID_XML, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** Newlines and tabs are encoded so attribute-value normalisation keeps them. */
@@ -164,8 +125,4 @@ export function escapeAttribute(text: string): string {
     .replace(/\n/g, '&#10;')
     .replace(/\r/g, '&#13;')
     .replace(/\t/g, '&#9;');
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,12 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
+import type { CellResult, ResultsFile } from '../model/results.ts';
 import { compatibilityMarkdown } from './markdown.ts';
-import type { CellResult, ResultsFile } from './results.ts';
 import { buildResults, readResults } from './write.ts';
 
 const FIXTURE = fileURLToPath(new URL('../../test/fixtures/report/results.sample.json', import.meta.url));
 
-/** The lines of one `## scenario` section, up to the next one. */
+/** The lines of one `## heading` section, up to the next one. */
 function section(markdown: string, scenario: string): string[] {
   const lines = markdown.split('\n');
   const start = lines.indexOf(`## ${scenario}`);
@@ -37,6 +37,9 @@ function slot(markdown: string, scenario: string, row: string, column: string): 
   return table(markdown, scenario).get(row)?.get(column);
 }
 
+const CLASSIC = 'netns/flannel-vxlan/nodeport/announce-none';
+const CLASSIC_LINK = '(index.html#cell-netns_flannel-vxlan_nodeport_announce-none)';
+
 describe('compatibilityMarkdown', () => {
   let results: ResultsFile;
   let markdown: string;
@@ -46,88 +49,133 @@ describe('compatibilityMarkdown', () => {
     markdown = compatibilityMarkdown(results);
   });
 
-  test('starts with title, run id, date, environment and the summary line', () => {
+  test('starts with title, run id, date, the environment header and the verdict counts', () => {
     const head = markdown.split('\n## ')[0] ?? '';
     expect(head).toMatch(/^# .+\n/);
     expect(head).toContain('`20250301-101500-a1b2`');
     expect(head).toContain('2025-03-01 10:15:00 UTC');
-    expect(head).toContain('Environment: Node v20.19.0, kernel 6.8.0-45-generic, Redis 7.0.15, host ci-runner-7');
-    expect(head).toContain('6 passed, 1 failed, 1 skipped');
+    expect(head).toContain(
+      '**Environment:** rcnc `0.1.0 (commit db996d6)` · kernel `6.8.0-45-generic` · iptables `v1.8.9 (nf_tables)` · ' +
+        'kube-proxy `iptables (rendered by the netns lab)` · Redis `7.0.15` · Node `v20.19.0` · host `ci-runner-7`',
+    );
+    expect(head).toContain('**Verdicts: 9 passed, 2 failed, 1 skipped.**');
   });
 
-  test('has one section per scenario family, sorted', () => {
+  test('gives one line per profile with its provenance, its words per family and its verdicts', () => {
+    const glance = section(markdown, 'At a glance').filter((line) => line.startsWith('| '));
+    expect(glance).toEqual([
+      '| Profile | Results from | nat-meet | snat | recovery | Verdicts |',
+      '| --- | --- | --- | --- | --- | --- |',
+      '| flannel-vxlan (netns) | netns lab emulation of flannel VXLAN | 🟢 2 works · 🟡 1 works-with-announce | — | ' +
+        '🟢 1 heals · 🟡 1 heals-after-remediation | ✅ 5 pass |',
+      '| flannel-vxlan (k3d) | k3d: flannel VXLAN | ⚪ 1 not observed | — | — | ⏭️ 1 skipped |',
+      '| calico-vxlan (netns) | netns lab emulation of Calico VXLAN (vxlanMode Always) | 🔴 1 breaks | — | ' +
+        '🔴 1 does-not-heal | ❌ 2 FAIL |',
+      '| no-nat (netns) | netns lab emulation of routed pods without NAT | — | 🟢 1 kept · 🟡 2 rewritten · 🔴 1 dropped | — | ✅ 4 pass |',
+    ]);
+  });
+
+  test('has one section per scenario family, with its question and a legend of its words', () => {
     const headings = markdown.split('\n').filter((line) => line.startsWith('## '));
-    expect(headings).toEqual(['## nat-meet', '## snat']);
+    expect(headings).toEqual(['## At a glance', '## nat-meet', '## snat', '## recovery']);
+    const snat = section(markdown, 'snat');
+    expect(snat[2]).toBe('_Which source address does a Redis server see on each path?_');
+    expect(snat[4]).toMatch(/^🟢 `kept`: the server sees the true source · 🟡 `rewritten`: .* · 🔴 `dropped`: /);
   });
 
-  test('puts each cell in its profile × exposure × announce slot', () => {
+  test('puts each cell in its profile × exposure × announce slot, provenance under the profile', () => {
     const natMeet = table(markdown, 'nat-meet');
     expect([...(natMeet.values().next().value?.keys() ?? [])]).toEqual([
       'pod-ip / announce-none',
       'nodeport / announce-none',
       'nodeport / announce-ip',
     ]);
-    // Two providers in the family: the row label tells them apart.
-    expect([...natMeet.keys()]).toEqual(['flannel-vxlan (netns)', 'flannel-vxlan (k3d)', 'calico-vxlan (netns)']);
-    expect(slot(markdown, 'nat-meet', 'flannel-vxlan (netns)', 'nodeport / announce-none')).toBe('works-with-announce');
-    expect(slot(markdown, 'nat-meet', 'flannel-vxlan (netns)', 'pod-ip / announce-none')).toBe('works');
-    expect(slot(markdown, 'nat-meet', 'flannel-vxlan (netns)', 'nodeport / announce-ip')).toBe('works');
-    expect(slot(markdown, 'nat-meet', 'flannel-vxlan (k3d)', 'pod-ip / announce-none')).toBe('—');
+    // Two providers in the family: the row label tells them apart, and says where the results come from.
+    expect([...natMeet.keys()]).toEqual([
+      'flannel-vxlan (netns)<br><sub>netns lab emulation of flannel VXLAN</sub>',
+      'flannel-vxlan (k3d)<br><sub>k3d: flannel VXLAN</sub>',
+      'calico-vxlan (netns)<br><sub>netns lab emulation of Calico VXLAN (vxlanMode Always)</sub>',
+    ]);
+    const row = 'flannel-vxlan (netns)<br><sub>netns lab emulation of flannel VXLAN</sub>';
+    expect(slot(markdown, 'nat-meet', row, 'nodeport / announce-none')).toBe(
+      `[🟡 works-with-announce]${CLASSIC_LINK} ✅`,
+    );
+    expect(slot(markdown, 'nat-meet', row, 'pod-ip / announce-none')).toBe(
+      '[🟢 works](index.html#cell-netns_flannel-vxlan_pod-ip_announce-none) ✅',
+    );
+    expect(
+      slot(markdown, 'nat-meet', 'flannel-vxlan (k3d)<br><sub>k3d: flannel VXLAN</sub>', 'pod-ip / announce-none'),
+    ).toBe('—');
   });
 
-  test('shows the skip reason and the first line of a failure, with | escaped', () => {
-    expect(slot(markdown, 'nat-meet', 'flannel-vxlan (k3d)', 'nodeport / announce-none')).toBe(
-      'skipped (no Docker daemon answers)',
-    );
-    expect(slot(markdown, 'nat-meet', 'calico-vxlan (netns)', 'nodeport / announce-none')).toBe(
-      'FAIL: unexpected ghost class tunnel \\| expected node-ip',
+  test('shows the skip reason and the first line of a failure next to the word, with | escaped', () => {
+    expect(
+      slot(markdown, 'nat-meet', 'flannel-vxlan (k3d)<br><sub>k3d: flannel VXLAN</sub>', 'nodeport / announce-none'),
+    ).toBe('⏭️ [skipped](index.html#cell-k3d_flannel-vxlan_nodeport_announce-none) (no Docker daemon answers)');
+    const calico = 'calico-vxlan (netns)<br><sub>netns lab emulation of Calico VXLAN (vxlanMode Always)</sub>';
+    expect(slot(markdown, 'nat-meet', calico, 'nodeport / announce-none')).toBe(
+      '[🔴 breaks](index.html#cell-netns_calico-vxlan_nodeport_announce-none) ❌ FAIL ' +
+        '(unexpected ghost class tunnel \\| expected node-ip)',
     );
     expect(markdown).not.toContain('Object.is equality');
   });
 
   test('adds the policy axis only to families with Local cells, and lists variants with <br>', () => {
-    expect(markdown).not.toMatch(/nat-meet[\s\S]*\/ Cluster[\s\S]*## snat/);
+    expect(section(markdown, 'nat-meet').join('\n')).not.toContain('/ Cluster');
     const snat = table(markdown, 'snat');
-    expect([...snat.keys()]).toEqual(['no-nat (2 nodes)']);
-    expect(slot(markdown, 'snat', 'no-nat (2 nodes)', 'nodeport / announce-none / Cluster')).toBe(
-      'works-with-announce',
+    const row = 'no-nat (2 nodes)<br><sub>netns lab emulation of routed pods without NAT</sub>';
+    expect([...snat.keys()]).toEqual([row]);
+    expect(slot(markdown, 'snat', row, 'nodeport / announce-none / Cluster')).toBe(
+      '[🟡 rewritten to node-ip](index.html#cell-netns_no-nat_nodeport_announce-none) ✅<br>' +
+        'pod-nodeport-remote: [🟡 rewritten to node-ip](index.html#cell-netns_no-nat_nodeport_announce-none_pod-nodeport-remote) ✅',
     );
-    expect(slot(markdown, 'snat', 'no-nat (2 nodes)', 'nodeport / announce-none / Local')).toBe(
-      'dial node-0: works<br>dial node-1: breaks',
+    expect(slot(markdown, 'snat', row, 'nodeport / announce-none / Local')).toBe(
+      'dial node-0: [🟢 kept](index.html#cell-netns_no-nat_nodeport_announce-none_local_dial-node-0) ✅<br>' +
+        'dial node-1: [🔴 dropped](index.html#cell-netns_no-nat_nodeport_announce-none_local_dial-node-1) ✅',
     );
   });
 
-  test('lists the exact fix for every cell that needs one', () => {
-    const natMeet = section(markdown, 'nat-meet').join('\n');
-    const fixes = natMeet.slice(natMeet.indexOf('**How to make it work**'), natMeet.indexOf('**Evidence**'));
-    expect(fixes).toContain('- `netns/flannel-vxlan/nodeport/announce-none` (works-with-announce):');
-    // Multi-line fixes keep their exact text in a block (no HTML escaping inside it).
-    expect(fixes).toContain(
-      '  ```\n  cluster-announce-ip <node IP>\n  cluster-announce-port <client NodePort>\n' +
-        '  cluster-announce-bus-port <bus NodePort>\n  ```',
-    );
-    expect(fixes).not.toContain('pod-ip/announce-none');
-
-    const snat = section(markdown, 'snat').join('\n');
-    expect(snat).toContain(
-      '- `netns/no-nat/nodeport/announce-none` (works-with-announce): `cluster-announce-ip <node IP>`',
-    );
-    expect(snat).toContain(
-      '- `netns/no-nat/nodeport/announce-none/local/dial-node-1` (breaks): no working configuration recorded',
-    );
-    expect(snat).not.toContain('dial-node-0`');
+  test('writes each answer once with the cells it applies to, addresses generalised', () => {
+    const snat = answers(markdown, 'snat');
+    expect(snat).toEqual([
+      '- Redis nodes reached over this path record &lt;node IP&gt; (eth0@&lt;node&gt;): set cluster-announce-ip/port/bus-port on every node (2 cells):',
+      '  - [`netns/no-nat/nodeport/announce-none`](index.html#cell-netns_no-nat_nodeport_announce-none) 🟡 rewritten to node-ip: 172.18.0.2, eth0@node-0',
+      '  - [`netns/no-nat/nodeport/announce-none/pod-nodeport-remote`](index.html#cell-netns_no-nat_nodeport_announce-none_pod-nodeport-remote) 🟡 rewritten to node-ip: 172.18.0.3, eth0@node-1',
+      expect.stringMatching(/^- dial the NodePort on a node that hosts an endpoint of the Service .* \(1 cell\):$/),
+      '  - [`netns/no-nat/nodeport/announce-none/local/dial-node-1`](index.html#cell-netns_no-nat_nodeport_announce-none_local_dial-node-1) 🔴 dropped',
+    ]);
   });
 
-  test('gives one evidence line per cell with a ghost or a failed dial-back', () => {
-    const evidence = section(markdown, 'nat-meet').filter((line) => line.startsWith('- ') && line.includes('ghost'));
-    expect(evidence).toEqual([
-      '- `netns/calico-vxlan/nodeport/announce-none`: ghost `10.244.1.0:6379@16379` seen by redis-0, redis-1 ' +
-        '(tunnel: vxlan.calico@node-1); failed dial-back to `10.244.1.0:16379` from redis-0',
-      '- `netns/flannel-vxlan/nodeport/announce-none`: ghost `10.42.0.1:6379@16379` seen by redis-0 ' +
+  test('keeps a multi-line answer in a block to paste, and lists bad cells without an answer', () => {
+    const natMeet = answers(markdown, 'nat-meet');
+    expect(section(markdown, 'nat-meet').join('\n')).toContain(
+      '- Set (1 cell):\n\n  ```\n  cluster-announce-ip <node IP>\n  cluster-announce-port <client NodePort>\n' +
+        '  cluster-announce-bus-port <bus NodePort>\n  ```\n\n' +
+        `  - [\`${CLASSIC}\`]${CLASSIC_LINK} 🟡 works-with-announce`,
+    );
+    expect(natMeet).toContain('- _No known answer recorded_ (1 cell):');
+    expect(natMeet.join('\n')).not.toContain('pod-ip/announce-none');
+    expect(answers(markdown, 'recovery')).toEqual([
+      expect.stringMatching(/^- after every pod restarts at once, CLUSTER MEET every node .* \(1 cell\):$/),
+      expect.stringContaining('[`netns/flannel-vxlan/pod-ip/announce-none/3-nodes/whole-restart`]'),
+      '- _No known answer recorded_ (1 cell):',
+      expect.stringContaining('[`netns/calico-vxlan/pod-ip/announce-none/3-nodes/partition-link`]'),
+    ]);
+  });
+
+  test('folds one evidence line per cell worth one, each id linking to index.html', () => {
+    const natMeet = section(markdown, 'nat-meet');
+    expect(natMeet).toContain('<details><summary>Evidence (2 cells)</summary>');
+    expect(natMeet.filter((line) => line.startsWith('- [') && line.includes('ghost'))).toEqual([
+      '- [`netns/calico-vxlan/nodeport/announce-none`](index.html#cell-netns_calico-vxlan_nodeport_announce-none): ' +
+        'ghost `10.244.1.0:6379@16379` seen by redis-0, redis-1 (tunnel: vxlan.calico@node-1); ' +
+        'failed dial-back to `10.244.1.0:16379` from redis-0',
+      `- [\`${CLASSIC}\`]${CLASSIC_LINK}: ghost \`10.42.0.1:6379@16379\` seen by redis-0 ` +
         '(bridge-gateway: cni0@node-0); failed dial-back to `10.42.0.1:16379` from redis-0',
     ]);
-    expect(markdown).toContain(
-      '- `netns/no-nat/nodeport/announce-none/local/dial-node-1`: failed dial-back to `172.18.0.3:31379` from redis-0',
+    expect(section(markdown, 'snat')).toContain(
+      '- [`netns/no-nat/nodeport/announce-none/local/dial-node-1`](index.html#cell-netns_no-nat_nodeport_announce-none_local_dial-node-1): ' +
+        'external `172.18.0.1` → `172.18.0.3:30000`, never reached the server',
     );
   });
 
@@ -139,16 +187,16 @@ describe('compatibilityMarkdown', () => {
   test('escapes table text and keeps one cell on one line', () => {
     const base = results.cells.find((cell) => cell.id === 'k3d/flannel-vxlan/nodeport/announce-none');
     expect(base).toBeDefined();
-    const cell: CellResult = {
+    const cell = {
       ...(base as CellResult),
       verdict: { status: 'skip', reason: 'docker | k3d missing <see doctor> & retry\nsecond line' },
-    };
+    } as CellResult;
     const text = compatibilityMarkdown(single(cell));
-    expect(text).toContain('| skipped (docker \\| k3d missing &lt;see doctor&gt; &amp; retry) |');
+    expect(text).toContain('(docker \\| k3d missing &lt;see doctor&gt; &amp; retry) |');
     expect(text).not.toContain('second line');
   });
 
-  test('says so when no cell ran', () => {
+  test('says so when no cell ran, and prints only the environment facts it has', () => {
     const empty = buildResults({
       runId: 'empty',
       startedAt: new Date(0),
@@ -159,7 +207,7 @@ describe('compatibilityMarkdown', () => {
     const text = compatibilityMarkdown(empty);
     expect(text).toContain('0 passed, 0 failed, 0 skipped');
     expect(text).toContain('_No cells ran._');
-    expect(text).toContain('Environment: Node v20, kernel 6, host h\n');
+    expect(text).toContain('**Environment:** kernel `6` · Node `v20` · host `h`\n');
   });
 
   function single(cell: CellResult): ResultsFile {
@@ -172,3 +220,11 @@ describe('compatibilityMarkdown', () => {
     });
   }
 });
+
+/** The lines of a family's "How to make it work" list. */
+function answers(markdown: string, family: string): string[] {
+  const lines = section(markdown, family);
+  const start = lines.indexOf('### How to make it work');
+  const end = lines.findIndex((line, i) => i > start && line.startsWith('<details>'));
+  return lines.slice(start + 2, end === -1 ? undefined : end).filter((line) => line.trim() !== '');
+}

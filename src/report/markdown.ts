@@ -1,201 +1,205 @@
-// `compatibility.md`: the matrix a user reads to answer "does my CNI × exposure work, and if not,
-// what do I set". One table per scenario family, then the fixes and the evidence behind them.
+// `compatibility.md`, written to be read as a GitHub step summary: the environment, one line per
+// profile, then per scenario family its question, a legend, the matrix (each cell links to its
+// evidence in index.html), each answer once with the cells it applies to, and the evidence folded.
 // Everything is sorted so two runs with the same cells give byte-identical files.
-import { compareStrings, compatibilityMatrix, groupBy } from './matrix.ts';
-import type { CellResult, ResultsFile } from './results.ts';
+import type { Family } from '../model/dimensions.ts';
+import type { CellResult, ResultsFile, Verdict } from '../model/results.ts';
+import type { Tone } from '../model/vocabulary.ts';
+import { compareStrings, firstLine, oneLine, truncate } from '../util/text.ts';
+import { cellAnchors } from './anchors.ts';
+import { answerGroups, type AnswerGroup } from './fixes.ts';
+import { environmentFacts, formatDate, plural, runDuration } from './format.ts';
+import { compatibilityMatrix } from './matrix.ts';
+import { profileLines, type ProfileLine } from './overview.ts';
+import { evidenceSummary } from './summaries.ts';
+import { byFamily, legendOf, questionOf, STATUS_LABEL, STATUS_MEANING, toneOfCell, wordLabelOf } from './words.ts';
 
-/** Table cells stay readable on a laptop screen; the full text is in results.json. */
-const MAX_SLOT_TEXT = 120;
-/** Evidence lists a few addresses; more than that is noise in a one-line bullet. */
-const MAX_ADDRESSES = 3;
+/** Table cells stay readable on a laptop screen; the full text is in index.html. */
+const MAX_REASON_TEXT = 100;
+/** Where each cell's anchor points: index.html next to this file. */
+const HTML_PAGE = 'index.html';
+
+export const TONE_MARK: Record<Tone | 'none', string> = {
+  good: '🟢',
+  'needs-setting': '🟡',
+  bad: '🔴',
+  none: '⚪',
+};
+export const STATUS_MARK: Record<Verdict['status'], string> = { pass: '✅', fail: '❌', skip: '⏭️' };
+
+type Link = (cell: CellResult, text: string) => string;
 
 export function compatibilityMarkdown(results: ResultsFile): string {
-  const lines = header(results);
-  const families = groupBy(results.cells, (cell) => cell.dims.scenario);
-  if (families.size === 0) {
-    lines.push('', '_No cells ran._');
-  }
-  for (const scenario of [...families.keys()].sort(compareStrings)) {
-    lines.push('', ...familySection(scenario, families.get(scenario) ?? []));
+  const anchors = cellAnchors(results.cells);
+  const link: Link = (cell, text) => `[${text}](${HTML_PAGE}#${anchors.get(cell) ?? ''})`;
+  const families = byFamily(results.cells);
+  const lines = [...header(results), ...(families.length === 0 ? ['', '_No cells ran._'] : glance(results))];
+  for (const [family, cells] of families) {
+    lines.push('', ...familySection(family, cells, link));
   }
   return lines.join('\n') + '\n';
 }
 
 function header(results: ResultsFile): string[] {
   const { pass, fail, skip } = results.summary;
+  const environment = environmentFacts(results).map(([name, value]) => `${name} ${codeSpan(value)}`);
   return [
     '# Redis Cluster network compatibility',
     '',
-    `Run \`${oneLine(results.runId)}\` · ${formatDate(results.startedAt)} · ${formatDuration(results)}`,
+    `Run ${codeSpan(results.runId)} · ${formatDate(results.startedAt)} · ${runDuration(results)}`,
     '',
-    `Environment: ${oneLine(environmentText(results))}`,
+    `**Environment:** ${environment.join(' · ')}`,
     '',
-    `**${pass} passed, ${fail} failed, ${skip} skipped**`,
-    '',
-    '`works`: nodes meet as deployed · `works-with-announce`: they meet once the joiner announces its ' +
-      'address (see "How to make it work") · `breaks`: no tested configuration lets them meet.',
+    `**Verdicts: ${pass} passed, ${fail} failed, ${skip} skipped.** ` +
+      `${STATUS_MARK.pass} pass: ${STATUS_MEANING.pass}; ${STATUS_MARK.fail} FAIL: did not; ` +
+      `${STATUS_MARK.skip} skipped: could not run here. What a user gets is the word in each table.`,
   ];
-}
-
-/** Where the run ran, as the report headers show it: `Node v20…, kernel 6.8…, Redis 7.0…, host …`. */
-export function environmentText(results: ResultsFile): string {
-  const env = results.environment;
-  return [
-    `Node ${env.node}`,
-    `kernel ${env.kernel}`,
-    ...(env.redis ? [`Redis ${env.redis}`] : []),
-    `host ${env.hostname}`,
-  ].join(', ');
-}
-
-function formatDate(iso: string): string {
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? oneLine(iso) : date.toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
-}
-
-function formatDuration(results: ResultsFile): string {
-  const ms = Date.parse(results.finishedAt) - Date.parse(results.startedAt);
-  if (!Number.isFinite(ms) || ms < 0) {
-    return 'duration unknown';
-  }
-  const seconds = Math.round(ms / 1000);
-  return seconds < 60 ? `${seconds}s` : `${Math.floor(seconds / 60)}m ${seconds % 60}s`;
 }
 
 // ---------------------------------------------------------------------------------------------
-// One family: table, fixes, evidence.
+// At a glance: one line per profile.
 
-function familySection(scenario: string, cells: CellResult[]): string[] {
-  const sorted = [...cells].sort((a, b) => compareStrings(a.id, b.id));
+function glance(results: ResultsFile): string[] {
+  const lines = profileLines(results.cells);
+  const families = byFamily(results.cells).map(([family]) => family);
   return [
-    `## ${oneLine(scenario)}`,
     '',
-    ...matrixTable(sorted),
+    '## At a glance',
     '',
-    '**How to make it work**',
-    '',
-    ...fixBullets(sorted),
-    ...evidenceSection(sorted),
+    tableRow(['Profile', 'Results from', ...families, 'Verdicts']),
+    tableRow(['---', '---', ...families.map(() => '---'), '---']),
+    ...lines.map((line) => tableRow(glanceCells(line, families))),
   ];
 }
 
-function matrixTable(cells: CellResult[]): string[] {
+function glanceCells(line: ProfileLine, families: Family[]): string[] {
+  const words = families.map((family) => {
+    const entry = line.families.find((candidate) => candidate.family === family);
+    if (!entry) {
+      return '—';
+    }
+    const counts = entry.words.map(({ word, tone, count }) => `${TONE_MARK[tone]} ${count} ${word}`);
+    const unobserved = entry.unobserved > 0 ? [`${TONE_MARK.none} ${entry.unobserved} not observed`] : [];
+    return escapeCell([...counts, ...unobserved].join(' · '));
+  });
+  const verdicts = (['pass', 'fail', 'skip'] as const)
+    .filter((status) => line.verdicts[status] > 0)
+    .map((status) => `${STATUS_MARK[status]} ${line.verdicts[status]} ${STATUS_LABEL[status]}`);
+  return [escapeCell(line.label), escapeCell(line.provenance.label), ...words, verdicts.join(' · ')];
+}
+
+// ---------------------------------------------------------------------------------------------
+// One family: question, legend, table, answers, evidence.
+
+function familySection(family: Family, unsorted: CellResult[], link: Link): string[] {
+  const cells = [...unsorted].sort((a, b) => compareStrings(a.id, b.id));
+  return [
+    `## ${family}`,
+    '',
+    `_${questionOf(family)}_`,
+    '',
+    legend(family),
+    '',
+    ...matrixTable(cells, link),
+    '',
+    '### How to make it work',
+    '',
+    ...answerLines(answerGroups(cells), link),
+    ...evidenceSection(cells, link),
+  ];
+}
+
+function legend(family: Family): string {
+  const words = legendOf(family).map(({ word, tone, meaning }) => `${TONE_MARK[tone]} \`${word}\`: ${meaning}`);
+  return words.join(' · ');
+}
+
+function matrixTable(cells: CellResult[], link: Link): string[] {
   const { columns, rows } = compatibilityMatrix(cells);
   const lines = [tableRow(['Profile', ...columns]), tableRow(['---', ...columns.map(() => '---')])];
   for (const row of rows) {
-    lines.push(tableRow([row.label, ...row.slots.map((slot) => slotText(slot))]));
+    const label = `${escapeCell(row.label)}<br><sub>${escapeCell(row.provenance.label)}</sub>`;
+    lines.push(tableRow([label, ...row.slots.map((slot) => slotText(slot, link))]));
   }
   return lines;
 }
 
 /** Several cells in one slot are variants (e.g. which node the joiner dials); each keeps its label. */
-function slotText(cells: CellResult[]): string {
+function slotText(cells: CellResult[], link: Link): string {
   if (cells.length === 0) {
     return '—';
   }
   return cells
     .map((cell) => {
-      const text = truncate(verdictText(cell), MAX_SLOT_TEXT);
-      return escapeCell(cell.dims.variant ? `${cell.dims.variant}: ${text}` : text);
+      const variant = cell.dims.variant ? `${escapeCell(cell.dims.variant)}: ` : '';
+      return variant + cellText(cell, link);
     })
     .join('<br>');
 }
 
-export function verdictText(cell: CellResult): string {
+/** The word (with its tone) and the verdict, apart: `🔴 breaks ✅`, `🔴 breaks ❌ FAIL: reason`. */
+export function cellText(cell: CellResult, link: Link): string {
+  const word = wordLabelOf(cell);
   const { status, reason } = cell.verdict;
-  if (status === 'skip') {
-    return `skipped (${firstLine(reason) || 'no reason given'})`;
+  const shown = word === undefined ? STATUS_LABEL[status] : `${TONE_MARK[toneOfCell(cell) ?? 'none']} ${word}`;
+  const linked = link(cell, escapeCell(shown));
+  if (status === 'pass') {
+    return `${linked} ${STATUS_MARK.pass}`;
   }
-  if (status === 'fail') {
-    const line = firstLine(reason);
-    if (!line) {
-      return 'FAIL: unexpected result';
-    }
-    return /^unexpected\b/i.test(line) ? `FAIL: ${line}` : `FAIL: unexpected result: ${line}`;
-  }
-  return compatibilityOf(cell) ?? 'pass';
+  const why = firstLine(reason) || firstLine(cell.skipReason);
+  const text = why ? ` (${escapeCell(truncate(why, MAX_REASON_TEXT))})` : '';
+  return word === undefined && status === 'skip'
+    ? `${STATUS_MARK.skip} ${linked}${text}`
+    : `${linked} ${STATUS_MARK[status]} ${STATUS_LABEL[status]}${text}`;
 }
 
-function fixBullets(cells: CellResult[]): string[] {
-  const needing = cells.filter((cell) => {
-    const compatibility = compatibilityOf(cell);
-    return compatibility === 'works-with-announce' || compatibility === 'breaks' || fixOf(cell) !== undefined;
-  });
-  if (needing.length === 0) {
+function answerLines(groups: AnswerGroup[], link: Link): string[] {
+  if (groups.length === 0) {
     return ['_Every cell works as deployed; nothing to set._'];
   }
-  return needing.flatMap((cell) => fixBullet(cell));
+  return groups.flatMap((group) => [
+    ...answerHead(group),
+    ...group.cells.map(({ cell, detail }) => answerCell(cell, detail, link)),
+  ]);
 }
 
-function fixBullet(cell: CellResult): string[] {
-  const fix = fixOf(cell);
-  const label = `- ${codeSpan(cell.id)} (${compatibilityOf(cell) ?? cell.verdict.status})`;
-  if (fix === undefined) {
-    return [`${label}: no working configuration recorded`];
+function answerHead(group: AnswerGroup): string[] {
+  const count = plural(group.cells.length, 'cell');
+  if (group.text === undefined) {
+    return [`- _No known answer recorded_ (${count}):`];
   }
-  const fixLines = fix.split(/\r?\n/).filter((line) => line.trim() !== '');
-  if (fixLines.length <= 1) {
-    return [`${label}: ${codeSpan(fix.trim())}`];
+  const lines = group.text.split(/\r?\n/).filter((line) => line.trim() !== '');
+  if (lines.length <= 1) {
+    return [`- ${escapeInline(group.text)} (${count}):`];
   }
   // Several settings keep their exact text in a block the user can paste into redis.conf.
-  const fence = '`'.repeat(Math.max(3, longestRun(fix, '`') + 1));
-  return [`${label}:`, '', `  ${fence}`, ...fixLines.map((line) => `  ${line}`), `  ${fence}`];
+  const fence = '`'.repeat(Math.max(3, longestRun(group.text, '`') + 1));
+  return [`- Set (${count}):`, '', `  ${fence}`, ...lines.map((line) => `  ${line}`), `  ${fence}`, ''];
 }
 
-function evidenceSection(cells: CellResult[]): string[] {
+function answerCell(cell: CellResult, detail: string | undefined, link: Link): string {
+  const word = wordLabelOf(cell);
+  const what = word === undefined ? '' : ` ${TONE_MARK[toneOfCell(cell) ?? 'none']} ${word}`;
+  return `  - ${link(cell, codeSpan(cell.id))}${what}${detail ? `: ${escapeInline(detail)}` : ''}`;
+}
+
+function evidenceSection(cells: CellResult[], link: Link): string[] {
   const bullets = cells.flatMap((cell) => {
     const evidence = evidenceSummary(cell, codeSpan);
-    return evidence ? [`- ${codeSpan(cell.id)}: ${evidence}`] : [];
+    return evidence ? [`- ${link(cell, codeSpan(cell.id))}: ${evidence}`] : [];
   });
-  return bullets.length > 0 ? ['', '**Evidence**', '', ...bullets] : [];
-}
-
-/**
- * One line on what the probes saw: the ghost entries (address, class, owner, who recorded them) and
- * the dial-backs that failed. `code` formats addresses (a code span in markdown, plain in junit).
- */
-export function evidenceSummary(cell: CellResult, code: (text: string) => string = (text) => text): string {
-  const observation = cell.observation;
-  if (!observation) {
-    return '';
+  if (bullets.length === 0) {
+    return [];
   }
-  const parts: string[] = [];
-  const ghostsByAddress = groupBy(observation.ghosts, (ghost) => ghost.address);
-  if (ghostsByAddress.size > 0) {
-    const ghosts = listAddresses(ghostsByAddress, 'seen by', (ghosts) => ghosts.map((ghost) => ghost.seenBy), code);
-    const owner = [observation.ghostClass, observation.ghostOwner].filter(Boolean).join(': ');
-    parts.push(`ghost ${ghosts}${owner ? ` (${owner})` : ''}`);
-  }
-  const dialsByAddress = groupBy(observation.failedDialBacks, (dial) => dial.address);
-  if (dialsByAddress.size > 0) {
-    parts.push(
-      `failed dial-back to ${listAddresses(dialsByAddress, 'from', (dials) => dials.map((d) => d.pod), code)}`,
-    );
-  }
-  return parts.join('; ');
-}
-
-function listAddresses<T>(
-  byAddress: Map<string, T[]>,
-  verb: string,
-  who: (entries: T[]) => string[],
-  code: (text: string) => string,
-): string {
-  const addresses = [...byAddress.keys()].sort(compareStrings);
-  const shown = addresses.slice(0, MAX_ADDRESSES).map((address) => {
-    const pods = [...new Set(who(byAddress.get(address) ?? []))].sort(compareStrings);
-    return `${code(address)} ${verb} ${oneLine(pods.join(', '))}`;
-  });
-  const more = addresses.length - shown.length;
-  return shown.join(', ') + (more > 0 ? ` and ${more} more` : '');
-}
-
-function compatibilityOf(cell: CellResult): CellResult['compatibility'] {
-  return cell.verdict.compatibility ?? cell.compatibility;
-}
-
-function fixOf(cell: CellResult): string | undefined {
-  return cell.fix ?? cell.verdict.fix;
+  // GitHub renders <details> in a step summary; the blank lines let the list inside render as markdown.
+  return [
+    '',
+    `<details><summary>Evidence (${plural(bullets.length, 'cell')})</summary>`,
+    '',
+    ...bullets,
+    '',
+    '</details>',
+  ];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -210,7 +214,12 @@ function tableRow(cells: string[]): string {
  * otherwise vanish as an unknown tag) and `|` is escaped so it cannot split the cell.
  */
 export function escapeCell(text: string): string {
-  return oneLine(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|');
+  return escapeInline(text).replace(/\|/g, '\\|');
+}
+
+/** Text outside code spans: `<node IP>` stays visible instead of becoming an unknown tag. */
+function escapeInline(text: string): string {
+  return oneLine(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** An inline code span that survives backticks in the text (CommonMark: use a longer fence). */
@@ -229,16 +238,4 @@ function longestRun(text: string, char: string): number {
     longest = Math.max(longest, current);
   }
   return longest;
-}
-
-function firstLine(text: string | undefined): string {
-  return (text ?? '').trim().split(/\r?\n/)[0]?.trim() ?? '';
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s*\r?\n\s*/g, ' ');
-}
-
-function truncate(text: string, max: number): string {
-  return text.length > max ? text.slice(0, max - 1) + '…' : text;
 }

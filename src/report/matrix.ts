@@ -3,15 +3,15 @@
 // provider when they tell rows apart), columns are exposure × announce (× policy when the family has
 // Local cells), and a slot holds every cell with that row and column (variants, e.g. which node the
 // joiner dials). Writers only turn labels and cells into their own markup.
-import { EXPOSURES, PROFILES } from '../deploy/provider.ts';
-import type { CellResult } from './results.ts';
-
-const PROVIDER_ORDER = ['netns', 'k3d', 'kubeconfig'];
-const ANNOUNCE_ORDER = ['none', 'ip'];
-const POLICY_ORDER = ['Cluster', 'Local'];
+import { ANNOUNCES, EXPOSURES, POLICIES, PROFILES, PROVIDERS } from '../model/dimensions.ts';
+import type { CellResult, Provenance } from '../model/results.ts';
+import { compareStrings } from '../util/text.ts';
+import { provenanceOf } from './words.ts';
 
 export interface MatrixRow {
   label: string;
+  /** Where the row's results come from (the first cell's provenance: a row is one provider). */
+  provenance: Provenance;
   /** One slot per column, in column order; each slot's cells sorted by variant, an empty slot `[]`. */
   slots: CellResult[][];
 }
@@ -31,10 +31,11 @@ export function compatibilityMatrix(cells: readonly CellResult[]): Compatibility
   const slots = groupBy(cells, (cell) => slotKey(rowAxis(cell, multiProvider), columnAxis(cell, withPolicy)));
   return {
     columns: columns.map((column) => column.label),
-    rows: rows.map((row) => ({
-      label: row.label,
-      slots: columns.map((column) => byVariant(slots.get(slotKey(row, column)) ?? [])),
-    })),
+    rows: rows.map((row) => {
+      const rowSlots = columns.map((column) => byVariant(slots.get(slotKey(row, column)) ?? []));
+      const first = rowSlots.flat()[0] as CellResult;
+      return { label: row.label, provenance: provenanceOf(first), slots: rowSlots };
+    }),
   };
 }
 
@@ -51,7 +52,7 @@ function rowAxis(cell: CellResult, multiProvider: boolean): Axis {
   return {
     key: `${profile}\0${provider}\0${nodes}`,
     label: qualifiers.length > 0 ? `${profile} (${qualifiers.join(', ')})` : profile,
-    order: [rank(PROFILES, profile), profile, rank(PROVIDER_ORDER, provider), nodes],
+    order: [rank(PROFILES, profile), profile, rank(PROVIDERS, provider), nodes],
   };
 }
 
@@ -64,9 +65,9 @@ function columnAxis(cell: CellResult, withPolicy: boolean): Axis {
     order: [
       rank(EXPOSURES, exposure),
       exposure,
-      rank(ANNOUNCE_ORDER, announce),
+      rank(ANNOUNCES, announce),
       announce,
-      ...(withPolicy ? [rank(POLICY_ORDER, policy), policy] : []),
+      ...(withPolicy ? [rank(POLICIES, policy), policy] : []),
     ],
   };
 }
@@ -103,14 +104,6 @@ function compareTuples(a: (string | number)[], b: (string | number)[]): number {
     return compareStrings(String(x), String(y));
   }
   return 0;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Ordering helpers the writers share with the layout (byte-identical output depends on them).
-
-/** Code-unit order, independent of the locale, so two machines sort alike. */
-export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Groups in first-seen order; each group keeps the items' order. */

@@ -3,8 +3,10 @@
 // the summary and the report path are the CLI's job once the run is over. Plain text when stdout is
 // not a terminal (CI logs, pipes), so the lines stay greppable.
 import type { Reporter, TestCase } from 'vitest/node';
-import { formatMs } from './html.ts';
-import type { CellRecord } from './results.ts';
+import type { CellRecord } from '../model/results.ts';
+import { firstLine, stripAnsi, truncate } from '../util/text.ts';
+import { formatMs } from './format.ts';
+import { wordLabelOf } from './words.ts';
 
 export interface ProgressOptions {
   /** Where the lines go; stdout by default. */
@@ -49,17 +51,18 @@ export default class ProgressReporter implements Reporter {
     const took = duration !== undefined ? `  ${this.paint('dim', formatMs(duration))}` : '';
     switch (result.state) {
       case 'passed': {
-        const compatibility = recordOf(testCase)?.compatibility;
-        this.line(`${this.paint('green', '✓ pass')}  ${label}${took}${compatibility ? `  ${compatibility}` : ''}`);
+        const record = recordOf(testCase);
+        const word = record ? wordLabelOf(record) : undefined;
+        this.line(`${this.paint('green', '✓ pass')}  ${label}${took}${word ? `  ${word}` : ''}`);
         return;
       }
       case 'failed': {
-        const reason = firstLine(result.errors[0]?.message) || 'failed without an error message';
+        const reason = shortLine(result.errors[0]?.message) || 'failed without an error message';
         this.line(`${this.paint('red', '✗ FAIL')}  ${label}${took}  ${reason}`);
         return;
       }
       case 'skipped': {
-        const reason = firstLine(recordOf(testCase)?.skipReason ?? result.note) || `marked ${testCase.options.mode}`;
+        const reason = shortLine(recordOf(testCase)?.skipReason ?? result.note) || `marked ${testCase.options.mode}`;
         // A cell skipped before it ran has no duration worth printing.
         this.line(`${this.paint('yellow', '- skip')}  ${label}  (${reason})${duration ? took : ''}`);
         return;
@@ -91,10 +94,7 @@ function recordOf(testCase: TestCase): CellRecord | undefined {
   return meta.rcnc;
 }
 
-// eslint-disable-next-line no-control-regex -- assertion messages come coloured with ANSI escapes
-const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
-
-function firstLine(text: string | undefined): string {
-  const line = (text ?? '').replace(ANSI, '').trim().split(/\r?\n/)[0] ?? '';
-  return line.length > 200 ? line.slice(0, 199) + '…' : line;
+/** Assertion messages come coloured and long; a progress line takes the first line, cut. */
+function shortLine(text: string | undefined): string {
+  return truncate(firstLine(stripAnsi(text ?? '')), 200);
 }

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import type { ResultsFile } from '../model/results.ts';
 import { UsageError } from '../util/errors.ts';
 import { compatibilityMarkdown } from './markdown.ts';
 import { regenerateReports } from './regenerate.ts';
-import type { ResultsFile } from './results.ts';
 
 const FIXTURE_DIR = fileURLToPath(new URL('../../test/fixtures/report/', import.meta.url));
 
@@ -74,7 +74,7 @@ describe('regenerateReports', () => {
       [
         'not JSON',
         async () => {
-          await writeFile(join(dir, 'results.json'), '{"schemaVersion": 1,');
+          await writeFile(join(dir, 'results.json'), '{"schemaVersion": 2,');
           return regenerateReports(dir);
         },
         /is not JSON/,

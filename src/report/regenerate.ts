@@ -4,6 +4,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { UsageError } from '../util/errors.ts';
+import { oneLine } from '../util/text.ts';
 import { readResults, RESULTS_FILE, writeDerivedReports } from './write.ts';
 
 export interface RegeneratedReports {
@@ -35,11 +36,7 @@ export async function regenerateReports(dir: string): Promise<RegeneratedReports
   try {
     results = await readResults(target);
   } catch (error) {
-    throw new UsageError(oneLine(error instanceof Error ? error.message : String(error)), { cause: error });
+    throw new UsageError(oneLine(error instanceof Error ? error.message : String(error)).trim(), { cause: error });
   }
   return { files: await writeDerivedReports(reportDir, results) };
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s*\r?\n\s*/g, ' ').trim();
 }

@@ -6,42 +6,50 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { startVitest } from 'vitest/node';
-import Reporter, { newRunId } from './reporter.ts';
-import type { ResultsFile } from './results.ts';
+import type { ResultsFile } from '../model/results.ts';
+import { newRunId, runConfigFromEnv } from '../suite/run-config.ts';
+import Reporter from './reporter.ts';
 
 // Plain JS with vitest globals: the temp root has no node_modules to resolve `import 'vitest'` from.
 const CELLS_TEST = `
+const dims = (provider) => ({ provider, profile: 'flannel-vxlan', exposure: 'nodeport', announce: 'none',
+  policy: 'Cluster', nodes: 1 });
+const observation = (meet, fixMeet) => ({ meet, ghosts: [], failedDialBacks: [], busPeers: [], notes: [],
+  ...(fixMeet ? { fix: { settings: [], meet: fixMeet, clusterState: 'ok' } } : {}) });
 const record = (id, extra = {}) => ({
   id,
   title: 'cell ' + id,
-  dims: { scenario: 'nat-meet', provider: 'netns', profile: 'flannel-vxlan', exposure: 'nodeport',
-          announce: 'none', policy: 'Cluster', nodes: 1 },
-  expectation: { meet: 'fails', ghostClass: 'bridge-gateway', summary: 'masqueraded to cni0', source: 'datapath.md' },
+  family: 'nat-meet',
+  dims: dims('netns'),
+  expectation: { meet: 'fails', ghostClass: 'bridge-gateway', summary: 'masqueraded to cni0',
+                 source: 'docs/datapath.md#flannel-local-endpoint' },
   timings: { total: 5 },
   artifacts: [],
   ...extra,
 });
 test('passing cell', ({ task }) => {
   task.meta.rcnc = record('netns/flannel-vxlan/nodeport/announce-none', {
+    observation: observation('fails', 'ok'),
     compatibility: 'works-with-announce',
     fix: 'cluster-announce-ip <node IP>',
   });
 });
 test('skipping cell', (ctx) => {
-  ctx.task.meta.rcnc = record('k3d/flannel-vxlan/nodeport/announce-none', {
-    dims: { scenario: 'nat-meet', provider: 'k3d', profile: 'flannel-vxlan', exposure: 'nodeport',
-            announce: 'none', policy: 'Cluster', nodes: 1 },
-  });
+  ctx.task.meta.rcnc = record('k3d/flannel-vxlan/nodeport/announce-none', { dims: dims('k3d'), compatibility: 'works' });
   ctx.skip('because');
 });
 test('failing cell', ({ task }) => {
-  task.meta.rcnc = record('netns/flannel-vxlan/pod-ip/announce-none', { compatibility: 'breaks' });
+  // The stored word contradicts the observation: the reporter derives it again.
+  task.meta.rcnc = record('netns/flannel-vxlan/pod-ip/announce-none', {
+    observation: observation('fails'),
+    compatibility: 'works',
+  });
   throw new Error('unexpected ghost 10.42.0.1\\nsecond line\\nthird line is cut');
 });
 test('unit test without a cell', () => {});
 `;
 
-const ENV_KEYS = ['RCNC_REPORT_DIR', 'RCNC_RUN_ID', 'GITHUB_STEP_SUMMARY', 'RCNC_REDIS_VERSION'] as const;
+const ENV_KEYS = ['RCNC_REPORT_DIR', 'RCNC_RUN_ID', 'GITHUB_STEP_SUMMARY'] as const;
 
 describe('rcnc reporter', () => {
   let root: string;
@@ -101,33 +109,42 @@ describe('rcnc reporter', () => {
   test('turns every case with meta.rcnc into a cell of results.json', async () => {
     process.env['RCNC_REPORT_DIR'] = reportDir;
     process.env['RCNC_RUN_ID'] = 'e2e-run';
-    process.env['RCNC_REDIS_VERSION'] = '7.0.15';
     delete process.env['GITHUB_STEP_SUMMARY'];
+    // The run config `rcnc run` passes, with the Redis version it asked redis-server for.
+    const config = runConfigFromEnv(process.env);
+    config.redis.version = '7.0.15';
 
-    const printed = await runCells({ 'cells.test.js': CELLS_TEST });
+    const printed = await runCells({ 'cells.test.js': CELLS_TEST }, [new Reporter({ config })]);
 
     const results = JSON.parse(await readFile(join(reportDir, 'e2e-run', 'results.json'), 'utf8')) as ResultsFile;
     expect(results.runId).toBe('e2e-run');
     expect(results.summary).toEqual({ pass: 1, fail: 1, skip: 1 });
-    expect(results.environment.redis).toBe('7.0.15');
     expect(results.environment.node).toBe(process.version);
+    expect(results.environment.redis).toBe('7.0.15');
+    // This checkout is a git repository: the version and commit come from it.
+    expect(results.environment.rcnc?.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(results.environment.kubeProxyMode).toBe('iptables (rendered by the netns lab)');
     expect(results.cells.map((cell) => cell.id)).toEqual([
       'k3d/flannel-vxlan/nodeport/announce-none',
       'netns/flannel-vxlan/nodeport/announce-none',
       'netns/flannel-vxlan/pod-ip/announce-none',
     ]);
     const [skipped, passed, failed] = results.cells;
-    expect(passed?.verdict).toEqual({
-      status: 'pass',
-      compatibility: 'works-with-announce',
-      fix: 'cluster-announce-ip <node IP>',
-    });
+    expect(passed?.verdict).toEqual({ status: 'pass' });
+    expect(passed?.compatibility).toBe('works-with-announce');
     expect(passed?.fix).toBe('cluster-announce-ip <node IP>');
+    expect(passed?.provenance).toEqual({
+      provider: 'netns',
+      emulation: true,
+      label: 'netns lab emulation of flannel-vxlan',
+    });
     expect(passed?.durationMs).toBeGreaterThanOrEqual(0);
     expect(skipped?.verdict).toEqual({ status: 'skip', reason: 'because' });
+    // Nothing observed, so no word, whatever the record claimed.
+    expect(skipped?.compatibility).toBeUndefined();
     expect(failed?.verdict.status).toBe('fail');
     expect(failed?.verdict.reason).toBe('unexpected ghost 10.42.0.1\nsecond line');
-    expect(failed?.verdict.compatibility).toBe('breaks');
+    expect(failed?.compatibility).toBe('breaks');
 
     const latest = await readFile(join(reportDir, 'latest', 'results.json'), 'utf8');
     expect(JSON.parse(latest)).toEqual(results);

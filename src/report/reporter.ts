@@ -2,11 +2,14 @@
 // `task.meta.rcnc`; at the end of the run every such test case becomes a `CellResult` with the
 // vitest outcome as its verdict. Tests without that meta (unit tests) are ignored, and a run with
 // no cells writes nothing, so this reporter can stay in the shared config for every project.
-import { hostname, release } from 'node:os';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import type { Reporter, TestCase, TestModule } from 'vitest/node';
-import { newRunId } from './artifacts.ts';
-import type { CellRecord, CellResult, ResultsFile, Verdict } from './results.ts';
+import type { CellRecord, CellResult, Verdict } from '../model/results.ts';
+import { compatibilityFor } from '../model/vocabulary.ts';
+import { runConfigFromEnv, type RunConfig } from '../suite/run-config.ts';
+import { firstLines, oneLine, stripAnsi } from '../util/text.ts';
+import { gatherEnvironment } from './environment.ts';
+import { provenanceOf } from './words.ts';
 import { buildResults, HTML_FILE, MARKDOWN_FILE, validateResults, writeReports } from './write.ts';
 
 export interface RcncReporterOptions {
@@ -15,6 +18,8 @@ export interface RcncReporterOptions {
    * prints its own summary, and with --json stdout must hold the JSON alone.
    */
   quiet?: boolean;
+  /** The run's settings (report dir, run id, Redis version); from the environment when absent. */
+  config?: RunConfig;
 }
 
 export default class RcncReporter implements Reporter {
@@ -33,7 +38,8 @@ export default class RcncReporter implements Reporter {
       if (cells.length === 0) {
         return;
       }
-      await report(cells, this.startedAt, new Date(), this.options.quiet === true);
+      const config = this.options.config ?? runConfigFromEnv(process.env);
+      await report(cells, config, this.startedAt, new Date(), this.options.quiet === true);
     } catch (error) {
       // A broken report must not turn a finished test run into a crash; say what failed and go on.
       process.stderr.write(`rcnc report: could not write the reports: ${oneLine(errorMessage(error))}\n`);
@@ -41,17 +47,22 @@ export default class RcncReporter implements Reporter {
   }
 }
 
-async function report(cells: CellResult[], startedAt: Date, finishedAt: Date, quiet: boolean): Promise<void> {
-  const env = process.env;
-  const reportDir = resolve(process.cwd(), env['RCNC_REPORT_DIR'] || 'reports');
-  const runId = env['RCNC_RUN_ID'] || newRunId(startedAt);
-  const results = buildResults({ runId, startedAt, finishedAt, cells, environment: environment() });
+async function report(
+  cells: CellResult[],
+  config: RunConfig,
+  startedAt: Date,
+  finishedAt: Date,
+  quiet: boolean,
+): Promise<void> {
+  const { reportDir, runId } = config;
+  const environment = await gatherEnvironment(config, cells);
+  const results = buildResults({ runId, startedAt, finishedAt, cells, environment });
   // Written anyway: a malformed cell is the scenario's bug, and its evidence is still worth keeping.
   const problems = validateResults(results);
   if (problems.length > 0) {
     process.stderr.write(`rcnc report: ${problems.length} schema problem(s) in the cells, first: ${problems[0]}\n`);
   }
-  const stepSummary = env['GITHUB_STEP_SUMMARY'] || undefined;
+  const stepSummary = process.env['GITHUB_STEP_SUMMARY'] || undefined;
   const written = await writeReports(results, { reportDir, runId, stepSummary });
   if (!quiet) {
     const shown = [MARKDOWN_FILE, HTML_FILE].map((name) => displayPath(join(written.dir, name)));
@@ -83,21 +94,22 @@ function cellRecordOf(testCase: TestCase): CellRecord | undefined {
 }
 
 function cellResult(testCase: TestCase, record: CellRecord): CellResult {
-  const verdict: Verdict = { ...outcome(testCase, record) };
-  if (record.compatibility !== undefined) {
-    verdict.compatibility = record.compatibility;
-  }
-  if (record.fix !== undefined) {
-    verdict.fix = record.fix;
-  }
-  // Meta crosses a worker boundary as JSON and may be half-filled when a test threw early.
+  const verdict: Verdict = outcome(testCase, record);
+  // Meta crosses a worker boundary as JSON and may be half-filled when a test threw early. The
+  // compatibility word is derived again from the observation, so it can never contradict it (and
+  // a word without an observation is dropped).
+  const { compatibility: _stored, ...rest } = record;
+  const compatibility = compatibilityFor(record);
   return {
-    ...record,
+    ...rest,
+    // Records from before scenarios set provenance (or a cell that threw first) get it from their dims.
+    provenance: provenanceOf(record),
+    ...(compatibility !== undefined ? { compatibility } : {}),
     timings: record.timings ?? {},
     artifacts: record.artifacts ?? [],
     verdict,
     durationMs: Math.round(testCase.diagnostic()?.duration ?? record.timings?.['total'] ?? 0),
-  };
+  } as CellResult;
 }
 
 function outcome(testCase: TestCase, record: CellRecord): Pick<Verdict, 'status' | 'reason'> {
@@ -120,34 +132,12 @@ function outcome(testCase: TestCase, record: CellRecord): Pick<Verdict, 'status'
   }
 }
 
-function environment(): ResultsFile['environment'] {
-  const redis = process.env['RCNC_REDIS_VERSION'];
-  return { node: process.version, kernel: release(), hostname: hostname(), ...(redis ? { redis } : {}) };
-}
-
 /** Relative to the working directory when inside it, so the line is short and clickable. */
 function displayPath(path: string): string {
   const rel = relative(process.cwd(), path);
   return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? path : rel;
 }
 
-function firstLines(text: string, count: number): string {
-  return text.trim().split(/\r?\n/).slice(0, count).join('\n');
-}
-
-// eslint-disable-next-line no-control-regex -- vitest colours assertion messages with ANSI escapes
-const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
-
-function stripAnsi(text: string): string {
-  return text.replace(ANSI, '');
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s*\r?\n\s*/g, ' ');
-}
-
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
-
-export { newRunId };

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import type { ResultsFile } from '../model/results.ts';
 import { compatibilityMarkdown } from './markdown.ts';
-import type { ResultsFile } from './results.ts';
 import { buildResults, readResults, validateResults, writeReports } from './write.ts';
 
 const FIXTURE = fileURLToPath(new URL('../../test/fixtures/report/results.sample.json', import.meta.url));
@@ -25,8 +25,8 @@ describe('validateResults', () => {
   });
 
   test('rejects a different schemaVersion', () => {
-    const data = { ...mutable(), schemaVersion: 2 };
-    expect(validateResults(data)).toContain('schemaVersion: expected 1, got 2');
+    const data = { ...mutable(), schemaVersion: 1 };
+    expect(validateResults(data)).toContain('schemaVersion: expected 2, got 1');
   });
 
   test('rejects missing cells', () => {
@@ -43,20 +43,69 @@ describe('validateResults', () => {
   });
 
   test('rejects a summary that does not match the cells', () => {
-    const data = { ...mutable(), summary: { pass: 7, fail: 1, skip: 1 } };
-    expect(validateResults(data)).toEqual(['summary.pass: is 7 but 6 cell(s) have status pass']);
+    const data = { ...mutable(), summary: { pass: 10, fail: 2, skip: 1 } };
+    expect(validateResults(data)).toEqual(['summary.pass: is 10 but 9 cell(s) have status pass']);
   });
 
-  test('rejects wrong dimensions and non-objects', () => {
+  test('rejects wrong dimensions, a v1 scenario field and non-objects', () => {
     const data = mutable();
-    const dims = { ...(data.cells[1]?.['dims'] as object), announce: 'hostname', nodes: 0 };
+    const dims = { ...(data.cells[1]?.['dims'] as object), announce: 'hostname', nodes: 0, scenario: 'nat-meet' };
     data.cells[1] = { ...data.cells[1], dims };
     expect(validateResults(data)).toEqual([
       'cells[1].dims.announce: expected one of none, ip, got "hostname"',
       'cells[1].dims.nodes: expected an integer >= 1, got 0',
+      "cells[1].dims.scenario: moved to the cell's family in schemaVersion 2",
     ]);
     expect(validateResults(null)).toEqual(['results: expected an object, got null']);
     expect(validateResults([])).toEqual(['results: expected an object, got an array']);
+  });
+
+  test('checks each family against its own expectation and observation', () => {
+    const data = mutable();
+    const byId = (id: string) => data.cells.findIndex((cell) => cell['id'] === id);
+    const snat = byId('netns/no-nat/nodeport/announce-none');
+    const recovery = byId('netns/flannel-vxlan/nodeport/announce-ip/3-nodes/failover');
+    const natMeet = byId('netns/flannel-vxlan/nodeport/announce-none');
+    data.cells[snat] = { ...data.cells[snat], expectation: { meet: 'fails', summary: 's', source: 's' } };
+    const observation = data.cells[recovery]?.['observation'] as Record<string, unknown>;
+    data.cells[recovery] = {
+      ...data.cells[recovery],
+      observation: { ...observation, recovered: 'yes', timeline: [{ atMs: 'soon', event: 'fault' }] },
+    };
+    data.cells[natMeet] = { ...data.cells[natMeet], family: 'sentinel' };
+    expect(validateResults(data)).toEqual(
+      [
+        `cells[${natMeet}].family: expected one of nat-meet, snat, recovery, got "sentinel"`,
+        `cells[${recovery}].observation.timeline[0].atMs: expected a number of milliseconds, got "soon"`,
+        `cells[${recovery}].observation.recovered: expected a boolean, got "yes"`,
+        `cells[${snat}].expectation.rewrite: expected one of none, bridge-gateway, tunnel, node-ip, unknown, unreachable, got nothing`,
+      ].sort((a, b) => Number(/\[(\d+)\]/.exec(a)?.[1]) - Number(/\[(\d+)\]/.exec(b)?.[1])),
+    );
+  });
+
+  test('rejects a compatibility word of another family, or one its observation contradicts', () => {
+    const data = mutable();
+    const at = data.cells.findIndex((cell) => cell['id'] === 'netns/no-nat/nodeport/announce-none');
+    data.cells[at] = { ...data.cells[at], compatibility: 'works' };
+    expect(validateResults(data)).toEqual([
+      `cells[${at}].compatibility: expected one of kept, rewritten, dropped, got "works"`,
+    ]);
+    data.cells[at] = { ...data.cells[at], compatibility: 'kept' };
+    expect(validateResults(data)).toEqual([
+      `cells[${at}].compatibility: "kept" contradicts the observation, which supports "rewritten"`,
+    ]);
+  });
+
+  test('checks provenance and the environment facts', () => {
+    const data = mutable();
+    data.cells[0] = { ...data.cells[0], provenance: { provider: 'k3d', emulation: 'no', label: '' } };
+    data['environment'] = { ...(data['environment'] as object), rcnc: { commit: 'abc' }, iptables: 1 };
+    expect(validateResults(data)).toEqual([
+      'environment.rcnc.version: expected a non-empty string, got nothing',
+      'environment.iptables: expected a string, got 1',
+      'cells[0].provenance.emulation: expected a boolean, got "no"',
+      'cells[0].provenance.label: expected a non-empty string, got ""',
+    ]);
   });
 });
 
@@ -70,8 +119,8 @@ describe('buildResults', () => {
       environment: sample.environment,
     });
     expect(built.cells.map((cell) => cell.id)).toEqual(sample.cells.map((cell) => cell.id));
-    expect(built.summary).toEqual({ pass: 6, fail: 1, skip: 1 });
-    expect(built.schemaVersion).toBe(1);
+    expect(built.summary).toEqual({ pass: 9, fail: 2, skip: 1 });
+    expect(built.schemaVersion).toBe(2);
     expect(built.startedAt).toBe('2025-03-01T10:15:00.000Z');
     expect(validateResults(built)).toEqual([]);
   });
@@ -99,11 +148,11 @@ describe('files on disk', () => {
       const file = join(dir, 'results.json');
       await expect(readResults(file)).rejects.toThrow(/cannot read .*results\.json .*run `rcnc run` first/);
 
-      await writeFile(file, '{"schemaVersion": 1,');
+      await writeFile(file, '{"schemaVersion": 2,');
       await expect(readResults(file)).rejects.toThrow(/is not JSON .*run the suite again/);
 
-      await writeFile(file, JSON.stringify({ ...sample, schemaVersion: 2 }));
-      await expect(readResults(file)).rejects.toThrow(/has schemaVersion 2, this rcnc reads 1: use the rcnc version/);
+      await writeFile(file, JSON.stringify({ ...sample, schemaVersion: 1 }));
+      await expect(readResults(file)).rejects.toThrow(/has schemaVersion 1, this rcnc reads 2: use the rcnc version/);
 
       await writeFile(file, '[]');
       await expect(readResults(file)).rejects.toThrow(/not a valid rcnc results file: results: expected an object/);

@@ -1,6 +1,19 @@
 import { execa } from 'execa';
-import type { ExecOptions, ExecResult } from '../deploy/provider.ts';
 import { RcncError } from './errors.ts';
+
+export interface ExecOptions {
+  input?: string;
+  timeoutMs?: number;
+  /** Resolve with a non-zero exit code instead of throwing. */
+  reject?: boolean;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
 
 export class CommandError extends RcncError {
   constructor(

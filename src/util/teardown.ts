@@ -36,29 +36,48 @@ export class Teardown {
   }
 }
 
-// Started resources register here so SIGINT/SIGTERM tear them down before the process exits.
+// Started resources register here so the process tears them down before it exits: on SIGINT or
+// SIGTERM, and, in a worker forked by the test runner, when its parent goes away (the IPC channel
+// closes even when the parent was SIGKILLed). Once shutdown begins no new resource may start.
 const live = new Set<{ stop(): Promise<void> }>();
 let installed = false;
+let shuttingDown: string | undefined;
 
-const onSignal = (signal: NodeJS.Signals) => {
-  const code = 128 + (signal === 'SIGINT' ? 2 : 15);
+const TEARDOWN_BOUND_MS = 20_000;
+
+/** Why the process is shutting down, or undefined while it is not. */
+export const shutdownReason = (): string | undefined => shuttingDown;
+
+function shutdown(reason: string, code: number): void {
+  if (shuttingDown) {
+    // A second signal while tearing down means "now": exit without waiting.
+    process.exit(code);
+  }
+  shuttingDown = reason;
   const all = [...live].reverse();
   live.clear();
-  // A second signal while tearing down means "now": exit without waiting.
-  process.once(signal, () => process.exit(code));
   const bounded = Promise.race([
     Promise.allSettled(all.map((r) => r.stop())),
-    new Promise((resolve) => setTimeout(resolve, 20_000).unref()),
+    new Promise((resolve) => setTimeout(resolve, TEARDOWN_BOUND_MS).unref()),
   ]);
   void bounded.then(() => process.exit(code));
-};
+}
+
+/** Installs the handlers once; safe to call from every resource and from a worker's setup file. */
+export function installShutdownHooks(): void {
+  if (installed) {
+    return;
+  }
+  installed = true;
+  process.on('SIGINT', () => shutdown('SIGINT', 130));
+  process.on('SIGTERM', () => shutdown('SIGTERM', 143));
+  if (process.connected) {
+    process.once('disconnect', () => shutdown('the test runner that started this worker went away', 143));
+  }
+}
 
 export function trackForSignals(resource: { stop(): Promise<void> }): () => void {
-  if (!installed) {
-    installed = true;
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  }
+  installShutdownHooks();
   live.add(resource);
   return () => live.delete(resource);
 }

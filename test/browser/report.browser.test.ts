@@ -1,15 +1,18 @@
 // index.html in a real browser: Debian's headless Chromium driven by playwright-core opens the page
 // from a file:// URL, as a user opening a downloaded CI artifact would. It checks what string tests
 // cannot: the CSS really colours the matrix, the CSP lets the one script run and nothing load,
-// following a matrix link opens the drill-down, and without JS the page still works. A screenshot
-// is kept in reports/browser/ for humans (CI uploads reports/).
+// following a matrix link opens the drill-down, without JS the page still works, on a 420 px phone
+// only the matrices scroll sideways (in their own boxes), and a report the size of the default
+// run's stays under 1.5 MB. Screenshots are kept in reports/browser/ for humans (CI uploads reports/).
 import { existsSync } from 'node:fs';
-import { cp, mkdir, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test, type TestContext } from 'vitest';
 import { readResults, writeReports } from '../../src/report/write.ts';
+import { writeDefaultRun } from './default-run.ts';
 
 const CHROMIUM = process.env['RCNC_CHROMIUM'] || '/usr/bin/chromium';
 const REQUIRED = process.env['RCNC_REQUIRE_BROWSER'] === '1';
@@ -20,6 +23,9 @@ const FIXTURE_DIR = fileURLToPath(new URL('../fixtures/report/', import.meta.url
 const OUT_DIR = fileURLToPath(new URL('../../reports/browser/', import.meta.url));
 const SITE_DIR = join(OUT_DIR, 'site');
 const CLASSIC = 'netns/flannel-vxlan/nodeport/announce-none';
+/** The issue's bound for the default run's page (80 cells with their evidence). */
+const MAX_INDEX_BYTES = 1.5 * 1024 * 1024;
+const PHONE = { width: 420, height: 900 };
 
 // Browser globals used inside page callbacks. tsconfig has no DOM lib (everything else runs in
 // Node), so the little used here is declared rather than pulling DOM types into the whole program.
@@ -27,26 +33,30 @@ declare const getComputedStyle: (
   element: unknown,
   pseudo?: string,
 ) => { backgroundColor: string; color: string; content: string };
+declare const document: {
+  documentElement: { scrollWidth: number; clientWidth: number };
+  querySelectorAll: (selector: string) => ArrayLike<{ scrollWidth: number; clientWidth: number }>;
+};
 type Details = { open: boolean };
 type Anchor = { href: string };
 
-// Computed colours of the verdict classes, as the stylesheet in html.ts defines them.
+// Computed backgrounds of the tones and the FAIL chip, as src/report/html/styles.ts defines them.
 const BACKGROUND = {
-  works: 'rgb(211, 245, 220)',
-  'works-with-announce': 'rgb(255, 232, 163)',
-  breaks: 'rgb(255, 215, 213)',
-  skip: 'rgb(230, 232, 235)',
+  good: 'rgb(211, 245, 220)',
+  'needs-setting': 'rgb(255, 232, 163)',
+  bad: 'rgb(255, 215, 213)',
+  none: 'rgb(230, 232, 235)',
   fail: 'rgb(139, 0, 0)',
 } as const;
 
 describe('index.html in headless Chromium', { timeout: 60_000 }, () => {
   let browser: Browser | undefined;
   let indexUrl: string;
+  // The default run's artifacts weigh tens of MB: kept out of reports/, which CI uploads.
+  let defaultRunDir: string;
+  let defaultRunIndex: string;
 
   beforeAll(async () => {
-    if (!AVAILABLE) {
-      return;
-    }
     const sample = await readResults(join(FIXTURE_DIR, 'results.sample.json'));
     // A report directory as a run leaves it: artifacts first (scenarios write them), then the reporter.
     await rm(SITE_DIR, { recursive: true, force: true });
@@ -54,6 +64,17 @@ describe('index.html in headless Chromium', { timeout: 60_000 }, () => {
     await cp(join(FIXTURE_DIR, 'artifacts'), join(SITE_DIR, sample.runId, 'artifacts'), { recursive: true });
     const written = await writeReports(sample, { reportDir: SITE_DIR, runId: sample.runId });
     indexUrl = pathToFileURL(join(written.latest, 'index.html')).href;
+    // A report as big as the default run's, artifacts and all, written the way the reporter writes it.
+    defaultRunDir = await mkdtemp(join(tmpdir(), 'rcnc-default-run-'));
+    const defaultRun = await writeDefaultRun(join(defaultRunDir, 'default'), 'default');
+    defaultRunIndex = join(
+      (await writeReports(defaultRun, { reportDir: defaultRunDir, runId: 'default' })).dir,
+      'index.html',
+    );
+    // The size bound needs no browser; everything else does.
+    if (!AVAILABLE) {
+      return;
+    }
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -67,10 +88,13 @@ describe('index.html in headless Chromium', { timeout: 60_000 }, () => {
         '--disable-sync',
       ],
     });
-  });
+  }, 120_000); // writing the default run's 80 cells of artifacts takes seconds on a busy runner
 
   afterAll(async () => {
     await browser?.close();
+    if (defaultRunDir) {
+      await rm(defaultRunDir, { recursive: true, force: true });
+    }
   });
 
   /** Skips with the reason, or fails when RCNC_REQUIRE_BROWSER=1 says a browser must be there. */
@@ -85,8 +109,13 @@ describe('index.html in headless Chromium', { timeout: 60_000 }, () => {
   }
 
   /** Opens the page and records every request and console error it causes. */
-  async function openPage(b: Browser, javaScriptEnabled = true) {
-    const context = await b.newContext({ javaScriptEnabled, viewport: { width: 1400, height: 1000 } });
+  async function openPage(
+    b: Browser,
+    javaScriptEnabled = true,
+    viewport = { width: 1400, height: 1000 },
+    url = indexUrl,
+  ) {
+    const context = await b.newContext({ javaScriptEnabled, viewport });
     const page = await context.newPage();
     const requests: string[] = [];
     const problems: string[] = [];
@@ -97,7 +126,7 @@ describe('index.html in headless Chromium', { timeout: 60_000 }, () => {
       }
     });
     page.on('pageerror', (error) => problems.push(error.message));
-    await page.goto(indexUrl);
+    await page.goto(url);
     return { page, requests, problems, close: () => context.close() };
   }
 
@@ -105,26 +134,29 @@ describe('index.html in headless Chromium', { timeout: 60_000 }, () => {
     return page.locator(selector).evaluate((element) => getComputedStyle(element).backgroundColor);
   }
 
-  test('colours the matrix by verdict and loads nothing but the page itself', async (ctx) => {
+  test('colours each slot by its word, shows the verdict apart, and loads nothing but the page itself', async (ctx) => {
     const { page, requests, problems, close } = await openPage(requireBrowser(ctx));
     try {
       const expected: [string, keyof typeof BACKGROUND, string][] = [
-        ['k3d/flannel-vxlan/nodeport/announce-none', 'skip', 'skipped (no Docker daemon answers)'],
-        ['netns/calico-vxlan/nodeport/announce-none', 'fail', 'FAIL: unexpected ghost class tunnel | expected node-ip'],
-        ['netns/flannel-vxlan/nodeport/announce-ip', 'works', 'works'],
-        [CLASSIC, 'works-with-announce', 'works-with-announce'],
-        ['netns/no-nat/nodeport/announce-none/local/dial-node-1', 'breaks', 'dial node-1:breaks'],
+        ['k3d/flannel-vxlan/nodeport/announce-none', 'none', 'skipped'],
+        ['netns/calico-vxlan/nodeport/announce-none', 'bad', 'breaksFAIL'],
+        ['netns/flannel-vxlan/nodeport/announce-ip', 'good', 'workspass'],
+        [CLASSIC, 'needs-setting', 'works-with-announcepass'],
+        ['netns/no-nat/nodeport/announce-none/local/dial-node-1', 'bad', 'dial node-1:droppedpass'],
+        ['netns/flannel-vxlan/nodeport/announce-ip/3-nodes/failover', 'good', 'failover:healspass'],
       ];
-      for (const [id, cls, text] of expected) {
+      for (const [id, tone, text] of expected) {
         const selector = `table.matrix a[data-cell="${id}"]`;
         const link = page.locator(selector);
         await expect.poll(() => link.count(), { message: id }).toBe(1);
         expect(await link.textContent(), id).toBe(text);
-        expect(await link.getAttribute('class'), id).toBe(`verdict v-${cls}`);
-        expect(await background(page, selector), id).toBe(BACKGROUND[cls]);
+        expect(await background(page, selector), id).toBe(BACKGROUND[tone]);
       }
-      expect(await page.locator('table.matrix').count()).toBe(2);
-      // A drill-down takes only its edge colour from the verdict: a FAIL row stays readable.
+      // FAIL is a chip of its own, dark red with white text, whatever the word's colour.
+      const fail = 'table.matrix a[data-cell="netns/calico-vxlan/nodeport/announce-none"] .status';
+      expect(await background(page, fail)).toBe(BACKGROUND.fail);
+      expect(await page.locator('table.matrix').count()).toBe(3);
+      // A drill-down takes only its edge colour from the tone: a FAIL row stays readable.
       const failId = page.locator('details.cell[data-cell="netns/calico-vxlan/nodeport/announce-none"] > summary code');
       expect(await failId.evaluate((element) => getComputedStyle(element).color)).toBe('rgb(31, 35, 40)');
       // The inline script ran under the CSP (it unhides these buttons), and nothing was blocked or fetched.
@@ -147,19 +179,24 @@ describe('index.html in headless Chromium', { timeout: 60_000 }, () => {
       await page.locator(`table.matrix a[data-cell="${CLASSIC}"]`).click();
 
       await expect.poll(() => cell.evaluate((element) => (element as unknown as Details).open)).toBe(true);
-      expect(await cell.locator('summary .verdict').textContent()).toBe('works-with-announce');
+      expect(await cell.locator('summary .word').textContent()).toBe('works-with-announce');
+      expect(await cell.locator('summary .status').textContent()).toBe('pass');
       const ghost = cell.locator('.ln.ghost');
       // The ghost line appears in the view taken when the dial-back failed; later views hold it no more.
       expect(await ghost.count()).toBe(1);
       expect(await ghost.isVisible()).toBe(true);
       expect(await ghost.textContent()).toContain('10.42.0.1:6379@16379 handshake,noaddr');
-      expect(await ghost.evaluate((element) => getComputedStyle(element).backgroundColor)).toBe(BACKGROUND.breaks);
+      expect(await ghost.evaluate((element) => getComputedStyle(element).backgroundColor)).toBe(BACKGROUND.bad);
       expect(await ghost.evaluate((element) => getComputedStyle(element, '::after').content)).toContain('ghost');
       const fix = cell.locator('.fix-text');
       expect(await fix.isVisible()).toBe(true);
       expect(await fix.textContent()).toContain('cluster-announce-ip <node IP>');
-      const natLine = cell.locator('.ln.nat', { hasText: 'ESTAB' });
+      const natLine = cell.locator('pre.sockets .ln.nat', { hasText: 'ESTAB' });
       expect(await natLine.textContent()).toContain('10.42.0.1:40122');
+      // The path picture is drawn, with its text equivalent for screen readers.
+      const picture = cell.locator('figure.path svg[role="img"]');
+      expect(await picture.isVisible()).toBe(true);
+      expect(await picture.locator('desc').textContent()).toContain('rewritten to 10.42.0.1, owned by cni0@node-0');
       // The capture link points at the copied artifact, relative to the page.
       const pcap = cell.locator('a[download]', { hasText: 'bus.pcap' });
       const href = await pcap.evaluate((element) => (element as unknown as Anchor).href);
@@ -186,5 +223,48 @@ describe('index.html in headless Chromium', { timeout: 60_000 }, () => {
     } finally {
       await close();
     }
+  });
+
+  /** How far the page and each scroll box overflow sideways, in CSS pixels. */
+  async function overflow(page: Page): Promise<{ page: number; boxes: number[] }> {
+    return page.evaluate(() => {
+      const root = document.documentElement;
+      const boxes = Array.from(document.querySelectorAll('.matrix-box')).map(
+        (box) => box.scrollWidth - box.clientWidth,
+      );
+      return { page: root.scrollWidth - root.clientWidth, boxes };
+    });
+  }
+
+  test('on a 420 px screen only the matrices scroll sideways, each in its own box', async (ctx) => {
+    const b = requireBrowser(ctx);
+    for (const url of [indexUrl, pathToFileURL(defaultRunIndex).href]) {
+      const { page, problems, close } = await openPage(b, true, PHONE, url);
+      try {
+        const closed = await overflow(page);
+        expect(closed.page, url).toBe(0);
+        // The wide matrices are still all there: they scroll inside their boxes.
+        expect(
+          closed.boxes.some((width) => width > 0),
+          url,
+        ).toBe(true);
+        await page.locator('button[data-toggle-all="open"]').click();
+        expect((await overflow(page)).page, `${url} with every cell open`).toBe(0);
+        expect(problems).toEqual([]);
+        if (url === indexUrl) {
+          await page.screenshot({ path: join(OUT_DIR, 'index-420.png') });
+        }
+      } finally {
+        await close();
+      }
+    }
+  });
+
+  test('keeps the default run’s page under 1.5 MB', async () => {
+    const { size } = await stat(defaultRunIndex);
+    expect(size).toBeLessThan(MAX_INDEX_BYTES);
+    // …with every cell and its evidence on it, not by leaving cells out.
+    const results = await readResults(join(defaultRunDir, 'default'));
+    expect(results.cells).toHaveLength(80);
   });
 });

@@ -1,5 +1,5 @@
 // Packet capture end to end on a real two-node flannel-vxlan lab: tcpdump in two namespaces across
-// a NodePort path, the sources the kernel's MASQUERADE picked (datapath.md §5), the NAT rebuilt
+// a NodePort path, the sources the kernel's MASQUERADE picked (docs/datapath.md#masquerade-source-address), the NAT rebuilt
 // from the two captures, the assert/sanity pairing, tcpdump's failure modes, and no tcpdump left.
 //
 //   node-0 (172.18.0.2): server pod (redis-server), NodePort 30000 → server:6379
@@ -7,9 +7,10 @@
 import { test as base, describe, expect } from 'vitest';
 import { NetnsProvider } from '../../src/deploy/netns/netns.ts';
 import { describeUnmet, type Capture, type CaptureOptions, type StartedTopology } from '../../src/deploy/provider.ts';
-import { parseTcpdump, withTcpdumpSanity, type Packet } from '../../src/probes/capture.ts';
+import { addressBook, classifyAddress } from '../../src/probes/address-class.ts';
+import { withTcpdumpSanity } from '../../src/probes/capture.ts';
 import { reconstructNat } from '../../src/probes/nat-map.ts';
-import { addressBook, classifyAddress } from '../../src/probes/snat.ts';
+import { parseTcpdump, type Packet } from '../../src/probes/tcpdump-text.ts';
 import { isRcncError, RequirementError } from '../../src/util/errors.ts';
 import { run } from '../../src/util/exec.ts';
 import { waitFor } from '../../src/util/wait.ts';

@@ -5,9 +5,9 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { natMeetCells } from '../../scenarios/nat-meet.cells.ts';
+import { natMeetCells } from '../../scenarios/nat-meet/cells.ts';
+import { runNatMeet } from '../../scenarios/nat-meet/run.ts';
 import { NetnsProvider } from '../../src/deploy/netns/netns.ts';
-import { runNatMeet } from '../../src/scenarios/nat-meet.ts';
 import { isRcncError } from '../../src/util/errors.ts';
 import { labSkipReason, leftovers, leftoversOf, none } from './leftovers.ts';
 
@@ -49,7 +49,7 @@ describe.skipIf(!!labSkipReason)('cleanup', () => {
     );
     await chmod(cli, 0o755);
     const cell = natMeetCells().find((c) => c.id === 'netns/flannel-vxlan/nodeport/announce-none')!;
-    const err = await runNatMeet(new NetnsProvider(), cell, { redisCli: cli, artifacts: false }).catch(
+    const err = await runNatMeet(new NetnsProvider(), cell, { redis: { server: 'redis-server', cli } }).catch(
       (e: unknown) => e,
     );
     expect(isRcncError(err), String(err)).toBe(true);

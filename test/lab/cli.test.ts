@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import type { ResultsFile } from '../../src/report/results.ts';
+import type { ResultsFile } from '../../src/model/results.ts';
 import { labSkipReason, leftovers } from './leftovers.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -36,7 +36,7 @@ describe.skipIf(!!labSkipReason)('rcnc on the lab', () => {
         /rcnc: 1 passed, 0 failed, 0 skipped — report: .*latest\/compatibility\.md \(also index\.html/,
       );
       const results = JSON.parse(await readFile(join(dir, 'latest', 'results.json'), 'utf8')) as ResultsFile;
-      expect(results.cells.map((c) => [c.id, c.verdict.status, c.verdict.compatibility])).toEqual([
+      expect(results.cells.map((c) => [c.id, c.verdict.status, c.compatibility])).toEqual([
         ['netns/no-nat/pod-ip/announce-none/2-nodes', 'pass', 'works'],
       ]);
       expect(results.environment.redis).toMatch(/^7\./);

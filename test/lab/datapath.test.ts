@@ -1,9 +1,10 @@
-// The lab's datapath as the kernel reports it, checked against datapath.md: devices, routes,
+// The lab's datapath as the kernel reports it, checked against docs/datapath.md: devices, routes,
 // neighbour and FDB entries, hairpin, sysctls and the order of the NAT hooks. And the pod
 // lifecycle: a deleted pod returns with a new IP and its data (a Redis node keeps its id).
 import { describe, expect, test } from 'vitest';
 import { NetnsProvider } from '../../src/deploy/netns/netns.ts';
-import type { PodSpec, ProfileName, StartedTopology } from '../../src/deploy/provider.ts';
+import type { PodSpec, StartedTopology } from '../../src/deploy/provider.ts';
+import type { ProfileName } from '../../src/model/dimensions.ts';
 import { labSkipReason } from './leftovers.ts';
 
 const redisPod = (name: string, node: number, extra: string[] = []): PodSpec => ({

@@ -2,11 +2,14 @@
 // before and after runs that pass, fail, or are interrupted.
 import { readdir, readlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { readRecords } from '../../src/deploy/netns/ownership.ts';
 import { run } from '../../src/util/exec.ts';
 
 export interface Leftovers {
   namespaces: string[];
   dirs: string[];
+  /** Owner records under /run/rcnc/labs (by lab id). */
+  records: string[];
   /** pid + cmdline of processes whose cwd is under a lab dir or that run redis-server/tcpdump in a lab namespace. */
   processes: string[];
 }
@@ -34,10 +37,14 @@ export async function leftovers(filter: (name: string) => boolean = (n) => n.sta
       processes.push(...pids.split('\n').map((p) => `${p} in ${n}`));
     }
   }
-  return { namespaces: ns.sort(), dirs, processes };
+  const { records, problems } = await readRecords();
+  const ids = [...records.map((r) => r.labId), ...problems.map((p) => p.labId)]
+    .filter((id) => filter(`rcnc-${id}`))
+    .sort();
+  return { namespaces: ns.sort(), dirs, records: ids, processes };
 }
 
-export const none: Leftovers = { namespaces: [], dirs: [], processes: [] };
+export const none: Leftovers = { namespaces: [], dirs: [], records: [], processes: [] };
 
 /** Only what belongs to lab `id`. */
 export const leftoversOf = (id: string) => leftovers((n) => n.startsWith(`rcnc-${id}`));

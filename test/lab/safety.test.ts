@@ -5,9 +5,9 @@
 import { execa, type ResultPromise } from 'execa';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, test } from 'vitest';
-import { natMeetCells } from '../../scenarios/nat-meet.cells.ts';
+import { natMeetCells } from '../../scenarios/nat-meet/cells.ts';
+import { runNatMeet } from '../../scenarios/nat-meet/run.ts';
 import { NetnsProvider } from '../../src/deploy/netns/netns.ts';
-import { runNatMeet } from '../../src/scenarios/nat-meet.ts';
 import { run } from '../../src/util/exec.ts';
 import { waitFor } from '../../src/util/wait.ts';
 import { labSkipReason } from './leftovers.ts';
@@ -106,7 +106,7 @@ describe.skipIf(!!labSkipReason)('network safety', () => {
     );
     expect(cells).toHaveLength(2);
     for (const cell of cells) {
-      const r = await runNatMeet(new NetnsProvider(), cell, { artifacts: false });
+      const r = await runNatMeet(new NetnsProvider(), cell, { redis: { server: 'redis-server', cli: 'redis-cli' } });
       expect(r.record.observation?.meet).toBe('fails'); // the datapath really ran, with its NAT
     }
     const events = await mon.stop();

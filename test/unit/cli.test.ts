@@ -1,29 +1,22 @@
 // The rcnc command as users meet it: help for every command, one- or two-line errors with exit
 // code 2 for bad input, and nothing left behind when it refuses to run.
 import { execa } from 'execa';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import type { ResultsFile } from '../../src/report/results.ts';
+import { readRecords } from '../../src/deploy/netns/ownership.ts';
+import type { ResultsFile } from '../../src/model/results.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const rcnc = async (...args: string[]) => {
   const child = execa('node', ['bin/rcnc.mjs', ...args], { cwd: ROOT, reject: false, env: { NO_COLOR: '1' } });
-  // The pid is the rcnc process itself, which is what a lab's owner.json records.
+  // The pid is the rcnc process itself, which is what a lab's owner record names.
   return Object.assign(await child, { pid: child.pid });
 };
 // Lab tests may run in parallel, so only labs owned by the rcnc process under test count.
-const labDirsOf = async (pid: number | undefined) => {
-  const owned: string[] = [];
-  for (const d of (await readdir(tmpdir())).filter((e) => e.startsWith('rcnc-'))) {
-    const owner = await readFile(join(tmpdir(), d, 'owner.json'), 'utf8').catch(() => '{}');
-    if ((JSON.parse(owner) as { pid?: number }).pid === pid) {
-      owned.push(d);
-    }
-  }
-  return owned;
-};
+const labDirsOf = async (pid: number | undefined) =>
+  (await readRecords()).records.filter((r) => r.pid === pid).map((r) => r.labId);
 
 describe('rcnc help', () => {
   test('rcnc --help lists every command and the exit codes', async () => {
@@ -82,7 +75,30 @@ describe('bad input', () => {
       ['run', '--redis-server', '/nope/redis-server'],
       /--redis-server \/nope\/redis-server: no such file/,
     ],
+    [
+      'a redis-server that is not Redis',
+      ['run', '--cell', 'netns/no-nat/*', '--redis-server', '/bin/false'],
+      /--redis-server \/bin\/false: `\/bin\/false --version` exited 1 and printed ".*", not a redis-server version; pass a redis-server binary/,
+    ],
+    [
+      'a redis-cli that is not Redis',
+      ['run', '--cell', 'netns/no-nat/*', '--redis-cli', '/bin/true'],
+      /--redis-cli \/bin\/true: `\/bin\/true --version` printed ".*", not a redis-cli version/,
+    ],
+    ['an empty report dir', ['run', '--cell', 'netns/no-nat/*', '--report-dir', ''], /--report-dir is empty/],
+    [
+      'a report dir that cannot be written',
+      ['run', '--cell', 'netns/no-nat/*', '--report-dir', '/proc/rcnc'],
+      /--report-dir \/proc\/rcnc: cannot write reports there \(ENOENT\); pass a writable directory/,
+    ],
+    [
+      'a file as report dir',
+      ['run', '--cell', 'netns/no-nat/*', '--report-dir', 'package.json'],
+      /--report-dir package\.json: cannot write reports there \(a file is in the way\)/,
+    ],
     ['an unknown scenario to reproduce', ['reproduce', 'failover'], /knows one scenario: nat-meet/],
+    // One prefix, not `rcnc: rcnc analyze: …`.
+    ['a missing analyze dir', ['analyze', '/nope'], /^rcnc analyze: \/nope does not exist; pass the directory/],
     ['a profile that cannot NAT', ['reproduce', 'nat-meet', '--profile', 'no-nat'], /needs a NATing profile/],
     [
       'a bad node count',
@@ -100,21 +116,57 @@ describe('bad input', () => {
   });
 });
 
+describe('settings from the environment', () => {
+  const withEnv = (env: Record<string, string>) =>
+    execa('node', ['bin/rcnc.mjs', 'run', '--cell', 'netns/no-nat/*'], { cwd: ROOT, reject: false, env });
+  test.each([
+    [{ RCNC_MATRIX: 'bogus' }, /RCNC_MATRIX=bogus: choose default or full/],
+    [{ RCNC_REQUIRE_LAB: 'yes' }, /RCNC_REQUIRE_LAB=yes: use 1 \(or 0, or leave it unset\)/],
+    [{ RCNC_MATIRX: 'full' }, /RCNC_MATIRX: not a setting rcnc knows \(a typo\?\); known: RCNC_REPORT_DIR/],
+  ])('%o: exit 2 with one line', async (env, message) => {
+    const r = await withEnv(env);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  test('a run as non-root is refused in one line', async () => {
+    const r = await execa(
+      'setpriv',
+      ['--reuid=65534', '--regid=65534', '--clear-groups', 'node', 'bin/rcnc.mjs', 'run', '--cell', 'netns/no-nat/*'],
+      { cwd: ROOT, reject: false, env: { HOME: '/tmp', TMPDIR: '/tmp' } },
+    );
+    expect(r.stderr).toMatch(/^rcnc: rcnc run builds network namespaces .* needs root; run it with sudo$/);
+    expect(r.exitCode).toBe(2);
+  });
+});
+
 describe('rcnc run --list', () => {
   test('lists the matrix without running it', async () => {
     const r = await rcnc('run', '--list');
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toContain('netns/flannel-vxlan/nodeport/announce-none ');
-    expect(r.stdout).toContain('expect meet fails');
-    expect(r.stdout).toContain('netns/no-nat/pod-ip/announce-none/2-nodes');
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^CELL +SCENARIO +EXPECTS +TITLE$/);
+    // Aligned: the SCENARIO column starts at the same offset on every row.
+    const at = lines[0]!.indexOf('SCENARIO');
+    const rows = lines.slice(1, lines.indexOf(''));
+    for (const row of rows) {
+      expect(row.slice(at).split(' ')[0]).toMatch(/^(nat-meet|snat|recovery)$/);
+    }
+    expect(r.stdout).toMatch(
+      /netns\/flannel-vxlan\/nodeport\/announce-none +nat-meet +meet fails \(bridge-gateway\), announce fixes it/,
+    );
+    expect(r.stdout).toMatch(
+      /netns\/flannel-vxlan\/nodeport\/announce-none\/local\/2-nodes\/external-nodeport-remote +snat +dropped/,
+    );
+    expect(r.stdout).toMatch(/\/whole-restart +recovery +heals after remediation/);
+    expect(lines.at(-1)).toMatch(new RegExp(`^${rows.length} cell\\(s\\): \\d+ nat-meet, \\d+ snat, \\d+ recovery$`));
   });
 
   test('filters combine', async () => {
     const r = await rcnc('run', '--list', '--profile', 'calico-vxlan,calico-crosssubnet', '--exposure', 'nodeport');
-    const ids = r.stdout
-      .trim()
-      .split('\n')
-      .map((l) => l.split(/\s+/)[0]);
+    const lines = r.stdout.trim().split('\n');
+    const ids = lines.slice(1, lines.indexOf('')).map((l) => l.split(/\s+/)[0]);
     expect(ids.length).toBeGreaterThan(1);
     for (const id of ids) {
       expect(id).toMatch(/^netns\/calico-(vxlan|crosssubnet)\/nodeport\//);

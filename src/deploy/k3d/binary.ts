@@ -1,5 +1,5 @@
 // Finding the real k3d binary. Order: $K3D_BIN, then PATH, then the cache dir; a pinned release
-// is downloaded (sha256-checked) only when K3D_AUTO_INSTALL=1 (k8s-path.md §2). The npm package
+// is downloaded (sha256-checked) only when K3D_AUTO_INSTALL=1 (docs/kubernetes.md#k3d-binary). The npm package
 // named `k3d` is an unrelated plotting library, so every candidate must answer `k3d version` like
 // k3d does before it is used.
 import { execa } from 'execa';

@@ -1,4 +1,4 @@
-// Calico on k3d through the Tigera operator (k3d docs/usage/advanced/calico.md, k8s-path.md §2):
+// Calico on k3d through the Tigera operator (k3d docs/usage/advanced/calico.md, docs/kubernetes.md#calico-on-k3d):
 // operator manifest, then the Installation and APIServer resources, then wait for the operator to
 // report Calico Available. The Installation is built here, not downloaded: it carries
 // containerIPForwarding (k3d's required patch) and the encapsulation the profile tests.

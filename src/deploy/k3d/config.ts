@@ -1,5 +1,5 @@
 // The k3d cluster as data: a k3d.io/v1alpha5 Simple config (fed to `k3d cluster create --config -`
-// on stdin, k8s-path.md §2), the names k3d derives from it, and the kubeconfig rewrite.
+// on stdin, docs/kubernetes.md#k3d-cluster-config), the names k3d derives from it, and the kubeconfig rewrite.
 import { dumpYaml, loadYaml } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { UsageError } from '../../util/errors.ts';

@@ -16,7 +16,7 @@ export interface DockerStatus {
 /**
  * Asks through testcontainers' runtime detection (DOCKER_HOST, docker contexts, the default
  * sockets, ~/.testcontainers.properties). It throws a plain Error "Could not find a working
- * container runtime strategy" when nothing answers (k8s-path.md §3); that becomes a one-line reason.
+ * container runtime strategy" when nothing answers (docs/kubernetes.md#docker-detection); that becomes a one-line reason.
  */
 export async function dockerStatus(): Promise<DockerStatus> {
   try {

@@ -10,6 +10,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { K3sContainer, type StartedK3sContainer } from '@testcontainers/k3s';
 import { execa } from 'execa';
 import { mkdir, rm } from 'node:fs/promises';
+import type { ProfileName } from '../../model/dimensions.ts';
 import { isRcncError, RequirementError, TopologyError, UsageError } from '../../util/errors.ts';
 import { run } from '../../util/exec.ts';
 import { Teardown, trackForSignals } from '../../util/teardown.ts';
@@ -17,7 +18,7 @@ import { KubeClient } from '../k8s/apply.ts';
 import { readClusterInfo, type ClusterInfo } from '../k8s/cluster-info.ts';
 import { K8sTopology } from '../k8s/topology.ts';
 import { K3S_IMAGE, REDIS_IMAGE } from '../k8s/versions.ts';
-import type { ProfileName, Provider, Requirement, TopologySpec } from '../provider.ts';
+import type { Provider, Requirement, TopologySpec } from '../provider.ts';
 import { resolveK3d, type K3dBinary, type ResolveOptions } from './binary.ts';
 import { installCalico } from './calico.ts';
 import {
@@ -239,15 +240,7 @@ export class K3dProvider implements Provider {
       );
     }
     this.opts.log?.(`creating k3d cluster ${name} (${cni.cni}, ${spec.nodes} node(s))`);
-    const created = await execa(k3d, ['cluster', 'create', '--config', '-'], {
-      input: config,
-      reject: false,
-      timeout: 360_000,
-    });
-    if (created.exitCode !== 0) {
-      const out = `${String(created.stderr)}\n${String(created.stdout)}`.trim().split('\n').slice(-3).join(' | ');
-      throw new TopologyError(`k3d cluster create ${name} failed (exit ${created.exitCode}): ${out}`);
-    }
+    await createK3dCluster(k3d, name, config);
     const containers = Array.from({ length: spec.nodes }, (_, i) => nodeContainer(name, i));
     if (!this.keep()) {
       // Pods write as root into the shared dir: empty it from inside before the nodes go.
@@ -302,5 +295,18 @@ export class K3dProvider implements Provider {
       sharedDataRoot: undefined,
       externalIP: undefined,
     };
+  }
+}
+
+/** `k3d cluster create --config -` with the YAML on stdin; a failure names the cluster and k3d's last lines. */
+async function createK3dCluster(k3d: string, name: string, config: string): Promise<void> {
+  const created = await execa(k3d, ['cluster', 'create', '--config', '-'], {
+    input: config,
+    reject: false,
+    timeout: 360_000,
+  });
+  if (created.exitCode !== 0) {
+    const out = `${String(created.stderr)}\n${String(created.stdout)}`.trim().split('\n').slice(-3).join(' | ');
+    throw new TopologyError(`k3d cluster create ${name} failed (exit ${created.exitCode}): ${out}`);
   }
 }

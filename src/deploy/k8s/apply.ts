@@ -1,5 +1,5 @@
 // The API-server side of a deploy: server-side apply, namespaces, and readiness by polling (every
-// 1 s; a watch in client-node 1.4 has no working timeout, k8s-path.md §1). Every wait names what
+// 1 s; a watch in client-node 1.4 has no working timeout, docs/kubernetes.md#readiness-and-waits). Every wait names what
 // it waited for and the last state seen.
 import {
   ApiException,

@@ -1,4 +1,4 @@
-// Packet capture on Kubernetes, two routes (k8s-path.md §4):
+// Packet capture on Kubernetes, two routes (docs/kubernetes.md#exec-and-capture):
 // - host: enter the node container's or the pod's network namespace from this machine with
 //   nsenter and run this machine's tcpdump (startTcpdump with an nsenter prefix). Needs Linux,
 //   root, a local Docker daemon and tcpdump + nsenter here; pulls nothing.
@@ -8,7 +8,7 @@
 // When neither works the capture rejects with a ProbeError saying why; scenarios then skip their
 // packet assertions and keep the socket and Redis evidence.
 import { PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { access, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ProbeError } from '../../util/errors.ts';
@@ -191,29 +191,32 @@ export async function startEphemeralCapture(
   }
 
   let result: Promise<CaptureResult> | undefined;
-  const stop = async (): Promise<CaptureResult> => {
-    // SIGINT makes tcpdump flush and exit, which ends the exec with a status frame.
-    await execInPod(kube.exec, {
-      namespace,
-      pod,
-      container: DEBUG_CONTAINER,
-      argv: ['pkill', '-INT', '-x', 'tcpdump'],
-      timeoutMs: 10_000,
-    }).catch(() => undefined);
-    await running.catch(() => undefined);
-    await new Promise<void>((resolve) => (sink.writableFinished ? resolve() : sink.once('finish', () => resolve())));
-    const decoded = await execInPod(kube.exec, {
-      namespace,
-      pod,
-      container: DEBUG_CONTAINER,
-      argv: ['tcpdump', '-r', '-', '-nn', '-tt', '-v'],
-      input: await readFile(file),
-      timeoutMs: 30_000,
-    });
-    return { file, text: decoded.stdout };
-  };
   return {
     name: opts.name,
-    stop: () => (result ??= stop()),
+    stop: () => (result ??= stopEphemeralCapture(kube, namespace, pod, running, sink, file)),
   };
+}
+
+/** SIGINT makes tcpdump flush and exit, which ends the exec; the pcap is then decoded in the pod. */
+async function stopEphemeralCapture(
+  kube: KubeClient,
+  namespace: string,
+  pod: string,
+  running: Promise<unknown>,
+  sink: WriteStream,
+  file: string,
+): Promise<CaptureResult> {
+  const inDebug = { namespace, pod, container: DEBUG_CONTAINER };
+  await execInPod(kube.exec, { ...inDebug, argv: ['pkill', '-INT', '-x', 'tcpdump'], timeoutMs: 10_000 }).catch(
+    () => undefined,
+  );
+  await running.catch(() => undefined);
+  await new Promise<void>((resolve) => (sink.writableFinished ? resolve() : sink.once('finish', () => resolve())));
+  const decoded = await execInPod(kube.exec, {
+    ...inDebug,
+    argv: ['tcpdump', '-r', '-', '-nn', '-tt', '-v'],
+    input: await readFile(file),
+    timeoutMs: 30_000,
+  });
+  return { file, text: decoded.stdout };
 }

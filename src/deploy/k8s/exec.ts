@@ -3,7 +3,7 @@
 // client-node's Exec resolves when the web socket *opens*, not when the command ends (client-node
 // issues #704, #162). The command's end is the status frame (channel 3), after which the handler
 // ends the output streams and closes the socket; a socket that closes without one means the pod
-// went away or the connection dropped, and the exit code is unknown (k8s-path.md §1).
+// went away or the connection dropped, and the exit code is unknown (docs/kubernetes.md#commands-in-pods).
 import { Exec, type V1Status } from '@kubernetes/client-node';
 import { Readable, Writable } from 'node:stream';
 import { CommandError } from '../../util/exec.ts';

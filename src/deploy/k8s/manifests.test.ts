@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import type { Exposure } from '../provider.ts';
+import type { Exposure } from '../../model/dimensions.ts';
 import { announceSettings, members, planFor, redisTopologySpec, type RedisMember } from '../redis-cluster.ts';
 import {
   CONFIG_DIR,

@@ -29,8 +29,9 @@ import type {
   V1Volume,
 } from '@kubernetes/client-node';
 import { dumpYaml } from '@kubernetes/client-node';
+import type { Exposure, TrafficPolicy } from '../../model/dimensions.ts';
 import { UsageError } from '../../util/errors.ts';
-import type { Exposure, NodePortServiceSpec, PodSpec, TopologySpec, TrafficPolicy } from '../provider.ts';
+import type { NodePortServiceSpec, PodSpec, TopologySpec } from '../provider.ts';
 import {
   BUS_NODEPORT_BASE,
   BUS_PORT_INCR,

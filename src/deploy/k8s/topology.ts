@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ProfileName } from '../../model/dimensions.ts';
 import { CapabilityError, ProbeError, RequirementError, TopologyError, UsageError } from '../../util/errors.ts';
 import { run } from '../../util/exec.ts';
 import type { Teardown } from '../../util/teardown.ts';
@@ -20,7 +21,6 @@ import type {
   NodePortServiceSpec,
   PodInfo,
   PodSpec,
-  ProfileName,
   ServiceInfo,
   StartedTopology,
   TopologySpec,

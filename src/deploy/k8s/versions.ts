@@ -4,7 +4,7 @@
 /**
  * k3d CLI release and the sha256 of each release asset, from the release's checksums.txt
  * (https://github.com/k3d-io/k3d/releases/tag/v5.9.0); the same values are pinned independently
- * by several public CI setups. v5.9.0 is the snapshot the research notes read (k8s-path.md §2).
+ * by several public CI setups. v5.9.0 is the snapshot the research notes read (docs/kubernetes.md#versions).
  */
 export const K3D_VERSION = 'v5.9.0';
 export const K3D_SHA256: Readonly<Record<string, string>> = {
@@ -24,7 +24,7 @@ export const K3S_IMAGE = 'rancher/k3s:v1.31.5-k3s1';
 
 /**
  * Calico through the Tigera operator, as k3d's docs/usage/advanced/calico.md installs it (v3.29.0;
- * k8s-path.md §2). The custom resources are built in calico.ts rather than downloaded, because the
+ * docs/kubernetes.md#calico-on-k3d). The custom resources are built in calico.ts rather than downloaded, because the
  * suite needs containerIPForwarding and a choice of encapsulation.
  */
 export const CALICO_VERSION = 'v3.29.0';
@@ -35,6 +35,6 @@ export const REDIS_IMAGE = 'redis:7.0.15';
 
 /**
  * Image of the ephemeral debug container used for packet capture where the host cannot enter a
- * pod's network namespace (k8s-path.md §4: netshoot ships tcpdump, timeout and pkill).
+ * pod's network namespace (docs/kubernetes.md#ephemeral-debug-container: netshoot ships tcpdump, timeout and pkill).
  */
 export const DEBUG_IMAGE = 'nicolaka/netshoot:v0.13';

@@ -1,8 +1,8 @@
 // kube-proxy's iptables mode, as k3s runs it: the fixed chains and the per-Service NodePort chains,
 // rendered in iptables-restore syntax. Rule text and order follow pkg/proxy/iptables/proxier.go
-// (see datapath.md §3); chain names use kube-proxy's own hash so the rules read like a real node's.
+// (see docs/datapath.md#kube-proxy-nodeport); chain names use kube-proxy's own hash so the rules read like a real node's.
 import { createHash } from 'node:crypto';
-import type { TrafficPolicy } from '../provider.ts';
+import type { TrafficPolicy } from '../../model/dimensions.ts';
 import type { RestoreTables } from './iptables.ts';
 
 export const MASQ_MARK = '0x4000';

@@ -1,7 +1,7 @@
 // The netns provider: a k3d-shaped cluster built from Linux network namespaces on this machine.
 //
 //   hub namespace ── bridge br-<id> 172.18.0.1/16 (k3d's docker network; also the "external client",
-//   │                 which is what a Linux host is on a k3d network: datapath.md §6)
+//   │                 which is what a Linux host is on a k3d network: docs/datapath.md#external-client)
 //   ├─ node n0: eth0 172.18.0.2, CNI devices, kube-proxy + CNI iptables, host-network pods
 //   │   └─ pod namespaces (veth into the node), one per non-host-network pod
 //   └─ node n1 …
@@ -15,7 +15,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TopologyError, UsageError } from '../../util/errors.ts';
 import { run } from '../../util/exec.ts';
-import { Teardown, trackForSignals } from '../../util/teardown.ts';
+import { shutdownReason, Teardown, trackForSignals } from '../../util/teardown.ts';
 import { waitFor } from '../../util/wait.ts';
 import type {
   Capture,
@@ -37,6 +37,7 @@ import { startTcpdump } from '../tcpdump.ts';
 import { restoreDocument } from './iptables.ts';
 import { kubeProxyTables } from './kube-proxy.ts';
 import { labNames, newLabId } from './names.ts';
+import { ownRecord, removeRecord, writeRecord } from './ownership.ts';
 import { datapath, labProfiles, NODE_NET, type Datapath, type NodeAddressing } from './profiles.ts';
 import { killNamespaceProcesses } from './sweep.ts';
 import { labRequirements } from './system.ts';
@@ -129,6 +130,10 @@ export class NetnsTopology implements StartedTopology {
       throw new UsageError(`the netns lab has no profile "${spec.profile}"; use one of: ${labProfiles().join(', ')}`);
     }
     validateSpec(spec, dp);
+    const stopping = shutdownReason();
+    if (stopping) {
+      throw new TopologyError(`not building a lab: this process is shutting down (${stopping})`);
+    }
     const topo = new NetnsTopology(newLabId(), spec, dp);
     topo.untrack = trackForSignals(topo);
     try {
@@ -145,12 +150,12 @@ export class NetnsTopology implements StartedTopology {
 
   private async build(opts: NetnsOptions): Promise<void> {
     const { names, spec } = this;
+    // The owner record comes first and goes last: no namespace of this lab ever exists without a
+    // record that proves its owner alive to another process's sweep.
+    await writeRecord(await ownRecord(this.id, names.dir, opts.runId));
+    this.teardown.defer('remove owner record', () => removeRecord(this.id));
     await mkdir(names.dir, { recursive: true, mode: 0o700 });
     this.teardown.defer('remove lab dir', () => rm(names.dir, { recursive: true, force: true }));
-    await writeFile(
-      join(names.dir, 'owner.json'),
-      JSON.stringify({ pid: process.pid, runId: opts.runId ?? null, createdAt: new Date().toISOString() }),
-    );
 
     for (const p of spec.pods) {
       this.newPodState(p);
@@ -210,7 +215,7 @@ export class NetnsTopology implements StartedTopology {
   private async buildNode(a: NodeAddressing): Promise<void> {
     const ns = this.names.node(a.index);
     // eth0 gets its address before any CNI device so MASQUERADE's device-walk fallback picks the
-    // node IP, as on a real node (datapath.md §5).
+    // node IP, as on a real node (docs/datapath.md#device-walk-fallback).
     const base = [
       'link set lo up',
       `addr add ${a.ip}/${NODE_NET.len} dev eth0`,
@@ -343,30 +348,35 @@ export class NetnsTopology implements StartedTopology {
   }
 
   private async awaitReady(s: PodState): Promise<void> {
-    if (s.spec.readiness) {
-      const readiness = s.spec.readiness;
-      await waitFor({
-        target: `pod ${s.spec.name} ready (${readiness.join(' ')})`,
-        timeoutMs: POD_READY_TIMEOUT_MS,
-        intervalMs: 25,
-        isFatal: (e) => e instanceof TopologyError,
-        check: async () => {
-          if (s.proc?.exitCode != null) {
-            const log = await readFile(s.logPath, 'utf8').catch(() => '');
-            throw new TopologyError(
-              `pod ${s.spec.name} exited with code ${s.proc.exitCode}: ${log.trim().split('\n').slice(-3).join(' | ')}`,
-            );
-          }
-          const r = await this.exec({ pod: s.spec.name }, readiness, { reject: false, timeoutMs: 2000 });
-          return { done: r.exitCode === 0, state: (r.stdout + r.stderr).trim() || `exit ${r.exitCode}` };
-        },
-      }).catch(async (e) => {
-        if (e instanceof TopologyError) {
-          throw e;
-        }
-        throw new TopologyError(`${(e as Error).message}; see its log ${s.logPath}`, { cause: e });
-      });
+    if (!s.spec.readiness) {
+      return;
     }
+    const readiness = s.spec.readiness;
+    // The log dies with the lab, so failures quote its last lines rather than point at it.
+    const logTail = async () => {
+      const log = (await readFile(s.logPath, 'utf8').catch(() => '')).trim();
+      return log ? `its log ends: ${log.split('\n').slice(-3).join(' | ')}` : 'its log is empty';
+    };
+    await waitFor({
+      target: `pod ${s.spec.name} ready (${readiness.join(' ')})`,
+      timeoutMs: POD_READY_TIMEOUT_MS,
+      intervalMs: 25,
+      isFatal: (e) => e instanceof TopologyError,
+      check: async () => {
+        if (s.proc?.exitCode != null) {
+          throw new TopologyError(
+            `pod ${s.spec.name} exited with code ${s.proc.exitCode} (${s.spec.command.join(' ')}); ${await logTail()}`,
+          );
+        }
+        const r = await this.exec({ pod: s.spec.name }, readiness, { reject: false, timeoutMs: 2000 });
+        return { done: r.exitCode === 0, state: (r.stdout + r.stderr).trim() || `exit ${r.exitCode}` };
+      },
+    }).catch(async (e) => {
+      if (e instanceof TopologyError) {
+        throw e;
+      }
+      throw new TopologyError(`${(e as Error).message}; ${await logTail()}`, { cause: e });
+    });
   }
 
   private podDirs(name: string) {

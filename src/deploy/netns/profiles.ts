@@ -1,13 +1,13 @@
 // Lab profiles: the devices, routes, sysctls and iptables rules one CNI leaves on a node and a pod,
 // as `ip -batch` / `bridge -batch` lines and iptables-restore parts. Every value comes from
-// datapath.md; the section is cited next to it. Pure functions: the provider runs the output.
+// docs/datapath.md#profiles; the heading is cited next to it. Pure functions: the provider runs the output.
 import { createHash } from 'node:crypto';
-import type { ProfileName } from '../provider.ts';
+import type { ProfileName } from '../../model/dimensions.ts';
 import type { RestoreTables } from './iptables.ts';
 
 export const NODE_NET = { prefix: '172.18.0.0/16', gateway: '172.18.0.1', len: 16 } as const;
 export const FLANNEL_CLUSTER_CIDR = '10.42.0.0/16';
-const FLANNEL_MTU = 1450; // flannel: interface MTU - 50 (datapath.md §1)
+const FLANNEL_MTU = 1450; // flannel: interface MTU - 50 (docs/datapath.md#flannel-vxlan-device)
 
 export interface NodeAddressing {
   index: number;
@@ -62,7 +62,7 @@ export const nodeIp = (index: number) => `172.18.0.${index + 2}`;
 const vtepMac = (index: number) => `0a:58:0a:2a:${index.toString(16).padStart(2, '0')}:00`;
 
 // k3s sets these on every node (pkg/agent/syssetup/setup.go); rp_filter 0 and route_localnet as
-// kube-proxy needs them (datapath.md §9 common setup).
+// kube-proxy needs them (docs/datapath.md#node-sysctls).
 const NODE_SYSCTLS = [
   'net.ipv4.ip_forward=1',
   'net.ipv4.conf.all.forwarding=1',
@@ -71,7 +71,7 @@ const NODE_SYSCTLS = [
   'net.ipv4.conf.all.rp_filter=0',
   'net.ipv4.conf.default.rp_filter=0',
   // Without it, replies between two pods on one bridge skip conntrack and NodePort DNAT breaks
-  // (datapath.md §0 finding 4).
+  // (docs/datapath.md#bridge-netfilter).
   'net.bridge.bridge-nf-call-iptables=1',
 ];
 
@@ -80,13 +80,13 @@ const bridgeAddressing = (index: number, tunnel: boolean): NodeAddressing => ({
   ip: nodeIp(index),
   podCidr: `10.42.${index}.0/24`,
   podGateway: `10.42.${index}.1`,
-  // flannel.1 holds 10.42.N.0/32, cni0 the gateway 10.42.N.1/24 (datapath.md §1).
+  // flannel.1 holds 10.42.N.0/32, cni0 the gateway 10.42.N.1/24 (docs/datapath.md#flannel-vxlan-device, docs/datapath.md#flannel-cni0-bridge).
   cniAddresses: tunnel ? { cni0: `10.42.${index}.1`, 'flannel.1': `10.42.${index}.0` } : { cni0: `10.42.${index}.1` },
   vtepMac: vtepMac(index),
 });
 
 // Bridge CNI plugin + flannel delegate: veth into cni0 with hairpin, host-local /24, routes to the
-// gateway (datapath.md §1 "Resulting pod routes").
+// gateway (docs/datapath.md#flannel-pod-routes).
 const attachToCni0 = (node: NodeAddressing, podIp: string, hostVeth: string, podNs: string): PodAttachment => ({
   nodeIp: [
     `link add ${hostVeth} type veth peer name eth0 netns ${podNs}`,
@@ -117,7 +117,7 @@ const flannelVxlan: Datapath = {
   nodeDevices(node, all) {
     const tunnel = node.cniAddresses['flannel.1'];
     const ip = [
-      // VNI 1, port 8472, learning off, MTU 1450 (flannel pkg/backend/vxlan, datapath.md §1).
+      // VNI 1, port 8472, learning off, MTU 1450 (flannel pkg/backend/vxlan, docs/datapath.md#flannel-vxlan-device).
       `link add flannel.1 type vxlan id 1 local ${node.ip} dev eth0 dstport 8472 nolearning`,
       `link set flannel.1 address ${node.vtepMac} mtu ${FLANNEL_MTU} up`,
       `addr add ${tunnel}/32 dev flannel.1`,
@@ -143,7 +143,7 @@ const flannelVxlan: Datapath = {
     const pc = node.podCidr;
     const masq = '-m comment --comment "flanneld masq"';
     const fwd = '-m comment --comment "flanneld forward"';
-    // flannel v0.21+ pkg/trafficmngr/iptables/iptables.go masqRules / forwardRules (datapath.md §2).
+    // flannel v0.21+ pkg/trafficmngr/iptables/iptables.go masqRules / forwardRules (docs/datapath.md#flannel-masquerade-rules).
     return {
       nat: {
         chains: ['FLANNEL-POSTRTG'],
@@ -170,7 +170,7 @@ const flannelVxlan: Datapath = {
   attachPod: attachToCni0,
 };
 
-// The control: routed pods, no tunnel and no masquerade anywhere (datapath.md §9 "no-nat").
+// The control: routed pods, no tunnel and no masquerade anywhere (docs/datapath.md#no-nat).
 const noNat: Datapath = {
   name: 'no-nat',
   clusterCidr: FLANNEL_CLUSTER_CIDR,
@@ -192,7 +192,7 @@ const noNat: Datapath = {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Calico VXLAN with the iptables dataplane (datapath.md §4). Pool 192.168.0.0/16, /26 blocks; node
+// Calico VXLAN with the iptables dataplane (docs/datapath.md#calico-vxlan). Pool 192.168.0.0/16, /26 blocks; node
 // N owns block 192.168.N.0/26 and its tunnel address is the block's first address, as Calico IPAM
 // hands out (e.g. 192.168.238.0 in the doc's example).
 const CALICO_POOL = '192.168.0.0/16';
@@ -212,6 +212,63 @@ const calicoAddressing = (index: number): NodeAddressing => ({
 const caliName = (labId: string, pod: string, generation: number) =>
   'cali' + createHash('sha1').update(`rcnc-${labId}.${pod}.${generation}`).digest('hex').slice(0, 11);
 
+function calicoNodeDevices(mode: 'Always' | 'CrossSubnet', node: NodeAddressing, all: NodeAddressing[]) {
+  const tunnel = node.cniAddresses['vxlan.calico'];
+  // Felix vxlan_mgr.go: VNI 4096, port 4789, parent = the node-IP device, learning off, MTU -50.
+  const ip = [
+    `link add vxlan.calico type vxlan id 4096 local ${node.ip} dev eth0 dstport 4789 nolearning`,
+    `link set vxlan.calico address ${node.vtepMac} mtu ${FLANNEL_MTU} up`,
+    `addr add ${tunnel}/32 dev vxlan.calico`,
+    // The local block is a blackhole; /32 routes to local workloads are more specific.
+    `route add blackhole ${node.podCidr}`,
+  ];
+  const bridge: string[] = [];
+  for (const m of all) {
+    if (m.index === node.index) {
+      continue;
+    }
+    const remote = m.cniAddresses['vxlan.calico'];
+    if (mode === 'Always') {
+      ip.push(
+        `route add ${m.podCidr} via ${remote} dev vxlan.calico onlink`,
+        `neigh replace ${remote} lladdr ${m.vtepMac} dev vxlan.calico nud permanent`,
+      );
+      bridge.push(`fdb append ${m.vtepMac} dev vxlan.calico dst ${m.ip} self permanent`);
+    } else {
+      // CrossSubnet with every node on one subnet: Felix's noEncapRoute (docs/datapath.md#calico-crosssubnet).
+      ip.push(`route add ${m.podCidr} via ${m.ip} dev eth0 onlink`);
+    }
+  }
+  return { ip, bridge };
+}
+
+// felix/rules/nat.go + static.go (docs/datapath.md#calico-nat-outgoing). Felix inserts its hooks at the top.
+const CALICO_TABLES: RestoreTables = {
+  nat: {
+    chains: [
+      'cali-PREROUTING',
+      'cali-OUTPUT',
+      'cali-POSTROUTING',
+      'cali-fip-dnat',
+      'cali-fip-snat',
+      'cali-nat-outgoing',
+    ],
+    rules: [
+      '-A PREROUTING -m comment --comment "cali:6gwbT8clXdHdC1b1" -j cali-PREROUTING',
+      '-A OUTPUT -m comment --comment "cali:tVnHkvAo15HuiPy0" -j cali-OUTPUT',
+      '-A POSTROUTING -m comment --comment "cali:O3lYWMrLQYEMJtB5" -j cali-POSTROUTING',
+      '-A cali-PREROUTING -j cali-fip-dnat',
+      '-A cali-OUTPUT -j cali-fip-dnat',
+      '-A cali-POSTROUTING -j cali-fip-snat',
+      '-A cali-POSTROUTING -j cali-nat-outgoing',
+      '-A cali-POSTROUTING -o vxlan.calico -m addrtype ! --src-type LOCAL --limit-iface-out -m addrtype --src-type LOCAL -j MASQUERADE --random-fully',
+      '-A cali-nat-outgoing -m set --match-set cali40masq-ipam-pools src -m set ! --match-set cali40all-ipam-pools dst -j MASQUERADE --random-fully',
+    ],
+  },
+  // FORWARD stays ACCEPT: stands in for Calico's allow-by-default profiles (docs/datapath.md#calico-filter-policy).
+  filter: { chains: [], rules: [] },
+};
+
 const calico = (mode: 'Always' | 'CrossSubnet'): Datapath => ({
   name: mode === 'Always' ? 'calico-vxlan' : 'calico-crosssubnet',
   clusterCidr: CALICO_POOL,
@@ -219,68 +276,13 @@ const calico = (mode: 'Always' | 'CrossSubnet'): Datapath => ({
   hooksOnTop: true,
   addressing: calicoAddressing,
   podIp: (node, slot) => `192.168.${node.index}.${slot - 1}`,
-  nodeDevices(node, all) {
-    const tunnel = node.cniAddresses['vxlan.calico'];
-    // Felix vxlan_mgr.go: VNI 4096, port 4789, parent = the node-IP device, learning off, MTU -50.
-    const ip = [
-      `link add vxlan.calico type vxlan id 4096 local ${node.ip} dev eth0 dstport 4789 nolearning`,
-      `link set vxlan.calico address ${node.vtepMac} mtu ${FLANNEL_MTU} up`,
-      `addr add ${tunnel}/32 dev vxlan.calico`,
-      // The local block is a blackhole; /32 routes to local workloads are more specific.
-      `route add blackhole ${node.podCidr}`,
-    ];
-    const bridge: string[] = [];
-    for (const m of all) {
-      if (m.index === node.index) {
-        continue;
-      }
-      const remote = m.cniAddresses['vxlan.calico'];
-      if (mode === 'Always') {
-        ip.push(
-          `route add ${m.podCidr} via ${remote} dev vxlan.calico onlink`,
-          `neigh replace ${remote} lladdr ${m.vtepMac} dev vxlan.calico nud permanent`,
-        );
-        bridge.push(`fdb append ${m.vtepMac} dev vxlan.calico dst ${m.ip} self permanent`);
-      } else {
-        // CrossSubnet with every node on one subnet: Felix's noEncapRoute (datapath.md §0 finding 3).
-        ip.push(`route add ${m.podCidr} via ${m.ip} dev eth0 onlink`);
-      }
-    }
-    return { ip, bridge };
-  },
+  nodeDevices: (node, all) => calicoNodeDevices(mode, node, all),
   sysctls: () => NODE_SYSCTLS,
   ipsets: () =>
     ['cali40masq-ipam-pools', 'cali40all-ipam-pools']
       .map((set) => `create ${set} hash:net family inet\nadd ${set} ${CALICO_POOL}`)
       .join('\n') + '\n',
-  cniTables() {
-    // felix/rules/nat.go + static.go (datapath.md §4). Felix inserts its hooks at the top.
-    return {
-      nat: {
-        chains: [
-          'cali-PREROUTING',
-          'cali-OUTPUT',
-          'cali-POSTROUTING',
-          'cali-fip-dnat',
-          'cali-fip-snat',
-          'cali-nat-outgoing',
-        ],
-        rules: [
-          '-A PREROUTING -m comment --comment "cali:6gwbT8clXdHdC1b1" -j cali-PREROUTING',
-          '-A OUTPUT -m comment --comment "cali:tVnHkvAo15HuiPy0" -j cali-OUTPUT',
-          '-A POSTROUTING -m comment --comment "cali:O3lYWMrLQYEMJtB5" -j cali-POSTROUTING',
-          '-A cali-PREROUTING -j cali-fip-dnat',
-          '-A cali-OUTPUT -j cali-fip-dnat',
-          '-A cali-POSTROUTING -j cali-fip-snat',
-          '-A cali-POSTROUTING -j cali-nat-outgoing',
-          '-A cali-POSTROUTING -o vxlan.calico -m addrtype ! --src-type LOCAL --limit-iface-out -m addrtype --src-type LOCAL -j MASQUERADE --random-fully',
-          '-A cali-nat-outgoing -m set --match-set cali40masq-ipam-pools src -m set ! --match-set cali40all-ipam-pools dst -j MASQUERADE --random-fully',
-        ],
-      },
-      // FORWARD stays ACCEPT: stands in for Calico's allow-by-default profiles (datapath.md §9).
-      filter: { chains: [], rules: [] },
-    };
-  },
+  cniTables: () => CALICO_TABLES,
   hostVethName: caliName,
   attachPod: (node, podIp, hostVeth, podNs) => ({
     nodeIp: [

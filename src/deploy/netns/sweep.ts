@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { run } from '../../util/exec.ts';
 import { waitFor } from '../../util/wait.ts';
 import { labIdOf, NS_PREFIX } from './names.ts';
+import { ownerAlive, readRecords, removeRecord } from './ownership.ts';
 
 const pidsIn = async (ns: string): Promise<number[]> => {
   const r = await run(['ip', 'netns', 'pids', ns], { reject: false });
@@ -56,16 +57,38 @@ export interface LabLeftovers {
   namespaces: string[];
   dir?: string;
   ownerPid?: number;
-  ownerAlive: boolean;
+  runId?: string;
+  /** alive: the owner process runs; gone: provably not; unknown: the record could not be read. */
+  owner: 'alive' | 'gone' | 'unknown';
+  /** Why the owner is unknown (a damaged record), for `rcnc clean` to report. */
+  problem?: string;
 }
 
-/** Every lab of ours on this machine, live or not. */
+/** Labs of releases before the run-state records kept their owner in `<lab dir>/owner.json`. */
+async function legacyOwner(id: string): Promise<{ dir: string; pid?: number } | undefined> {
+  for (const root of new Set([tmpdir(), '/tmp'])) {
+    const dir = join(root, `${NS_PREFIX}${id}`);
+    const text = await readFile(join(dir, 'owner.json'), 'utf8').catch(() => undefined);
+    if (text !== undefined) {
+      let pid: number | undefined;
+      try {
+        pid = Number((JSON.parse(text) as { pid?: unknown }).pid) || undefined;
+      } catch {
+        pid = undefined;
+      }
+      return { dir, pid };
+    }
+  }
+  return undefined;
+}
+
+/** Every lab of ours on this machine, live or not, with what is known of its owner. */
 export async function findLabs(): Promise<LabLeftovers[]> {
   const labs = new Map<string, LabLeftovers>();
   const get = (id: string) => {
     let l = labs.get(id);
     if (!l) {
-      labs.set(id, (l = { id, namespaces: [], ownerAlive: false }));
+      labs.set(id, (l = { id, namespaces: [], owner: 'gone' }));
     }
     return l;
   };
@@ -77,21 +100,42 @@ export async function findLabs(): Promise<LabLeftovers[]> {
       get(id).namespaces.push(name);
     }
   }
-  for (const entry of await readdir(tmpdir()).catch(() => [] as string[])) {
-    const id = labIdOf(entry);
-    if (id && entry === `${NS_PREFIX}${id}`) {
-      get(id).dir = join(tmpdir(), entry);
-    }
+  const { records, problems } = await readRecords();
+  for (const r of records) {
+    const lab = get(r.labId);
+    Object.assign(lab, { dir: r.dir, ownerPid: r.pid, runId: r.runId });
+    lab.owner = (await ownerAlive(r)) ? 'alive' : 'gone';
+  }
+  for (const p of problems) {
+    const lab = get(p.labId);
+    lab.owner = 'unknown';
+    lab.problem = `its owner record ${p.file} ${p.problem}`;
   }
   for (const lab of labs.values()) {
-    if (!lab.dir) {
+    if (records.some((r) => r.labId === lab.id) || lab.problem) {
       continue;
     }
-    const owner = await readFile(join(lab.dir, 'owner.json'), 'utf8').catch(() => '');
-    const pid = Number((JSON.parse(owner || '{}') as { pid?: number }).pid);
-    if (Number.isInteger(pid) && pid > 0) {
-      lab.ownerPid = pid;
-      lab.ownerAlive = pid !== process.pid && alive(pid);
+    const legacy = await legacyOwner(lab.id);
+    if (legacy) {
+      lab.dir = legacy.dir;
+      lab.ownerPid = legacy.pid;
+      lab.owner = legacy.pid && alive(legacy.pid) ? 'alive' : 'gone';
+    }
+  }
+  // Lab dirs left without namespaces or records (a run killed while building, older releases).
+  for (const root of new Set([tmpdir(), '/tmp'])) {
+    for (const entry of await readdir(root).catch(() => [] as string[])) {
+      const id = labIdOf(entry);
+      if (id && entry === `${NS_PREFIX}${id}` && !labs.has(id)) {
+        const legacy = await legacyOwner(id);
+        labs.set(id, {
+          id,
+          namespaces: [],
+          dir: join(root, entry),
+          ownerPid: legacy?.pid,
+          owner: legacy?.pid && alive(legacy.pid) ? 'alive' : 'gone',
+        });
+      }
     }
   }
   return [...labs.values()];
@@ -112,7 +156,7 @@ async function processesUnder(dir: string): Promise<number[]> {
   return pids;
 }
 
-/** Removes one lab's processes, namespaces and dir. Safe to call on a lab that is half gone. */
+/** Removes one lab's processes, namespaces, dir and record. Safe on a lab that is half gone. */
 export async function removeLab(lab: LabLeftovers): Promise<void> {
   await Promise.all(lab.namespaces.map((ns) => killNamespaceProcesses(ns)));
   if (lab.dir) {
@@ -127,20 +171,27 @@ export async function removeLab(lab: LabLeftovers): Promise<void> {
   if (lab.dir) {
     await rm(lab.dir, { recursive: true, force: true });
   }
+  await removeRecord(lab.id);
 }
 
-/** Sweeps labs whose owning process is gone (or every lab with `all`). */
-export async function sweep(opts: { all?: boolean } = {}): Promise<{ removed: LabLeftovers[]; kept: LabLeftovers[] }> {
-  const labs = await findLabs();
+/**
+ * Sweeps labs whose owner is provably gone (or every lab with `all`), of every run or of one.
+ * Labs whose record cannot be read are kept and reported: nothing proves their owner is gone.
+ */
+export async function sweep(
+  opts: { all?: boolean; runId?: string } = {},
+): Promise<{ removed: LabLeftovers[]; kept: LabLeftovers[]; unknown: LabLeftovers[] }> {
+  const labs = (await findLabs()).filter((l) => opts.runId === undefined || l.runId === opts.runId);
   const removed: LabLeftovers[] = [];
   const kept: LabLeftovers[] = [];
+  const unknown: LabLeftovers[] = [];
   for (const lab of labs) {
-    if (lab.ownerAlive && !opts.all) {
-      kept.push(lab);
+    if (!opts.all && lab.owner !== 'gone') {
+      (lab.owner === 'alive' ? kept : unknown).push(lab);
       continue;
     }
     await removeLab(lab);
     removed.push(lab);
   }
-  return { removed, kept };
+  return { removed, kept, unknown };
 }

@@ -1,0 +1,187 @@
+// The nat-meet matrix: which joins should work on which datapath, and why. Each expectation cites
+// the source it comes from (docs/datapath.md anchors, which name the flannel, kube-proxy and Redis code they describe).
+import { cellId, type Cell } from '../../src/model/cell.ts';
+import type { AddressClass, CellDims, ProviderName } from '../../src/model/dimensions.ts';
+import type { NatMeetExpectation } from '../../src/model/results.ts';
+
+export interface NatMeetOptions {
+  /** How the masters form: `redis-cli --cluster create` or ADDSLOTSRANGE + MEET. */
+  bootstrap: 'redis-cli' | 'manual';
+  /** Which node's IP the joiner dials for a NodePort entry: its own (status.hostIP) or the master's. */
+  dial?: 'own-node' | 'endpoint-node';
+}
+
+type Row = Omit<CellDims, 'provider'> & {
+  expectation: NatMeetExpectation;
+  options: NatMeetOptions;
+  title: string;
+};
+
+const NODEPORT_SNAT =
+  'docs/datapath.md#externaltrafficpolicy-cluster (KUBE-EXT-* marks every NodePort connection 0x4000 under policy Cluster; KUBE-POSTROUTING masquerades), ' +
+  'docs/datapath.md#masquerade-source-address (the source is the outgoing device address), ' +
+  'docs/datapath.md#redis-meet-and-handshake (Redis records the TCP peer address on MEET when cluster-announce-ip is unset)';
+
+const base = { announce: 'none', policy: 'Cluster', nodes: 1 } as const;
+
+/** A replica joining over NodePort without announce: the master records the MASQUERADE source. */
+const natFailure = (
+  profile: Row['profile'],
+  ghostClass: AddressClass,
+  why: string,
+  section: string,
+  multi?: { variant: 'dial-own-node' | 'dial-endpoint-node' },
+): Row => ({
+  ...base,
+  title: multi
+    ? `NodePort join across 3 nodes, ${multi.variant === 'dial-own-node' ? 'dialing the joiner’s own node (endpoint remote)' : 'dialing the master’s node (endpoint local)'}`
+    : 'replica joins over NodePort without announce (single node): the classic failure',
+  profile,
+  exposure: 'nodeport',
+  nodes: multi ? 3 : 1,
+  variant: multi?.variant,
+  options: { bootstrap: 'manual', dial: multi?.variant === 'dial-endpoint-node' ? 'endpoint-node' : 'own-node' },
+  expectation: { meet: 'fails', ghostClass, fixWorks: true, summary: why, source: `${NODEPORT_SNAT}; ${section}` },
+});
+
+const meetsOnPodIps = (profile: Row['profile'], nodes: number, source: string): Row => ({
+  ...base,
+  title: `pod IPs${nodes > 1 ? ` across ${nodes} nodes` : ''}, no announce`,
+  profile,
+  exposure: 'pod-ip',
+  nodes,
+  options: { bootstrap: nodes > 1 ? 'redis-cli' : 'manual' },
+  expectation: { meet: 'ok', summary: 'pod→pod is never NATed, so every bus peer is a pod', source },
+});
+
+const rows: Row[] = [
+  natFailure(
+    'flannel-vxlan',
+    'bridge-gateway',
+    'the master records the joiner at cni0 10.42.0.1:6379@16379 and its dial-back is refused; announcing fixes it',
+    'docs/datapath.md#flannel-local-endpoint',
+  ),
+  natFailure(
+    'flannel-vxlan',
+    'tunnel',
+    'the MEET leaves the ingress node by flannel.1, so the master records 10.42.N.0 of the joiner’s node',
+    'docs/datapath.md#flannel-remote-endpoint',
+    { variant: 'dial-own-node' },
+  ),
+  natFailure(
+    'flannel-vxlan',
+    'bridge-gateway',
+    'the MEET leaves the master’s node by cni0, so the master records that node’s 10.42.N.1',
+    'docs/datapath.md#flannel-local-endpoint',
+    { variant: 'dial-endpoint-node' },
+  ),
+  natFailure(
+    'calico-vxlan',
+    'node-ip',
+    'the MEET leaves by the master’s cali* veth, which has no IPv4 address, so MASQUERADE falls back to the node IP',
+    'docs/datapath.md#calico-local-endpoint (caliX has no IPv4)',
+  ),
+  natFailure(
+    'calico-vxlan',
+    'tunnel',
+    'the MEET leaves the ingress node by vxlan.calico, so the master records that node’s tunnel address',
+    'docs/datapath.md#calico-always-remote-endpoint',
+    { variant: 'dial-own-node' },
+  ),
+  natFailure(
+    'calico-crosssubnet',
+    'node-ip',
+    'the MEET leaves by the master’s cali* veth, which has no IPv4 address, so MASQUERADE falls back to the node IP',
+    'docs/datapath.md#calico-local-endpoint',
+  ),
+  natFailure(
+    'calico-crosssubnet',
+    'node-ip',
+    'nodes share a subnet, so Felix routes the block unencapsulated via eth0 and the master records the ingress node IP',
+    'docs/datapath.md#calico-crosssubnet, docs/datapath.md#calico-crosssubnet-remote-endpoint',
+    { variant: 'dial-own-node' },
+  ),
+  {
+    ...base,
+    title: 'every node announces node IP and NodePorts',
+    profile: 'flannel-vxlan',
+    exposure: 'nodeport',
+    announce: 'ip',
+    options: { bootstrap: 'redis-cli' },
+    expectation: {
+      meet: 'ok',
+      summary: 'announced addresses travel in the bus header, so SNAT on the way does not matter',
+      source: 'docs/datapath.md#redis-announce (hdr->myip is used instead of the peer address when announced)',
+    },
+  },
+  {
+    ...base,
+    title: 'NodePort with externalTrafficPolicy Local, joiner in a pod',
+    profile: 'flannel-vxlan',
+    exposure: 'nodeport',
+    policy: 'Local',
+    options: { bootstrap: 'manual' },
+    expectation: {
+      meet: 'ok',
+      summary:
+        'pod sources skip KUBE-MARK-MASQ under Local and flannel never NATs pod→pod, so the master sees the pod IP',
+      source:
+        'docs/datapath.md#externaltrafficpolicy-local (EXT: -s 10.42.0.0/16 -j SVC, no mark) and docs/datapath.md#flannel-pod-to-pod-traffic (FLANNEL-POSTRTG -s PC -d CL RETURN)',
+    },
+  },
+  meetsOnPodIps(
+    'flannel-vxlan',
+    1,
+    'docs/datapath.md#flannel-pod-to-pod-traffic (FLANNEL-POSTRTG RETURN rules), docs/datapath.md#nat-and-the-cluster-bus',
+  ),
+  meetsOnPodIps(
+    'flannel-vxlan',
+    3,
+    'docs/datapath.md#flannel-pod-to-pod-traffic (-s PC -d CL RETURN), docs/datapath.md#flannel-vxlan-device (flannel.1 routes)',
+  ),
+  meetsOnPodIps(
+    'calico-vxlan',
+    3,
+    'docs/datapath.md#calico-nat-outgoing (cali-nat-outgoing skips destinations in the pools)',
+  ),
+  meetsOnPodIps(
+    'calico-crosssubnet',
+    2,
+    'docs/datapath.md#calico-nat-outgoing (cali-nat-outgoing skips destinations in the pools)',
+  ),
+  {
+    ...base,
+    title: 'hostNetwork pods, no announce',
+    profile: 'flannel-vxlan',
+    exposure: 'host-network',
+    options: { bootstrap: 'manual' },
+    expectation: {
+      meet: 'ok',
+      summary: 'node-to-node traffic matches no NAT rule, so the peer address is the real node IP',
+      source: 'docs/datapath.md#host-network-traffic',
+    },
+  },
+  {
+    ...meetsOnPodIps('no-nat', 2, 'docs/datapath.md#no-nat'),
+    title: 'control: routed pods without any NAT',
+  },
+  {
+    ...base,
+    title: 'control: hostNetwork without any NAT',
+    profile: 'no-nat',
+    exposure: 'host-network',
+    nodes: 2,
+    options: { bootstrap: 'manual' },
+    expectation: {
+      meet: 'ok',
+      summary: 'node IPs only, nothing rewrites them',
+      source: 'docs/datapath.md#host-network-traffic, docs/datapath.md#no-nat',
+    },
+  },
+];
+
+export const natMeetCells = (provider: ProviderName = 'netns'): Cell<'nat-meet', NatMeetOptions>[] =>
+  rows.map(({ expectation, options, title, ...rest }) => {
+    const dims: CellDims = { provider, ...rest };
+    return { id: cellId(dims), title, family: 'nat-meet', dims, expectation, options };
+  });

@@ -1,0 +1,131 @@
+// nat-meet: does a node that joins over a given datapath become part of the cluster, and when it
+// does not, what did the receiver record, and does announcing fix it? Every assertion reads a real
+// Redis view, log line or socket table from the lab.
+import { describe, expect, test } from 'vitest';
+import { analyzeDir } from '../../src/analyze/index.ts';
+import { meetProblems } from '../../src/probes/convergence.ts';
+import { findFailedConnections } from '../../src/probes/logs.ts';
+import { cellProvider, cellsFor, orSkipMissingCapability, scenarioContext } from '../../src/suite/harness.ts';
+import { currentRunConfig } from '../../src/suite/run-config.ts';
+import { natMeetCells } from './cells.ts';
+import { runNatMeet } from './run.ts';
+
+const esc = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+const config = currentRunConfig();
+const cells = cellsFor(natMeetCells, config);
+
+describe.skipIf(cells.length === 0)('nat-meet', () => {
+  for (const cell of cells) {
+    test(cell.id, async (ctx) => {
+      const provider = await cellProvider(ctx, cell, config);
+      const run = await orSkipMissingCapability(ctx, cell, () =>
+        runNatMeet(provider, cell, scenarioContext(cell, config)),
+      );
+      ctx.task.meta.rcnc = run.record;
+      const obs = run.record.observation!;
+      const entry = run.before.find((v) => v.member === 'redis-0')!;
+
+      expect(obs.meet, obs.notes.join('; ')).toBe(cell.expectation.meet);
+
+      if (cell.expectation.meet === 'fails') {
+        // The master recorded the joiner at the address MASQUERADE picked, with the default bus port.
+        // Off the lab a provider may lack node access (no prediction) or capture: those checks then
+        // skip with the reason, noted on the test; on the lab they always run.
+        if (cell.dims.provider !== 'netns' && !run.predictedGhost) {
+          await ctx.annotate('ghost prediction skipped: the provider cannot run commands on nodes');
+          return;
+        }
+        const predicted = run.predictedGhost!;
+        const evidence = run.evidence!;
+        expect(evidence.member).toBe('redis-0');
+        const ghost = evidence.nodes.find((n) => n.flags.includes('handshake'));
+        expect(ghost, evidence.raw).toMatchObject({
+          ip: predicted.ip,
+          port: 6379,
+          cport: 16379,
+        });
+        expect(obs.ghostOwner).toBe(predicted.owner);
+        expect(obs.ghostClass).toBe(cell.expectation.ghostClass);
+        // …and its dial-back to that address failed.
+        const failed = findFailedConnections(run.logs['redis-0'] ?? '');
+        expect(failed.map((f) => `${f.ip}:${f.port}`)).toContain(`${predicted.ip}:16379`);
+        expect(failed.find((f) => f.ip === predicted.ip)?.error).toMatch(/refused/i);
+        // The joiner never learned its own address (nobody sent it a MEET) but is a replica.
+        expect(obs.joinerSelf).toBe(':6379@16379 myself,slave');
+        // And redis-cli still claimed success.
+        expect(obs.addNode).toMatchObject({
+          ok: true,
+          lastLine: expect.stringContaining('[OK] New node added correctly'),
+        });
+        // Packets at both ends: the joiner's MEET to the bus NodePort arrives from the ghost address.
+        if (obs.captureSkipped && cell.dims.provider !== 'netns') {
+          await ctx.annotate(`packet assertions skipped: ${obs.captureSkipped}`);
+        } else {
+          expect(obs.natMappings, JSON.stringify(obs.natMappings)).toContainEqual(
+            expect.objectContaining({
+              capturedAt: 'redis-3',
+              flow: expect.stringMatching(
+                new RegExp(`^${esc(run.podIps['redis-3']!)}:\\d+ > ${esc(run.entry.ip)}:${run.entry.cport}$`),
+              ),
+              as: expect.stringMatching(
+                new RegExp(`^${esc(predicted.ip)}:\\d+ > ${esc(run.podIps['redis-0']!)}:16379$`),
+              ),
+            }),
+          );
+        }
+        // rcnc analyze, given the files collected from this cell, tells the same story.
+        const analysis = await analyzeDir(run.clusterDir!);
+        expect(analysis.ghosts).toContainEqual(
+          expect.objectContaining({
+            seenBy: 'redis-0',
+            address: `${predicted.ip}:6379@16379`,
+            class: cell.expectation.ghostClass,
+          }),
+        );
+        expect(analysis.failedDialBacks).toContainEqual(
+          expect.objectContaining({ pod: 'redis-0', address: `${predicted.ip}:16379` }),
+        );
+        expect(analysis.recommendations.find((r) => r.pod === 'redis-3')?.settings).toEqual(obs.fix?.settings);
+
+        // The fix: announce and MEET again; everyone then knows everyone.
+        expect(obs.fix?.meet, obs.notes.join('; ')).toBe(cell.expectation.fixWorks ? 'ok' : 'fails');
+        if (cell.expectation.fixWorks) {
+          expect(meetProblems(run.after!)).toEqual([]);
+          for (const v of run.after!) {
+            expect(v.info.cluster_slots_assigned).toBe('16384');
+          }
+          expect(run.record.compatibility).toBe('works-with-announce');
+        }
+        return;
+      }
+
+      expect(meetProblems(run.before)).toEqual([]);
+      for (const v of run.before) {
+        expect(v.info.cluster_state).toBe('ok');
+        expect(v.info.cluster_slots_assigned).toBe('16384');
+      }
+      expect(obs.ghosts).toEqual([]);
+      expect(obs.addNode?.ok).toBe(true);
+      expect(obs.busPeers.length).toBeGreaterThan(0);
+      const peerClasses = new Set(obs.busPeers.map((p) => p.class));
+      if (cell.dims.exposure === 'pod-ip') {
+        expect([...peerClasses]).toEqual(['pod']);
+      }
+      if (cell.dims.exposure === 'host-network') {
+        expect([...peerClasses]).toEqual(['node-ip']);
+      }
+      if (cell.dims.exposure === 'nodeport' && cell.dims.announce === 'none') {
+        // Not NATed: the master knows the joiner by its pod IP, not by a NodePort.
+        const joiner = run.before.find((v) => v.member === 'redis-3')!;
+        expect(entry.nodes.find((n) => n.id === joiner.id)?.ip).toMatch(/^10\.42\./);
+      }
+      expect(run.record.compatibility).toBe('works');
+      // rcnc analyze finds nothing wrong in the files collected from a healthy cell.
+      const analysis = await analyzeDir(run.clusterDir!);
+      expect(analysis.ghosts).toEqual([]);
+      expect(analysis.failedDialBacks).toEqual([]);
+      expect(analysis.problems).toEqual([]);
+    });
+  }
+});

@@ -1,0 +1,621 @@
+// Recovery and failure scenarios: what Redis-on-Kubernetes users hit most. Each cell builds a
+// 3-master / 3-replica cluster on 3 nodes, writes keys, applies one fault, and records whether the
+// cluster recovered, how long it took, what rcnc had to do when it could not recover by itself,
+// and (with the load client) what a client saw. Timeouts are generous bounds for correctness; the
+// measured times are reported, not asserted.
+import type { ExecTarget, PodSpec, Provider, StartedTopology } from '../../src/deploy/provider.ts';
+import {
+  RedisCluster,
+  members,
+  planFor,
+  redisPods,
+  redisServices,
+  redisTopologySpec,
+  type RedisMember,
+} from '../../src/deploy/redis-cluster.ts';
+import type { Cell } from '../../src/model/cell.ts';
+import type { CellRecordOf, ClientSummary, RecoveryObservation } from '../../src/model/results.ts';
+import { recoveryCompatibility } from '../../src/model/vocabulary.ts';
+import { clientEndpoints, startClient, type LoadClient } from '../../src/probes/client.ts';
+import { hasFlag } from '../../src/probes/cluster-nodes.ts';
+import { meetProblems, readViews, summarize, waitForMeet, type MemberView } from '../../src/probes/convergence.ts';
+import { initialRecord, type ScenarioContext } from '../../src/suite/harness.ts';
+import { phaseTimer } from '../../src/suite/phases.ts';
+import { DeployError } from '../../src/util/errors.ts';
+import { waitFor } from '../../src/util/wait.ts';
+import type { RecoveryKind, RecoveryOptions } from './cells.ts';
+
+export interface RecoveryRun {
+  record: CellRecordOf<'recovery'>;
+  views: MemberView[];
+  recovery: RecoveryObservation;
+}
+
+// Short enough that failovers happen within a test, long enough for 2 cores under load.
+const NODE_TIMEOUT_MS = 2000;
+const HEAL_TIMEOUT_MS = 45_000;
+const KEYS = 300;
+const SHARDS = 3;
+
+interface Ctx {
+  topo: StartedTopology;
+  cluster: RedisCluster;
+  masters: RedisMember[];
+  replicas: RedisMember[];
+  /** Which replica serves which master, by member name. */
+  replicaOf: Map<string, RedisMember>;
+  ids: Map<string, string>;
+  clientTarget: ExecTarget;
+  phase: (name: string) => void;
+}
+
+function recoveryPlan(cell: Cell<'recovery', RecoveryOptions>, ctx: ScenarioContext) {
+  const d = cell.dims;
+  // Master i on node i, its replica on node i+1: losing any node leaves every shard a copy.
+  const all = members({
+    count: SHARDS * 2,
+    nodes: d.nodes,
+    placement: (i) => (i < SHARDS ? i % d.nodes : (i - SHARDS + 1) % d.nodes),
+    announce: () => d.announce === 'ip',
+  });
+  const plan = planFor({
+    exposure: d.exposure,
+    policy: d.policy,
+    announce: d.announce,
+    members: all,
+    nodeTimeoutMs: NODE_TIMEOUT_MS,
+    persistence: true,
+    redisServer: ctx.redis.server,
+    redisCli: ctx.redis.cli,
+  });
+  const spec = redisTopologySpec(plan, d.profile, d.nodes, true);
+  // Pod IPs are only reachable inside the cluster: there the load client runs in a pod of its own.
+  const clientPod: PodSpec = { name: 'client', node: 0, command: ['sleep', '3600'] };
+  if (d.exposure === 'pod-ip') {
+    spec.pods.push(clientPod);
+  }
+  return { all, plan, spec };
+}
+
+export async function runRecovery(
+  provider: Provider,
+  cell: Cell<'recovery', RecoveryOptions>,
+  sctx: ScenarioContext,
+): Promise<RecoveryRun> {
+  const d = cell.dims;
+  const { phase, all: allTimings } = phaseTimer(sctx.onPhase);
+  const { all, plan, spec } = recoveryPlan(cell, sctx);
+  await using topo = await provider.start(spec);
+  const cluster = new RedisCluster(topo, plan);
+  const masters = all.slice(0, SHARDS);
+  const replicas = all.slice(SHARDS);
+  const replicaOf = new Map(masters.map((m, i) => [m.name, replicas[i]!]));
+  phase('topology');
+
+  const ids = await formShards(cluster, masters, replicaOf);
+  phase('bootstrap');
+
+  const ctx: Ctx = {
+    topo,
+    cluster,
+    masters,
+    replicas,
+    replicaOf,
+    ids,
+    clientTarget: d.exposure === 'pod-ip' ? { pod: 'client' } : { external: true },
+    phase,
+  };
+  const fault = await FAULTS[cell.options.kind](ctx);
+  phase('fault');
+
+  const live = cluster.plan.members;
+  const views = await readViews(cluster, live);
+  const observation: RecoveryObservation = {
+    ...fault,
+    keys: fault.keys ?? { written: KEYS, readable: await readableKeys(cluster, KEYS) },
+    clusterState: views[0]?.info.cluster_state,
+    slotsAssigned: Number(views[0]?.info.cluster_slots_assigned ?? 0),
+    notes: meetProblems(views),
+  };
+  await saveEvidence(sctx, topo, views);
+  phase('observe');
+  const record: CellRecordOf<'recovery'> = {
+    ...initialRecord(cell),
+    observation,
+    compatibility: recoveryCompatibility(observation),
+    fix: observation.remediation ? remediationFix(d.exposure) : undefined,
+    timings: allTimings(),
+    artifacts: sctx.artifacts?.paths ?? [],
+  };
+  return { record, views, recovery: observation };
+}
+
+/** Masters meet, each gets its replica, and keys are written; returns every member's node id. */
+async function formShards(
+  cluster: RedisCluster,
+  masters: RedisMember[],
+  replicaOf: Map<string, RedisMember>,
+): Promise<Map<string, string>> {
+  await cluster.createManually(masters);
+  await waitForMeet(cluster, { members: masters, requireStateOk: false });
+  for (const m of masters) {
+    await cluster.replicate(replicaOf.get(m.name)!, m);
+  }
+  const all = cluster.plan.members;
+  await waitHealthy(cluster, all);
+  const ids = new Map(await Promise.all(all.map(async (m) => [m.name, await cluster.myId(m)] as const)));
+  await seedKeys(cluster, KEYS);
+  return ids;
+}
+
+async function saveEvidence(sctx: ScenarioContext, topo: StartedTopology, views: MemberView[]): Promise<void> {
+  if (!sctx.artifacts) {
+    return;
+  }
+  for (const v of views) {
+    await sctx.artifacts.save(`${v.member}.cluster-nodes.txt`, v.raw);
+    await sctx.artifacts.save(`${v.member}.log`, await topo.logs(v.member));
+  }
+}
+
+const remediationFix = (exposure: string) =>
+  exposure === 'pod-ip'
+    ? 'after every pod restarts at once, CLUSTER MEET every node from one node at its current pod IP (or give nodes stable announced addresses: NodePort or hostNetwork with cluster-announce-ip)'
+    : 'CLUSTER MEET every node again from one node at its current address';
+
+// ---------------------------------------------------------------------------------------------
+
+/** What a fault reports; the run adds the final views' state. */
+type FaultOutcome = Omit<RecoveryObservation, 'notes' | 'clusterState' | 'slotsAssigned'>;
+
+type Fault = (ctx: Ctx) => Promise<FaultOutcome>;
+
+const FAULTS: Record<RecoveryKind, Fault> = {
+  'pod-churn-master': (ctx) => podChurn(ctx, ctx.masters[0]!),
+  'pod-churn-replica': (ctx) => podChurn(ctx, ctx.replicas[0]!),
+  'whole-restart': wholeRestart,
+  'node-loss': nodeLoss,
+  failover: failoverUnderTraffic,
+  'rolling-restart': rollingRestart,
+  'scale-out': scaleOut,
+  'partition-link': partitionLink,
+  'isolate-node': isolateNode,
+};
+
+/** One pod deleted: it returns with a new IP and its nodes.conf, and must be seen at its new address. */
+async function podChurn(ctx: Ctx, victim: RedisMember): Promise<FaultOutcome> {
+  const before = ctx.topo.pod(victim.name).ip;
+  const t = performance.now();
+  const after = await ctx.topo.deletePod(victim.name);
+  const healed = await healthyWithin(ctx.cluster, ctx.cluster.plan.members, HEAL_TIMEOUT_MS);
+  const id = await ctx.cluster.myId(victim);
+  if (id !== ctx.ids.get(victim.name)) {
+    throw new DeployError(`${victim.name} came back with a new node id (${id}); its data directory was not kept`);
+  }
+  return {
+    action: `deleted pod ${victim.name}; it came back on ${after.ip} (was ${before}) with the same node id`,
+    recovered: healed.ok,
+    recoveryMs: healed.ok ? Math.round(performance.now() - t) : undefined,
+    duringFault: healed.ok ? undefined : healed.last,
+  };
+}
+
+/**
+ * Every pod deleted at once. With pod IPs every node restarts knowing only stale addresses and
+ * nobody can reach anybody; the remediation operators use is to MEET everyone again from one node.
+ */
+async function wholeRestart(ctx: Ctx): Promise<FaultOutcome> {
+  const all = ctx.cluster.plan.members;
+  const t = performance.now();
+  await ctx.topo.deletePods(all.map((m) => m.name));
+  const self = await healthyWithin(ctx.cluster, all, NODE_TIMEOUT_MS * 4);
+  if (self.ok) {
+    return { action: 'deleted every pod at once', recovered: true, recoveryMs: Math.round(performance.now() - t) };
+  }
+  const duringFault = summarize(await readViews(ctx.cluster, all));
+  const [first, ...rest] = all;
+  const t2 = performance.now();
+  for (const m of rest) {
+    await ctx.cluster.meet(first!, m);
+  }
+  await waitForMeet(ctx.cluster, { members: all, timeoutMs: HEAL_TIMEOUT_MS, requireStateOk: false });
+  // Gossip re-addresses a failed master without repointing the replicas that follow it
+  // (cluster.c clusterProcessGossipSection), so they keep dialling the old IP: REPLICATE again.
+  const stale = await staleReplicas(ctx);
+  for (const { replica, master } of stale) {
+    await ctx.cluster.cli(replica, ['cluster', 'replicate', (await ctx.cluster.myId(master)).trim()]);
+  }
+  const healed = await healthyWithin(ctx.cluster, all, HEAL_TIMEOUT_MS);
+  const repointed = stale.length
+    ? `; CLUSTER REPLICATE again on ${stale.map((x) => `${x.replica.name} (still replicating from ${x.was})`).join(', ')}`
+    : '';
+  return {
+    action: 'deleted every pod at once',
+    duringFault,
+    remediation: `CLUSTER MEET from ${first!.name} to every other node at its current address${repointed}`,
+    recovered: healed.ok,
+    recoveryMs: healed.ok ? Math.round(performance.now() - t2) : undefined,
+  };
+}
+
+/**
+ * A node goes down with its pods. A replica elsewhere takes over; the lost pods are rescheduled on
+ * other nodes (new addresses, and under NodePort a new announced node IP) and must be learned.
+ */
+async function nodeLoss(ctx: Ctx): Promise<FaultOutcome> {
+  const lost = 0;
+  const victims = ctx.cluster.plan.members.filter((m) => ctx.topo.pod(m.name).node === lost);
+  const master = ctx.masters.find((m) => ctx.topo.pod(m.name).node === lost)!;
+  const heir = ctx.replicaOf.get(master.name)!;
+  const t = performance.now();
+  await ctx.topo.stopNode(lost);
+  const promoted = await promotedWithin(ctx, heir, HEAL_TIMEOUT_MS);
+  const failoverMs = Math.round(performance.now() - t);
+  const moved: string[] = [];
+  for (const [i, v] of victims.entries()) {
+    const to = 1 + (i % (ctx.topo.nodes.length - 1));
+    const info = await ctx.topo.deletePod(v.name, { node: to });
+    moved.push(`${v.name} → node-${to} (${info.ip})`);
+  }
+  await ctx.topo.startNode(lost);
+  const healed = await healthyWithin(ctx.cluster, ctx.cluster.plan.members, HEAL_TIMEOUT_MS);
+  return {
+    action: `stopped node-${lost} (${victims.map((v) => v.name).join(', ')}); rescheduled ${moved.join(', ')}; node-${lost} back`,
+    failover: promoted ? { promoted: heir.name, afterMs: failoverMs } : undefined,
+    recovered: healed.ok && promoted,
+    recoveryMs: healed.ok ? Math.round(performance.now() - t) : undefined,
+    duringFault: healed.ok ? undefined : healed.last,
+  };
+}
+
+/** A master process is killed under load and stays down for a crash-loop back-off. */
+async function failoverUnderTraffic(ctx: Ctx): Promise<FaultOutcome> {
+  const victim = ctx.masters[0]!;
+  const heir = ctx.replicaOf.get(victim.name)!;
+  await using client = await loadClient(ctx, { ops: 4000, durationMs: 20_000 });
+  await client.start();
+  await client.waitForOps(200);
+  const t = performance.now();
+  await ctx.topo.killContainer(victim.name, { restartDelayMs: NODE_TIMEOUT_MS * 4 });
+  const promoted = await promotedWithin(ctx, heir, HEAL_TIMEOUT_MS);
+  const failoverMs = Math.round(performance.now() - t);
+  await client.waitForOps(client.opsDone() + 300);
+  const summary = await finishClient(client);
+  const healed = await healthyWithin(ctx.cluster, ctx.cluster.plan.members, HEAL_TIMEOUT_MS);
+  return {
+    action: `killed the redis-server of ${victim.name} (master) under load; the kubelet restarted it after ${NODE_TIMEOUT_MS * 4} ms`,
+    failover: promoted ? { promoted: heir.name, afterMs: failoverMs } : undefined,
+    recovered: healed.ok && promoted,
+    recoveryMs: healed.ok ? Math.round(performance.now() - t) : undefined,
+    client: summary,
+  };
+}
+
+/**
+ * A StatefulSet-style rolling restart: replicas first, then each master after a manual CLUSTER
+ * FAILOVER to its replica, waiting for health between pods.
+ */
+async function rollingRestart(ctx: Ctx): Promise<FaultOutcome> {
+  await using client = await loadClient(ctx, { ops: 100_000, durationMs: 120_000 });
+  await client.start();
+  await client.waitForOps(200);
+  const t = performance.now();
+  for (const r of ctx.replicas) {
+    await ctx.topo.deletePod(r.name);
+    await waitHealthy(ctx.cluster, ctx.cluster.plan.members);
+  }
+  for (const m of ctx.masters) {
+    const r = ctx.replicaOf.get(m.name)!;
+    // The replica may have been promoted already (a slow restart); then there is nothing to hand over.
+    if (!(await isMaster(ctx.cluster, r))) {
+      await ctx.cluster.cli(r, ['cluster', 'failover']);
+      await promotedWithin(ctx, r, HEAL_TIMEOUT_MS);
+    }
+    await ctx.topo.deletePod(m.name);
+    await waitHealthy(ctx.cluster, ctx.cluster.plan.members);
+  }
+  const restartMs = Math.round(performance.now() - t);
+  const summary = await finishClient(client);
+  return {
+    action: `restarted all ${ctx.cluster.plan.members.length} pods one at a time (replicas first, masters after CLUSTER FAILOVER) in ${restartMs} ms`,
+    recovered: true,
+    recoveryMs: restartMs,
+    client: summary,
+  };
+}
+
+/** A new shard joins by CLUSTER MEET over the exposure; slots are rebalanced onto it. */
+async function scaleOut(ctx: Ctx): Promise<FaultOutcome> {
+  const { cluster, topo } = ctx;
+  const plan = cluster.plan;
+  const next = plan.members.length;
+  const added = members({ count: next + 2, nodes: topo.nodes.length, announce: () => plan.members[0]!.announce }).slice(
+    next,
+  );
+  const [master, replica] = added as [RedisMember, RedisMember];
+  plan.members.push(master, replica);
+  const sub = { ...plan, members: added };
+  await topo.addPods(redisPods(sub), redisServices(sub));
+  const t = performance.now();
+  await cluster.meet(master, ctx.masters[0]!);
+  // rebalance needs the new master's cluster_state:ok (it turns ok 2 s after start at the earliest).
+  await waitHealthy(
+    cluster,
+    plan.members.filter((m) => m !== replica),
+  );
+  const entry = cluster.address(ctx.masters[0]!);
+  const r = await topo.exec(
+    { pod: ctx.masters[0]!.name },
+    [
+      plan.redisCli,
+      '--cluster',
+      'rebalance',
+      `${entry.ip}:${entry.port}`,
+      '--cluster-use-empty-masters',
+      '--cluster-yes',
+    ],
+    { timeoutMs: 120_000, reject: false },
+  );
+  if (r.exitCode !== 0) {
+    throw new DeployError(
+      `redis-cli --cluster rebalance failed (exit ${r.exitCode}): ${(r.stdout + r.stderr).trim().split('\n').slice(-3).join(' | ')}`,
+    );
+  }
+  await cluster.replicate(replica, master);
+  const healed = await healthyWithin(cluster, plan.members, HEAL_TIMEOUT_MS);
+  const owned = (await readViews(cluster, [master]))[0]!.nodes.find((n) => hasFlag(n, 'myself'))!.slots;
+  return {
+    action: `added ${master.name} (master) and ${replica.name} (its replica), met over ${plan.exposure}, rebalanced: ${master.name} now owns ${owned.join(' ')}`,
+    recovered: healed.ok && owned.length > 0,
+    recoveryMs: healed.ok ? Math.round(performance.now() - t) : undefined,
+  };
+}
+
+/** One link cut (node-0 ↔ node-1): both ends flag each other PFAIL, but no majority agrees on FAIL. */
+async function partitionLink(ctx: Ctx): Promise<FaultOutcome> {
+  const [a, b] = [ctx.masters[0]!, ctx.masters[1]!];
+  const t = performance.now();
+  await ctx.topo.partition(0, 1);
+  const seen = await waitFor({
+    target: `${a.name} to flag ${b.name} as failing`,
+    timeoutMs: HEAL_TIMEOUT_MS,
+    intervalMs: 100,
+    check: async () => {
+      const view = (await readViews(ctx.cluster, [a]))[0]!;
+      const entry = view.nodes.find((n) => n.id === ctx.ids.get(b.name));
+      return {
+        done: !!entry && (hasFlag(entry, 'fail?') || hasFlag(entry, 'fail')),
+        state: entry?.flags.join(',') ?? 'unknown',
+        value: entry?.flags.join(','),
+      };
+    },
+  });
+  // A FAIL needs a majority of masters to agree; node-2 still reaches both, so none should form.
+  // Watch for one for two more node timeouts; the timeout is the expected outcome.
+  const fail = await waitFor({
+    target: 'a FAIL flag to form under a one-link partition',
+    timeoutMs: NODE_TIMEOUT_MS * 2,
+    intervalMs: 100,
+    check: async () => {
+      const vs = await readViews(ctx.cluster, ctx.cluster.plan.members);
+      return { done: vs.some((v) => v.nodes.some((n) => hasFlag(n, 'fail'))), state: 'no FAIL' };
+    },
+  }).then(
+    () => true,
+    () => false,
+  );
+  const during = await readViews(ctx.cluster, ctx.cluster.plan.members);
+  const failFlags = during.flatMap((v) =>
+    v.nodes.filter((n) => hasFlag(n, 'fail')).map((n) => `${v.member} sees ${n.id.slice(0, 8)} fail`),
+  );
+  if (fail && failFlags.length === 0) {
+    failFlags.push('a FAIL flag appeared and cleared');
+  }
+  const promotions = await promotedAny(ctx);
+  await ctx.topo.heal(0, 1);
+  const healed = await healthyWithin(ctx.cluster, ctx.cluster.plan.members, HEAL_TIMEOUT_MS);
+  return {
+    action: 'dropped all traffic between node-0 and node-1 (both still reach node-2), then healed',
+    duringFault: `${a.name} flagged ${b.name} ${seen.value} after ${Math.round(seen.elapsedMs)} ms; FAIL flags: ${failFlags.length ? failFlags.join('; ') : 'none'}; promotions: ${promotions.length ? promotions.join(', ') : 'none'}`,
+    failover: promotions.length
+      ? { promoted: promotions.join(','), afterMs: Math.round(performance.now() - t) }
+      : undefined,
+    recovered: healed.ok,
+    recoveryMs: healed.ok ? Math.round(performance.now() - t) : undefined,
+  };
+}
+
+/** node-0 cut off from both others: the majority marks its master FAIL and promotes its replica. */
+async function isolateNode(ctx: Ctx): Promise<FaultOutcome> {
+  const victim = ctx.masters[0]!;
+  const heir = ctx.replicaOf.get(victim.name)!;
+  const t = performance.now();
+  await ctx.topo.partition(0, 1);
+  await ctx.topo.partition(0, 2);
+  const promoted = await promotedWithin(ctx, heir, HEAL_TIMEOUT_MS);
+  const failoverMs = Math.round(performance.now() - t);
+  await ctx.topo.heal(0, 1);
+  await ctx.topo.heal(0, 2);
+  const t2 = performance.now();
+  const healed = await healthyWithin(ctx.cluster, ctx.cluster.plan.members, HEAL_TIMEOUT_MS);
+  const demoted = !(await isMaster(ctx.cluster, victim));
+  return {
+    action: `isolated node-0 from both other nodes, then healed; ${victim.name} ${demoted ? 'rejoined as a replica' : 'is still a master'}`,
+    failover: promoted ? { promoted: heir.name, afterMs: failoverMs } : undefined,
+    recovered: healed.ok && promoted && demoted,
+    recoveryMs: healed.ok ? Math.round(performance.now() - t2) : undefined,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Healthy: everyone knows everyone, connected, slots agreed, cluster_state ok, each at its current
+ * address, and every replica's link to its master up (a replica that never synced cannot fail over).
+ */
+async function waitHealthy(
+  cluster: RedisCluster,
+  ms: RedisMember[],
+  opts: { requireStateOk?: boolean; timeoutMs?: number } = {},
+) {
+  const timeoutMs = opts.timeoutMs ?? HEAL_TIMEOUT_MS;
+  const start = performance.now();
+  const addresses = Object.fromEntries(ms.map((m) => [m.name, addressOf(cluster, m)]));
+  const views = await waitForMeet(cluster, { members: ms, timeoutMs, requireStateOk: opts.requireStateOk, addresses });
+  const isReplica = (m: RedisMember) =>
+    hasFlag(
+      views.find((v) => v.member === m.name)!.nodes.find((n) => hasFlag(n, 'myself'))!,
+      'slave',
+    );
+  const replicas = ms.filter(isReplica);
+  await waitFor({
+    target: `replication links of ${replicas.map((r) => r.name).join(', ') || 'no replica'} to be up`,
+    timeoutMs: Math.max(1000, timeoutMs - (performance.now() - start)),
+    intervalMs: 100,
+    check: async () => {
+      const down: string[] = [];
+      for (const r of replicas) {
+        const info = await cluster.replication(r);
+        if (info.master_link_status !== 'up') {
+          down.push(`${r.name} master_link_status:${info.master_link_status ?? '?'}`);
+        }
+      }
+      return { done: down.length === 0, state: down.join('; ') };
+    },
+  });
+  return views;
+}
+
+const addressOf = (cluster: RedisCluster, m: RedisMember) => {
+  const a = cluster.address(m);
+  return `${a.ip}:${a.port}@${a.cport}`;
+};
+
+async function healthyWithin(
+  cluster: RedisCluster,
+  ms: RedisMember[],
+  timeoutMs: number,
+): Promise<{ ok: boolean; last?: string }> {
+  try {
+    await waitHealthy(cluster, ms, { timeoutMs });
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, last: (e as Error).message };
+  }
+}
+
+async function isMaster(cluster: RedisCluster, m: RedisMember): Promise<boolean> {
+  const v = (await readViews(cluster, [m]))[0]!;
+  return hasFlag(
+    v.nodes.find((n) => hasFlag(n, 'myself'))!,
+    'master',
+  );
+}
+
+/** Waits until `heir` reports itself master with slots; false if it did not within the bound. */
+async function promotedWithin(ctx: Ctx, heir: RedisMember, timeoutMs: number): Promise<boolean> {
+  try {
+    await waitFor({
+      target: `${heir.name} to be promoted`,
+      timeoutMs,
+      intervalMs: 100,
+      check: async () => {
+        const v = (await readViews(ctx.cluster, [heir]))[0]!;
+        const self = v.nodes.find((n) => hasFlag(n, 'myself'))!;
+        return { done: hasFlag(self, 'master') && self.slots.length > 0, state: self.flags.join(',') };
+      },
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Replicas whose replication still points at an address their master no longer has. */
+async function staleReplicas(ctx: Ctx): Promise<{ replica: RedisMember; master: RedisMember; was: string }[]> {
+  const out: { replica: RedisMember; master: RedisMember; was: string }[] = [];
+  const views = await readViews(ctx.cluster, ctx.cluster.plan.members);
+  const byId = new Map(views.map((v) => [v.id, ctx.cluster.member(v.member)]));
+  for (const v of views) {
+    const self = v.nodes.find((n) => hasFlag(n, 'myself'))!;
+    const master = self.masterId ? byId.get(self.masterId) : undefined;
+    if (!hasFlag(self, 'slave') || !master) {
+      continue;
+    }
+    const info = await ctx.cluster.replication(ctx.cluster.member(v.member));
+    const current = ctx.topo.pod(master.name);
+    const ip = ctx.cluster.plan.exposure === 'pod-ip' ? current.ip : ctx.cluster.address(master).ip;
+    if (info.master_host !== ip) {
+      out.push({ replica: ctx.cluster.member(v.member), master, was: `${info.master_host}:${info.master_port}` });
+    }
+  }
+  return out;
+}
+
+/** Replicas that now call themselves masters. */
+async function promotedAny(ctx: Ctx): Promise<string[]> {
+  const out: string[] = [];
+  for (const r of ctx.replicas) {
+    if (await isMaster(ctx.cluster, r).catch(() => false)) {
+      out.push(r.name);
+    }
+  }
+  return out;
+}
+
+/** Writes `n` keys through redis-cli -c (following MOVED) from the first member's pod. */
+async function seedKeys(cluster: RedisCluster, n: number): Promise<void> {
+  const input = Array.from({ length: n }, (_, i) => `SET rcnc:seed:${i} ${i}`).join('\n') + '\n';
+  const m = cluster.plan.members[0]!;
+  const p = cluster.address(m);
+  const r = await cluster.topology.exec(
+    { pod: m.name },
+    [cluster.plan.redisCli, '-c', '-h', p.ip, '-p', String(p.port)],
+    { input, timeoutMs: 60_000 },
+  );
+  const oks = r.stdout.split('\n').filter((l) => l.trim() === 'OK').length;
+  if (oks !== n) {
+    throw new DeployError(
+      `seeding ${n} keys: only ${oks} acknowledged (${r.stdout.trim().split('\n').slice(-2).join(' | ')})`,
+    );
+  }
+}
+
+/** How many seeded keys read back with their value, through redis-cli -c from a live member. */
+async function readableKeys(cluster: RedisCluster, n: number): Promise<number> {
+  const input = Array.from({ length: n }, (_, i) => `GET rcnc:seed:${i}`).join('\n') + '\n';
+  const m = cluster.plan.members[0]!;
+  const p = cluster.address(m);
+  const r = await cluster.topology.exec(
+    { pod: m.name },
+    [cluster.plan.redisCli, '-c', '-h', p.ip, '-p', String(p.port)],
+    { input, timeoutMs: 60_000, reject: false },
+  );
+  // -c prints "-> Redirected to slot …" between replies when it follows a MOVED.
+  const lines = r.stdout.split('\n').filter((l) => !l.startsWith('-> Redirected'));
+  return Array.from({ length: n }, (_, i) => lines[i]?.trim() === String(i)).filter(Boolean).length;
+}
+
+function loadClient(ctx: Ctx, bounds: { ops: number; durationMs: number }): Promise<LoadClient> {
+  return startClient(ctx.topo, ctx.clientTarget, {
+    startupNodes: clientEndpoints(ctx.cluster),
+    maxOps: bounds.ops,
+    maxDurationMs: bounds.durationMs,
+    waitEvery: 10,
+  });
+}
+
+async function finishClient(client: LoadClient): Promise<ClientSummary> {
+  const report = await client.stop();
+  const verify = await client.verify();
+  return {
+    ops: report.ops,
+    errors: report.errors,
+    errorWindowMs: report.errorWindow?.windowMs ?? null,
+    ackedWrites: report.ackedWrites,
+    lostAckedWrites: verify.lostAckedWrites,
+    waitConfirmedWrites: report.waitConfirmedWrites,
+    lostWaitConfirmedWrites: verify.lostWaitConfirmedWrites,
+    p99Ms: report.latency?.p99,
+  };
+}

@@ -1,0 +1,124 @@
+// The SNAT expectation table: for each profile, path and traffic policy, the source the server
+// sees. Every row cites the rule that produces it; docs/datapath.md#masquerade-source-address tabulates the MASQUERADE source.
+import { cellId, type Cell } from '../../src/model/cell.ts';
+import type { CellDims, ProfileName, ProviderName, TrafficPolicy } from '../../src/model/dimensions.ts';
+import type { RewriteClass, SnatExpectation } from '../../src/model/results.ts';
+
+export const SNAT_PATHS = [
+  'pod-same-node',
+  'pod-other-node',
+  'nodeport-local-endpoint',
+  'nodeport-remote-endpoint',
+  'node-nodeport',
+  'external-nodeport-local',
+  'external-nodeport-remote',
+] as const;
+export type SnatPath = (typeof SNAT_PATHS)[number];
+
+export interface SnatOptions {
+  path: SnatPath;
+}
+
+type Rewrite = RewriteClass;
+type Row = Record<SnatPath, { Cluster: Rewrite; Local?: Rewrite }>;
+
+const S2 = 'docs/datapath.md#flannel-pod-to-pod-traffic (FLANNEL-POSTRTG returns before MASQUERADE for pod↔pod)';
+const S3C =
+  'docs/datapath.md#externaltrafficpolicy-cluster (EXT under Cluster: KUBE-MARK-MASQ for every NodePort connection)';
+const S3L =
+  'docs/datapath.md#externaltrafficpolicy-local (EXT under Local: pod sources go to SVC unmarked, LOCAL sources are marked, others only reach local endpoints)';
+const S4 = 'docs/datapath.md#calico-nat-outgoing (cali-nat-outgoing skips destinations in the pools)';
+const S5 =
+  'docs/datapath.md#masquerade-source-address, docs/datapath.md#device-walk-fallback (MASQUERADE takes the address of the outgoing device, eth0 when it has none)';
+
+// Under Local a node without an endpoint drops NodePort traffic from outside; the same rules
+// say what works instead.
+const DROPPED_FIX =
+  'dial the NodePort on a node that hosts an endpoint of the Service (externalTrafficPolicy Local serves only ' +
+  'from nodes with a local endpoint), or use externalTrafficPolicy Cluster and set cluster-announce-ip/port/bus-port ' +
+  'on every Redis node, since Cluster masquerades the source';
+
+// Paths that never cross kube-proxy have no Local variant.
+const table: Partial<Record<ProfileName, Row>> = {
+  'flannel-vxlan': {
+    'pod-same-node': { Cluster: 'none' },
+    'pod-other-node': { Cluster: 'none' },
+    'nodeport-local-endpoint': { Cluster: 'bridge-gateway', Local: 'none' },
+    'nodeport-remote-endpoint': { Cluster: 'tunnel', Local: 'none' },
+    'node-nodeport': { Cluster: 'tunnel', Local: 'tunnel' },
+    'external-nodeport-local': { Cluster: 'bridge-gateway', Local: 'none' },
+    'external-nodeport-remote': { Cluster: 'tunnel', Local: 'unreachable' },
+  },
+  'calico-vxlan': {
+    'pod-same-node': { Cluster: 'none' },
+    'pod-other-node': { Cluster: 'none' },
+    'nodeport-local-endpoint': { Cluster: 'node-ip', Local: 'none' },
+    'nodeport-remote-endpoint': { Cluster: 'tunnel', Local: 'none' },
+    'node-nodeport': { Cluster: 'tunnel', Local: 'tunnel' },
+    'external-nodeport-local': { Cluster: 'node-ip', Local: 'none' },
+    'external-nodeport-remote': { Cluster: 'tunnel', Local: 'unreachable' },
+  },
+  'calico-crosssubnet': {
+    'pod-same-node': { Cluster: 'none' },
+    'pod-other-node': { Cluster: 'none' },
+    'nodeport-local-endpoint': { Cluster: 'node-ip', Local: 'none' },
+    'nodeport-remote-endpoint': { Cluster: 'node-ip', Local: 'none' },
+    // The node's own IP, masqueraded to itself out of eth0: no visible rewrite.
+    'node-nodeport': { Cluster: 'none', Local: 'none' },
+    'external-nodeport-local': { Cluster: 'node-ip', Local: 'none' },
+    'external-nodeport-remote': { Cluster: 'node-ip', Local: 'unreachable' },
+  },
+  'no-nat': {
+    'pod-same-node': { Cluster: 'none' },
+    'pod-other-node': { Cluster: 'none' },
+  } as Row,
+};
+
+const sourceFor = (profile: ProfileName, path: SnatPath, policy: TrafficPolicy, rewrite: Rewrite): string => {
+  if (path.startsWith('pod-')) {
+    return profile.startsWith('calico') ? S4 : profile === 'no-nat' ? 'docs/datapath.md#no-nat' : S2;
+  }
+  if (rewrite === 'unreachable') {
+    return `${S3L}; no local endpoint: KUBE-EXTERNAL-SERVICES DROP`;
+  }
+  return `${policy === 'Cluster' ? S3C : S3L}; ${rewrite === 'none' ? S2 : S5}`;
+};
+
+export const snatCells = (provider: ProviderName = 'netns'): Cell<'snat', SnatOptions>[] =>
+  Object.entries(table).flatMap(([profile, row]) =>
+    SNAT_PATHS.filter((path) => row![path]).flatMap((path) =>
+      (['Cluster', 'Local'] as const)
+        .filter((policy) => row![path][policy] !== undefined)
+        .map((policy) => {
+          const rewrite = row![path][policy]!;
+          const dims: CellDims = {
+            provider,
+            profile: profile as ProfileName,
+            exposure: path.startsWith('pod-') ? 'pod-ip' : 'nodeport',
+            announce: 'none',
+            policy,
+            nodes: 2,
+            variant: path,
+          };
+          const expectation: SnatExpectation = {
+            rewrite,
+            summary:
+              rewrite === 'none'
+                ? 'the server sees the true source'
+                : rewrite === 'unreachable'
+                  ? 'the node drops the connection'
+                  : `the server sees a ${rewrite} address`,
+            source: sourceFor(profile as ProfileName, path, policy, rewrite),
+            ...(rewrite === 'unreachable' ? { knownFix: DROPPED_FIX } : {}),
+          };
+          return {
+            id: cellId(dims),
+            title: `${path.replace(/-/g, ' ')} (${policy})`,
+            family: 'snat',
+            dims,
+            expectation,
+            options: { path },
+          };
+        }),
+    ),
+  );

@@ -1,0 +1,107 @@
+// The report for people: the fix first, then the problems (or what could not be checked), what was
+// inferred, the evidence, and what could not be read. Works from the JSON report alone.
+import { hostOf } from '../util/address.ts';
+import { cleanText } from '../util/text.ts';
+import type { AnalyzeReport, Recommendation } from './report-types.ts';
+
+const shortId = (id: string) => id.slice(0, 8);
+
+const section = (title: string, lines: string[]) =>
+  lines.length ? ['', `${title}:`, ...lines.map((l) => `  ${l}`)] : [];
+
+const FIX_NOTE =
+  '(kubectl exec uses the pod’s default container: add -c CONTAINER, and -a PASSWORD to redis-cli, when yours need ' +
+  'them. CONFIG SET lasts until the pod restarts: put the same settings in its redis.conf or arguments too.)';
+
+function fixLines(r: AnalyzeReport): string[] {
+  const one = (x: Recommendation) => [
+    `${x.pod}: ${x.settings.join(', ')}${x.exact ? '' : '  (fill in the <…> values; services.txt gives NodePorts)'}`,
+    `  why: ${x.reason}`,
+    ...(x.commands ?? []).map((cmd) => `  $ ${cmd}`),
+  ];
+  const lines = r.recommendations.flatMap(one);
+  return lines.length ? [...lines, FIX_NOTE] : [];
+}
+
+function verdict(r: AnalyzeReport): string[] {
+  if (r.problems.length) {
+    return section(
+      `Problems (${r.problems.length})`,
+      r.problems.map((p) => `- ${p}`),
+    );
+  }
+  const { views, logs, sockets } = r.checked;
+  if (r.unchecked.length === 0) {
+    return [
+      '',
+      'No problems found: every node is known at a pod or node address, no ghosts, no failed dial-backs.',
+      `(Checked: CLUSTER NODES of ${views.length} pod(s), Redis logs of ${logs.length}, socket tables of ${sockets.length}.)`,
+    ];
+  }
+  return ['', 'Nothing wrong found in what could be read, but not everything could be checked (see below).'];
+}
+
+function evidence(r: AnalyzeReport): string[] {
+  const inferred = new Set(r.inferences.map((i) => i.address));
+  const owner = (address: string, o: string) => (inferred.has(hostOf(address)) ? `${o}, inferred` : o);
+  return [
+    ...section(
+      'Inbound cluster-bus connections from no pod (ss/netstat)',
+      r.natedConnections.map(
+        (c) =>
+          `${c.pod.padEnd(12)} ${c.local.padEnd(22)} <- ${c.peer.padEnd(22)} ${c.class} (${owner(c.peer, c.owner)})` +
+          (c.harmless ? ` — NATed but harmless: ${c.harmless}` : ''),
+      ),
+    ),
+    ...section(
+      'NAT seen in packet captures (same packets at both ends)',
+      r.natMappings.map(
+        (m) => `[${m.capturedAt}] ${m.flow.replace(' > ', ' → ')}  ==  [${m.seenAt}] ${m.as.replace(' > ', ' → ')}`,
+      ),
+    ),
+    ...section(
+      'Ghost entries (CLUSTER NODES)',
+      r.ghosts.map(
+        (g) =>
+          `${g.seenBy} sees ${shortId(g.nodeId)} at ${g.address} ${g.flags.join(',')}: ${g.class} (${owner(g.address, g.owner)})${g.pod ? `, stands for ${g.pod}` : ''}`,
+      ),
+    ),
+    ...section(
+      'Failed dial-backs (Redis logs)',
+      r.failedDialBacks.map(
+        (f) =>
+          `${f.pod} -> ${f.address} for ${shortId(f.nodeId)}: ${f.error} (x${f.count}; ${f.class}, ${owner(f.address, f.owner)})` +
+          (f.standsFor ? `, stands for ${f.standsFor}` : ''),
+      ),
+    ),
+    ...section(
+      'Address updates (Redis logs)',
+      r.addressUpdates.map(
+        (u) => `${u.pod} now knows ${shortId(u.nodeId)} at ${u.address}: ${u.class} (${owner(u.address, u.owner)})`,
+      ),
+    ),
+  ];
+}
+
+export function renderAnalyzeText(r: AnalyzeReport): string {
+  const out: string[] = [
+    `rcnc analyze: ${r.pods.length} pod(s), ${r.nodes.length} node(s), ${r.files.length} file(s) read`,
+    ...section(`Fix (${r.recommendations.length} pod(s))`, fixLines(r)),
+    ...verdict(r),
+    ...section(
+      'Not checked',
+      r.unchecked.map((u) => `- ${u}`),
+    ),
+    ...section(
+      'Inferred (not in the files; add `ip addr` of each node and full kubectl tables to confirm)',
+      r.inferences.map((i) => `${i.address} is ${i.owner}: ${i.basis}`),
+    ),
+    ...evidence(r),
+    ...section(
+      'Warnings',
+      r.warnings.map((w) => `${w.file}${w.line ? `:${w.line}` : ''}: ${w.problem}`),
+    ),
+  ];
+  // Names come from file names: nothing a file system allows reaches the terminal as a control code.
+  return cleanText(out.join('\n')) + '\n';
+}

@@ -1,0 +1,138 @@
+// The shape of `rcnc analyze --json`: what each step of the analysis adds to the report. Fields are
+// only ever added at the end of an object, so expected.json files written for older versions still
+// describe a subset of what newer ones print.
+import type { AddressClass } from '../model/dimensions.ts';
+import type { FailedDialBack, Ghost, NatMapping } from '../model/results.ts';
+
+export type { NatMapping };
+
+export interface AnalyzeWarning {
+  file: string;
+  /** 1-based; 0 when the warning is about the whole file. */
+  line: number;
+  problem: string;
+}
+
+/** Who an address belongs to, and how that is known. */
+export interface AddressOwner {
+  class: AddressClass;
+  /** e.g. `cni0@node-0`, `redis-3`, or the address itself when unknown. */
+  owner: string;
+  /** Set when the owner was inferred rather than read (no `ip addr` of the node): the reasoning. */
+  inferred?: string;
+}
+
+export interface NatedConnection {
+  pod: string;
+  /** `ip:port` of the pod's bus port */
+  local: string;
+  peer: string;
+  class: AddressClass;
+  /** Who owns the peer address, e.g. `cni0@node-0`, or the address itself when unknown. */
+  owner: string;
+  /** The pod that opened it, when a pair of captures shows it. */
+  from?: string;
+  /** Why the rewrite does no harm (the peer announces its address), when it is known to. */
+  harmless?: string;
+}
+
+export interface AnalyzeGhost extends Ghost {
+  class: AddressClass;
+  owner: string;
+  /** The pod this entry stands for, when the files tell (same id, a packet capture, or one candidate). */
+  pod?: string;
+}
+
+export interface AnalyzeFailedDialBack extends FailedDialBack {
+  class: AddressClass;
+  owner: string;
+  error: string;
+  /** How many times the log shows this dial-back failing. */
+  count: number;
+  /** The pod the dialled node id stands for, by the same rules as a ghost's. */
+  standsFor?: string;
+}
+
+export interface AnalyzeAddressUpdate {
+  pod: string;
+  nodeId: string;
+  /** `ip:port` the node was updated to */
+  address: string;
+  class: AddressClass;
+  owner: string;
+}
+
+export interface Recommendation {
+  pod: string;
+  /** `name value` lines for redis.conf or CONFIG SET, in this order. */
+  settings: string[];
+  /** What to do after setting them. */
+  then: string;
+  /** Why this pod needs them. */
+  reason: string;
+  /** false when a value is a placeholder (e.g. the NodePort is not in the files). */
+  exact: boolean;
+  /** The same as commands to paste: `kubectl exec POD -- redis-cli …` CONFIG SETs, then CLUSTER MEET. */
+  commands: string[];
+}
+
+export interface AnalyzedPod {
+  name: string;
+  ip?: string;
+  node?: string;
+  nodeIP?: string;
+  hostNetwork: boolean;
+  nodeId?: string;
+  /** The myself line's address, e.g. `:6379@16379` when it never learned its own. */
+  self?: string;
+  port: number;
+  busPort: number;
+}
+
+export interface AnalyzedNode {
+  name: string;
+  internalIP?: string;
+  externalIP?: string;
+  /** IPv4 addresses per interface (from ip addr / ifconfig). */
+  interfaces: Record<string, string[]>;
+  /** From a PODCIDR column of nodes.txt or from podcidrs.txt. */
+  podCIDR?: string;
+}
+
+/** Something the files do not say but the analysis took as given; the text output says so. */
+export interface Inference {
+  /** The address the inference is about. */
+  address: string;
+  /** Who it was taken to be: a pod name, or `device@node`, or `host`. */
+  owner: string;
+  /** Why, in words. */
+  basis: string;
+}
+
+/** Pods whose files of each kind were parsed into evidence (at least one record). */
+export interface Coverage {
+  views: string[];
+  logs: string[];
+  sockets: string[];
+  captures: string[];
+}
+
+export interface AnalyzeReport {
+  /** Files read, sorted. */
+  files: string[];
+  pods: AnalyzedPod[];
+  nodes: AnalyzedNode[];
+  natedConnections: NatedConnection[];
+  natMappings: NatMapping[];
+  ghosts: AnalyzeGhost[];
+  failedDialBacks: AnalyzeFailedDialBack[];
+  addressUpdates: AnalyzeAddressUpdate[];
+  recommendations: Recommendation[];
+  /** One sentence per problem found; empty means nothing wrong was found in what was checked. */
+  problems: string[];
+  warnings: AnalyzeWarning[];
+  inferences: Inference[];
+  checked: Coverage;
+  /** One sentence per kind of problem that could not be looked for, and why. */
+  unchecked: string[];
+}

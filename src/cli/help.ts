@@ -1,0 +1,96 @@
+// The help text of every command. Kept apart from the commands so `rcnc --help` loads nothing heavy.
+import { scenarioNames } from '../../scenarios/registry.ts';
+import { ANALYZE_FILES_HELP } from '../analyze/analyze.ts';
+import { labProfiles } from '../deploy/netns/profiles.ts';
+import { EXPOSURES, PROFILES } from '../model/dimensions.ts';
+
+export const HELP: Record<string, string> = {
+  main: `rcnc — Redis Cluster Network Conformance
+
+Usage: rcnc <command> [options]
+
+Commands:
+  run                 run the conformance matrix and write reports/latest/
+  reproduce nat-meet  reproduce the NAT meet failure and explain it, in seconds
+  analyze DIR         diagnose files collected from a real cluster (netstat, tcpdump, logs…)
+  report DIR          rewrite compatibility.md, junit.xml and index.html from DIR/results.json
+  doctor              check what the lab needs from this machine
+  setup               install missing system packages (apt-get, as root)
+  clean               remove namespaces, processes and temp dirs a killed run left
+  k3d -- ARGS…        run the real k3d binary ($K3D_BIN, PATH, or the rcnc cache)
+
+Run 'rcnc <command> --help' for the options of a command.
+Exit codes: 0 as expected, 1 an unexpected result, 2 bad usage or a missing requirement.`,
+  run: `Usage: rcnc run [options]
+
+Runs every cell of the matrix that matches the filters on the chosen provider, printing progress
+per cell, then writes results.json, compatibility.md, junit.xml and index.html (with every cell's
+evidence) to <report-dir>/<run-id>/ and <report-dir>/latest/.
+
+Options:
+  --provider NAME       netns (default: the embedded lab), k3d (needs Docker and k3d),
+                        kubeconfig (an existing cluster; with --kubeconfig PATH --context NAME)
+  --kubeconfig PATH     kubeconfig of the cluster to test (--provider kubeconfig)
+  --context NAME        context in that kubeconfig (default: its current-context)
+  --scenario LIST       comma-separated scenario families (${scenarioNames().join(', ')})
+  --profile LIST        comma-separated profiles (${PROFILES.join(', ')})
+  --exposure LIST       comma-separated exposures (${EXPOSURES.join(', ')})
+  --cell ID|GLOB        only cells whose id matches (repeat or comma-separate; * matches anything)
+  --report-dir DIR      where reports go (default: ./reports)
+  --redis-server PATH   redis-server binary to test (default: redis-server on PATH)
+  --redis-cli PATH      redis-cli binary to use (default: redis-cli on PATH)
+  --list                print the matching cells and exit without running them
+  --json                print results.json instead of the summary
+  -h, --help            show this help`,
+  reproduce: `Usage: rcnc reproduce nat-meet [options]
+
+Builds a single-node k3s-shaped lab, exposes three masters over NodePort, lets a replica join
+without cluster-announce-ip the way operators do, and shows what each side recorded, the failed
+dial-back, the NATed bus connection, and the fix with its result.
+
+Options:
+  --profile NAME        datapath to use (${labProfiles()
+    .filter((p) => p !== 'no-nat')
+    .join(', ')}; default flannel-vxlan)
+  --nodes N             1 (default) or more; with more, the joiner dials its own node
+  --redis-server PATH   redis-server binary (default: redis-server on PATH)
+  --redis-cli PATH      redis-cli binary (default: redis-cli on PATH)
+  --json                print the observations as JSON
+  -h, --help            show this help`,
+  doctor: `Usage: rcnc doctor [--json]
+
+Lists what the netns lab needs (root, network namespaces, packages, br_netfilter, iptables-nft)
+and what is missing. Exit 0 when everything is there, 2 otherwise.`,
+  setup: `Usage: rcnc setup
+
+Installs the system packages the lab needs with apt-get when running as root on Debian;
+otherwise names the packages to install. Exit 2 when packages are missing and cannot be installed.`,
+  analyze: `Usage: rcnc analyze DIR [--json]
+
+Diagnoses artifacts collected on a real cluster. DIR holds any of:
+${ANALYZE_FILES_HELP}
+It reports NATed bus connections with the likely rewrite, NAT mappings from pairs of captures,
+ghost/handshake/noaddr entries, failed dial-backs, and the announce settings that fix each node,
+with the commands to apply them. Files may be UTF-8 or UTF-16, with LF or CRLF line ends.
+Exit: 0 nothing wrong found, 1 problems found, 2 DIR missing or unreadable, or nothing in it usable.`,
+  report: `Usage: rcnc report DIR
+
+Rewrites compatibility.md, junit.xml and index.html in DIR from DIR/results.json (DIR may also be
+the results.json itself), e.g. after upgrading rcnc or to render results copied from CI.
+results.json and the artifacts are left as they are. Exit 2 when results.json is missing or invalid.`,
+  k3d: `Usage: rcnc k3d -- ARGS…
+
+Runs the real k3d binary with ARGS (the npm package named "k3d" is unrelated and never used).
+It is found in this order: $K3D_BIN, PATH, the rcnc cache dir; with K3D_AUTO_INSTALL=1 a pinned
+release is downloaded and checked against its sha256 when none is found.
+Exit: k3d's own exit code, or 2 when k3d cannot be found.`,
+  clean: `Usage: rcnc clean [--all]
+
+Removes the network namespaces, processes and temp dirs of labs whose run is no longer alive.
+--all also removes labs of runs that are still alive.`,
+};
+
+export function help(topic: string): number {
+  console.log(HELP[topic] ?? HELP.main);
+  return 0;
+}

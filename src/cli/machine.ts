@@ -1,0 +1,91 @@
+// `rcnc doctor`, `rcnc setup` and `rcnc clean`: what the lab needs from this machine, installing
+// it, and sweeping what killed runs left.
+import { rm } from 'node:fs/promises';
+import { sweep } from '../deploy/netns/sweep.ts';
+import { ensurePackages, labRequirements } from '../deploy/netns/system.ts';
+import { unmet } from '../deploy/provider.ts';
+import { RequirementError } from '../util/errors.ts';
+import { ownerAlive } from '../util/run-state.ts';
+import { parse } from './args.ts';
+import { help } from './help.ts';
+import { runRecords } from './run-vitest.ts';
+
+export async function cmdDoctor(args: string[]): Promise<number> {
+  const { values } = parse('doctor', args, { json: { type: 'boolean' } });
+  if (values.help) {
+    return help('doctor');
+  }
+  const reqs = await labRequirements();
+  if (values.json) {
+    console.log(JSON.stringify({ requirements: reqs }, null, 2));
+  } else {
+    for (const r of reqs) {
+      console.log(`${r.met ? 'ok     ' : 'MISSING'} ${r.name}${r.detail ? ` — ${r.detail}` : ''}`);
+    }
+    console.log(
+      unmet(reqs).length
+        ? '\nThe netns lab cannot run here; lab cells will be skipped with the reasons above.'
+        : '\nThe netns lab can run here.',
+    );
+  }
+  return unmet(reqs).length ? 2 : 0;
+}
+
+export async function cmdSetup(args: string[]): Promise<number> {
+  const { values } = parse('setup', args, {});
+  if (values.help) {
+    return help('setup');
+  }
+  const installed = await ensurePackages((l) => console.log(l));
+  if (installed.length) {
+    console.log(`rcnc setup: installed ${installed.join(' ')}`);
+  }
+  return 0;
+}
+
+export async function cmdClean(args: string[]): Promise<number> {
+  const { values } = parse('clean', args, { all: { type: 'boolean' } });
+  if (values.help) {
+    return help('clean');
+  }
+  if (process.getuid?.() !== 0) {
+    throw new RequirementError('rcnc clean needs root to delete network namespaces; run it with sudo');
+  }
+  const { removed, kept, unknown } = await sweep({ all: values.all });
+  const runs = await sweepRuns(!!values.all);
+  for (const lab of removed) {
+    console.log(`removed lab ${lab.id}: ${lab.namespaces.length} namespace(s)${lab.dir ? `, ${lab.dir}` : ''}`);
+  }
+  for (const lab of kept) {
+    const run = lab.runId ? ` of run ${lab.runId}` : '';
+    console.log(`kept lab ${lab.id}: its owner${run} (pid ${lab.ownerPid}) is still alive; use --all to remove it`);
+  }
+  for (const lab of unknown) {
+    console.log(`kept lab ${lab.id}: ${lab.problem}; remove it with --all once no run uses it`);
+  }
+  for (const line of runs) {
+    console.log(line);
+  }
+  if (!removed.length && !kept.length && !unknown.length && !runs.length) {
+    console.log('nothing to clean');
+  }
+  return 0;
+}
+
+/** Temp dirs of `rcnc run`s that are gone (vitest's cache, lab dirs); a live run's are kept. */
+async function sweepRuns(all: boolean): Promise<string[]> {
+  const lines: string[] = [];
+  const { records, problems } = await runRecords.readAll();
+  for (const r of records) {
+    if (!all && (await ownerAlive(r))) {
+      continue;
+    }
+    await rm(r.tmpDir, { recursive: true, force: true });
+    await runRecords.remove(r.id);
+    lines.push(`removed run ${r.runId}: ${r.tmpDir}`);
+  }
+  for (const p of problems) {
+    lines.push(`kept run ${p.id}: its record ${p.file} ${p.problem}; delete it by hand`);
+  }
+  return lines;
+}

@@ -1,0 +1,173 @@
+// `rcnc run`: builds the run config from the flags (and the environment), checks what it can before
+// anything starts, hands the config to vitest through `provide`, and prints the summary from the
+// results file the reporter wrote.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { allCells, scenarioNames, SCENARIOS } from '../../scenarios/registry.ts';
+import { filterCells, type AnyCell, type CellFilter } from '../model/cell.ts';
+import { EXPOSURES, PROFILES, PROVIDERS, type ProviderName } from '../model/dimensions.ts';
+import type { ResultsFile } from '../model/results.ts';
+import { expectationText } from '../model/vocabulary.ts';
+import { providerFor } from '../suite/harness.ts';
+import { checkReportDir, resolveRedisBinary, runConfigFromEnv, type RunConfig } from '../suite/run-config.ts';
+import { RequirementError, UsageError } from '../util/errors.ts';
+import { list, parse } from './args.ts';
+import { help } from './help.ts';
+import { PACKAGE_ROOT } from './package.ts';
+import { runScenarioFiles } from './run-vitest.ts';
+
+export async function cmdRun(args: string[]): Promise<number> {
+  const { values } = parse('run', args, {
+    provider: { type: 'string' },
+    scenario: { type: 'string' },
+    profile: { type: 'string' },
+    exposure: { type: 'string' },
+    cell: { type: 'string', multiple: true },
+    'report-dir': { type: 'string' },
+    'redis-server': { type: 'string' },
+    'redis-cli': { type: 'string' },
+    kubeconfig: { type: 'string' },
+    context: { type: 'string' },
+    list: { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  if (values.help) {
+    return help('run');
+  }
+  const provider = list(values.provider, PROVIDERS, '--provider') ?? ['netns'];
+  if (provider.length !== 1) {
+    throw new UsageError('--provider takes one provider');
+  }
+  if ((values.kubeconfig || values.context) && provider[0] !== 'kubeconfig') {
+    throw new UsageError('--kubeconfig and --context go with --provider kubeconfig');
+  }
+  if (values.kubeconfig && !existsSync(values.kubeconfig)) {
+    throw new UsageError(`--kubeconfig ${values.kubeconfig}: no such file`);
+  }
+  const filter: CellFilter = {
+    provider,
+    scenario: list(values.scenario, scenarioNames(), '--scenario'),
+    profile: list(values.profile, PROFILES, '--profile'),
+    exposure: list(values.exposure, EXPOSURES, '--exposure'),
+    ...(values.cell ? { cells: values.cell.flatMap((c) => c.split(',')).filter(Boolean) } : {}),
+  };
+  const base = runConfigFromEnv(process.env);
+  const cells = filterCells(allCells(provider[0] as ProviderName, base.matrix), filter);
+  if (values.list) {
+    console.log(listTable(cells));
+    return 0;
+  }
+  if (cells.length === 0) {
+    throw new UsageError('no cell matches these filters; run with --list to see the cells');
+  }
+  if (provider[0] === 'netns' && process.getuid?.() !== 0) {
+    throw new RequirementError(
+      'rcnc run builds network namespaces and iptables rules for the netns lab, which needs root; run it with sudo',
+    );
+  }
+  const config = await runConfigFor(base, filter, values);
+  await requireProviders(cells, config);
+  return runVitest(cells, config, !!values.json);
+}
+
+/** `--list`: an aligned table with a header, then the count per scenario family. */
+export function listTable(cells: AnyCell[]): string {
+  const rows = cells.map((c) => [c.id, c.family, expectationText(c), c.title]);
+  const header = ['CELL', 'SCENARIO', 'EXPECTS', 'TITLE'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) =>
+    r
+      .map((v, i) => (i === r.length - 1 ? v : v.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  const counts = SCENARIOS.map((s) => [s.name, cells.filter((c) => c.family === s.name).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([name, n]) => `${n} ${name}`);
+  return [line(header), ...rows.map(line), '', `${cells.length} cell(s): ${counts.join(', ') || 'none'}`].join('\n');
+}
+
+/**
+ * The environment's run config with the flags on top, every value checked before anything starts:
+ * the report dir is writable, the Redis binaries exist and say they are Redis.
+ */
+async function runConfigFor(
+  base: RunConfig,
+  filter: CellFilter,
+  values: Partial<Record<'report-dir' | 'redis-server' | 'redis-cli' | 'kubeconfig' | 'context', string>>,
+): Promise<RunConfig> {
+  const flagOr = (flag: 'report-dir' | 'redis-server' | 'redis-cli', env: string) =>
+    values[flag] !== undefined ? `--${flag}` : env;
+  const reportDir = await checkReportDir(
+    values['report-dir'] ?? base.reportDir,
+    flagOr('report-dir', 'RCNC_REPORT_DIR'),
+  );
+  const server = await resolveRedisBinary(
+    values['redis-server'] ?? base.redis.server,
+    'redis-server',
+    flagOr('redis-server', 'RCNC_REDIS_SERVER'),
+  );
+  const cli = await resolveRedisBinary(
+    values['redis-cli'] ?? base.redis.cli,
+    'redis-cli',
+    flagOr('redis-cli', 'RCNC_REDIS_CLI'),
+  );
+  return {
+    ...base,
+    filter,
+    reportDir,
+    redis: { server: server.path, cli: cli.path, version: server.version },
+    kube: {
+      ...base.kube,
+      ...(values.kubeconfig ? { kubeconfig: resolve(values.kubeconfig) } : {}),
+      ...(values.context ? { context: values.context } : {}),
+    },
+  };
+}
+
+async function runVitest(cells: AnyCell[], config: RunConfig, json: boolean): Promise<number> {
+  const families = new Set(cells.map((c) => c.family));
+  const files = SCENARIOS.filter((s) => families.has(s.name)).map((s) => s.testFile);
+  const reporter = join(PACKAGE_ROOT, 'src/report/reporter.ts');
+  const { signal } = await runScenarioFiles(
+    files,
+    config,
+    json
+      ? [[reporter, { quiet: true, config }]]
+      : [join(PACKAGE_ROOT, 'src/report/progress.ts'), [reporter, { quiet: true, config }]],
+  );
+  if (signal) {
+    return signal === 'SIGINT' ? 130 : 143;
+  }
+  const resultsPath = join(config.reportDir, config.runId, 'results.json');
+  if (!existsSync(resultsPath)) {
+    console.error(`rcnc: the run wrote no results (${resultsPath}); see the vitest output above`);
+    return 1;
+  }
+  const results = JSON.parse(await readFile(resultsPath, 'utf8')) as ResultsFile;
+  if (json) {
+    console.log(JSON.stringify(results, null, 2));
+  } else {
+    const s = results.summary;
+    const latest = join(config.reportDir, 'latest');
+    console.log(
+      `\nrcnc: ${s.pass} passed, ${s.fail} failed, ${s.skip} skipped — report: ${join(latest, 'compatibility.md')} (also index.html, junit.xml, results.json)`,
+    );
+  }
+  return results.summary.fail > 0 ? 1 : 0;
+}
+
+/**
+ * When the run demands a provider (RCNC_REQUIRE_LAB=1, REQUIRE_K3D=1, …) and it cannot run here,
+ * say so in one line with exit 2 before starting anything; otherwise cells skip with the reason.
+ */
+async function requireProviders(cells: AnyCell[], config: RunConfig): Promise<void> {
+  const seen = new Set<string>();
+  for (const cell of cells) {
+    const key = `${cell.dims.provider}/${cell.dims.provider === 'k3d' ? cell.dims.profile : ''}`;
+    if (config.require[cell.dims.provider] && !seen.has(key)) {
+      seen.add(key);
+      await providerFor(cell, config);
+    }
+  }
+}

@@ -1,0 +1,67 @@
+// Cells: points of the matrix, with a stable id and an expectation written as data.
+import type { CellDims, Family } from './dimensions.ts';
+import type { ExpectationOf } from './results.ts';
+
+export interface Cell<F extends Family = Family, Options = unknown> {
+  id: string;
+  title: string;
+  family: F;
+  dims: CellDims;
+  expectation: ExpectationOf<F>;
+  /** Scenario-specific knobs (bootstrap style, which node a joiner dials, …). */
+  options: Options;
+}
+
+/** Any family's cell, for code that only reads ids, dims and titles. */
+export type AnyCell = { [F in Family]: Cell<F, unknown> }[Family];
+
+/** `netns/flannel-vxlan/nodeport/announce-none[/local][/3-nodes][/variant]` */
+export function cellId(d: CellDims): string {
+  const parts: string[] = [d.provider, d.profile, d.exposure, `announce-${d.announce}`];
+  if (d.policy === 'Local') {
+    parts.push('local');
+  }
+  if (d.nodes > 1) {
+    parts.push(`${d.nodes}-nodes`);
+  }
+  if (d.variant) {
+    parts.push(d.variant);
+  }
+  return parts.join('/');
+}
+
+export interface CellFilter {
+  scenario?: string[];
+  provider?: string[];
+  profile?: string[];
+  exposure?: string[];
+  /** Cell ids or globs (`*` any run of characters within the id). */
+  cells?: string[];
+}
+
+const keep = (value: string, wanted?: string[]) => !wanted?.length || wanted.includes(value);
+
+/** `*` matches any run of characters, `?` one; everything else is literal. */
+export const globToRegExp = (glob: string): RegExp =>
+  new RegExp(
+    `^${glob
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
+
+export const matchesAny = (id: string, patterns?: string[]): boolean =>
+  !patterns?.length || patterns.some((p) => globToRegExp(p).test(id));
+
+export const filterCells = <C extends { id: string; family: string; dims: CellDims }>(cells: C[], f: CellFilter): C[] =>
+  cells.filter(
+    (c) =>
+      keep(c.family, f.scenario) &&
+      keep(c.dims.provider, f.provider) &&
+      keep(c.dims.profile, f.profile) &&
+      keep(c.dims.exposure, f.exposure) &&
+      matchesAny(c.id, f.cells),
+  );
+
+/** A file-system-safe name for a cell's artifact folder. */
+export const cellSlug = (id: string) => id.replace(/[^a-zA-Z0-9.-]+/g, '_');

@@ -1,0 +1,193 @@
+// `rcnc diff OLD NEW`: what changed between two runs' results.json, for CI that reruns the matrix
+// across kernel, CNI and Redis versions. A pure function over two ResultsFiles: cells added or
+// removed, a compatibility word (snat's names the rewrite class) or a ghost class that changed, a
+// verdict that changed, and recovery figures that moved beyond a tolerance. Each change says
+// whether it is a regression (what a user gets got worse, a cell started to fail, a figure grew);
+// the command exits 1 on one.
+import type { Family } from '../model/dimensions.ts';
+import type { CellResult, RecoveryObservation, ResultsFile } from '../model/results.ts';
+import type { Tone } from '../model/vocabulary.ts';
+import { compareStrings } from '../util/text.ts';
+import { formatMs } from './format.ts';
+import { toneOfCell, wordLabelOf } from './words.ts';
+
+export interface DiffOptions {
+  /** A duration that moved by at most this many ms has not changed (default 1000). */
+  toleranceMs?: number;
+  /** …or by at most this fraction of its old value, whichever allows more (default 0.25). */
+  toleranceRatio?: number;
+}
+
+export const DEFAULT_TOLERANCE = { toleranceMs: 1000, toleranceRatio: 0.25 } as const;
+
+export type ChangeKind = 'added' | 'removed' | 'compatibility' | 'ghost-class' | 'verdict' | 'figure';
+
+export interface Change {
+  cellId: string;
+  family: Family;
+  kind: ChangeKind;
+  /** What changed: the kind, or for figures their path (`recoveryMs`, `failover.afterMs`, `client.errorWindowMs`, …). */
+  subject: string;
+  before?: string | number;
+  after?: string | number;
+  /** What a user gets got worse, the cell started to fail, or a figure grew beyond the tolerance. */
+  regression: boolean;
+  /** One line: `recoveryMs 5.6s → 9.1s (+3.5s)`. */
+  text: string;
+}
+
+/** Every change from `before` to `after`, cells in id order; figures only where both runs have them. */
+export function diffResults(before: ResultsFile, after: ResultsFile, options: DiffOptions = {}): Change[] {
+  const tolerance = { ...DEFAULT_TOLERANCE, ...options };
+  const old = new Map(before.cells.map((cell) => [cell.id, cell]));
+  const next = new Map(after.cells.map((cell) => [cell.id, cell]));
+  const ids = [...new Set([...old.keys(), ...next.keys()])].sort(compareStrings);
+  return ids.flatMap((id) => {
+    const a = old.get(id);
+    const b = next.get(id);
+    if (!a) {
+      return [cellChange(b as CellResult, 'added')];
+    }
+    if (!b) {
+      return [cellChange(a, 'removed')];
+    }
+    return cellChanges(a, b, tolerance);
+  });
+}
+
+export const hasRegression = (changes: readonly Change[]): boolean => changes.some((change) => change.regression);
+
+function cellChange(cell: CellResult, kind: 'added' | 'removed'): Change {
+  // A removed cell is reported, not judged: matrices change on purpose between versions.
+  return {
+    cellId: cell.id,
+    family: cell.family,
+    kind,
+    subject: kind,
+    regression: false,
+    text: `${kind} (${cell.family})`,
+  };
+}
+
+function cellChanges(a: CellResult, b: CellResult, tolerance: Required<DiffOptions>): Change[] {
+  const base = { cellId: b.id, family: b.family };
+  const changes: Change[] = [];
+  const wordA = wordLabelOf(a);
+  const wordB = wordLabelOf(b);
+  if (wordA !== wordB && wordA !== undefined && wordB !== undefined) {
+    // Worse news, or the same news through another address class (`rewritten to tunnel` → `… node-ip`).
+    const [rankA, rankB] = [toneRank(toneOfCell(a)), toneRank(toneOfCell(b))];
+    const regression = rankB > rankA || (rankB === rankA && rankB > 0);
+    changes.push({
+      ...base,
+      kind: 'compatibility',
+      subject: 'compatibility',
+      before: wordA,
+      after: wordB,
+      regression,
+      text: `compatibility ${wordA} → ${wordB}`,
+    });
+  }
+  const classChange = ghostClassChange(a, b);
+  if (classChange) {
+    changes.push({ ...base, ...classChange });
+  }
+  if (a.verdict.status !== b.verdict.status) {
+    const { status: was } = a.verdict;
+    const { status: now } = b.verdict;
+    changes.push({
+      ...base,
+      kind: 'verdict',
+      subject: 'verdict',
+      before: was,
+      after: now,
+      regression: now === 'fail',
+      text: `verdict ${was} → ${now}`,
+    });
+  }
+  if (a.family === 'recovery' && b.family === 'recovery' && a.observation && b.observation) {
+    changes.push(...figureChanges(a.observation, b.observation, tolerance).map((change) => ({ ...base, ...change })));
+  }
+  return changes;
+}
+
+function toneRank(tone: Tone | undefined): number {
+  return tone === 'bad' ? 2 : tone === 'needs-setting' ? 1 : 0;
+}
+
+/** The class of address a failing nat-meet's receiver records for the joiner (snat's class is in its word). */
+function ghostClassChange(a: CellResult, b: CellResult): Omit<Change, 'cellId' | 'family'> | undefined {
+  if (a.family !== 'nat-meet' || b.family !== 'nat-meet' || !a.observation || !b.observation) {
+    return undefined;
+  }
+  const was = a.observation.ghostClass;
+  const now = b.observation.ghostClass;
+  if (was === now) {
+    return undefined;
+  }
+  // A ghost that appears or turns into another class is a different datapath; one that goes away is a fix.
+  return {
+    kind: 'ghost-class',
+    subject: 'ghost-class',
+    ...(was !== undefined ? { before: was } : {}),
+    ...(now !== undefined ? { after: now } : {}),
+    regression: now !== undefined,
+    text: `ghost class ${was ?? 'none'} → ${now ?? 'none'}`,
+  };
+}
+
+type Figure = { subject: string; value: (o: RecoveryObservation) => number | null | undefined; unit: 'ms' | 'count' };
+
+const FIGURES: Figure[] = [
+  { subject: 'recoveryMs', value: (o) => o.recoveryMs, unit: 'ms' },
+  { subject: 'failover.afterMs', value: (o) => o.failover?.afterMs, unit: 'ms' },
+  // No errors at all is a window of 0: a client that starts to see errors is a change.
+  { subject: 'client.errorWindowMs', value: (o) => (o.client ? (o.client.errorWindowMs ?? 0) : undefined), unit: 'ms' },
+  { subject: 'client.lostAckedWrites', value: (o) => o.client?.lostAckedWrites, unit: 'count' },
+  { subject: 'client.lostWaitConfirmedWrites', value: (o) => o.client?.lostWaitConfirmedWrites, unit: 'count' },
+  { subject: 'keys.lost', value: (o) => (o.keys ? o.keys.written - o.keys.readable : undefined), unit: 'count' },
+];
+
+function figureChanges(a: RecoveryObservation, b: RecoveryObservation, tolerance: Required<DiffOptions>) {
+  return FIGURES.flatMap((figure): Omit<Change, 'cellId' | 'family'>[] => {
+    const was = figure.value(a);
+    const now = figure.value(b);
+    if (was === undefined || was === null || now === undefined || now === null) {
+      return [];
+    }
+    const delta = now - was;
+    // Durations jitter from run to run; lost writes are counts where any change matters.
+    const allowed =
+      figure.unit === 'ms' ? Math.max(tolerance.toleranceMs, tolerance.toleranceRatio * Math.abs(was)) : 0;
+    if (Math.abs(delta) <= allowed) {
+      return [];
+    }
+    const show = (n: number) => (figure.unit === 'ms' ? formatMs(n) : String(n));
+    const sign = delta > 0 ? '+' : '-';
+    return [
+      {
+        kind: 'figure',
+        subject: figure.subject,
+        before: was,
+        after: now,
+        regression: delta > 0,
+        text: `${figure.subject} ${show(was)} → ${show(now)} (${sign}${show(Math.abs(delta))})`,
+      },
+    ];
+  });
+}
+
+/** The changes for people (and CI logs): regressions first, then the rest, one line each. */
+export function diffText(before: ResultsFile, after: ResultsFile, changes: readonly Change[]): string {
+  const regressions = changes.filter((change) => change.regression);
+  const compared = before.cells.filter((cell) => after.cells.some((other) => other.id === cell.id)).length;
+  const head =
+    `rcnc diff ${before.runId} → ${after.runId}: ${compared} cell${compared === 1 ? '' : 's'} in both, ` +
+    `${changes.length} change${changes.length === 1 ? '' : 's'}, ${regressions.length} regression${regressions.length === 1 ? '' : 's'}`;
+  const width = Math.max(0, ...changes.map((change) => change.cellId.length));
+  const line = (change: Change) =>
+    `${(change.regression ? 'REGRESSION' : change.kind === 'added' || change.kind === 'removed' ? change.kind : 'changed').padEnd(10)}  ` +
+    `${change.cellId.padEnd(width)}  ${change.text}`;
+  const ordered = [...regressions, ...changes.filter((change) => !change.regression)];
+  return [head, ...ordered.map(line)].join('\n') + '\n';
+}

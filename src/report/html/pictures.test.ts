@@ -1,0 +1,116 @@
+// The pictures draw what the observation holds and say it in words; with less to go on they draw
+// less, and with nothing timed they draw nothing.
+import { describe, expect, test } from 'vitest';
+import type { CellResult, RecoveryObservation, ResultsFile } from '../../model/results.ts';
+import { durationChart } from './durations.ts';
+import { snatPath } from './paths.ts';
+import { recoveryTimeline, timelineMarks } from './timeline.ts';
+
+const recovery = (extra: Partial<RecoveryObservation>): RecoveryObservation => ({
+  action: 'deleted pod redis-0',
+  recovered: true,
+  notes: [],
+  ...extra,
+});
+
+const descOf = (markup: string[]) => /<desc id="[^"]+">([^<]*)<\/desc>/.exec(markup.join('\n'))?.[1];
+
+describe('recoveryTimeline', () => {
+  test('adds the fault, the promotion and healthy-again when the scenario recorded only figures', () => {
+    const marks = timelineMarks(recovery({ failover: { promoted: 'redis-3', afterMs: 4233 }, recoveryMs: 5646 }));
+    expect(marks.map((mark) => `${mark.label}@${mark.atMs}:${mark.tone}`)).toEqual([
+      'fault@0:fault',
+      'promoted redis-3@4233:info',
+      'healthy@5646:good',
+    ]);
+    const svg = recoveryTimeline(recovery({ failover: { promoted: 'redis-3', afterMs: 4233 }, recoveryMs: 5646 }), 'x');
+    expect(descOf(svg)).toBe('fault at 0ms (deleted pod redis-0). promoted redis-3 at 4.2s. healthy at 5.6s.');
+    // No client ran: no client lane, a shorter picture.
+    expect(svg.join('')).not.toContain('class="lane-label"');
+    expect(svg.join('')).toContain('viewBox="0 0 720 82"');
+  });
+
+  test('places healthy after the remediation only when the remediation has a moment', () => {
+    const remediated = recovery({ remediation: 'CLUSTER MEET', recoveryMs: 2000 });
+    expect(recoveryTimeline(remediated, 'x')).toEqual([]);
+    const timed = recovery({
+      remediation: 'CLUSTER MEET',
+      recoveryMs: 2000,
+      timeline: [
+        { atMs: -500, event: 'restart' },
+        { atMs: 0, event: 'fault' },
+        { atMs: 9000, event: 'remediation', detail: 'CLUSTER MEET from redis-0' },
+      ],
+    });
+    expect(timelineMarks(timed).map((mark) => `${mark.label}@${mark.atMs}`)).toEqual([
+      'restart@-500',
+      'fault@0',
+      'remediation@9000',
+      'healthy@11000',
+    ]);
+    expect(recoveryTimeline(timed, 'x').join('')).toContain('>restart -500ms</text>');
+  });
+
+  test('draws the client window even without recorded moments, and says when the cluster did not recover', () => {
+    const svg = recoveryTimeline(
+      recovery({
+        recovered: false,
+        client: {
+          ops: 10,
+          errors: 4,
+          errorWindowMs: 300,
+          errorWindowFromMs: 100,
+          errorWindowToMs: 400,
+          failedAtMs: [100, 200, 300, 400],
+          ackedWrites: 5,
+          lostAckedWrites: 0,
+          waitConfirmedWrites: 0,
+          lostWaitConfirmedWrites: 0,
+        },
+      }),
+      'x',
+    );
+    expect(svg.join('')).toMatch(/<path d="(M[\d.]+ 62v14){4}" class="failed-tick"\/>/);
+    expect(descOf(svg)).toBe(
+      'fault at 0ms (deleted pod redis-0). Client commands failed from 100ms to 400ms: 4 of 10 failed, 4 drawn as ticks. ' +
+        'The cluster did not recover.',
+    );
+  });
+});
+
+describe('snatPath', () => {
+  test('draws nothing for a kept source', () => {
+    expect(
+      snatPath(
+        {
+          path: 'p',
+          from: 'external',
+          source: '1.1.1.1',
+          target: '2.2.2.2:1',
+          seen: '1.1.1.1:2',
+          rewrite: 'none',
+          owner: '',
+          evidence: '',
+          notes: [],
+        },
+        'x',
+      ),
+    ).toEqual([]);
+  });
+});
+
+describe('durationChart', () => {
+  test('draws one bar per cell, longest first, each a link, folded under its total', () => {
+    const cell = (id: string, durationMs: number) => ({ id, family: 'snat', durationMs }) as CellResult;
+    const cells = [cell('a', 1000), cell('b', 3000), cell('c', 2000)];
+    const results = { cells, startedAt: '2025-03-01T10:00:00Z', finishedAt: '2025-03-01T10:00:10Z' } as ResultsFile;
+    const anchors = new Map(cells.map((c) => [c, `cell-${c.id}`]));
+    const chart = durationChart(results, anchors).join('\n');
+    expect(chart).toMatch(
+      /^<details class="durations"><summary>Time per cell \(3 cells, 6\.0s of cell time in a 10\.0s run\)<\/summary>/,
+    );
+    expect([...chart.matchAll(/<a href="#(cell-\w)">/g)].map((m) => m[1])).toEqual(['cell-b', 'cell-c', 'cell-a']);
+    expect(descOf([chart])).toBe('Each bar is one cell&#39;s duration. b (snat) 3.0s; c (snat) 2.0s; a (snat) 1.0s.');
+    expect(durationChart({ ...results, cells: [] }, new Map())).toEqual([]);
+  });
+});

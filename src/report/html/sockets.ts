@@ -1,0 +1,181 @@
+// Socket tables, filtered to what a reader of a Redis Cluster problem looks for: sockets on the
+// Redis ports of this cell (client and bus ports, the NodePorts the views name), except the
+// probes' own loopback connections to a client port. The rest (mostly 127.0.0.1 TIME-WAIT rows of
+// redis-cli) stays behind a count, folded. One table per pod: ss is preferred, netstat and
+// /proc/net/tcp are links.
+import type { CellResult } from '../../model/results.ts';
+import { splitHostPort } from '../../util/address.ts';
+import { cleanText, compareStrings } from '../../util/text.ts';
+import { addressPattern } from './addresses.ts';
+import type { EvidenceFile } from './evidence.ts';
+import { esc, fileLink, fold, markedLine, nonEmptyLines, plainLine } from './markup.ts';
+
+/** Other sockets shown once unfolded; the file has them all. */
+const MAX_OTHER_LINES = 10;
+/** The ports of a cell's Redis nodes: client ports, and cluster-bus ports (which loopback rows may use too). */
+export interface RedisPorts {
+  client: Set<number>;
+  bus: Set<number>;
+}
+const TOOL_PREFERENCE = ['ss', 'sockets', 'netstat', 'proc-net-tcp', 'proc-net-tcp6'];
+
+export function socketsSection(files: EvidenceFile[], ports: RedisPorts, nat: Map<string, string>): string[] {
+  const tables = preferredTables(files.filter((file) => file.kind === 'sockets'));
+  if (tables.length === 0) {
+    return [];
+  }
+  const lines = ['<h4>Socket tables (Redis ports)</h4>'];
+  for (const { file, others } of tables) {
+    const alternatives = others.map((other) => fileLink(other.path, toolOf(other.path))).join(', ');
+    lines.push(
+      `<h5>${esc(file.member ?? file.path)} · ${esc(toolOf(file.path))} ${fileLink(file.path, 'file')}` +
+        `${alternatives ? ` <span class="meta">(also ${alternatives})</span>` : ''}</h5>`,
+      ...socketTable(file, ports, nat),
+    );
+  }
+  return lines;
+}
+
+function socketTable(file: EvidenceFile, ports: RedisPorts, nat: Map<string, string>): string[] {
+  if (file.error || file.text === undefined) {
+    return file.error ? [`<p class="error">${esc(file.path)}: ${esc(file.error)}</p>`] : [];
+  }
+  const { header, relevant, other } = splitSockets(cleanText(file.text), ports);
+  const patterns = [...nat.entries()].map(([ip, what]) => ({ what, re: addressPattern(ip) }));
+  const mark = (line: string) => {
+    const hit = patterns.find((pattern) => pattern.re.test(line));
+    return hit ? markedLine(line, 'nat', `NATed peer (${hit.what})`) : plainLine(line);
+  };
+  const shown = [...header.map((line) => plainLine(line, 'head')), ...relevant.map(mark)];
+  const lines = [`<pre class="sockets">${shown.join('')}</pre>`];
+  if (other.length > 0) {
+    const more = other.length - MAX_OTHER_LINES;
+    const body = [
+      `<pre>${other.slice(0, MAX_OTHER_LINES).map(mark).join('')}</pre>`,
+      ...(more > 0 ? [`<p class="omitted">${more} more in ${fileLink(file.path, 'the file')}.</p>`] : []),
+    ];
+    lines.push(...fold(`${other.length} other socket${other.length === 1 ? '' : 's'} (loopback or other ports)`, body));
+  }
+  return lines;
+}
+
+/**
+ * Header lines, the rows on a Redis port, and the rest. A row with loopback at both ends is a
+ * probe's connection (redis-cli) unless it is on a bus port: a cluster on 127.0.0.x talks over it.
+ */
+export function splitSockets(
+  text: string,
+  ports: RedisPorts,
+): { header: string[]; relevant: string[]; other: string[] } {
+  const header: string[] = [];
+  const relevant: string[] = [];
+  const other: string[] = [];
+  for (const line of nonEmptyLines(text)) {
+    if (/Local Address|local_address|^Active |^Proto /.test(line)) {
+      header.push(line);
+      continue;
+    }
+    const endpoints = endpointsOf(line);
+    const on = (set: Set<number>) =>
+      endpoints.some((endpoint) => endpoint.port !== undefined && set.has(endpoint.port));
+    const loopback = endpoints.length > 0 && endpoints.every((endpoint) => isLoopback(endpoint.host));
+    const keep = on(ports.bus) || (on(ports.client) && !loopback);
+    (keep ? relevant : other).push(line);
+  }
+  return { header, relevant, other };
+}
+
+interface Endpoint {
+  host: string;
+  port?: number;
+}
+
+/** `ip:port` columns of ss and netstat, and the hex `0100007F:18EB` of /proc/net/tcp. */
+function endpointsOf(line: string): Endpoint[] {
+  return line
+    .trim()
+    .split(/\s+/)
+    .flatMap((token): Endpoint[] => {
+      const hex = /^([0-9A-F]{8}|[0-9A-F]{32}):([0-9A-F]{4})$/.exec(token);
+      if (hex) {
+        return [{ host: hexHost(hex[1] ?? ''), port: parseInt(hex[2] ?? '0', 16) }];
+      }
+      if (!/^[[\]0-9a-fA-F.:*%\w-]+:(\d+|\*)$/.test(token) || token.startsWith('users:')) {
+        return [];
+      }
+      const { host, port } = splitHostPort(token);
+      return [{ host, ...(port !== undefined ? { port } : {}) }];
+    });
+}
+
+/** /proc/net/tcp prints an IPv4 address as a little-endian hex word: 0100007F is 127.0.0.1. */
+function hexHost(hex: string): string {
+  if (hex.length !== 8) {
+    return hex === '00000000000000000000000001000000' ? '::1' : hex;
+  }
+  return [6, 4, 2, 0].map((at) => parseInt(hex.slice(at, at + 2), 16)).join('.');
+}
+
+function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  return /^127\./.test(bare) || bare === '::1' || /^::ffff:127\./i.test(bare);
+}
+
+/** The ports of this cell's Redis nodes: 6379 and 16379, the addresses in its views and its observation. */
+export function redisPorts(cell: CellResult, files: EvidenceFile[]): RedisPorts {
+  const ports: RedisPorts = { client: new Set([6379]), bus: new Set([16379]) };
+  // `ip:port`, `ip:port@cport` (a CLUSTER NODES address), `:port@cport` (a node without an address).
+  const add = (text: string, to: Set<number> = ports.client) => {
+    const m = /:(\d+)(?:@(\d+))?$/.exec(text.split(',')[0] ?? '');
+    for (const [port, set] of [
+      [m?.[1], to],
+      [m?.[2], ports.bus],
+    ] as const) {
+      if (port !== undefined && Number(port) > 0) {
+        set.add(Number(port));
+      }
+    }
+  };
+  for (const file of files.filter((candidate) => candidate.kind === 'cluster-nodes')) {
+    for (const line of nonEmptyLines(file.text ?? '')) {
+      add(line.trim().split(/\s+/)[1] ?? '');
+    }
+  }
+  if (cell.family === 'snat' && cell.observation) {
+    add(cell.observation.target);
+  }
+  if (cell.family === 'nat-meet' && cell.observation) {
+    const o = cell.observation;
+    for (const endpoint of [
+      ...o.failedDialBacks.map((dial) => dial.address),
+      ...o.busPeers.map((peer) => peer.local),
+    ]) {
+      add(endpoint, ports.bus);
+    }
+    for (const mapping of o.natMappings ?? []) {
+      add(mapping.flow.split(' > ')[1] ?? '');
+    }
+  }
+  return ports;
+}
+
+function toolOf(path: string): string {
+  const name = path.split('/').pop() ?? path;
+  return TOOL_PREFERENCE.find((tool) => name.includes(`.${tool}.`) || name.startsWith(`${tool}.`)) ?? 'sockets';
+}
+
+/** One table per pod, the preferred tool's; the same sockets through other tools are links. */
+function preferredTables(files: EvidenceFile[]): { file: EvidenceFile; others: EvidenceFile[] }[] {
+  const byMember = new Map<string, EvidenceFile[]>();
+  for (const file of files) {
+    const key = file.member ?? file.path;
+    byMember.set(key, [...(byMember.get(key) ?? []), file]);
+  }
+  const rank = (file: EvidenceFile) => TOOL_PREFERENCE.indexOf(toolOf(file.path));
+  return [...byMember.entries()]
+    .sort(([a], [b]) => compareStrings(a, b))
+    .map(([, group]) => {
+      const [file, ...others] = [...group].sort((a, b) => rank(a) - rank(b) || compareStrings(a.path, b.path));
+      return { file: file as EvidenceFile, others };
+    });
+}

@@ -1,0 +1,140 @@
+// What scenario files share: this run's cells of a family, the provider for a cell (or the reason
+// the cell cannot run here), the record a cell starts with, and what a scenario runner gets from
+// the run (Redis binaries, where its evidence goes). A provider required by the run config turns
+// "cannot run here" into a failure.
+import { join } from 'node:path';
+import type { TestContext } from 'vitest';
+import { NetnsProvider } from '../deploy/netns/netns.ts';
+import { describeUnmet, type Provider } from '../deploy/provider.ts';
+import { filterCells, type AnyCell, type Cell } from '../model/cell.ts';
+import { profileLabel, type Family, type ProviderName } from '../model/dimensions.ts';
+import type { CellRecord, CellRecordOf, Provenance } from '../model/results.ts';
+import { isCapabilityError, RequirementError } from '../util/errors.ts';
+import { ArtifactSink } from './artifacts.ts';
+import { requireVariable, type Matrix, type RunConfig } from './run-config.ts';
+
+/** What a scenario runner needs from the run: the Redis binaries and where evidence goes. */
+export interface ScenarioContext {
+  redis: { server: string; cli: string };
+  /** Absent when nothing is to be kept (reproduce, bench). */
+  artifacts?: ArtifactSink;
+  onPhase?: (phase: string) => void;
+}
+
+export const scenarioContext = (cell: AnyCell, config: RunConfig): ScenarioContext => ({
+  redis: { server: config.redis.server, cli: config.redis.cli },
+  artifacts: new ArtifactSink(join(config.reportDir, config.runId), cell.id),
+});
+
+const checked = new Map<string, Promise<{ provider: Provider; skipReason?: string }>>();
+
+// The Kubernetes providers pull in @kubernetes/client-node and testcontainers, which take seconds
+// to load: only runs that use them pay for it.
+async function build(cell: AnyCell, config: RunConfig): Promise<Provider> {
+  const runId = config.runId;
+  switch (cell.dims.provider) {
+    case 'netns':
+      return new NetnsProvider({ runId });
+    case 'k3d': {
+      const { K3dProvider } = await import('../deploy/k3d/k3d.ts');
+      return K3dProvider.forProfile(cell.dims.profile, { runId });
+    }
+    case 'kubeconfig': {
+      const { KubeconfigProvider } = await import('../deploy/kubeconfig/kubeconfig.ts');
+      return new KubeconfigProvider({ kubeconfig: config.kube.kubeconfig, context: config.kube.context, runId });
+    }
+    case 'docker':
+      throw new RequirementError('the docker provider is not part of this build of rcnc');
+  }
+}
+
+/** The provider for a cell, checked once per run; unmet requirements become the skip reason. */
+export function providerFor(cell: AnyCell, config: RunConfig): Promise<{ provider: Provider; skipReason?: string }> {
+  // k3d providers differ per profile (flannel vs Calico clusters); the others are one per run.
+  const key = cell.dims.provider === 'k3d' ? `k3d/${cell.dims.profile}` : cell.dims.provider;
+  let p = checked.get(key);
+  if (!p) {
+    p = (async () => {
+      const provider = await build(cell, config);
+      const reason = describeUnmet(await provider.check());
+      if (reason && config.require[cell.dims.provider]) {
+        throw new RequirementError(
+          `${requireVariable(cell.dims.provider)}=1 but provider ${cell.dims.provider} cannot run here: ${reason}`,
+        );
+      }
+      return { provider, skipReason: reason || undefined };
+    })();
+    checked.set(key, p);
+  }
+  return p;
+}
+
+/** Where a cell's result comes from, before the provider adds versions of a real system. */
+export function provenanceFor(cell: AnyCell): Provenance {
+  const what = profileLabel(cell.dims.profile);
+  const provider: ProviderName = cell.dims.provider;
+  return provider === 'netns'
+    ? { provider, emulation: true, label: `netns lab emulation of ${what}` }
+    : { provider, emulation: false, label: `${provider}: ${what}` };
+}
+
+/** The record a cell starts with, so even a cell that fails early reaches the report. */
+export function initialRecord<F extends Family>(cell: Cell<F, unknown>): CellRecordOf<F> {
+  return {
+    id: cell.id,
+    title: cell.title,
+    family: cell.family,
+    dims: cell.dims,
+    expectation: cell.expectation,
+    provenance: provenanceFor(cell as AnyCell),
+    timings: {},
+    artifacts: [],
+  } as CellRecordOf<F>;
+}
+
+/** The providers the run asked for (the CLI's --provider), netns by default. */
+export const providersOf = (config: RunConfig): ProviderName[] =>
+  config.filter.provider?.length ? (config.filter.provider as ProviderName[]) : ['netns'];
+
+/** This run's cells of one scenario family: every provider it asked for, filtered. */
+export function cellsFor<F extends Family, O>(
+  make: (provider: ProviderName, matrix: Matrix) => Cell<F, O>[],
+  config: RunConfig,
+): Cell<F, O>[] {
+  return filterCells(
+    providersOf(config).flatMap((p) => make(p, config.matrix)),
+    config.filter,
+  );
+}
+
+/**
+ * Starts a cell in a test: records it (so even an early failure reaches the report) and returns
+ * its provider, or skips the test with the reason the provider cannot run here.
+ */
+export async function cellProvider(ctx: TestContext, cell: AnyCell, config: RunConfig): Promise<Provider> {
+  const record = initialRecord(cell) as CellRecord;
+  ctx.task.meta.rcnc = record;
+  const { provider, skipReason } = await providerFor(cell, config);
+  if (skipReason) {
+    record.skipReason = skipReason;
+    ctx.skip(skipReason);
+  }
+  return provider;
+}
+
+/**
+ * Runs a cell; when the provider lacks a capability the cell needs (node access, a restart delay,
+ * packet capture), the cell is skipped with that reason. On the lab every capability exists, so
+ * there the error fails the cell.
+ */
+export async function orSkipMissingCapability<T>(ctx: TestContext, cell: AnyCell, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (cell.dims.provider !== 'netns' && isCapabilityError(e)) {
+      ctx.task.meta.rcnc!.skipReason = e.message;
+      ctx.skip(e.message);
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,212 @@
+// The settings of one run, as one typed value. `rcnc run` builds it from its flags; a plain
+// `npx vitest` builds it in vitest.config.ts from the environment. Either way it reaches the
+// scenario files through vitest's `provide`/`inject` and the reporter through its options, so no
+// test file reads `process.env` for a run setting. Environment variables remain a way for users to
+// set options; they are parsed here and nowhere else.
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { inject } from 'vitest';
+import type { CellFilter } from '../model/cell.ts';
+import { PROVIDERS, type ProviderName } from '../model/dimensions.ts';
+import { UsageError } from '../util/errors.ts';
+import { run } from '../util/exec.ts';
+
+export const MATRICES = ['default', 'full'] as const;
+export type Matrix = (typeof MATRICES)[number];
+
+export interface RunConfig {
+  runId: string;
+  /** Parent of every run directory (absolute). */
+  reportDir: string;
+  filter: CellFilter;
+  /** `full` runs every recovery kind on every profile and exposure. */
+  matrix: Matrix;
+  redis: { server: string; cli: string; version?: string };
+  kube: { kubeconfig?: string; context?: string };
+  /** Providers that must run: "cannot run here" becomes a failure instead of a skip. */
+  require: Record<ProviderName, boolean>;
+}
+
+/** The environment variables users may set, with what each means (for help texts and errors). */
+export const RUN_ENV = {
+  RCNC_REPORT_DIR: 'where reports go (default ./reports)',
+  RCNC_RUN_ID: 'the run id (default: a new one)',
+  RCNC_REDIS_SERVER: 'redis-server binary to test',
+  RCNC_REDIS_CLI: 'redis-cli binary to use',
+  RCNC_MATRIX: `which matrix runs: ${MATRICES.join(' or ')}`,
+  RCNC_REQUIRE_LAB: '1: the netns lab must run (CI)',
+  REQUIRE_K3D: '1: the k3d provider must run',
+  REQUIRE_KUBECONFIG: '1: the kubeconfig provider must run',
+  REQUIRE_DOCKER: '1: the docker provider must run',
+  RCNC_KUBECONFIG: 'kubeconfig of the cluster to test (--provider kubeconfig)',
+  RCNC_KUBE_CONTEXT: 'context in that kubeconfig',
+  RCNC_KEEP_K3D: '1: keep k3d clusters after the run (debugging)',
+  RCNC_CHROMIUM: 'the Chromium binary the browser test drives (default /usr/bin/chromium)',
+  RCNC_REQUIRE_BROWSER: '1: the browser test must run',
+  RCNC_BENCH_ROUNDS: 'rounds per figure in npm run bench',
+  RCNC_BENCH_RECOVERY: '0: npm run bench skips the recovery figures',
+} as const;
+
+const REQUIRE_ENV: Record<ProviderName, keyof typeof RUN_ENV> = {
+  netns: 'RCNC_REQUIRE_LAB',
+  k3d: 'REQUIRE_K3D',
+  kubeconfig: 'REQUIRE_KUBECONFIG',
+  docker: 'REQUIRE_DOCKER',
+};
+
+/** The variable that makes a provider required, for messages. */
+export const requireVariable = (p: ProviderName): string => REQUIRE_ENV[p];
+
+/** `YYYYMMDD-HHMMSS-xxxx` in UTC: sorts by time, and the suffix keeps parallel CI jobs apart. */
+export function newRunId(at: Date = new Date()): string {
+  const stamp = at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+const flag = (env: NodeJS.ProcessEnv, name: keyof typeof RUN_ENV): boolean => {
+  const v = env[name];
+  if (v === undefined || v === '' || v === '0') {
+    return false;
+  }
+  if (v === '1') {
+    return true;
+  }
+  throw new UsageError(`${name}=${v}: use 1 (or 0, or leave it unset); ${name} means ${RUN_ENV[name]}`);
+};
+
+/**
+ * The run config the environment describes, with `overrides` (the CLI's flags) on top. Unknown
+ * values are rejected with a UsageError that names the variable.
+ */
+export function runConfigFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<RunConfig> = {}): RunConfig {
+  const unknown = Object.keys(env).filter((k) => k.startsWith('RCNC_') && !(k in RUN_ENV));
+  if (unknown.length) {
+    throw new UsageError(
+      `${unknown.join(', ')}: not a setting rcnc knows (a typo?); known: ${Object.keys(RUN_ENV)
+        .filter((k) => k.startsWith('RCNC_'))
+        .join(', ')}`,
+    );
+  }
+  const matrix = env.RCNC_MATRIX || 'default';
+  if (!(MATRICES as readonly string[]).includes(matrix)) {
+    throw new UsageError(`RCNC_MATRIX=${matrix}: choose ${MATRICES.join(' or ')}`);
+  }
+  const runId = env.RCNC_RUN_ID || newRunId();
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId) || runId === 'latest') {
+    throw new UsageError(`RCNC_RUN_ID=${runId}: use letters, digits, '.', '_' and '-' only (and not "latest")`);
+  }
+  const require = Object.fromEntries(PROVIDERS.map((p) => [p, flag(env, REQUIRE_ENV[p])])) as RunConfig['require'];
+  return {
+    runId,
+    reportDir: resolve(env.RCNC_REPORT_DIR || 'reports'),
+    filter: {},
+    matrix: matrix as Matrix,
+    redis: { server: env.RCNC_REDIS_SERVER || 'redis-server', cli: env.RCNC_REDIS_CLI || 'redis-cli' },
+    kube: {
+      ...(env.RCNC_KUBECONFIG ? { kubeconfig: resolve(env.RCNC_KUBECONFIG) } : {}),
+      ...(env.RCNC_KUBE_CONTEXT ? { context: env.RCNC_KUBE_CONTEXT } : {}),
+    },
+    require,
+    ...overrides,
+  };
+}
+
+declare module 'vitest' {
+  interface ProvidedContext {
+    rcnc: RunConfig;
+  }
+}
+
+/** The run config inside a test file (or a module it imports), as the runner provided it. */
+export function currentRunConfig(): RunConfig {
+  const config = inject('rcnc');
+  if (!config) {
+    throw new Error('no run config was provided: run through `rcnc run` or `vitest` with this repository config');
+  }
+  return config;
+}
+
+/** `redis-server --version`'s `v=…`, or undefined when the binary does not answer. */
+export async function redisVersion(bin: string): Promise<string | undefined> {
+  const r = await run([bin, '--version'], { reject: false }).catch(() => undefined);
+  return /v=(\S+)/.exec(r?.stdout ?? '')?.[1];
+}
+
+/**
+ * A Redis binary as a flag or variable names it: a path (made absolute), or a name looked up on
+ * PATH the way a shell would — the same everywhere — and proven by its `--version` output.
+ */
+export async function resolveRedisBinary(
+  given: string,
+  kind: 'redis-server' | 'redis-cli',
+  from: string,
+): Promise<{ path: string; version: string }> {
+  if (given.trim() === '') {
+    throw new UsageError(`${from} is empty; name a ${kind} binary or leave it unset`);
+  }
+  const path = given.includes('/') ? resolve(given) : onPath(given);
+  if (!path || !existsSync(path)) {
+    throw new UsageError(
+      `${from} ${given}: ${given.includes('/') ? 'no such file' : 'not found on PATH'}; install ${kind === 'redis-server' ? 'redis-server' : 'redis-tools'} or pass a path`,
+    );
+  }
+  const r = await run([path, '--version'], { reject: false, timeoutMs: 10_000 }).catch((e: unknown) => ({
+    exitCode: -1,
+    stdout: '',
+    stderr: (e as Error).message,
+  }));
+  const version = (kind === 'redis-server' ? /\bv=(\S+)/ : /^redis-cli (\S+)/m).exec(r.stdout)?.[1];
+  if (!version) {
+    const said = (r.stdout + r.stderr).trim().split('\n')[0] ?? '';
+    throw new UsageError(
+      `${from} ${given}: \`${path} --version\` ${r.exitCode === 0 ? 'printed' : `exited ${r.exitCode} and printed`} ${said ? `"${said.slice(0, 80)}"` : 'nothing'}, not a ${kind} version; pass a ${kind} binary`,
+    );
+  }
+  return { path, version };
+}
+
+function onPath(name: string): string | undefined {
+  const dirs = (process.env.PATH ?? '').split(':').filter(Boolean);
+  return dirs.map((d) => join(d, name)).find((p) => existsSync(p));
+}
+
+/** The report dir must be a directory this process can write; checked before any lab is built. */
+export async function checkReportDir(dir: string, from: string): Promise<string> {
+  if (dir.trim() === '') {
+    throw new UsageError(`${from} is empty; pass the directory reports should go to (default ./reports)`);
+  }
+  const abs = resolve(dir);
+  try {
+    await makeDirs(abs);
+    const probe = join(abs, `.rcnc-write-test-${process.pid}`);
+    await writeFile(probe, '');
+    await rm(probe, { force: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way' : code;
+    throw new UsageError(`${from} ${dir}: cannot write reports there (${why}); pass a writable directory`);
+  }
+  return abs;
+}
+
+/**
+ * `mkdir -p` one level at a time: node's recursive mkdir never returns on some virtual file systems
+ * (/proc/x spins at full CPU), while a plain mkdir fails at once with the reason.
+ */
+async function makeDirs(abs: string): Promise<void> {
+  const missing: string[] = [];
+  let at = abs;
+  while (!existsSync(at)) {
+    missing.unshift(at);
+    const parent = dirname(at);
+    if (parent === at) {
+      break;
+    }
+    at = parent;
+  }
+  for (const d of missing) {
+    await mkdir(d);
+  }
+}

@@ -1,0 +1,51 @@
+// The vitest projects, defined once: vitest.config.ts uses them for `npm test`, and `rcnc run`
+// passes the lab project inline (with no config file) so the run config it built is the only one
+// its workers can see.
+import { join } from 'node:path';
+import type { TestProjectInlineConfiguration } from 'vitest/config';
+import type { RunConfig } from './run-config.ts';
+
+/** The lab project: scenario files and end-to-end tests on real namespaces, one file at a time. */
+export function labProject(config: RunConfig, root: string): TestProjectInlineConfiguration {
+  return {
+    test: {
+      name: 'lab',
+      root,
+      include: ['scenarios/**/*.test.ts', 'test/lab/**/*.test.ts', 'test/k3d/**/*.test.ts'],
+      // Each cell already keeps both cores busy with real redis-server processes and datapaths.
+      fileParallelism: false,
+      testTimeout: 120_000,
+      hookTimeout: 120_000,
+      globalSetup: [join(root, 'src/suite/global-setup.ts')],
+      setupFiles: [join(root, 'src/suite/worker-setup.ts')],
+      provide: { rcnc: config },
+    },
+  };
+}
+
+/** Parsers, rule builders and report writers: no root needed. */
+export function unitProject(config: RunConfig, root: string): TestProjectInlineConfiguration {
+  return {
+    test: {
+      name: 'unit',
+      root,
+      include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts'],
+      // Some unit tests spawn the CLI (a node process each); 2 busy cores can take seconds.
+      testTimeout: 30_000,
+      provide: { rcnc: config },
+    },
+  };
+}
+
+/** The report in headless Chromium. */
+export function browserProject(config: RunConfig, root: string): TestProjectInlineConfiguration {
+  return {
+    test: {
+      name: 'browser',
+      root,
+      include: ['test/browser/**/*.browser.test.ts'],
+      testTimeout: 60_000,
+      provide: { rcnc: config },
+    },
+  };
+}
