@@ -10,7 +10,13 @@ import { EXPOSURES, PROFILES, PROVIDERS, type ProviderName } from '../model/dime
 import type { ResultsFile } from '../model/results.ts';
 import { expectationText } from '../model/vocabulary.ts';
 import { providerFor } from '../suite/harness.ts';
-import { checkReportDir, resolveRedisBinary, runConfigFromEnv, type RunConfig } from '../suite/run-config.ts';
+import {
+  checkReportDir,
+  parseConcurrency,
+  resolveRedisBinary,
+  runConfigFromEnv,
+  type RunConfig,
+} from '../suite/run-config.ts';
 import { RequirementError, UsageError } from '../util/errors.ts';
 import { list, parse } from './args.ts';
 import { help } from './help.ts';
@@ -24,6 +30,7 @@ export async function cmdRun(args: string[]): Promise<number> {
     profile: { type: 'string' },
     exposure: { type: 'string' },
     cell: { type: 'string', multiple: true },
+    concurrency: { type: 'string' },
     'report-dir': { type: 'string' },
     'redis-server': { type: 'string' },
     'redis-cli': { type: 'string' },
@@ -67,6 +74,9 @@ export async function cmdRun(args: string[]): Promise<number> {
     );
   }
   const config = await runConfigFor(base, filter, values);
+  if (values.concurrency !== undefined) {
+    config.concurrency = parseConcurrency(values.concurrency, '--concurrency');
+  }
   await requireProviders(cells, config);
   return runVitest(cells, config, !!values.json);
 }

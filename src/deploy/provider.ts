@@ -30,6 +30,11 @@ export interface PodSpec {
   files?: Record<string, string>;
   /** argv run inside the pod until it exits 0; the pod counts as ready then. */
   readiness?: string[];
+  /**
+   * A line the container prints once it serves (e.g. Redis's "Ready to accept connections").
+   * Providers that can read the log as it grows may wait for it instead of running `readiness`.
+   */
+  readyLogLine?: string;
 }
 
 export interface ServicePort {
@@ -126,8 +131,16 @@ export interface StartedTopology extends AsyncDisposable {
    * with piped stdio. The caller stops it; the topology kills it at stop() if it still runs.
    */
   spawn(target: ExecTarget, argv: string[]): ChildProcess;
-  /** The pod container's stdout+stderr since it last started (like `kubectl logs`). */
-  logs(pod: string): Promise<string>;
+  /**
+   * The pod container's stdout+stderr since it last started (like `kubectl logs`); with
+   * `allRestarts`, every earlier start's output before it, as far as the provider kept it.
+   */
+  logs(pod: string, opts?: { allRestarts?: boolean }): Promise<string>;
+  /**
+   * The pod's data directory (`$(DATA_DIR)`) as a path on this machine, when this machine shares
+   * it (the netns lab); absent where it lives elsewhere (a Kubernetes node, a container).
+   */
+  localDataDir?(pod: string): string | undefined;
   /** Starts tcpdump in the target's network namespace; resolves when it is listening. */
   capture(target: ExecTarget, opts: CaptureOptions): Promise<Capture>;
   /**

@@ -86,6 +86,8 @@ export interface NatMeetObservation {
   slotsAssigned?: number;
   fix?: FixObservation;
   natMappings?: NatMapping[];
+  /** For the cells that measure it: how long the members took to form one healthy cluster. */
+  formation?: { members: number; formedMs: number };
   /** Why no packets were captured, when the provider declared it cannot capture. */
   captureSkipped?: string;
   notes: string[];

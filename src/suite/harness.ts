@@ -11,6 +11,7 @@ import { profileLabel, type Family, type ProviderName } from '../model/dimension
 import type { CellRecord, CellRecordOf, Provenance } from '../model/results.ts';
 import { isCapabilityError, RequirementError } from '../util/errors.ts';
 import { ArtifactSink } from './artifacts.ts';
+import { cellPool } from './pool.ts';
 import { requireVariable, type Matrix, type RunConfig } from './run-config.ts';
 
 /** What a scenario runner needs from the run: the Redis binaries and where evidence goes. */
@@ -92,6 +93,23 @@ export function initialRecord<F extends Family>(cell: Cell<F, unknown>): CellRec
   } as CellRecordOf<F>;
 }
 
+/**
+ * Runs a cell's body in the run's pool: at most `config.concurrency` cells at a time, and a cell
+ * that must run alone (`runAlone`) with no other.
+ */
+export const inPool = <T>(cell: AnyCell, config: RunConfig, body: () => Promise<T>): Promise<T> =>
+  cellPool(config.concurrency).run(body, {
+    exclusive: cell.runAlone !== undefined,
+    budgetMs: CELL_BUDGET_MS,
+    name: cell.id,
+  });
+
+/** How long one cell may run once started; a scenario test's own timeout covers its queueing too. */
+export const CELL_BUDGET_MS = 120_000;
+
+/** vitest's timeout for a scenario test: its cell's budget plus the time it may wait for a slot. */
+export const SCENARIO_TEST_TIMEOUT_MS = 60 * 60_000;
+
 /** The providers the run asked for (the CLI's --provider), netns by default. */
 export const providersOf = (config: RunConfig): ProviderName[] =>
   config.filter.provider?.length ? (config.filter.provider as ProviderName[]) : ['netns'];
@@ -101,10 +119,13 @@ export function cellsFor<F extends Family, O>(
   make: (provider: ProviderName, matrix: Matrix) => Cell<F, O>[],
   config: RunConfig,
 ): Cell<F, O>[] {
-  return filterCells(
+  // Cells that must run alone go first: queued behind others, each would wait for the whole pool
+  // to drain, leaving cores idle meanwhile.
+  const cells = filterCells(
     providersOf(config).flatMap((p) => make(p, config.matrix)),
     config.filter,
   );
+  return [...cells.filter((c) => c.runAlone), ...cells.filter((c) => !c.runAlone)];
 }
 
 /**

@@ -12,8 +12,10 @@ export function labProject(config: RunConfig, root: string): TestProjectInlineCo
       name: 'lab',
       root,
       include: ['scenarios/**/*.test.ts', 'test/lab/**/*.test.ts', 'test/k3d/**/*.test.ts'],
-      // Each cell already keeps both cores busy with real redis-server processes and datapaths.
+      // Files run one at a time (the end-to-end tests compare the machine before and after); cells
+      // inside a scenario file run side by side, bounded by the run's cell pool (src/suite/pool.ts).
       fileParallelism: false,
+      maxConcurrency: 64,
       testTimeout: 120_000,
       hookTimeout: 120_000,
       globalSetup: [join(root, 'src/suite/global-setup.ts')],
