@@ -30,6 +30,7 @@ import {
   waitForMeet,
   type MemberView,
 } from '../../src/probes/convergence.ts';
+import { kernelBytes, measureFootprint } from '../../src/probes/footprint.ts';
 import { findFailedConnections } from '../../src/probes/logs.ts';
 import { isTranslated, reconstructNat } from '../../src/probes/nat-map.ts';
 import { readSockets } from '../../src/probes/socket-table.ts';
@@ -121,13 +122,14 @@ export async function runNatMeet(
   const { phase, all: allTimings } = phaseTimer(ctx.onPhase);
   const p = natMeetPlan(cell, ctx);
 
+  const kernelBefore = await kernelBytes();
   await using topo = await provider.start(redisTopologySpec(p.plan, d.profile, d.nodes));
   phase('topology');
   const cluster = new RedisCluster(topo, p.plan);
   // Packets at both ends of the joiner's connections, to show who rewrote what.
   const [{ captures, captureSkipped }, formation] = await Promise.all([
     startCaptures(topo, [p.joiner, p.entryMaster], ctx.captures !== false),
-    form(cluster, p, cell.options),
+    form(cluster, p, cell.options, kernelBefore),
   ]);
   // Every member's id, the joiner's included: anything else in a view is a ghost.
   const ids = new Set(await Promise.all(p.all.map((m) => cluster.myId(m))));
@@ -186,11 +188,18 @@ export async function runNatMeet(
  * dials, unless replicas must attach or the size is measured (scale cells: every member knows
  * every other, replicas attached, cluster_state:ok).
  */
-async function form(cluster: RedisCluster, p: Plan, options: NatMeetOptions): Promise<NatMeetObservation['formation']> {
+async function form(
+  cluster: RedisCluster,
+  p: Plan,
+  options: NatMeetOptions,
+  kernelBefore: number,
+): Promise<NatMeetObservation['formation']> {
   if (p.replicas.length) {
+    const formed = [...p.masters, ...p.replicas];
     const formedMs = await formShards(cluster, p.masters, p.replicas, FORMING_NODE_TIMEOUT_MS);
-    await cluster.setNodeTimeout([...p.masters, ...p.replicas], p.plan.nodeTimeoutMs);
-    return { members: p.masters.length + p.replicas.length, formedMs };
+    await cluster.setNodeTimeout(formed, p.plan.nodeTimeoutMs);
+    const footprint = await measureFootprint(cluster.topology, cluster, formed);
+    return { members: formed.length, formedMs, kernelBytes: (await kernelBytes()) - kernelBefore, ...footprint };
   }
   if (options.bootstrap === 'redis-cli') {
     await cluster.createWithRedisCli(p.masters);
