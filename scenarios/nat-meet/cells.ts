@@ -3,12 +3,18 @@
 import { cellId, type Cell } from '../../src/model/cell.ts';
 import type { AddressClass, CellDims, ProviderName } from '../../src/model/dimensions.ts';
 import type { NatMeetExpectation } from '../../src/model/results.ts';
+import { dockerNatMeetRows } from './docker-cells.ts';
 
 export interface NatMeetOptions {
   /** How the masters form: `redis-cli --cluster create` or ADDSLOTSRANGE + MEET. */
   bootstrap: 'redis-cli' | 'manual';
   /** Which node's IP the joiner dials for a NodePort entry: its own (status.hostIP) or the master's. */
   dial?: 'own-node' | 'endpoint-node';
+  /**
+   * The rewrite happens in a userland proxy (docker-proxy) that ends the joiner's connection and
+   * opens its own: the captures show two connections, and no NAT mapping pairs them.
+   */
+  relay?: 'userland-proxy';
 }
 
 type Row = Omit<CellDims, 'provider'> & {
@@ -180,8 +186,12 @@ const rows: Row[] = [
   },
 ];
 
+// The docker provider has rows of its own (docker-cells.ts): its profiles are Docker's bridge, not
+// a CNI, and the Kubernetes rows mean nothing there.
+const dockerRows = (): Row[] => dockerNatMeetRows.map((r) => ({ ...r, policy: 'Cluster', nodes: 1 }));
+
 export const natMeetCells = (provider: ProviderName = 'netns'): Cell<'nat-meet', NatMeetOptions>[] =>
-  rows.map(({ expectation, options, title, ...rest }) => {
+  (provider === 'docker' ? dockerRows() : rows).map(({ expectation, options, title, ...rest }) => {
     const dims: CellDims = { provider, ...rest };
     return { id: cellId(dims), title, family: 'nat-meet', dims, expectation, options };
   });

@@ -10,25 +10,39 @@ import { snatCells } from './cells.ts';
 import { runSnatCell, startSnatLab } from './run.ts';
 
 const config = currentRunConfig();
-const cells = cellsFor(snatCells, config);
+const labKey = (c: { dims: { provider: string; profile: string; policy: string } }) =>
+  `${c.dims.provider}/${c.dims.profile}/${c.dims.policy}`;
+// Grouped by lab, so each lab is built once and stopped before the next starts (a provider may run
+// one topology per process at a time: docs/docker.md#one-runtime-per-process).
+const cells = cellsFor(snatCells, config).sort((a, b) => (labKey(a) < labKey(b) ? -1 : labKey(a) > labKey(b) ? 1 : 0));
 
 // One lab per provider, profile and policy, shared by that group's cells: building it costs more
 // than probing a path.
-const labs = new Map<string, Promise<StartedTopology>>();
-afterAll(async () => {
-  await Promise.allSettled([...labs.values()].map(async (l) => (await l).stop()));
-});
+let current: { key: string; lab: Promise<StartedTopology> } | undefined;
+const stopCurrent = async () => {
+  const lab = current?.lab;
+  current = undefined;
+  await lab?.then((l) => l.stop()).catch(() => undefined);
+};
+afterAll(stopCurrent);
 
 describe.skipIf(cells.length === 0)('snat', () => {
   cells.forEach((cell, seq) => {
     test(cell.id, async (ctx) => {
       const provider = await cellProvider(ctx, cell, config);
-      const key = `${cell.dims.provider}/${cell.dims.profile}/${cell.dims.policy}`;
-      let lab = labs.get(key);
-      if (!lab) {
-        lab = startSnatLab(provider, cell.dims.profile, cell.dims.policy, cell.dims.profile !== 'no-nat', config.redis);
-        labs.set(key, lab);
+      const key = labKey(cell);
+      if (current?.key !== key) {
+        await stopCurrent();
+        const lab = startSnatLab(
+          provider,
+          cell.dims.profile,
+          cell.dims.policy,
+          cell.dims.profile !== 'no-nat',
+          config.redis,
+        );
+        current = { key, lab };
       }
+      const lab = current.lab;
       const { record, probe } = await orSkipMissingCapability(ctx, cell, async () =>
         runSnatCell(await lab, cell, seq, scenarioContext(cell, config)),
       );
