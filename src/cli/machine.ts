@@ -79,9 +79,10 @@ export async function cmdClean(args: string[]): Promise<number> {
 function dockerSweepLines(r: Awaited<ReturnType<typeof sweepDocker>>): string[] {
   const run = (id?: string) => (id ? ` of run ${id}` : '');
   return [
-    ...r.removed.map(
-      (h) =>
-        `removed docker host ${h.id}: the private dockerd, its containers, ${h.namespaces.length} namespace(s)${h.dirs.length ? `, ${h.dirs.join(', ')}` : ''}`,
+    ...r.removed.map((h) =>
+      h.daemon
+        ? `removed docker topology ${h.id} from the daemon at ${h.daemon}: its containers, volumes and network${h.dirs.length ? `, ${h.dirs.join(', ')}` : ''}`
+        : `removed docker host ${h.id}: the private dockerd, its containers, ${h.namespaces.length} namespace(s)${h.dirs.length ? `, ${h.dirs.join(', ')}` : ''}`,
     ),
     ...r.kept.map(
       (h) =>

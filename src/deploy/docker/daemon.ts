@@ -103,7 +103,7 @@ export async function startPrivateDaemon(
   // The record comes first and goes last: nothing of this daemon exists without a record that
   // proves its owner alive to another process's sweep.
   const createdRunDirs = FIXED_RUN_DIRS.filter((d) => !existsSync(d));
-  await writeDockerRecord(await ownDockerRecord(id, names, opts.runId, createdRunDirs));
+  await writeDockerRecord(await ownDockerRecord(id, names.dir, opts.runId, createdRunDirs));
   teardown.defer('remove docker run-state record', () => removeDockerRecord(id));
   teardown.defer('remove the Docker host (processes, mounts, cgroups, namespaces, dirs)', () =>
     removeDockerHost({ id, names, createdRunDirs }),

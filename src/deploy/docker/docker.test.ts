@@ -261,7 +261,12 @@ describe('a daemon rcnc did not start', () => {
   });
 
   test('a profile runs only on a daemon in its proxy mode, and a CNI profile never', () => {
-    const local = (userlandProxy?: boolean) => ({ kind: 'existing' as const, detail: 'Docker 27', userlandProxy });
+    const local = (userlandProxy?: boolean) => ({
+      kind: 'existing' as const,
+      detail: 'Docker 27',
+      endpoint: 'unix:///var/run/docker.sock',
+      userlandProxy,
+    });
     expect(profileRequirement('docker-iptables', local(false)).met).toBe(true);
     expect(profileRequirement('docker-iptables', local(true))).toMatchObject({
       met: false,

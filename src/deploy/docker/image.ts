@@ -108,6 +108,27 @@ async function present(client: ContainerRuntimeClient, image: string): Promise<b
     );
 }
 
+/** testcontainers 11.14's reaper image (reaper/reaper.ts REAPER_IMAGE), or the one the user names. */
+const ryukImage = () => process.env.RYUK_CONTAINER_IMAGE ?? 'testcontainers/ryuk:0.14.0';
+
+/**
+ * Ryuk only where its image can be had: testcontainers pulls it before the first container and
+ * fails the start when it cannot. Kept when the user decided, when the daemon has the image, or
+ * when it just pulled Redis (so it can pull Ryuk too); otherwise disabled for this process — rcnc's
+ * teardown and `rcnc clean` remove everything by label anyway (docs/docker.md#testcontainers).
+ */
+export async function decideReaper(client: ContainerRuntimeClient, image: ImageChoice): Promise<string> {
+  const set = process.env.TESTCONTAINERS_RYUK_DISABLED;
+  if (set !== undefined) {
+    return set === 'true' ? 'disabled (TESTCONTAINERS_RYUK_DISABLED)' : 'ryuk';
+  }
+  if (image.source === 'pulled' || (await present(client, ryukImage()))) {
+    return 'ryuk';
+  }
+  process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
+  return `disabled: the daemon has no ${ryukImage()}`;
+}
+
 async function tryPull(client: ContainerRuntimeClient, image: string): Promise<string | undefined> {
   const { ImageName } = await import('testcontainers');
   let timer: NodeJS.Timeout | undefined;
@@ -136,6 +157,11 @@ export async function redisImage(
   if (await present(client, official)) {
     return { image: official, source: 'present', detail: `${official}, already in the daemon's image store` };
   }
+  const local = await localImage(opts.redis, version);
+  if (await present(client, local.tag)) {
+    // Imported by an earlier run from the same binaries: no pull to wait for again.
+    return { image: local.tag, source: 'present', detail: `${local.tag}, imported earlier from ${local.from}` };
+  }
   let pullFailure = 'not tried: the private daemon has no route off this machine';
   if (opts.allowPull) {
     const why = await tryPull(client, official);
@@ -144,9 +170,19 @@ export async function redisImage(
     }
     pullFailure = why;
   }
+  await importRootfs(client, local.entries, local.tag, join(opts.scratch, 'rootfs'));
+  return {
+    image: local.tag,
+    source: 'built',
+    detail: `${local.tag}, imported from ${local.from} (pulling ${official}: ${pullFailure})`,
+  };
+}
+
+/** The local image's root filesystem and its tag (the content hash of what goes in). */
+async function localImage(redis: RedisBinaries, version: string) {
   const bins = {
-    server: await which(opts.redis.server, 'the Redis image is built from it'),
-    cli: await which(opts.redis.cli, 'the Redis image is built from it'),
+    server: await which(redis.server, 'the Redis image is built from it'),
+    cli: await which(redis.cli, 'the Redis image is built from it'),
     sleep: await which('sleep', 'it goes into the Redis image for idle pods'),
   };
   const ldd = await run(['ldd', bins.server, bins.cli, bins.sleep]);
@@ -155,12 +191,8 @@ export async function redisImage(
     throw new RequirementError(`${missing[1]} is not found (ldd ${bins.server} ${bins.cli}); the Redis image needs it`);
   }
   const entries = rootfsPlan(bins, parseLdd(ldd.stdout));
-  const tag = localImageTag(version, await contentHash(entries));
-  const detail = `${tag}, imported from this machine's ${bins.server} and ${bins.cli} (pulling ${official}: ${pullFailure})`;
-  if (!(await present(client, tag))) {
-    await importRootfs(client, entries, tag, join(opts.scratch, 'rootfs'));
-  }
-  return { image: tag, source: 'built', detail };
+  const from = `this machine's ${bins.server} and ${bins.cli}`;
+  return { entries, tag: localImageTag(version, await contentHash(entries)), from };
 }
 
 async function buildRootfs(entries: RootfsEntry[], dir: string): Promise<void> {

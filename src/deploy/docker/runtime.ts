@@ -20,6 +20,8 @@ export type DaemonChoice =
       kind: 'existing';
       /** The daemon as testcontainers reached it: version, OS, endpoint. */
       detail: string;
+      /** Where it answers, as a docker CLI `--host` (for the sweeper of a killed run). */
+      endpoint: string;
       /** The local dockerd serving it (same kernel), whose network namespace is the Docker host. */
       dockerdPid?: number;
       /** From the local dockerd's flags and config file; undefined when it cannot be told. */
@@ -110,8 +112,10 @@ async function existingDaemonChoice(configured: string | undefined): Promise<Dae
     const client = await getContainerRuntimeClient();
     const rt = client.info.containerRuntime;
     const local = await localDockerd(socketPathOf(client));
+    const modem = client.container.dockerode.modem as { socketPath?: string; host?: string; port?: string | number };
     return {
       kind: 'existing',
+      endpoint: modem.socketPath ? `unix://${modem.socketPath}` : `tcp://${modem.host}:${modem.port ?? 2375}`,
       detail: `Docker ${rt.serverVersion} on ${rt.operatingSystem} via ${rt.host}${configured ? ` (${configured})` : ''}`,
       ...local,
     };

@@ -10,7 +10,7 @@ import { basename, join } from 'node:path';
 import { run } from '../../util/exec.ts';
 import { ownerAlive, self, StateRecords, type Owner } from '../../util/run-state.ts';
 import { waitFor } from '../../util/wait.ts';
-import { dockerIdOf, dockerNames, socketLinkPid, type DockerNames } from './names.ts';
+import { dockerIdOf, dockerNames, socketLinkPid, TOPOLOGY_LABEL, type DockerNames } from './names.ts';
 
 /** Directories dockerd and containerd create at fixed paths whatever their roots are. */
 export const FIXED_RUN_DIRS = ['/run/docker/plugins', '/run/docker', '/run/containerd/s', '/run/containerd'];
@@ -20,9 +20,12 @@ const MACHINERY = /^(dockerd|containerd|containerd-shim.*|docker-proxy|runc)$/;
 export interface DockerRecord extends Owner {
   dockerId: string;
   runId?: string;
+  /** The private daemon's directory, or the scratch dir of a topology on a daemon rcnc did not start. */
   dir: string;
   /** Fixed-path directories that did not exist before this daemon started. */
   createdRunDirs: string[];
+  /** On a daemon rcnc did not start: where it answers (docker --host), to remove by label there. */
+  daemon?: string;
   createdAt: string;
 }
 
@@ -32,7 +35,7 @@ export const dockerRecords = new StateRecords<DockerRecord>('docker', (id, r) =>
 
 export async function ownDockerRecord(
   id: string,
-  names: DockerNames,
+  dir: string,
   runId: string | undefined,
   createdRunDirs: string[],
 ): Promise<DockerRecord> {
@@ -40,7 +43,7 @@ export async function ownDockerRecord(
     ...(await self()),
     dockerId: id,
     ...(runId ? { runId } : {}),
-    dir: names.dir,
+    dir,
     createdRunDirs,
     createdAt: new Date().toISOString(),
   };
@@ -60,6 +63,8 @@ export interface DockerLeftovers {
   runId?: string;
   ownerPid?: number;
   createdRunDirs: string[];
+  /** Set for a topology on a daemon rcnc did not start (see DockerRecord). */
+  daemon?: string;
   /** alive: the owner runs; gone: provably not; unknown: the record could not be read. */
   owner: 'alive' | 'gone' | 'unknown';
   problem?: string;
@@ -115,7 +120,7 @@ export async function findDockerHosts(): Promise<DockerLeftovers[]> {
   const { records, problems } = await dockerRecords.readAll();
   for (const r of records) {
     const h = get(r.dockerId);
-    Object.assign(h, { runId: r.runId, ownerPid: r.pid, createdRunDirs: r.createdRunDirs ?? [] });
+    Object.assign(h, { runId: r.runId, ownerPid: r.pid, createdRunDirs: r.createdRunDirs ?? [], daemon: r.daemon });
     if (!h.dirs.includes(r.dir) && existsSync(r.dir)) {
       h.dirs.push(r.dir);
     }
@@ -288,6 +293,32 @@ async function removeStaleSocketLinks(): Promise<void> {
 }
 
 /**
+ * A topology's containers, volumes and network on a daemon rcnc did not start, by label, with the
+ * docker CLI (a sweep runs in a process that may never have talked to that daemon).
+ */
+async function removeOnDaemon(daemon: string, id: string): Promise<void> {
+  const docker = (args: string[]) => run(['docker', '--host', daemon, ...args], { reject: false, timeoutMs: 60_000 });
+  const filter = ['--filter', `label=${TOPOLOGY_LABEL}=${id}`];
+  const listed = await docker(['ps', '-aq', ...filter]);
+  if (listed.exitCode !== 0) {
+    throw new Error(`cannot reach its daemon at ${daemon}: ${(listed.stderr || listed.stdout).trim().split('\n')[0]}`);
+  }
+  const list = (args: string[]) => docker(args).then((r) => r.stdout.split(/\s+/).filter(Boolean));
+  const containers = listed.stdout.split(/\s+/).filter(Boolean);
+  if (containers.length) {
+    await docker(['rm', '-f', '-v', ...containers]);
+  }
+  const volumes = await list(['volume', 'ls', '-q', ...filter]);
+  if (volumes.length) {
+    await docker(['volume', 'rm', '-f', ...volumes]);
+  }
+  const networks = await list(['network', 'ls', '-q', ...filter]);
+  if (networks.length) {
+    await docker(['network', 'rm', ...networks]);
+  }
+}
+
+/**
  * Removes one Docker host: kills its processes, unmounts, removes cgroups, shim sockets,
  * namespaces and its directory. Safe on a host that is half gone; used by the owner's teardown
  * (after dockerd stopped) and by sweeps.
@@ -299,7 +330,15 @@ export async function removeDockerHost(h: {
   dirs?: string[];
   cgroups?: string[];
   createdRunDirs: string[];
+  daemon?: string;
 }): Promise<void> {
+  if (h.daemon) {
+    await removeOnDaemon(h.daemon, h.id);
+    for (const dir of h.dirs ?? []) {
+      await rm(dir, { recursive: true, force: true });
+    }
+    return;
+  }
   const names = h.names ?? dockerNames(h.id);
   const namespaces = h.namespaces ?? [names.hostNs, names.outsideNs];
   const dirs = [...new Set([names.dir, ...(h.dirs ?? [])])];
@@ -326,9 +365,17 @@ export async function removeDockerHost(h: {
 /** Sweeps Docker hosts whose owner is gone (every one with `all`), of every run or of one. */
 export async function sweepDocker(opts: { all?: boolean; runId?: string } = {}) {
   const chosen = selectForSweep(await findDockerHosts(), opts);
+  const removed: DockerLeftovers[] = [];
   for (const h of chosen.remove) {
-    await removeDockerHost(h);
+    try {
+      await removeDockerHost(h);
+    } catch (e) {
+      // Its record stays: the next sweep tries again.
+      chosen.unknown.push({ ...h, owner: 'unknown', problem: (e as Error).message });
+      continue;
+    }
     await removeDockerRecord(h.id);
+    removed.push(h);
   }
-  return { removed: chosen.remove, kept: chosen.kept, unknown: chosen.unknown };
+  return { removed, kept: chosen.kept, unknown: chosen.unknown };
 }

@@ -34,7 +34,7 @@ import type {
 } from '../provider.ts';
 import { startTcpdump } from '../tcpdump.ts';
 import { startPrivateDaemon, type PrivateDaemon } from './daemon.ts';
-import { redisImage, type ImageChoice, type RedisBinaries } from './image.ts';
+import { decideReaper, redisImage, type ImageChoice, type RedisBinaries } from './image.ts';
 import { dockerNames, newDockerId, RUN_ID_LABEL, TOPOLOGY_LABEL, type DockerNames } from './names.ts';
 import {
   addressIn,
@@ -48,6 +48,7 @@ import {
   ReadinessWait,
 } from './pods.ts';
 import { chooseDaemon, runtimeClient, type DaemonChoice } from './runtime.ts';
+import { ownDockerRecord, removeDockerRecord, writeDockerRecord } from './sweep.ts';
 
 /** The profiles the docker provider runs: how the daemon publishes ports (docs/docker.md#profiles). */
 export const DOCKER_PROFILES: Partial<Record<ProfileName, { userlandProxy: boolean }>> = {
@@ -244,7 +245,12 @@ export class DockerTopology implements StartedTopology {
       );
       this.scratch = names.dir;
     } else {
+      // A daemon rcnc did not start outlives a killed run: the record lets `rcnc clean` remove
+      // this topology's containers, volumes and network there by label.
       this.scratch = await mkdtemp(join(tmpdir(), `rcnc-${this.id}-`));
+      const daemon = (init.daemon as Extract<DaemonChoice, { kind: 'existing' }>).endpoint;
+      await writeDockerRecord({ ...(await ownDockerRecord(this.id, this.scratch, init.runId, [])), daemon });
+      teardown.defer('remove docker run-state record', () => removeDockerRecord(this.id));
       teardown.defer('remove scratch dir', () => rm(this.scratch, { recursive: true, force: true }));
     }
     this.built.client = await runtimeClient();
@@ -254,6 +260,9 @@ export class DockerTopology implements StartedTopology {
       allowPull: init.daemon.kind === 'existing',
       scratch: this.scratch,
     });
+    if (init.daemon.kind === 'existing') {
+      this.built.versions.reaper = await decideReaper(this.client, this.built.image);
+    }
     this.built.network = await this.createNetwork();
     teardown.defer('remove volumes', () => this.removeByLabel('volumes'));
     teardown.defer('remove containers', () => this.removeByLabel('containers'));
@@ -608,9 +617,7 @@ export class DockerTopology implements StartedTopology {
   provenance(): Provenance {
     const where = this.built.daemon
       ? 'a private dockerd in its own network namespace'
-      : this.init.daemon.kind === 'existing'
-        ? this.init.daemon.detail
-        : 'Docker';
+      : `the daemon at ${this.init.daemon.kind === 'existing' ? this.init.daemon.endpoint : '?'}`;
     const proxy = this.init.userlandProxy ? 'on' : 'off';
     return {
       provider: 'docker',
