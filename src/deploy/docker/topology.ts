@@ -89,9 +89,9 @@ export class DockerProvider implements Provider {
   async check(): Promise<Requirement[]> {
     const daemon = await chooseDaemon();
     const reqs: Requirement[] = [{ name: 'Docker daemon', met: daemon.kind !== 'none', detail: daemon.detail }];
-    if (daemon.kind === 'existing') {
-      this.cannot.push(daemon.dockerdPid ? DOCKER_CANNOT.outside : DOCKER_CANNOT.remote);
-    }
+    const lacking =
+      daemon.kind !== 'existing' ? [] : [daemon.dockerdPid ? DOCKER_CANNOT.outside : DOCKER_CANNOT.remote];
+    this.cannot.push(...lacking.filter((c) => !this.cannot.includes(c)));
     if (this.opts.profile) {
       reqs.push(profileRequirement(this.opts.profile, daemon));
     }
