@@ -13,8 +13,7 @@ import { respCall } from '../src/deploy/resp.ts';
 import { run } from '../src/util/exec.ts';
 import { waitFor } from '../src/util/wait.ts';
 
-export type Loopback = RedisHost &
-  AsyncDisposable & { stop(): Promise<void>; logs(pod: string): Promise<string> };
+export type Loopback = RedisHost & AsyncDisposable & { stop(): Promise<void>; logs(pod: string): Promise<string> };
 
 export async function startLoopback(pods: PodSpec[]): Promise<Loopback> {
   const id = Math.random().toString(16).slice(2, 8);

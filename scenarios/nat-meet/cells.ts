@@ -4,6 +4,7 @@ import { cellId, type Cell } from '../../src/model/cell.ts';
 import type { AddressClass, CellDims, ProviderName } from '../../src/model/dimensions.ts';
 import type { NatMeetExpectation } from '../../src/model/results.ts';
 import type { Matrix } from '../../src/suite/run-config.ts';
+import { dockerNatMeetRows } from './docker-cells.ts';
 
 export interface NatMeetOptions {
   /** How the masters form: `redis-cli --cluster create` or ADDSLOTSRANGE + MEET. */
@@ -19,6 +20,11 @@ export interface NatMeetOptions {
   /** Members formed before the join: this many masters, and as many replicas (default 3 and 0). */
   masters?: number;
   replicas?: number;
+  /**
+   * The rewrite happens in a userland proxy (docker-proxy) that ends the joiner's connection and
+   * opens its own: the captures show two connections, and no NAT mapping pairs them.
+   */
+  relay?: 'userland-proxy';
 }
 
 type Row = Omit<CellDims, 'provider'> & {
@@ -250,11 +256,18 @@ const scaleRows = (matrix: Matrix): Row[] =>
     atScale('calico-vxlan', n, 'docs/datapath.md#calico-always-remote-endpoint'),
   ]);
 
+// The docker provider has rows of its own (docker-cells.ts): its profiles are Docker's bridge, not
+// a CNI, and the Kubernetes rows mean nothing there.
+const dockerRows = (): Row[] =>
+  dockerNatMeetRows.map((r) => ({ ...r, options: { join: 'meet', ...r.options }, policy: 'Cluster', nodes: 1 }));
+
 export const natMeetCells = (
   provider: ProviderName = 'netns',
   matrix: Matrix = 'default',
 ): Cell<'nat-meet', NatMeetOptions>[] =>
-  [...rows, ...scaleRows(matrix)].map(({ expectation, options, title, ...rest }) => {
-    const dims: CellDims = { provider, ...rest };
-    return { id: cellId(dims), title, family: 'nat-meet', dims, expectation, options };
-  });
+  (provider === 'docker' ? dockerRows() : [...rows, ...scaleRows(matrix)]).map(
+    ({ expectation, options, title, ...rest }) => {
+      const dims: CellDims = { provider, ...rest };
+      return { id: cellId(dims), title, family: 'nat-meet', dims, expectation, options };
+    },
+  );

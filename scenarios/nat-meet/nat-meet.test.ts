@@ -1,10 +1,13 @@
 // nat-meet: does a node that joins over a given datapath become part of the cluster, and when it
 // does not, what did the receiver record, and does announcing fix it? Every assertion reads a real
 // Redis view, log line or socket table from the lab.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, test } from 'vitest';
 import { analyzeDir } from '../../src/analyze/index.ts';
 import { meetProblems } from '../../src/probes/convergence.ts';
 import { findFailedConnections } from '../../src/probes/logs.ts';
+import { flowText, parseTcpdump } from '../../src/probes/tcpdump-text.ts';
 import {
   cellProvider,
   cellsFor,
@@ -19,6 +22,14 @@ import { runNatMeet } from './run.ts';
 
 const esc = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** The SYNs a pod's capture holds, as `src:port > dst:port`, read from the files the cell collected. */
+async function synFlows(clusterDir: string, pod: string): Promise<string[]> {
+  const text = await readFile(join(clusterDir, `${pod}.tcpdump.txt`), 'utf8');
+  return parseTcpdump(text)
+    .packets.filter((p) => p.flags === 'S')
+    .map((p) => flowText(p.src, p.dst));
+}
+
 const config = currentRunConfig();
 const cells = cellsFor(natMeetCells, config);
 
@@ -28,8 +39,11 @@ describe.skipIf(cells.length === 0)('nat-meet', () => {
     test.concurrent(cell.id, { timeout: SCENARIO_TEST_TIMEOUT_MS }, async (ctx) => {
       const { expect } = ctx;
       const provider = await cellProvider(ctx, cell, config);
-      const run = await inPool(cell, config, () =>
-        orSkipMissingCapability(ctx, cell, () => runNatMeet(provider, cell, scenarioContext(cell, config))),
+      const run = await inPool(
+        cell,
+        config,
+        () => orSkipMissingCapability(ctx, cell, () => runNatMeet(provider, cell, scenarioContext(cell, config))),
+        provider,
       );
       ctx.task.meta.rcnc = run.record;
       const obs = run.record.observation!;
@@ -74,15 +88,24 @@ describe.skipIf(cells.length === 0)('nat-meet', () => {
         // The failure was proven while the join was still under way.
         expect(run.record.timings.toVerdict).toBeGreaterThan(0);
         // Packets at both ends: the joiner's MEET to the bus NodePort arrives from the ghost address.
+        const joinerFlow = new RegExp(
+          `^${esc(run.podIps[joinerName]!)}:\\d+ > ${esc(run.entry.ip)}:${run.entry.cport}$`,
+        );
         if (obs.captureSkipped && cell.dims.provider !== 'netns') {
           await ctx.annotate(`packet assertions skipped: ${obs.captureSkipped}`);
+        } else if (cell.options.relay === 'userland-proxy') {
+          // A userland proxy ends the joiner's connection and opens its own from the ghost address:
+          // two connections, one at each end, and no NAT mapping pairs them.
+          expect(await synFlows(run.clusterDir!, joinerName)).toContainEqual(expect.stringMatching(joinerFlow));
+          expect(await synFlows(run.clusterDir!, 'redis-0')).toContainEqual(
+            expect.stringMatching(new RegExp(`^${esc(predicted.ip)}:\\d+ > ${esc(run.podIps['redis-0']!)}:16379$`)),
+          );
+          expect(obs.natMappings?.filter((m) => joinerFlow.test(m.flow))).toEqual([]);
         } else {
           expect(obs.natMappings, JSON.stringify(obs.natMappings)).toContainEqual(
             expect.objectContaining({
               capturedAt: joinerName,
-              flow: expect.stringMatching(
-                new RegExp(`^${esc(run.podIps[joinerName]!)}:\\d+ > ${esc(run.entry.ip)}:${run.entry.cport}$`),
-              ),
+              flow: expect.stringMatching(joinerFlow),
               as: expect.stringMatching(
                 new RegExp(`^${esc(predicted.ip)}:\\d+ > ${esc(run.podIps['redis-0']!)}:16379$`),
               ),
@@ -132,7 +155,7 @@ describe.skipIf(cells.length === 0)('nat-meet', () => {
       if (cell.dims.exposure === 'nodeport' && cell.dims.announce === 'none') {
         // Not NATed: the master knows the joiner by its pod IP, not by a NodePort.
         const joiner = run.before.find((v) => v.member === joinerName)!;
-        expect(entry.nodes.find((n) => n.id === joiner.id)?.ip).toMatch(/^10\.42\./);
+        expect(entry.nodes.find((n) => n.id === joiner.id)?.ip).toBe(run.podIps[joinerName]);
       }
       expect(run.record.compatibility).toBe('works');
       // rcnc analyze finds nothing wrong in the files collected from a healthy cell.

@@ -160,7 +160,8 @@ export const recoveryCells = (
   provider: ProviderName = 'netns',
   matrix: Matrix = 'default',
 ): Cell<'recovery', RecoveryOptions>[] =>
-  rows.flatMap((row) => {
+  // The docker provider has one node and no recovery rows of its own (docs/docker.md#profiles).
+  (provider === 'docker' ? [] : rows).flatMap((row) => {
     const full = matrix === 'full';
     const profiles: ProfileName[] = full
       ? ['flannel-vxlan', 'calico-vxlan', 'calico-crosssubnet', 'no-nat']

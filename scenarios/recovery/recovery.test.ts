@@ -24,8 +24,11 @@ describe.skipIf(cells.length === 0)('recovery', () => {
     test.concurrent(cell.id, { timeout: SCENARIO_TEST_TIMEOUT_MS }, async (ctx) => {
       const { expect } = ctx;
       const provider = await cellProvider(ctx, cell, config);
-      const run = await inPool(cell, config, () =>
-        orSkipMissingCapability(ctx, cell, () => runRecovery(provider, cell, scenarioContext(cell, config))),
+      const run = await inPool(
+        cell,
+        config,
+        () => orSkipMissingCapability(ctx, cell, () => runRecovery(provider, cell, scenarioContext(cell, config))),
+        provider,
       );
       ctx.task.meta.rcnc = run.record;
       const rec = run.recovery;

@@ -29,7 +29,9 @@ evidence) to <report-dir>/<run-id>/ and <report-dir>/latest/.
 
 Options:
   --provider NAME       netns (default: the embedded lab), k3d (needs Docker and k3d),
-                        kubeconfig (an existing cluster; with --kubeconfig PATH --context NAME)
+                        kubeconfig (an existing cluster; with --kubeconfig PATH --context NAME),
+                        docker (containers through testcontainers: the daemon DOCKER_HOST names or
+                        the default socket's, else, as root, a private dockerd per topology)
   --kubeconfig PATH     kubeconfig of the cluster to test (--provider kubeconfig)
   --context NAME        context in that kubeconfig (default: its current-context)
   --scenario LIST       comma-separated scenario families (${scenarioNames().join(', ')})
@@ -65,7 +67,9 @@ and what is missing. Exit 0 when everything is there, 2 otherwise.`,
   setup: `Usage: rcnc setup
 
 Installs the system packages the lab needs with apt-get when running as root on Debian;
-otherwise names the packages to install. Exit 2 when packages are missing and cannot be installed.`,
+otherwise names the packages to install. Exit 2 when packages are missing and cannot be installed.
+Also installs docker.io (dockerd, containerd, runc, docker-proxy) when dockerd is missing, for the
+docker provider's private daemon, without starting its service; the lab does not need it.`,
   analyze: `Usage: rcnc analyze DIR [--json]
 
 Diagnoses artifacts collected on a real cluster. DIR holds any of:
@@ -87,8 +91,9 @@ release is downloaded and checked against its sha256 when none is found.
 Exit: k3d's own exit code, or 2 when k3d cannot be found.`,
   clean: `Usage: rcnc clean [--all]
 
-Removes the network namespaces, processes and temp dirs of labs whose run is no longer alive.
---all also removes labs of runs that are still alive.`,
+Removes the network namespaces, processes and temp dirs of labs whose run is no longer alive, and
+of the docker provider's private Docker hosts (dockerd, containerd, shims, containers, mounts,
+cgroups, namespaces, dirs). --all also removes those of runs that are still alive.`,
 };
 
 export function help(topic: string): number {

@@ -9,7 +9,7 @@ import { filterCells, type AnyCell, type CellFilter } from '../model/cell.ts';
 import { EXPOSURES, PROFILES, PROVIDERS, type ProviderName } from '../model/dimensions.ts';
 import type { ResultsFile } from '../model/results.ts';
 import { expectationText } from '../model/vocabulary.ts';
-import { providerFor } from '../suite/harness.ts';
+import { providerFor, providerKey } from '../suite/harness.ts';
 import {
   checkReportDir,
   parseConcurrency,
@@ -174,7 +174,7 @@ async function runVitest(cells: AnyCell[], config: RunConfig, json: boolean): Pr
 async function requireProviders(cells: AnyCell[], config: RunConfig): Promise<void> {
   const seen = new Set<string>();
   for (const cell of cells) {
-    const key = `${cell.dims.provider}/${cell.dims.provider === 'k3d' ? cell.dims.profile : ''}`;
+    const key = providerKey(cell);
     if (config.require[cell.dims.provider] && !seen.has(key)) {
       seen.add(key);
       await providerFor(cell, config);

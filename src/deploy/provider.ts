@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import type { ProfileName, ProviderName, TrafficPolicy } from '../model/dimensions.ts';
+import type { Provenance } from '../model/results.ts';
 import type { ExecOptions, ExecResult } from '../util/exec.ts';
 
 export type { ExecOptions, ExecResult };
@@ -164,11 +165,20 @@ export interface StartedTopology extends AsyncDisposable {
   /** Drops all traffic between two nodes (and their pods) in both directions. */
   partition(a: number, b: number): Promise<void>;
   heal(a: number, b: number): Promise<void>;
+  /** A real system's account of itself for the report (versions, settings, image); absent on the lab. */
+  provenance?(): Provenance;
   stop(): Promise<void>;
 }
 
 export interface Provider {
   readonly name: ProviderName;
+  /**
+   * What this provider declares it cannot do (known after check()); only these make it throw a
+   * CapabilityError, which scenarios turn into a skip of the part that needs it.
+   */
+  readonly cannot?: readonly string[];
+  /** How many topologies one process may run at once (absent: as many as the machine holds). */
+  readonly topologiesAtOnce?: number;
   check(): Promise<Requirement[]>;
   start(spec: TopologySpec): Promise<StartedTopology>;
 }

@@ -5,13 +5,13 @@
 import { join } from 'node:path';
 import type { TestContext } from 'vitest';
 import { NetnsProvider } from '../deploy/netns/netns.ts';
-import { describeUnmet, type Provider } from '../deploy/provider.ts';
+import { describeUnmet, type Provider, type StartedTopology, type TopologySpec } from '../deploy/provider.ts';
 import { filterCells, type AnyCell, type Cell } from '../model/cell.ts';
 import { profileLabel, type Family, type ProviderName } from '../model/dimensions.ts';
 import type { CellRecord, CellRecordOf, Provenance } from '../model/results.ts';
 import { isCapabilityError, RequirementError } from '../util/errors.ts';
 import { ArtifactSink } from './artifacts.ts';
-import { cellPool } from './pool.ts';
+import { cellPool, providerGate } from './pool.ts';
 import { requireVariable, type Matrix, type RunConfig } from './run-config.ts';
 
 /** What a scenario runner needs from the run: the Redis binaries and where evidence goes. */
@@ -44,19 +44,46 @@ async function build(cell: AnyCell, config: RunConfig): Promise<Provider> {
       const { KubeconfigProvider } = await import('../deploy/kubeconfig/kubeconfig.ts');
       return new KubeconfigProvider({ kubeconfig: config.kube.kubeconfig, context: config.kube.context, runId });
     }
-    case 'docker':
-      throw new RequirementError('the docker provider is not part of this build of rcnc');
+    case 'docker': {
+      const { DockerProvider } = await import('../deploy/docker/topology.ts');
+      return DockerProvider.forProfile(cell.dims.profile, { runId, redis: config.redis });
+    }
   }
+}
+
+/** Providers that differ per profile (k3d: flannel vs Calico clusters; docker: the proxy mode) are checked per profile. */
+export const providerKey = (cell: AnyCell): string =>
+  cell.dims.provider === 'k3d' || cell.dims.provider === 'docker'
+    ? `${cell.dims.provider}/${cell.dims.profile}`
+    : cell.dims.provider;
+
+// What started topologies said about themselves (versions of a real system), by provider/profile.
+const contributed = new Map<string, Provenance>();
+
+/** The provider, recording the provenance each topology it starts contributes. */
+function recordingProvenance(provider: Provider): Provider {
+  return {
+    name: provider.name,
+    cannot: provider.cannot,
+    check: () => provider.check(),
+    start: async (spec: TopologySpec): Promise<StartedTopology> => {
+      const topo = await provider.start(spec);
+      const p = topo.provenance?.();
+      if (p) {
+        contributed.set(`${provider.name}/${topo.profile}`, p);
+      }
+      return topo;
+    },
+  };
 }
 
 /** The provider for a cell, checked once per run; unmet requirements become the skip reason. */
 export function providerFor(cell: AnyCell, config: RunConfig): Promise<{ provider: Provider; skipReason?: string }> {
-  // k3d providers differ per profile (flannel vs Calico clusters); the others are one per run.
-  const key = cell.dims.provider === 'k3d' ? `k3d/${cell.dims.profile}` : cell.dims.provider;
+  const key = providerKey(cell);
   let p = checked.get(key);
   if (!p) {
     p = (async () => {
-      const provider = await build(cell, config);
+      const provider = recordingProvenance(await build(cell, config));
       const reason = describeUnmet(await provider.check());
       if (reason && config.require[cell.dims.provider]) {
         throw new RequirementError(
@@ -70,8 +97,15 @@ export function providerFor(cell: AnyCell, config: RunConfig): Promise<{ provide
   return p;
 }
 
-/** Where a cell's result comes from, before the provider adds versions of a real system. */
+/**
+ * Where a cell's result comes from: what a topology of its provider and profile said about itself
+ * (a real system's versions), or, before one started, what the dimensions say.
+ */
 export function provenanceFor(cell: AnyCell): Provenance {
+  const said = contributed.get(`${cell.dims.provider}/${cell.dims.profile}`);
+  if (said) {
+    return said;
+  }
   const what = profileLabel(cell.dims.profile);
   const provider: ProviderName = cell.dims.provider;
   return provider === 'netns'
@@ -97,12 +131,22 @@ export function initialRecord<F extends Family>(cell: Cell<F, unknown>): CellRec
  * Runs a cell's body in the run's pool: at most `config.concurrency` cells at a time, and a cell
  * that must run alone (`runAlone`) with no other.
  */
-export const inPool = <T>(cell: AnyCell, config: RunConfig, body: () => Promise<T>): Promise<T> =>
-  cellPool(config.concurrency).run(body, {
-    exclusive: cell.runAlone !== undefined,
-    budgetMs: CELL_BUDGET_MS,
-    name: cell.id,
-  });
+export const inPool = <T>(
+  cell: AnyCell,
+  config: RunConfig,
+  body: () => Promise<T>,
+  provider?: Pick<Provider, 'name' | 'topologiesAtOnce'>,
+): Promise<T> => {
+  const run = () =>
+    cellPool(config.concurrency).run(body, {
+      exclusive: cell.runAlone !== undefined,
+      budgetMs: CELL_BUDGET_MS,
+      name: cell.id,
+    });
+  // A provider that runs fewer topologies at once than the pool is wide gates its cells first, so
+  // they do not hold pool slots while they wait for it.
+  return provider?.topologiesAtOnce ? providerGate(provider.name, provider.topologiesAtOnce).run(run) : run();
+};
 
 /** How long one cell may run once started; a scenario test's own timeout covers its queueing too. */
 export const CELL_BUDGET_MS = 120_000;

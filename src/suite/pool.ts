@@ -74,6 +74,16 @@ Object.defineProperty(CellTimeoutError.prototype, 'name', { value: 'CellTimeoutE
 const KEY = Symbol.for('rcnc.cell-pool');
 const shared = globalThis as Record<symbol, CellPool | undefined>;
 
+/**
+ * A provider's own gate: at most `width` of its topologies at once in this process, whatever the
+ * pool's width (testcontainers, for one, keeps one runtime per process).
+ */
+export function providerGate(provider: string, width: number): CellPool {
+  const key = Symbol.for(`rcnc.provider-gate.${provider}`);
+  const gates = globalThis as Record<symbol, CellPool | undefined>;
+  return (gates[key] ??= new CellPool(width));
+}
+
 /** The process's pool, sized on first use (later calls may resize it). */
 export function cellPool(width: number): CellPool {
   const pool = (shared[KEY] ??= new CellPool(width));

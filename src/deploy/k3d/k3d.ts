@@ -52,6 +52,9 @@ export function k3dCniFor(profile: ProfileName): K3dCni | { unsupported: string 
         unsupported:
           'profile no-nat is a netns-lab control (routed pods, no CNI masquerade); k3d has no such CNI setup',
       };
+    case 'docker-userland-proxy':
+    case 'docker-iptables':
+      return { unsupported: `profile ${profile} is Docker's bridge without Kubernetes; run it with --provider docker` };
   }
 }
 
