@@ -39,11 +39,8 @@ describe.skipIf(cells.length === 0)('nat-meet', () => {
     test.concurrent(cell.id, { timeout: SCENARIO_TEST_TIMEOUT_MS }, async (ctx) => {
       const { expect } = ctx;
       const provider = await cellProvider(ctx, cell, config);
-      const run = await inPool(
-        cell,
-        config,
-        () => orSkipMissingCapability(ctx, cell, () => runNatMeet(provider, cell, scenarioContext(cell, config))),
-        provider,
+      const run = await inPool({ ctx, cell, config, provider }, () =>
+        orSkipMissingCapability(ctx, cell, () => runNatMeet(provider, cell, scenarioContext(cell, config))),
       );
       ctx.task.meta.rcnc = run.record;
       const obs = run.record.observation!;

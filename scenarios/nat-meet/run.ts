@@ -72,7 +72,7 @@ export interface NatMeetContext extends ScenarioContext {
 
 const MASTERS = 3;
 /** cluster-node-timeout while a large cluster forms (see form()). */
-const FORMING_NODE_TIMEOUT_MS = 2000;
+export const FORMING_NODE_TIMEOUT_MS = 2000;
 
 /** The members of a nat-meet cell and the Redis plan they run under. */
 function natMeetPlan(cell: Cell<'nat-meet', NatMeetOptions>, ctx: NatMeetContext) {

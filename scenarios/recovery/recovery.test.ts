@@ -24,11 +24,8 @@ describe.skipIf(cells.length === 0)('recovery', () => {
     test.concurrent(cell.id, { timeout: SCENARIO_TEST_TIMEOUT_MS }, async (ctx) => {
       const { expect } = ctx;
       const provider = await cellProvider(ctx, cell, config);
-      const run = await inPool(
-        cell,
-        config,
-        () => orSkipMissingCapability(ctx, cell, () => runRecovery(provider, cell, scenarioContext(cell, config))),
-        provider,
+      const run = await inPool({ ctx, cell, config, provider }, () =>
+        orSkipMissingCapability(ctx, cell, () => runRecovery(provider, cell, scenarioContext(cell, config))),
       );
       ctx.task.meta.rcnc = run.record;
       const rec = run.recovery;
@@ -57,6 +54,15 @@ describe.skipIf(cells.length === 0)('recovery', () => {
       if (kind === 'node-loss' || kind === 'isolate-node' || kind === 'failover') {
         expect(rec.failover?.promoted).toBe('redis-3');
       }
+      if (kind === 'node-loss' || kind === 'failover') {
+        // A replica starts its election only once its master is FAIL (cluster.c
+        // clusterHandleSlaveFailover), so the heir's own view shows FAIL no later than its promotion.
+        const at = (event: string) => rec.timeline?.find((e) => e.event === event)?.atMs;
+        expect(at('fault')).toBe(0);
+        expect(at('fail')).toBeDefined();
+        expect(at('fail')!).toBeLessThanOrEqual(at('promoted')!);
+        expect(at('promoted')).toBe(rec.failover?.afterMs);
+      }
       if (kind === 'partition-link') {
         expect(rec.duringFault).toMatch(/flagged redis-1 (master,)?fail\?/);
         expect(rec.duringFault).toMatch(/FAIL flags: none; promotions: none/);
@@ -68,6 +74,7 @@ describe.skipIf(cells.length === 0)('recovery', () => {
       if (rec.client) {
         expect(rec.client.ops).toBeGreaterThan(0);
         expect(rec.client.lostWaitConfirmedWrites).toBe(0);
+        expect(rec.client.failedAtMs?.length).toBe(Math.min(rec.client.errors, 300));
       }
     });
   }

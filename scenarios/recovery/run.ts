@@ -36,6 +36,8 @@ export interface RecoveryRun {
 const NODE_TIMEOUT_MS = 2000;
 const FORMING_NODE_TIMEOUT_MS = 500;
 const HEAL_TIMEOUT_MS = 45_000;
+// Failed commands the timeline draws a tick for; the rest are in the count.
+const MAX_FAILED_TICKS = 300;
 const KEYS = 300;
 const SHARDS = 3;
 
@@ -253,23 +255,28 @@ async function nodeLoss(ctx: Ctx): Promise<FaultOutcome> {
   const victims = ctx.cluster.plan.members.filter((m) => ctx.topo.pod(m.name).node === lost);
   const master = ctx.masters.find((m) => ctx.topo.pod(m.name).node === lost)!;
   const heir = ctx.replicaOf.get(master.name)!;
-  const t = performance.now();
+  const clock = new FaultClock(`node-${lost} stopped`);
   await ctx.topo.stopNode(lost);
-  const promoted = await promotedWithin(ctx, heir, HEAL_TIMEOUT_MS);
-  const failoverMs = Math.round(performance.now() - t);
+  const promoted = await promotedWithin(ctx, heir, HEAL_TIMEOUT_MS, { clock, victim: master });
+  const failoverMs = clock.now();
   const moved: string[] = [];
   for (const [i, v] of victims.entries()) {
     const to = 1 + (i % (ctx.topo.nodes.length - 1));
     const info = await ctx.topo.deletePod(v.name, { node: to });
     moved.push(`${v.name} → node-${to} (${info.ip})`);
   }
+  clock.mark('rescheduled', moved.join(', '));
   await ctx.topo.startNode(lost);
   const healed = await healthyWithin(ctx.cluster, ctx.cluster.plan.members, HEAL_TIMEOUT_MS);
+  if (healed.ok) {
+    clock.mark('healthy');
+  }
   return {
     action: `stopped node-${lost} (${victims.map((v) => v.name).join(', ')}); rescheduled ${moved.join(', ')}; node-${lost} back`,
+    timeline: clock.timeline,
     failover: promoted ? { promoted: heir.name, afterMs: failoverMs } : undefined,
     recovered: healed.ok && promoted,
-    recoveryMs: healed.ok ? Math.round(performance.now() - t) : undefined,
+    recoveryMs: healed.ok ? clock.now() : undefined,
     duringFault: healed.ok ? undefined : healed.last,
   };
 }
@@ -281,18 +288,23 @@ async function failoverUnderTraffic(ctx: Ctx): Promise<FaultOutcome> {
   await using client = await loadClient(ctx, { ops: 4000, durationMs: 20_000 });
   await client.start();
   await client.waitForOps(200);
-  const t = performance.now();
+  const faultAtLoadMs = client.loadTime() ?? 0;
+  const clock = new FaultClock(`${victim.name} killed`);
   await ctx.topo.killContainer(victim.name, { restartDelayMs: NODE_TIMEOUT_MS * 3 });
-  const promoted = await promotedWithin(ctx, heir, HEAL_TIMEOUT_MS);
-  const failoverMs = Math.round(performance.now() - t);
+  const promoted = await promotedWithin(ctx, heir, HEAL_TIMEOUT_MS, { clock, victim });
+  const failoverMs = clock.now();
   await client.waitForOps(client.opsDone() + 300);
-  const summary = await finishClient(client);
+  const summary = await finishClient(client, faultAtLoadMs);
   const healed = await healthyWithin(ctx.cluster, ctx.cluster.plan.members, HEAL_TIMEOUT_MS);
+  if (healed.ok) {
+    clock.mark('healthy');
+  }
   return {
     action: `killed the redis-server of ${victim.name} (master) under load; the kubelet restarted it after ${NODE_TIMEOUT_MS * 3} ms`,
+    timeline: clock.timeline,
     failover: promoted ? { promoted: heir.name, afterMs: failoverMs } : undefined,
     recovered: healed.ok && promoted,
-    recoveryMs: healed.ok ? Math.round(performance.now() - t) : undefined,
+    recoveryMs: healed.ok ? clock.now() : undefined,
     client: summary,
   };
 }
@@ -305,10 +317,9 @@ async function rollingRestart(ctx: Ctx): Promise<FaultOutcome> {
   await using client = await loadClient(ctx, { ops: 100_000, durationMs: 120_000 });
   await client.start();
   await client.waitForOps(200);
-  const t = performance.now();
-  const timeline: TimelineEvent[] = [];
-  const mark = (event: string, detail?: string) =>
-    timeline.push({ atMs: Math.round(performance.now() - t), event, ...(detail ? { detail } : {}) });
+  const faultAtLoadMs = client.loadTime() ?? 0;
+  const clock = new FaultClock();
+  const mark = (event: string, detail?: string) => clock.mark(event, detail);
   const restartedAt = new Map<string, number>();
   const restart = async (pod: RedisMember) => {
     mark('restart', pod.name);
@@ -334,11 +345,11 @@ async function rollingRestart(ctx: Ctx): Promise<FaultOutcome> {
     await restart(m);
   }
   mark('healthy');
-  const restartMs = Math.round(performance.now() - t);
-  const summary = await finishClient(client);
+  const restartMs = clock.now();
+  const summary = await finishClient(client, faultAtLoadMs);
   return {
     action: `restarted all ${ctx.cluster.plan.members.length} pods one at a time (replicas first, masters after CLUSTER FAILOVER) in ${restartMs} ms`,
-    timeline,
+    timeline: clock.timeline,
     recovered: true,
     recoveryMs: restartMs,
     client: summary,
@@ -561,8 +572,38 @@ async function isMaster(cluster: RedisCluster, m: RedisMember): Promise<boolean>
   );
 }
 
-/** Waits until `heir` reports itself master with slots; false if it did not within the bound. */
-async function promotedWithin(ctx: Ctx, heir: RedisMember, timeoutMs: number): Promise<boolean> {
+/** Moments of a failover as the heir saw them, ms after the fault began. */
+class FaultClock {
+  readonly timeline: TimelineEvent[] = [];
+  private readonly t0 = performance.now();
+  /** The clock starts with the fault itself, at 0. */
+  constructor(fault?: string) {
+    if (fault) {
+      this.timeline.push({ atMs: 0, event: 'fault', detail: fault });
+    }
+  }
+  /** ms since the fault began. */
+  now(): number {
+    return Math.round(performance.now() - this.t0);
+  }
+  mark(event: string, detail?: string): void {
+    if (!this.timeline.some((e) => e.event === event && e.detail === detail)) {
+      this.timeline.push({ atMs: this.now(), event, ...(detail ? { detail } : {}) });
+    }
+  }
+}
+
+/**
+ * Waits until `heir` reports itself master with slots; false if it did not within the bound. With
+ * a clock, the heir's view of the failed master marks when it turned PFAIL and FAIL.
+ */
+async function promotedWithin(
+  ctx: Ctx,
+  heir: RedisMember,
+  timeoutMs: number,
+  watch?: { clock: FaultClock; victim: RedisMember },
+): Promise<boolean> {
+  const victimId = watch ? ctx.ids.get(watch.victim.name) : undefined;
   try {
     await waitFor({
       target: `${heir.name} to be promoted`,
@@ -570,10 +611,18 @@ async function promotedWithin(ctx: Ctx, heir: RedisMember, timeoutMs: number): P
       intervalMs: 100,
       check: async () => {
         const v = (await readViews(ctx.cluster, [heir]))[0]!;
+        const victim = v.nodes.find((n) => n.id === victimId);
+        if (watch && victim && (hasFlag(victim, 'fail?') || hasFlag(victim, 'fail'))) {
+          watch.clock.mark('pfail', watch.victim.name);
+          if (hasFlag(victim, 'fail')) {
+            watch.clock.mark('fail', watch.victim.name);
+          }
+        }
         const self = v.nodes.find((n) => hasFlag(n, 'myself'))!;
         return { done: hasFlag(self, 'master') && self.slots.length > 0, state: self.flags.join(',') };
       },
     });
+    watch?.clock.mark('promoted', heir.name);
     return true;
   } catch {
     return false;
@@ -654,17 +703,40 @@ function loadClient(ctx: Ctx, bounds: { ops: number; durationMs: number }): Prom
   });
 }
 
-async function finishClient(client: LoadClient): Promise<ClientSummary> {
+async function finishClient(client: LoadClient, faultAtLoadMs?: number): Promise<ClientSummary> {
   const report = await client.stop();
   const verify = await client.verify();
+  const w = report.errorWindow;
+  // The timeline's time base is the fault; the client's is its own start.
+  const placed =
+    faultAtLoadMs === undefined
+      ? {}
+      : {
+          ...(w
+            ? { errorWindowFromMs: w.firstErrorAt - faultAtLoadMs, errorWindowToMs: w.lastErrorAt - faultAtLoadMs }
+            : {}),
+          failedAtMs: sample(
+            client.records.filter((r) => !r.ok).map((r) => Math.round(r.t - faultAtLoadMs)),
+            MAX_FAILED_TICKS,
+          ),
+        };
   return {
     ops: report.ops,
     errors: report.errors,
-    errorWindowMs: report.errorWindow?.windowMs ?? null,
+    errorWindowMs: w?.windowMs ?? null,
+    ...placed,
     ackedWrites: report.ackedWrites,
     lostAckedWrites: verify.lostAckedWrites,
     waitConfirmedWrites: report.waitConfirmedWrites,
     lostWaitConfirmedWrites: verify.lostWaitConfirmedWrites,
     p99Ms: report.latency?.p99,
   };
+}
+
+/** At most `n` of the values, evenly spread, first and last kept. */
+function sample(values: number[], n: number): number[] {
+  if (values.length <= n) {
+    return values;
+  }
+  return Array.from({ length: n }, (_, i) => values[Math.round((i * (values.length - 1)) / (n - 1))]!);
 }

@@ -91,7 +91,7 @@ describe.skipIf(cells.length === 0)('snat', () => {
       const { record, probe } = await inTurn(key, async () => {
         try {
           const lab = await groupLab(cell, provider);
-          return await inPool(cell, config, () =>
+          return await inPool({ ctx, cell, config }, () =>
             orSkipMissingCapability(ctx, cell, () => runSnatCell(lab, cell, seq, scenarioContext(cell, config))),
           );
         } finally {

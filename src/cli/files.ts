@@ -9,7 +9,7 @@ export async function cmdAnalyze(args: string[]): Promise<number> {
     return help('analyze');
   }
   if (positionals.length !== 1) {
-    throw new UsageError('rcnc analyze takes one directory of collected files; see rcnc analyze --help');
+    throw new UsageError('analyze takes one directory of collected files; see npx rcnc analyze --help');
   }
   const { analyzeCommand } = await import('../analyze/index.ts');
   const { output, exitCode } = await analyzeCommand(positionals[0]!, !!values.json);
@@ -24,7 +24,7 @@ export async function cmdReport(args: string[]): Promise<number> {
     return help('report');
   }
   if (positionals.length !== 1) {
-    throw new UsageError(`rcnc report takes one report directory (or results.json); try: rcnc report reports/latest`);
+    throw new UsageError('report takes one report directory (or results.json); try: npx rcnc report reports/latest');
   }
   const { regenerateReports } = await import('../report/regenerate.ts');
   const { files } = await regenerateReports(positionals[0]!);

@@ -50,7 +50,7 @@ export async function cmdClean(args: string[]): Promise<number> {
     return help('clean');
   }
   if (process.getuid?.() !== 0) {
-    throw new RequirementError('rcnc clean needs root to delete network namespaces; run it with sudo');
+    throw new RequirementError('clean needs root to delete network namespaces; run it with sudo');
   }
   const { removed, kept, unknown } = await sweep({ all: values.all });
   // Docker hosts before runs: a killed run's dir may hold a Docker host's mounts.

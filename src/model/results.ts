@@ -294,5 +294,7 @@ export interface ResultsFile {
 declare module '@vitest/runner' {
   interface TaskMeta {
     rcnc?: CellRecord;
+    /** How long the cell ran once it had a place in the pool, ms. */
+    rcncRanMs?: number;
   }
 }

@@ -42,7 +42,7 @@ export default class RcncReporter implements Reporter {
       await report(cells, config, this.startedAt, new Date(), this.options.quiet === true);
     } catch (error) {
       // A broken report must not turn a finished test run into a crash; say what failed and go on.
-      process.stderr.write(`rcnc report: could not write the reports: ${oneLine(errorMessage(error))}\n`);
+      process.stderr.write(`rcnc: could not write the reports: ${oneLine(errorMessage(error))}\n`);
     }
   }
 }
@@ -60,13 +60,13 @@ async function report(
   // Written anyway: a malformed cell is the scenario's bug, and its evidence is still worth keeping.
   const problems = validateResults(results);
   if (problems.length > 0) {
-    process.stderr.write(`rcnc report: ${problems.length} schema problem(s) in the cells, first: ${problems[0]}\n`);
+    process.stderr.write(`rcnc: ${problems.length} schema problem(s) in the cells, first: ${problems[0]}\n`);
   }
   const stepSummary = process.env['GITHUB_STEP_SUMMARY'] || undefined;
   const written = await writeReports(results, { reportDir, runId, stepSummary });
   if (written.stepSummaryError) {
     process.stderr.write(
-      `rcnc report: the reports are in ${written.dir}, but $GITHUB_STEP_SUMMARY (${stepSummary}) could not be appended to (${written.stepSummaryError})\n`,
+      `rcnc: the reports are in ${written.dir}, but $GITHUB_STEP_SUMMARY (${stepSummary}) could not be appended to (${written.stepSummaryError})\n`,
     );
   }
   if (!quiet) {
@@ -113,7 +113,9 @@ function cellResult(testCase: TestCase, record: CellRecord): CellResult {
     timings: record.timings ?? {},
     artifacts: record.artifacts ?? [],
     verdict,
-    durationMs: Math.round(testCase.diagnostic()?.duration ?? record.timings?.['total'] ?? 0),
+    // The cell's own run time: with cells side by side, the test's duration also counts its wait
+    // for a place in the pool.
+    durationMs: Math.round(record.timings?.['total'] ?? testCase.diagnostic()?.duration ?? 0),
   } as CellResult;
 }
 

@@ -62,9 +62,13 @@ const contributed = new Map<string, Provenance>();
 
 /** The provider, recording the provenance each topology it starts contributes. */
 function recordingProvenance(provider: Provider): Provider {
+  // Getters, not copies: a provider learns what it cannot do in check(), after this wrapper exists.
   return {
     name: provider.name,
-    cannot: provider.cannot,
+    get cannot() {
+      return provider.cannot;
+    },
+    topologiesAtOnce: provider.topologiesAtOnce,
     check: () => provider.check(),
     start: async (spec: TopologySpec): Promise<StartedTopology> => {
       const topo = await provider.start(spec);
@@ -127,18 +131,35 @@ export function initialRecord<F extends Family>(cell: Cell<F, unknown>): CellRec
   } as CellRecordOf<F>;
 }
 
+/** The annotation a cell sends when it leaves the queue and starts (the progress lines read it). */
+export const CELL_STARTED = 'rcnc:started';
+
 /**
  * Runs a cell's body in the run's pool: at most `config.concurrency` cells at a time, and a cell
- * that must run alone (`runAlone`) with no other.
+ * that must run alone (`runAlone`) with no other. The test learns when its cell really started and
+ * how long it ran (`meta.rcncRanMs`): its own duration also counts the wait for a place.
  */
 export const inPool = <T>(
-  cell: AnyCell,
-  config: RunConfig,
+  at: {
+    ctx: TestContext;
+    cell: AnyCell;
+    config: RunConfig;
+    provider?: Pick<Provider, 'name' | 'topologiesAtOnce'>;
+  },
   body: () => Promise<T>,
-  provider?: Pick<Provider, 'name' | 'topologiesAtOnce'>,
 ): Promise<T> => {
+  const { ctx, cell, config, provider } = at;
+  const timed = async () => {
+    const t = performance.now();
+    await ctx.annotate(cell.id, CELL_STARTED);
+    try {
+      return await body();
+    } finally {
+      ctx.task.meta.rcncRanMs = Math.round(performance.now() - t);
+    }
+  };
   const run = () =>
-    cellPool(config.concurrency).run(body, {
+    cellPool(config.concurrency).run(timed, {
       exclusive: cell.runAlone !== undefined,
       budgetMs: CELL_BUDGET_MS,
       name: cell.id,

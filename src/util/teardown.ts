@@ -52,7 +52,10 @@ const shared = globalThis as Record<symbol, ShutdownState | undefined>;
 const state: ShutdownState = (shared[STATE_KEY] ??= { live: new Set(), installed: false });
 const live = state.live;
 
-const TEARDOWN_BOUND_MS = 20_000;
+// A hung step must not keep a signalled process alive forever, but a 100-pod lab on a loaded
+// machine takes tens of seconds to delete its namespaces; what a cut-short teardown leaves is
+// swept by `rcnc clean`.
+const TEARDOWN_BOUND_MS = 60_000;
 
 /** Why the process is shutting down, or undefined while it is not. */
 export const shutdownReason = (): string | undefined => state.shuttingDown;

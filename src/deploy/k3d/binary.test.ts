@@ -151,6 +151,6 @@ describe('runK3dPassthrough', () => {
       spy.mockRestore();
     }
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/^rcnc k3d: k3d not found: .*K3D_AUTO_INSTALL=1/);
+    expect(errors[0]).toMatch(/^rcnc: k3d not found: .*K3D_AUTO_INSTALL=1/);
   });
 });

@@ -187,7 +187,7 @@ export async function runK3dPassthrough(args: string[], opts: ResolveOptions = {
     bin = await resolveK3d(opts);
   } catch (e) {
     if (e instanceof RequirementError) {
-      console.error(`rcnc k3d: ${e.message}`);
+      console.error(`rcnc: ${e.message}`);
       return e.exitCode;
     }
     throw e;
