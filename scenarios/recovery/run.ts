@@ -283,7 +283,11 @@ async function failoverUnderTraffic(ctx: Ctx): Promise<FaultOutcome> {
   const summary = await finishClient(client);
   const healed = await healthyWithin(ctx.cluster, ctx.cluster.plan.members, HEAL_TIMEOUT_MS);
   return {
-    action: `killed the redis-server of ${victim.name} (master) under load; the kubelet restarted it after ${NODE_TIMEOUT_MS * 4} ms`,
+    // Kubernetes' kubelet restarts a killed container at once: there the process is frozen for the delay.
+    action:
+      ctx.topo.provider === 'netns'
+        ? `killed the redis-server of ${victim.name} (master) under load; the kubelet restarted it after ${NODE_TIMEOUT_MS * 4} ms`
+        : `froze the redis-server of ${victim.name} (master) under load for ${NODE_TIMEOUT_MS * 4} ms (SIGSTOP), then killed it; the kubelet restarted it at once`,
     failover: promoted ? { promoted: heir.name, afterMs: failoverMs } : undefined,
     recovered: healed.ok && promoted,
     recoveryMs: healed.ok ? Math.round(performance.now() - t) : undefined,

@@ -3,7 +3,7 @@
 // by an empty capture at the server paired with the SYN at the ingress node.
 import { afterAll, describe, expect, test } from 'vitest';
 import type { StartedTopology } from '../../src/deploy/provider.ts';
-import { cellProvider, cellsFor, orSkipMissingCapability, scenarioContext } from '../../src/suite/harness.ts';
+import { cellProvider, cellsFor, orSkipMissingCapability, redisFor, scenarioContext } from '../../src/suite/harness.ts';
 import { currentRunConfig } from '../../src/suite/run-config.ts';
 import { hostOf } from '../../src/util/address.ts';
 import { snatCells } from './cells.ts';
@@ -15,8 +15,15 @@ const cells = cellsFor(snatCells, config);
 // One lab per provider, profile and policy, shared by that group's cells: building it costs more
 // than probing a path.
 const labs = new Map<string, Promise<StartedTopology>>();
+// Every lab goes, and a failure to remove one fails the file with its reason.
 afterAll(async () => {
-  await Promise.allSettled([...labs.values()].map(async (l) => (await l).stop()));
+  const stopped = await Promise.allSettled(
+    [...labs.values()].map(async (l) => (await l.catch(() => undefined))?.stop()),
+  );
+  const failed = stopped.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
+  if (failed.length) {
+    throw new AggregateError(failed, failed.map((e) => e.message).join('; '));
+  }
 });
 
 describe.skipIf(cells.length === 0)('snat', () => {
@@ -26,7 +33,13 @@ describe.skipIf(cells.length === 0)('snat', () => {
       const key = `${cell.dims.provider}/${cell.dims.profile}/${cell.dims.policy}`;
       let lab = labs.get(key);
       if (!lab) {
-        lab = startSnatLab(provider, cell.dims.profile, cell.dims.policy, cell.dims.profile !== 'no-nat', config.redis);
+        lab = startSnatLab(
+          provider,
+          cell.dims.profile,
+          cell.dims.policy,
+          cell.dims.profile !== 'no-nat',
+          redisFor(cell, config),
+        );
         labs.set(key, lab);
       }
       const { record, probe } = await orSkipMissingCapability(ctx, cell, async () =>

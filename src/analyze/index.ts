@@ -10,4 +10,10 @@ export {
   type AnalyzeWarning,
   type Recommendation,
 } from './analyze.ts';
-export { collectArtifacts, type CollectOptions } from './collect.ts';
+export {
+  collectArtifacts,
+  collectFromCluster,
+  type ClusterCollectOptions,
+  type ClusterCollection,
+  type CollectOptions,
+} from './collect.ts';

@@ -1,6 +1,7 @@
 // `rcnc doctor`, `rcnc setup` and `rcnc clean`: what the lab needs from this machine, installing
 // it, and sweeping what killed runs left.
 import { rm } from 'node:fs/promises';
+import { sweepKubeLeftovers } from '../deploy/kube-leftovers.ts';
 import { sweep } from '../deploy/netns/sweep.ts';
 import { ensurePackages, labRequirements } from '../deploy/netns/system.ts';
 import { unmet } from '../deploy/provider.ts';
@@ -48,11 +49,18 @@ export async function cmdClean(args: string[]): Promise<number> {
   if (values.help) {
     return help('clean');
   }
+  // k3d clusters and namespaces of killed k3d/kubeconfig runs need no root, labs do.
+  const kube = await sweepKubeLeftovers({ all: values.all });
   if (process.getuid?.() !== 0) {
-    throw new RequirementError('rcnc clean needs root to delete network namespaces; run it with sudo');
+    kube.forEach((l) => console.log(l));
+    if (kube.length === 0) {
+      throw new RequirementError('rcnc clean needs root to delete network namespaces; run it with sudo');
+    }
+    console.log('netns labs were not looked at: that needs root (sudo rcnc clean)');
+    return 0;
   }
   const { removed, kept, unknown } = await sweep({ all: values.all });
-  const runs = await sweepRuns(!!values.all);
+  const runs = [...(await sweepRuns(!!values.all)), ...kube];
   for (const lab of removed) {
     console.log(`removed lab ${lab.id}: ${lab.namespaces.length} namespace(s)${lab.dir ? `, ${lab.dir}` : ''}`);
   }

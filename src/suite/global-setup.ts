@@ -1,5 +1,7 @@
 // Runs once per `vitest` invocation of the lab project, in the main process: sweeps labs that a
-// killed earlier run left, and afterwards any lab whose worker died before its own teardown.
+// killed earlier run left, and afterwards any lab whose worker died before its own teardown; the
+// same for k3d clusters and kubeconfig namespaces whose owner (a worker) is gone.
+import { sweepKubeLeftovers } from '../deploy/kube-leftovers.ts';
 import { sweep } from '../deploy/netns/sweep.ts';
 
 export async function setup(): Promise<void> {
@@ -13,6 +15,10 @@ export async function setup(): Promise<void> {
 }
 
 export async function teardown(): Promise<void> {
+  // Other runs' live clusters are kept silently; what this sweep did (or failed to do) is said.
+  for (const line of (await sweepKubeLeftovers()).filter((l) => !l.startsWith('kept '))) {
+    console.log(`rcnc: ${line}`);
+  }
   if (process.getuid?.() !== 0) {
     return;
   }

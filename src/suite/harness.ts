@@ -1,17 +1,20 @@
 // What scenario files share: this run's cells of a family, the provider for a cell (or the reason
 // the cell cannot run here), the record a cell starts with, and what a scenario runner gets from
 // the run (Redis binaries, where its evidence goes). A provider required by the run config turns
-// "cannot run here" into a failure.
+// "cannot run here" into a failure. Providers are built once per worker (one per test file, as
+// vitest isolates files) and closed after the file by worker-setup.ts: that is the lifetime of
+// what they share between cells (k3d: one cluster per profile).
 import { join } from 'node:path';
 import type { TestContext } from 'vitest';
+import { REDIS_IMAGE_BINARIES } from '../deploy/k8s/versions.ts';
 import { NetnsProvider } from '../deploy/netns/netns.ts';
-import { describeUnmet, type Provider } from '../deploy/provider.ts';
+import { capabilityGaps, describeUnmet, type Capability, type Provider } from '../deploy/provider.ts';
 import { filterCells, type AnyCell, type Cell } from '../model/cell.ts';
 import { profileLabel, type Family, type ProviderName } from '../model/dimensions.ts';
 import type { CellRecord, CellRecordOf, Provenance } from '../model/results.ts';
 import { isCapabilityError, RequirementError } from '../util/errors.ts';
 import { ArtifactSink } from './artifacts.ts';
-import { requireVariable, type Matrix, type RunConfig } from './run-config.ts';
+import { currentRunConfig, requireVariable, type Matrix, type RunConfig } from './run-config.ts';
 
 /** What a scenario runner needs from the run: the Redis binaries and where evidence goes. */
 export interface ScenarioContext {
@@ -22,11 +25,22 @@ export interface ScenarioContext {
 }
 
 export const scenarioContext = (cell: AnyCell, config: RunConfig): ScenarioContext => ({
-  redis: { server: config.redis.server, cli: config.redis.cli },
+  redis: redisFor(cell, config),
   artifacts: new ArtifactSink(join(config.reportDir, config.runId), cell.id),
 });
 
-const checked = new Map<string, Promise<{ provider: Provider; skipReason?: string }>>();
+/** The Redis binaries a cell's pods run: the lab runs this machine's, Kubernetes the image's. */
+export const redisFor = (cell: AnyCell, config: RunConfig): ScenarioContext['redis'] =>
+  cell.dims.provider === 'netns' ? { server: config.redis.server, cli: config.redis.cli } : { ...REDIS_IMAGE_BINARIES };
+
+interface Checked {
+  provider: Provider;
+  skipReason?: string;
+  /** What the provider declared it cannot do here, with the reason. */
+  gaps: Partial<Record<Capability, string>>;
+}
+
+const checked = new Map<string, Promise<Checked>>();
 
 // The Kubernetes providers pull in @kubernetes/client-node and testcontainers, which take seconds
 // to load: only runs that use them pay for it.
@@ -49,24 +63,48 @@ async function build(cell: AnyCell, config: RunConfig): Promise<Provider> {
 }
 
 /** The provider for a cell, checked once per run; unmet requirements become the skip reason. */
-export function providerFor(cell: AnyCell, config: RunConfig): Promise<{ provider: Provider; skipReason?: string }> {
+export function providerFor(cell: AnyCell, config: RunConfig): Promise<Checked> {
   // k3d providers differ per profile (flannel vs Calico clusters); the others are one per run.
   const key = cell.dims.provider === 'k3d' ? `k3d/${cell.dims.profile}` : cell.dims.provider;
   let p = checked.get(key);
   if (!p) {
     p = (async () => {
       const provider = await build(cell, config);
-      const reason = describeUnmet(await provider.check());
+      const reqs = await provider.check();
+      const reason = describeUnmet(reqs);
       if (reason && config.require[cell.dims.provider]) {
         throw new RequirementError(
           `${requireVariable(cell.dims.provider)}=1 but provider ${cell.dims.provider} cannot run here: ${reason}`,
         );
       }
-      return { provider, skipReason: reason || undefined };
+      return { provider, skipReason: reason || undefined, gaps: capabilityGaps(reqs) };
     })();
     checked.set(key, p);
   }
   return p;
+}
+
+/**
+ * Closes every provider this process built (k3d deletes the clusters its cells shared) and forgets
+ * them. Every failure is reported, none swallowed.
+ */
+export async function closeProviders(): Promise<void> {
+  const all = [...checked.values()];
+  checked.clear();
+  const results = await Promise.allSettled(
+    all.map(async (p) => {
+      // A provider whose check failed built nothing; its error was its cells' to report.
+      const c = await p.catch(() => undefined);
+      await c?.provider.close?.();
+    }),
+  );
+  const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
+  if (errors.length === 1) {
+    throw errors[0];
+  }
+  if (errors.length > 1) {
+    throw new AggregateError(errors, errors.map((e) => e.message).join('; '));
+  }
 }
 
 /** Where a cell's result comes from, before the provider adds versions of a real system. */
@@ -123,18 +161,56 @@ export async function cellProvider(ctx: TestContext, cell: AnyCell, config: RunC
 }
 
 /**
- * Runs a cell; when the provider lacks a capability the cell needs (node access, a restart delay,
- * packet capture), the cell is skipped with that reason. On the lab every capability exists, so
- * there the error fails the cell.
+ * The reason to skip for a CapabilityError whose capability the provider declared missing in
+ * `check()`; undefined for anything else (an undeclared gap, or another error): that fails.
+ */
+export function declaredGap(e: unknown, gaps: Partial<Record<Capability, string>>): string | undefined {
+  if (!isCapabilityError(e)) {
+    return undefined;
+  }
+  const declared = gaps[e.capability];
+  return declared && (e.message === declared ? declared : `${e.message} (${declared})`);
+}
+
+/**
+ * Runs a cell; when it needs a capability its provider declared missing in `check()` (node access,
+ * packet capture, a program in a pod's namespace), the cell is skipped with the declared reason.
+ * Anything else fails the cell: a CapabilityError the provider did not declare, or any error while
+ * the run config requires the provider (REQUIRE_K3D=1, …: every skip becomes a failure).
  */
 export async function orSkipMissingCapability<T>(ctx: TestContext, cell: AnyCell, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (e) {
-    if (cell.dims.provider !== 'netns' && isCapabilityError(e)) {
-      ctx.task.meta.rcnc!.skipReason = e.message;
-      ctx.skip(e.message);
+    if (isCapabilityError(e)) {
+      const config = currentRunConfig();
+      const reason = declaredGap(e, (await providerFor(cell, config)).gaps);
+      if (reason) {
+        await skipPart(ctx, cell, reason, { whole: true, config });
+      }
     }
     throw e;
   }
+}
+
+/**
+ * A part of a cell cannot run here for a reason its provider declared in `check()`: the whole test
+ * skips (`whole`) or the reason is noted on it and the rest runs. When the run config requires the
+ * provider (REQUIRE_K3D=1, …) it is a failure instead.
+ */
+export async function skipPart(
+  ctx: Pick<TestContext, 'skip' | 'annotate' | 'task'>,
+  cell: AnyCell,
+  reason: string,
+  opts: { whole?: boolean; config?: RunConfig } = {},
+): Promise<void> {
+  const provider = cell.dims.provider;
+  if ((opts.config ?? currentRunConfig()).require[provider]) {
+    throw new RequirementError(`${requireVariable(provider)}=1 but this cell cannot fully run here: ${reason}`);
+  }
+  if (opts.whole) {
+    ctx.task.meta.rcnc!.skipReason = reason;
+    ctx.skip(reason);
+  }
+  await ctx.annotate(reason);
 }
