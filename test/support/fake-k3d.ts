@@ -123,7 +123,24 @@ export class FakeApi {
       readNamespacedPod: async ({ name, namespace }: { name: string; namespace: string }) => pod(namespace, name),
       readNamespacedService: async ({ name, namespace }: { name: string; namespace: string }) =>
         this.services.get(this.key(namespace, name)) ?? Promise.reject(notFound(`service ${name}`)),
-      readNamespacedPodLog: async () => '',
+      readNamespacedPodLog: async ({ name }: { name: string }) => `1:M 01 Jan 2025 00:00:00.000 * log of ${name}\n`,
+      listNamespacedPod: async ({ namespace, labelSelector }: { namespace: string; labelSelector?: string }) => ({
+        items: [...this.pods.entries()]
+          .filter(([k]) => k.startsWith(`${namespace}/`))
+          .map(([, p]) => p)
+          .filter((p) =>
+            (labelSelector ?? '')
+              .split(',')
+              .filter(Boolean)
+              .every((t) => {
+                const [k, v] = t.split('=');
+                return p.metadata?.labels?.[k!] === v;
+              }),
+          ),
+      }),
+      listNamespacedService: async ({ namespace }: { namespace: string }) => ({
+        items: [...this.services.entries()].filter(([k]) => k.startsWith(`${namespace}/`)).map(([, s]) => s),
+      }),
       deleteNamespacedPod: async (r: { name: string; namespace: string; gracePeriodSeconds?: number }) => {
         this.deletes.push({ name: r.name, gracePeriodSeconds: r.gracePeriodSeconds });
         const p = pod(r.namespace, r.name);

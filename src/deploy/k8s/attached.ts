@@ -240,28 +240,28 @@ export class AttachedK8sTopology implements StartedTopology {
     throw new UsageError(`${what}: rcnc does not change pods it attached to`);
   }
 
-  deletePod(): Promise<PodInfo> {
+  async deletePod(): Promise<PodInfo> {
     return this.refuse('deletePod');
   }
-  deletePods(): Promise<PodInfo[]> {
+  async deletePods(): Promise<PodInfo[]> {
     return this.refuse('deletePods');
   }
-  killContainer(): Promise<void> {
+  async killContainer(): Promise<void> {
     return this.refuse('killContainer');
   }
-  addPods(): Promise<PodInfo[]> {
+  async addPods(): Promise<PodInfo[]> {
     return this.refuse('addPods');
   }
-  stopNode(): Promise<void> {
+  async stopNode(): Promise<void> {
     return this.refuse('stopNode');
   }
-  startNode(): Promise<void> {
+  async startNode(): Promise<void> {
     return this.refuse('startNode');
   }
-  partition(): Promise<void> {
+  async partition(): Promise<void> {
     return this.refuse('partition');
   }
-  heal(): Promise<void> {
+  async heal(): Promise<void> {
     return this.refuse('heal');
   }
 
