@@ -91,21 +91,21 @@ export function attachedView(
     pods: selected,
     pod: (name: string) => (known(name), topo.pod(name)),
     refreshNodes: () => topo.refreshNodes?.() ?? Promise.resolve(),
-    exec: (t: ExecTarget, argv: string[], opts?: ExecOptions): Promise<ExecResult> => (
-      check(t),
-      topo.exec(t, argv, opts)
-    ),
+    exec: async (t: ExecTarget, argv: string[], opts?: ExecOptions): Promise<ExecResult> => {
+      check(t);
+      return topo.exec(t, argv, opts);
+    },
     spawn: (t: ExecTarget, argv: string[]): ChildProcess => (check(t), topo.spawn(t, argv)),
-    logs: (pod: string) => (known(pod), topo.logs(pod)),
-    capture: (t: ExecTarget, opts: CaptureOptions): Promise<Capture> => (check(t), topo.capture(t, opts)),
-    deletePod: () => refuse('deletePod'),
-    deletePods: () => refuse('deletePods'),
-    killContainer: () => refuse('killContainer'),
-    addPods: () => refuse('addPods'),
-    stopNode: () => refuse('stopNode'),
-    startNode: () => refuse('startNode'),
-    partition: () => refuse('partition'),
-    heal: () => refuse('heal'),
+    logs: async (pod: string) => (known(pod), topo.logs(pod)),
+    capture: async (t: ExecTarget, opts: CaptureOptions): Promise<Capture> => (check(t), topo.capture(t, opts)),
+    deletePod: async () => refuse('deletePod'),
+    deletePods: async () => refuse('deletePods'),
+    killContainer: async () => refuse('killContainer'),
+    addPods: async () => refuse('addPods'),
+    stopNode: async () => refuse('stopNode'),
+    startNode: async () => refuse('startNode'),
+    partition: async () => refuse('partition'),
+    heal: async () => refuse('heal'),
     stop: () => Promise.resolve(),
     [Symbol.asyncDispose]: () => Promise.resolve(),
   };
