@@ -9,7 +9,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { release } from 'node:os';
 import { join } from 'node:path';
-import type { Capture, StartedTopology } from '../deploy/provider.ts';
+import type { AttachSpec, Capture, Provider, StartedTopology } from '../deploy/provider.ts';
 import { readSockets } from '../probes/socket-table.ts';
 import { isCapabilityError, UsageError } from '../util/errors.ts';
 import { formatKubectlTable, humanAge } from './kubectl.ts';
@@ -350,4 +350,33 @@ export async function collectFromCluster(
     notes.push('no node addresses: no command can run on the nodes here (owners of rewritten addresses are inferred)');
   }
   return { files, pods, notes };
+}
+
+export interface CollectRun {
+  /** One line each: what was collected, and what could not be (the notes). */
+  log: string[];
+  /** `rcnc analyze`'s output on the collected dir, and its exit code. */
+  output: string;
+  exitCode: number;
+}
+
+/**
+ * `rcnc collect` over any provider that can attach: finds the pods, collects, analyzes. The CLI
+ * runs it with the kubeconfig provider; the lab test with the netns provider, on a lab it built.
+ */
+export async function collectAndAnalyze(
+  provider: Provider,
+  target: AttachSpec & { container?: string },
+  opts: ClusterCollectOptions & { json?: boolean },
+): Promise<CollectRun> {
+  if (!provider.attach) {
+    throw new UsageError(`the ${provider.name} provider cannot attach to pods it did not start`);
+  }
+  const log: string[] = [];
+  await using topo = await provider.attach(target);
+  const got = await collectFromCluster(topo, { ...opts, log: (l) => log.push(l) });
+  log.push(`${got.files.length} files from ${got.pods.length} Redis pod(s) of ${target.namespace} in ${opts.dir}`);
+  log.push(...got.notes);
+  const { analyzeCommand } = await import('./analyze.ts');
+  return { log, ...(await analyzeCommand(opts.dir, !!opts.json)) };
 }

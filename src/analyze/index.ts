@@ -11,9 +11,11 @@ export {
   type Recommendation,
 } from './analyze.ts';
 export {
+  collectAndAnalyze,
   collectArtifacts,
   collectFromCluster,
   type ClusterCollectOptions,
   type ClusterCollection,
   type CollectOptions,
+  type CollectRun,
 } from './collect.ts';

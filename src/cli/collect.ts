@@ -82,7 +82,7 @@ export async function cmdCollect(args: string[]): Promise<number> {
   const dir = await outputDir(f.dir);
   const { KubeconfigProvider } = await import('../deploy/kubeconfig/kubeconfig.ts');
   const { describeUnmet } = await import('../deploy/provider.ts');
-  const { collectFromCluster, analyzeCommand } = await import('../analyze/index.ts');
+  const { collectAndAnalyze } = await import('../analyze/index.ts');
   const { newRunId } = await import('../suite/run-config.ts');
   const provider = new KubeconfigProvider({
     kubeconfig: f.values.kubeconfig ? resolve(f.values.kubeconfig) : undefined,
@@ -95,18 +95,12 @@ export async function cmdCollect(args: string[]): Promise<number> {
     throw new RequirementError(`rcnc collect cannot reach the cluster: ${unmet}`);
   }
   const namespace = f.values.namespace!;
-  await using topo = await provider.attach({ namespace, selector: f.values.selector, container: f.values.container });
-  const log = (l: string) => process.stderr.write(`rcnc collect: ${l}\n`);
-  const got = await collectFromCluster(topo, {
-    dir,
-    port: f.port,
-    captureSeconds: f.captureSeconds,
-    namespace,
-    log,
-  });
-  log(`${got.files.length} files from ${got.pods.length} Redis pod(s) of ${namespace} in ${f.dir}`);
-  got.notes.forEach((n) => log(n));
-  const { output, exitCode } = await analyzeCommand(dir, !!f.values.json);
+  const { log, output, exitCode } = await collectAndAnalyze(
+    provider,
+    { namespace, selector: f.values.selector, container: f.values.container },
+    { dir, port: f.port, captureSeconds: f.captureSeconds, namespace, json: !!f.values.json },
+  );
+  log.forEach((l) => process.stderr.write(`rcnc collect: ${l}\n`));
   (exitCode === 2 ? process.stderr : process.stdout).write(output.endsWith('\n') ? output : output + '\n');
   return exitCode;
 }
