@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { RequirementError } from '../../util/errors.ts';
 import { rewriteKubeconfig } from '../k3d/config.ts';
-import { KubeconfigProvider } from './kubeconfig.ts';
+import { capabilityGaps, unmet } from '../provider.ts';
+import { KubeconfigProvider, kubeconfigCapabilities } from './kubeconfig.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rcnc-kubeconfig-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -62,5 +63,20 @@ describe('KubeconfigProvider.check', () => {
     await expect(
       new KubeconfigProvider({ kubeconfig: join(dir, 'nope') }).start({ profile: 'flannel-vxlan', nodes: 1, pods: [] }),
     ).rejects.toBeInstanceOf(RequirementError);
+  });
+});
+
+describe('what the kubeconfig provider declares it cannot do', () => {
+  test('node commands, faults, signals from a node, host programs in pods, and capture unless debug containers are allowed', () => {
+    expect(Object.keys(capabilityGaps(kubeconfigCapabilities())).sort()).toEqual([
+      'capture',
+      'host-netns',
+      'kill-container',
+      'node-exec',
+      'node-faults',
+    ]);
+    expect(capabilityGaps(kubeconfigCapabilities(true))).not.toHaveProperty('capture');
+    // Declared gaps never stop the provider: they are not unmet requirements.
+    expect(unmet(kubeconfigCapabilities())).toEqual([]);
   });
 });
