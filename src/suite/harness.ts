@@ -40,7 +40,11 @@ interface Checked {
   gaps: Partial<Record<Capability, string>>;
 }
 
-const checked = new Map<string, Promise<Checked>>();
+// On globalThis: should the setup file that closes providers after each file (worker-setup.ts)
+// get its own copy of this module, it must still see the providers the test file built.
+const CHECKED_KEY = Symbol.for('rcnc.providers');
+const checked: Map<string, Promise<Checked>> = ((globalThis as Record<symbol, unknown>)[CHECKED_KEY] ??=
+  new Map()) as Map<string, Promise<Checked>>;
 
 // The Kubernetes providers pull in @kubernetes/client-node and testcontainers, which take seconds
 // to load: only runs that use them pay for it.
