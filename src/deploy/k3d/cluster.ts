@@ -8,7 +8,7 @@
 // API server, through which every exec, log and delete goes, so no fault may touch it.
 import { mkdir, rm } from 'node:fs/promises';
 import { TopologyError } from '../../util/errors.ts';
-import { Teardown } from '../../util/teardown.ts';
+import { Teardown, trackForSignals } from '../../util/teardown.ts';
 import type { KubeClient } from '../k8s/apply.ts';
 import type { ClusterInfo } from '../k8s/cluster-info.ts';
 import { K3S_IMAGE } from '../k8s/versions.ts';
@@ -90,6 +90,9 @@ class PhaseError extends TopologyError {
  */
 export async function startCluster(backend: K3dBackend, o: ClusterOptions): Promise<StartedCluster> {
   const teardown = new Teardown();
+  // A signal while the cluster starts removes what exists of it; once started, the pool that
+  // holds the cluster answers for it.
+  const untrack = trackForSignals({ stop: () => teardown.run() });
   try {
     return await startPhases(backend, o, teardown);
   } catch (e) {
@@ -100,6 +103,8 @@ export async function startCluster(backend: K3dBackend, o: ClusterOptions): Prom
     const what = `k3d ${o.cni.cni} cluster ${o.name}`;
     const why = e instanceof PhaseError ? e.message : `start failed: ${(e as Error).message}`;
     throw new TopologyError(`${what}: ${why}; ${undo}`, { cause: e });
+  } finally {
+    untrack();
   }
 }
 
