@@ -233,6 +233,8 @@ export class FakeK3d implements K3dBackend {
   nodePid = process.pid;
   /** crictl inspect fails (a pod's namespace cannot be found). */
   crictlFails = false;
+  /** Node containers that `docker stop` stopped: exec into them fails, as Docker's does. */
+  readonly stopped = new Set<string>();
 
   async dockerStatus(): Promise<DockerStatus> {
     return this.status;
@@ -294,8 +296,19 @@ export class FakeK3d implements K3dBackend {
     if (args[0] === 'inspect') {
       return result(`02:42:ac:12:00:0${args.at(-1)!.slice(-1)} \n`);
     }
+    if (args[0] === 'stop' || args[0] === 'start') {
+      if (args[0] === 'stop') {
+        this.stopped.add(args.at(-1)!);
+      } else {
+        this.stopped.delete(args.at(-1)!);
+      }
+      return result('');
+    }
     if (args[0] === 'exec') {
       const container = args[args[1] === '-i' ? 2 : 1]!;
+      if (this.stopped.has(container)) {
+        return result('', 1);
+      }
       const argv = args.slice(args[1] === '-i' ? 3 : 2);
       if (argv[0] === 'crictl' && this.crictlFails) {
         return result('', 1);

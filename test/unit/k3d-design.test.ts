@@ -171,6 +171,10 @@ describe('faults act on agents; the server that runs the API is never touched', 
     const moved = await topo.deletePod('redis-0', { node: 1 });
     expect(fake.api().deletes).toContainEqual({ name: 'redis-0', gracePeriodSeconds: 0 });
     expect(moved.node).toBe(1);
+    // Classifying while the agent is down: the others are read again, the stopped one keeps what it had.
+    const cniBefore = topo.nodes[0]!.cniAddresses;
+    await currentAddressBook(topo);
+    expect(topo.nodes[0]!.cniAddresses).toEqual(cniBefore);
     // What the scenario reads during the fault goes through the API server to pods on live nodes.
     await topo.exec({ pod: 'redis-1' }, ['redis-cli', 'cluster', 'nodes']);
     expect(fake.api().execs.at(-1)).toMatchObject({ pod: 'redis-1', argv: ['redis-cli', 'cluster', 'nodes'] });

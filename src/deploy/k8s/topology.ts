@@ -222,6 +222,12 @@ export class K8sTopology implements StartedTopology {
       if (!n) {
         throw new TopologyError(`node ${name} is not in the cluster`);
       }
+      const before = this.nodes[index];
+      if (before && this.stoppedNodes.has(index)) {
+        // A stopped node answers nothing; what it had is what it will have when it comes back.
+        nodes.push(before);
+        continue;
+      }
       nodes.push({ ...nodeInfoOf(n, index), cniAddresses: await this.init.access.cniAddresses(index) });
       if (!this.gap('host-netns')) {
         this.nodeNetns.set(index, await this.init.access.netnsPrefix(index).catch((e: Error) => e));
