@@ -2,10 +2,19 @@
 // whose run-state record proves the owner gone (k3d/leftovers.ts, kubeconfig/leftovers.ts). Used by
 // `rcnc clean` and after every test run. Nothing is loaded or asked of k3d or an API server unless
 // a record exists (or --all is given), so machines that never ran them pay nothing.
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { runStateRoot } from '../util/run-state.ts';
+
+const hasRecords = async (root: string, kind: string) =>
+  (await readdir(join(root, kind)).catch(() => [] as string[])).some((f) => f.endsWith('.json'));
 
 export async function sweepKubeLeftovers(opts: { all?: boolean; root?: string } = {}): Promise<string[]> {
   const root = opts.root ?? runStateRoot();
+  // The sweeps load client-node (seconds): only when there is something to look at.
+  if (!opts.all && !(await hasRecords(root, 'k3d-clusters')) && !(await hasRecords(root, 'kube-namespaces'))) {
+    return [];
+  }
   const { sweepK3dClusters } = await import('./k3d/leftovers.ts');
   const { sweepNamespaces } = await import('./kubeconfig/leftovers.ts');
   const clusters = await sweepK3dClusters(
