@@ -63,5 +63,7 @@ module.exports = {
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { extensions: ['.ts', '.js', '.mjs'] },
+    // A symlinked node_modules (a git worktree sharing the main checkout's) stays node_modules.
+    preserveSymlinks: true,
   },
 };

@@ -1,16 +1,21 @@
-// The benchmark's baseline: the same redis-server processes forming a cluster with no lab at all —
-// one private namespace with only loopback up (so no port clashes with the host), no bridges, no
-// iptables. It implements just enough of StartedTopology for RedisCluster to drive it.
+// The benchmark's floors: the same redis-server processes with no lab at all — one private
+// namespace with only loopback up (so no port clashes with the host), no bridges, no iptables. It
+// implements just enough of StartedTopology for RedisCluster to drive it, commands included over
+// the same unix sockets the lab uses, so the two differ only by the lab's datapath.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { closeSync, openSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecOptions, ExecTarget, PodInfo, PodSpec } from '../src/deploy/provider.ts';
-import type { RedisHost } from '../src/deploy/redis-cluster.ts';
+import { UNIX_SOCKET, type RedisHost } from '../src/deploy/redis-cluster.ts';
+import { respCall } from '../src/deploy/resp.ts';
 import { run } from '../src/util/exec.ts';
 import { waitFor } from '../src/util/wait.ts';
 
-export async function startLoopback(pods: PodSpec[]): Promise<RedisHost & AsyncDisposable & { stop(): Promise<void> }> {
+export type Loopback = RedisHost & AsyncDisposable & { stop(): Promise<void>; logs(pod: string): Promise<string> };
+
+export async function startLoopback(pods: PodSpec[]): Promise<Loopback> {
   const id = Math.random().toString(16).slice(2, 8);
   const ns = `rcnc-${id}-lo`;
   const dir = await mkdtemp(join(tmpdir(), `rcnc-${id}-`));
@@ -34,20 +39,29 @@ export async function startLoopback(pods: PodSpec[]): Promise<RedisHost & AsyncD
         await writeFile(join(pdir, f), c);
       }
       const argv = p.command.map((a) =>
-        a.replace('$(CONFIG_DIR)', pdir).replace(/\$\((POD_IP|HOST_IP)\)/g, '127.0.0.1'),
+        a
+          .replace('$(CONFIG_DIR)', pdir)
+          .replace('$(DATA_DIR)', pdir)
+          .replace(/\$\((POD_IP|HOST_IP)\)/g, '127.0.0.1'),
       );
+      const log = openSync(join(pdir, 'redis.log'), 'a');
       procs.push(
         spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'ip', 'netns', 'exec', ns, ...argv], {
           cwd: pdir,
-          stdio: 'ignore',
+          stdio: ['ignore', log, log],
         }),
       );
+      closeSync(log);
+      // Ready once its unix socket exists and answers, as the lab's pods are once they log so.
       await waitFor({
         target: `${p.name} ready`,
         timeoutMs: 10_000,
-        intervalMs: 25,
+        intervalMs: 5,
         check: async () => ({
-          done: (await exec({ pod: p.name }, p.readiness!, { reject: false })).exitCode === 0,
+          done: await respCall(join(pdir, UNIX_SOCKET), ['PING']).then(
+            (r) => r === 'PONG',
+            () => false,
+          ),
           state: 'not ready',
         }),
       });
@@ -66,6 +80,8 @@ export async function startLoopback(pods: PodSpec[]): Promise<RedisHost & AsyncD
     nodes: [{ name: 'loopback', index: 0, ip: '127.0.0.1', cniAddresses: {}, podCidr: '' }],
     pod: (name) => infos.find((i) => i.name === name)!,
     exec,
+    localDataDir: (name) => join(dir, name),
+    logs: (name) => readFile(join(dir, name, 'redis.log'), 'utf8').catch(() => ''),
     stop,
     [Symbol.asyncDispose]: stop,
   };

@@ -26,8 +26,8 @@ const family = (name: Family, summary: string, cells: ScenarioFamily['cells']): 
 });
 
 export const SCENARIOS: readonly ScenarioFamily[] = [
-  family('nat-meet', 'a node joins over each datapath; the ghost, the refused dial-back and the fix', (p) =>
-    natMeetCells(p),
+  family('nat-meet', 'a node joins over each datapath; the ghost, the refused dial-back and the fix', (p, m) =>
+    natMeetCells(p, m),
   ),
   family('snat', 'which source a Redis server sees on every path, per profile and traffic policy', (p) => snatCells(p)),
   family('recovery', 'pod churn, restarts, node loss, failover under load, partitions', (p, m) => recoveryCells(p, m)),

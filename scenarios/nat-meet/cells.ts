@@ -3,12 +3,28 @@
 import { cellId, type Cell } from '../../src/model/cell.ts';
 import type { AddressClass, CellDims, ProviderName } from '../../src/model/dimensions.ts';
 import type { NatMeetExpectation } from '../../src/model/results.ts';
+import type { Matrix } from '../../src/suite/run-config.ts';
+import { dockerNatMeetRows } from './docker-cells.ts';
 
 export interface NatMeetOptions {
   /** How the masters form: `redis-cli --cluster create` or ADDSLOTSRANGE + MEET. */
   bootstrap: 'redis-cli' | 'manual';
+  /**
+   * How the node joins: a direct `CLUSTER MEET` then `CLUSTER REPLICATE` (the steps
+   * `redis-cli --cluster add-node` performs, without its fixed sleeps), or `add-node` itself, for
+   * the cells that check what it prints.
+   */
+  join: 'meet' | 'add-node';
   /** Which node's IP the joiner dials for a NodePort entry: its own (status.hostIP) or the master's. */
   dial?: 'own-node' | 'endpoint-node';
+  /** Members formed before the join: this many masters, and as many replicas (default 3 and 0). */
+  masters?: number;
+  replicas?: number;
+  /**
+   * The rewrite happens in a userland proxy (docker-proxy) that ends the joiner's connection and
+   * opens its own: the captures show two connections, and no NAT mapping pairs them.
+   */
+  relay?: 'userland-proxy';
 }
 
 type Row = Omit<CellDims, 'provider'> & {
@@ -40,8 +56,43 @@ const natFailure = (
   exposure: 'nodeport',
   nodes: multi ? 3 : 1,
   variant: multi?.variant,
-  options: { bootstrap: 'manual', dial: multi?.variant === 'dial-endpoint-node' ? 'endpoint-node' : 'own-node' },
+  options: {
+    bootstrap: 'manual',
+    join: 'meet',
+    dial: multi?.variant === 'dial-endpoint-node' ? 'endpoint-node' : 'own-node',
+  },
   expectation: { meet: 'fails', ghostClass, fixWorks: true, summary: why, source: `${NODEPORT_SNAT}; ${section}` },
+});
+
+/**
+ * The classic failure the way operators meet it: `redis-cli --cluster add-node … --cluster-slave`,
+ * which prints `[OK] New node added correctly` for a node that never joined. Once per NATing
+ * profile: add-node's own sleeps cost seconds, so the other cells drive the same MEET and
+ * REPLICATE directly.
+ */
+const addNodeClaim = (profile: Row['profile'], ghostClass: AddressClass, why: string, section: string): Row => ({
+  ...natFailure(profile, ghostClass, why, section),
+  title: 'joined with redis-cli --cluster add-node, which claims success for a node that never joined',
+  variant: 'add-node',
+  options: { bootstrap: 'manual', join: 'add-node', dial: 'own-node' },
+});
+
+/**
+ * The failure at scale: N members (half masters, half replicas) formed over NodePorts on 10 nodes,
+ * then one more node joins through its own node's NodePort, like the 3-node dial-own-node cell.
+ */
+const atScale = (profile: Row['profile'], members: number, section: string): Row => ({
+  ...natFailure(
+    profile,
+    'tunnel',
+    `the MEET leaves the ingress node by its ${profile === 'flannel-vxlan' ? 'flannel.1' : 'vxlan.calico'} device, so the master records that node’s tunnel address, however large the cluster`,
+    section,
+    { variant: 'dial-own-node' },
+  ),
+  title: `${members} members (half masters, half replicas) on 10 nodes, then one joins over its own node's NodePort`,
+  nodes: 10,
+  variant: `scale-${members}`,
+  options: { bootstrap: 'manual', join: 'meet', dial: 'own-node', masters: members / 2, replicas: members / 2 },
 });
 
 const meetsOnPodIps = (profile: Row['profile'], nodes: number, source: string): Row => ({
@@ -50,7 +101,7 @@ const meetsOnPodIps = (profile: Row['profile'], nodes: number, source: string): 
   profile,
   exposure: 'pod-ip',
   nodes,
-  options: { bootstrap: nodes > 1 ? 'redis-cli' : 'manual' },
+  options: { bootstrap: 'manual', join: 'meet' },
   expectation: { meet: 'ok', summary: 'pod→pod is never NATed, so every bus peer is a pod', source },
 });
 
@@ -101,13 +152,31 @@ const rows: Row[] = [
     'docs/datapath.md#calico-crosssubnet, docs/datapath.md#calico-crosssubnet-remote-endpoint',
     { variant: 'dial-own-node' },
   ),
+  addNodeClaim(
+    'flannel-vxlan',
+    'bridge-gateway',
+    'add-node sends the same MEET through the NodePort, so the master records cni0; add-node still prints [OK]',
+    'docs/datapath.md#flannel-local-endpoint',
+  ),
+  addNodeClaim(
+    'calico-vxlan',
+    'node-ip',
+    'add-node sends the same MEET through the NodePort, so the master records the node IP; add-node still prints [OK]',
+    'docs/datapath.md#calico-local-endpoint',
+  ),
+  addNodeClaim(
+    'calico-crosssubnet',
+    'node-ip',
+    'add-node sends the same MEET through the NodePort, so the master records the node IP; add-node still prints [OK]',
+    'docs/datapath.md#calico-local-endpoint',
+  ),
   {
     ...base,
     title: 'every node announces node IP and NodePorts',
     profile: 'flannel-vxlan',
     exposure: 'nodeport',
     announce: 'ip',
-    options: { bootstrap: 'redis-cli' },
+    options: { bootstrap: 'manual', join: 'meet' },
     expectation: {
       meet: 'ok',
       summary: 'announced addresses travel in the bus header, so SNAT on the way does not matter',
@@ -120,7 +189,7 @@ const rows: Row[] = [
     profile: 'flannel-vxlan',
     exposure: 'nodeport',
     policy: 'Local',
-    options: { bootstrap: 'manual' },
+    options: { bootstrap: 'manual', join: 'meet' },
     expectation: {
       meet: 'ok',
       summary:
@@ -154,7 +223,7 @@ const rows: Row[] = [
     title: 'hostNetwork pods, no announce',
     profile: 'flannel-vxlan',
     exposure: 'host-network',
-    options: { bootstrap: 'manual' },
+    options: { bootstrap: 'manual', join: 'meet' },
     expectation: {
       meet: 'ok',
       summary: 'node-to-node traffic matches no NAT rule, so the peer address is the real node IP',
@@ -171,7 +240,7 @@ const rows: Row[] = [
     profile: 'no-nat',
     exposure: 'host-network',
     nodes: 2,
-    options: { bootstrap: 'manual' },
+    options: { bootstrap: 'manual', join: 'meet' },
     expectation: {
       meet: 'ok',
       summary: 'node IPs only, nothing rewrites them',
@@ -180,8 +249,25 @@ const rows: Row[] = [
   },
 ];
 
-export const natMeetCells = (provider: ProviderName = 'netns'): Cell<'nat-meet', NatMeetOptions>[] =>
-  rows.map(({ expectation, options, title, ...rest }) => {
-    const dims: CellDims = { provider, ...rest };
-    return { id: cellId(dims), title, family: 'nat-meet', dims, expectation, options };
-  });
+/** 10 members in the default matrix; 30 and 100 with RCNC_MATRIX=full (and in the bench). */
+const scaleRows = (matrix: Matrix): Row[] =>
+  (matrix === 'full' ? [10, 30, 100] : [10]).flatMap((n) => [
+    atScale('flannel-vxlan', n, 'docs/datapath.md#flannel-remote-endpoint'),
+    atScale('calico-vxlan', n, 'docs/datapath.md#calico-always-remote-endpoint'),
+  ]);
+
+// The docker provider has rows of its own (docker-cells.ts): its profiles are Docker's bridge, not
+// a CNI, and the Kubernetes rows mean nothing there.
+const dockerRows = (): Row[] =>
+  dockerNatMeetRows.map((r) => ({ ...r, options: { join: 'meet', ...r.options }, policy: 'Cluster', nodes: 1 }));
+
+export const natMeetCells = (
+  provider: ProviderName = 'netns',
+  matrix: Matrix = 'default',
+): Cell<'nat-meet', NatMeetOptions>[] =>
+  (provider === 'docker' ? dockerRows() : [...rows, ...scaleRows(matrix)]).map(
+    ({ expectation, options, title, ...rest }) => {
+      const dims: CellDims = { provider, ...rest };
+      return { id: cellId(dims), title, family: 'nat-meet', dims, expectation, options };
+    },
+  );

@@ -35,10 +35,16 @@ function viewsPart(run: NatMeetRun): string[] {
   const out: string[] = [];
   const entry = run.before.find((v) => v.member === 'redis-0');
   const joiner = run.before.find((v) => v.member === 'redis-3');
-  out.push(
-    `1. redis-3 joins with: redis-cli --cluster add-node <its pod IP>:6379 ${run.entry.ip}:${run.entry.port} --cluster-slave`,
-  );
-  out.push(`   redis-cli said: ${obs.addNode?.lastLine ?? '?'}`);
+  if (run.join === 'add-node') {
+    out.push(
+      `1. redis-3 joins with: redis-cli --cluster add-node <its pod IP>:6379 ${run.entry.ip}:${run.entry.port} --cluster-slave`,
+    );
+    out.push(`   redis-cli said: ${obs.addNode?.lastLine ?? '?'}`);
+  } else {
+    out.push(
+      `1. redis-3 joins with: CLUSTER MEET ${run.entry.ip} ${run.entry.port} ${run.entry.cport}, then CLUSTER REPLICATE <redis-0's id>`,
+    );
+  }
   if (entry) {
     out.push('', `2. What the master (redis-0) sees — CLUSTER NODES:`);
     const marked = entry.raw

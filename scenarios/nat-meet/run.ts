@@ -1,8 +1,9 @@
-// The NAT meet scenario: masters form a cluster, one more node joins the way operators do it
-// (`redis-cli --cluster add-node … --cluster-slave`), and the probes record what each side saw.
-// When the join fails, the cell applies the fix (announce ip/port/bus-port, MEET again) and
-// records whether that makes the node join. Shared by the vitest scenario, `rcnc reproduce` and
-// the benchmark, so all three run the same steps.
+// The NAT meet scenario: masters form a cluster, one more node joins — by the CLUSTER MEET and
+// CLUSTER REPLICATE that `redis-cli --cluster add-node … --cluster-slave` performs, or by add-node
+// itself where the cell checks what it prints — and the probes record what each side saw. The
+// failure is proven as soon as the entry master holds a ghost it fails to dial back; when the join
+// fails, the cell applies the fix (announce ip/port/bus-port, MEET again) and records whether that
+// makes the node join. Shared by the vitest scenario, `rcnc reproduce` and the bench.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { collectArtifacts } from '../../src/analyze/collect.ts';
@@ -29,12 +30,14 @@ import {
   waitForMeet,
   type MemberView,
 } from '../../src/probes/convergence.ts';
+import { kernelBytes, measureFootprint } from '../../src/probes/footprint.ts';
 import { findFailedConnections } from '../../src/probes/logs.ts';
 import { isTranslated, reconstructNat } from '../../src/probes/nat-map.ts';
 import { readSockets } from '../../src/probes/socket-table.ts';
 import { inbound } from '../../src/probes/sockets.ts';
 import { parseTcpdump } from '../../src/probes/tcpdump-text.ts';
 import type { ArtifactSink } from '../../src/suite/artifacts.ts';
+import { formShards } from '../../src/suite/formation.ts';
 import { initialRecord, type ScenarioContext } from '../../src/suite/harness.ts';
 import { phaseTimer } from '../../src/suite/phases.ts';
 import { hostOf } from '../../src/util/address.ts';
@@ -44,6 +47,8 @@ import type { NatMeetOptions } from './cells.ts';
 
 export interface NatMeetRun {
   record: CellRecordOf<'nat-meet'>;
+  /** How the node joined: CLUSTER MEET + REPLICATE, or redis-cli --cluster add-node. */
+  join: NatMeetOptions['join'];
   /** Views right after the join settled or failed. */
   before: MemberView[];
   /** The view that held the ghost when its failed dial-back was seen (failing cells). */
@@ -66,17 +71,22 @@ export interface NatMeetContext extends ScenarioContext {
 }
 
 const MASTERS = 3;
+/** cluster-node-timeout while a large cluster forms (see form()). */
+const FORMING_NODE_TIMEOUT_MS = 2000;
 
 /** The members of a nat-meet cell and the Redis plan they run under. */
 function natMeetPlan(cell: Cell<'nat-meet', NatMeetOptions>, ctx: NatMeetContext) {
   const d = cell.dims;
-  // Masters spread over the nodes; the joiner lands on the last node, so with several nodes its
-  // own node is not the entry master's.
-  const joinerOrdinal = MASTERS;
+  const masterCount = cell.options.masters ?? MASTERS;
+  const replicaCount = cell.options.replicas ?? 0;
+  // Masters spread over the nodes, each replica on the node after its master's; the joiner lands
+  // on the last node, so with several nodes its own node is not the entry master's.
+  const joinerOrdinal = masterCount + replicaCount;
   const all = members({
-    count: MASTERS + 1,
+    count: joinerOrdinal + 1,
     nodes: d.nodes,
-    placement: (i) => (i === joinerOrdinal ? d.nodes - 1 : i % d.nodes),
+    placement: (i) =>
+      i === joinerOrdinal ? d.nodes - 1 : i < masterCount ? i % d.nodes : (i - masterCount + 1) % d.nodes,
     // Over NodePort the masters can only form when they announce; the cell's announce setting is
     // about the joining node (and about everyone on the other exposures).
     announce: (i) => (i === joinerOrdinal || d.exposure !== 'nodeport' ? d.announce === 'ip' : true),
@@ -91,10 +101,13 @@ function natMeetPlan(cell: Cell<'nat-meet', NatMeetOptions>, ctx: NatMeetContext
     // Redis's default: the ghost a failed MEET leaves lives this long, long enough to collect.
     nodeTimeoutMs: 15_000,
   });
-  const masters = all.slice(0, MASTERS);
+  const masters = all.slice(0, masterCount);
+  const replicas = all.slice(masterCount, joinerOrdinal);
   const joiner = all[joinerOrdinal]!;
   const viaNode = d.exposure === 'nodeport' && cell.options.dial === 'own-node' ? joiner.node : undefined;
-  return { all, plan, masters, joiner, entryMaster: masters[0]!, viaNode };
+  // In a cluster this large only a few members' files are kept as evidence.
+  const large = all.length > 12;
+  return { all, plan, masters, replicas, joiner, entryMaster: masters[0]!, viaNode, large };
 }
 
 type Plan = ReturnType<typeof natMeetPlan>;
@@ -109,34 +122,32 @@ export async function runNatMeet(
   const { phase, all: allTimings } = phaseTimer(ctx.onPhase);
   const p = natMeetPlan(cell, ctx);
 
+  const kernelBefore = await kernelBytes();
   await using topo = await provider.start(redisTopologySpec(p.plan, d.profile, d.nodes));
   phase('topology');
   const cluster = new RedisCluster(topo, p.plan);
-  await formMasters(cluster, p, cell.options.bootstrap);
-  phase('bootstrap');
-
   // Packets at both ends of the joiner's connections, to show who rewrote what.
-  const { captures, captureSkipped } = await startCaptures(topo, [p.joiner, p.entryMaster], ctx.captures !== false);
+  const [{ captures, captureSkipped }, formation] = await Promise.all([
+    startCaptures(topo, [p.joiner, p.entryMaster], ctx.captures !== false),
+    form(cluster, p, cell.options, kernelBefore),
+  ]);
   // Every member's id, the joiner's included: anything else in a view is a ghost.
   const ids = new Set(await Promise.all(p.all.map((m) => cluster.myId(m))));
-  // add-node waits on gossip for a variable time (1 s to several); the ghost it causes lives only
-  // cluster-node-timeout. So the entry master is watched while add-node runs, and the view that
-  // holds the ghost is kept as evidence.
+  phase('bootstrap');
+
+  // The ghost a failed MEET leaves lives cluster-node-timeout, and the failure shows long before
+  // the join settles: the entry master is watched from the moment the joiner dials it.
   const watch = watchEntry(cluster, topo, p.entryMaster, ids);
-  const added = await cluster.addNode(p.joiner, p.entryMaster, { slave: true, viaNode: p.viaNode });
+  const added = await joinCluster(cluster, p, cell.options);
   phase('join');
-  const outcome = await observeJoin(cluster, topo, watch, ids);
+  const outcome = await observeJoin(cluster, topo, watch, ids, p, cell.options.join === 'meet');
   phase('observe');
 
   const podIps = Object.fromEntries(topo.pods().map((pod) => [pod.name, pod.ip]));
-  const collected = await collectEvidence(
-    topo,
-    p,
-    captures,
-    ctx.artifacts,
-    new Date(Date.now() - (performance.now() - t0)),
-  );
+  const startedAt = new Date(Date.now() - (performance.now() - t0));
+  const collected = await collectEvidence(topo, p, captures, ctx.artifacts, startedAt);
   const observation = await observe(cluster, topo, p, outcome, ids, added, collected.natMappings, captureSkipped);
+  observation.formation = formation;
 
   const fixed = outcome.meet === 'fails' && d.announce === 'none' ? await applyFix(cluster, p, observation) : undefined;
   if (fixed) {
@@ -144,20 +155,22 @@ export async function runNatMeet(
   }
   const predictedGhost =
     outcome.meet === 'fails' ? await predictGhost(topo, cluster, p.entryMaster, added.entry.ip) : undefined;
-  const logs = Object.fromEntries(await Promise.all(p.all.map(async (m) => [m.name, await topo.logs(m.name)])));
-  await saveViews(ctx.artifacts, outcome, fixed?.after, logs, added.output);
+  const logs = await saveEvidence(topo, p, ctx.artifacts, outcome, fixed?.after, added.output);
   phase('artifacts');
 
+  // toVerdict: from the cell's start to the failure proven (ghost held, dial-back refused).
+  const timings = { ...allTimings(), ...(outcome.verdictAt ? { toVerdict: Math.round(outcome.verdictAt - t0) } : {}) };
   const record: CellRecordOf<'nat-meet'> = {
     ...initialRecord(cell),
     observation,
     fix: fixed ? fixText(d.exposure, fixed.settings) : undefined,
-    timings: allTimings(),
+    timings,
     artifacts: ctx.artifacts?.paths ?? [],
   };
   record.compatibility = natMeetCompatibility(observation);
   return {
     record,
+    join: cell.options.join,
     before: outcome.views,
     evidence: outcome.evidence,
     after: fixed?.after,
@@ -169,14 +182,44 @@ export async function runNatMeet(
   };
 }
 
-async function formMasters(cluster: RedisCluster, p: Plan, bootstrap: NatMeetOptions['bootstrap']): Promise<void> {
-  if (bootstrap === 'redis-cli') {
+/**
+ * The cluster the node joins. For the add-node cells it must have converged (add-node refuses a
+ * cluster whose nodes disagree); for MEET joins the masters' convergence goes on while the joiner
+ * dials, unless replicas must attach or the size is measured (scale cells: every member knows
+ * every other, replicas attached, cluster_state:ok).
+ */
+async function form(
+  cluster: RedisCluster,
+  p: Plan,
+  options: NatMeetOptions,
+  kernelBefore: number,
+): Promise<NatMeetObservation['formation']> {
+  if (p.replicas.length) {
+    const formed = [...p.masters, ...p.replicas];
+    const formedMs = await formShards(cluster, p.masters, p.replicas, FORMING_NODE_TIMEOUT_MS);
+    await cluster.setNodeTimeout(formed, p.plan.nodeTimeoutMs);
+    const footprint = await measureFootprint(cluster.topology, cluster, formed);
+    return { members: formed.length, formedMs, kernelBytes: (await kernelBytes()) - kernelBefore, ...footprint };
+  }
+  if (options.bootstrap === 'redis-cli') {
     await cluster.createWithRedisCli(p.masters);
   } else {
     await cluster.createManually(p.masters);
   }
-  // cluster_state turns ok only 2 s after start (CLUSTER_WRITABLE_DELAY); the join does not need it.
-  await waitForMeet(cluster, { members: p.masters, requireStateOk: false });
+  if (options.join === 'add-node') {
+    // cluster_state turns ok only 2 s after start (CLUSTER_WRITABLE_DELAY); add-node does not need it.
+    await waitForMeet(cluster, { members: p.masters, requireStateOk: false });
+  }
+  return undefined;
+}
+
+/** The joiner dials the entry master over the exposure: CLUSTER MEET, or add-node for its cells. */
+async function joinCluster(cluster: RedisCluster, p: Plan, options: NatMeetOptions) {
+  if (options.join === 'add-node') {
+    return cluster.addNode(p.joiner, p.entryMaster, { slave: true, viaNode: p.viaNode });
+  }
+  const entry = await cluster.meet(p.joiner, p.entryMaster, p.viaNode);
+  return { ok: true, lastLine: '', output: '', entry };
 }
 
 /** Starts tcpdump in the given pods; a provider that declares it cannot capture leaves them out. */
@@ -219,7 +262,7 @@ async function collectEvidence(
     clusterDir = dir.abs;
     const files = await collectArtifacts(topo, {
       dir: dir.abs,
-      pods: p.all.map((m) => ({ name: m.name, port: memberPorts(p.plan, m).port })),
+      pods: evidenceMembers(p).map((m) => ({ name: m.name, port: memberPorts(p.plan, m).port })),
       captures,
       redisCli: p.plan.redisCli,
       startedAt,
@@ -249,7 +292,7 @@ async function observe(
   p: Plan,
   outcome: JoinOutcome,
   ids: Set<string>,
-  added: { ok: boolean; lastLine: string; entry: Address },
+  added: { ok: boolean; lastLine: string; output: string; entry: Address },
   natMappings: NatMapping[] | undefined,
   captureSkipped: string | undefined,
 ): Promise<NatMeetObservation> {
@@ -281,8 +324,8 @@ async function observe(
       pod: entryName,
       address: `${topo.pod(entryName).ip}:${memberPorts(p.plan, p.entryMaster).port}`,
     },
-    addNode: { ok: added.ok, lastLine: added.lastLine },
-    busPeers: await busPeers(cluster, topo),
+    ...(added.output ? { addNode: { ok: added.ok, lastLine: added.lastLine } } : {}),
+    busPeers: await busPeers(cluster, topo, evidenceMembers(p)),
     natMappings,
     captureSkipped,
     clusterState: entryView?.info.cluster_state,
@@ -296,6 +339,9 @@ async function observe(
  * (not only the entry) spares waiting for gossip to spread the news.
  */
 async function applyFix(cluster: RedisCluster, p: Plan, observation: NatMeetObservation) {
+  // The evidence is collected, so the ghost may go: a short node timeout makes every node PING the
+  // others often, and the cluster agrees on the announced address in a second, not in many.
+  await cluster.setNodeTimeout(p.all, FORMING_NODE_TIMEOUT_MS);
   const settings = await cluster.announce(p.joiner);
   for (const m of p.masters) {
     await cluster.meet(p.joiner, m, m === p.entryMaster ? p.viaNode : undefined);
@@ -317,6 +363,28 @@ async function applyFix(cluster: RedisCluster, p: Plan, observation: NatMeetObse
   return { settings, after };
 }
 
+/** Reads the kept members' logs and saves them with the views; returns the logs. */
+async function saveEvidence(
+  topo: StartedTopology,
+  p: Plan,
+  artifacts: ArtifactSink | undefined,
+  outcome: JoinOutcome,
+  afterFix: MemberView[] | undefined,
+  addNodeOutput: string,
+): Promise<Record<string, string>> {
+  const members = evidenceMembers(p);
+  const logs = Object.fromEntries(await Promise.all(members.map(async (m) => [m.name, await topo.logs(m.name)])));
+  const kept = new Set(members.map((m) => m.name));
+  await saveViews(
+    artifacts,
+    outcome,
+    afterFix?.filter((v) => kept.has(v.member)),
+    logs,
+    addNodeOutput,
+  );
+  return logs;
+}
+
 async function saveViews(
   artifacts: ArtifactSink | undefined,
   outcome: JoinOutcome,
@@ -333,43 +401,45 @@ async function saveViews(
   if (outcome.evidence) {
     await artifacts.save(`${outcome.evidence.member}.cluster-nodes.ghost.txt`, outcome.evidence.raw);
   }
+  if (addNodeOutput) {
+    await artifacts.save('add-node.txt', addNodeOutput);
+  }
   for (const v of after ?? []) {
     await artifacts.save(`${v.member}.cluster-nodes.after-fix.txt`, v.raw);
   }
   for (const [pod, log] of Object.entries(logs)) {
     await artifacts.save(`${pod}.log`, log);
   }
-  await artifacts.save('add-node.txt', addNodeOutput);
 }
 
 interface Sighting {
   view: MemberView;
   failed: FailedDialBack[];
+  /** performance.now() when the failure was proven. */
+  at: number;
 }
 
-/** Ghosts in the view whose dial-back the member's log shows failing. */
-async function failedDialBacksOf(topo: StartedTopology, view: MemberView, ids: Set<string>): Promise<FailedDialBack[]> {
-  const ghosts = findGhosts([view], ids);
-  const seen = new Map<string, FailedDialBack>();
-  for (const f of findFailedConnections(await topo.logs(view.member))) {
-    if (ghosts.some((g) => g.nodeId === f.nodeId)) {
-      seen.set(f.nodeId, { pod: view.member, nodeId: f.nodeId, address: `${f.ip}:${f.port}` });
-    }
-  }
-  return [...seen.values()];
-}
-
-/** Polls one member until it holds a ghost it fails to dial back; `stop()` ends the watch. */
+/**
+ * Watches one member until it holds a ghost it fails to dial back; `stop()` ends the watch. The
+ * log is cheap to read and the refused dial-back shows there first (Redis retries it every
+ * clusterCron tick, 100 ms), so the view is only read once the log has the line.
+ */
 function watchEntry(cluster: RedisCluster, topo: StartedTopology, m: RedisMember, ids: Set<string>) {
   let stopped = false;
   const sighting = (async (): Promise<Sighting | undefined> => {
     while (!stopped) {
-      const view = await readView(cluster, m).catch(() => undefined);
-      const failed = view ? await failedDialBacksOf(topo, view, ids) : [];
-      if (view && failed.length) {
-        return { view, failed };
+      const strangers = findFailedConnections(await topo.logs(m.name)).filter((f) => !ids.has(f.nodeId));
+      if (strangers.length) {
+        const view = await readView(cluster, m).catch(() => undefined);
+        const ghosts = view ? findGhosts([view], ids) : [];
+        const failed = strangers
+          .filter((f) => ghosts.some((g) => g.nodeId === f.nodeId))
+          .map((f) => ({ pod: m.name, nodeId: f.nodeId, address: `${f.ip}:${f.port}` }));
+        if (view && failed.length) {
+          return { view, failed: [...new Map(failed.map((f) => [f.nodeId, f])).values()], at: performance.now() };
+        }
       }
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 20));
     }
     return undefined;
   })();
@@ -383,15 +453,18 @@ function watchEntry(cluster: RedisCluster, topo: StartedTopology, m: RedisMember
 }
 
 /**
- * Settles the join: everyone knows everyone (meet ok), or some node holds a ghost it fails to dial
- * back (meet fails). Requiring both the ghost and the failed dial-back keeps a healthy handshake
- * in progress from counting as a failure.
+ * Settles the join: everyone knows everyone (meet ok), or the entry master holds a ghost it fails
+ * to dial back (meet fails). Requiring both the ghost and the failed dial-back keeps a healthy
+ * handshake in progress from counting as a failure. A MEET join makes the joiner a replica of the
+ * entry master as soon as it knows that master, as add-node does.
  */
 interface JoinOutcome {
   meet: 'ok' | 'fails';
   views: MemberView[];
   evidence?: MemberView;
   failed: FailedDialBack[];
+  /** When the failure was proven (performance.now()). */
+  verdictAt?: number;
   notes: string[];
 }
 
@@ -400,27 +473,24 @@ async function observeJoin(
   topo: StartedTopology,
   watch: ReturnType<typeof watchEntry>,
   ids: Set<string>,
+  p: Plan,
+  replicate: boolean,
 ): Promise<JoinOutcome> {
   const bound = cluster.plan.nodeTimeoutMs * 2;
-  let views: MemberView[] = [];
-  let problems: string[] = [];
   const notes: string[] = [];
-  let sighting: Sighting | undefined;
+  let replicated = !replicate;
+  let problems: string[] = ['not read yet'];
+  let views: MemberView[] = [];
   const settled = async () => {
-    views = await readViews(cluster);
-    problems = meetProblems(views);
-    if (problems.length === 0) {
+    replicated ||= await replicateWhenKnown(cluster, p);
+    const failing = await Promise.race([watch.sighting, Promise.resolve(undefined)]);
+    if (failing && replicated) {
       return true;
     }
-    for (const v of views) {
-      const failed = await failedDialBacksOf(topo, v, ids);
-      if (failed.length) {
-        sighting ??= { view: v, failed };
-      }
-    }
-    return sighting !== undefined;
+    views = await readViews(cluster, watchedMembers(p));
+    problems = meetProblems(views);
+    return problems.length === 0 && replicated;
   };
-  sighting = await watch.stop();
   try {
     await waitFor({
       target: 'the join to settle',
@@ -431,16 +501,47 @@ async function observeJoin(
   } catch {
     notes.push(`neither met nor showed a failed dial-back within ${bound}ms: ${problems.join('; ')}`);
   }
-  await watch.stop();
+  const sighting = await watch.stop();
+  views = await readViews(cluster, watchedMembers(p));
+  problems = meetProblems(views);
   const meet: 'ok' | 'fails' = problems.length === 0 ? 'ok' : 'fails';
   return {
     meet,
     views,
     evidence: sighting?.view,
     failed: sighting?.failed ?? [],
+    verdictAt: sighting?.at,
     notes: meet === 'ok' ? [] : [...problems, ...notes],
   };
 }
+
+/** CLUSTER REPLICATE of the entry master on the joiner, once the joiner knows it; true once sent. */
+async function replicateWhenKnown(cluster: RedisCluster, p: Plan): Promise<boolean> {
+  const masterId = await cluster.myId(p.entryMaster);
+  const view = await readView(cluster, p.joiner);
+  const known = view.nodes.find((n) => n.id === masterId);
+  if (!known || hasFlag(known, 'handshake') || !hasFlag(known, 'master')) {
+    return false;
+  }
+  await cluster.cli(p.joiner, ['cluster', 'replicate', masterId]);
+  return true;
+}
+
+/**
+ * The members whose views decide the join: all of a small cluster; in a large one the entry
+ * master, the joiner and a master on every other node are enough to see the joiner known or not.
+ */
+function watchedMembers(p: Plan): RedisMember[] {
+  if (!p.large) {
+    return p.all;
+  }
+  const nodes = new Set<number>();
+  const some = p.masters.filter((m) => !nodes.has(m.node) && nodes.add(m.node));
+  return [...new Set([p.entryMaster, ...some, p.joiner])];
+}
+
+/** Whose files (views, sockets, logs) are kept: every member, or the watched ones of a large cluster. */
+const evidenceMembers = (p: Plan): RedisMember[] => (p.large ? [p.entryMaster, p.joiner] : p.all);
 
 /**
  * Where MASQUERADE should leave the joiner's MEET, for a NodePort entry under policy Cluster: the
@@ -474,10 +575,10 @@ async function predictGhost(topo: StartedTopology, cluster: RedisCluster, endpoi
     : undefined;
 }
 
-async function busPeers(cluster: RedisCluster, topo: StartedTopology): Promise<BusPeer[]> {
+async function busPeers(cluster: RedisCluster, topo: StartedTopology, members: RedisMember[]): Promise<BusPeer[]> {
   const book = await currentAddressBook(topo);
   const peers: BusPeer[] = [];
-  for (const m of cluster.plan.members) {
+  for (const m of members) {
     const table = await readSockets(topo, { pod: m.name });
     for (const s of inbound(table.sockets, memberPorts(cluster.plan, m).busPort)) {
       if (!s.peer) {

@@ -1,10 +1,17 @@
 // recovery: does the cluster come back from the faults Redis-on-Kubernetes users meet, how long
 // does it take, and what did clients see? Measured figures go to results.json; the assertions are
 // about recovery itself, never about speed.
-import { describe, expect, test } from 'vitest';
+import { describe, test } from 'vitest';
 import { recoveryCompatibility } from '../../src/model/vocabulary.ts';
 import { hasFlag } from '../../src/probes/cluster-nodes.ts';
-import { cellProvider, cellsFor, orSkipMissingCapability, scenarioContext } from '../../src/suite/harness.ts';
+import {
+  cellProvider,
+  cellsFor,
+  inPool,
+  orSkipMissingCapability,
+  SCENARIO_TEST_TIMEOUT_MS,
+  scenarioContext,
+} from '../../src/suite/harness.ts';
 import { currentRunConfig } from '../../src/suite/run-config.ts';
 import { recoveryCells } from './cells.ts';
 import { runRecovery } from './run.ts';
@@ -14,10 +21,14 @@ const cells = cellsFor(recoveryCells, config);
 
 describe.skipIf(cells.length === 0)('recovery', () => {
   for (const cell of cells) {
-    test(cell.id, async (ctx) => {
+    test.concurrent(cell.id, { timeout: SCENARIO_TEST_TIMEOUT_MS }, async (ctx) => {
+      const { expect } = ctx;
       const provider = await cellProvider(ctx, cell, config);
-      const run = await orSkipMissingCapability(ctx, cell, () =>
-        runRecovery(provider, cell, scenarioContext(cell, config)),
+      const run = await inPool(
+        cell,
+        config,
+        () => orSkipMissingCapability(ctx, cell, () => runRecovery(provider, cell, scenarioContext(cell, config))),
+        provider,
       );
       ctx.task.meta.rcnc = run.record;
       const rec = run.recovery;

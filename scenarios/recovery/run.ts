@@ -14,11 +14,12 @@ import {
   type RedisMember,
 } from '../../src/deploy/redis-cluster.ts';
 import type { Cell } from '../../src/model/cell.ts';
-import type { CellRecordOf, ClientSummary, RecoveryObservation } from '../../src/model/results.ts';
+import type { CellRecordOf, ClientSummary, RecoveryObservation, TimelineEvent } from '../../src/model/results.ts';
 import { recoveryCompatibility } from '../../src/model/vocabulary.ts';
 import { clientEndpoints, startClient, type LoadClient } from '../../src/probes/client.ts';
 import { hasFlag } from '../../src/probes/cluster-nodes.ts';
 import { meetProblems, readViews, summarize, waitForMeet, type MemberView } from '../../src/probes/convergence.ts';
+import { formShards } from '../../src/suite/formation.ts';
 import { initialRecord, type ScenarioContext } from '../../src/suite/harness.ts';
 import { phaseTimer } from '../../src/suite/phases.ts';
 import { DeployError } from '../../src/util/errors.ts';
@@ -33,6 +34,7 @@ export interface RecoveryRun {
 
 // Short enough that failovers happen within a test, long enough for 2 cores under load.
 const NODE_TIMEOUT_MS = 2000;
+const FORMING_NODE_TIMEOUT_MS = 500;
 const HEAL_TIMEOUT_MS = 45_000;
 const KEYS = 300;
 const SHARDS = 3;
@@ -92,7 +94,7 @@ export async function runRecovery(
   const replicaOf = new Map(masters.map((m, i) => [m.name, replicas[i]!]));
   phase('topology');
 
-  const ids = await formShards(cluster, masters, replicaOf);
+  const ids = await formCluster(cluster, masters, replicaOf);
   phase('bootstrap');
 
   const ctx: Ctx = {
@@ -131,18 +133,22 @@ export async function runRecovery(
 }
 
 /** Masters meet, each gets its replica, and keys are written; returns every member's node id. */
-async function formShards(
+async function formCluster(
   cluster: RedisCluster,
   masters: RedisMember[],
   replicaOf: Map<string, RedisMember>,
 ): Promise<Map<string, string>> {
-  await cluster.createManually(masters);
-  await waitForMeet(cluster, { members: masters, requireStateOk: false });
-  for (const m of masters) {
-    await cluster.replicate(replicaOf.get(m.name)!, m);
-  }
   const all = cluster.plan.members;
+  // Replica i follows master i (formShards' rule), which is what replicaOf records.
+  await formShards(
+    cluster,
+    masters,
+    masters.map((m) => replicaOf.get(m.name)!),
+    FORMING_NODE_TIMEOUT_MS,
+  );
   await waitHealthy(cluster, all);
+  // The faults run under the scenario's node timeout again.
+  await cluster.setNodeTimeout(all, NODE_TIMEOUT_MS);
   const ids = new Map(await Promise.all(all.map(async (m) => [m.name, await cluster.myId(m)] as const)));
   await seedKeys(cluster, KEYS);
   return ids;
@@ -154,7 +160,7 @@ async function saveEvidence(sctx: ScenarioContext, topo: StartedTopology, views:
   }
   for (const v of views) {
     await sctx.artifacts.save(`${v.member}.cluster-nodes.txt`, v.raw);
-    await sctx.artifacts.save(`${v.member}.log`, await topo.logs(v.member));
+    await sctx.artifacts.save(`${v.member}.log`, await topo.logs(v.member, { allRestarts: true }));
   }
 }
 
@@ -276,7 +282,7 @@ async function failoverUnderTraffic(ctx: Ctx): Promise<FaultOutcome> {
   await client.start();
   await client.waitForOps(200);
   const t = performance.now();
-  await ctx.topo.killContainer(victim.name, { restartDelayMs: NODE_TIMEOUT_MS * 4 });
+  await ctx.topo.killContainer(victim.name, { restartDelayMs: NODE_TIMEOUT_MS * 3 });
   const promoted = await promotedWithin(ctx, heir, HEAL_TIMEOUT_MS);
   const failoverMs = Math.round(performance.now() - t);
   await client.waitForOps(client.opsDone() + 300);
@@ -286,8 +292,8 @@ async function failoverUnderTraffic(ctx: Ctx): Promise<FaultOutcome> {
     // Kubernetes' kubelet restarts a killed container at once: there the process is frozen for the delay.
     action:
       ctx.topo.provider === 'netns'
-        ? `killed the redis-server of ${victim.name} (master) under load; the kubelet restarted it after ${NODE_TIMEOUT_MS * 4} ms`
-        : `froze the redis-server of ${victim.name} (master) under load for ${NODE_TIMEOUT_MS * 4} ms (SIGSTOP), then killed it; the kubelet restarted it at once`,
+        ? `killed the redis-server of ${victim.name} (master) under load; the kubelet restarted it after ${NODE_TIMEOUT_MS * 3} ms`
+        : `froze the redis-server of ${victim.name} (master) under load for ${NODE_TIMEOUT_MS * 3} ms (SIGSTOP), then killed it; the kubelet restarted it at once`,
     failover: promoted ? { promoted: heir.name, afterMs: failoverMs } : undefined,
     recovered: healed.ok && promoted,
     recoveryMs: healed.ok ? Math.round(performance.now() - t) : undefined,
@@ -304,28 +310,71 @@ async function rollingRestart(ctx: Ctx): Promise<FaultOutcome> {
   await client.start();
   await client.waitForOps(200);
   const t = performance.now();
-  for (const r of ctx.replicas) {
-    await ctx.topo.deletePod(r.name);
+  const timeline: TimelineEvent[] = [];
+  const mark = (event: string, detail?: string) =>
+    timeline.push({ atMs: Math.round(performance.now() - t), event, ...(detail ? { detail } : {}) });
+  const restartedAt = new Map<string, number>();
+  const restart = async (pod: RedisMember) => {
+    mark('restart', pod.name);
+    await ctx.topo.deletePod(pod.name);
+    restartedAt.set(pod.name, Date.now());
     await waitHealthy(ctx.cluster, ctx.cluster.plan.members);
+  };
+  for (const r of ctx.replicas) {
+    await restart(r);
   }
   for (const m of ctx.masters) {
     const r = ctx.replicaOf.get(m.name)!;
     // The replica may have been promoted already (a slow restart); then there is nothing to hand over.
     if (!(await isMaster(ctx.cluster, r))) {
+      // The masters vote over their own links to the replica, which must post-date its restart.
+      await waitPeersReconnected(ctx.cluster, r, restartedAt.get(r.name) ?? 0, ctx.masters);
+      mark('failover', `CLUSTER FAILOVER on ${r.name}`);
       await ctx.cluster.cli(r, ['cluster', 'failover']);
-      await promotedWithin(ctx, r, HEAL_TIMEOUT_MS);
+      if (await promotedWithin(ctx, r, HEAL_TIMEOUT_MS)) {
+        mark('promoted', r.name);
+      }
     }
-    await ctx.topo.deletePod(m.name);
-    await waitHealthy(ctx.cluster, ctx.cluster.plan.members);
+    await restart(m);
   }
+  mark('healthy');
   const restartMs = Math.round(performance.now() - t);
   const summary = await finishClient(client);
   return {
     action: `restarted all ${ctx.cluster.plan.members.length} pods one at a time (replicas first, masters after CLUSTER FAILOVER) in ${restartMs} ms`,
+    timeline,
     recovered: true,
     recoveryMs: restartMs,
     client: summary,
   };
+}
+
+/**
+ * After a pod restarts at the same announced address, every peer must have heard from it on a
+ * fresh link. A peer's link to the old pod stays open (nothing resets a TCP connection to an address
+ * that no longer exists) until it misses PONGs for half the node timeout; a vote the peer sends
+ * over it in the meantime is lost, and a CLUSTER FAILOVER right after the restart times out.
+ */
+async function waitPeersReconnected(
+  cluster: RedisCluster,
+  restarted: RedisMember,
+  sinceMs: number,
+  among: RedisMember[] = cluster.plan.members,
+): Promise<void> {
+  const id = await cluster.myId(restarted);
+  const peers = among.filter((m) => m !== restarted);
+  await waitFor({
+    target: `every peer of ${restarted.name} to get a PONG from it after its restart`,
+    timeoutMs: HEAL_TIMEOUT_MS,
+    intervalMs: 100,
+    check: async () => {
+      const stale = (await readViews(cluster, peers)).filter((v) => {
+        const e = v.nodes.find((n) => n.id === id);
+        return !e || e.linkState !== 'connected' || e.pongRecv < sinceMs;
+      });
+      return { done: stale.length === 0, state: `no fresh PONG yet at ${stale.map((v) => v.member).join(', ')}` };
+    },
+  });
 }
 
 /** A new shard joins by CLUSTER MEET over the exposure; slots are rebalanced onto it. */

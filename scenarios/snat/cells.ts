@@ -3,6 +3,7 @@
 import { cellId, type Cell } from '../../src/model/cell.ts';
 import type { CellDims, ProfileName, ProviderName, TrafficPolicy } from '../../src/model/dimensions.ts';
 import type { RewriteClass, SnatExpectation } from '../../src/model/results.ts';
+import { dockerSnatRows, type DockerSnatPath } from './docker-cells.ts';
 
 export const SNAT_PATHS = [
   'pod-same-node',
@@ -16,7 +17,7 @@ export const SNAT_PATHS = [
 export type SnatPath = (typeof SNAT_PATHS)[number];
 
 export interface SnatOptions {
-  path: SnatPath;
+  path: SnatPath | DockerSnatPath;
 }
 
 type Rewrite = RewriteClass;
@@ -84,7 +85,33 @@ const sourceFor = (profile: ProfileName, path: SnatPath, policy: TrafficPolicy, 
   return `${policy === 'Cluster' ? S3C : S3L}; ${rewrite === 'none' ? S2 : S5}`;
 };
 
+const summaryOf = (rewrite: Rewrite): string =>
+  rewrite === 'none'
+    ? 'the server sees the true source'
+    : rewrite === 'unreachable'
+      ? 'the node drops the connection'
+      : `the server sees a ${rewrite} address`;
+
+// The docker provider has rows of its own (docker-cells.ts): one Docker host, published ports.
+const dockerCells = (): Cell<'snat', SnatOptions>[] =>
+  dockerSnatRows.map(({ profile, path, rewrite, source }) => {
+    const dims: CellDims = {
+      provider: 'docker',
+      profile,
+      exposure: path === 'container-ip' ? 'pod-ip' : 'nodeport',
+      announce: 'none',
+      policy: 'Cluster',
+      nodes: 1,
+      variant: path,
+    };
+    const expectation: SnatExpectation = { rewrite, summary: summaryOf(rewrite), source };
+    return { id: cellId(dims), title: path.replace(/-/g, ' '), family: 'snat', dims, expectation, options: { path } };
+  });
+
 export const snatCells = (provider: ProviderName = 'netns'): Cell<'snat', SnatOptions>[] =>
+  provider === 'docker' ? dockerCells() : kubernetesCells(provider);
+
+const kubernetesCells = (provider: ProviderName): Cell<'snat', SnatOptions>[] =>
   Object.entries(table).flatMap(([profile, row]) =>
     SNAT_PATHS.filter((path) => row![path]).flatMap((path) =>
       (['Cluster', 'Local'] as const)
@@ -102,12 +129,7 @@ export const snatCells = (provider: ProviderName = 'netns'): Cell<'snat', SnatOp
           };
           const expectation: SnatExpectation = {
             rewrite,
-            summary:
-              rewrite === 'none'
-                ? 'the server sees the true source'
-                : rewrite === 'unreachable'
-                  ? 'the node drops the connection'
-                  : `the server sees a ${rewrite} address`,
+            summary: summaryOf(rewrite),
             source: sourceFor(profile as ProfileName, path, policy, rewrite),
             ...(rewrite === 'unreachable' ? { knownFix: DROPPED_FIX } : {}),
           };

@@ -16,6 +16,7 @@ import { initialRecord, type ScenarioContext } from '../../src/suite/harness.ts'
 import { hostOf } from '../../src/util/address.ts';
 import { ProbeError } from '../../src/util/errors.ts';
 import type { SnatOptions, SnatPath } from './cells.ts';
+import type { DockerSnatPath } from './docker-cells.ts';
 
 const SERVER_PORT = 6379;
 const NODE_PORT = 30000;
@@ -30,9 +31,11 @@ export function startSnatLab(
   redis: ScenarioContext['redis'],
 ) {
   const idle = (name: string, node: number) => ({ name, node, command: ['sleep', '3600'] });
+  // The docker provider has one node, the Docker host: both clients live there.
+  const nodes = provider.name === 'docker' ? 1 : 2;
   return provider.start({
     profile,
-    nodes: 2,
+    nodes,
     pods: [
       {
         name: 'server',
@@ -41,7 +44,7 @@ export function startSnatLab(
         readiness: [redis.cli, '-p', String(SERVER_PORT), 'ping'],
       },
       idle('client-0', 0),
-      idle('client-1', 1),
+      idle('client-1', nodes - 1),
     ],
     services: withService
       ? [
@@ -68,7 +71,44 @@ interface Route {
   ingress?: number;
 }
 
-function route(topo: StartedTopology, path: SnatPath): Route {
+/** The first address of the node's pod CIDR: the bridge gateway (cni0, or a Docker bridge). */
+function bridgeGateway(topo: StartedTopology): string {
+  const [ip, bits] = topo.nodes[0]!.podCidr.split('/');
+  const n = ip!.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+  const size = 2 ** (32 - Number(bits));
+  const gw = n - (n % size) + 1;
+  return [24, 16, 8, 0].map((s) => Math.floor(gw / 2 ** s) % 256).join('.');
+}
+
+/** Docker's paths: one host, the published port standing for the NodePort (docker-cells.ts). */
+function dockerRoute(topo: StartedTopology, path: DockerSnatPath): Route {
+  const host = topo.nodes[0]!.ip;
+  const client = { from: { pod: 'client-0' }, fromName: 'client-0', trueSource: topo.pod('client-0').ip };
+  const dockerHost = { from: { node: 0 }, fromName: 'docker-host' };
+  switch (path) {
+    case 'container-ip':
+      return { ...client, host: topo.pod('server').ip, port: SERVER_PORT };
+    case 'container-published-port':
+      return { ...client, host, port: NODE_PORT };
+    case 'container-gateway-published-port':
+      return { ...client, host: bridgeGateway(topo), port: NODE_PORT };
+    case 'host-published-port':
+      return { ...dockerHost, trueSource: host, host, port: NODE_PORT };
+    case 'host-loopback-published-port':
+      return { ...dockerHost, trueSource: '127.0.0.1', host: '127.0.0.1', port: NODE_PORT };
+    case 'outside-published-port':
+      return {
+        from: { external: true },
+        fromName: 'outside',
+        trueSource: topo.externalIP!,
+        host,
+        port: NODE_PORT,
+        ingress: 0,
+      };
+  }
+}
+
+function route(topo: StartedTopology, path: SnatPath | DockerSnatPath): Route {
   const server = topo.pod('server').ip;
   const node = (i: number) => topo.nodes[i]!.ip;
   const pod = (name: string) => ({ from: { pod: name }, fromName: name, trueSource: topo.pod(name).ip });
@@ -88,6 +128,8 @@ function route(topo: StartedTopology, path: SnatPath): Route {
       return { ...external, host: node(0), port: NODE_PORT, ingress: 0 };
     case 'external-nodeport-remote':
       return { ...external, host: node(1), port: NODE_PORT, ingress: 1 };
+    default:
+      return dockerRoute(topo, path);
   }
 }
 
@@ -103,7 +145,7 @@ export interface SnatProbe {
 /** Connects over one path and reports what the server saw, with packet evidence. */
 export async function probePath(
   topo: StartedTopology,
-  path: SnatPath,
+  path: SnatPath | DockerSnatPath,
   seq: number,
   redisCli: string,
 ): Promise<SnatProbe> {
@@ -146,7 +188,7 @@ export async function probePath(
  */
 function judgePath(
   book: AddressBook,
-  path: SnatPath,
+  path: SnatPath | DockerSnatPath,
   r: Route,
   reply: string,
   serverCap: ParsedCapture,

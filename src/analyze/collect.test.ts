@@ -48,7 +48,7 @@ function redisImageTopology(execs: string[]): StartedTopology {
     ],
     exec: async (t: ExecTarget, argv: string[]) => {
       if ('node' in t) {
-        throw new CapabilityError('node-exec', 'no node access');
+        throw new CapabilityError('no node access', { capability: 'node-exec' });
       }
       execs.push(argv.join(' '));
       if (argv[0] === 'ss' || argv[0] === 'netstat') {

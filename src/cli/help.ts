@@ -30,13 +30,16 @@ evidence) to <report-dir>/<run-id>/ and <report-dir>/latest/.
 
 Options:
   --provider NAME       netns (default: the embedded lab), k3d (needs Docker and k3d),
-                        kubeconfig (an existing cluster; with --kubeconfig PATH --context NAME)
+                        kubeconfig (an existing cluster; with --kubeconfig PATH --context NAME),
+                        docker (containers through testcontainers: the daemon DOCKER_HOST names or
+                        the default socket's, else, as root, a private dockerd per topology)
   --kubeconfig PATH     kubeconfig of the cluster to test (--provider kubeconfig)
   --context NAME        context in that kubeconfig (default: its current-context)
   --scenario LIST       comma-separated scenario families (${scenarioNames().join(', ')})
   --profile LIST        comma-separated profiles (${PROFILES.join(', ')})
   --exposure LIST       comma-separated exposures (${EXPOSURES.join(', ')})
   --cell ID|GLOB        only cells whose id matches (repeat or comma-separate; * matches anything)
+  --concurrency N       cells run side by side, each in its own lab (default: from cores and memory)
   --report-dir DIR      where reports go (default: ./reports)
   --redis-server PATH   redis-server binary to test (default: redis-server on PATH)
   --redis-cli PATH      redis-cli binary to use (default: redis-cli on PATH)
@@ -65,7 +68,9 @@ and what is missing. Exit 0 when everything is there, 2 otherwise.`,
   setup: `Usage: rcnc setup
 
 Installs the system packages the lab needs with apt-get when running as root on Debian;
-otherwise names the packages to install. Exit 2 when packages are missing and cannot be installed.`,
+otherwise names the packages to install. Exit 2 when packages are missing and cannot be installed.
+Also installs docker.io (dockerd, containerd, runc, docker-proxy) when dockerd is missing, for the
+docker provider's private daemon, without starting its service; the lab does not need it.`,
   analyze: `Usage: rcnc analyze DIR [--json]
 
 Diagnoses artifacts collected on a real cluster. DIR holds any of:
@@ -109,9 +114,10 @@ Exit: k3d's own exit code, or 2 when k3d cannot be found.`,
   clean: `Usage: rcnc clean [--all]
 
 Removes the network namespaces, processes and temp dirs of labs whose run is no longer alive, and
-the k3d clusters and kubeconfig namespaces of k3d/kubeconfig runs whose process is gone (by their
-run-state records; anything without one is kept and named). --all also removes what runs that
-are still alive own.`,
+of the docker provider's private Docker hosts (dockerd, containerd, shims, containers, mounts,
+cgroups, namespaces, dirs); and the k3d clusters and kubeconfig namespaces of k3d/kubeconfig runs
+whose process is gone (by their run-state records; anything without one is kept and named).
+--all also removes those of runs that are still alive.`,
 };
 
 export function help(topic: string): number {

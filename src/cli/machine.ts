@@ -1,6 +1,7 @@
 // `rcnc doctor`, `rcnc setup` and `rcnc clean`: what the lab needs from this machine, installing
 // it, and sweeping what killed runs left.
 import { rm } from 'node:fs/promises';
+import { sweepDocker } from '../deploy/docker/sweep.ts';
 import { sweepKubeLeftovers } from '../deploy/kube-leftovers.ts';
 import { sweep } from '../deploy/netns/sweep.ts';
 import { ensurePackages, labRequirements } from '../deploy/netns/system.ts';
@@ -60,6 +61,8 @@ export async function cmdClean(args: string[]): Promise<number> {
     return 0;
   }
   const { removed, kept, unknown } = await sweep({ all: values.all });
+  // Docker hosts before runs: a killed run's dir may hold a Docker host's mounts.
+  const docker = await sweepDocker({ all: values.all });
   const runs = [...(await sweepRuns(!!values.all)), ...kube];
   for (const lab of removed) {
     console.log(`removed lab ${lab.id}: ${lab.namespaces.length} namespace(s)${lab.dir ? `, ${lab.dir}` : ''}`);
@@ -71,13 +74,30 @@ export async function cmdClean(args: string[]): Promise<number> {
   for (const lab of unknown) {
     console.log(`kept lab ${lab.id}: ${lab.problem}; remove it with --all once no run uses it`);
   }
-  for (const line of runs) {
+  const dockerLines = dockerSweepLines(docker);
+  for (const line of [...dockerLines, ...runs]) {
     console.log(line);
   }
-  if (!removed.length && !kept.length && !unknown.length && !runs.length) {
+  if (!removed.length && !kept.length && !unknown.length && !runs.length && !dockerLines.length) {
     console.log('nothing to clean');
   }
   return 0;
+}
+
+function dockerSweepLines(r: Awaited<ReturnType<typeof sweepDocker>>): string[] {
+  const run = (id?: string) => (id ? ` of run ${id}` : '');
+  return [
+    ...r.removed.map((h) =>
+      h.daemon
+        ? `removed docker topology ${h.id} from the daemon at ${h.daemon}: its containers, volumes and network${h.dirs.length ? `, ${h.dirs.join(', ')}` : ''}`
+        : `removed docker host ${h.id}: the private dockerd, its containers, ${h.namespaces.length} namespace(s)${h.dirs.length ? `, ${h.dirs.join(', ')}` : ''}`,
+    ),
+    ...r.kept.map(
+      (h) =>
+        `kept docker host ${h.id}: its owner${run(h.runId)} (pid ${h.ownerPid}) is still alive; use --all to remove it`,
+    ),
+    ...r.unknown.map((h) => `kept docker host ${h.id}: ${h.problem}; remove it with --all once no run uses it`),
+  ];
 }
 
 /** Temp dirs of `rcnc run`s that are gone (vitest's cache, lab dirs); a live run's are kept. */

@@ -11,6 +11,7 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Vitest } from 'vitest/node';
+import { sweepDocker } from '../deploy/docker/sweep.ts';
 import { sweep } from '../deploy/netns/sweep.ts';
 import type { RunConfig } from '../suite/run-config.ts';
 import { labProject } from '../suite/vitest-projects.ts';
@@ -40,7 +41,10 @@ export async function runScenarioFiles(
 ): Promise<{ signal?: NodeJS.Signals }> {
   const tmp = runTmpDir(config.runId);
   await mkdir(tmp, { recursive: true, mode: 0o700 });
-  await runRecords.write(config.runId, { ...(await self()), runId: config.runId, tmpDir: tmp });
+  // The run-state directory is root's; a run without root builds nothing to sweep (its cells skip).
+  if (process.getuid?.() === 0) {
+    await runRecords.write(config.runId, { ...(await self()), runId: config.runId, tmpDir: tmp });
+  }
   // Everything temporary of the run (vitest's cache, lab dirs) goes under one dir removed at the end.
   const previousTmp = process.env.TMPDIR;
   process.env.TMPDIR = tmp;
@@ -118,8 +122,9 @@ async function childrenOf(parent: number): Promise<number[]> {
 }
 
 /**
- * Waits (bounded) until no lab of this run has a live owner, sweeps what dead owners left, and
- * removes the run's temp dir and record.
+ * Waits (bounded) until no lab or Docker host of this run has a live owner, sweeps what dead
+ * owners left (unmounting a Docker host's mounts before its dir goes), and removes the run's temp
+ * dir and record.
  */
 async function finishRun(runId: string, tmp: string): Promise<void> {
   if (process.getuid?.() === 0) {
@@ -128,7 +133,7 @@ async function finishRun(runId: string, tmp: string): Promise<void> {
       timeoutMs: TEARDOWN_WAIT_MS,
       intervalMs: 100,
       check: async () => {
-        const live = (await sweep({ runId })).kept;
+        const live = [...(await sweep({ runId })).kept, ...(await sweepDocker({ runId })).kept];
         return { done: live.length === 0, state: `${live.length} lab(s) still owned by live workers` };
       },
     }).catch((e: unknown) => process.stderr.write(`rcnc: ${(e as Error).message}\n`));

@@ -9,8 +9,14 @@ import { filterCells, type AnyCell, type CellFilter } from '../model/cell.ts';
 import { EXPOSURES, PROFILES, PROVIDERS, type ProviderName } from '../model/dimensions.ts';
 import type { ResultsFile } from '../model/results.ts';
 import { expectationText } from '../model/vocabulary.ts';
-import { providerFor } from '../suite/harness.ts';
-import { checkReportDir, resolveRedisBinary, runConfigFromEnv, type RunConfig } from '../suite/run-config.ts';
+import { providerFor, providerKey } from '../suite/harness.ts';
+import {
+  checkReportDir,
+  parseConcurrency,
+  resolveRedisBinary,
+  runConfigFromEnv,
+  type RunConfig,
+} from '../suite/run-config.ts';
 import { RequirementError, UsageError } from '../util/errors.ts';
 import { list, parse } from './args.ts';
 import { help } from './help.ts';
@@ -24,6 +30,7 @@ export async function cmdRun(args: string[]): Promise<number> {
     profile: { type: 'string' },
     exposure: { type: 'string' },
     cell: { type: 'string', multiple: true },
+    concurrency: { type: 'string' },
     'report-dir': { type: 'string' },
     'redis-server': { type: 'string' },
     'redis-cli': { type: 'string' },
@@ -67,6 +74,9 @@ export async function cmdRun(args: string[]): Promise<number> {
     );
   }
   const config = await runConfigFor(base, filter, values);
+  if (values.concurrency !== undefined) {
+    config.concurrency = parseConcurrency(values.concurrency, '--concurrency');
+  }
   await requireProviders(cells, config);
   return runVitest(cells, config, !!values.json);
 }
@@ -164,7 +174,7 @@ async function runVitest(cells: AnyCell[], config: RunConfig, json: boolean): Pr
 async function requireProviders(cells: AnyCell[], config: RunConfig): Promise<void> {
   const seen = new Set<string>();
   for (const cell of cells) {
-    const key = `${cell.dims.provider}/${cell.dims.provider === 'k3d' ? cell.dims.profile : ''}`;
+    const key = providerKey(cell);
     if (config.require[cell.dims.provider] && !seen.has(key)) {
       seen.add(key);
       await providerFor(cell, config);

@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import type { ProfileName, ProviderName, TrafficPolicy } from '../model/dimensions.ts';
+import type { Provenance } from '../model/results.ts';
 import type { Capability } from '../util/errors.ts';
 import type { ExecOptions, ExecResult } from '../util/exec.ts';
 
@@ -9,17 +10,12 @@ export type { Capability, ExecOptions, ExecResult };
 // to it. Providers know nothing about Redis: the deploy layer hands them pods with argv and files,
 // and talks to what runs there only through `exec`.
 
-/**
- * One thing a provider needs from the machine; unmet ones become skip reasons. A requirement with a
- * `capability` is optional: unmet, the provider still runs, and it has declared that gap, so only
- * the parts of a cell that need that capability may skip (with `detail` as the reason).
- */
+/** One thing a provider needs from the machine; unmet ones become skip reasons. */
 export interface Requirement {
   name: string;
   met: boolean;
   /** What is missing, in words a user can act on (shown as the skip reason). */
   detail?: string;
-  capability?: Capability;
 }
 
 export interface PodSpec {
@@ -36,6 +32,11 @@ export interface PodSpec {
   files?: Record<string, string>;
   /** argv run inside the pod until it exits 0; the pod counts as ready then. */
   readiness?: string[];
+  /**
+   * A line the container prints once it serves (e.g. Redis's "Ready to accept connections").
+   * Providers that can read the log as it grows may wait for it instead of running `readiness`.
+   */
+  readyLogLine?: string;
 }
 
 export interface ServicePort {
@@ -145,8 +146,16 @@ export interface StartedTopology extends AsyncDisposable {
    * stops it; the topology kills it at stop() if it still runs.
    */
   spawn(target: ExecTarget, argv: string[]): ChildProcess;
-  /** The pod container's stdout+stderr since it last started (like `kubectl logs`). */
-  logs(pod: string): Promise<string>;
+  /**
+   * The pod container's stdout+stderr since it last started (like `kubectl logs`); with
+   * `allRestarts`, every earlier start's output before it, as far as the provider kept it.
+   */
+  logs(pod: string, opts?: { allRestarts?: boolean }): Promise<string>;
+  /**
+   * The pod's data directory (`$(DATA_DIR)`) as a path on this machine, when this machine shares
+   * it (the netns lab); absent where it lives elsewhere (a Kubernetes node, a container).
+   */
+  localDataDir?(pod: string): string | undefined;
   /** Starts tcpdump in the target's network namespace; resolves when it is listening. */
   capture(target: ExecTarget, opts: CaptureOptions): Promise<Capture>;
   /**
@@ -170,6 +179,8 @@ export interface StartedTopology extends AsyncDisposable {
   /** Drops all traffic between two nodes (and their pods) in both directions. */
   partition(a: number, b: number): Promise<void>;
   heal(a: number, b: number): Promise<void>;
+  /** A real system's account of itself for the report (versions, settings, image); absent on the lab. */
+  provenance?(): Provenance;
   stop(): Promise<void>;
 }
 
@@ -183,7 +194,13 @@ export interface AttachSpec {
 
 export interface Provider {
   readonly name: ProviderName;
-  /** What the machine lacks; optional requirements (with `capability`) declare gaps instead. */
+  /**
+   * What this provider declares it cannot do (known after check()); only these make it throw a
+   * CapabilityError, which scenarios turn into a skip of the part that needs it.
+   */
+  readonly cannot?: readonly string[];
+  /** How many topologies one process may run at once (absent: as many as the machine holds). */
+  readonly topologiesAtOnce?: number;
   check(): Promise<Requirement[]>;
   start(spec: TopologySpec): Promise<StartedTopology>;
   /**
@@ -195,12 +212,7 @@ export interface Provider {
   close?(): Promise<void>;
 }
 
-/** Requirements whose lack stops the provider (optional capability requirements excluded). */
-export const unmet = (reqs: Requirement[]): Requirement[] => reqs.filter((r) => !r.met && !r.capability);
-
-/** The capabilities the provider declared it lacks here, each with its reason. */
-export const capabilityGaps = (reqs: Requirement[]): Partial<Record<Capability, string>> =>
-  Object.fromEntries(reqs.filter((r) => !r.met && r.capability).map((r) => [r.capability, r.detail ?? r.name]));
+export const unmet = (reqs: Requirement[]): Requirement[] => reqs.filter((r) => !r.met);
 
 export const describeUnmet = (reqs: Requirement[]): string =>
   unmet(reqs)

@@ -2,17 +2,21 @@
 // addresses each exposure gives, and the bootstrap paths users run (`redis-cli --cluster create`,
 // and the manual ADDSLOTSRANGE + MEET + `--cluster add-node --cluster-slave` path). Everything after
 // start goes through `topology.exec`, so the same code drives the lab and a real cluster.
+import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import type { Announce, Exposure, TrafficPolicy } from '../model/dimensions.ts';
 import { DeployError } from '../util/errors.ts';
 import { waitFor } from '../util/wait.ts';
 import type { NodePortServiceSpec, PodSpec, StartedTopology, TopologySpec } from './provider.ts';
+import { renderReply, respCall } from './resp.ts';
 
 export const REDIS_PORT = 6379;
 export const BUS_PORT_INCR = 10000; // CLUSTER_PORT_INCR in cluster.c
 export const CLIENT_NODEPORT_BASE = 30000;
 export const BUS_NODEPORT_BASE = 31000;
 export const SLOTS = 16384;
+/** The unix socket every Redis pod also listens on, in its data dir. */
+export const UNIX_SOCKET = 'redis.sock';
 
 export interface RedisMember {
   name: string;
@@ -108,9 +112,18 @@ export function redisPods(plan: RedisClusterPlan): PodSpec[] {
       name: m.name,
       node: m.node,
       hostNetwork: plan.exposure === 'host-network',
-      command: [plan.redisServer, '$(CONFIG_DIR)/redis.conf', ...announce],
+      // The unix socket lets a provider that shares the data dir talk to Redis without a process.
+      command: [
+        plan.redisServer,
+        '$(CONFIG_DIR)/redis.conf',
+        '--unixsocket',
+        `$(DATA_DIR)/${UNIX_SOCKET}`,
+        ...announce,
+      ],
       files: { 'redis.conf': redisConf(plan, m) },
       readiness: [plan.redisCli, '-p', String(p.port), 'ping'],
+      // server.c serverLog after the listeners are bound (7.0: "Ready to accept connections").
+      readyLogLine: 'Ready to accept connections',
     };
   });
 }
@@ -183,7 +196,7 @@ export function planFor(opts: {
 }
 
 /** What the Redis layer needs of a topology: addresses, and exec. */
-export type RedisHost = Pick<StartedTopology, 'exec' | 'pod' | 'nodes'>;
+export type RedisHost = Pick<StartedTopology, 'exec' | 'pod' | 'nodes' | 'localDataDir'>;
 
 /** Talks to one deployed Redis Cluster through a topology's exec. */
 export class RedisCluster {
@@ -218,14 +231,39 @@ export class RedisCluster {
 
   /** Runs redis-cli against the member's own server from inside its pod. */
   async cli(m: RedisMember, args: string[], timeoutMs = 10_000): Promise<string> {
-    const p = memberPorts(this.plan, m);
-    const r = await this.topology.exec({ pod: m.name }, [this.plan.redisCli, '-p', String(p.port), ...args], {
-      timeoutMs,
-    });
-    if (/^(ERR|WRONGTYPE|MOVED|ASK|CLUSTERDOWN|Could not connect)/m.test(r.stdout + r.stderr)) {
-      throw new DeployError(`redis-cli ${args.join(' ')} on ${m.name} failed: ${(r.stdout + r.stderr).trim()}`);
+    const socket = this.socketOf(m);
+    let out: string;
+    if (socket) {
+      out = await respCall(socket, args, timeoutMs).then(
+        (reply) => renderReply(reply) + '\n',
+        (e: Error) => `Could not connect to Redis at ${socket}: ${e.message}`,
+      );
+    } else {
+      const p = memberPorts(this.plan, m);
+      const r = await this.topology.exec({ pod: m.name }, [this.plan.redisCli, '-p', String(p.port), ...args], {
+        timeoutMs,
+      });
+      out = r.stdout + r.stderr;
     }
-    return r.stdout;
+    if (/^(ERR|WRONGTYPE|MOVED|ASK|CLUSTERDOWN|Could not connect)/m.test(out)) {
+      throw new DeployError(`redis-cli ${args.join(' ')} on ${m.name} failed: ${out.trim()}`);
+    }
+    return out;
+  }
+
+  /**
+   * The member's Redis unix socket on this machine, when the provider shares the pod's data dir
+   * (the netns lab): commands then go straight to Redis, with no process per command. Elsewhere
+   * they go through redis-cli in the pod.
+   */
+  private socketOf(m: RedisMember): string | undefined {
+    const dir = this.topology.localDataDir?.(m.name);
+    return dir ? join(dir, UNIX_SOCKET) : undefined;
+  }
+
+  /** CONFIG SET cluster-node-timeout on every given member. */
+  async setNodeTimeout(members: RedisMember[], ms: number): Promise<void> {
+    await Promise.all(members.map((m) => this.cli(m, ['config', 'set', 'cluster-node-timeout', String(ms)])));
   }
 
   myId(m: RedisMember): Promise<string> {
@@ -260,8 +298,11 @@ export class RedisCluster {
     return r.stdout;
   }
 
-  /** ADDSLOTSRANGE on every master, then MEET over the exposure. */
-  async createManually(masters: RedisMember[]): Promise<void> {
+  /**
+   * ADDSLOTSRANGE on every master (slots split evenly), then every pair of the masters and `others`
+   * (replicas to be) meets over the exposure.
+   */
+  async createManually(masters: RedisMember[], others: RedisMember[] = []): Promise<void> {
     const per = Math.floor(SLOTS / masters.length);
     await Promise.all(
       masters.map((m, i) => {
@@ -270,12 +311,37 @@ export class RedisCluster {
         return this.cli(m, ['cluster', 'addslotsrange', String(start), String(end)]);
       }),
     );
-    // Every pair meets directly, so forming does not wait on gossip rounds.
-    for (const [i, a] of masters.entries()) {
-      for (const b of masters.slice(i + 1)) {
-        await this.meet(a, b);
-      }
-    }
+    await this.meetAll([...masters, ...others]);
+  }
+
+  /**
+   * Every pair meets directly, so forming does not wait on gossip rounds: member i sends MEET to
+   * every member after it, all in one redis-cli pipeline per member.
+   */
+  async meetAll(members: RedisMember[]): Promise<void> {
+    await Promise.all(
+      members.slice(0, -1).map(async (m, i) => {
+        const meets = members.slice(i + 1).map((to) => {
+          const a = this.address(to);
+          return ['CLUSTER', 'MEET', a.ip, String(a.port), String(a.cport)];
+        });
+        if (this.socketOf(m)) {
+          for (const meet of meets) {
+            await this.cli(m, meet);
+          }
+          return;
+        }
+        const r = await this.topology.exec(
+          { pod: m.name },
+          [this.plan.redisCli, '-p', String(memberPorts(this.plan, m).port)],
+          { input: meets.map((c) => c.join(' ')).join('\n') + '\n', timeoutMs: 30_000 },
+        );
+        const refused = r.stdout.split('\n').filter((l) => l.trim() && l.trim() !== 'OK');
+        if (refused.length) {
+          throw new DeployError(`CLUSTER MEET from ${m.name} failed: ${refused.slice(0, 3).join(' | ')}`);
+        }
+      }),
+    );
   }
 
   /** CLUSTER MEET from `from` to `to`'s exposure address, with the bus port given explicitly. */

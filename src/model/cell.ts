@@ -10,6 +10,11 @@ export interface Cell<F extends Family = Family, Options = unknown> {
   expectation: ExpectationOf<F>;
   /** Scenario-specific knobs (bootstrap style, which node a joiner dials, …). */
   options: Options;
+  /**
+   * Why the cell runs alone, when it must: it measures a timing-sensitive figure (a client's error
+   * window during a failover) that other cells sharing the cores would distort.
+   */
+  runAlone?: string;
 }
 
 /** Any family's cell, for code that only reads ids, dims and titles. */

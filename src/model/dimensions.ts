@@ -6,8 +6,18 @@
 export const PROVIDERS = ['netns', 'k3d', 'kubeconfig', 'docker'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 
-/** The datapath under test. */
-export const PROFILES = ['flannel-vxlan', 'calico-vxlan', 'calico-crosssubnet', 'no-nat'] as const;
+/**
+ * The datapath under test: a CNI on Kubernetes (the netns lab, k3d, kubeconfig), or Docker's bridge
+ * with published ports, by how the daemon publishes them (the docker provider).
+ */
+export const PROFILES = [
+  'flannel-vxlan',
+  'calico-vxlan',
+  'calico-crosssubnet',
+  'no-nat',
+  'docker-userland-proxy',
+  'docker-iptables',
+] as const;
 export type ProfileName = (typeof PROFILES)[number];
 
 const PROFILE_LABELS: Record<ProfileName, string> = {
@@ -15,6 +25,8 @@ const PROFILE_LABELS: Record<ProfileName, string> = {
   'calico-vxlan': 'Calico VXLAN (vxlanMode Always)',
   'calico-crosssubnet': 'Calico VXLAN CrossSubnet',
   'no-nat': 'routed pods without NAT',
+  'docker-userland-proxy': 'Docker bridge, published ports through docker-proxy (userland-proxy on, the default)',
+  'docker-iptables': 'Docker bridge, published ports by iptables DNAT (userland-proxy off)',
 };
 
 /** The datapath in words, e.g. `flannel VXLAN`. */

@@ -86,6 +86,18 @@ export interface NatMeetObservation {
   slotsAssigned?: number;
   fix?: FixObservation;
   natMappings?: NatMapping[];
+  /** For the cells that measure it: how long the members took to form one healthy cluster, and its cost. */
+  formation?: {
+    members: number;
+    formedMs: number;
+    /** Sum of the members' used_memory_rss. */
+    redisRssBytes?: number;
+    /** Growth of the kernel's slab, stacks and page tables while the lab was built and formed. */
+    kernelBytes?: number;
+    iptablesRulesPerNode?: number[];
+    conntrackEntries?: number;
+    nodeInterfaces?: number;
+  };
   /** Why no packets were captured, when the provider declared it cannot capture. */
   captureSkipped?: string;
   notes: string[];

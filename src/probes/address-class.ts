@@ -23,6 +23,13 @@ const DEVICE_CLASS: Record<string, AddressClass> = {
   'vxlan.calico': 'tunnel',
 };
 
+// Docker's bridges: the default one and user-defined ones, named br-<first 12 hex of the network
+// id> (docs/docker.md#the-docker-host). Their address is the gateway containers reach the host by.
+const DOCKER_BRIDGE = /^(?:docker\d+|br-[0-9a-f]{12})$/;
+
+const deviceClass = (dev: string): AddressClass =>
+  DEVICE_CLASS[dev] ?? (DOCKER_BRIDGE.test(dev) ? 'bridge-gateway' : 'unknown');
+
 export const addressBook = (t: StartedTopology): AddressBook => ({
   pods: t.pods(),
   nodes: t.nodes.map((n) => ({ name: n.name, ip: n.ip, cniAddresses: n.cniAddresses })),
@@ -46,7 +53,7 @@ export function classifyAddress(ip: string, book: AddressBook): Classified {
   for (const n of book.nodes) {
     for (const [dev, addr] of Object.entries(n.cniAddresses)) {
       if (addr === ip) {
-        return { class: DEVICE_CLASS[dev] ?? 'unknown', owner: `${dev}@${n.name}` };
+        return { class: deviceClass(dev), owner: `${dev}@${n.name}` };
       }
     }
     if (n.ip === ip) {

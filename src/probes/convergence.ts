@@ -103,6 +103,7 @@ export async function waitForMeet(
   opts: {
     members?: RedisMember[];
     timeoutMs?: number;
+    intervalMs?: number;
     requireStateOk?: boolean;
     addresses?: Record<string, string>;
   } = {},
@@ -111,7 +112,7 @@ export async function waitForMeet(
   const { value } = await waitFor({
     target: `${members.map((m) => m.name).join(', ')} to meet`,
     timeoutMs: opts.timeoutMs ?? 15_000,
-    intervalMs: 50,
+    intervalMs: opts.intervalMs ?? 50,
     check: async () => {
       const views = await readViews(cluster, members);
       const problems = meetProblems(views, opts);

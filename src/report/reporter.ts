@@ -64,6 +64,11 @@ async function report(
   }
   const stepSummary = process.env['GITHUB_STEP_SUMMARY'] || undefined;
   const written = await writeReports(results, { reportDir, runId, stepSummary });
+  if (written.stepSummaryError) {
+    process.stderr.write(
+      `rcnc report: the reports are in ${written.dir}, but $GITHUB_STEP_SUMMARY (${stepSummary}) could not be appended to (${written.stepSummaryError})\n`,
+    );
+  }
   if (!quiet) {
     const shown = [MARKDOWN_FILE, HTML_FILE].map((name) => displayPath(join(written.dir, name)));
     process.stdout.write(`rcnc report: ${shown.join(', ')}\n`);

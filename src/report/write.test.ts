@@ -229,6 +229,14 @@ describe('files on disk', () => {
       expect(text).toBe(`# earlier step\n${markdown}\n${markdown}\n`);
     });
 
+    test('a step summary that cannot be appended to is reported apart: the reports are still written', async () => {
+      const reportDir = join(dir, 'reports');
+      const written = await writeReports(sample, { reportDir, runId: 'a', stepSummary: dir });
+      expect(written.stepSummaryError).toBe('EISDIR');
+      expect(JSON.parse(await readFile(join(reportDir, 'a', 'results.json'), 'utf8')).runId).toBe(sample.runId);
+      expect(await readFile(join(reportDir, 'latest', 'compatibility.md'), 'utf8')).toBe(compatibilityMarkdown(sample));
+    });
+
     test('refuses run ids that would escape or overwrite the report directory', async () => {
       for (const runId of ['latest', '../x', 'a/b', '', '.hidden']) {
         await expect(writeReports(sample, { reportDir: dir, runId }), runId).rejects.toThrow(/invalid run id/);

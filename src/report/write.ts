@@ -23,6 +23,8 @@ export interface WrittenReports {
   dir: string;
   latest: string;
   files: string[];
+  /** Why the step summary could not be appended to, when it could not (the reports were written). */
+  stepSummaryError?: string;
 }
 
 export const RESULTS_FILE = 'results.json';
@@ -73,10 +75,14 @@ export async function writeReports(results: ResultsFile, opts: WriteOptions): Pr
   const latest = join(root, LATEST);
   await replaceWithCopy(dir, latest);
   // GitHub renders every append as part of the job summary; several runs in one job each add theirs.
+  let stepSummaryError: string | undefined;
   if (opts.stepSummary) {
-    await appendFile(opts.stepSummary, markdown + '\n');
+    stepSummaryError = await appendFile(opts.stepSummary, markdown + '\n').then(
+      () => undefined,
+      (e: NodeJS.ErrnoException) => e.code ?? e.message,
+    );
   }
-  return { dir, latest, files };
+  return { dir, latest, files, ...(stepSummaryError ? { stepSummaryError } : {}) };
 }
 
 /**

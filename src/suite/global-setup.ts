@@ -1,16 +1,19 @@
-// Runs once per `vitest` invocation of the lab project, in the main process: sweeps labs that a
-// killed earlier run left, and afterwards any lab whose worker died before its own teardown; the
-// same for k3d clusters and kubeconfig namespaces whose owner (a worker) is gone.
+// Runs once per `vitest` invocation of the lab project, in the main process: sweeps labs and
+// Docker hosts that a killed earlier run left, and afterwards any whose worker died before its own
+// teardown; the same for k3d clusters and kubeconfig namespaces whose owner (a worker) is gone.
+import { sweepDocker } from '../deploy/docker/sweep.ts';
 import { sweepKubeLeftovers } from '../deploy/kube-leftovers.ts';
 import { sweep } from '../deploy/netns/sweep.ts';
+
+const sweepAll = async () => (await sweep()).removed.length + (await sweepDocker()).removed.length;
 
 export async function setup(): Promise<void> {
   if (process.getuid?.() !== 0) {
     return;
   }
-  const { removed } = await sweep();
-  if (removed.length) {
-    console.log(`rcnc: removed ${removed.length} lab(s) left by earlier runs`);
+  const removed = await sweepAll();
+  if (removed) {
+    console.log(`rcnc: removed ${removed} lab(s) left by earlier runs`);
   }
 }
 
@@ -22,8 +25,8 @@ export async function teardown(): Promise<void> {
   if (process.getuid?.() !== 0) {
     return;
   }
-  const { removed } = await sweep();
-  if (removed.length) {
-    console.log(`rcnc: removed ${removed.length} lab(s) whose worker exited without teardown`);
+  const removed = await sweepAll();
+  if (removed) {
+    console.log(`rcnc: removed ${removed} lab(s) whose worker exited without teardown`);
   }
 }

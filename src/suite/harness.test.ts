@@ -1,26 +1,27 @@
 // Which errors skip a cell and which fail it: only a CapabilityError for a capability the provider
 // declared missing in check() skips, and not even that when the run requires the provider.
 import { describe, expect, test } from 'vitest';
+import { K3D_START_BUDGET_MS, K8S_CELL_BUDGET_MS } from '../deploy/k3d/budgets.ts';
 import type { AnyCell } from '../model/cell.ts';
 import { CapabilityError, ProbeError, RequirementError } from '../util/errors.ts';
-import { declaredGap, redisFor, skipPart } from './harness.ts';
+import { CELL_BUDGET_MS, cellBudgetMs, declaredGap, redisFor, skipPart } from './harness.ts';
 import { runConfigFromEnv } from './run-config.ts';
 
 const k3dCell = { dims: { provider: 'k3d' } } as AnyCell;
-const declared = { capture: 'capturing from the host needs root' };
+const cannot = ['capturing from the host needs root'];
 
 describe('declaredGap', () => {
-  test('a declared capability is a skip with the provider’s reason', () => {
-    expect(declaredGap(new CapabilityError('capture', declared.capture), declared)).toBe(declared.capture);
-    expect(declaredGap(new CapabilityError('capture', 'cannot capture in pod redis-0'), declared)).toBe(
-      `cannot capture in pod redis-0 (${declared.capture})`,
-    );
+  test('a capability error the provider declared (its `cannot`) is a skip with that reason', () => {
+    expect(declaredGap(new CapabilityError(cannot[0]!, { capability: 'capture' }), cannot)).toBe(cannot[0]);
   });
 
-  test('an undeclared capability, or any other error, is a failure', () => {
-    expect(declaredGap(new CapabilityError('node-exec', 'no node access'), declared)).toBeUndefined();
-    expect(declaredGap(new ProbeError('tcpdump ended before listening'), declared)).toBeUndefined();
-    expect(declaredGap(new Error('boom'), declared)).toBeUndefined();
+  test('an undeclared capability error, or any other error, is a failure', () => {
+    expect(declaredGap(new CapabilityError('cannot capture in pod redis-0', { capability: 'capture' }), cannot)).toBe(
+      undefined,
+    );
+    expect(declaredGap(new CapabilityError(cannot[0]!), undefined)).toBeUndefined();
+    expect(declaredGap(new ProbeError(cannot[0]!), cannot)).toBeUndefined();
+    expect(declaredGap(new Error('boom'), cannot)).toBeUndefined();
   });
 });
 
@@ -70,4 +71,10 @@ test('pods on Kubernetes run the image’s Redis by name, the lab this machine�
     server: '/opt/redis/bin/redis-server',
     cli: '/usr/bin/redis-cli',
   });
+});
+
+test('a k3d cell may start the cluster it shares: its budget holds the whole bounded start', () => {
+  expect(cellBudgetMs(k3dCell)).toBe(K3D_START_BUDGET_MS + K8S_CELL_BUDGET_MS);
+  expect(cellBudgetMs({ dims: { provider: 'kubeconfig' } } as AnyCell)).toBe(K8S_CELL_BUDGET_MS);
+  expect(cellBudgetMs({ dims: { provider: 'netns' } } as AnyCell)).toBe(CELL_BUDGET_MS);
 });

@@ -1,19 +1,21 @@
 // What scenario files share: this run's cells of a family, the provider for a cell (or the reason
 // the cell cannot run here), the record a cell starts with, and what a scenario runner gets from
 // the run (Redis binaries, where its evidence goes). A provider required by the run config turns
-// "cannot run here" into a failure. Providers are built once per worker (one per test file, as
-// vitest isolates files) and closed after the file by worker-setup.ts: that is the lifetime of
-// what they share between cells (k3d: one cluster per profile).
+// "cannot run here" into a failure. Providers are built once per worker and test file and closed
+// after the file by worker-setup.ts: that is the lifetime of what they share between cells (k3d:
+// one cluster per profile).
 import { join } from 'node:path';
 import type { TestContext } from 'vitest';
+import { K3D_START_BUDGET_MS, K8S_CELL_BUDGET_MS } from '../deploy/k3d/budgets.ts';
 import { REDIS_IMAGE_BINARIES } from '../deploy/k8s/versions.ts';
 import { NetnsProvider } from '../deploy/netns/netns.ts';
-import { capabilityGaps, describeUnmet, type Capability, type Provider } from '../deploy/provider.ts';
+import { describeUnmet, type Provider, type StartedTopology, type TopologySpec } from '../deploy/provider.ts';
 import { filterCells, type AnyCell, type Cell } from '../model/cell.ts';
 import { profileLabel, type Family, type ProviderName } from '../model/dimensions.ts';
 import type { CellRecord, CellRecordOf, Provenance } from '../model/results.ts';
 import { isCapabilityError, RequirementError } from '../util/errors.ts';
 import { ArtifactSink } from './artifacts.ts';
+import { cellPool, providerGate } from './pool.ts';
 import { currentRunConfig, requireVariable, type Matrix, type RunConfig } from './run-config.ts';
 
 /** What a scenario runner needs from the run: the Redis binaries and where evidence goes. */
@@ -29,22 +31,19 @@ export const scenarioContext = (cell: AnyCell, config: RunConfig): ScenarioConte
   artifacts: new ArtifactSink(join(config.reportDir, config.runId), cell.id),
 });
 
-/** The Redis binaries a cell's pods run: the lab runs this machine's, Kubernetes the image's. */
+/** The Redis binaries a cell's pods run: Kubernetes pods the image's, by name; elsewhere the run's. */
 export const redisFor = (cell: AnyCell, config: RunConfig): ScenarioContext['redis'] =>
-  cell.dims.provider === 'netns' ? { server: config.redis.server, cli: config.redis.cli } : { ...REDIS_IMAGE_BINARIES };
-
-interface Checked {
-  provider: Provider;
-  skipReason?: string;
-  /** What the provider declared it cannot do here, with the reason. */
-  gaps: Partial<Record<Capability, string>>;
-}
+  cell.dims.provider === 'k3d' || cell.dims.provider === 'kubeconfig'
+    ? { ...REDIS_IMAGE_BINARIES }
+    : { server: config.redis.server, cli: config.redis.cli };
 
 // On globalThis: should the setup file that closes providers after each file (worker-setup.ts)
 // get its own copy of this module, it must still see the providers the test file built.
 const CHECKED_KEY = Symbol.for('rcnc.providers');
-const checked: Map<string, Promise<Checked>> = ((globalThis as Record<symbol, unknown>)[CHECKED_KEY] ??=
-  new Map()) as Map<string, Promise<Checked>>;
+const checked = ((globalThis as Record<symbol, unknown>)[CHECKED_KEY] ??= new Map()) as Map<
+  string,
+  Promise<{ provider: Provider; skipReason?: string }>
+>;
 
 // The Kubernetes providers pull in @kubernetes/client-node and testcontainers, which take seconds
 // to load: only runs that use them pay for it.
@@ -61,27 +60,56 @@ async function build(cell: AnyCell, config: RunConfig): Promise<Provider> {
       const { KubeconfigProvider } = await import('../deploy/kubeconfig/kubeconfig.ts');
       return new KubeconfigProvider({ kubeconfig: config.kube.kubeconfig, context: config.kube.context, runId });
     }
-    case 'docker':
-      throw new RequirementError('the docker provider is not part of this build of rcnc');
+    case 'docker': {
+      const { DockerProvider } = await import('../deploy/docker/topology.ts');
+      return DockerProvider.forProfile(cell.dims.profile, { runId, redis: config.redis });
+    }
   }
 }
 
+/** Providers that differ per profile (k3d: flannel vs Calico clusters; docker: the proxy mode) are checked per profile. */
+export const providerKey = (cell: AnyCell): string =>
+  cell.dims.provider === 'k3d' || cell.dims.provider === 'docker'
+    ? `${cell.dims.provider}/${cell.dims.profile}`
+    : cell.dims.provider;
+
+// What started topologies said about themselves (versions of a real system), by provider/profile.
+const contributed = new Map<string, Provenance>();
+
+/** The provider, recording the provenance each topology it starts contributes. */
+function recordingProvenance(provider: Provider): Provider {
+  return {
+    name: provider.name,
+    cannot: provider.cannot,
+    topologiesAtOnce: provider.topologiesAtOnce,
+    check: () => provider.check(),
+    attach: provider.attach?.bind(provider),
+    close: provider.close?.bind(provider),
+    start: async (spec: TopologySpec): Promise<StartedTopology> => {
+      const topo = await provider.start(spec);
+      const p = topo.provenance?.();
+      if (p) {
+        contributed.set(`${provider.name}/${topo.profile}`, p);
+      }
+      return topo;
+    },
+  };
+}
+
 /** The provider for a cell, checked once per run; unmet requirements become the skip reason. */
-export function providerFor(cell: AnyCell, config: RunConfig): Promise<Checked> {
-  // k3d providers differ per profile (flannel vs Calico clusters); the others are one per run.
-  const key = cell.dims.provider === 'k3d' ? `k3d/${cell.dims.profile}` : cell.dims.provider;
+export function providerFor(cell: AnyCell, config: RunConfig): Promise<{ provider: Provider; skipReason?: string }> {
+  const key = providerKey(cell);
   let p = checked.get(key);
   if (!p) {
     p = (async () => {
-      const provider = await build(cell, config);
-      const reqs = await provider.check();
-      const reason = describeUnmet(reqs);
+      const provider = recordingProvenance(await build(cell, config));
+      const reason = describeUnmet(await provider.check());
       if (reason && config.require[cell.dims.provider]) {
         throw new RequirementError(
           `${requireVariable(cell.dims.provider)}=1 but provider ${cell.dims.provider} cannot run here: ${reason}`,
         );
       }
-      return { provider, skipReason: reason || undefined, gaps: capabilityGaps(reqs) };
+      return { provider, skipReason: reason || undefined };
     })();
     checked.set(key, p);
   }
@@ -111,8 +139,15 @@ export async function closeProviders(): Promise<void> {
   }
 }
 
-/** Where a cell's result comes from, before the provider adds versions of a real system. */
+/**
+ * Where a cell's result comes from: what a topology of its provider and profile said about itself
+ * (a real system's versions), or, before one started, what the dimensions say.
+ */
 export function provenanceFor(cell: AnyCell): Provenance {
+  const said = contributed.get(`${cell.dims.provider}/${cell.dims.profile}`);
+  if (said) {
+    return said;
+  }
   const what = profileLabel(cell.dims.profile);
   const provider: ProviderName = cell.dims.provider;
   return provider === 'netns'
@@ -134,6 +169,49 @@ export function initialRecord<F extends Family>(cell: Cell<F, unknown>): CellRec
   } as CellRecordOf<F>;
 }
 
+/**
+ * Runs a cell's body in the run's pool: at most `config.concurrency` cells at a time, and a cell
+ * that must run alone (`runAlone`) with no other.
+ */
+export const inPool = <T>(
+  cell: AnyCell,
+  config: RunConfig,
+  body: () => Promise<T>,
+  provider?: Pick<Provider, 'name' | 'topologiesAtOnce'>,
+): Promise<T> => {
+  const run = () =>
+    cellPool(config.concurrency).run(body, {
+      exclusive: cell.runAlone !== undefined,
+      budgetMs: cellBudgetMs(cell),
+      name: cell.id,
+    });
+  // A provider that runs fewer topologies at once than the pool is wide gates its cells first, so
+  // they do not hold pool slots while they wait for it.
+  return provider?.topologiesAtOnce ? providerGate(provider.name, provider.topologiesAtOnce).run(run) : run();
+};
+
+/** How long one cell may run once started; a scenario test's own timeout covers its queueing too. */
+export const CELL_BUDGET_MS = 120_000;
+
+/**
+ * The budget of a cell once started, by where it runs. On k3d the first cell of a profile also
+ * starts the cluster it shares, whose start ends by its own bounds (deploy/k3d/budgets.ts) before
+ * this one could cut it off.
+ */
+export const cellBudgetMs = (cell: AnyCell): number =>
+  cell.dims.provider === 'k3d'
+    ? K3D_START_BUDGET_MS + K8S_CELL_BUDGET_MS
+    : cell.dims.provider === 'kubeconfig'
+      ? K8S_CELL_BUDGET_MS
+      : CELL_BUDGET_MS;
+
+/**
+ * vitest's timeout for a scenario test: its cell's budget plus the time it may wait for a slot.
+ * Generous: a real cluster's cells queue one at a time behind a cluster start (k3d), and every
+ * running cell is bounded by its own budget anyway.
+ */
+export const SCENARIO_TEST_TIMEOUT_MS = 3 * 60 * 60_000;
+
 /** The providers the run asked for (the CLI's --provider), netns by default. */
 export const providersOf = (config: RunConfig): ProviderName[] =>
   config.filter.provider?.length ? (config.filter.provider as ProviderName[]) : ['netns'];
@@ -143,10 +221,13 @@ export function cellsFor<F extends Family, O>(
   make: (provider: ProviderName, matrix: Matrix) => Cell<F, O>[],
   config: RunConfig,
 ): Cell<F, O>[] {
-  return filterCells(
+  // Cells that must run alone go first: queued behind others, each would wait for the whole pool
+  // to drain, leaving cores idle meanwhile.
+  const cells = filterCells(
     providersOf(config).flatMap((p) => make(p, config.matrix)),
     config.filter,
   );
+  return [...cells.filter((c) => c.runAlone), ...cells.filter((c) => !c.runAlone)];
 }
 
 /**
@@ -165,19 +246,15 @@ export async function cellProvider(ctx: TestContext, cell: AnyCell, config: RunC
 }
 
 /**
- * The reason to skip for a CapabilityError whose capability the provider declared missing in
- * `check()`; undefined for anything else (an undeclared gap, or another error): that fails.
+ * The reason to skip for a CapabilityError whose message the provider declared in `cannot` (known
+ * after check()); undefined for anything else (an undeclared gap, or another error): that fails.
  */
-export function declaredGap(e: unknown, gaps: Partial<Record<Capability, string>>): string | undefined {
-  if (!isCapabilityError(e)) {
-    return undefined;
-  }
-  const declared = gaps[e.capability];
-  return declared && (e.message === declared ? declared : `${e.message} (${declared})`);
+export function declaredGap(e: unknown, cannot: readonly string[] | undefined): string | undefined {
+  return isCapabilityError(e) && cannot?.includes(e.message) ? e.message : undefined;
 }
 
 /**
- * Runs a cell; when it needs a capability its provider declared missing in `check()` (node access,
+ * Runs a cell; when it needs a capability its provider declared missing (`cannot`: node access,
  * packet capture, a program in a pod's namespace), the cell is skipped with the declared reason.
  * Anything else fails the cell: a CapabilityError the provider did not declare, or any error while
  * the run config requires the provider (REQUIRE_K3D=1, …: every skip becomes a failure).
@@ -188,7 +265,7 @@ export async function orSkipMissingCapability<T>(ctx: TestContext, cell: AnyCell
   } catch (e) {
     if (isCapabilityError(e)) {
       const config = currentRunConfig();
-      const reason = declaredGap(e, (await providerFor(cell, config)).gaps);
+      const reason = declaredGap(e, (await providerFor(cell, config)).provider.cannot);
       if (reason) {
         await skipPart(ctx, cell, reason, { whole: true, config });
       }
@@ -198,8 +275,8 @@ export async function orSkipMissingCapability<T>(ctx: TestContext, cell: AnyCell
 }
 
 /**
- * A part of a cell cannot run here for a reason its provider declared in `check()`: the whole test
- * skips (`whole`) or the reason is noted on it and the rest runs. When the run config requires the
+ * A part of a cell cannot run here for a reason its provider declared: the whole test skips
+ * (`whole`) or the reason is noted on it and the rest runs. When the run config requires the
  * provider (REQUIRE_K3D=1, …) it is a failure instead.
  */
 export async function skipPart(

@@ -12,6 +12,7 @@ import type { CellFilter } from '../model/cell.ts';
 import { PROVIDERS, type ProviderName } from '../model/dimensions.ts';
 import { UsageError } from '../util/errors.ts';
 import { run } from '../util/exec.ts';
+import { defaultWidth } from './pool.ts';
 
 export const MATRICES = ['default', 'full'] as const;
 export type Matrix = (typeof MATRICES)[number];
@@ -27,6 +28,8 @@ export interface RunConfig {
   kube: { kubeconfig?: string; context?: string };
   /** Providers that must run: "cannot run here" becomes a failure instead of a skip. */
   require: Record<ProviderName, boolean>;
+  /** How many cells run side by side (src/suite/pool.ts). */
+  concurrency: number;
 }
 
 /** The environment variables users may set, with what each means (for help texts and errors). */
@@ -36,6 +39,7 @@ export const RUN_ENV = {
   RCNC_REDIS_SERVER: 'redis-server binary to test',
   RCNC_REDIS_CLI: 'redis-cli binary to use',
   RCNC_MATRIX: `which matrix runs: ${MATRICES.join(' or ')}`,
+  RCNC_CONCURRENCY: 'how many cells run side by side (default: from the cores and memory)',
   RCNC_REQUIRE_LAB: '1: the netns lab must run (CI)',
   REQUIRE_K3D: '1: the k3d provider must run',
   REQUIRE_KUBECONFIG: '1: the kubeconfig provider must run',
@@ -98,6 +102,9 @@ export function runConfigFromEnv(env: NodeJS.ProcessEnv = process.env, overrides
     throw new UsageError(`RCNC_RUN_ID=${runId}: use letters, digits, '.', '_' and '-' only (and not "latest")`);
   }
   const require = Object.fromEntries(PROVIDERS.map((p) => [p, flag(env, REQUIRE_ENV[p])])) as RunConfig['require'];
+  const concurrency = env.RCNC_CONCURRENCY
+    ? parseConcurrency(env.RCNC_CONCURRENCY, 'RCNC_CONCURRENCY')
+    : defaultWidth();
   return {
     runId,
     reportDir: resolve(env.RCNC_REPORT_DIR || 'reports'),
@@ -109,8 +116,18 @@ export function runConfigFromEnv(env: NodeJS.ProcessEnv = process.env, overrides
       ...(env.RCNC_KUBE_CONTEXT ? { context: env.RCNC_KUBE_CONTEXT } : {}),
     },
     require,
+    concurrency,
     ...overrides,
   };
+}
+
+/** A concurrency setting: a whole number from 1 to 64. */
+export function parseConcurrency(value: string, from: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) {
+    throw new UsageError(`${from} ${value}: give a whole number of cells from 1 to 64`);
+  }
+  return n;
 }
 
 declare module 'vitest' {

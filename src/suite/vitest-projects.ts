@@ -3,17 +3,11 @@
 // its workers can see.
 import { join } from 'node:path';
 import type { TestProjectInlineConfiguration } from 'vitest/config';
-import { K3D_START_BUDGET_MS } from '../deploy/k3d/budgets.ts';
+import { K3D_START_BUDGET_MS, K8S_CELL_BUDGET_MS } from '../deploy/k3d/budgets.ts';
 import type { RunConfig } from './run-config.ts';
 
-/** A cell on the lab: build, bootstrap, fault, observe, teardown (bounds, not expectations). */
+/** A test on the lab (scenario tests set their own, from the cell pool's budgets). */
 export const LAB_CELL_BUDGET_MS = 120_000;
-/**
- * A cell on a real cluster: pods pulled and scheduled, the same steps through the API server, and
- * its namespace deleted. On k3d the first cell of a profile also starts the cluster it shares.
- */
-export const K8S_CELL_BUDGET_MS = 600_000;
-
 /**
  * Per-test and per-hook bounds for a run. A test that may start a k3d cluster gets the cluster's
  * whole start budget on top of its own, so a start always ends (and cleans up) by its own bounds
@@ -37,8 +31,10 @@ export function labProject(config: RunConfig, root: string): TestProjectInlineCo
       name: 'lab',
       root,
       include: ['scenarios/**/*.test.ts', 'test/lab/**/*.test.ts', 'test/k3d/**/*.test.ts'],
-      // Each cell already keeps both cores busy with real redis-server processes and datapaths.
+      // Files run one at a time (the end-to-end tests compare the machine before and after); cells
+      // inside a scenario file run side by side, bounded by the run's cell pool (src/suite/pool.ts).
       fileParallelism: false,
+      maxConcurrency: 64,
       ...budgetsFor(config),
       globalSetup: [join(root, 'src/suite/global-setup.ts')],
       setupFiles: [join(root, 'src/suite/worker-setup.ts')],

@@ -24,8 +24,8 @@ export class RequirementError extends RcncError {
 Object.defineProperty(RequirementError.prototype, 'name', { value: 'RequirementError', enumerable: false });
 
 /**
- * What a provider may be unable to do, by name. A provider declares the ones it lacks on a machine
- * in its `check()` (deploy/provider.ts), before anything runs.
+ * What a provider may be unable to do, by name: what a CapabilityError is about (for messages and
+ * tests). Whether it skips is decided by the provider's declaration (Provider.cannot).
  */
 export type Capability =
   /** Run commands on a node (its network namespace). */
@@ -41,16 +41,14 @@ export type Capability =
 
 /**
  * The provider cannot do what was asked (capture in a pod, run on a node, signal a container).
- * Only a gap the provider declared up front may turn into a skip (suite/harness.ts); anything else
- * fails the cell.
+ * Only a reason the provider declared up front (its `cannot`, known after check()) may turn into a
+ * skip (suite/harness.ts); anything else fails the cell.
  */
 export class CapabilityError extends RequirementError {
-  constructor(
-    readonly capability: Capability,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
+  readonly capability?: Capability;
+  constructor(message: string, options?: { cause?: unknown; capability?: Capability }) {
     super(message, options);
+    this.capability = options?.capability;
   }
 }
 Object.defineProperty(CapabilityError.prototype, 'name', { value: 'CapabilityError', enumerable: false });

@@ -39,21 +39,33 @@ export class Teardown {
 // Started resources register here so the process tears them down before it exits: on SIGINT or
 // SIGTERM, and, in a worker forked by the test runner, when its parent goes away (the IPC channel
 // closes even when the parent was SIGKILLed). Once shutdown begins no new resource may start.
-const live = new Set<{ stop(): Promise<void> }>();
-let installed = false;
-let shuttingDown: string | undefined;
+// Kept on globalThis: a test runner may evaluate this module more than once in one process (a
+// setup file and a test file each get their own module graph), and every copy must share one
+// registry, or the first copy to see a signal exits before another copy's labs are torn down.
+interface ShutdownState {
+  live: Set<{ stop(): Promise<void> }>;
+  installed: boolean;
+  shuttingDown?: string;
+}
+const STATE_KEY = Symbol.for('rcnc.shutdown');
+const shared = globalThis as Record<symbol, ShutdownState | undefined>;
+const state: ShutdownState = (shared[STATE_KEY] ??= { live: new Set(), installed: false });
+const live = state.live;
 
 const TEARDOWN_BOUND_MS = 20_000;
 
 /** Why the process is shutting down, or undefined while it is not. */
-export const shutdownReason = (): string | undefined => shuttingDown;
+export const shutdownReason = (): string | undefined => state.shuttingDown;
 
-function shutdown(reason: string, code: number): void {
-  if (shuttingDown) {
+function shutdown(reason: string, code: number, again: 'exit-now' | 'ignore' = 'exit-now'): void {
+  if (state.shuttingDown) {
     // A second signal while tearing down means "now": exit without waiting.
-    process.exit(code);
+    if (again === 'exit-now') {
+      process.exit(code);
+    }
+    return;
   }
-  shuttingDown = reason;
+  state.shuttingDown = reason;
   const all = [...live].reverse();
   live.clear();
   const bounded = Promise.race([
@@ -65,14 +77,24 @@ function shutdown(reason: string, code: number): void {
 
 /** Installs the handlers once; safe to call from every resource and from a worker's setup file. */
 export function installShutdownHooks(): void {
-  if (installed) {
+  if (state.installed) {
     return;
   }
-  installed = true;
+  state.installed = true;
   process.on('SIGINT', () => shutdown('SIGINT', 130));
   process.on('SIGTERM', () => shutdown('SIGTERM', 143));
   if (process.connected) {
-    process.once('disconnect', () => shutdown('the test runner that started this worker went away', 143));
+    const parentGone = () => shutdown('the process that started this worker went away', 143, 'ignore');
+    process.once('disconnect', parentGone);
+    // A forked test worker exits at the first send that fails on the closed channel (its own
+    // 'error' handler), before 'disconnect' is even seen; that handler is replaced by one that
+    // tears the labs down first.
+    process.removeAllListeners('error');
+    process.on('error', (e: NodeJS.ErrnoException) => {
+      if (e?.code === 'ERR_IPC_CHANNEL_CLOSED' || e?.code === 'EPIPE') {
+        parentGone();
+      }
+    });
   }
 }
 

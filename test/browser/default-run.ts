@@ -12,7 +12,7 @@ import { compatibilityFor } from '../../src/model/vocabulary.ts';
 import { buildResults } from '../../src/report/write.ts';
 
 const PROFILES: ProfileName[] = ['flannel-vxlan', 'calico-vxlan', 'calico-crosssubnet', 'no-nat'];
-const LABEL: Record<ProfileName, string> = {
+const LABEL: Partial<Record<ProfileName, string>> = {
   'flannel-vxlan': 'flannel VXLAN',
   'calico-vxlan': 'Calico VXLAN (vxlanMode Always)',
   'calico-crosssubnet': 'Calico VXLAN CrossSubnet',

@@ -1,6 +1,6 @@
 // What of a lab is still on the machine: namespaces, temp dir, processes. Tests compare this
 // before and after runs that pass, fail, or are interrupted.
-import { readdir, readlink } from 'node:fs/promises';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { readRecords } from '../../src/deploy/netns/ownership.ts';
 import { run } from '../../src/util/exec.ts';
@@ -51,3 +51,57 @@ export const leftoversOf = (id: string) => leftovers((n) => n.startsWith(`rcnc-$
 
 export const labRoot = process.getuid?.() === 0;
 export const labSkipReason = labRoot ? undefined : 'the netns lab needs root';
+
+/** What of the docker provider's Docker hosts is on the machine (all of them, or one id's). */
+export interface DockerLeftovers {
+  namespaces: string[];
+  dirs: string[];
+  records: string[];
+  cgroups: string[];
+  mounts: string[];
+  /** Docker's processes (dockerd, containerd, shims, docker-proxy) and anything mentioning a host dir. */
+  processes: string[];
+  socketLinks: string[];
+}
+
+export async function dockerLeftovers(id = 'dk'): Promise<DockerLeftovers> {
+  const mine = (name: string) => name.includes(`rcnc-${id}`);
+  const ns = (await run(['ip', 'netns', 'list'], { reject: false })).stdout
+    .split('\n')
+    .map((l) => l.split(' ')[0] ?? '')
+    .filter(mine);
+  const dirs = (await readdir(tmpdir())).filter(mine).sort();
+  const records = (await readdir('/run/rcnc/docker').catch(() => [] as string[])).filter((f) => f.startsWith(id));
+  const cgroups: string[] = [];
+  for (const ctrl of await readdir('/sys/fs/cgroup').catch(() => [] as string[])) {
+    const inCtrl = await readdir(`/sys/fs/cgroup/${ctrl}`).catch(() => [] as string[]);
+    cgroups.push(...inCtrl.filter(mine).map((d) => `${ctrl}/${d}`));
+  }
+  const mounts = (await readFile('/proc/self/mountinfo', 'utf8'))
+    .split('\n')
+    .map((l) => l.split(' ')[4] ?? '')
+    .filter(mine);
+  const processes: string[] = [];
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) {
+      continue;
+    }
+    const exe = (await readlink(`/proc/${pid}/exe`).catch(() => '')).split('/').pop() ?? '';
+    const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0').join(' ');
+    if ((/^(dockerd|containerd|containerd-shim.*|docker-proxy)$/.test(exe) && id === 'dk') || mine(cmdline)) {
+      processes.push(`${pid} ${cmdline}`);
+    }
+  }
+  const socketLinks = (await readdir(tmpdir())).filter((d) => /^rcnc-docker-\d+\.sock$/.test(d) && id === 'dk');
+  return { namespaces: ns.sort(), dirs, records, cgroups, mounts, processes, socketLinks };
+}
+
+export const noDocker: DockerLeftovers = {
+  namespaces: [],
+  dirs: [],
+  records: [],
+  cgroups: [],
+  mounts: [],
+  processes: [],
+  socketLinks: [],
+};

@@ -6,13 +6,13 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, test } from 'vitest';
-import { K3D_START_BUDGET_MS } from '../../src/deploy/k3d/budgets.ts';
+import { K3D_START_BUDGET_MS, K8S_CELL_BUDGET_MS } from '../../src/deploy/k3d/budgets.ts';
 import { k3dCapabilities, K3dProvider } from '../../src/deploy/k3d/k3d.ts';
 import type { HostFacts } from '../../src/deploy/k8s/capture.ts';
 import type { K8sTopology } from '../../src/deploy/k8s/topology.ts';
-import { capabilityGaps, unmet, type PodSpec, type TopologySpec } from '../../src/deploy/provider.ts';
+import { unmet, type PodSpec, type TopologySpec } from '../../src/deploy/provider.ts';
 import { classifyAddress, currentAddressBook } from '../../src/probes/address-class.ts';
-import { budgetsFor, K8S_CELL_BUDGET_MS, LAB_CELL_BUDGET_MS } from '../../src/suite/vitest-projects.ts';
+import { budgetsFor, LAB_CELL_BUDGET_MS } from '../../src/suite/vitest-projects.ts';
 import { CapabilityError, ProbeError } from '../../src/util/errors.ts';
 import { FakeK3d } from '../support/fake-k3d.ts';
 
@@ -240,9 +240,10 @@ describe('the load client runs on this machine, in the client pod’s network na
 
   test('where this machine cannot enter namespaces, the declared gap is the error', async () => {
     const { provider } = setup({ facts: notRoot });
-    const reqs = await provider.check();
-    const declared = capabilityGaps(reqs)['host-netns'];
+    await provider.check();
+    const declared = k3dCapabilities(notRoot)['host-netns'];
     expect(declared).toMatch(/needs root/);
+    expect(provider.cannot).toContain(declared);
     const topo = await start(provider, withClient());
     let err: unknown;
     try {
@@ -252,6 +253,7 @@ describe('the load client runs on this machine, in the client pod’s network na
     }
     expect(err).toBeInstanceOf(CapabilityError);
     expect(err).toMatchObject({ capability: 'host-netns', message: declared });
+    expect(provider.topologiesAtOnce).toBe(1);
   });
 });
 
@@ -310,14 +312,18 @@ describe('CNI device addresses are read once pods run, and again when a classifi
 });
 
 describe('which errors skip (declared in check()) and which fail', () => {
-  test('k3d declares what this machine lacks; unmet() ignores those, capabilityGaps() has their reasons', () => {
-    expect(capabilityGaps(k3dCapabilities(asRoot))).toEqual({});
-    const gaps = capabilityGaps(k3dCapabilities(notRoot));
-    expect(Object.keys(gaps).sort()).toEqual(['capture', 'host-netns']);
-    expect(unmet(k3dCapabilities(notRoot))).toEqual([]);
-    const remote = capabilityGaps(k3dCapabilities({ ...asRoot, localDaemon: false, daemon: 'Docker Desktop' }));
+  test('k3d declares what this machine lacks (its `cannot`), and still runs', async () => {
+    expect(k3dCapabilities(asRoot)).toEqual({});
+    expect(Object.keys(k3dCapabilities(notRoot)).sort()).toEqual(['capture', 'host-netns']);
+    const remote = k3dCapabilities({ ...asRoot, localDaemon: false, daemon: 'Docker Desktop' });
     expect(remote['host-netns']).toMatch(/not on this machine's kernel \(Docker Desktop\)/);
-    expect(capabilityGaps(k3dCapabilities({ ...asRoot, tools: new Set(['nsenter']) })).capture).toMatch(/no tcpdump/);
+    expect(k3dCapabilities({ ...asRoot, tools: new Set(['nsenter']) }).capture).toMatch(/no tcpdump/);
+    const { provider } = setup({ facts: notRoot });
+    const reqs = await provider.check();
+    // A declared gap is not an unmet requirement: the provider's cells run, only parts skip.
+    const declared = Object.values(k3dCapabilities(notRoot));
+    expect(unmet(reqs).filter((r) => declared.includes(r.detail ?? ''))).toEqual([]);
+    expect([...provider.cannot].sort()).toEqual(Object.values(k3dCapabilities(notRoot)).sort());
   });
 
   test('a capture the provider declared impossible is a CapabilityError with that reason', async () => {

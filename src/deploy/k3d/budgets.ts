@@ -15,3 +15,9 @@ export const K3D_PHASE_BOUNDS_MS = {
 
 /** The sum: what a test that may start a cluster must allow for it. */
 export const K3D_START_BUDGET_MS = Object.values(K3D_PHASE_BOUNDS_MS).reduce((a, b) => a + b, 0);
+
+/**
+ * A cell on a real cluster once it runs: pods pulled and scheduled, every step through the API
+ * server, its namespace deleted (a cluster start, where a cell needs one, comes on top).
+ */
+export const K8S_CELL_BUDGET_MS = 600_000;

@@ -14,7 +14,7 @@ import { hostFacts, hostNamespaceGap, type HostFacts } from '../k8s/capture.ts';
 import { ProbePods } from '../k8s/probe-pod.ts';
 import { K8sTopology } from '../k8s/topology.ts';
 import { REDIS_IMAGE } from '../k8s/versions.ts';
-import { capabilityGaps, type Provider, type Requirement, type TopologySpec } from '../provider.ts';
+import type { Provider, Requirement, TopologySpec } from '../provider.ts';
 import { DockerK3dBackend, type K3dBackend } from './backend.ts';
 import { resolveK3d, type K3dBinary, type ResolveOptions } from './binary.ts';
 import { DEFAULT_AGENTS, startCluster, type ClusterOptions, type StartedCluster } from './cluster.ts';
@@ -39,6 +39,9 @@ export function k3dCniFor(profile: ProfileName): K3dCni | { unsupported: string 
         unsupported:
           'profile no-nat is a netns-lab control (routed pods, no CNI masquerade); k3d has no such CNI setup',
       };
+    case 'docker-userland-proxy':
+    case 'docker-iptables':
+      return { unsupported: `profile ${profile} is Docker's bridge without Kubernetes; run it with --provider docker` };
   }
 }
 
@@ -76,32 +79,30 @@ export interface K3dProviderOptions {
 }
 
 /**
- * The capabilities a k3d provider has on this machine, as optional requirements: node commands,
- * faults and signals always (Docker and the node containers' own tools); programs of this machine
- * in a node's or pod's namespace (load client, host captures) only where it shares the daemon's
- * kernel as root.
+ * What a k3d provider cannot do on this machine, with the reasons. Node commands, faults and
+ * signals it always has (Docker and the node containers' own tools); programs of this machine in a
+ * node's or pod's namespace (the load client, host captures) only where this machine shares the
+ * daemon's kernel as root.
  */
-export function k3dCapabilities(h: HostFacts, allowDebugContainers = false): Requirement[] {
+export function k3dCapabilities(h: HostFacts, allowDebugContainers = false): Partial<Record<Capability, string>> {
   const netns = hostNamespaceGap(h, ['nsenter']);
   const capture = hostNamespaceGap(h, ['nsenter', 'tcpdump']);
-  const cap = (capability: Capability, name: string, gap: string | undefined): Requirement =>
-    gap ? { name, met: false, detail: gap, capability } : { name, met: true, capability };
-  return [
-    cap('node-exec', 'commands on nodes (docker exec, probe pods)', undefined),
-    cap('node-faults', 'node faults on agents (docker stop/start, partitions)', undefined),
-    cap('kill-container', 'signals to a pod from its node (crictl)', undefined),
-    cap('host-netns', "this machine's programs in a pod's namespace (load client)", netns),
-    cap(
-      'capture',
-      'packet capture from this machine',
-      capture &&
-        `${capture}${allowDebugContainers ? '; pod captures use an ephemeral debug container instead' : '; allowing ephemeral debug containers would capture in pods'}`,
-    ),
-  ];
+  return {
+    ...(netns ? { 'host-netns': netns } : {}),
+    ...(capture
+      ? {
+          capture: `${capture}${allowDebugContainers ? '; pod captures use an ephemeral debug container instead' : '; allowing ephemeral debug containers would capture in pods'}`,
+        }
+      : {}),
+  };
 }
 
 export class K3dProvider implements Provider {
   readonly name = 'k3d' as const;
+  /** Declared in check() (what this machine cannot do with k3d); filled in place. */
+  readonly cannot: string[] = [];
+  /** One topology at a time per process: the cells of a profile then share one cluster in turn. */
+  readonly topologiesAtOnce = 1;
   private binary?: Promise<K3dBinary>;
   private readonly pools = new Map<string, { pool: ClusterPool<StartedCluster>; untrack: () => void }>();
   private gapsMemo?: Promise<Partial<Record<Capability, string>>>;
@@ -151,19 +152,26 @@ export class K3dProvider implements Provider {
         ? { name: 'docker CLI', met: true, detail: cli.stdout.trim() }
         : { name: 'docker CLI', met: false, detail: 'the docker CLI is not on PATH (node exec and faults use it)' },
     );
-    const facts = await (this.opts.host ?? hostFacts)(status);
-    return [...reqs, ...k3dCapabilities(facts, this.opts.allowDebugContainers)];
+    if (status.ok) {
+      await this.declaredGaps();
+    }
+    return reqs;
   }
 
-  /** The gaps check() declares, computed once (start() needs them even when check() was not called). */
-  private gaps(): Promise<Partial<Record<Capability, string>>> {
+  /**
+   * What this machine cannot do with k3d, by capability (the reasons are `cannot`); computed once,
+   * by check() or by the first start().
+   */
+  declaredGaps(): Promise<Partial<Record<Capability, string>>> {
     this.gapsMemo ??= (async () => {
       const status = await this.backend.dockerStatus();
       if (!status.ok) {
         throw new RequirementError(status.detail);
       }
       const facts = await (this.opts.host ?? hostFacts)(status);
-      return capabilityGaps(k3dCapabilities(facts, this.opts.allowDebugContainers));
+      const gaps = k3dCapabilities(facts, this.opts.allowDebugContainers);
+      this.cannot.splice(0, this.cannot.length, ...Object.values(gaps));
+      return gaps;
     })();
     this.gapsMemo.catch(() => (this.gapsMemo = undefined));
     return this.gapsMemo;
@@ -229,7 +237,7 @@ export class K3dProvider implements Provider {
       );
     }
     const cni = this.cniFor(spec);
-    const gaps = await this.gaps();
+    const gaps = await this.declaredGaps();
     const lease = await this.pool(cni, spec).lease();
     return this.deploy(spec, lease.cluster, gaps, (broken) => lease.release(broken));
   }

@@ -84,7 +84,7 @@ export class ContainerNodes implements NodeAccess {
   /** Host pid of a node container (its namespaces are entered through /proc/<pid>). */
   private async nodePid(i: number): Promise<number> {
     if (this.o.hostNetnsGap) {
-      throw new CapabilityError('host-netns', this.o.hostNetnsGap);
+      throw new CapabilityError(this.o.hostNetnsGap, { capability: 'host-netns' });
     }
     const r = await this.o.backend.docker(['inspect', '-f', '{{.State.Pid}}', this.container(i)], { reject: false });
     const pid = Number(r.stdout.trim());

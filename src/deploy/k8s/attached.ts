@@ -202,7 +202,9 @@ export class AttachedK8sTopology implements StartedTopology {
     }
     if ('node' in target) {
       if (!this.probes) {
-        throw new CapabilityError('node-exec', `commands on nodes need a host-network pod; ${DEBUG_NEEDED} add one`);
+        throw new CapabilityError(`commands on nodes need a host-network pod; ${DEBUG_NEEDED} add one`, {
+          capability: 'node-exec',
+        });
       }
       return this.probes.exec(target.node, argv, opts);
     }
@@ -210,7 +212,9 @@ export class AttachedK8sTopology implements StartedTopology {
   }
 
   spawn(): ChildProcess {
-    throw new CapabilityError('host-netns', "an attached cluster's namespaces are out of this machine's reach");
+    throw new CapabilityError("an attached cluster's namespaces are out of this machine's reach", {
+      capability: 'host-netns',
+    });
   }
 
   async logs(pod: string): Promise<string> {
@@ -225,8 +229,8 @@ export class AttachedK8sTopology implements StartedTopology {
     }
     if (!('pod' in target) || !this.o.allowDebug) {
       throw new CapabilityError(
-        'capture',
         `capturing in ${'pod' in target ? `pod ${target.pod}` : 'a node'} needs ${'pod' in target ? `an ephemeral debug container; ${DEBUG_NEEDED} add one` : 'access to the node'}`,
+        { capability: 'capture' },
       );
     }
     return startEphemeralCapture(this.o.kube, this.o.namespace, target.pod, {

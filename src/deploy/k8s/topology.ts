@@ -331,7 +331,7 @@ export class K8sTopology implements StartedTopology {
   private netnsFor(target: { pod: string } | { node: number }): string[] {
     const declared = this.gap('host-netns');
     if (declared) {
-      throw new CapabilityError('host-netns', declared);
+      throw new CapabilityError(declared, { capability: 'host-netns' });
     }
     let prefix: string[] | Error | undefined;
     let what: string;
@@ -380,7 +380,7 @@ export class K8sTopology implements StartedTopology {
       return startEphemeralCapture(this.kube, this.namespace, target.pod, { ...opts, dir, container: CONTAINER });
     }
     if (declared) {
-      throw new CapabilityError('capture', declared);
+      throw new CapabilityError(declared, { capability: 'capture' });
     }
     return startTcpdump(this.netnsFor(target), { ...opts, dir });
   }
@@ -458,8 +458,8 @@ export class K8sTopology implements StartedTopology {
     }
     if (!signalFromNode) {
       throw new CapabilityError(
-        'kill-container',
         this.gap('kill-container') ?? `${signal} to pod ${name}'s container needs access to its node`,
+        { capability: 'kill-container' },
       );
     }
     if (opts.restartDelayMs === undefined) {
@@ -504,10 +504,9 @@ export class K8sTopology implements StartedTopology {
   private faults(): NodeFaults {
     const f = this.init.access.faults;
     if (!f) {
-      throw new CapabilityError(
-        'node-faults',
-        this.gap('node-faults') ?? `the ${this.provider} provider does not control its nodes`,
-      );
+      throw new CapabilityError(this.gap('node-faults') ?? `the ${this.provider} provider does not control its nodes`, {
+        capability: 'node-faults',
+      });
     }
     return f;
   }

@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { RequirementError } from '../../util/errors.ts';
 import { rewriteKubeconfig } from '../k3d/config.ts';
-import { capabilityGaps, unmet } from '../provider.ts';
-import { KubeconfigProvider, kubeconfigCapabilities } from './kubeconfig.ts';
+import { KubeconfigProvider, kubeconfigGaps } from './kubeconfig.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rcnc-kubeconfig-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -68,15 +67,15 @@ describe('KubeconfigProvider.check', () => {
 
 describe('what the kubeconfig provider declares it cannot do', () => {
   test('node commands, faults, signals from a node, host programs in pods, and capture unless debug containers are allowed', () => {
-    expect(Object.keys(capabilityGaps(kubeconfigCapabilities())).sort()).toEqual([
+    expect(Object.keys(kubeconfigGaps()).sort()).toEqual([
       'capture',
       'host-netns',
       'kill-container',
       'node-exec',
       'node-faults',
     ]);
-    expect(capabilityGaps(kubeconfigCapabilities(true))).not.toHaveProperty('capture');
-    // Declared gaps never stop the provider: they are not unmet requirements.
-    expect(unmet(kubeconfigCapabilities())).toEqual([]);
+    expect(kubeconfigGaps(true)).not.toHaveProperty('capture');
+    // Declared before any cluster is asked: the provider's `cannot` holds every reason.
+    expect(new KubeconfigProvider().cannot).toEqual(Object.values(kubeconfigGaps()));
   });
 });

@@ -16,7 +16,7 @@ import { AttachedK8sTopology } from '../k8s/attached.ts';
 import { readClusterInfo } from '../k8s/cluster-info.ts';
 import { K8sTopology, type NodeAccess } from '../k8s/topology.ts';
 import { REDIS_IMAGE } from '../k8s/versions.ts';
-import { capabilityGaps, type AttachSpec, type Provider, type Requirement, type TopologySpec } from '../provider.ts';
+import type { AttachSpec, Provider, Requirement, TopologySpec } from '../provider.ts';
 import { namespaceRecords, ownNamespaceRecord } from './leftovers.ts';
 
 export interface KubeconfigProviderOptions {
@@ -45,48 +45,36 @@ const withTimeout = <T>(p: Promise<T>, what: string): Promise<T> =>
 const ONLY_API = 'a kubeconfig cluster is reached only through its API server';
 
 /** What the provider cannot do on any cluster, declared up front (its cells skip those parts). */
-export function kubeconfigCapabilities(allowDebugContainers = false): Requirement[] {
-  const gap = (capability: Capability, name: string, detail: string): Requirement => ({
-    name,
-    met: false,
-    detail,
-    capability,
-  });
-  return [
-    gap('node-exec', 'commands on nodes', `running commands on a node needs the k3d provider; ${ONLY_API}`),
-    gap('node-faults', 'node faults', `stopping or partitioning nodes needs the k3d provider; ${ONLY_API}`),
-    gap(
-      'host-netns',
-      "this machine's programs in a pod's namespace",
-      `${ONLY_API}; its pods' namespaces are out of reach`,
-    ),
-    gap(
-      'kill-container',
-      'signals to a pod from its node',
+export function kubeconfigGaps(allowDebugContainers = false): Partial<Record<Capability, string>> {
+  return {
+    'node-exec': `running commands on a node needs the k3d provider; ${ONLY_API}`,
+    'node-faults': `stopping or partitioning nodes needs the k3d provider; ${ONLY_API}`,
+    'host-netns': `${ONLY_API}: its pods' and nodes' network namespaces are out of this machine's reach`,
+    'kill-container':
       'SIGKILL or SIGSTOP to a container needs its node (inside, PID 1 ignores them); the kubeconfig provider has none',
-    ),
-    allowDebugContainers
-      ? { name: 'packet capture (ephemeral debug containers)', met: true, capability: 'capture' }
-      : gap(
-          'capture',
-          'packet capture',
-          `capturing needs an ephemeral debug container, which was not allowed; ${ONLY_API}`,
-        ),
-  ];
+    ...(allowDebugContainers
+      ? {}
+      : { capture: `capturing needs an ephemeral debug container, which was not allowed; ${ONLY_API}` }),
+  };
 }
+
+const GAPS = kubeconfigGaps();
 
 /** Nodes are out of reach: everything goes through the API server. */
 const NO_NODE_ACCESS: NodeAccess = {
-  exec: () => Promise.reject(new CapabilityError('node-exec', `running commands on a node needs k3d; ${ONLY_API}`)),
+  exec: () => Promise.reject(new CapabilityError(GAPS['node-exec']!, { capability: 'node-exec' })),
   cniAddresses: async () => ({}),
-  netnsPrefix: () =>
-    Promise.reject(new CapabilityError('host-netns', `${ONLY_API}; its namespaces are out of this machine's reach`)),
+  netnsPrefix: () => Promise.reject(new CapabilityError(GAPS['host-netns']!, { capability: 'host-netns' })),
 };
 
 export class KubeconfigProvider implements Provider {
   readonly name = 'kubeconfig' as const;
+  /** Declared up front: the same on every cluster (only the API server is used). */
+  readonly cannot: readonly string[];
 
-  constructor(private readonly opts: KubeconfigProviderOptions = {}) {}
+  constructor(private readonly opts: KubeconfigProviderOptions = {}) {
+    this.cannot = Object.values(kubeconfigGaps(opts.allowDebugContainers));
+  }
 
   /** Loads the kubeconfig and selects the context; throws a RequirementError saying what is wrong. */
   load(): KubeConfig {
@@ -143,7 +131,7 @@ export class KubeconfigProvider implements Provider {
         detail: `cannot reach the API server ${server} (context ${kc.getCurrentContext()}): ${apiMessage(e).split('\n')[0]}`,
       });
     }
-    return [...reqs, ...kubeconfigCapabilities(this.opts.allowDebugContainers)];
+    return reqs;
   }
 
   async start(spec: TopologySpec): Promise<K8sTopology> {
@@ -179,7 +167,7 @@ export class KubeconfigProvider implements Provider {
         teardown,
         deleteNamespace: true,
         clusterInfo,
-        gaps: capabilityGaps(kubeconfigCapabilities(this.opts.allowDebugContainers)),
+        gaps: kubeconfigGaps(this.opts.allowDebugContainers),
       });
     } catch (e) {
       const undo = await teardown.run().then(

@@ -364,25 +364,32 @@ export class NetnsTopology implements StartedTopology {
   }
 
   private async awaitReady(s: PodState): Promise<void> {
-    if (!s.spec.readiness) {
+    if (!s.spec.readiness && !s.spec.readyLogLine) {
       return;
     }
-    const readiness = s.spec.readiness;
+    const readiness = s.spec.readiness ?? [];
+    const readyLine = s.spec.readyLogLine;
     // The log dies with the lab, so failures quote its last lines rather than point at it.
     const logTail = async () => {
       const log = (await readFile(s.logPath, 'utf8').catch(() => '')).trim();
       return log ? `its log ends: ${log.split('\n').slice(-3).join(' | ')}` : 'its log is empty';
     };
     await waitFor({
-      target: `pod ${s.spec.name} ready (${readiness.join(' ')})`,
+      target: `pod ${s.spec.name} ready (${readyLine ? `log line "${readyLine}"` : readiness.join(' ')})`,
       timeoutMs: POD_READY_TIMEOUT_MS,
-      intervalMs: 25,
+      intervalMs: readyLine ? 5 : 25,
       isFatal: (e) => e instanceof TopologyError,
       check: async () => {
         if (s.proc?.exitCode != null) {
           throw new TopologyError(
             `pod ${s.spec.name} exited with code ${s.proc.exitCode} (${s.spec.command.join(' ')}); ${await logTail()}`,
           );
+        }
+        if (readyLine) {
+          // Reading the container's log is far cheaper than a process per probe, which counts
+          // when a hundred pods start at once.
+          const log = await readFile(s.logPath, 'utf8').catch(() => '');
+          return { done: log.includes(readyLine), state: log.trim().split('\n').at(-1) || '(empty log)' };
         }
         const r = await this.exec({ pod: s.spec.name }, readiness, { reject: false, timeoutMs: 2000 });
         return { done: r.exitCode === 0, state: (r.stdout + r.stderr).trim() || `exit ${r.exitCode}` };
@@ -444,12 +451,22 @@ export class NetnsTopology implements StartedTopology {
     return startTcpdump(['ip', 'netns', 'exec', this.nsOf(target)], { ...opts, dir: join(this.names.dir, 'captures') });
   }
 
-  async logs(pod: string): Promise<string> {
+  localDataDir(pod: string): string | undefined {
+    return this.podStates.has(pod) ? this.podDirs(pod).data : undefined;
+  }
+
+  async logs(pod: string, opts: { allRestarts?: boolean } = {}): Promise<string> {
     const s = this.podStates.get(pod);
     if (!s) {
       throw new UsageError(`no pod named ${pod} in lab ${this.id}`);
     }
-    return readFile(s.logPath, 'utf8').catch(() => '');
+    if (!opts.allRestarts) {
+      return readFile(s.logPath, 'utf8').catch(() => '');
+    }
+    const generations = Array.from({ length: s.info.generation }, (_, i) =>
+      join(this.names.dir, 'logs', `${pod}.${i + 1}.log`),
+    );
+    return (await Promise.all(generations.map((f) => readFile(f, 'utf8').catch(() => '')))).join('');
   }
 
   private state(name: string): PodState {

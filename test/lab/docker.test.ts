@@ -1,0 +1,153 @@
+// The docker provider end to end, in the default `npm test`: the nat-meet cell over a published
+// port with the userland proxy on runs on a real Docker daemon through testcontainers (a private
+// dockerd in its own network namespace when none answers), shows the bridge-gateway ghost and the
+// fix converging, and leaves the root namespace and the process table as they were; a Docker host
+// is torn down on SIGTERM, and after SIGKILL `rcnc clean` removes it and nothing of a live run.
+// Where no daemon can be had (no root, no docker.io) the tests skip with the reason, and with
+// REQUIRE_DOCKER=1 they fail instead.
+import { execa } from 'execa';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { natMeetCells } from '../../scenarios/nat-meet/cells.ts';
+import { runNatMeet } from '../../scenarios/nat-meet/run.ts';
+import { describeUnmet, type Provider } from '../../src/deploy/provider.ts';
+import { meetProblems } from '../../src/probes/convergence.ts';
+import { findFailedConnections } from '../../src/probes/logs.ts';
+import { providerFor } from '../../src/suite/harness.ts';
+import { currentRunConfig, requireVariable } from '../../src/suite/run-config.ts';
+import { hostOf } from '../../src/util/address.ts';
+import { dockerLeftovers, noDocker } from './leftovers.ts';
+import { monitor, rootSnapshot } from './root.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const config = currentRunConfig();
+const CELL = 'docker/docker-userland-proxy/nodeport/announce-none';
+// What a Docker host would leave in the root namespace if it ever touched it.
+const DOCKER_TRACES = /rcnc-dk|docker0|br-[0-9a-f]{12}|veth|10\.253\.0\.|172\.1[6-9]\./;
+
+const holdDocker = () => {
+  const child = execa('node', ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'hold-docker.ts')], {
+    cwd: ROOT,
+    reject: false,
+    buffer: true,
+  });
+  const ready = new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (b: Buffer) => {
+      const m = /READY (dk[0-9a-f]{6})/.exec(b.toString());
+      if (m) {
+        resolve(m[1]!);
+      }
+    });
+    void child.then((r) => reject(new Error(`hold-docker exited before READY: ${r.stderr}`)));
+  });
+  return { child, ready };
+};
+
+describe('docker provider', () => {
+  const cell = natMeetCells('docker').find((c) => c.id === CELL)!;
+  let provider: Provider;
+  let skipReason: string | undefined;
+
+  beforeAll(async () => {
+    // The harness's provider: the one `rcnc run` uses, recording the topology's provenance.
+    const checked = await providerFor(cell, { ...config, require: { ...config.require, docker: false } });
+    provider = checked.provider;
+    skipReason = checked.skipReason;
+    if (skipReason && config.require.docker) {
+      throw new Error(`${requireVariable('docker')}=1 but no Docker daemon can be had here: ${skipReason}`);
+    }
+  });
+
+  test('a published port with userland-proxy on: the gateway ghost, and announcing converges', async (ctx) => {
+    if (skipReason) {
+      ctx.skip(skipReason);
+    }
+    const root = await rootSnapshot();
+    const mon = await monitor();
+    const started = performance.now();
+    const run = await runNatMeet(provider, cell, { redis: { server: config.redis.server, cli: config.redis.cli } });
+    const seconds = (performance.now() - started) / 1000;
+    await ctx.annotate(`cell ran in ${seconds.toFixed(1)} s (topology ${run.record.timings.topology} ms)`);
+    const obs = run.record.observation!;
+
+    // The master recorded the joiner at the Docker bridge's address, the route's source on the
+    // Docker host, and its dial-back there was refused: docker-proxy carried the MEET.
+    expect(obs.meet, obs.notes.join('; ')).toBe('fails');
+    expect(obs.ghostClass).toBe('bridge-gateway');
+    expect(obs.ghostOwner).toMatch(/^br-[0-9a-f]{12}@docker-host$/);
+    const ghost = run.evidence!.nodes.find((n) => n.flags.includes('handshake'))!;
+    expect(ghost).toMatchObject({ ip: run.predictedGhost!.ip, port: 6379, cport: 16379 });
+    const failed = findFailedConnections(run.logs['redis-0'] ?? '');
+    expect(failed.find((f) => f.ip === ghost.ip && f.port === 16379)?.error).toMatch(/refused/i);
+    expect(obs.addNode?.ok).toBe(true);
+    expect(hostOf(obs.joiner!.dialed)).toBe(run.entry.ip);
+
+    // The fix: the Docker host's address and the published ports, then MEET again: every node
+    // knows every other, connected.
+    expect(obs.fix).toMatchObject({
+      meet: 'ok',
+      settings: [
+        `cluster-announce-ip ${run.entry.ip}`,
+        'cluster-announce-port 30003',
+        'cluster-announce-bus-port 31003',
+      ],
+    });
+    expect(meetProblems(run.after!)).toEqual([]);
+    expect(run.record.compatibility).toBe('works-with-announce');
+    expect(run.record.provenance).toMatchObject({
+      provider: 'docker',
+      emulation: false,
+      versions: {
+        docker: expect.any(String),
+        containerd: expect.any(String),
+        'userland-proxy': 'on',
+        image: expect.stringMatching(/^(redis|rcnc\/redis):7/),
+      },
+    });
+
+    // Nothing of it ever showed in the root namespace, and nothing of it is left.
+    expect((await mon.stop()).filter((l) => DOCKER_TRACES.test(l))).toEqual([]);
+    expect(await rootSnapshot()).toEqual(root);
+    expect(await dockerLeftovers()).toEqual(noDocker);
+  });
+
+  test('SIGTERM tears a Docker host down; after SIGKILL `rcnc clean` removes it and keeps a live one', async (ctx) => {
+    if (skipReason) {
+      ctx.skip(skipReason);
+    }
+    const live = holdDocker();
+    const killed = holdDocker();
+    const [liveId, killedId] = await Promise.all([live.ready, killed.ready]);
+    expect((await dockerLeftovers(liveId)).namespaces).toHaveLength(2); // the Docker host and the outside machine
+
+    killed.child.kill('SIGKILL');
+    await killed.child;
+    expect((await dockerLeftovers(killedId)).namespaces).toHaveLength(2);
+    const clean = await execa('node', ['bin/rcnc.mjs', 'clean'], { cwd: ROOT, reject: false });
+    expect(clean.exitCode, clean.stderr).toBe(0);
+    expect(clean.stdout).toContain(`removed docker host ${killedId}`);
+    expect(clean.stdout).toMatch(new RegExp(`kept docker host ${liveId}: its owner .* is still alive`));
+    expect(await dockerLeftovers(killedId)).toEqual(noDocker);
+    const held = await dockerLeftovers(liveId);
+    expect(held.namespaces).toHaveLength(2);
+    expect(held.processes.length).toBeGreaterThan(0); // its dockerd still runs
+
+    live.child.kill('SIGTERM');
+    expect((await live.child).exitCode).toBe(143);
+    expect(await dockerLeftovers(liveId)).toEqual(noDocker);
+  });
+});
+
+test('the docker provider refuses Kubernetes profiles, and the netns lab refuses Docker ones', async () => {
+  const { DockerProvider } = await import('../../src/deploy/docker/topology.ts');
+  const { NetnsProvider } = await import('../../src/deploy/netns/netns.ts');
+  const redis = { server: 'redis-server', cli: 'redis-cli' };
+  const reqs = await DockerProvider.forProfile('flannel-vxlan', { redis }).check();
+  expect(describeUnmet(reqs)).toMatch(/flannel-vxlan is a Kubernetes CNI/);
+  await expect(new DockerProvider({ redis }).start({ profile: 'calico-vxlan', nodes: 1, pods: [] })).rejects.toThrow(
+    /not calico-vxlan/,
+  );
+  await expect(new NetnsProvider().start({ profile: 'docker-iptables', nodes: 1, pods: [] })).rejects.toThrow(
+    /no profile "docker-iptables"/,
+  );
+});
