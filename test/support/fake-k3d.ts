@@ -123,7 +123,8 @@ export class FakeApi {
       readNamespacedPod: async ({ name, namespace }: { name: string; namespace: string }) => pod(namespace, name),
       readNamespacedService: async ({ name, namespace }: { name: string; namespace: string }) =>
         this.services.get(this.key(namespace, name)) ?? Promise.reject(notFound(`service ${name}`)),
-      readNamespacedPodLog: async ({ name }: { name: string }) => `1:M 01 Jan 2025 00:00:00.000 * log of ${name}\n`,
+      readNamespacedPodLog: async ({ name, previous }: { name: string; previous?: boolean }) =>
+        `1:M 01 Jan 2025 00:00:00.000 * ${previous ? 'earlier start' : 'log'} of ${name}\n`,
       listNamespacedPod: async ({ namespace, labelSelector }: { namespace: string; labelSelector?: string }) => ({
         items: [...this.pods.entries()]
           .filter(([k]) => k.startsWith(`${namespace}/`))

@@ -311,6 +311,16 @@ describe('CNI device addresses are read once pods run, and again when a classifi
   });
 });
 
+test('logs of every start the kubelet kept, and the cluster as detected for the report', async () => {
+  const { provider } = setup();
+  const topo = await start(provider, spec(1, [redis('redis-0', 0)]));
+  expect(await topo.logs('redis-0')).toBe('1:M 01 Jan 2025 00:00:00.000 * log of redis-0\n');
+  expect(await topo.logs('redis-0', { allRestarts: true })).toBe(
+    '1:M 01 Jan 2025 00:00:00.000 * earlier start of redis-0\n1:M 01 Jan 2025 00:00:00.000 * log of redis-0\n',
+  );
+  expect(topo.provenance()).toMatchObject({ provider: 'k3d', emulation: false });
+});
+
 describe('which errors skip (declared in check()) and which fail', () => {
   test('k3d declares what this machine lacks (its `cannot`), and still runs', async () => {
     expect(k3dCapabilities(asRoot)).toEqual({});

@@ -4,12 +4,13 @@
 // probe pods; kubeconfig: nothing), and the external client is this machine. What the provider
 // declared it cannot do here (`gaps`, from its check()) raises a CapabilityError; anything else that
 // fails at run time is an error of the cell.
-import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import { ApiException, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProfileName } from '../../model/dimensions.ts';
+import type { Provenance } from '../../model/results.ts';
 import { CapabilityError, ProbeError, TopologyError, UsageError, type Capability } from '../../util/errors.ts';
 import { run } from '../../util/exec.ts';
 import type { Teardown } from '../../util/teardown.ts';
@@ -30,7 +31,7 @@ import type {
 import { startTcpdump } from '../tcpdump.ts';
 import { apiMessage, isNotFound, type KubeClient } from './apply.ts';
 import { startEphemeralCapture } from './capture.ts';
-import type { ClusterInfo } from './cluster-info.ts';
+import { clusterInfoSummary, type ClusterInfo } from './cluster-info.ts';
 import { execInPod, toExecResult } from './exec.ts';
 import { CONTAINER, topologyManifests, type PodObjects, type TopologyManifestOptions } from './manifests.ts';
 
@@ -352,16 +353,44 @@ export class K8sTopology implements StartedTopology {
     return prefix;
   }
 
-  async logs(pod: string): Promise<string> {
+  /**
+   * The container's log since it last started, as the API keeps it; with `allRestarts`, the
+   * previous container's first (the kubelet keeps one earlier start, and none of a deleted pod).
+   */
+  async logs(pod: string, opts: { allRestarts?: boolean } = {}): Promise<string> {
     this.state(pod);
-    try {
-      return await this.kube.core.readNamespacedPodLog({ name: pod, namespace: this.namespace, container: CONTAINER });
-    } catch (e) {
-      if (isNotFound(e)) {
-        return '';
+    const read = async (previous: boolean) => {
+      try {
+        return await this.kube.core.readNamespacedPodLog({
+          name: pod,
+          namespace: this.namespace,
+          container: CONTAINER,
+          ...(previous ? { previous: true } : {}),
+        });
+      } catch (e) {
+        // No such pod, or (previous) no earlier start: nothing to read.
+        if (isNotFound(e) || (previous && e instanceof ApiException && e.code === 400)) {
+          return '';
+        }
+        throw new ProbeError(`cannot read the log of pod ${pod}: ${apiMessage(e)}`, { cause: e });
       }
-      throw new ProbeError(`cannot read the log of pod ${pod}: ${apiMessage(e)}`, { cause: e });
+    };
+    return (opts.allRestarts ? await read(true) : '') + (await read(false));
+  }
+
+  /** The cluster as detected (version, distribution, CNI) for the report. */
+  provenance(): Provenance {
+    const info = this.clusterInfo;
+    if (!info) {
+      return { provider: this.provider, emulation: false, label: `${this.provider}: the cluster was not identified` };
     }
+    const cni = info.cni.detail ? `${info.cni.name} (${info.cni.detail})` : info.cni.name;
+    return {
+      provider: this.provider,
+      emulation: false,
+      label: `${this.provider}: ${info.distribution} ${info.serverVersion}, ${cni}`,
+      versions: clusterInfoSummary(info),
+    };
   }
 
   /**
