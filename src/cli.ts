@@ -1,5 +1,6 @@
 // The `rcnc` command. Exit codes: 0 every cell as expected (skips allowed), 1 an unexpected
 // result, 2 bad usage or a missing requirement. Each command lives in src/cli/.
+import { cmdCollect } from './cli/collect.ts';
 import { cmdAnalyze, cmdReport } from './cli/files.ts';
 import { help } from './cli/help.ts';
 import { cmdK3d } from './cli/k3d.ts';
@@ -32,6 +33,8 @@ export async function main(argv: string[]): Promise<number> {
       return cmdReport(rest);
     case 'analyze':
       return cmdAnalyze(rest);
+    case 'collect':
+      return cmdCollect(rest);
     default:
       throw new UsageError(`unknown command "${command}"; run 'rcnc --help' for the list`);
   }

@@ -15,6 +15,7 @@ import {
   orSkipMissingCapability,
   SCENARIO_TEST_TIMEOUT_MS,
   scenarioContext,
+  skipPart,
 } from '../../src/suite/harness.ts';
 import { currentRunConfig } from '../../src/suite/run-config.ts';
 import { natMeetCells } from './cells.ts';
@@ -52,10 +53,10 @@ describe.skipIf(cells.length === 0)('nat-meet', () => {
 
       if (cell.expectation.meet === 'fails') {
         // The master recorded the joiner at the address MASQUERADE picked, with the default bus port.
-        // Off the lab a provider may lack node access (no prediction) or capture: those checks then
-        // skip with the reason, noted on the test; on the lab they always run.
+        // Off the lab a provider may have declared it lacks node access (no prediction) or capture:
+        // those checks then skip with its reason, noted on the test (a failure under REQUIRE_*=1).
         if (cell.dims.provider !== 'netns' && !run.predictedGhost) {
-          await ctx.annotate('ghost prediction skipped: the provider cannot run commands on nodes');
+          await skipPart(ctx, cell, 'ghost prediction skipped: the provider cannot run commands on nodes');
           return;
         }
         const predicted = run.predictedGhost!;
@@ -89,7 +90,7 @@ describe.skipIf(cells.length === 0)('nat-meet', () => {
           `^${esc(run.podIps[joinerName]!)}:\\d+ > ${esc(run.entry.ip)}:${run.entry.cport}$`,
         );
         if (obs.captureSkipped && cell.dims.provider !== 'netns') {
-          await ctx.annotate(`packet assertions skipped: ${obs.captureSkipped}`);
+          await skipPart(ctx, cell, `packet assertions skipped: ${obs.captureSkipped}`);
         } else if (cell.options.relay === 'userland-proxy') {
           // A userland proxy ends the joiner's connection and opens its own from the ghost address:
           // two connections, one at each end, and no NAT mapping pairs them.

@@ -20,7 +20,7 @@ import {
 import type { Cell } from '../../src/model/cell.ts';
 import type { BusPeer, CellRecordOf, FailedDialBack, NatMapping, NatMeetObservation } from '../../src/model/results.ts';
 import { natMeetCompatibility } from '../../src/model/vocabulary.ts';
-import { addressBook, classifyAddress } from '../../src/probes/address-class.ts';
+import { classifyAddress, currentAddressBook } from '../../src/probes/address-class.ts';
 import { hasFlag, type ClusterNode } from '../../src/probes/cluster-nodes.ts';
 import {
   findGhosts,
@@ -296,7 +296,7 @@ async function observe(
   natMappings: NatMapping[] | undefined,
   captureSkipped: string | undefined,
 ): Promise<NatMeetObservation> {
-  const book = addressBook(topo);
+  const book = await currentAddressBook(topo);
   const entryName = p.entryMaster.name;
   const evidence = outcome.evidence ?? outcome.views.find((v) => v.member === entryName);
   const ghosts = findGhosts(
@@ -570,11 +570,13 @@ async function predictGhost(topo: StartedTopology, cluster: RedisCluster, endpoi
   }
   const src = /\bsrc (\S+)/.exec(r.stdout)?.[1];
   const dev = /\bdev (\S+)/.exec(r.stdout)?.[1];
-  return src ? { ip: src, owner: classifyAddress(src, addressBook(topo)).owner, device: dev ?? '?' } : undefined;
+  return src
+    ? { ip: src, owner: classifyAddress(src, await currentAddressBook(topo)).owner, device: dev ?? '?' }
+    : undefined;
 }
 
 async function busPeers(cluster: RedisCluster, topo: StartedTopology, members: RedisMember[]): Promise<BusPeer[]> {
-  const book = addressBook(topo);
+  const book = await currentAddressBook(topo);
   const peers: BusPeer[] = [];
   for (const m of members) {
     const table = await readSockets(topo, { pod: m.name });

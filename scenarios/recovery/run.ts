@@ -300,7 +300,11 @@ async function failoverUnderTraffic(ctx: Ctx): Promise<FaultOutcome> {
     clock.mark('healthy');
   }
   return {
-    action: `killed the redis-server of ${victim.name} (master) under load; the kubelet restarted it after ${NODE_TIMEOUT_MS * 3} ms`,
+    // Kubernetes' kubelet restarts a killed container at once: there the process is frozen for the delay.
+    action:
+      ctx.topo.provider === 'netns'
+        ? `killed the redis-server of ${victim.name} (master) under load; the kubelet restarted it after ${NODE_TIMEOUT_MS * 3} ms`
+        : `froze the redis-server of ${victim.name} (master) under load for ${NODE_TIMEOUT_MS * 3} ms (SIGSTOP), then killed it; the kubelet restarted it at once`,
     timeline: clock.timeline,
     failover: promoted ? { promoted: heir.name, afterMs: failoverMs } : undefined,
     recovered: healed.ok && promoted,

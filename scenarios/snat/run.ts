@@ -10,7 +10,7 @@ import type { Cell } from '../../src/model/cell.ts';
 import type { ProfileName, TrafficPolicy } from '../../src/model/dimensions.ts';
 import type { CellRecordOf, SnatObservation } from '../../src/model/results.ts';
 import { snatCompatibility } from '../../src/model/vocabulary.ts';
-import { addressBook, classifyRewrite } from '../../src/probes/address-class.ts';
+import { classifyRewrite, currentAddressBook, type AddressBook } from '../../src/probes/address-class.ts';
 import { stopAndParse, type ParsedCapture } from '../../src/probes/capture.ts';
 import { initialRecord, type ScenarioContext } from '../../src/suite/harness.ts';
 import { hostOf } from '../../src/util/address.ts';
@@ -174,7 +174,8 @@ export async function probePath(
     });
     const serverCap = await stopAndParse(server);
     const ingressCap = ingress ? await stopAndParse(ingress) : undefined;
-    const observation = judgePath(topo, path, r, reply.stdout + reply.stderr, serverCap, ingressCap);
+    const book = await currentAddressBook(topo);
+    const observation = judgePath(book, path, r, reply.stdout + reply.stderr, serverCap, ingressCap);
     return { observation, server: serverCap, ingress: ingressCap };
   } finally {
     await Promise.allSettled(captures.map((c) => c.stop()));
@@ -186,7 +187,7 @@ export async function probePath(
  * must agree, and a path with no reply counts as dropped only when the ingress node saw the SYN.
  */
 function judgePath(
-  topo: StartedTopology,
+  book: AddressBook,
   path: SnatPath | DockerSnatPath,
   r: Route,
   reply: string,
@@ -217,7 +218,7 @@ function judgePath(
       `${path}: CLIENT INFO says the peer is ${seenIp} but the SYN at the server came from ${packetSource ?? 'nobody'}`,
     );
   }
-  const c = classifyRewrite(r.trueSource, seenIp, addressBook(topo));
+  const c = classifyRewrite(r.trueSource, seenIp, book);
   return {
     ...base,
     seen: `${seenIp}:${seen[2]}`,

@@ -8,6 +8,7 @@ import {
   cellsFor,
   inPool,
   orSkipMissingCapability,
+  redisFor,
   SCENARIO_TEST_TIMEOUT_MS,
   scenarioContext,
 } from '../../src/suite/harness.ts';
@@ -51,7 +52,7 @@ function groupLab(cell: (typeof cells)[number], provider: Provider): Promise<Sta
       });
     }
     const withService = cell.dims.profile !== 'no-nat';
-    return startSnatLab(provider, cell.dims.profile, cell.dims.policy, withService, config.redis);
+    return startSnatLab(provider, cell.dims.profile, cell.dims.policy, withService, redisFor(cell, config));
   })();
   return g.lab;
 }
@@ -64,12 +65,19 @@ async function leaveGroup(key: string): Promise<void> {
   }
 }
 
+/** Stops the group's lab; a lab that failed to start was its cells' error, one that fails to stop is reported. */
 async function stopGroup(g: Group): Promise<void> {
   const lab = g.lab;
   g.lab = undefined;
-  await lab?.then((l) => l.stop()).catch(() => undefined);
-  g.release?.();
-  g.release = undefined;
+  try {
+    await lab?.then(
+      (l) => l.stop(),
+      () => undefined,
+    );
+  } finally {
+    g.release?.();
+    g.release = undefined;
+  }
 }
 
 /** Cells of one group in order, one at a time. */

@@ -35,8 +35,10 @@ export { EXPECTED_FILES, renderAnalyzeText };
 export const ANALYZE_FILES_HELP = `  <pod>.cluster-nodes.txt   redis-cli cluster nodes
   <pod>.netstat.txt         netstat -anop (net-tools; grep-filtered is fine)
   <pod>.ss.txt              ss -tanp
+  <pod>.proc-net-tcp.txt    cat /proc/net/tcp /proc/net/tcp6 (images without ss or netstat)
   <pod>.tcpdump.txt         tcpdump text, with -nn or with resolved host names (-tt -v preferred)
   <pod>.log, <pod>.log.txt  the Redis log (kubectl logs POD)
+  <pod>.info-replication.txt  redis-cli info replication (a replica's link to its master)
   pods.txt                  kubectl get pods -o wide (with or without -A)
   nodes.txt                 kubectl get nodes -o wide
   services.txt              kubectl get svc -o wide (optional: exact NodePorts for the fix)

@@ -1,10 +1,17 @@
-// Collects the files `rcnc analyze` reads from a running topology, through `exec` and `capture`
-// only, so it works on any provider. examples/make-example.ts uses it on lab cells; the same
-// layout is what a user collects from a real cluster with kubectl (see analyze.ts).
+// Collects the files `rcnc analyze` reads from a running topology, through the provider contract
+// only (`exec`, `logs`, `capture`, nodes, pods, Services), so the same code collects from a lab
+// cell, from a k3d cell, and from a deployment someone else runs (`rcnc collect`, through
+// Provider.attach). Per pod: CLUSTER NODES and INFO replication (first: a handshake ghost lives
+// only cluster-node-timeout), the socket table with whatever the image has (ss, netstat, else
+// /proc/net/tcp), packet captures when asked for and possible, the log; per node its addresses
+// when a command can run there; and the kubectl-like tables. examples/make-example.ts and the
+// nat-meet scenario use collectArtifacts on their own topologies.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { release } from 'node:os';
 import { join } from 'node:path';
-import type { Capture, StartedTopology } from '../deploy/provider.ts';
+import type { AttachSpec, Capture, Provider, StartedTopology } from '../deploy/provider.ts';
+import { readSockets } from '../probes/socket-table.ts';
+import { isCapabilityError, UsageError } from '../util/errors.ts';
 import { formatKubectlTable, humanAge } from './kubectl.ts';
 
 export interface CollectOptions {
@@ -21,48 +28,111 @@ export interface CollectOptions {
   /** Namespace the pods and services are in; with `allNamespaces` pods.txt gets kubectl -A's NAMESPACE column. */
   namespace?: string;
   allNamespaces?: boolean;
+  /** The views were written already (collectFromCluster writes them before its capture window). */
+  viewsWritten?: boolean;
+}
+
+/** Writes files into a dir and remembers their names in the order written. */
+class Sink {
+  readonly written: string[] = [];
+  constructor(private readonly dir: string) {}
+  async write(name: string, content: string | Buffer): Promise<void> {
+    await writeFile(join(this.dir, name), content);
+    this.written.push(name);
+  }
+}
+
+const execText = (topo: StartedTopology, pod: string, argv: string[]) =>
+  topo.exec({ pod }, argv, { reject: false }).then((r) => r.stdout + (r.exitCode === 0 ? '' : r.stderr));
+
+/** CLUSTER NODES and INFO replication of every pod. */
+async function writeViews(topo: StartedTopology, sink: Sink, pods: CollectOptions['pods'], cli: string) {
+  for (const p of pods) {
+    await sink.write(
+      `${p.name}.cluster-nodes.txt`,
+      await execText(topo, p.name, [cli, '-p', String(p.port), 'cluster', 'nodes']),
+    );
+  }
+  for (const p of pods) {
+    const info = await execText(topo, p.name, [cli, '-p', String(p.port), 'info', 'replication']);
+    await sink.write(`${p.name}.info-replication.txt`, info);
+  }
+}
+
+/**
+ * The socket table with the tools the pod has: `ss -tanp` and `netstat -anop` (both, where both
+ * exist: they differ in what they show), else `cat /proc/net/tcp /proc/net/tcp6`, which every
+ * Linux container can run (the official redis image has neither tool).
+ */
+async function writeSockets(topo: StartedTopology, sink: Sink, pod: string): Promise<void> {
+  let wrote = false;
+  for (const [file, argv] of [
+    [`${pod}.ss.txt`, ['ss', '-tanp']],
+    [`${pod}.netstat.txt`, ['netstat', '-anop']],
+  ] as const) {
+    const r = await topo.exec({ pod }, [...argv], { reject: false, timeoutMs: 10_000 });
+    if (r.exitCode === 0 && r.stdout.trim()) {
+      await sink.write(file, r.stdout);
+      wrote = true;
+    }
+  }
+  if (!wrote) {
+    // readSockets falls back to /proc (and says what it tried when even that fails).
+    const table = await readSockets(topo, { pod });
+    await sink.write(`${pod}.${table.tool === 'proc' ? 'proc-net-tcp' : table.tool}.txt`, table.raw);
+  }
+}
+
+/** Each node's interfaces, where a command can run on it; a declared gap leaves them out. */
+async function writeNodeAddresses(topo: StartedTopology, sink: Sink, opts: CollectOptions): Promise<void> {
+  for (const n of topo.nodes) {
+    const kind = opts.nodeInterfaces?.(n.index) ?? 'ip-addr';
+    try {
+      const r = await topo.exec({ node: n.index }, kind === 'ip-addr' ? ['ip', 'addr'] : ['ifconfig']);
+      await sink.write(`${n.name}.${kind}.txt`, r.stdout);
+    } catch (e) {
+      if (!isCapabilityError(e)) {
+        throw e;
+      }
+      // The same gap holds for every node.
+      return;
+    }
+  }
+}
+
+async function writeTables(topo: StartedTopology, sink: Sink, opts: CollectOptions): Promise<void> {
+  const age = humanAge((Date.now() - opts.startedAt.getTime()) / 1000);
+  await sink.write('pods.txt', podsTable(topo, age, opts));
+  await sink.write('nodes.txt', await nodesTable(topo, age));
+  if (topo.services.length) {
+    await sink.write('services.txt', servicesTable(topo, age));
+  }
+  if (topo.nodes.some((n) => n.podCidr)) {
+    await sink.write('podcidrs.txt', podCidrsTable(topo));
+  }
 }
 
 /** Writes the files into `opts.dir`; returns their names in the order written. */
 export async function collectArtifacts(topo: StartedTopology, opts: CollectOptions): Promise<string[]> {
   await mkdir(opts.dir, { recursive: true });
-  const written: string[] = [];
-  const write = async (name: string, text: string) => {
-    await writeFile(join(opts.dir, name), text);
-    written.push(name);
-  };
-  const cli = opts.redisCli ?? 'redis-cli';
-  const run = (pod: string, argv: string[]) =>
-    topo.exec({ pod }, argv, { reject: false }).then((r) => r.stdout + (r.exitCode === 0 ? '' : r.stderr));
-
-  // Views first: a handshake ghost lives only cluster-node-timeout.
-  for (const p of opts.pods) {
-    await write(`${p.name}.cluster-nodes.txt`, await run(p.name, [cli, '-p', String(p.port), 'cluster', 'nodes']));
+  const sink = new Sink(opts.dir);
+  if (!opts.viewsWritten) {
+    await writeViews(topo, sink, opts.pods, opts.redisCli ?? 'redis-cli');
   }
   for (const p of opts.pods) {
-    await write(`${p.name}.ss.txt`, await run(p.name, ['ss', '-tanp']));
-    await write(`${p.name}.netstat.txt`, await run(p.name, ['netstat', '-anop']));
+    await writeSockets(topo, sink, p.name);
   }
   for (const [pod, capture] of opts.captures ?? []) {
-    await write(`${pod}.tcpdump.txt`, (await capture.stop()).text);
+    const result = await capture.stop();
+    await sink.write(`${pod}.tcpdump.txt`, result.text);
   }
   for (const p of opts.pods) {
     // `.log.txt`: the repository ignores *.log; analyze reads both.
-    await write(`${p.name}.log.txt`, await topo.logs(p.name));
+    await sink.write(`${p.name}.log.txt`, await topo.logs(p.name));
   }
-  for (const n of topo.nodes) {
-    const kind = opts.nodeInterfaces?.(n.index) ?? 'ip-addr';
-    const r = await topo.exec({ node: n.index }, kind === 'ip-addr' ? ['ip', 'addr'] : ['ifconfig']);
-    await write(`${n.name}.${kind}.txt`, r.stdout);
-  }
-  const now = Date.now();
-  const age = humanAge((now - opts.startedAt.getTime()) / 1000);
-  await write('pods.txt', podsTable(topo, age, opts));
-  await write('nodes.txt', await nodesTable(topo, age));
-  if (topo.services.length) {
-    await write('services.txt', servicesTable(topo, age));
-  }
-  return written;
+  await writeNodeAddresses(topo, sink, opts);
+  await writeTables(topo, sink, opts);
+  return sink.written;
 }
 
 /** `kubectl get pods -o wide` (or `-A -o wide`) for the topology's pods. */
@@ -93,7 +163,10 @@ export function podsTable(
     : formatKubectlTable(header, rows);
 }
 
-/** `kubectl get nodes -o wide`; the lab has no kubelet, so VERSION and CONTAINER-RUNTIME say so. */
+/**
+ * `kubectl get nodes -o wide`: what the kubelet reports on a real cluster; the lab has no kubelet,
+ * so there VERSION and CONTAINER-RUNTIME say so.
+ */
 export async function nodesTable(topo: StartedTopology, age: string) {
   const os = await readFile('/etc/os-release', 'utf8').catch(() => '');
   const image = /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(os)?.[1] ?? 'Linux';
@@ -110,18 +183,21 @@ export async function nodesTable(topo: StartedTopology, age: string) {
       'KERNEL-VERSION',
       'CONTAINER-RUNTIME',
     ],
-    topo.nodes.map((n) => [
-      n.name,
-      'Ready',
-      n.index === 0 ? 'control-plane,master' : '<none>',
-      age,
-      `${topo.provider}-lab`,
-      n.ip,
-      '<none>',
-      image,
-      release(),
-      `${topo.provider}://rcnc`,
-    ]),
+    topo.nodes.map((n) => {
+      const k = n.kubelet;
+      return [
+        n.name,
+        'Ready',
+        k ? k.roles : n.index === 0 ? 'control-plane,master' : '<none>',
+        age,
+        k?.version || `${topo.provider}-lab`,
+        n.ip,
+        '<none>',
+        k?.osImage || image,
+        k?.kernelVersion || release(),
+        k?.containerRuntime || `${topo.provider}://rcnc`,
+      ];
+    }),
   );
 }
 
@@ -139,4 +215,168 @@ export function servicesTable(topo: StartedTopology, age: string) {
       `statefulset.kubernetes.io/pod-name=${s.pod}`,
     ]),
   );
+}
+
+/** `kubectl get nodes -o custom-columns=NAME:.metadata.name,CIDR:.spec.podCIDR`. */
+export function podCidrsTable(topo: StartedTopology) {
+  return formatKubectlTable(
+    ['NAME', 'CIDR'],
+    topo.nodes.map((n) => [n.name, n.podCidr || '<none>']),
+  );
+}
+
+// --- a whole deployment: rcnc collect ------------------------------------------------------------
+
+export interface ClusterCollectOptions {
+  dir: string;
+  /** The Redis port of every pod; default: detected per pod (a listening p with p+10000 listening). */
+  port?: number;
+  /** Capture this many seconds of traffic in every Redis pod (0 or absent: none). */
+  captureSeconds?: number;
+  redisCli?: string;
+  namespace?: string;
+  startedAt?: Date;
+  log?: (line: string) => void;
+}
+
+export interface ClusterCollection {
+  /** Files written, relative to the dir (pcaps under pcap/, which analyze does not read). */
+  files: string[];
+  pods: { name: string; port: number }[];
+  /** What could not be collected, and why (a declared gap, a pod without Redis). */
+  notes: string[];
+}
+
+/** Redis Cluster ports a pod listens on: p with its bus port p+10000 listening too. */
+export async function redisPorts(topo: StartedTopology, pod: string): Promise<number[]> {
+  const table = await readSockets(topo, { pod });
+  const listening = new Set(table.sockets.filter((s) => s.state === 'LISTEN').map((s) => s.local.port));
+  return [...listening].filter((p) => listening.has(p + 10000)).sort((a, b) => a - b);
+}
+
+async function redisPods(topo: StartedTopology, opts: ClusterCollectOptions, notes: string[]) {
+  const pods: { name: string; port: number }[] = [];
+  for (const p of topo.pods()) {
+    if (opts.port) {
+      pods.push({ name: p.name, port: opts.port });
+      continue;
+    }
+    const ports = await redisPorts(topo, p.name);
+    if (ports.length === 1) {
+      pods.push({ name: p.name, port: ports[0]! });
+    } else {
+      notes.push(
+        ports.length
+          ? `${p.name}: listens on several Redis Cluster ports (${ports.join(', ')}); pass --port`
+          : `${p.name}: no Redis Cluster port (p and p+10000) is listening; left out`,
+      );
+    }
+  }
+  return pods;
+}
+
+/** Starts a capture in every pod; a declared gap becomes a note and no capture is kept. */
+async function startCaptures(topo: StartedTopology, pods: string[], seconds: number, notes: string[]) {
+  const captures = new Map<string, Capture>();
+  try {
+    for (const pod of pods) {
+      const filter = 'tcp and not host 127.0.0.1';
+      captures.set(pod, await topo.capture({ pod }, { name: pod, filter, maxSeconds: seconds + 60 }));
+    }
+  } catch (e) {
+    await Promise.allSettled([...captures.values()].map((c) => c.stop()));
+    if (!isCapabilityError(e)) {
+      throw e;
+    }
+    notes.push(`no packet capture: ${e.message}`);
+    captures.clear();
+  }
+  return captures;
+}
+
+/**
+ * Everything analyze reads, from every Redis pod of a topology: views first, then (if asked) a
+ * capture window of `captureSeconds`, then sockets, captures, logs, node addresses and tables.
+ * Pcaps are kept under `pcap/`.
+ */
+export async function collectFromCluster(
+  topo: StartedTopology,
+  opts: ClusterCollectOptions,
+): Promise<ClusterCollection> {
+  const notes: string[] = [];
+  const pods = await redisPods(topo, opts, notes);
+  if (pods.length === 0) {
+    // Nothing is written: the user fixes the selector or --port and runs it again.
+    throw new UsageError(`none of the ${topo.pods().length} pod(s) runs a Redis Cluster node: ${notes.join('; ')}`);
+  }
+  await mkdir(opts.dir, { recursive: true });
+  const sink = new Sink(opts.dir);
+  await writeViews(topo, sink, pods, opts.redisCli ?? 'redis-cli');
+  const seconds = opts.captureSeconds ?? 0;
+  const captures =
+    seconds > 0
+      ? await startCaptures(
+          topo,
+          pods.map((p) => p.name),
+          seconds,
+          notes,
+        )
+      : new Map();
+  if (captures.size) {
+    opts.log?.(`capturing ${seconds} s of traffic in ${captures.size} pod(s)`);
+    // The window the user asked for: traffic is sampled for that long, nothing is awaited.
+    await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  }
+  // Stopping is idempotent: collectArtifacts writes the text, the pcaps are copied after.
+  const pcaps = new Map(captures);
+  const rest = await collectArtifacts(topo, {
+    dir: opts.dir,
+    pods,
+    captures,
+    startedAt: opts.startedAt ?? new Date(),
+    namespace: opts.namespace,
+    viewsWritten: true,
+  });
+  const files = [...sink.written, ...rest];
+  if (pcaps.size) {
+    await mkdir(join(opts.dir, 'pcap'), { recursive: true });
+    for (const [pod, c] of pcaps) {
+      await writeFile(join(opts.dir, 'pcap', `${pod}.pcap`), await readFile((await c.stop()).file));
+      files.push(`pcap/${pod}.pcap`);
+    }
+  }
+  const nodesSkipped = !files.some((f) => /\.(ip-addr|ifconfig)\.txt$/.test(f)) && topo.nodes.length > 0;
+  if (nodesSkipped) {
+    notes.push('no node addresses: no command can run on the nodes here (owners of rewritten addresses are inferred)');
+  }
+  return { files, pods, notes };
+}
+
+export interface CollectRun {
+  /** One line each: what was collected, and what could not be (the notes). */
+  log: string[];
+  /** `rcnc analyze`'s output on the collected dir, and its exit code. */
+  output: string;
+  exitCode: number;
+}
+
+/**
+ * `rcnc collect` over any provider that can attach: finds the pods, collects, analyzes. The CLI
+ * runs it with the kubeconfig provider; the lab test with the netns provider, on a lab it built.
+ */
+export async function collectAndAnalyze(
+  provider: Provider,
+  target: AttachSpec & { container?: string },
+  opts: ClusterCollectOptions & { json?: boolean },
+): Promise<CollectRun> {
+  if (!provider.attach) {
+    throw new UsageError(`the ${provider.name} provider cannot attach to pods it did not start`);
+  }
+  const log: string[] = [];
+  await using topo = await provider.attach(target);
+  const got = await collectFromCluster(topo, { ...opts, log: (l) => log.push(l) });
+  log.push(`${got.files.length} files from ${got.pods.length} Redis pod(s) of ${target.namespace} in ${opts.dir}`);
+  log.push(...got.notes);
+  const { analyzeCommand } = await import('./analyze.ts');
+  return { log, ...(await analyzeCommand(opts.dir, !!opts.json)) };
 }

@@ -10,4 +10,12 @@ export {
   type AnalyzeWarning,
   type Recommendation,
 } from './analyze.ts';
-export { collectArtifacts, type CollectOptions } from './collect.ts';
+export {
+  collectAndAnalyze,
+  collectArtifacts,
+  collectFromCluster,
+  type ClusterCollectOptions,
+  type ClusterCollection,
+  type CollectOptions,
+  type CollectRun,
+} from './collect.ts';

@@ -15,6 +15,20 @@ export interface PodFiles {
   packets?: Packet[];
   /** The log's text and how many of its lines are redis-server log lines. */
   log?: { text: string; file: string; redisLines: number };
+  /** `INFO replication` fields (role, master_host, master_port, master_link_status, …). */
+  replication?: { fields: Record<string, string>; file: string };
+}
+
+/** `field:value` lines of an INFO section (`# Replication` headers and blank lines skipped). */
+export function parseInfo(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/)) {
+    const i = line.indexOf(':');
+    if (i > 0 && !line.startsWith('#')) {
+      out[line.slice(0, i).trim()] = line.slice(i + 1).trim();
+    }
+  }
+  return out;
 }
 
 export interface Inputs {
@@ -42,10 +56,12 @@ function readPodFile(kind: PodFileKind, name: string, text: string, pod: PodFile
       return;
     }
     case 'ss':
-    case 'netstat': {
+    case 'netstat':
+    case 'proc-net-tcp': {
       const parsed = parseSocketTable(text);
       warn.addParsed(name, parsed.warnings);
-      if (parsed.format !== 'unknown' && parsed.format !== kind) {
+      const expected = kind === 'proc-net-tcp' ? 'proc' : kind;
+      if (parsed.format !== 'unknown' && parsed.format !== expected) {
         warn.add(name, 0, `looks like ${parsed.format} output, not ${kind}; read it anyway`);
       }
       pod.sockets.push({ entries: parsed.sockets, file: name });
@@ -58,6 +74,14 @@ function readPodFile(kind: PodFileKind, name: string, text: string, pod: PodFile
         warn.add(name, 0, 'no TCP packets in it');
       }
       pod.packets = parsed.packets;
+      return;
+    }
+    case 'info-replication': {
+      const fields = parseInfo(text);
+      if (!fields.role) {
+        warn.add(name, 0, 'no role: line; expected redis-cli info replication output');
+      }
+      pod.replication = { fields, file: name };
       return;
     }
     case 'log': {

@@ -128,6 +128,24 @@ function natedProblem(c: Cluster, f: Findings, out: Problems): void {
   );
 }
 
+// A replica's link is down for a moment while it connects and syncs; longer than this is a problem.
+const LINK_DOWN_PROBLEM_S = 10;
+
+/** A replica whose link to its master has been down a while, with who owns the address it dials. */
+function replicationProblems(c: Cluster, out: Problems): void {
+  for (const [pod, files] of c.inputs.pods) {
+    const r = files.replication?.fields;
+    const downFor = Number(r?.master_link_down_since_seconds);
+    if (r?.role !== 'slave' || r.master_link_status !== 'down' || !r.master_host || !(downFor >= LINK_DOWN_PROBLEM_S)) {
+      continue;
+    }
+    const o = c.owner(r.master_host);
+    out.problems.push(
+      `${pod} replicates from ${r.master_host}:${r.master_port ?? '?'} (${o.class}, ${ownerText(o)}) and its link has been down for ${downFor} s`,
+    );
+  }
+}
+
 export function findProblems(c: Cluster, f: Findings): Problems {
   const out: Problems = { problems: [], reasons: new Map() };
   ghostProblems(c, f, out);
@@ -135,5 +153,6 @@ export function findProblems(c: Cluster, f: Findings): Problems {
   dialBackProblems(c, f, out);
   updateProblems(c, f, out);
   natedProblem(c, f, out);
+  replicationProblems(c, out);
   return out;
 }

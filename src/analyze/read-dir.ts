@@ -10,7 +10,7 @@ import { decodeTranscript } from './transcript-text.ts';
 const MIB = 1024 * 1024;
 export const MAX_FILE_BYTES = 64 * MIB;
 
-export type PodFileKind = 'cluster-nodes' | 'ss' | 'netstat' | 'tcpdump' | 'log';
+export type PodFileKind = 'cluster-nodes' | 'ss' | 'netstat' | 'proc-net-tcp' | 'tcpdump' | 'log' | 'info-replication';
 export type NodeFileKind = 'ip-addr' | 'ifconfig';
 export const TABLES = ['pods.txt', 'nodes.txt', 'services.txt', 'podcidrs.txt'] as const;
 export type TableName = (typeof TABLES)[number];
@@ -19,6 +19,8 @@ const POD_FILES: [PodFileKind, RegExp][] = [
   ['cluster-nodes', /^(.+)\.cluster-nodes\.txt$/],
   ['ss', /^(.+)\.ss\.txt$/],
   ['netstat', /^(.+)\.netstat\.txt$/],
+  ['proc-net-tcp', /^(.+)\.proc-net-tcp\.txt$/],
+  ['info-replication', /^(.+)\.info-replication\.txt$/],
   ['tcpdump', /^(.+)\.tcpdump\.txt$/],
   ['log', /^(.+)\.log(?:\.txt)?$/],
 ];
@@ -31,7 +33,7 @@ const IGNORED = /^(?:README(?:\..*)?|expected\.json|\..*)$/i;
 
 /** One line, for errors and the exit-2 message. */
 export const EXPECTED_FILES =
-  '<pod>.cluster-nodes.txt, <pod>.ss.txt, <pod>.netstat.txt, <pod>.tcpdump.txt, <pod>.log, pods.txt, nodes.txt, services.txt, podcidrs.txt, <node>.ip-addr.txt, <node>.ifconfig.txt';
+  '<pod>.cluster-nodes.txt, <pod>.ss.txt, <pod>.netstat.txt, <pod>.proc-net-tcp.txt, <pod>.tcpdump.txt, <pod>.log, <pod>.info-replication.txt, pods.txt, nodes.txt, services.txt, podcidrs.txt, <node>.ip-addr.txt, <node>.ifconfig.txt';
 
 export type FileRole =
   | { role: 'table'; table: TableName }

@@ -13,6 +13,7 @@ Commands:
   run                 run the conformance matrix and write reports/latest/
   reproduce nat-meet  reproduce the NAT meet failure and explain it, in seconds
   analyze DIR         diagnose files collected from a real cluster (netstat, tcpdump, logs…)
+  collect -n NS DIR   gather those files from a running Redis deployment, then analyze them
   report DIR          rewrite compatibility.md, junit.xml and index.html from DIR/results.json
   doctor              check what the lab needs from this machine
   setup               install missing system packages (apt-get, as root)
@@ -78,6 +79,27 @@ It reports NATed bus connections with the likely rewrite, NAT mappings from pair
 ghost/handshake/noaddr entries, failed dial-backs, and the announce settings that fix each node,
 with the commands to apply them. Files may be UTF-8 or UTF-16, with LF or CRLF line ends.
 Exit: 0 nothing wrong found, 1 problems found, 2 DIR missing or unreadable, or nothing in it usable.`,
+  collect: `Usage: rcnc collect -n NAMESPACE [options] DIR
+
+Finds the Redis Cluster pods of NAMESPACE (those matching -l), gathers from each exactly what
+'rcnc analyze' reads — CLUSTER NODES, INFO replication, its socket table (ss, netstat or
+/proc/net/tcp, whichever the image has), its log — plus the pods, nodes, Services and pod CIDRs,
+writes them into DIR (new or empty) and prints the analysis. Nothing in the cluster is changed
+unless --debug allows it.
+
+Options:
+  --kubeconfig PATH     kubeconfig to use (default: $KUBECONFIG, then ~/.kube/config)
+  --context NAME        context in that kubeconfig (default: its current-context)
+  -n, --namespace NS    namespace of the Redis pods (required)
+  -l, --selector SEL    label selector of the Redis pods (default: every running pod)
+  -c, --container NAME  the Redis container (default: the one with port 6379, or named redis*)
+  --port N              Redis port of every pod (default: detected, a port p with p+10000 listening)
+  --debug               allow an ephemeral debug container (nicolaka/netshoot) in each pod and a
+                        host-network debug pod per node: packet captures and node addresses
+  --capture SECONDS     with --debug: capture that long in every Redis pod (tcpdump text + pcap/)
+  --json                print the analysis as JSON
+  -h, --help            show this help
+Exit: 0 nothing wrong found, 1 problems found, 2 bad usage, an unreachable cluster or no Redis pods.`,
   report: `Usage: rcnc report DIR
 
 Rewrites compatibility.md, junit.xml and index.html in DIR from DIR/results.json (DIR may also be
@@ -93,7 +115,9 @@ Exit: k3d's own exit code, or 2 when k3d cannot be found.`,
 
 Removes the network namespaces, processes and temp dirs of labs whose run is no longer alive, and
 of the docker provider's private Docker hosts (dockerd, containerd, shims, containers, mounts,
-cgroups, namespaces, dirs). --all also removes those of runs that are still alive.`,
+cgroups, namespaces, dirs); and the k3d clusters and kubeconfig namespaces of k3d/kubeconfig runs
+whose process is gone (by their run-state records; anything without one is kept and named).
+--all also removes those of runs that are still alive.`,
 };
 
 export function help(topic: string): number {

@@ -2,6 +2,7 @@
 // it, and sweeping what killed runs left.
 import { rm } from 'node:fs/promises';
 import { sweepDocker } from '../deploy/docker/sweep.ts';
+import { sweepKubeLeftovers } from '../deploy/kube-leftovers.ts';
 import { sweep } from '../deploy/netns/sweep.ts';
 import { ensurePackages, labRequirements } from '../deploy/netns/system.ts';
 import { unmet } from '../deploy/provider.ts';
@@ -49,13 +50,20 @@ export async function cmdClean(args: string[]): Promise<number> {
   if (values.help) {
     return help('clean');
   }
+  // k3d clusters and namespaces of killed k3d/kubeconfig runs need no root, labs do.
+  const kube = await sweepKubeLeftovers({ all: values.all });
   if (process.getuid?.() !== 0) {
-    throw new RequirementError('clean needs root to delete network namespaces; run it with sudo');
+    kube.forEach((l) => console.log(l));
+    if (kube.length === 0) {
+      throw new RequirementError('clean needs root to delete network namespaces; run it with sudo');
+    }
+    console.log('netns labs were not looked at: that needs root (sudo npx rcnc clean)');
+    return 0;
   }
   const { removed, kept, unknown } = await sweep({ all: values.all });
   // Docker hosts before runs: a killed run's dir may hold a Docker host's mounts.
   const docker = await sweepDocker({ all: values.all });
-  const runs = await sweepRuns(!!values.all);
+  const runs = [...(await sweepRuns(!!values.all)), ...kube];
   for (const lab of removed) {
     console.log(`removed lab ${lab.id}: ${lab.namespaces.length} namespace(s)${lab.dir ? `, ${lab.dir}` : ''}`);
   }

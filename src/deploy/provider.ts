@@ -1,9 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
 import type { ProfileName, ProviderName, TrafficPolicy } from '../model/dimensions.ts';
 import type { Provenance } from '../model/results.ts';
+import type { Capability } from '../util/errors.ts';
 import type { ExecOptions, ExecResult } from '../util/exec.ts';
 
-export type { ExecOptions, ExecResult };
+export type { Capability, ExecOptions, ExecResult };
 
 // The provider contract: a provider builds a Kubernetes-shaped topology and gives uniform access
 // to it. Providers know nothing about Redis: the deploy layer hands them pods with argv and files,
@@ -67,9 +68,14 @@ export interface NodeInfo {
   index: number;
   /** The node's address on the node network (k3d's docker network). */
   ip: string;
-  /** Addresses of CNI devices on the node, keyed by device name (cni0, flannel.1, vxlan.calico…). */
+  /**
+   * Addresses of CNI devices on the node, keyed by device name (cni0, flannel.1, vxlan.calico…).
+   * Some appear only with the first pod on the node (flannel's cni0): see `refreshNodes`.
+   */
   cniAddresses: Record<string, string>;
   podCidr: string;
+  /** What the kubelet reports, on real clusters (for `kubectl get nodes -o wide`-like tables). */
+  kubelet?: { version: string; roles: string; osImage: string; kernelVersion: string; containerRuntime: string };
 }
 
 export interface PodInfo {
@@ -119,17 +125,25 @@ export interface Capture {
 export interface StartedTopology extends AsyncDisposable {
   readonly id: string;
   readonly provider: ProviderName;
-  readonly profile: ProfileName;
+  /** `as-found`: pods someone else deployed (Provider.attach), on whatever datapath they have. */
+  readonly profile: ProfileName | 'as-found';
   readonly nodes: readonly NodeInfo[];
   readonly services: readonly ServiceInfo[];
   /** Address of the external client namespace, when the spec asked for one. */
   readonly externalIP?: string;
   pods(): PodInfo[];
   pod(name: string): PodInfo;
+  /**
+   * Re-reads what can change under a running topology: node addresses (a CNI device such as
+   * flannel's cni0 appears with the first pod on a node). Absent where nothing changes (the lab).
+   */
+  refreshNodes?(): Promise<void>;
+  /** Runs argv with the target's own tools (in a pod: its container's image) and waits for it. */
   exec(target: ExecTarget, argv: string[], opts?: ExecOptions): Promise<ExecResult>;
   /**
-   * Starts a long-running process (a load client, a watcher) in the target's network namespace,
-   * with piped stdio. The caller stops it; the topology kills it at stop() if it still runs.
+   * Starts a long-running program *of this machine* (a load client, a watcher) in the target's
+   * network namespace, with piped stdio, so it needs nothing from the pod's image. The caller
+   * stops it; the topology kills it at stop() if it still runs.
    */
   spawn(target: ExecTarget, argv: string[]): ChildProcess;
   /**
@@ -170,6 +184,14 @@ export interface StartedTopology extends AsyncDisposable {
   stop(): Promise<void>;
 }
 
+/** Pods someone else runs, found rather than created (`rcnc collect`). */
+export interface AttachSpec {
+  /** Kubernetes namespace; on the lab, the lab's id. */
+  namespace: string;
+  /** Label selector (`k=v`, `k!=v`, `k`, `k in (a,b)`, comma-separated); default every pod. */
+  selector?: string;
+}
+
 export interface Provider {
   readonly name: ProviderName;
   /**
@@ -181,6 +203,13 @@ export interface Provider {
   readonly topologiesAtOnce?: number;
   check(): Promise<Requirement[]>;
   start(spec: TopologySpec): Promise<StartedTopology>;
+  /**
+   * A topology over pods that already run: it creates none and deletes none of them; its stop()
+   * removes only what it added (debug containers' pods, probe pods).
+   */
+  attach?(spec: AttachSpec): Promise<StartedTopology>;
+  /** Releases what the provider keeps between topologies (k3d: the clusters it shares). */
+  close?(): Promise<void>;
 }
 
 export const unmet = (reqs: Requirement[]): Requirement[] => reqs.filter((r) => !r.met);

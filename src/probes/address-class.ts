@@ -36,6 +36,15 @@ export const addressBook = (t: StartedTopology): AddressBook => ({
   externalIP: t.externalIP,
 });
 
+/**
+ * The address book as the topology is now: node addresses are read again first, since a CNI device
+ * may have appeared after the topology started (flannel creates cni0 with a node's first pod).
+ */
+export async function currentAddressBook(t: StartedTopology): Promise<AddressBook> {
+  await t.refreshNodes?.();
+  return addressBook(t);
+}
+
 export function classifyAddress(ip: string, book: AddressBook): Classified {
   const pod = book.pods.find((p) => !p.hostNetwork && p.ip === ip);
   if (pod) {

@@ -186,7 +186,7 @@ describe('rcnc reporter', () => {
     });
     await runCells({ 'cells.test.js': CELLS_TEST });
     const lines = errors.join('').split('\n');
-    const reportLines = lines.filter((line) => line.startsWith('rcnc report:'));
+    const reportLines = lines.filter((line) => line.startsWith('rcnc: could not write'));
     expect(reportLines).toHaveLength(1);
     expect(reportLines[0]).toMatch(/could not write the reports: .*(ENOTDIR|EEXIST)/);
   });

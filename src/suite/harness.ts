@@ -1,9 +1,13 @@
 // What scenario files share: this run's cells of a family, the provider for a cell (or the reason
 // the cell cannot run here), the record a cell starts with, and what a scenario runner gets from
 // the run (Redis binaries, where its evidence goes). A provider required by the run config turns
-// "cannot run here" into a failure.
+// "cannot run here" into a failure. Providers are built once per worker and test file and closed
+// after the file by worker-setup.ts: that is the lifetime of what they share between cells (k3d:
+// one cluster per profile).
 import { join } from 'node:path';
 import type { TestContext } from 'vitest';
+import { K3D_START_BUDGET_MS, K8S_CELL_BUDGET_MS } from '../deploy/k3d/budgets.ts';
+import { REDIS_IMAGE_BINARIES } from '../deploy/k8s/versions.ts';
 import { NetnsProvider } from '../deploy/netns/netns.ts';
 import { describeUnmet, type Provider, type StartedTopology, type TopologySpec } from '../deploy/provider.ts';
 import { filterCells, type AnyCell, type Cell } from '../model/cell.ts';
@@ -12,7 +16,7 @@ import type { CellRecord, CellRecordOf, Provenance } from '../model/results.ts';
 import { isCapabilityError, RequirementError } from '../util/errors.ts';
 import { ArtifactSink } from './artifacts.ts';
 import { cellPool, providerGate } from './pool.ts';
-import { requireVariable, type Matrix, type RunConfig } from './run-config.ts';
+import { currentRunConfig, requireVariable, type Matrix, type RunConfig } from './run-config.ts';
 
 /** What a scenario runner needs from the run: the Redis binaries and where evidence goes. */
 export interface ScenarioContext {
@@ -23,11 +27,23 @@ export interface ScenarioContext {
 }
 
 export const scenarioContext = (cell: AnyCell, config: RunConfig): ScenarioContext => ({
-  redis: { server: config.redis.server, cli: config.redis.cli },
+  redis: redisFor(cell, config),
   artifacts: new ArtifactSink(join(config.reportDir, config.runId), cell.id),
 });
 
-const checked = new Map<string, Promise<{ provider: Provider; skipReason?: string }>>();
+/** The Redis binaries a cell's pods run: Kubernetes pods the image's, by name; elsewhere the run's. */
+export const redisFor = (cell: AnyCell, config: RunConfig): ScenarioContext['redis'] =>
+  cell.dims.provider === 'k3d' || cell.dims.provider === 'kubeconfig'
+    ? { ...REDIS_IMAGE_BINARIES }
+    : { server: config.redis.server, cli: config.redis.cli };
+
+// On globalThis: should the setup file that closes providers after each file (worker-setup.ts)
+// get its own copy of this module, it must still see the providers the test file built.
+const CHECKED_KEY = Symbol.for('rcnc.providers');
+const checked = ((globalThis as Record<symbol, unknown>)[CHECKED_KEY] ??= new Map()) as Map<
+  string,
+  Promise<{ provider: Provider; skipReason?: string }>
+>;
 
 // The Kubernetes providers pull in @kubernetes/client-node and testcontainers, which take seconds
 // to load: only runs that use them pay for it.
@@ -70,6 +86,8 @@ function recordingProvenance(provider: Provider): Provider {
     },
     topologiesAtOnce: provider.topologiesAtOnce,
     check: () => provider.check(),
+    attach: provider.attach?.bind(provider),
+    close: provider.close?.bind(provider),
     start: async (spec: TopologySpec): Promise<StartedTopology> => {
       const topo = await provider.start(spec);
       const p = topo.provenance?.();
@@ -99,6 +117,29 @@ export function providerFor(cell: AnyCell, config: RunConfig): Promise<{ provide
     checked.set(key, p);
   }
   return p;
+}
+
+/**
+ * Closes every provider this process built (k3d deletes the clusters its cells shared) and forgets
+ * them. Every failure is reported, none swallowed.
+ */
+export async function closeProviders(): Promise<void> {
+  const all = [...checked.values()];
+  checked.clear();
+  const results = await Promise.allSettled(
+    all.map(async (p) => {
+      // A provider whose check failed built nothing; its error was its cells' to report.
+      const c = await p.catch(() => undefined);
+      await c?.provider.close?.();
+    }),
+  );
+  const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
+  if (errors.length === 1) {
+    throw errors[0];
+  }
+  if (errors.length > 1) {
+    throw new AggregateError(errors, errors.map((e) => e.message).join('; '));
+  }
 }
 
 /**
@@ -161,7 +202,7 @@ export const inPool = <T>(
   const run = () =>
     cellPool(config.concurrency).run(timed, {
       exclusive: cell.runAlone !== undefined,
-      budgetMs: CELL_BUDGET_MS,
+      budgetMs: cellBudgetMs(cell),
       name: cell.id,
     });
   // A provider that runs fewer topologies at once than the pool is wide gates its cells first, so
@@ -172,8 +213,24 @@ export const inPool = <T>(
 /** How long one cell may run once started; a scenario test's own timeout covers its queueing too. */
 export const CELL_BUDGET_MS = 120_000;
 
-/** vitest's timeout for a scenario test: its cell's budget plus the time it may wait for a slot. */
-export const SCENARIO_TEST_TIMEOUT_MS = 60 * 60_000;
+/**
+ * The budget of a cell once started, by where it runs. On k3d the first cell of a profile also
+ * starts the cluster it shares, whose start ends by its own bounds (deploy/k3d/budgets.ts) before
+ * this one could cut it off.
+ */
+export const cellBudgetMs = (cell: AnyCell): number =>
+  cell.dims.provider === 'k3d'
+    ? K3D_START_BUDGET_MS + K8S_CELL_BUDGET_MS
+    : cell.dims.provider === 'kubeconfig'
+      ? K8S_CELL_BUDGET_MS
+      : CELL_BUDGET_MS;
+
+/**
+ * vitest's timeout for a scenario test: its cell's budget plus the time it may wait for a slot.
+ * Generous: a real cluster's cells queue one at a time behind a cluster start (k3d), and every
+ * running cell is bounded by its own budget anyway.
+ */
+export const SCENARIO_TEST_TIMEOUT_MS = 3 * 60 * 60_000;
 
 /** The providers the run asked for (the CLI's --provider), netns by default. */
 export const providersOf = (config: RunConfig): ProviderName[] =>
@@ -209,18 +266,52 @@ export async function cellProvider(ctx: TestContext, cell: AnyCell, config: RunC
 }
 
 /**
- * Runs a cell; when the provider lacks a capability the cell needs (node access, a restart delay,
- * packet capture), the cell is skipped with that reason. On the lab every capability exists, so
- * there the error fails the cell.
+ * The reason to skip for a CapabilityError whose message the provider declared in `cannot` (known
+ * after check()); undefined for anything else (an undeclared gap, or another error): that fails.
+ */
+export function declaredGap(e: unknown, cannot: readonly string[] | undefined): string | undefined {
+  return isCapabilityError(e) && cannot?.includes(e.message) ? e.message : undefined;
+}
+
+/**
+ * Runs a cell; when it needs a capability its provider declared missing (`cannot`: node access,
+ * packet capture, a program in a pod's namespace), the cell is skipped with the declared reason.
+ * Anything else fails the cell: a CapabilityError the provider did not declare, or any error while
+ * the run config requires the provider (REQUIRE_K3D=1, …: every skip becomes a failure).
  */
 export async function orSkipMissingCapability<T>(ctx: TestContext, cell: AnyCell, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (e) {
-    if (cell.dims.provider !== 'netns' && isCapabilityError(e)) {
-      ctx.task.meta.rcnc!.skipReason = e.message;
-      ctx.skip(e.message);
+    if (isCapabilityError(e)) {
+      const config = currentRunConfig();
+      const reason = declaredGap(e, (await providerFor(cell, config)).provider.cannot);
+      if (reason) {
+        await skipPart(ctx, cell, reason, { whole: true, config });
+      }
     }
     throw e;
   }
+}
+
+/**
+ * A part of a cell cannot run here for a reason its provider declared: the whole test skips
+ * (`whole`) or the reason is noted on it and the rest runs. When the run config requires the
+ * provider (REQUIRE_K3D=1, …) it is a failure instead.
+ */
+export async function skipPart(
+  ctx: Pick<TestContext, 'skip' | 'annotate' | 'task'>,
+  cell: AnyCell,
+  reason: string,
+  opts: { whole?: boolean; config?: RunConfig } = {},
+): Promise<void> {
+  const provider = cell.dims.provider;
+  if ((opts.config ?? currentRunConfig()).require[provider]) {
+    throw new RequirementError(`${requireVariable(provider)}=1 but this cell cannot fully run here: ${reason}`);
+  }
+  if (opts.whole) {
+    ctx.task.meta.rcnc!.skipReason = reason;
+    ctx.skip(reason);
+  }
+  await ctx.annotate(reason);
 }

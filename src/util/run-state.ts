@@ -5,10 +5,23 @@
 // reported, never fatal.
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 /** On tmpfs, root-only, the same for every environment. */
 export const RUN_STATE_DIR = '/run/rcnc';
+
+/**
+ * Where this user's records live: RUN_STATE_DIR for root; otherwise (k3d and kubeconfig runs need
+ * no root) the user's runtime dir, else a dir in their cache. `rcnc clean` run by the same user
+ * reads the same place.
+ */
+export function runStateRoot(env: NodeJS.ProcessEnv = process.env, uid = process.getuid?.() ?? 0): string {
+  if (uid === 0) {
+    return RUN_STATE_DIR;
+  }
+  return env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'rcnc') : join(homedir(), '.cache', 'rcnc', 'run');
+}
 
 export interface Owner {
   pid: number;

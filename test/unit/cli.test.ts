@@ -1,6 +1,7 @@
 // The rcnc command as users meet it: help for every command, one- or two-line errors with exit
 // code 2 for bad input, and nothing left behind when it refuses to run.
 import { execa } from 'execa';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,13 +23,13 @@ describe('rcnc help', () => {
   test('rcnc --help lists every command and the exit codes', async () => {
     const r = await rcnc('--help');
     expect(r.exitCode).toBe(0);
-    for (const cmd of ['run', 'reproduce nat-meet', 'doctor', 'setup', 'clean', 'k3d -- ARGS']) {
+    for (const cmd of ['run', 'reproduce nat-meet', 'collect -n NS DIR', 'doctor', 'setup', 'clean', 'k3d -- ARGS']) {
       expect(r.stdout).toContain(cmd);
     }
     expect(r.stdout).toMatch(/Exit codes: 0 .*1 .*2 /);
   });
 
-  test.each(['run', 'reproduce', 'doctor', 'setup', 'clean', 'k3d'])(
+  test.each(['run', 'reproduce', 'collect', 'doctor', 'setup', 'clean', 'k3d'])(
     'rcnc %s --help documents its options',
     async (cmd) => {
       const r = await rcnc(cmd, '--help');
@@ -105,6 +106,28 @@ describe('bad input', () => {
       ['reproduce', 'nat-meet', '--nodes', 'three'],
       /--nodes three: give a whole number from 1 to 5/,
     ],
+    ['collect without a dir', ['collect', '-n', 'shop'], /rcnc collect takes one output directory/],
+    ['collect without a namespace', ['collect', '/tmp/rcnc-never'], /needs -n NAMESPACE/],
+    [
+      'collect with a bad capture',
+      ['collect', '-n', 'shop', '--capture', '0', '/tmp/rcnc-never'],
+      /--capture 0: use a whole number from 1 to 600/,
+    ],
+    [
+      'collect capturing without consent',
+      ['collect', '-n', 'shop', '--capture', '5', '/tmp/rcnc-never'],
+      /--capture needs --debug/,
+    ],
+    [
+      'collect into a dir in use',
+      ['collect', '-n', 'shop', 'src'],
+      /src is not empty .*; pass a new or empty directory/,
+    ],
+    [
+      'collect from a cluster that does not answer',
+      ['collect', '-n', 'shop', '--kubeconfig', 'test/fixtures/k8s/k3d-kubeconfig.yaml', '/tmp/rcnc-never'],
+      /^rcnc: rcnc collect cannot reach the cluster: cannot reach the API server https:\/\/0\.0\.0\.0:39745/,
+    ],
   ];
   test.each(cases)('%s: exit 2, a short error, nothing left behind', async (_name, args, message) => {
     const r = await rcnc(...args);
@@ -113,6 +136,7 @@ describe('bad input', () => {
     expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
     expect(r.stdout).toBe('');
     expect(await labDirsOf(r.pid)).toEqual([]);
+    expect(existsSync('/tmp/rcnc-never')).toBe(false);
   });
 });
 

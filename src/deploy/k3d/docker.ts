@@ -37,20 +37,7 @@ export async function dockerRequirement(): Promise<Requirement> {
 
 export const docker = (args: string[], opts?: ExecOptions): Promise<ExecResult> => run(['docker', ...args], opts);
 
-/** The devices CNIs create on a node (flannel, Calico VXLAN and IPIP, Cilium). */
-export const CNI_DEVICES = ['cni0', 'flannel.1', 'vxlan.calico', 'tunl0', 'cilium_host'] as const;
-
-/** CNI device → IPv4 address (no prefix) from `ip -4 -o addr show` (iproute2 or busybox). */
-export function parseCniAddresses(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const m = /^\d+:\s+(\S+?)(?:@\S+)?\s+inet\s+(\d+\.\d+\.\d+\.\d+)\/\d+/.exec(line);
-    if (m && (CNI_DEVICES as readonly string[]).includes(m[1]!) && !out[m[1]!]) {
-      out[m[1]!] = m[2]!;
-    }
-  }
-  return out;
-}
+export { CNI_DEVICES, parseCniAddresses } from '../k8s/cni-addresses.ts';
 
 export async function containerPid(container: string): Promise<number> {
   const r = await docker(['inspect', '-f', '{{.State.Pid}}', container]);

@@ -1,40 +1,27 @@
-// The k3d provider: one real k3s cluster in Docker per started topology (k3s' flannel, or Calico
-// through the Tigera operator), the topology deployed into it through the API server, the cluster
-// deleted at stop. Profiles: flannel-vxlan → k3s default flannel; calico-vxlan → Calico VXLAN
-// Always; calico-crosssubnet → Calico VXLANCrossSubnet; no-nat → not available (a netns-lab
-// control). Node count comes from TopologySpec.nodes: one server, nodes-1 agents.
-//
-// Engine `testcontainers` runs one @testcontainers/k3s container instead of k3d: no k3d binary
-// needed, a single node only (pod-IP cells), no node faults.
-import { KubeConfig } from '@kubernetes/client-node';
-import { K3sContainer, type StartedK3sContainer } from '@testcontainers/k3s';
-import { execa } from 'execa';
-import { mkdir, rm } from 'node:fs/promises';
+// The k3d provider: real k3s clusters in Docker (k3s' flannel, or Calico through the Tigera
+// operator), shared by the topologies of one profile. A cluster (one server, DEFAULT_AGENTS
+// agents) is started the first time a topology needs one and given back at the topology's stop;
+// each topology lives in a namespace of its own on the agents, and the clusters go when the
+// provider is closed (after each test file: suite/worker-setup.ts). Profiles: flannel-vxlan →
+// k3s default flannel; calico-vxlan → Calico VXLAN Always; calico-crosssubnet → Calico
+// VXLANCrossSubnet; no-nat → not available (a netns-lab control).
+import { randomBytes } from 'node:crypto';
 import type { ProfileName } from '../../model/dimensions.ts';
-import { isRcncError, RequirementError, TopologyError, UsageError } from '../../util/errors.ts';
+import { isRcncError, RequirementError, TopologyError, UsageError, type Capability } from '../../util/errors.ts';
 import { run } from '../../util/exec.ts';
 import { Teardown, trackForSignals } from '../../util/teardown.ts';
-import { KubeClient } from '../k8s/apply.ts';
-import { readClusterInfo, type ClusterInfo } from '../k8s/cluster-info.ts';
+import { hostFacts, hostNamespaceGap, type HostFacts } from '../k8s/capture.ts';
+import { ProbePods } from '../k8s/probe-pod.ts';
 import { K8sTopology } from '../k8s/topology.ts';
-import { K3S_IMAGE, REDIS_IMAGE } from '../k8s/versions.ts';
+import { REDIS_IMAGE } from '../k8s/versions.ts';
 import type { Provider, Requirement, TopologySpec } from '../provider.ts';
+import { DockerK3dBackend, type K3dBackend } from './backend.ts';
 import { resolveK3d, type K3dBinary, type ResolveOptions } from './binary.ts';
-import { installCalico } from './calico.ts';
-import {
-  apiHostFor,
-  clusterNetwork,
-  K3D_DATA_ROOT,
-  newClusterName,
-  nodeContainer,
-  renderK3dConfig,
-  rewriteKubeconfig,
-  RUN_ID_RUNTIME_LABEL,
-  type CalicoMode,
-  type Cni,
-} from './config.ts';
-import { docker, dockerRequirement, dockerStatus, imagePresent, networkGateway } from './docker.ts';
+import { DEFAULT_AGENTS, startCluster, type ClusterOptions, type StartedCluster } from './cluster.ts';
+import { K3D_DATA_ROOT, newClusterName, type CalicoMode, type Cni } from './config.ts';
+import type { DockerStatus } from './docker.ts';
 import { ContainerNodes } from './nodes.ts';
+import { ClusterPool } from './pool.ts';
 
 export type K3dCni = { cni: 'flannel' } | { cni: 'calico'; calicoMode: CalicoMode };
 
@@ -64,32 +51,66 @@ export interface K3dProviderOptions {
   /** Fix the CNI instead of deriving it from each spec's profile. */
   cni?: Cni;
   calicoMode?: CalicoMode;
-  /** `k3d` (default) or one @testcontainers/k3s container (single node). */
-  engine?: 'k3d' | 'testcontainers';
+  /** Agents of each cluster: the most nodes a topology may have (default DEFAULT_AGENTS). */
+  agents?: number;
   /** Image the topology's pods run (they need redis-server/redis-cli). */
   image?: string;
   k3sImage?: string;
   /** Text of the Tigera operator manifest (offline runs); default: downloaded, pinned version. */
   calicoOperatorManifest?: string;
-  /** Allow ephemeral debug containers for captures the host cannot take. */
+  /** Allow ephemeral debug containers for pod captures this machine cannot take. */
   allowDebugContainers?: boolean;
   /** Publish the spec's NodePorts on the host (default: off on Linux, where node IPs route). */
   publishNodePorts?: boolean;
-  /** Leave the cluster running after stop() (debugging; RCNC_KEEP_K3D=1 does the same). */
+  /** Leave clusters running after close() (debugging; RCNC_KEEP_K3D=1 does the same). */
   keepCluster?: boolean;
   runId?: string;
   podReadyTimeoutMs?: number;
   binary?: ResolveOptions;
+  /** The Docker/k3d/API-server boundary (tests pass a fake). */
+  backend?: K3dBackend;
+  /** What decides host access (tests pass fixed facts). */
+  host?: (docker: DockerStatus) => Promise<HostFacts>;
+  /** Cluster start phase bounds (tests shorten them). */
+  phaseBounds?: ClusterOptions['bounds'];
+  /** Where clusters' run-state records go (default: this user's run-state root). */
+  stateRoot?: string;
   log?: (line: string) => void;
 }
 
-const MAX_NODES = 10;
+/**
+ * What a k3d provider cannot do on this machine, with the reasons. Node commands, faults and
+ * signals it always has (Docker and the node containers' own tools); programs of this machine in a
+ * node's or pod's namespace (the load client, host captures) only where this machine shares the
+ * daemon's kernel as root.
+ */
+export function k3dCapabilities(h: HostFacts, allowDebugContainers = false): Partial<Record<Capability, string>> {
+  const netns = hostNamespaceGap(h, ['nsenter']);
+  const capture = hostNamespaceGap(h, ['nsenter', 'tcpdump']);
+  return {
+    ...(netns ? { 'host-netns': netns } : {}),
+    ...(capture
+      ? {
+          capture: `${capture}${allowDebugContainers ? '; pod captures use an ephemeral debug container instead' : '; allowing ephemeral debug containers would capture in pods'}`,
+        }
+      : {}),
+  };
+}
 
 export class K3dProvider implements Provider {
   readonly name = 'k3d' as const;
+  /** Declared in check() (what this machine cannot do with k3d); filled in place. */
+  readonly cannot: string[] = [];
+  /** One topology at a time per process: the cells of a profile then share one cluster in turn. */
+  readonly topologiesAtOnce = 1;
   private binary?: Promise<K3dBinary>;
+  private readonly pools = new Map<string, { pool: ClusterPool<StartedCluster>; untrack: () => void }>();
+  private gapsMemo?: Promise<Partial<Record<Capability, string>>>;
+  private readonly backend: K3dBackend;
 
-  constructor(private readonly opts: K3dProviderOptions = {}) {}
+  constructor(private readonly opts: K3dProviderOptions = {}) {
+    this.backend = opts.backend ?? new DockerK3dBackend(async () => (await this.resolveBinary()).path);
+  }
 
   /** A provider for one profile (cells of that profile skip with the reason when it is unsupported). */
   static forProfile(profile: ProfileName, opts: Omit<K3dProviderOptions, 'profile'> = {}): K3dProvider {
@@ -103,6 +124,10 @@ export class K3dProvider implements Provider {
     return this.binary;
   }
 
+  private get agents(): number {
+    return this.opts.agents ?? DEFAULT_AGENTS;
+  }
+
   async check(): Promise<Requirement[]> {
     const reqs: Requirement[] = [];
     if (this.opts.profile) {
@@ -113,14 +138,13 @@ export class K3dProvider implements Provider {
           : { name: `profile ${this.opts.profile} on k3d`, met: true },
       );
     }
-    reqs.push(await dockerRequirement());
-    if (this.opts.engine !== 'testcontainers') {
-      try {
-        const b = await this.resolveBinary();
-        reqs.push({ name: 'k3d binary', met: true, detail: `k3d ${b.version} (${b.source}: ${b.path})` });
-      } catch (e) {
-        reqs.push({ name: 'k3d binary', met: false, detail: (e as Error).message });
-      }
+    const status = await this.backend.dockerStatus();
+    reqs.push({ name: 'Docker daemon', met: status.ok, detail: status.detail });
+    try {
+      const b = await this.resolveBinary();
+      reqs.push({ name: 'k3d binary', met: true, detail: `k3d ${b.version} (${b.source}: ${b.path})` });
+    } catch (e) {
+      reqs.push({ name: 'k3d binary', met: false, detail: (e as Error).message });
     }
     const cli = await run(['docker', '--version'], { reject: false }).catch(() => undefined);
     reqs.push(
@@ -128,7 +152,29 @@ export class K3dProvider implements Provider {
         ? { name: 'docker CLI', met: true, detail: cli.stdout.trim() }
         : { name: 'docker CLI', met: false, detail: 'the docker CLI is not on PATH (node exec and faults use it)' },
     );
+    if (status.ok) {
+      await this.declaredGaps();
+    }
     return reqs;
+  }
+
+  /**
+   * What this machine cannot do with k3d, by capability (the reasons are `cannot`); computed once,
+   * by check() or by the first start().
+   */
+  declaredGaps(): Promise<Partial<Record<Capability, string>>> {
+    this.gapsMemo ??= (async () => {
+      const status = await this.backend.dockerStatus();
+      if (!status.ok) {
+        throw new RequirementError(status.detail);
+      }
+      const facts = await (this.opts.host ?? hostFacts)(status);
+      const gaps = k3dCapabilities(facts, this.opts.allowDebugContainers);
+      this.cannot.splice(0, this.cannot.length, ...Object.values(gaps));
+      return gaps;
+    })();
+    this.gapsMemo.catch(() => (this.gapsMemo = undefined));
+    return this.gapsMemo;
   }
 
   private cniFor(spec: TopologySpec): K3dCni {
@@ -149,167 +195,127 @@ export class K3dProvider implements Provider {
     return fixed;
   }
 
-  async start(spec: TopologySpec): Promise<K8sTopology> {
-    if (!Number.isInteger(spec.nodes) || spec.nodes < 1 || spec.nodes > MAX_NODES) {
-      throw new UsageError(`a k3d cluster here has 1 to ${MAX_NODES} nodes, got ${spec.nodes}`);
-    }
-    const cni = this.cniFor(spec);
-    if (this.opts.engine === 'testcontainers' && spec.nodes !== 1) {
-      throw new UsageError(`the testcontainers engine runs a single k3s node; this topology needs ${spec.nodes}`);
-    }
-    const teardown = new Teardown();
-    const untrack = trackForSignals({ stop: () => teardown.run() });
-    teardown.defer('untrack signals', untrack);
-    try {
-      const cluster =
-        this.opts.engine === 'testcontainers'
-          ? await this.startK3sContainer(cni, teardown)
-          : await this.startK3d(spec, cni, teardown);
-      const kube = new KubeClient(cluster.kc);
-      if (cni.cni === 'calico') {
-        await installCalico(kube, {
-          mode: cni.calicoMode,
-          operatorManifest: this.opts.calicoOperatorManifest,
-          log: this.opts.log,
-        });
-      }
-      // k3d's own wait watches log lines only; with Calico the nodes turn Ready after the CNI runs.
-      const ready = await kube.waitForNodesReady(spec.nodes, 300_000);
-      const nodeNames = cluster.nodeNames ?? ready.map((n) => n.metadata?.name ?? '');
-      const clusterInfo: ClusterInfo | undefined = await readClusterInfo(kube).catch(() => undefined);
-      const topo = await K8sTopology.deploy({
-        id: cluster.id,
-        provider: 'k3d',
-        spec,
-        kube,
-        namespace: 'rcnc',
-        runId: this.opts.runId ?? cluster.id,
-        nodeNames,
-        image: this.opts.image ?? REDIS_IMAGE,
-        access: new ContainerNodes(cluster.containers, {
-          faults: this.opts.engine !== 'testcontainers',
-          sharedDataRoot: cluster.sharedDataRoot,
-        }),
-        externalIP: cluster.externalIP,
-        allowDebugContainers: !!this.opts.allowDebugContainers,
-        podReadyTimeoutMs: this.opts.podReadyTimeoutMs ?? 180_000,
-        teardown,
-        // The whole cluster goes at stop: deleting the namespace first would only add time.
-        deleteNamespace: false,
-        clusterInfo,
-      });
-      return topo;
-    } catch (e) {
-      await teardown.run().catch(() => {});
-      if (isRcncError(e)) {
-        throw e;
-      }
-      throw new TopologyError(`could not start a k3d ${spec.profile} cluster: ${(e as Error).message}`, { cause: e });
-    }
-  }
-
   private keep(): boolean {
     return !!this.opts.keepCluster || process.env.RCNC_KEEP_K3D === '1';
   }
 
-  private async startK3d(spec: TopologySpec, cni: K3dCni, teardown: Teardown) {
-    const k3d = (await this.resolveBinary()).path;
-    const name = newClusterName();
-    const id = name.slice('rcnc-'.length);
-    const status = await dockerStatus();
-    if (!status.ok) {
-      throw new RequirementError(status.detail);
+  /** One pool per CNI setup: a provider made for one profile has one. */
+  private pool(cni: K3dCni, spec: TopologySpec): ClusterPool<StartedCluster> {
+    const key = JSON.stringify(cni);
+    const known = this.pools.get(key);
+    if (known) {
+      return known.pool;
     }
-    // Same path on this machine and in the daemon's view when the daemon is local.
-    const sharedDataDir = `/tmp/rcnc-k3d-${name}`;
-    if (status.local) {
-      await mkdir(sharedDataDir, { recursive: true });
-      teardown.defer('remove shared data dir', () => rm(sharedDataDir, { recursive: true, force: true }));
-    }
-    const nodePorts = (spec.services ?? []).flatMap((s) => s.ports.map((p) => p.nodePort));
-    const config = renderK3dConfig({
-      name,
-      runId: this.opts.runId ?? id,
-      agents: spec.nodes - 1,
-      cni: cni.cni,
-      image: this.opts.k3sImage ?? K3S_IMAGE,
-      publishNodePorts: (this.opts.publishNodePorts ?? process.platform !== 'linux') ? nodePorts : [],
-      sharedDataDir,
+    const pool = new ClusterPool(async () => {
+      const local = (await this.backend.dockerStatus()).local ?? false;
+      const nodePorts = (spec.services ?? []).flatMap((s) => s.ports.map((p) => p.nodePort));
+      return startCluster(this.backend, {
+        name: newClusterName(),
+        runId: this.opts.runId ?? 'adhoc',
+        cni,
+        agents: this.agents,
+        k3sImage: this.opts.k3sImage,
+        podImage: this.opts.image ?? REDIS_IMAGE,
+        calicoOperatorManifest: this.opts.calicoOperatorManifest,
+        localDaemon: local,
+        publishNodePorts: (this.opts.publishNodePorts ?? process.platform !== 'linux') ? nodePorts : [],
+        keep: this.keep(),
+        log: this.opts.log,
+        bounds: this.opts.phaseBounds,
+        stateRoot: this.opts.stateRoot,
+      });
     });
-    if (!this.keep()) {
-      // Registered before create: a half-created cluster is removed too.
-      teardown.defer(`delete k3d cluster ${name}`, () =>
-        run([k3d, 'cluster', 'delete', name], { timeoutMs: 180_000 }).then(() => undefined),
+    // SIGINT/SIGTERM delete the clusters too, not only the topologies on them.
+    this.pools.set(key, { pool, untrack: trackForSignals({ stop: () => pool.close() }) });
+    return pool;
+  }
+
+  async start(spec: TopologySpec): Promise<K8sTopology> {
+    if (!Number.isInteger(spec.nodes) || spec.nodes < 1 || spec.nodes > this.agents) {
+      throw new UsageError(
+        `a k3d topology here runs on 1 to ${this.agents} agents (the server runs the API and takes no pods or faults), got ${spec.nodes} nodes`,
       );
     }
-    this.opts.log?.(`creating k3d cluster ${name} (${cni.cni}, ${spec.nodes} node(s))`);
-    await createK3dCluster(k3d, name, config);
-    const containers = Array.from({ length: spec.nodes }, (_, i) => nodeContainer(name, i));
-    if (!this.keep()) {
-      // Pods write as root into the shared dir: empty it from inside before the nodes go.
-      teardown.defer('empty shared data dir', () =>
-        docker(['exec', containers[0]!, 'sh', '-c', `rm -rf ${K3D_DATA_ROOT}/*`], { reject: false }).then(
-          () => undefined,
-        ),
-      );
-    }
-    const kubeconfig = await run([k3d, 'kubeconfig', 'get', name]);
-    const kc = new KubeConfig();
-    kc.loadFromString(rewriteKubeconfig(kubeconfig.stdout, apiHostFor()));
-    // Preload the pods' image when this machine has it: no registry pull per cluster.
+    const cni = this.cniFor(spec);
+    const gaps = await this.declaredGaps();
+    const lease = await this.pool(cni, spec).lease();
+    return this.deploy(spec, lease.cluster, gaps, (broken) => lease.release(broken));
+  }
+
+  /** The topology in a namespace of its own on the leased cluster; stop() gives the cluster back. */
+  private async deploy(
+    spec: TopologySpec,
+    c: StartedCluster,
+    gaps: Partial<Record<Capability, string>>,
+    release: (broken?: unknown) => Promise<void>,
+  ): Promise<K8sTopology> {
+    const id = randomBytes(3).toString('hex');
+    const namespace = `rcnc-${id}`;
+    const runId = this.opts.runId ?? id;
+    const nodeNames = c.agents.slice(0, spec.nodes);
     const image = this.opts.image ?? REDIS_IMAGE;
-    if (await imagePresent(image)) {
-      await run([k3d, 'image', 'import', image, '-c', name, '--mode', 'direct'], {
-        reject: false,
-        timeoutMs: 180_000,
+    const teardown = new Teardown();
+    let broken: unknown;
+    teardown.defer(`give k3d cluster ${c.name} back`, () => release(broken));
+    teardown.defer(`remove the data dirs of ${namespace}`, () =>
+      c.backend.docker(['exec', c.server, 'rm', '-rf', `${K3D_DATA_ROOT}/${namespace}`]).then(() => undefined),
+    );
+    const untrack = trackForSignals({ stop: () => teardown.run() });
+    teardown.defer('untrack signals', untrack);
+    const probes = new ProbePods(c.kube, { namespace, runId, image, nodeNames });
+    try {
+      return await K8sTopology.deploy({
+        id,
+        provider: 'k3d',
+        spec,
+        kube: c.kube,
+        namespace,
+        runId,
+        nodeNames,
+        image,
+        access: new ContainerNodes({
+          backend: c.backend,
+          containers: nodeNames,
+          probes,
+          sharedDataRoot: c.sharedDataRoot,
+          hostNetnsGap: gaps['host-netns'],
+        }),
+        externalIP: c.externalIP,
+        allowDebugContainers: !!this.opts.allowDebugContainers,
+        podReadyTimeoutMs: this.opts.podReadyTimeoutMs ?? 180_000,
+        teardown,
+        deleteNamespace: true,
+        clusterInfo: c.clusterInfo,
+        gaps,
+        onTeardownError: (e) => (broken ??= e),
+      });
+    } catch (e) {
+      const undo = await teardown.run().then(
+        () => '',
+        (te: unknown) => `; tearing it down also failed: ${(te as Error).message}`,
+      );
+      if (isRcncError(e) && !undo) {
+        throw e;
+      }
+      throw new TopologyError(`could not deploy on k3d cluster ${c.name}: ${(e as Error).message}${undo}`, {
+        cause: e,
       });
     }
-    return {
-      id,
-      kc,
-      containers,
-      nodeNames: containers as string[] | undefined,
-      sharedDataRoot: K3D_DATA_ROOT as string | undefined,
-      externalIP: await networkGateway(clusterNetwork(name)),
-    };
   }
 
-  private async startK3sContainer(cni: K3dCni, teardown: Teardown) {
-    const args = ['server', '--disable=traefik,servicelb,metrics-server'];
-    if (cni.cni === 'calico') {
-      args.push('--flannel-backend=none', '--disable-network-policy', '--cluster-cidr=192.168.0.0/16');
+  /** Deletes every cluster this provider started (none with RCNC_KEEP_K3D=1). */
+  async close(): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    const results = await Promise.allSettled(
+      pools.map(async ({ pool, untrack }) => {
+        untrack();
+        await pool.close();
+      }),
+    );
+    const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
+    if (errors.length) {
+      throw new TopologyError(errors.map((e) => e.message).join('; '), { cause: errors[0] });
     }
-    const id = newClusterName().slice('rcnc-'.length);
-    const container: StartedK3sContainer = await new K3sContainer(this.opts.k3sImage ?? K3S_IMAGE)
-      .withCommand(args)
-      .withLabels({ [RUN_ID_RUNTIME_LABEL]: this.opts.runId ?? id })
-      .start();
-    if (!this.keep()) {
-      teardown.defer('stop k3s container', () => container.stop().then(() => undefined));
-    }
-    const kc = new KubeConfig();
-    kc.loadFromString(container.getKubeConfig());
-    return {
-      id,
-      kc,
-      containers: [container.getId()],
-      // The node is named after the container's hostname: read from the API once it is Ready.
-      nodeNames: undefined,
-      sharedDataRoot: undefined,
-      externalIP: undefined,
-    };
-  }
-}
-
-/** `k3d cluster create --config -` with the YAML on stdin; a failure names the cluster and k3d's last lines. */
-async function createK3dCluster(k3d: string, name: string, config: string): Promise<void> {
-  const created = await execa(k3d, ['cluster', 'create', '--config', '-'], {
-    input: config,
-    reject: false,
-    timeout: 360_000,
-  });
-  if (created.exitCode !== 0) {
-    const out = `${String(created.stderr)}\n${String(created.stdout)}`.trim().split('\n').slice(-3).join(' | ');
-    throw new TopologyError(`k3d cluster create ${name} failed (exit ${created.exitCode}): ${out}`);
   }
 }

@@ -1,84 +1,97 @@
-// Node access for clusters whose nodes are Docker containers (k3d, or one @testcontainers/k3s
-// container): exec and spawn through `docker exec`, CNI addresses, capture prefixes that enter a
-// node's or a pod's network namespace from this machine, signals to a pod's process, and node
-// faults (docker stop/start, a raw-table partition).
+// Node access on k3d, whose nodes are Docker containers. Topology node i is agent i: the server
+// (the API server every exec, log and delete goes through) is never a topology node, so no fault
+// can reach it (docs/kubernetes.md#k3d-nodes-and-faults).
+// - Commands on a node run with the tools of where they exist: Redis tools (redis-cli) in a
+//   host-network probe pod with the Redis image pinned to the node, the rest (ip, iptables,
+//   crictl) in the node container. Both are the node's network namespace, so both see the same
+//   kernel tables; only the file system differs.
+// - Programs of this machine (tcpdump, the load client) enter a node's or a pod's namespace with
+//   nsenter, where this machine shares the daemon's kernel and runs as root.
+// - Faults: docker stop/start, and a raw-table partition that drops frames by the partner's MAC.
 import type { V1Pod } from '@kubernetes/client-node';
-import { execa } from 'execa';
-import { ProbeError, RequirementError } from '../../util/errors.ts';
-import { checkNetnsPath, containerIdOf, hostCaptureUnsupported, netnsFromCrictl } from '../k8s/capture.ts';
+import { basename } from 'node:path';
+import { CapabilityError, ProbeError } from '../../util/errors.ts';
+import { checkNetnsPath, containerIdOf, netnsFromCrictl } from '../k8s/capture.ts';
+import { parseCniAddresses } from '../k8s/cni-addresses.ts';
+import type { ProbePods } from '../k8s/probe-pod.ts';
 import type { NodeAccess, NodeFaults } from '../k8s/topology.ts';
 import type { ExecOptions, ExecResult } from '../provider.ts';
-import { containerPid, docker, dockerStatus, parseCniAddresses } from './docker.ts';
+import type { K3dBackend } from './backend.ts';
 
 const CHAIN = 'RCNC-PARTITION';
 
+/** Redis's own tools are in the Redis image, not in the k3s node image. */
+export const isRedisTool = (argv0: string): boolean => /^redis-/.test(basename(argv0));
+
+export interface ContainerNodesOptions {
+  backend: K3dBackend;
+  /** Node container of topology node i (agents only). */
+  containers: readonly string[];
+  probes: ProbePods;
+  sharedDataRoot?: string;
+  /** Why this machine cannot enter the containers' namespaces, or undefined when it can. */
+  hostNetnsGap?: string;
+}
+
 export class ContainerNodes implements NodeAccess {
-  readonly faults?: NodeFaults;
-
-  constructor(
-    /** Docker container of node index i. */
-    private readonly containers: readonly string[],
-    opts: { faults: boolean; sharedDataRoot?: string },
-  ) {
-    this.sharedDataRoot = opts.sharedDataRoot;
-    if (opts.faults) {
-      this.faults = {
-        stop: (i) => docker(['stop', '-t', '5', this.container(i)], { timeoutMs: 60_000 }).then(() => undefined),
-        start: (i) => docker(['start', this.container(i)], { timeoutMs: 60_000 }).then(() => undefined),
-        syncPartitions: (nodes, pairs) => this.syncPartitions(nodes, pairs),
-      };
-    }
-  }
-
+  readonly faults: NodeFaults;
   readonly sharedDataRoot?: string;
 
-  private container(i: number): string {
-    const c = this.containers[i];
+  constructor(private readonly o: ContainerNodesOptions) {
+    this.sharedDataRoot = o.sharedDataRoot;
+    this.faults = {
+      stop: (i) => this.docker(['stop', '-t', '5', this.container(i)]),
+      start: (i) => this.docker(['start', this.container(i)]),
+      syncPartitions: (nodes, pairs) => this.syncPartitions(nodes, pairs),
+    };
+  }
+
+  /** The container of topology node i; there is none for the server. */
+  container(i: number): string {
+    const c = this.o.containers[i];
     if (!c) {
-      throw new RequirementError(`no node container for node ${i}`);
+      throw new ProbeError(`no agent container for node ${i}`);
     }
     return c;
   }
 
-  exec(i: number, argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
-    return docker(['exec', ...(opts.input !== undefined ? ['-i'] : []), this.container(i), ...argv], opts);
+  private async docker(args: string[]): Promise<void> {
+    await this.o.backend.docker(args, { timeoutMs: 60_000 });
   }
 
-  spawnArgv(i: number, argv: string[]): string[] {
-    return ['docker', 'exec', '-i', this.container(i), ...argv];
+  /** Which executor runs a node command: the probe pod for Redis tools, the node container otherwise. */
+  executorFor(argv: string[]): 'probe-pod' | 'node-container' {
+    return isRedisTool(argv[0] ?? '') ? 'probe-pod' : 'node-container';
+  }
+
+  exec(i: number, argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    if (this.executorFor(argv) === 'probe-pod') {
+      // The image's binary by name: a path of this machine (--redis-cli PATH) means nothing there.
+      return this.o.probes.exec(i, [basename(argv[0]!), ...argv.slice(1)], opts);
+    }
+    const stdin = opts.input !== undefined ? ['-i'] : [];
+    return this.o.backend.docker(['exec', ...stdin, this.container(i), ...argv], opts);
   }
 
   async cniAddresses(i: number): Promise<Record<string, string>> {
     const r = await this.exec(i, ['ip', '-4', '-o', 'addr', 'show'], { reject: false });
-    if (r.exitCode === 0) {
-      return parseCniAddresses(r.stdout);
+    if (r.exitCode !== 0) {
+      throw new ProbeError(`cannot list the addresses of node ${this.container(i)}: ${r.stderr.trim()}`);
     }
-    // Node images without `ip`: read the node's namespace with this machine's ip, where allowed.
-    if (!(await hostCaptureUnsupported())) {
-      const pid = await containerPid(this.container(i));
-      const h = await execa('nsenter', [`--net=/proc/${pid}/ns/net`, '--', 'ip', '-4', '-o', 'addr', 'show'], {
-        reject: false,
-      });
-      if (h.exitCode === 0) {
-        return parseCniAddresses(String(h.stdout));
-      }
-    }
-    return {};
+    return parseCniAddresses(r.stdout);
   }
 
-  /** Host pid of the node container, if the daemon runs on this machine's kernel. */
-  private async localPid(i: number): Promise<number> {
-    const why = await hostCaptureUnsupported();
-    if (why) {
-      throw new ProbeError(why);
+  /** Host pid of a node container (its namespaces are entered through /proc/<pid>). */
+  private async nodePid(i: number): Promise<number> {
+    if (this.o.hostNetnsGap) {
+      throw new CapabilityError(this.o.hostNetnsGap, { capability: 'host-netns' });
     }
-    const status = await dockerStatus();
-    if (!status.local || /^(tcp|ssh|https?):/.test(process.env.DOCKER_HOST ?? '')) {
-      throw new ProbeError(
-        `the Docker daemon is not on this machine's kernel (${status.detail}), so its namespaces are out of reach`,
-      );
+    const r = await this.o.backend.docker(['inspect', '-f', '{{.State.Pid}}', this.container(i)], { reject: false });
+    const pid = Number(r.stdout.trim());
+    if (r.exitCode !== 0 || !Number.isInteger(pid) || pid <= 0) {
+      throw new ProbeError(`node container ${this.container(i)} is not running (pid ${r.stdout.trim() || '?'})`);
     }
-    return containerPid(this.container(i));
+    return pid;
   }
 
   private async crictl(i: number, pod: V1Pod) {
@@ -93,8 +106,8 @@ export class ContainerNodes implements NodeAccess {
     return netnsFromCrictl(r.stdout);
   }
 
-  async capturePrefix(i: number, pod?: V1Pod): Promise<string[]> {
-    const nodePid = await this.localPid(i);
+  async netnsPrefix(i: number, pod?: V1Pod): Promise<string[]> {
+    const nodePid = await this.nodePid(i);
     if (!pod) {
       return ['nsenter', `--net=${await checkNetnsPath(`/proc/${nodePid}/ns/net`)}`, '--'];
     }
@@ -109,21 +122,26 @@ export class ContainerNodes implements NodeAccess {
     if (!pid) {
       throw new ProbeError(`no pid for pod ${pod.metadata?.name}'s container`);
     }
-    // The node's PID namespace is the container's parent: SIGKILL reaches PID 1 of the pod from here.
+    // The node's PID namespace is the container's parent: SIGKILL and SIGSTOP reach the pod's PID 1.
     await this.exec(i, ['kill', '-s', signal.replace(/^SIG/, ''), String(pid)]);
+  }
+
+  private async mac(i: number): Promise<string> {
+    const r = await this.o.backend.docker([
+      'inspect',
+      '-f',
+      '{{range .NetworkSettings.Networks}}{{.MacAddress}} {{end}}',
+      this.container(i),
+    ]);
+    return r.stdout.trim().split(/\s+/)[0]!;
   }
 
   /**
    * Each listed node drops, in the raw table (untouched by kube-proxy and the CNI), every frame
-   * from a partner's MAC: its VXLAN packets, routed pod packets (Calico CrossSubnet) and all.
+   * from a partner's MAC: its VXLAN packets, routed pod packets (Calico CrossSubnet) and all. The
+   * server is never a partner, so API server ↔ kubelet traffic (exec, logs) still flows.
    */
   private async syncPartitions(nodes: number[], pairs: [number, number][]): Promise<void> {
-    const mac = async (i: number) =>
-      (
-        await docker(['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.MacAddress}} {{end}}', this.container(i)])
-      ).stdout
-        .trim()
-        .split(/\s+/)[0]!;
     for (const n of nodes) {
       const ipt = (args: string[], reject = true) => this.exec(n, ['iptables', '-t', 'raw', ...args], { reject });
       await ipt(['-N', CHAIN], false);
@@ -134,7 +152,7 @@ export class ContainerNodes implements NodeAccess {
       for (const [a, b] of pairs) {
         const other = a === n ? b : b === n ? a : undefined;
         if (other !== undefined) {
-          await ipt(['-A', CHAIN, '-m', 'mac', '--mac-source', await mac(other), '-j', 'DROP']);
+          await ipt(['-A', CHAIN, '-m', 'mac', '--mac-source', await this.mac(other), '-j', 'DROP']);
         }
       }
     }

@@ -151,6 +151,20 @@ export class KubeClient {
     return r.value!;
   }
 
+  /** Waits until one node reports Ready (after it was started again). */
+  async waitForNodeReady(name: string, timeoutMs: number): Promise<V1Node> {
+    const r = await waitFor<V1Node>({
+      target: `node ${name} Ready`,
+      timeoutMs,
+      intervalMs: 1000,
+      check: async () => {
+        const node = await this.core.readNode({ name });
+        return { done: nodeReady(node), state: nodeReady(node) ? 'Ready' : 'NotReady', value: node };
+      },
+    });
+    return r.value!;
+  }
+
   /**
    * Waits until the pod is Ready and `accept` (if given) has no objection, e.g. "this is still the
    * deleted predecessor" or "the container has not restarted since the node came back".

@@ -5,8 +5,8 @@
 // - ephemeral: add a debug container (netshoot) to the pod, which shares its network namespace,
 //   and run tcpdump there with the pcap streamed back over exec. Needs the user's consent (it
 //   changes the pod spec and pulls an image) and ephemeral-container rights.
-// When neither works the capture rejects with a ProbeError saying why; scenarios then skip their
-// packet assertions and keep the socket and Redis evidence.
+// Which routes a provider has is declared in its check() (the `capture` capability); a declared
+// route that fails at run time rejects with a ProbeError saying why.
 import { PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { access, mkdir, readFile } from 'node:fs/promises';
@@ -16,7 +16,6 @@ import { waitFor } from '../../util/wait.ts';
 import type { Capture, CaptureOptions, CaptureResult } from '../provider.ts';
 import type { KubeClient } from './apply.ts';
 import { execInPod } from './exec.ts';
-import { CONTAINER } from './manifests.ts';
 import { DEBUG_IMAGE } from './versions.ts';
 
 const which = async (tool: string): Promise<boolean> => {
@@ -31,21 +30,55 @@ const which = async (tool: string): Promise<boolean> => {
   return false;
 };
 
-/** Why this machine cannot capture inside a local container's namespaces, or undefined if it can. */
-export async function hostCaptureUnsupported(): Promise<string | undefined> {
-  if (process.platform !== 'linux') {
-    return `capturing from the host needs Linux (this is ${process.platform})`;
-  }
-  if (process.getuid?.() !== 0) {
-    return 'capturing from the host needs root (nsenter into a container namespace)';
-  }
-  const missing = [];
-  for (const tool of ['nsenter', 'tcpdump']) {
-    if (!(await which(tool))) {
-      missing.push(tool);
+/** What decides whether this machine can enter a local container's namespaces. */
+export interface HostFacts {
+  platform: NodeJS.Platform;
+  uid: number;
+  /** Tools found on PATH. */
+  tools: ReadonlySet<string>;
+  /** The Docker daemon shares this machine's kernel (not Docker Desktop's VM, not remote). */
+  localDaemon: boolean;
+  daemon: string;
+}
+
+export async function hostFacts(daemon: { local?: boolean; detail: string }): Promise<HostFacts> {
+  const tools = new Set<string>();
+  for (const t of ['nsenter', 'tcpdump']) {
+    if (await which(t)) {
+      tools.add(t);
     }
   }
-  return missing.length ? `capturing from the host needs ${missing.join(' and ')} on this machine` : undefined;
+  const remote = /^(tcp|ssh|https?):/.test(process.env.DOCKER_HOST ?? '');
+  return {
+    platform: process.platform,
+    uid: process.getuid?.() ?? -1,
+    tools,
+    localDaemon: !!daemon.local && !remote,
+    daemon: daemon.detail,
+  };
+}
+
+/**
+ * Why this machine cannot run its own programs (`tools`) inside a local container's network
+ * namespace, or undefined when it can. Pure, so each reason is unit-tested.
+ */
+export function hostNamespaceGap(h: HostFacts, tools: string[] = ['nsenter']): string | undefined {
+  if (h.platform !== 'linux') {
+    return `entering a node's or pod's network namespace from this machine needs Linux (this is ${h.platform})`;
+  }
+  if (h.uid !== 0) {
+    return "entering a node's or pod's network namespace from this machine needs root (nsenter)";
+  }
+  if (!h.localDaemon) {
+    return `the Docker daemon is not on this machine's kernel (${h.daemon}), so its namespaces are out of reach`;
+  }
+  const missing = tools.filter((t) => !h.tools.has(t));
+  return missing.length ? `this machine has no ${missing.join(' and ')} to run in a node's namespace` : undefined;
+}
+
+/** Why this machine cannot capture inside a local container's namespaces, or undefined if it can. */
+export async function hostCaptureUnsupported(): Promise<string | undefined> {
+  return hostNamespaceGap(await hostFacts({ local: true, detail: 'local' }), ['nsenter', 'tcpdump']);
 }
 
 /**
@@ -72,9 +105,9 @@ export function netnsFromCrictl(json: string): { netnsPath?: string; pid?: numbe
   return { netnsPath: ns || undefined, pid: doc.info?.pid };
 }
 
-/** `containerd://<id>` → `<id>` of the pod's main container. */
-export function containerIdOf(pod: V1Pod): string | undefined {
-  const id = pod.status?.containerStatuses?.find((c) => c.name === CONTAINER)?.containerID;
+/** `containerd://<id>` → `<id>` of the pod's container (`main`, the one rcnc's pods have). */
+export function containerIdOf(pod: V1Pod, container = 'main'): string | undefined {
+  const id = pod.status?.containerStatuses?.find((c) => c.name === container)?.containerID;
   return id?.replace(/^[a-z]+:\/\//, '') || undefined;
 }
 
@@ -82,7 +115,7 @@ export function containerIdOf(pod: V1Pod): string | undefined {
 
 const DEBUG_CONTAINER = 'rcnc-debug';
 
-async function ensureDebugContainer(kube: KubeClient, namespace: string, pod: string): Promise<void> {
+async function ensureDebugContainer(kube: KubeClient, namespace: string, pod: string, target: string): Promise<void> {
   const current = await kube.core.readNamespacedPod({ name: pod, namespace });
   const running = () =>
     current.status?.ephemeralContainerStatuses?.find((s) => s.name === DEBUG_CONTAINER)?.state?.running;
@@ -99,7 +132,7 @@ async function ensureDebugContainer(kube: KubeClient, namespace: string, pod: st
                   name: DEBUG_CONTAINER,
                   image: DEBUG_IMAGE,
                   imagePullPolicy: 'IfNotPresent',
-                  targetContainerName: CONTAINER,
+                  targetContainerName: target,
                   // Ephemeral containers cannot be removed; this one ends by itself.
                   command: ['sleep', '7200'],
                   securityContext: { capabilities: { add: ['NET_RAW', 'NET_ADMIN'] } },
@@ -145,9 +178,9 @@ export async function startEphemeralCapture(
   kube: KubeClient,
   namespace: string,
   pod: string,
-  opts: CaptureOptions & { dir: string },
+  opts: CaptureOptions & { dir: string; container: string },
 ): Promise<Capture> {
-  await ensureDebugContainer(kube, namespace, pod);
+  await ensureDebugContainer(kube, namespace, pod, opts.container);
   await mkdir(opts.dir, { recursive: true });
   const file = join(opts.dir, `${opts.name}.pcap`);
   const sink = createWriteStream(file);

@@ -1,14 +1,17 @@
 // A StartedTopology on a real Kubernetes cluster, shared by the k3d and kubeconfig providers.
 // Pods, Services and claims live in one namespace of their own; pods are reached through the API
-// server (Exec, logs), nodes through whatever the provider has (k3d: docker exec; kubeconfig:
-// nothing), and the external client is this machine.
-import type { V1Pod } from '@kubernetes/client-node';
+// server (Exec, logs), nodes through whatever the provider has (k3d: docker exec and host-network
+// probe pods; kubeconfig: nothing), and the external client is this machine. What the provider
+// declared it cannot do here (`gaps`, from its check()) raises a CapabilityError; anything else that
+// fails at run time is an error of the cell.
+import { ApiException, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProfileName } from '../../model/dimensions.ts';
-import { CapabilityError, ProbeError, RequirementError, TopologyError, UsageError } from '../../util/errors.ts';
+import type { Provenance } from '../../model/results.ts';
+import { CapabilityError, ProbeError, TopologyError, UsageError, type Capability } from '../../util/errors.ts';
 import { run } from '../../util/exec.ts';
 import type { Teardown } from '../../util/teardown.ts';
 import type {
@@ -28,24 +31,21 @@ import type {
 import { startTcpdump } from '../tcpdump.ts';
 import { apiMessage, isNotFound, type KubeClient } from './apply.ts';
 import { startEphemeralCapture } from './capture.ts';
-import type { ClusterInfo } from './cluster-info.ts';
-import { spawnPodExec } from './exec-cli.ts';
+import { clusterInfoSummary, type ClusterInfo } from './cluster-info.ts';
 import { execInPod, toExecResult } from './exec.ts';
 import { CONTAINER, topologyManifests, type PodObjects, type TopologyManifestOptions } from './manifests.ts';
 
 /** What a provider can do on its nodes beyond the API server. */
 export interface NodeAccess {
-  /** Runs argv in node i's root network namespace; rejects with a RequirementError where impossible. */
+  /** Runs argv in node i's network namespace; rejects with a CapabilityError where impossible. */
   exec(index: number, argv: string[], opts?: ExecOptions): Promise<ExecResult>;
-  /** The local argv that runs a long-lived `argv` on node i (throws RequirementError where impossible). */
-  spawnArgv(index: number, argv: string[]): string[];
   /** CNI device addresses of node i ({} where nodes cannot be inspected). */
   cniAddresses(index: number): Promise<Record<string, string>>;
   /**
-   * argv prefix that runs a local command (tcpdump) in node i's network namespace, or in the
-   * pod's when one is given; rejects with a ProbeError saying why not.
+   * argv prefix that runs a program of this machine (tcpdump, the load client) in node i's network
+   * namespace, or in the pod's when one is given; rejects with a ProbeError saying why not.
    */
-  capturePrefix(index: number, pod?: V1Pod): Promise<string[]>;
+  netnsPrefix(index: number, pod?: V1Pod): Promise<string[]>;
   /**
    * Signals a pod's main process from its node. Needed for SIGKILL: inside the container the
    * process is PID 1 of its PID namespace, which ignores SIGKILL sent from within.
@@ -85,6 +85,10 @@ export interface K8sTopologyInit {
   /** Whether stop() deletes the namespace (not needed when the whole cluster goes). */
   deleteNamespace: boolean;
   clusterInfo?: ClusterInfo;
+  /** What the provider declared it cannot do here (its check()), with the reasons. */
+  gaps: Partial<Record<Capability, string>>;
+  /** Told when a teardown step fails: the cluster may keep a leftover (a partition, a port). */
+  onTeardownError?: (e: unknown) => void;
 }
 
 interface PodState {
@@ -109,6 +113,12 @@ export class K8sTopology implements StartedTopology {
   private readonly podStates = new Map<string, PodState>();
   private readonly children = new Set<ChildProcess>();
   private readonly partitions = new Set<string>();
+  private readonly stoppedNodes = new Set<number>();
+  /** nsenter prefixes into pods' and nodes' namespaces, resolved when they became ready. */
+  private readonly podNetns = new Map<string, string[] | Error>();
+  private readonly nodeNetns = new Map<number, string[] | Error>();
+  /** Restarts scheduled by killContainer (a frozen process killed later); awaited at stop. */
+  private readonly pending = new Set<Promise<void>>();
   private scratch = '';
 
   private constructor(private readonly init: K8sTopologyInit) {
@@ -140,25 +150,44 @@ export class K8sTopology implements StartedTopology {
   /** Applies the spec in its own namespace and waits until every pod is Ready. */
   static async deploy(init: K8sTopologyInit): Promise<K8sTopology> {
     const topo = new K8sTopology(init);
-    const { kube, namespace, teardown } = init;
+    const { kube, namespace } = init;
     // Validates before anything is created.
     topologyManifests(topo.spec, topo.manifestOptions());
     topo.scratch = await mkdtemp(join(tmpdir(), `rcnc-k8s-${init.id}-`));
-    teardown.defer('remove scratch dir', () => rm(topo.scratch, { recursive: true, force: true }));
-    // For spawn's helper processes, which cannot share this process' KubeConfig object.
-    await writeFile(join(topo.scratch, 'kubeconfig'), kube.kc.exportConfig(), { mode: 0o600 });
+    topo.defer('remove scratch dir', () => rm(topo.scratch, { recursive: true, force: true }));
     if (init.deleteNamespace) {
-      teardown.defer(`delete namespace ${namespace}`, () => kube.deleteNamespace(namespace));
+      topo.defer(`delete namespace ${namespace}`, () => kube.deleteNamespace(namespace));
     }
-    teardown.defer('stop spawned processes', () => {
+    topo.defer('stop spawned processes and pending restarts', async () => {
       for (const c of topo.children) {
         c.kill('SIGKILL');
       }
+      await Promise.all(topo.pending);
     });
+    // Faults a cell left (it failed half-way) must not reach the next topology on the cluster.
+    topo.defer('heal partitions and start stopped nodes', () => topo.undoFaults());
     await kube.createNamespace(namespace, init.runId);
     await topo.readNodes();
     await topo.addObjects(topo.spec.pods, topo.spec.services ?? []);
+    // CNI devices such as flannel's cni0 exist once a pod runs on the node: read them now.
+    await topo.refreshNodes();
     return topo;
+  }
+
+  /** A teardown step; a failure is reported to the provider (its cluster may hold a leftover). */
+  private defer(name: string, step: () => Promise<unknown> | void): void {
+    this.init.teardown.defer(name, async () => {
+      try {
+        await step();
+      } catch (e) {
+        this.init.onTeardownError?.(e);
+        throw e;
+      }
+    });
+  }
+
+  private gap(capability: Capability): string | undefined {
+    return this.init.gaps[capability];
   }
 
   private async addObjects(pods: PodSpec[], services: NodePortServiceSpec[]): Promise<PodInfo[]> {
@@ -185,6 +214,7 @@ export class K8sTopology implements StartedTopology {
     return added.map((s) => ({ ...s.info }));
   }
 
+  /** Node addresses from the API, CNI device addresses from the nodes (where they can be read). */
   private async readNodes(): Promise<void> {
     const listed = (await this.kube.core.listNode()).items;
     const nodes: NodeInfo[] = [];
@@ -193,15 +223,27 @@ export class K8sTopology implements StartedTopology {
       if (!n) {
         throw new TopologyError(`node ${name} is not in the cluster`);
       }
-      nodes.push({
-        name,
-        index,
-        ip: n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '',
-        podCidr: n.spec?.podCIDR ?? '',
-        cniAddresses: await this.init.access.cniAddresses(index),
-      });
+      const before = this.nodes[index];
+      if (before && this.stoppedNodes.has(index)) {
+        // A stopped node answers nothing; what it had is what it will have when it comes back.
+        nodes.push(before);
+        continue;
+      }
+      nodes.push({ ...nodeInfoOf(n, index), cniAddresses: await this.init.access.cniAddresses(index) });
+      if (!this.gap('host-netns')) {
+        this.nodeNetns.set(index, await this.init.access.netnsPrefix(index).catch((e: Error) => e));
+      }
     }
     this.nodes.splice(0, this.nodes.length, ...nodes);
+  }
+
+  /**
+   * Reads node addresses again. A CNI creates some devices only with the first pod on a node
+   * (flannel's cni0), so an address book built before pods ran would class their addresses
+   * `unknown`; classifications call this first (probes/address-class.ts currentAddressBook).
+   */
+  async refreshNodes(): Promise<void> {
+    await this.readNodes();
   }
 
   private async awaitPod(s: PodState, accept?: (pod: V1Pod) => string | undefined): Promise<void> {
@@ -218,6 +260,10 @@ export class K8sTopology implements StartedTopology {
     s.info.ip = pod.status?.podIP ?? '';
     s.info.hostIP = pod.status?.hostIP ?? '';
     s.info.generation += 1;
+    // spawn() must answer at once; the pod's namespace path is known only now (a new sandbox).
+    if (!this.gap('host-netns') && !s.info.hostNetwork) {
+      this.podNetns.set(name, await this.init.access.netnsPrefix(s.info.node, pod).catch((e: Error) => e));
+    }
   }
 
   private state(name: string): PodState {
@@ -265,63 +311,107 @@ export class K8sTopology implements StartedTopology {
     return run(argv, opts);
   }
 
+  /**
+   * A program of this machine in the target's network namespace, entered with nsenter (the pod's
+   * image needs nothing: the load client is this machine's node, tsx and ioredis). Where the
+   * provider declared it cannot enter namespaces, a CapabilityError with its reason.
+   */
   spawn(target: ExecTarget, argv: string[]): ChildProcess {
-    let child: ChildProcess;
-    if ('pod' in target) {
-      this.state(target.pod);
-      child = spawnPodExec(
-        join(this.scratch, 'kubeconfig'),
-        { namespace: this.namespace, pod: target.pod, container: CONTAINER },
-        argv,
-      );
-    } else {
-      const local = 'node' in target ? this.init.access.spawnArgv(this.node(target.node).index, argv) : argv;
-      child = spawn(local[0]!, local.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
-    }
+    const local = this.spawnArgv(target, argv);
+    const child = spawn(local[0]!, local.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
     this.children.add(child);
     child.once('exit', () => this.children.delete(child));
     return child;
   }
 
-  async logs(pod: string): Promise<string> {
-    this.state(pod);
-    try {
-      return await this.kube.core.readNamespacedPodLog({ name: pod, namespace: this.namespace, container: CONTAINER });
-    } catch (e) {
-      if (isNotFound(e)) {
-        return '';
-      }
-      throw new ProbeError(`cannot read the log of pod ${pod}: ${apiMessage(e)}`, { cause: e });
-    }
+  /** What spawn() runs on this machine: argv, entering the target's namespace first. */
+  spawnArgv(target: ExecTarget, argv: string[]): string[] {
+    return 'external' in target ? argv : [...this.netnsFor(target), ...argv];
   }
 
+  private netnsFor(target: { pod: string } | { node: number }): string[] {
+    const declared = this.gap('host-netns');
+    if (declared) {
+      throw new CapabilityError(declared, { capability: 'host-netns' });
+    }
+    let prefix: string[] | Error | undefined;
+    let what: string;
+    if ('pod' in target) {
+      const s = this.state(target.pod);
+      what = `pod ${target.pod}`;
+      prefix = s.info.hostNetwork ? this.nodeNetns.get(s.info.node) : this.podNetns.get(target.pod);
+    } else {
+      what = `node ${this.node(target.node).name}`;
+      prefix = this.nodeNetns.get(target.node);
+    }
+    if (prefix instanceof Error) {
+      throw new ProbeError(`cannot enter the network namespace of ${what}: ${prefix.message}`, { cause: prefix });
+    }
+    if (!prefix) {
+      throw new ProbeError(`the network namespace of ${what} was not resolved (it is not ready)`);
+    }
+    return prefix;
+  }
+
+  /**
+   * The container's log since it last started, as the API keeps it; with `allRestarts`, the
+   * previous container's first (the kubelet keeps one earlier start, and none of a deleted pod).
+   */
+  async logs(pod: string, opts: { allRestarts?: boolean } = {}): Promise<string> {
+    this.state(pod);
+    const read = async (previous: boolean) => {
+      try {
+        return await this.kube.core.readNamespacedPodLog({
+          name: pod,
+          namespace: this.namespace,
+          container: CONTAINER,
+          ...(previous ? { previous: true } : {}),
+        });
+      } catch (e) {
+        // No such pod, or (previous) no earlier start: nothing to read.
+        if (isNotFound(e) || (previous && e instanceof ApiException && e.code === 400)) {
+          return '';
+        }
+        throw new ProbeError(`cannot read the log of pod ${pod}: ${apiMessage(e)}`, { cause: e });
+      }
+    };
+    return (opts.allRestarts ? await read(true) : '') + (await read(false));
+  }
+
+  /** The cluster as detected (version, distribution, CNI) for the report. */
+  provenance(): Provenance {
+    const info = this.clusterInfo;
+    if (!info) {
+      return { provider: this.provider, emulation: false, label: `${this.provider}: the cluster was not identified` };
+    }
+    const cni = info.cni.detail ? `${info.cni.name} (${info.cni.detail})` : info.cni.name;
+    return {
+      provider: this.provider,
+      emulation: false,
+      label: `${this.provider}: ${info.distribution} ${info.serverVersion}, ${cni}`,
+      versions: clusterInfoSummary(info),
+    };
+  }
+
+  /**
+   * tcpdump in the target's namespace: from this machine through nsenter where the provider can
+   * enter namespaces, else (pods only, with consent) in an ephemeral debug container. A route the
+   * provider declared unavailable is a CapabilityError; a declared route that fails is a ProbeError.
+   */
   async capture(target: ExecTarget, opts: CaptureOptions): Promise<Capture> {
     const dir = join(this.scratch, 'captures');
     if ('external' in target) {
       return startTcpdump([], { ...opts, dir });
     }
-    if ('node' in target) {
-      return startTcpdump(await this.init.access.capturePrefix(this.node(target.node).index), { ...opts, dir });
+    const declared = this.gap('capture');
+    if ('pod' in target && declared && this.init.allowDebugContainers) {
+      this.state(target.pod);
+      return startEphemeralCapture(this.kube, this.namespace, target.pod, { ...opts, dir, container: CONTAINER });
     }
-    const s = this.state(target.pod);
-    let hostReason: string;
-    try {
-      const pod = s.info.hostNetwork
-        ? undefined
-        : await this.kube.core.readNamespacedPod({ name: target.pod, namespace: this.namespace });
-      return await startTcpdump(await this.init.access.capturePrefix(s.info.node, pod), { ...opts, dir });
-    } catch (e) {
-      if (!(e instanceof ProbeError || e instanceof RequirementError)) {
-        throw e;
-      }
-      hostReason = e.message;
+    if (declared) {
+      throw new CapabilityError(declared, { capability: 'capture' });
     }
-    if (!this.init.allowDebugContainers) {
-      throw new CapabilityError(
-        `cannot capture in pod ${target.pod}: ${hostReason}; allowing an ephemeral debug container would work around it`,
-      );
-    }
-    return startEphemeralCapture(this.kube, this.namespace, target.pod, { ...opts, dir });
+    return startTcpdump(this.netnsFor(target), { ...opts, dir });
   }
 
   /**
@@ -330,6 +420,7 @@ export class K8sTopology implements StartedTopology {
    */
   async deletePod(name: string, opts: { node?: number } = {}): Promise<PodInfo> {
     const s = this.state(name);
+    const onStoppedNode = this.stoppedNodes.has(s.info.node) ? [s] : [];
     if (opts.node !== undefined && opts.node !== s.info.node) {
       this.node(opts.node);
       // With a claim this is fine on network storage; a node-local claim (local-path) keeps the
@@ -337,21 +428,28 @@ export class K8sTopology implements StartedTopology {
       s.objects.pod.spec!.nodeSelector = { 'kubernetes.io/hostname': this.init.nodeNames[opts.node]! };
       s.info.node = opts.node;
     }
-    const [info] = await this.recreate([s]);
+    const [info] = await this.recreate([s], new Set(onStoppedNode));
     return info!;
   }
 
   /** Deletes pods together: every one is gone before any is created again. */
   async deletePods(names: string[]): Promise<PodInfo[]> {
-    return this.recreate(names.map((n) => this.state(n)));
+    const states = names.map((n) => this.state(n));
+    return this.recreate(states, new Set(states.filter((s) => this.stoppedNodes.has(s.info.node))));
   }
 
-  private async recreate(states: PodState[]): Promise<PodInfo[]> {
+  private async recreate(states: PodState[], onStoppedNode: Set<PodState>): Promise<PodInfo[]> {
     const uids = new Map(states.map((s) => [s, s.uid ?? '']));
+    // A pod on a stopped node stays Terminating until its kubelet confirms, which a stopped node
+    // never does: delete it at once, as `kubectl delete --force --grace-period=0` does.
     await Promise.all(
       states.map(async (s) => {
         try {
-          await this.kube.core.deleteNamespacedPod({ name: s.info.name, namespace: this.namespace });
+          await this.kube.core.deleteNamespacedPod({
+            name: s.info.name,
+            namespace: this.namespace,
+            ...(onStoppedNode.has(s) ? { gracePeriodSeconds: 0 } : {}),
+          });
         } catch (e) {
           if (!isNotFound(e)) {
             throw new TopologyError(`deleting pod ${s.info.name} failed: ${apiMessage(e)}`, { cause: e });
@@ -371,28 +469,45 @@ export class K8sTopology implements StartedTopology {
 
   /**
    * Kills the pod's container; the kubelet restarts it (restartPolicy Always) on its own schedule.
-   * Resolves once the kubelet has seen the container die.
+   * Resolves once the kubelet has restarted it. With `restartDelayMs` the process must stay down
+   * that long, which the kubelet does not offer (it restarts a killed container at once; its
+   * back-off starts with repeated crashes): the process is frozen (SIGSTOP) from its node for that
+   * long, so it answers nobody as if dead, then killed; this resolves once it is frozen.
    */
   async killContainer(name: string, opts: { signal?: NodeJS.Signals; restartDelayMs?: number } = {}): Promise<void> {
     const s = this.state(name);
-    if (opts.restartDelayMs !== undefined) {
-      throw new CapabilityError(
-        'killContainer restartDelayMs: on Kubernetes the kubelet sets the restart delay (CrashLoopBackOff); it cannot be chosen',
-      );
-    }
     const signal = opts.signal ?? 'SIGKILL';
     const before = await this.kube.core.readNamespacedPod({ name, namespace: this.namespace });
     const restarts = before.status?.containerStatuses?.find((c) => c.name === CONTAINER)?.restartCount ?? 0;
-    if (this.init.access.signalContainer) {
-      await this.init.access.signalContainer(s.info.node, before, signal);
-    } else if (signal !== 'SIGKILL' && signal !== 'SIGSTOP') {
+    const signalFromNode = this.init.access.signalContainer?.bind(this.init.access);
+    if (!signalFromNode && signal !== 'SIGKILL' && opts.restartDelayMs === undefined) {
       // From inside, PID 1 only receives signals it handles (redis handles TERM and INT).
-      await this.exec({ pod: name }, ['kill', '-s', signal.replace(/^SIG/, ''), '1'], { reject: false });
-    } else {
+      await this.exec({ pod: name }, ['kill', '-s', signal.replace(/^SIG/, ''), '1']);
+      return this.awaitRestart(name, restarts, signal);
+    }
+    if (!signalFromNode) {
       throw new CapabilityError(
-        `${signal} to pod ${name}'s container needs access to its node (k3d); from inside, PID 1 ignores it`,
+        this.gap('kill-container') ?? `${signal} to pod ${name}'s container needs access to its node`,
+        { capability: 'kill-container' },
       );
     }
+    if (opts.restartDelayMs === undefined) {
+      await signalFromNode(s.info.node, before, signal);
+      return this.awaitRestart(name, restarts, signal);
+    }
+    await signalFromNode(s.info.node, before, 'SIGSTOP');
+    const later = new Promise<void>((resolve) => setTimeout(resolve, opts.restartDelayMs)).then(async () => {
+      await signalFromNode(s.info.node, before, signal);
+      await this.awaitRestart(name, restarts, signal);
+    });
+    this.pending.add(later);
+    later.then(
+      () => this.pending.delete(later),
+      () => {},
+    );
+  }
+
+  private async awaitRestart(name: string, restarts: number, signal: string): Promise<void> {
     await this.kube
       .waitForPodReady(this.namespace, name, 60_000, (p) => {
         const c = p.status?.containerStatuses?.find((x) => x.name === CONTAINER);
@@ -415,10 +530,12 @@ export class K8sTopology implements StartedTopology {
     return this.addObjects(pods, services);
   }
 
-  private faults(what: string): NodeFaults {
+  private faults(): NodeFaults {
     const f = this.init.access.faults;
     if (!f) {
-      throw new CapabilityError(`${what} needs a provider that controls the nodes (k3d); ${this.provider} does not`);
+      throw new CapabilityError(this.gap('node-faults') ?? `the ${this.provider} provider does not control its nodes`, {
+        capability: 'node-faults',
+      });
     }
     return f;
   }
@@ -426,15 +543,18 @@ export class K8sTopology implements StartedTopology {
   /** Stops node i's machine (k3d: docker stop): its pods stop and it leaves the node network. */
   async stopNode(index: number): Promise<void> {
     this.node(index);
-    await this.faults('stopping a node').stop(index);
+    const faults = this.faults();
+    this.stoppedNodes.add(index);
+    await faults.stop(index);
   }
 
   /** Starts node i again; waits until it and the pods on it run again, and re-reads addresses. */
   async startNode(index: number): Promise<void> {
-    this.node(index);
+    const node = this.node(index);
     const since = Date.now();
-    await this.faults('starting a node').start(index);
-    await this.kube.waitForNodesReady(this.nodes.length, 180_000);
+    await this.faults().start(index);
+    this.stoppedNodes.delete(index);
+    await this.kube.waitForNodeReady(node.name, 180_000);
     await this.readNodes();
     // A quick stop/start may never turn the pods NotReady in the API: wait for a container
     // started after the node came back, not for a Ready condition left from before.
@@ -449,18 +569,36 @@ export class K8sTopology implements StartedTopology {
   async partition(a: number, b: number): Promise<void> {
     this.node(a);
     this.node(b);
+    const faults = this.faults();
     this.partitions.add(partitionKey(a, b));
-    await this.syncPartitions([a, b], 'a partition');
+    await this.syncPartitions(faults, [a, b]);
   }
 
   async heal(a: number, b: number): Promise<void> {
+    const faults = this.faults();
     this.partitions.delete(partitionKey(a, b));
-    await this.syncPartitions([a, b], 'healing a partition');
+    await this.syncPartitions(faults, [a, b]);
   }
 
-  private async syncPartitions(nodes: number[], what: string): Promise<void> {
+  private async syncPartitions(faults: NodeFaults, nodes: number[]): Promise<void> {
     const pairs = [...this.partitions].map((k) => k.split('-').map(Number) as [number, number]);
-    await this.faults(what).syncPartitions(nodes, pairs);
+    await faults.syncPartitions(nodes, pairs);
+  }
+
+  /** Heals every partition and starts every stopped node: a cluster shared with later cells. */
+  private async undoFaults(): Promise<void> {
+    const faults = this.init.access.faults;
+    if (!faults || (this.partitions.size === 0 && this.stoppedNodes.size === 0)) {
+      return;
+    }
+    const touched = new Set([...this.partitions].flatMap((k) => k.split('-').map(Number)));
+    this.partitions.clear();
+    await faults.syncPartitions([...touched], []);
+    for (const i of [...this.stoppedNodes]) {
+      await faults.start(i);
+      this.stoppedNodes.delete(i);
+      await this.kube.waitForNodeReady(this.nodes[i]!.name, 180_000);
+    }
   }
 
   async stop(): Promise<void> {
@@ -470,4 +608,27 @@ export class K8sTopology implements StartedTopology {
   [Symbol.asyncDispose](): Promise<void> {
     return this.stop();
   }
+}
+
+/** A node as the contract describes it, from the API's Node object (CNI addresses left empty). */
+export function nodeInfoOf(n: V1Node, index: number): NodeInfo {
+  const info = n.status?.nodeInfo;
+  const roles = Object.keys(n.metadata?.labels ?? {})
+    .filter((l) => l.startsWith('node-role.kubernetes.io/'))
+    .map((l) => l.slice('node-role.kubernetes.io/'.length))
+    .sort();
+  return {
+    name: n.metadata?.name ?? '',
+    index,
+    ip: n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '',
+    podCidr: n.spec?.podCIDR ?? '',
+    cniAddresses: {},
+    kubelet: {
+      version: info?.kubeletVersion ?? '',
+      roles: roles.join(',') || '<none>',
+      osImage: info?.osImage ?? '',
+      kernelVersion: info?.kernelVersion ?? '',
+      containerRuntime: info?.containerRuntimeVersion ?? '',
+    },
+  };
 }

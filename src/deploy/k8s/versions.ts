@@ -38,3 +38,9 @@ export const REDIS_IMAGE = 'redis:7.0.15';
  * pod's network namespace (docs/kubernetes.md#ephemeral-debug-container: netshoot ships tcpdump, timeout and pkill).
  */
 export const DEBUG_IMAGE = 'nicolaka/netshoot:v0.13';
+
+/**
+ * The Redis binaries in REDIS_IMAGE, by name (on its PATH, /usr/local/bin). A run's own binaries
+ * (`--redis-server PATH`) are this machine's and mean nothing inside a pod.
+ */
+export const REDIS_IMAGE_BINARIES = { server: 'redis-server', cli: 'redis-cli' } as const;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { RequirementError } from '../../util/errors.ts';
 import { rewriteKubeconfig } from '../k3d/config.ts';
-import { KubeconfigProvider } from './kubeconfig.ts';
+import { KubeconfigProvider, kubeconfigGaps } from './kubeconfig.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rcnc-kubeconfig-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -62,5 +62,20 @@ describe('KubeconfigProvider.check', () => {
     await expect(
       new KubeconfigProvider({ kubeconfig: join(dir, 'nope') }).start({ profile: 'flannel-vxlan', nodes: 1, pods: [] }),
     ).rejects.toBeInstanceOf(RequirementError);
+  });
+});
+
+describe('what the kubeconfig provider declares it cannot do', () => {
+  test('node commands, faults, signals from a node, host programs in pods, and capture unless debug containers are allowed', () => {
+    expect(Object.keys(kubeconfigGaps()).sort()).toEqual([
+      'capture',
+      'host-netns',
+      'kill-container',
+      'node-exec',
+      'node-faults',
+    ]);
+    expect(kubeconfigGaps(true)).not.toHaveProperty('capture');
+    // Declared before any cluster is asked: the provider's `cannot` holds every reason.
+    expect(new KubeconfigProvider().cannot).toEqual(Object.values(kubeconfigGaps()));
   });
 });

@@ -1,18 +1,23 @@
 // The kubeconfig provider: the scenarios on an existing cluster the user points at (any CNI), in
 // a namespace of their own that is deleted afterwards. Only the API server is used: pods are
 // reached by Exec, nodes not at all (node exec, node faults and host-side capture need k3d;
-// packet capture works through an ephemeral debug container when the user allows it). The
-// cluster's version and CNI are detected and kept on the topology for the report.
+// packet capture works through an ephemeral debug container when the user allows it). What it
+// cannot do is declared in check() as capability gaps. The cluster's version and CNI are detected
+// and kept on the topology for the report. A run-state record, written before the namespace is
+// created, lets `rcnc clean` remove the namespace of a run that was killed (leftovers.ts).
+// attach() finds pods someone else runs, for `rcnc collect` (k8s/attached.ts).
 import { KubeConfig } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { CapabilityError, isRcncError, RequirementError, TopologyError } from '../../util/errors.ts';
+import { CapabilityError, isRcncError, RequirementError, TopologyError, type Capability } from '../../util/errors.ts';
 import { Teardown, trackForSignals } from '../../util/teardown.ts';
 import { apiMessage, KubeClient, nodeReady } from '../k8s/apply.ts';
+import { AttachedK8sTopology } from '../k8s/attached.ts';
 import { readClusterInfo } from '../k8s/cluster-info.ts';
 import { K8sTopology, type NodeAccess } from '../k8s/topology.ts';
 import { REDIS_IMAGE } from '../k8s/versions.ts';
-import type { Provider, Requirement, TopologySpec } from '../provider.ts';
+import type { AttachSpec, Provider, Requirement, TopologySpec } from '../provider.ts';
+import { namespaceRecords, ownNamespaceRecord } from './leftovers.ts';
 
 export interface KubeconfigProviderOptions {
   /** Path of the kubeconfig; default $KUBECONFIG or ~/.kube/config. */
@@ -37,28 +42,39 @@ const withTimeout = <T>(p: Promise<T>, what: string): Promise<T> =>
     }),
   ]);
 
+const ONLY_API = 'a kubeconfig cluster is reached only through its API server';
+
+/** What the provider cannot do on any cluster, declared up front (its cells skip those parts). */
+export function kubeconfigGaps(allowDebugContainers = false): Partial<Record<Capability, string>> {
+  return {
+    'node-exec': `running commands on a node needs the k3d provider; ${ONLY_API}`,
+    'node-faults': `stopping or partitioning nodes needs the k3d provider; ${ONLY_API}`,
+    'host-netns': `${ONLY_API}: its pods' and nodes' network namespaces are out of this machine's reach`,
+    'kill-container':
+      'SIGKILL or SIGSTOP to a container needs its node (inside, PID 1 ignores them); the kubeconfig provider has none',
+    ...(allowDebugContainers
+      ? {}
+      : { capture: `capturing needs an ephemeral debug container, which was not allowed; ${ONLY_API}` }),
+  };
+}
+
+const GAPS = kubeconfigGaps();
+
 /** Nodes are out of reach: everything goes through the API server. */
 const NO_NODE_ACCESS: NodeAccess = {
-  exec: () =>
-    Promise.reject(
-      new CapabilityError(
-        'running commands on a node needs the k3d provider; a kubeconfig cluster is reached only through its API',
-      ),
-    ),
-  spawnArgv: () => {
-    throw new CapabilityError('running commands on a node needs the k3d provider');
-  },
+  exec: () => Promise.reject(new CapabilityError(GAPS['node-exec']!, { capability: 'node-exec' })),
   cniAddresses: async () => ({}),
-  capturePrefix: () =>
-    Promise.reject(
-      new CapabilityError('the kubeconfig provider cannot enter node or pod namespaces from this machine'),
-    ),
+  netnsPrefix: () => Promise.reject(new CapabilityError(GAPS['host-netns']!, { capability: 'host-netns' })),
 };
 
 export class KubeconfigProvider implements Provider {
   readonly name = 'kubeconfig' as const;
+  /** Declared up front: the same on every cluster (only the API server is used). */
+  readonly cannot: readonly string[];
 
-  constructor(private readonly opts: KubeconfigProviderOptions = {}) {}
+  constructor(private readonly opts: KubeconfigProviderOptions = {}) {
+    this.cannot = Object.values(kubeconfigGaps(opts.allowDebugContainers));
+  }
 
   /** Loads the kubeconfig and selects the context; throws a RequirementError saying what is wrong. */
   load(): KubeConfig {
@@ -122,38 +138,26 @@ export class KubeconfigProvider implements Provider {
     const kc = this.load();
     const kube = new KubeClient(kc);
     const id = randomBytes(3).toString('hex');
+    const namespace = `rcnc-${id}`;
+    const runId = this.opts.runId ?? id;
     const teardown = new Teardown();
     const untrack = trackForSignals({ stop: () => teardown.run() });
     teardown.defer('untrack signals', untrack);
+    // Before the namespace exists: `rcnc clean` finds it if this process dies.
+    const records = namespaceRecords();
+    const where = { kubeconfig: this.opts.kubeconfig, context: kc.getCurrentContext() };
+    await records.write(namespace, await ownNamespaceRecord(namespace, runId, where));
+    teardown.defer('remove the run-state record', () => records.remove(namespace));
     try {
       const clusterInfo = await readClusterInfo(kube);
-      const nodes = (await kube.core.listNode()).items
-        .filter((n) => nodeReady(n) && !n.spec?.unschedulable)
-        // Nodes that refuse ordinary pods (control planes) are not candidates.
-        .filter((n) => !(n.spec?.taints ?? []).some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute'))
-        .map((n) => n.metadata?.name ?? '')
-        .sort();
-      if (nodes.length < spec.nodes) {
-        throw new RequirementError(
-          `the cluster has ${nodes.length} Ready schedulable node(s); this topology needs ${spec.nodes}`,
-        );
-      }
-      if (!this.opts.storageClassName) {
-        const classes = (await kube.storage.listStorageClass()).items;
-        const isDefault = (a?: Record<string, string>) => a?.['storageclass.kubernetes.io/is-default-class'] === 'true';
-        if (!classes.some((c) => isDefault(c.metadata?.annotations))) {
-          throw new RequirementError(
-            `the cluster has no default StorageClass for the pods' data dirs; pass a storage class (have: ${classes.map((c) => c.metadata?.name).join(', ') || 'none'})`,
-          );
-        }
-      }
+      const nodes = await schedulableNodes(kube, spec.nodes, this.opts.storageClassName);
       return await K8sTopology.deploy({
         id,
         provider: 'kubeconfig',
         spec,
         kube,
-        namespace: `rcnc-${id}`,
-        runId: this.opts.runId ?? id,
+        namespace,
+        runId,
         nodeNames: nodes.slice(0, spec.nodes),
         image: this.opts.image ?? REDIS_IMAGE,
         storageClassName: this.opts.storageClassName,
@@ -163,13 +167,56 @@ export class KubeconfigProvider implements Provider {
         teardown,
         deleteNamespace: true,
         clusterInfo,
+        gaps: kubeconfigGaps(this.opts.allowDebugContainers),
       });
     } catch (e) {
-      await teardown.run().catch(() => {});
-      if (isRcncError(e)) {
+      const undo = await teardown.run().then(
+        () => '',
+        (te: unknown) => `; tearing it down also failed: ${(te as Error).message}`,
+      );
+      if (isRcncError(e) && !undo) {
         throw e;
       }
-      throw new TopologyError(`could not deploy on ${kc.getCurrentContext()}: ${apiMessage(e)}`, { cause: e });
+      throw new TopologyError(`could not deploy on ${kc.getCurrentContext()}: ${apiMessage(e)}${undo}`, { cause: e });
     }
   }
+
+  /** The pods of a Redis deployment that already runs (rcnc collect); nothing of it is changed. */
+  async attach(spec: AttachSpec & { container?: string }): Promise<AttachedK8sTopology> {
+    return AttachedK8sTopology.attach({
+      kube: new KubeClient(this.load()),
+      namespace: spec.namespace,
+      selector: spec.selector,
+      container: spec.container,
+      allowDebug: !!this.opts.allowDebugContainers,
+      runId: this.opts.runId ?? randomBytes(3).toString('hex'),
+    });
+  }
+}
+
+/**
+ * Ready, schedulable nodes without a NoSchedule/NoExecute taint (control planes refuse ordinary
+ * pods), in name order; and, without a storage class given, a default StorageClass must exist.
+ */
+async function schedulableNodes(kube: KubeClient, needed: number, storageClassName?: string): Promise<string[]> {
+  const nodes = (await kube.core.listNode()).items
+    .filter((n) => nodeReady(n) && !n.spec?.unschedulable)
+    .filter((n) => !(n.spec?.taints ?? []).some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute'))
+    .map((n) => n.metadata?.name ?? '')
+    .sort();
+  if (nodes.length < needed) {
+    throw new RequirementError(
+      `the cluster has ${nodes.length} Ready schedulable node(s); this topology needs ${needed}`,
+    );
+  }
+  if (!storageClassName) {
+    const classes = (await kube.storage.listStorageClass()).items;
+    const isDefault = (a?: Record<string, string>) => a?.['storageclass.kubernetes.io/is-default-class'] === 'true';
+    if (!classes.some((c) => isDefault(c.metadata?.annotations))) {
+      throw new RequirementError(
+        `the cluster has no default StorageClass for the pods' data dirs; pass a storage class (have: ${classes.map((c) => c.metadata?.name).join(', ') || 'none'})`,
+      );
+    }
+  }
+  return nodes;
 }

@@ -17,7 +17,9 @@ import { TopologyError, UsageError } from '../../util/errors.ts';
 import { run } from '../../util/exec.ts';
 import { shutdownReason, Teardown, trackForSignals } from '../../util/teardown.ts';
 import { waitFor } from '../../util/wait.ts';
+import { attachedView } from '../attach.ts';
 import type {
+  AttachSpec,
   Capture,
   CaptureOptions,
   ExecOptions,
@@ -69,6 +71,9 @@ export interface NetnsOptions {
   runId?: string;
 }
 
+/** Labs this process runs, by id: what `attach` finds (a lab's "namespace" is its id). */
+const liveLabs = new Map<string, NetnsTopology>();
+
 export class NetnsProvider implements Provider {
   readonly name = 'netns' as const;
   constructor(private readonly opts: NetnsOptions = {}) {}
@@ -79,6 +84,16 @@ export class NetnsProvider implements Provider {
 
   start(spec: TopologySpec): Promise<StartedTopology> {
     return NetnsTopology.start(spec, this.opts);
+  }
+
+  /** The pods of a lab this process runs, by lab id and label selector; the lab keeps running. */
+  attach(spec: AttachSpec): Promise<StartedTopology> {
+    const lab = liveLabs.get(spec.namespace);
+    if (!lab) {
+      const running = [...liveLabs.keys()].join(', ') || 'none';
+      return Promise.reject(new UsageError(`no lab ${spec.namespace} runs in this process (running: ${running})`));
+    }
+    return Promise.resolve(attachedView(lab, spec));
   }
 }
 
@@ -138,6 +153,7 @@ export class NetnsTopology implements StartedTopology {
     topo.untrack = trackForSignals(topo);
     try {
       await topo.build(opts);
+      liveLabs.set(topo.id, topo);
       return topo;
     } catch (e) {
       await topo.stop().catch(() => {});
@@ -637,6 +653,7 @@ export class NetnsTopology implements StartedTopology {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    liveLabs.delete(this.id);
     for (const st of this.podStates.values()) {
       clearTimeout(st.restartTimer);
     }

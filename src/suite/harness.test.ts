@@ -1,0 +1,80 @@
+// Which errors skip a cell and which fail it: only a CapabilityError for a capability the provider
+// declared missing in check() skips, and not even that when the run requires the provider.
+import { describe, expect, test } from 'vitest';
+import { K3D_START_BUDGET_MS, K8S_CELL_BUDGET_MS } from '../deploy/k3d/budgets.ts';
+import type { AnyCell } from '../model/cell.ts';
+import { CapabilityError, ProbeError, RequirementError } from '../util/errors.ts';
+import { CELL_BUDGET_MS, cellBudgetMs, declaredGap, redisFor, skipPart } from './harness.ts';
+import { runConfigFromEnv } from './run-config.ts';
+
+const k3dCell = { dims: { provider: 'k3d' } } as AnyCell;
+const cannot = ['capturing from the host needs root'];
+
+describe('declaredGap', () => {
+  test('a capability error the provider declared (its `cannot`) is a skip with that reason', () => {
+    expect(declaredGap(new CapabilityError(cannot[0]!, { capability: 'capture' }), cannot)).toBe(cannot[0]);
+  });
+
+  test('an undeclared capability error, or any other error, is a failure', () => {
+    expect(declaredGap(new CapabilityError('cannot capture in pod redis-0', { capability: 'capture' }), cannot)).toBe(
+      undefined,
+    );
+    expect(declaredGap(new CapabilityError(cannot[0]!), undefined)).toBeUndefined();
+    expect(declaredGap(new ProbeError(cannot[0]!), cannot)).toBeUndefined();
+    expect(declaredGap(new Error('boom'), cannot)).toBeUndefined();
+  });
+});
+
+describe('skipPart', () => {
+  const ctx = () => {
+    const seen = { skipped: '', notes: [] as string[] };
+    const c = {
+      task: { meta: { rcnc: {} } },
+      skip: (reason: string) => {
+        seen.skipped = reason;
+        throw new Error('skipped');
+      },
+      annotate: async (note: string) => void seen.notes.push(note),
+    };
+    return { c: c as unknown as Parameters<typeof skipPart>[0], seen };
+  };
+
+  test('notes a part, or skips the whole test, with the reason', async () => {
+    const { c, seen } = ctx();
+    await skipPart(c, k3dCell, 'packet assertions skipped: no root', { config: runConfigFromEnv({}) });
+    expect(seen.notes).toEqual(['packet assertions skipped: no root']);
+    await expect(skipPart(c, k3dCell, 'no root', { whole: true, config: runConfigFromEnv({}) })).rejects.toThrow(
+      'skipped',
+    );
+    expect(seen.skipped).toBe('no root');
+  });
+
+  test('REQUIRE_K3D=1 turns it into a failure that names the switch and the reason', async () => {
+    const { c, seen } = ctx();
+    const err = await skipPart(c, k3dCell, 'no root', { whole: true, config: runConfigFromEnv({ REQUIRE_K3D: '1' }) })
+      .then(() => undefined)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RequirementError);
+    expect((err as Error).message).toBe('REQUIRE_K3D=1 but this cell cannot fully run here: no root');
+    expect(seen.skipped).toBe('');
+    const kube = { dims: { provider: 'kubeconfig' } } as AnyCell;
+    await expect(
+      skipPart(c, kube, 'no capture', { config: runConfigFromEnv({ REQUIRE_KUBECONFIG: '1' }) }),
+    ).rejects.toThrow(/^REQUIRE_KUBECONFIG=1 but/);
+  });
+});
+
+test('pods on Kubernetes run the image’s Redis by name, the lab this machine’s binaries', () => {
+  const config = runConfigFromEnv({}, { redis: { server: '/opt/redis/bin/redis-server', cli: '/usr/bin/redis-cli' } });
+  expect(redisFor(k3dCell, config)).toEqual({ server: 'redis-server', cli: 'redis-cli' });
+  expect(redisFor({ dims: { provider: 'netns' } } as AnyCell, config)).toEqual({
+    server: '/opt/redis/bin/redis-server',
+    cli: '/usr/bin/redis-cli',
+  });
+});
+
+test('a k3d cell may start the cluster it shares: its budget holds the whole bounded start', () => {
+  expect(cellBudgetMs(k3dCell)).toBe(K3D_START_BUDGET_MS + K8S_CELL_BUDGET_MS);
+  expect(cellBudgetMs({ dims: { provider: 'kubeconfig' } } as AnyCell)).toBe(K8S_CELL_BUDGET_MS);
+  expect(cellBudgetMs({ dims: { provider: 'netns' } } as AnyCell)).toBe(CELL_BUDGET_MS);
+});
