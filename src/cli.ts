@@ -1,7 +1,7 @@
 // The `rcnc` command. Exit codes: 0 every cell as expected (skips allowed), 1 an unexpected
 // result, 2 bad usage or a missing requirement. Each command lives in src/cli/.
 import { cmdCollect } from './cli/collect.ts';
-import { cmdAnalyze, cmdReport } from './cli/files.ts';
+import { cmdAnalyze, cmdDiff, cmdReport } from './cli/files.ts';
 import { help } from './cli/help.ts';
 import { cmdK3d } from './cli/k3d.ts';
 import { cmdClean, cmdDoctor, cmdSetup } from './cli/machine.ts';
@@ -17,6 +17,10 @@ export async function main(argv: string[]): Promise<number> {
     case '--help':
     case 'help':
       return help(rest[0] ?? 'main');
+    case '--version':
+    case '-V':
+    case 'version':
+      return printVersion();
     case 'run':
       return cmdRun(rest);
     case 'reproduce':
@@ -33,11 +37,20 @@ export async function main(argv: string[]): Promise<number> {
       return cmdReport(rest);
     case 'analyze':
       return cmdAnalyze(rest);
+    case 'diff':
+      return cmdDiff(rest);
     case 'collect':
       return cmdCollect(rest);
     default:
       throw new UsageError(`unknown command "${command}"; run 'rcnc --help' for the list`);
   }
+}
+
+async function printVersion(): Promise<number> {
+  const { rcncVersion } = await import('./report/environment.ts');
+  const v = await rcncVersion();
+  console.log(v ? `rcnc ${v.version}${v.commit ? ` (${v.commit})` : ''}` : 'rcnc (version unknown: no package.json)');
+  return 0;
 }
 
 // `rcnc run --list | head` closes stdout early: that is not an error.

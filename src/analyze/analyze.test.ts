@@ -276,11 +276,11 @@ describe('analyzeCommand', () => {
   it('exits 2 with one line saying what to do when DIR is missing, a file, or holds nothing analyze reads', async () => {
     const missing = await analyzeCommand(join(scratch, 'nope'), false);
     expect(missing.exitCode).toBe(2);
-    expect(missing.output).toMatch(/^rcnc analyze: .*nope does not exist; pass the directory that holds/);
+    expect(missing.output).toMatch(/^rcnc: .*nope does not exist; pass the directory that holds/);
     const file = join(scratch, 'a-file.txt');
     await writeFile(file, 'x');
     expect(await analyzeCommand(file, true)).toEqual({
-      output: `rcnc analyze: ${file} is a file, not a directory; pass the directory that holds the collected files\n`,
+      output: `rcnc: ${file} is a file, not a directory; pass the directory that holds the collected files\n`,
       exitCode: 2,
     });
     const empty = await mkdtemp(join(scratch, 'empty-'));

@@ -127,7 +127,7 @@ function nothingUsable(dir: string, r: AnalyzeReport): string {
   const why = unread.length
     ? `${shown}${more}`
     : `${r.files.join(', ')} hold(s) no CLUSTER NODES view, Redis log line, socket or pair of captures`;
-  return `rcnc analyze: nothing usable in ${dir}: ${why}; collect ${EXPECTED_FILES} (see rcnc analyze --help)`;
+  return `rcnc: nothing usable in ${dir}: ${why}; collect ${EXPECTED_FILES} (see npx rcnc analyze --help)`;
 }
 
 /**
@@ -141,14 +141,14 @@ export async function analyzeCommand(dir: string, json: boolean): Promise<{ outp
     report = await analyzeDir(dir);
   } catch (e) {
     if (e instanceof UsageError) {
-      return { output: `rcnc analyze: ${printable(e.message)}\n`, exitCode: 2 };
+      return { output: `rcnc: ${printable(e.message)}\n`, exitCode: 2 };
     }
     throw e;
   }
   const named = report.files.length + report.warnings.filter(isUnread).length;
   if (named === 0) {
     return {
-      output: `rcnc analyze: ${printable(dir)} holds none of the files analyze reads; collect ${EXPECTED_FILES} into it (see rcnc analyze --help)\n`,
+      output: `rcnc: ${printable(dir)} holds none of the files analyze reads; collect ${EXPECTED_FILES} into it (see npx rcnc analyze --help)\n`,
       exitCode: 2,
     };
   }

@@ -131,7 +131,7 @@ describe('analyze over files that are not transcripts (fuzzed)', () => {
     const { output, exitCode } = await analyzeCommand(dir, false);
     expect(exitCode).toBe(2);
     expect(output.trimEnd().split('\n')).toHaveLength(1);
-    expect(output).toMatch(/^rcnc analyze: nothing usable in .*: .* unreadable: not text/);
+    expect(output).toMatch(/^rcnc: nothing usable in .*: .* unreadable: not text/);
     expect(output).not.toMatch(CONTROL);
   });
 

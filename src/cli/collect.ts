@@ -57,10 +57,10 @@ function flags(args: string[]) {
     return undefined;
   }
   if (positionals.length !== 1) {
-    throw new UsageError('rcnc collect takes one output directory; see rcnc collect --help');
+    throw new UsageError('collect takes one output directory; see npx rcnc collect --help');
   }
   if (!values.namespace) {
-    throw new UsageError('rcnc collect needs -n NAMESPACE (the namespace the Redis pods run in)');
+    throw new UsageError('collect needs -n NAMESPACE (the namespace the Redis pods run in)');
   }
   if (values.kubeconfig && !existsSync(values.kubeconfig)) {
     throw new UsageError(`--kubeconfig ${values.kubeconfig}: no such file`);
@@ -92,7 +92,7 @@ export async function cmdCollect(args: string[]): Promise<number> {
   });
   const unmet = describeUnmet(await provider.check());
   if (unmet) {
-    throw new RequirementError(`rcnc collect cannot reach the cluster: ${unmet}`);
+    throw new RequirementError(`collect cannot reach the cluster: ${unmet}`);
   }
   const namespace = f.values.namespace!;
   const { log, output, exitCode } = await collectAndAnalyze(

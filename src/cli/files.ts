@@ -1,5 +1,6 @@
-// `rcnc analyze DIR` and `rcnc report DIR`: commands over files, no lab needed.
+// `rcnc analyze DIR`, `rcnc report DIR` and `rcnc diff OLD NEW`: commands over files, no lab needed.
 import { UsageError } from '../util/errors.ts';
+import { oneLine } from '../util/text.ts';
 import { parse } from './args.ts';
 import { help } from './help.ts';
 
@@ -32,4 +33,52 @@ export async function cmdReport(args: string[]): Promise<number> {
     console.log(`wrote ${f}`);
   }
   return 0;
+}
+
+export async function cmdDiff(args: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    'diff',
+    args,
+    { 'tolerance-ms': { type: 'string' }, 'tolerance-ratio': { type: 'string' }, json: { type: 'boolean' } },
+    true,
+  );
+  if (values.help) {
+    return help('diff');
+  }
+  if (positionals.length !== 2) {
+    throw new UsageError('diff takes two results files (or report directories): OLD NEW; see npx rcnc diff --help');
+  }
+  const { diffResults, diffText, hasRegression, DEFAULT_TOLERANCE } = await import('../report/diff.ts');
+  const { readResults } = await import('../report/write.ts');
+  const tolerance = {
+    toleranceMs: number(values['tolerance-ms'], '--tolerance-ms', DEFAULT_TOLERANCE.toleranceMs),
+    toleranceRatio: number(values['tolerance-ratio'], '--tolerance-ratio', DEFAULT_TOLERANCE.toleranceRatio),
+  };
+  const [before, after] = await Promise.all(
+    positionals.map((p) =>
+      readResults(p).catch((e: unknown) => {
+        throw new UsageError(oneLine((e as Error).message), { cause: e });
+      }),
+    ),
+  );
+  const changes = diffResults(before!, after!, tolerance);
+  const regression = hasRegression(changes);
+  if (values.json) {
+    console.log(JSON.stringify({ regression, changes }, null, 2));
+  } else {
+    process.stdout.write(diffText(before!, after!, changes).replace(/\n?$/, '\n'));
+  }
+  return regression ? 1 : 0;
+}
+
+/** A non-negative number flag, or the default when absent. */
+function number(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) {
+    return fallback;
+  }
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
+    throw new UsageError(`${flag} ${value}: not a number ≥ 0`);
+  }
+  return n;
 }

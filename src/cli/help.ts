@@ -15,12 +15,13 @@ Commands:
   analyze DIR         diagnose files collected from a real cluster (netstat, tcpdump, logs…)
   collect -n NS DIR   gather those files from a running Redis deployment, then analyze them
   report DIR          rewrite compatibility.md, junit.xml and index.html from DIR/results.json
+  diff OLD NEW        what changed between two runs' results (exit 1 on a regression)
   doctor              check what the lab needs from this machine
   setup               install missing system packages (apt-get, as root)
   clean               remove namespaces, processes and temp dirs a killed run left
   k3d -- ARGS…        run the real k3d binary ($K3D_BIN, PATH, or the rcnc cache)
 
-Run 'rcnc <command> --help' for the options of a command.
+Run 'npx rcnc <command> --help' for the options of a command, 'npx rcnc --version' for the version.
 Exit codes: 0 as expected, 1 an unexpected result, 2 bad usage or a missing requirement.`,
   run: `Usage: rcnc run [options]
 
@@ -43,8 +44,9 @@ Options:
   --report-dir DIR      where reports go (default: ./reports)
   --redis-server PATH   redis-server binary to test (default: redis-server on PATH)
   --redis-cli PATH      redis-cli binary to use (default: redis-cli on PATH)
+  --fail-fast           after the first failed cell start no more (running cells finish)
   --list                print the matching cells and exit without running them
-  --json                print results.json instead of the summary
+  --json                print results.json instead of the summary (progress stays on stderr)
   -h, --help            show this help`,
   reproduce: `Usage: rcnc reproduce nat-meet [options]
 
@@ -71,6 +73,21 @@ Installs the system packages the lab needs with apt-get when running as root on 
 otherwise names the packages to install. Exit 2 when packages are missing and cannot be installed.
 Also installs docker.io (dockerd, containerd, runc, docker-proxy) when dockerd is missing, for the
 docker provider's private daemon, without starting its service; the lab does not need it.`,
+  diff: `Usage: rcnc diff OLD NEW [options]
+
+Compares two runs' results.json (or the report directories that hold them), e.g. the same matrix
+before and after a kernel, CNI or Redis upgrade: cells added or removed, a compatibility word or a
+ghost class that changed, a cell that started or stopped failing, and recovery figures (recovery
+time, failover, the client's error window) that moved beyond the tolerance.
+
+Options:
+  --tolerance-ms N      a figure that moved by at most N ms has not changed (default 1000)
+  --tolerance-ratio R   …or by at most R times its old value, whichever allows more (default 0.25)
+  --json                print the changes as JSON
+  -h, --help            show this help
+
+Exit: 0 no regression, 1 a regression (what a user gets got worse, a cell started to fail, a figure
+grew), 2 a file missing or not an rcnc results file.`,
   analyze: `Usage: rcnc analyze DIR [--json]
 
 Diagnoses artifacts collected on a real cluster. DIR holds any of:

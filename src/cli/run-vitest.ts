@@ -7,10 +7,11 @@
 //     code (vitest's own handlers, which exit at once, are removed);
 //   - if this process is SIGKILLed, its workers see their IPC channel close and tear down
 //     (src/suite/worker-setup.ts), and pods die with them (setpriv --pdeathsig).
+import { writeFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Vitest } from 'vitest/node';
+import type { Reporter, Vitest } from 'vitest/node';
 import { sweepDocker } from '../deploy/docker/sweep.ts';
 import { sweep } from '../deploy/netns/sweep.ts';
 import type { RunConfig } from '../suite/run-config.ts';
@@ -68,7 +69,9 @@ export async function runScenarioFiles(
       config: false,
       run: true,
       watch: false,
-      reporters,
+      reporters: config.stopFile
+        ? [...[reporters ?? []].flat(), stopAtFirstFailure(config.stopFile, () => vitest)]
+        : reporters,
       projects: [labProject(config, PACKAGE_ROOT)],
     });
     takeOverSignals(onSignal);
@@ -85,6 +88,27 @@ export async function runScenarioFiles(
     process.env.TMPDIR = previousTmp;
   }
   return received ? { signal: received } : {};
+}
+
+/**
+ * `--fail-fast`: at the first failed cell, the stop file tells the workers to start no more cells
+ * (src/suite/harness.ts inPool) and vitest starts no more files; running cells finish and tear down.
+ */
+function stopAtFirstFailure(stopFile: string, vitest: () => Vitest | undefined): Reporter {
+  let stopped = false;
+  return {
+    onTestCaseResult(testCase) {
+      if (stopped || testCase.result().state !== 'failed') {
+        return;
+      }
+      stopped = true;
+      writeFileSync(stopFile, `${testCase.name}\n`);
+      process.stderr.write(
+        `rcnc: --fail-fast: ${testCase.name} failed; no more cells start, the running ones finish\n`,
+      );
+      void vitest()?.cancelCurrentRun('test-failure');
+    },
+  };
 }
 
 /** vitest exits the process on SIGINT/SIGTERM without waiting for teardown: ours replace its. */

@@ -21,7 +21,7 @@ import { RequirementError, UsageError } from '../util/errors.ts';
 import { list, parse } from './args.ts';
 import { help } from './help.ts';
 import { PACKAGE_ROOT } from './package.ts';
-import { runScenarioFiles } from './run-vitest.ts';
+import { runScenarioFiles, runTmpDir } from './run-vitest.ts';
 
 export async function cmdRun(args: string[]): Promise<number> {
   const { values } = parse('run', args, {
@@ -38,6 +38,7 @@ export async function cmdRun(args: string[]): Promise<number> {
     context: { type: 'string' },
     list: { type: 'boolean' },
     json: { type: 'boolean' },
+    'fail-fast': { type: 'boolean' },
   });
   if (values.help) {
     return help('run');
@@ -52,13 +53,7 @@ export async function cmdRun(args: string[]): Promise<number> {
   if (values.kubeconfig && !existsSync(values.kubeconfig)) {
     throw new UsageError(`--kubeconfig ${values.kubeconfig}: no such file`);
   }
-  const filter: CellFilter = {
-    provider,
-    scenario: list(values.scenario, scenarioNames(), '--scenario'),
-    profile: list(values.profile, PROFILES, '--profile'),
-    exposure: list(values.exposure, EXPOSURES, '--exposure'),
-    ...(values.cell ? { cells: values.cell.flatMap((c) => c.split(',')).filter(Boolean) } : {}),
-  };
+  const filter = filterFrom(provider, values);
   const base = runConfigFromEnv(process.env);
   const cells = filterCells(allCells(provider[0] as ProviderName, base.matrix), filter);
   if (values.list) {
@@ -77,8 +72,24 @@ export async function cmdRun(args: string[]): Promise<number> {
   if (values.concurrency !== undefined) {
     config.concurrency = parseConcurrency(values.concurrency, '--concurrency');
   }
+  if (values['fail-fast']) {
+    config.stopFile = join(runTmpDir(config.runId), 'fail-fast.stop');
+  }
   await requireProviders(cells, config);
   return runVitest(cells, config, !!values.json);
+}
+
+function filterFrom(
+  provider: string[],
+  values: { scenario?: string; profile?: string; exposure?: string; cell?: string[] },
+): CellFilter {
+  return {
+    provider,
+    scenario: list(values.scenario, scenarioNames(), '--scenario'),
+    profile: list(values.profile, PROFILES, '--profile'),
+    exposure: list(values.exposure, EXPOSURES, '--exposure'),
+    ...(values.cell ? { cells: values.cell.flatMap((c) => c.split(',')).filter(Boolean) } : {}),
+  };
 }
 
 /** `--list`: an aligned table with a header, then the count per scenario family. */
@@ -139,13 +150,11 @@ async function runVitest(cells: AnyCell[], config: RunConfig, json: boolean): Pr
   const families = new Set(cells.map((c) => c.family));
   const files = SCENARIOS.filter((s) => families.has(s.name)).map((s) => s.testFile);
   const reporter = join(PACKAGE_ROOT, 'src/report/reporter.ts');
-  const { signal } = await runScenarioFiles(
-    files,
-    config,
-    json
-      ? [[reporter, { quiet: true, config }]]
-      : [join(PACKAGE_ROOT, 'src/report/progress.ts'), [reporter, { quiet: true, config }]],
-  );
+  // Progress goes to stderr, so with --json stdout holds only the results.
+  const { signal } = await runScenarioFiles(files, config, [
+    [join(PACKAGE_ROOT, 'src/report/progress.ts'), { total: cells.length }],
+    [reporter, { quiet: true, config }],
+  ]);
   if (signal) {
     return signal === 'SIGINT' ? 130 : 143;
   }
@@ -160,8 +169,10 @@ async function runVitest(cells: AnyCell[], config: RunConfig, json: boolean): Pr
   } else {
     const s = results.summary;
     const latest = join(config.reportDir, 'latest');
+    // Under --fail-fast, files vitest never started leave their cells out of the results.
+    const notRun = cells.length - results.cells.length;
     console.log(
-      `\nrcnc: ${s.pass} passed, ${s.fail} failed, ${s.skip} skipped — report: ${join(latest, 'compatibility.md')} (also index.html, junit.xml, results.json)`,
+      `\nrcnc: ${s.pass} passed, ${s.fail} failed, ${s.skip} skipped${notRun > 0 ? `, ${notRun} not run (--fail-fast)` : ''} — report: ${join(latest, 'compatibility.md')} (also index.html, junit.xml, results.json)`,
     );
   }
   return results.summary.fail > 0 ? 1 : 0;

@@ -291,6 +291,9 @@ export interface ResultsFile {
   summary: { pass: number; fail: number; skip: number };
 }
 
+/** The annotation a cell's test sends when the cell leaves the queue and starts running. */
+export const CELL_STARTED = 'rcnc:started';
+
 declare module '@vitest/runner' {
   interface TaskMeta {
     rcnc?: CellRecord;

@@ -60,7 +60,11 @@ export async function gatherEnvironment(
   };
 }
 
-async function rcncVersion(root: string, command: CommandOutput): Promise<Environment['rcnc']> {
+/** rcnc's version, and its commit when it runs from its own git checkout (`rcnc --version`). */
+export async function rcncVersion(
+  root: string = PACKAGE_ROOT,
+  command: CommandOutput = defaultCommand,
+): Promise<Environment['rcnc']> {
   let version: unknown;
   try {
     version = (JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version?: unknown }).version;

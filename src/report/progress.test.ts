@@ -21,13 +21,18 @@ const record = (id, extra = {}) => ({
   ...extra,
 });
 describe('nat-meet', () => {
-  test('netns/flannel-vxlan/nodeport/announce-none', ({ task }) => {
+  test('netns/flannel-vxlan/nodeport/announce-none', async ({ task, annotate }) => {
+    await annotate('netns/flannel-vxlan/nodeport/announce-none', 'rcnc:started');
+    task.meta.rcncRanMs = 1234;
     task.meta.rcnc = record('netns/flannel-vxlan/nodeport/announce-none', {
       observation: { meet: 'fails', ghosts: [], failedDialBacks: [], busPeers: [], notes: [],
                      fix: { settings: [], meet: 'ok', clusterState: 'ok' } },
     });
   });
-  test('netns/flannel-vxlan/pod-ip/announce-none', ({ task }) => {
+  test('netns/flannel-vxlan/pod-ip/announce-none', async ({ task, annotate }) => {
+    await annotate('netns/flannel-vxlan/pod-ip/announce-none', 'rcnc:started');
+    await annotate('a note of another kind', 'notice');
+    task.meta.rcncRanMs = 2500;
     task.meta.rcnc = record('netns/flannel-vxlan/pod-ip/announce-none');
     throw new Error('unexpected ghost 10.42.0.1:6379@16379\\nsecond line is not printed');
   });
@@ -62,29 +67,35 @@ describe('ProgressReporter', () => {
     await writeFile(join(suite, 'cells.test.js'), CELLS_TEST);
     const chunks: string[] = [];
     const stream = { isTTY, write: (chunk: string) => chunks.push(chunk) };
+    // A clock that moves 10 s per reading: the estimate is then exact.
+    let clock = 0;
+    const now = () => (clock += 10_000);
     const vitest = await startVitest('test', [], {
       root: suite,
       config: false,
       watch: false,
       globals: true,
-      reporters: [new ProgressReporter({ stream })],
+      // One cell at a time, so the lines come in a fixed order.
+      sequence: { concurrent: false },
+      reporters: [new ProgressReporter({ stream, now })],
     });
     await vitest.close();
     return chunks.join('');
   }
 
-  test('prints a start line and an end line per cell, without colour off a terminal', async () => {
+  test('prints a start line when a cell starts and an end line with [done/total] and the time left', async () => {
     const out = await run(false);
-    // Durations vary; everything else is fixed.
-    const lines = out.split('\n').map((line) => line.replace(/ {2}\d+(?:ms|\.\ds)\b/, '  <t>'));
-    expect(lines).toEqual([
+    expect(out.split('\n')).toEqual([
       '… running netns/flannel-vxlan/nodeport/announce-none',
-      '✓ pass  netns/flannel-vxlan/nodeport/announce-none  <t>  works-with-announce',
+      // First start at 10 s, one cell ran by 20 s: 10 s a cell, 3 left.
+      '[1/4] ✓ pass  netns/flannel-vxlan/nodeport/announce-none  1.2s  works-with-announce  (~30.0s left)',
       '… running netns/flannel-vxlan/pod-ip/announce-none',
-      '✗ FAIL  netns/flannel-vxlan/pod-ip/announce-none  <t>  unexpected ghost 10.42.0.1:6379@16379',
-      '… running k3d/flannel-vxlan/nodeport/announce-none',
-      '- skip  k3d/flannel-vxlan/nodeport/announce-none  (no Docker daemon answers)',
-      '- skip  netns/calico-vxlan/nodeport/announce-none  (marked skip)',
+      // Two ran by 30 s: 10 s a cell, 2 left.
+      '[2/4] ✗ FAIL  netns/flannel-vxlan/pod-ip/announce-none  2.5s  unexpected ghost 10.42.0.1:6379@16379  (~20.0s left)',
+      // Skipped before it started: no running line, no duration; the pace is still that of the two
+      // that ran (30 s over 2 by 40 s).
+      '[3/4] - skip  k3d/flannel-vxlan/nodeport/announce-none  (no Docker daemon answers)  (~15.0s left)',
+      '[4/4] - skip  netns/calico-vxlan/nodeport/announce-none  (marked skip)',
       '',
     ]);
     expect(out).not.toContain('\u001b[');
@@ -103,7 +114,10 @@ describe('ProgressReporter', () => {
     try {
       const chunks: string[] = [];
       const reporter = new ProgressReporter({ stream: { isTTY: true, write: (chunk: string) => chunks.push(chunk) } });
-      reporter.onTestCaseReady({ name: 'cell-a', options: { mode: 'run' }, meta: () => ({}) } as never);
+      reporter.onTestCaseAnnotate({ name: 'cell-a', meta: () => ({}) } as never, {
+        type: 'rcnc:started',
+        message: 'cell-a',
+      });
       expect(chunks).toEqual(['… running cell-a\n']);
     } finally {
       if (saved === undefined) {
@@ -112,5 +126,20 @@ describe('ProgressReporter', () => {
         process.env['NO_COLOR'] = saved;
       }
     }
+  });
+
+  test('goes to stderr by default, so --json keeps stdout for the results', () => {
+    const written: string[] = [];
+    const original = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => (written.push(chunk), true)) as typeof process.stderr.write;
+    try {
+      new ProgressReporter({ color: false }).onTestCaseAnnotate({ name: 'cell-b', meta: () => ({}) } as never, {
+        type: 'rcnc:started',
+        message: 'cell-b',
+      });
+    } finally {
+      process.stderr.write = original;
+    }
+    expect(written).toEqual(['… running cell-b\n']);
   });
 });

@@ -1,18 +1,22 @@
-// Live progress for `rcnc run`: one line when a cell starts, one when it ends, nothing else. A lab
-// cell takes seconds to minutes, so the user sees which one is running and each verdict as it lands;
-// the summary and the report path are the CLI's job once the run is over. Plain text when stdout is
+// Live progress for `rcnc run`: a line when a cell leaves the queue and starts, a line when it
+// ends with `[done/total]` and an estimate of the time left, nothing else. On stderr by default, so
+// `run --json` keeps stdout for the results and still shows progress. Plain text when the stream is
 // not a terminal (CI logs, pipes), so the lines stay greppable.
-import type { Reporter, TestCase } from 'vitest/node';
-import type { CellRecord } from '../model/results.ts';
+import type { Reporter, TestCase, TestModule } from 'vitest/node';
+import { CELL_STARTED, type CellRecord } from '../model/results.ts';
 import { firstLine, stripAnsi, truncate } from '../util/text.ts';
 import { formatMs } from './format.ts';
 import { wordLabelOf } from './words.ts';
 
 export interface ProgressOptions {
-  /** Where the lines go; stdout by default. */
+  /** Where the lines go; stderr by default. */
   stream?: { write(chunk: string): unknown; isTTY?: boolean };
   /** Colour the status words; by default only on a terminal and when NO_COLOR is not set. */
   color?: boolean;
+  /** The clock, for the estimate (tests). */
+  now?: () => number;
+  /** How many cells the run has, when the caller knows before vitest has collected them all. */
+  total?: number;
 }
 
 const COLOURS = {
@@ -23,20 +27,39 @@ const COLOURS = {
   bold: ['\u001b[1m', '\u001b[22m'],
 } as const;
 type Colour = keyof typeof COLOURS;
+type TestAnnotation = Parameters<NonNullable<Reporter['onTestCaseAnnotate']>>[1];
 
 export default class ProgressReporter implements Reporter {
   private readonly stream: NonNullable<ProgressOptions['stream']>;
   private readonly color: boolean;
+  private readonly now: () => number;
+  private total: number;
+  private readonly totalKnown: boolean;
+  private done = 0;
+  /** Cells that ended after running (not skipped before they started), and when the first started. */
+  private ran = 0;
+  private firstStart: number | undefined;
+
   constructor(options: ProgressOptions = {}) {
-    this.stream = options.stream ?? process.stdout;
+    this.stream = options.stream ?? process.stderr;
     this.color = options.color ?? (this.stream.isTTY === true && !process.env['NO_COLOR']);
+    this.now = options.now ?? Date.now;
+    this.total = options.total ?? 0;
+    this.totalKnown = options.total !== undefined;
   }
 
-  onTestCaseReady(testCase: TestCase): void {
-    // vitest announces statically skipped cases too; they never run, so "running" would be a lie.
-    if (testCase.options.mode === 'skip' || testCase.options.mode === 'todo') {
+  onTestModuleCollected(module: TestModule): void {
+    if (!this.totalKnown) {
+      this.total += [...module.children.allTests()].length;
+    }
+  }
+
+  /** The cell's test says when the cell has a place and starts; waiting in the queue is not running. */
+  onTestCaseAnnotate(testCase: TestCase, annotation: TestAnnotation): void {
+    if (annotation.type !== CELL_STARTED) {
       return;
     }
+    this.firstStart ??= this.now();
     this.line(`${this.paint('dim', '… running')} ${labelOf(testCase)}`);
   }
 
@@ -46,28 +69,48 @@ export default class ProgressReporter implements Reporter {
     if (result.state === 'pending') {
       return;
     }
+    this.done += 1;
     const label = labelOf(testCase);
-    const duration = testCase.diagnostic()?.duration;
+    const ranMs = testCase.meta().rcncRanMs;
+    if (ranMs !== undefined) {
+      this.ran += 1;
+    }
+    const duration = ranMs ?? recordOf(testCase)?.timings?.['total'] ?? testCase.diagnostic()?.duration;
     const took = duration !== undefined ? `  ${this.paint('dim', formatMs(duration))}` : '';
+    const head = `${this.paint('dim', `[${this.done}/${Math.max(this.total, this.done)}]`)} `;
+    const tail = this.estimate();
     switch (result.state) {
       case 'passed': {
         const record = recordOf(testCase);
         const word = record ? wordLabelOf(record) : undefined;
-        this.line(`${this.paint('green', '✓ pass')}  ${label}${took}${word ? `  ${word}` : ''}`);
+        this.line(`${head}${this.paint('green', '✓ pass')}  ${label}${took}${word ? `  ${word}` : ''}${tail}`);
         return;
       }
       case 'failed': {
         const reason = shortLine(result.errors[0]?.message) || 'failed without an error message';
-        this.line(`${this.paint('red', '✗ FAIL')}  ${label}${took}  ${reason}`);
+        this.line(`${head}${this.paint('red', '✗ FAIL')}  ${label}${took}  ${reason}${tail}`);
         return;
       }
       case 'skipped': {
         const reason = shortLine(recordOf(testCase)?.skipReason ?? result.note) || `marked ${testCase.options.mode}`;
         // A cell skipped before it ran has no duration worth printing.
-        this.line(`${this.paint('yellow', '- skip')}  ${label}  (${reason})${duration ? took : ''}`);
+        this.line(`${head}${this.paint('yellow', '- skip')}  ${label}  (${reason})${ranMs ? took : ''}${tail}`);
         return;
       }
     }
+  }
+
+  /**
+   * The time left at the pace cells have ended so far (whatever the pool's width), once one ran:
+   * skipped cells end at once and say nothing about the pace.
+   */
+  private estimate(): string {
+    const left = this.total - this.done;
+    if (left <= 0 || this.ran === 0 || this.firstStart === undefined) {
+      return '';
+    }
+    const perCell = (this.now() - this.firstStart) / this.ran;
+    return `  ${this.paint('dim', `(~${formatMs(perCell * left)} left)`)}`;
   }
 
   private line(text: string): void {
@@ -89,9 +132,7 @@ function labelOf(testCase: TestCase): string {
 }
 
 function recordOf(testCase: TestCase): CellRecord | undefined {
-  // Typed locally for the same reason as in reporter.ts: the TaskMeta augmentation may not reach here.
-  const meta: ReturnType<TestCase['meta']> & { rcnc?: CellRecord } = testCase.meta();
-  return meta.rcnc;
+  return testCase.meta().rcnc;
 }
 
 /** Assertion messages come coloured and long; a progress line takes the first line, cut. */

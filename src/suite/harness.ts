@@ -4,6 +4,7 @@
 // "cannot run here" into a failure. Providers are built once per worker and test file and closed
 // after the file by worker-setup.ts: that is the lifetime of what they share between cells (k3d:
 // one cluster per profile).
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'vitest';
 import { K3D_START_BUDGET_MS, K8S_CELL_BUDGET_MS } from '../deploy/k3d/budgets.ts';
@@ -12,7 +13,7 @@ import { NetnsProvider } from '../deploy/netns/netns.ts';
 import { describeUnmet, type Provider, type StartedTopology, type TopologySpec } from '../deploy/provider.ts';
 import { filterCells, type AnyCell, type Cell } from '../model/cell.ts';
 import { profileLabel, type Family, type ProviderName } from '../model/dimensions.ts';
-import type { CellRecord, CellRecordOf, Provenance } from '../model/results.ts';
+import { CELL_STARTED, type CellRecord, type CellRecordOf, type Provenance } from '../model/results.ts';
 import { isCapabilityError, RequirementError } from '../util/errors.ts';
 import { ArtifactSink } from './artifacts.ts';
 import { cellPool, providerGate } from './pool.ts';
@@ -172,14 +173,14 @@ export function initialRecord<F extends Family>(cell: Cell<F, unknown>): CellRec
   } as CellRecordOf<F>;
 }
 
-/** The annotation a cell sends when it leaves the queue and starts (the progress lines read it). */
-export const CELL_STARTED = 'rcnc:started';
-
 /**
  * Runs a cell's body in the run's pool: at most `config.concurrency` cells at a time, and a cell
  * that must run alone (`runAlone`) with no other. The test learns when its cell really started and
  * how long it ran (`meta.rcncRanMs`): its own duration also counts the wait for a place.
  */
+/** Why a cell queued behind a failure under --fail-fast did not run. */
+export const NOT_STARTED = 'not run: --fail-fast stopped the run at the first failed cell';
+
 export const inPool = <T>(
   at: {
     ctx: TestContext;
@@ -191,10 +192,22 @@ export const inPool = <T>(
 ): Promise<T> => {
   const { ctx, cell, config, provider } = at;
   const timed = async () => {
+    if (config.stopFile && existsSync(config.stopFile)) {
+      if (ctx.task.meta.rcnc) {
+        ctx.task.meta.rcnc.skipReason = NOT_STARTED;
+      }
+      ctx.skip(NOT_STARTED);
+    }
     const t = performance.now();
     await ctx.annotate(cell.id, CELL_STARTED);
     try {
       return await body();
+    } catch (e) {
+      // Before the slot is released, or the next queued cell would start before the CLI hears.
+      if (config.stopFile) {
+        writeFileSync(config.stopFile, `${cell.id}\n`);
+      }
+      throw e;
     } finally {
       ctx.task.meta.rcncRanMs = Math.round(performance.now() - t);
     }

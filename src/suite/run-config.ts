@@ -30,6 +30,11 @@ export interface RunConfig {
   require: Record<ProviderName, boolean>;
   /** How many cells run side by side (src/suite/pool.ts). */
   concurrency: number;
+  /**
+   * `--fail-fast`: the file the CLI creates at the first failed cell; cells that have not started
+   * by then do not start (the ones running finish, so their labs come down cleanly).
+   */
+  stopFile?: string;
 }
 
 /** The environment variables users may set, with what each means (for help texts and errors). */

@@ -40,20 +40,18 @@ describe.skipIf(!!labSkipReason)('cleanup', () => {
 
   test('a cell that fails halfway (bootstrap error) leaves nothing behind', async () => {
     const before = await leftovers();
-    // A redis-cli that answers the readiness probe but fails every cluster command: the failure
-    // lands after the topology and every pod are up.
-    const cli = join(scratch, 'failing-redis-cli');
-    await writeFile(
-      cli,
-      '#!/bin/sh\nfor a; do [ "$a" = ping ] && exec redis-cli "$@"; done\necho "ERR injected failure"\n',
-    );
-    await chmod(cli, 0o755);
+    // A redis-server without the CLUSTER command: every pod starts and turns ready, and the failure
+    // lands at the first cluster command, after the topology is up.
+    const server = join(scratch, 'redis-server-without-cluster');
+    await writeFile(server, '#!/bin/sh\nexec redis-server "$@" --rename-command CLUSTER ""\n');
+    await chmod(server, 0o755);
     const cell = natMeetCells().find((c) => c.id === 'netns/flannel-vxlan/nodeport/announce-none')!;
-    const err = await runNatMeet(new NetnsProvider(), cell, { redis: { server: 'redis-server', cli } }).catch(
+    const err = await runNatMeet(new NetnsProvider(), cell, { redis: { server, cli: 'redis-cli' } }).catch(
       (e: unknown) => e,
     );
+    expect(err).toBeInstanceOf(Error);
     expect(isRcncError(err), String(err)).toBe(true);
-    expect((err as Error).message).toMatch(/injected failure/);
+    expect((err as Error).message).toMatch(/ERR unknown command 'cluster'/i);
     expect(await leftovers()).toEqual(before);
   });
 

@@ -2,8 +2,11 @@
 // before and after runs that pass, fail, or are interrupted.
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { readRecords } from '../../src/deploy/netns/ownership.ts';
+import { basename } from 'node:path';
+import { runRecords } from '../../src/cli/run-vitest.ts';
+import { ownerAlive, readRecords } from '../../src/deploy/netns/ownership.ts';
 import { run } from '../../src/util/exec.ts';
+import type { Owner } from '../../src/util/run-state.ts';
 
 export interface Leftovers {
   namespaces: string[];
@@ -14,7 +17,46 @@ export interface Leftovers {
   processes: string[];
 }
 
-export async function leftovers(filter: (name: string) => boolean = (n) => n.startsWith('rcnc-')): Promise<Leftovers> {
+/** Ancestors of a pid, itself included (from /proc/<pid>/stat's ppid). */
+async function ancestry(pid: number): Promise<number[]> {
+  const chain: number[] = [];
+  for (let p = pid; p > 1 && chain.length < 64;) {
+    chain.push(p);
+    const stat = await readFile(`/proc/${p}/stat`, 'utf8').catch(() => '');
+    p = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  }
+  return chain;
+}
+
+/**
+ * Names of labs and runs that live processes other than this test's own (itself and what it
+ * started) are using: other sessions' runs on the same machine, whose labs come and go while a
+ * test compares before with after. What a dead owner left still counts.
+ */
+async function othersLive(): Promise<Set<string>> {
+  const names = new Set<string>();
+  const { records } = await readRecords();
+  const runs = await runRecords.readAll();
+  const owners: [string[], Owner][] = [
+    ...records.map((r): [string[], Owner] => [[`rcnc-${r.labId}`], r]),
+    ...runs.records.map((r): [string[], Owner] => [[`rcnc-run-${r.runId}`, basename(r.tmpDir)], r]),
+  ];
+  for (const [prefixes, owner] of owners) {
+    if ((await ownerAlive(owner)) && !(await ancestry(owner.pid)).includes(process.pid)) {
+      prefixes.forEach((p) => names.add(p));
+    }
+  }
+  return names;
+}
+
+/** Ours: an rcnc name that no other live run is using. */
+async function oursFilter(): Promise<(name: string) => boolean> {
+  const others = [...(await othersLive())];
+  return (n) => n.startsWith('rcnc-') && !others.some((o) => n === o || n.startsWith(`${o}-`));
+}
+
+export async function leftovers(given?: (name: string) => boolean): Promise<Leftovers> {
+  const filter = given ?? (await oursFilter());
   const ns = (await run(['ip', 'netns', 'list'], { reject: false })).stdout
     .split('\n')
     .map((l) => l.split(' ')[0] ?? '')

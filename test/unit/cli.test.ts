@@ -2,7 +2,7 @@
 // code 2 for bad input, and nothing left behind when it refuses to run.
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -29,7 +29,15 @@ describe('rcnc help', () => {
     expect(r.stdout).toMatch(/Exit codes: 0 .*1 .*2 /);
   });
 
-  test.each(['run', 'reproduce', 'collect', 'doctor', 'setup', 'clean', 'k3d'])(
+  test('rcnc --version names the version, and the commit in a checkout', async () => {
+    const r = await rcnc('--version');
+    expect(r.exitCode).toBe(0);
+    const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const head = (await execa('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, reject: false })).stdout.trim();
+    expect(r.stdout).toBe(head ? `rcnc ${pkg.version} (${head})` : `rcnc ${pkg.version}`);
+  });
+
+  test.each(['run', 'reproduce', 'collect', 'diff', 'doctor', 'setup', 'clean', 'k3d'])(
     'rcnc %s --help documents its options',
     async (cmd) => {
       const r = await rcnc(cmd, '--help');
@@ -52,6 +60,35 @@ describe('rcnc help', () => {
       '--redis-server',
     ]) {
       expect(r.stdout).toContain(flag);
+    }
+  });
+});
+
+describe('rcnc diff', () => {
+  const SAMPLE = join(ROOT, 'test/fixtures/report/results.sample.json');
+
+  test('exit 0 between a run and itself, exit 1 naming the cell when a cell got worse', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rcnc-diff-'));
+    try {
+      const same = await rcnc('diff', SAMPLE, SAMPLE);
+      expect(same.exitCode).toBe(0);
+      const later = JSON.parse(await readFile(SAMPLE, 'utf8')) as ResultsFile;
+      const cell = later.cells.find((c) => c.family === 'nat-meet' && c.verdict.status === 'pass')!;
+      cell.verdict = { status: 'fail', reason: 'the dial-back now succeeds' };
+      later.summary.pass -= 1;
+      later.summary.fail += 1;
+      const after = join(dir, 'results.json');
+      await writeFile(after, JSON.stringify(later));
+      const worse = await rcnc('diff', SAMPLE, after);
+      expect(worse.exitCode).toBe(1);
+      expect(worse.stdout).toContain(cell.id);
+      const json = await rcnc('diff', '--json', SAMPLE, dir);
+      expect(JSON.parse(json.stdout)).toMatchObject({
+        regression: true,
+        changes: [{ cellId: cell.id, kind: 'verdict' }],
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
@@ -99,14 +136,25 @@ describe('bad input', () => {
     ],
     ['an unknown scenario to reproduce', ['reproduce', 'failover'], /knows one scenario: nat-meet/],
     // One prefix, not `rcnc: rcnc analyze: …`.
-    ['a missing analyze dir', ['analyze', '/nope'], /^rcnc analyze: \/nope does not exist; pass the directory/],
+    ['diff without two files', ['diff', 'reports/latest'], /^rcnc: diff takes two results files/],
+    [
+      'diff of a file that is not results',
+      ['diff', 'package.json', 'package.json'],
+      /^rcnc: .*package\.json is not a valid rcnc results file/,
+    ],
+    [
+      'diff with a bad tolerance',
+      ['diff', '--tolerance-ms', 'soon', 'a', 'b'],
+      /^rcnc: --tolerance-ms soon: not a number ≥ 0/,
+    ],
+    ['a missing analyze dir', ['analyze', '/nope'], /^rcnc: \/nope does not exist; pass the directory/],
     ['a profile that cannot NAT', ['reproduce', 'nat-meet', '--profile', 'no-nat'], /needs a NATing profile/],
     [
       'a bad node count',
       ['reproduce', 'nat-meet', '--nodes', 'three'],
       /--nodes three: give a whole number from 1 to 5/,
     ],
-    ['collect without a dir', ['collect', '-n', 'shop'], /rcnc collect takes one output directory/],
+    ['collect without a dir', ['collect', '-n', 'shop'], /^rcnc: collect takes one output directory/],
     ['collect without a namespace', ['collect', '/tmp/rcnc-never'], /needs -n NAMESPACE/],
     [
       'collect with a bad capture',
@@ -126,7 +174,7 @@ describe('bad input', () => {
     [
       'collect from a cluster that does not answer',
       ['collect', '-n', 'shop', '--kubeconfig', 'test/fixtures/k8s/k3d-kubeconfig.yaml', '/tmp/rcnc-never'],
-      /^rcnc: rcnc collect cannot reach the cluster: cannot reach the API server https:\/\/0\.0\.0\.0:39745/,
+      /^rcnc: collect cannot reach the cluster: cannot reach the API server https:\/\/0\.0\.0\.0:39745/,
     ],
   ];
   test.each(cases)('%s: exit 2, a short error, nothing left behind', async (_name, args, message) => {
