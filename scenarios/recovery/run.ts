@@ -324,6 +324,7 @@ async function rollingRestart(ctx: Ctx): Promise<FaultOutcome> {
   const faultAtLoadMs = client.loadTime() ?? 0;
   const clock = new FaultClock();
   const mark = (event: string, detail?: string) => clock.mark(event, detail);
+  const failedHandovers: string[] = [];
   const restartedAt = new Map<string, number>();
   const restart = async (pod: RedisMember) => {
     mark('restart', pod.name);
@@ -342,8 +343,12 @@ async function rollingRestart(ctx: Ctx): Promise<FaultOutcome> {
       await waitPeersReconnected(ctx.cluster, r, restartedAt.get(r.name) ?? 0, ctx.masters);
       mark('failover', `CLUSTER FAILOVER on ${r.name}`);
       await ctx.cluster.cli(r, ['cluster', 'failover']);
-      if (await promotedWithin(ctx, r, HEAL_TIMEOUT_MS)) {
+      // A manual failover gives up after 5 s (CLUSTER_MF_TIMEOUT); twice that is a failed handover.
+      if (await promotedWithin(ctx, r, 10_000)) {
         mark('promoted', r.name);
+      } else {
+        mark('handover failed', `${r.name} not promoted; ${m.name} restarted as a master`);
+        failedHandovers.push(r.name);
       }
     }
     await restart(m);
@@ -354,17 +359,23 @@ async function rollingRestart(ctx: Ctx): Promise<FaultOutcome> {
   return {
     action: `restarted all ${ctx.cluster.plan.members.length} pods one at a time (replicas first, masters after CLUSTER FAILOVER) in ${restartMs} ms`,
     timeline: clock.timeline,
-    recovered: true,
+    ...(failedHandovers.length
+      ? { duringFault: `CLUSTER FAILOVER did not promote ${failedHandovers.join(', ')} within 10 s` }
+      : {}),
+    recovered: failedHandovers.length === 0,
     recoveryMs: restartMs,
     client: summary,
   };
 }
 
 /**
- * After a pod restarts at the same announced address, every peer must have heard from it on a
- * fresh link. A peer's link to the old pod stays open (nothing resets a TCP connection to an address
- * that no longer exists) until it misses PONGs for half the node timeout; a vote the peer sends
- * over it in the meantime is lost, and a CLUSTER FAILOVER right after the restart times out.
+ * After a pod restarts at the same announced address, every peer must talk to it over a link made
+ * after the restart. A peer's outbound link to the old pod stays open (nothing resets a TCP
+ * connection to an address that no longer exists) until it misses PONGs for half the node timeout;
+ * what the peer sends over it in the meantime is lost — its failover vote, or a master's paused
+ * offset during CLUSTER FAILOVER — and the failover times out. A fresh PONG is not enough (the
+ * restarted node's own broadcasts arrive on the peer's inbound link): the outbound link itself must
+ * be younger than the restart, as CLUSTER LINKS (Redis 7.0) shows.
  */
 async function waitPeersReconnected(
   cluster: RedisCluster,
@@ -375,17 +386,50 @@ async function waitPeersReconnected(
   const id = await cluster.myId(restarted);
   const peers = among.filter((m) => m !== restarted);
   await waitFor({
-    target: `every peer of ${restarted.name} to get a PONG from it after its restart`,
+    target: `every peer of ${restarted.name} to reach it over a link made after its restart`,
     timeoutMs: HEAL_TIMEOUT_MS,
     intervalMs: 100,
     check: async () => {
-      const stale = (await readViews(cluster, peers)).filter((v) => {
-        const e = v.nodes.find((n) => n.id === id);
-        return !e || e.linkState !== 'connected' || e.pongRecv < sinceMs;
-      });
-      return { done: stale.length === 0, state: `no fresh PONG yet at ${stale.map((v) => v.member).join(', ')}` };
+      const stale: string[] = [];
+      for (const peer of peers) {
+        const view = (await readViews(cluster, [peer]))[0]!.nodes.find((n) => n.id === id);
+        const outbound = (await clusterLinks(cluster, peer)).find((l) => l.direction === 'to' && l.node === id);
+        if (
+          !view ||
+          view.linkState !== 'connected' ||
+          view.pongRecv < sinceMs ||
+          !outbound ||
+          outbound.createTime < sinceMs
+        ) {
+          stale.push(`${peer.name} (${outbound ? `link from ${outbound.createTime}` : 'no link'})`);
+        }
+      }
+      return { done: stale.length === 0, state: `stale links to ${restarted.name} at ${stale.join(', ')}` };
     },
   });
+}
+
+/** A member's cluster-bus links as CLUSTER LINKS lists them: direction, peer id, creation time (ms). */
+async function clusterLinks(
+  cluster: RedisCluster,
+  m: RedisMember,
+): Promise<{ direction: string; node: string; createTime: number }[]> {
+  const lines = (await cluster.cli(m, ['cluster', 'links'])).split('\n').map((l) => l.trim());
+  const links: { direction: string; node: string; createTime: number }[] = [];
+  for (let i = 0; i < lines.length - 1; i++) {
+    const [key, value] = [lines[i], lines[i + 1]!];
+    if (key === 'direction') {
+      links.push({ direction: value, node: '', createTime: 0 });
+    } else if (key === 'node' && links.length) {
+      links.at(-1)!.node = value;
+    } else if (key === 'create-time' && links.length) {
+      links.at(-1)!.createTime = Number(value);
+    } else {
+      continue;
+    }
+    i += 1;
+  }
+  return links;
 }
 
 /** A new shard joins by CLUSTER MEET over the exposure; slots are rebalanced onto it. */

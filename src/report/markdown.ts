@@ -27,7 +27,7 @@ export const TONE_MARK: Record<Tone | 'none', string> = {
 };
 export const STATUS_MARK: Record<Verdict['status'], string> = { pass: '✅', fail: '❌', skip: '⏭️' };
 
-type Link = (cell: CellResult, text: string) => string;
+export type Link = (cell: CellResult, text: string) => string;
 
 export function compatibilityMarkdown(results: ResultsFile): string {
   const anchors = cellAnchors(results.cells);
@@ -60,12 +60,14 @@ function header(results: ResultsFile): string[] {
 // At a glance: one line per profile.
 
 function glance(results: ResultsFile): string[] {
+  return ['', '## At a glance', '', ...glanceTable(results)];
+}
+
+/** One line per profile: where its results come from, the words per family, the verdicts. */
+export function glanceTable(results: ResultsFile): string[] {
   const lines = profileLines(results.cells);
   const families = byFamily(results.cells).map(([family]) => family);
   return [
-    '',
-    '## At a glance',
-    '',
     tableRow(['Profile', 'Results from', ...families, 'Verdicts']),
     tableRow(['---', '---', ...families.map(() => '---'), '---']),
     ...lines.map((line) => tableRow(glanceCells(line, families))),
@@ -114,7 +116,8 @@ function legend(family: Family): string {
   return words.join(' · ');
 }
 
-function matrixTable(cells: CellResult[], link: Link): string[] {
+/** A family's matrix: profiles × exposure/announce, each cell's word and verdict (linked by `link`). */
+export function matrixTable(cells: CellResult[], link: Link): string[] {
   const { columns, rows } = compatibilityMatrix(cells);
   const lines = [tableRow(['Profile', ...columns]), tableRow(['---', ...columns.map(() => '---')])];
   for (const row of rows) {

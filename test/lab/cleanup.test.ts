@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { natMeetCells } from '../../scenarios/nat-meet/cells.ts';
 import { runNatMeet } from '../../scenarios/nat-meet/run.ts';
 import { NetnsProvider } from '../../src/deploy/netns/netns.ts';
+import { CELL_BUDGET_MS } from '../../src/suite/harness.ts';
+import { cellPool, defaultWidth } from '../../src/suite/pool.ts';
 import { isRcncError } from '../../src/util/errors.ts';
 import { labSkipReason, leftovers, leftoversOf, none } from './leftovers.ts';
 
@@ -52,6 +54,30 @@ describe.skipIf(!!labSkipReason)('cleanup', () => {
     expect(err).toBeInstanceOf(Error);
     expect(isRcncError(err), String(err)).toBe(true);
     expect((err as Error).message).toMatch(/ERR unknown command 'cluster'/i);
+    expect(await leftovers()).toEqual(before);
+  });
+
+  test("cells failing and passing side by side at the pool's full width leave nothing behind", async () => {
+    const before = await leftovers();
+    const server = join(scratch, 'redis-server-without-cluster-wide');
+    await writeFile(server, '#!/bin/sh\nexec redis-server "$@" --rename-command CLUSTER ""\n');
+    await chmod(server, 0o755);
+    const cell = natMeetCells().find((c) => c.id === 'netns/flannel-vxlan/nodeport/announce-none')!;
+    const width = defaultWidth();
+    const pool = cellPool(width);
+    // Every other cell fails halfway; the rest run to their verdict.
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: width }, (_, i) =>
+        pool.run(
+          () =>
+            runNatMeet(new NetnsProvider(), cell, {
+              redis: { server: i % 2 ? server : 'redis-server', cli: 'redis-cli' },
+            }),
+          { name: `${cell.id}#${i}`, budgetMs: CELL_BUDGET_MS },
+        ),
+      ),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(outcomes.map((_, i) => (i % 2 ? 'rejected' : 'fulfilled')));
     expect(await leftovers()).toEqual(before);
   });
 

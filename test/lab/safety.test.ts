@@ -6,6 +6,8 @@ import { describe, expect, test } from 'vitest';
 import { natMeetCells } from '../../scenarios/nat-meet/cells.ts';
 import { runNatMeet } from '../../scenarios/nat-meet/run.ts';
 import { NetnsProvider } from '../../src/deploy/netns/netns.ts';
+import { CELL_BUDGET_MS } from '../../src/suite/harness.ts';
+import { cellPool, defaultWidth } from '../../src/suite/pool.ts';
 import { run } from '../../src/util/exec.ts';
 import { waitFor } from '../../src/util/wait.ts';
 import { labSkipReason } from './leftovers.ts';
@@ -39,20 +41,27 @@ describe.skipIf(!!labSkipReason)('network safety', () => {
     }
   });
 
-  test('real cells leave the root namespace exactly as they found it, and touch it at no time', async () => {
+  test("real cells, side by side at the pool's full width, leave root as they found it and touch it at no time", async () => {
     const before = await rootSnapshot();
     const mon = await monitor();
-    const cells = natMeetCells().filter((c) =>
-      [
-        'netns/flannel-vxlan/nodeport/announce-none',
-        'netns/flannel-vxlan/nodeport/announce-none/3-nodes/dial-own-node',
-      ].includes(c.id),
+    // As many cells at once as a run puts side by side on this machine, over every NATing profile.
+    const width = defaultWidth();
+    const natting = natMeetCells().filter(
+      (c) => c.expectation.meet === 'fails' && c.dims.nodes <= 3 && !c.dims.variant?.startsWith('scale-'),
     );
-    expect(cells).toHaveLength(2);
-    for (const cell of cells) {
-      const r = await runNatMeet(new NetnsProvider(), cell, { redis: { server: 'redis-server', cli: 'redis-cli' } });
-      expect(r.record.observation?.meet).toBe('fails'); // the datapath really ran, with its NAT
-    }
+    const cells = Array.from({ length: width }, (_, i) => natting[i % natting.length]!);
+    expect(new Set(cells.map((c) => c.dims.profile)).size).toBeGreaterThanOrEqual(Math.min(width, 3));
+    const pool = cellPool(width);
+    const runs = await Promise.all(
+      cells.map((cell) =>
+        pool.run(() => runNatMeet(new NetnsProvider(), cell, { redis: { server: 'redis-server', cli: 'redis-cli' } }), {
+          name: cell.id,
+          budgetMs: CELL_BUDGET_MS,
+        }),
+      ),
+    );
+    // The datapaths really ran, with their NAT.
+    expect(runs.map((r) => r.record.observation?.meet)).toEqual(cells.map(() => 'fails'));
     const events = await mon.stop();
     expect(events.filter((l) => LAB_TRACES.test(l))).toEqual([]);
     expect(await rootSnapshot()).toEqual(before);
