@@ -151,7 +151,7 @@ describe('rcnc run --list', () => {
     const at = lines[0]!.indexOf('SCENARIO');
     const rows = lines.slice(1, lines.indexOf(''));
     for (const row of rows) {
-      expect(row.slice(at).split(' ')[0]).toMatch(/^(nat-meet|snat|recovery)$/);
+      expect(row.slice(at).split(' ')[0]).toMatch(/^(nat-meet|snat|recovery|sentinel)$/);
     }
     expect(r.stdout).toMatch(
       /netns\/flannel-vxlan\/nodeport\/announce-none +nat-meet +meet fails \(bridge-gateway\), announce fixes it/,

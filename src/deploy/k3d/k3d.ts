@@ -25,6 +25,7 @@ import {
   apiHostFor,
   clusterNetwork,
   K3D_DATA_ROOT,
+  k3sDisable,
   newClusterName,
   nodeContainer,
   renderK3dConfig,
@@ -160,7 +161,7 @@ export class K3dProvider implements Provider {
     try {
       const cluster =
         this.opts.engine === 'testcontainers'
-          ? await this.startK3sContainer(cni, teardown)
+          ? await this.startK3sContainer(cni, teardown, (spec.loadBalancers ?? []).length > 0)
           : await this.startK3d(spec, cni, teardown);
       const kube = new KubeClient(cluster.kc);
       if (cni.cni === 'calico') {
@@ -232,6 +233,7 @@ export class K3dProvider implements Provider {
       image: this.opts.k3sImage ?? K3S_IMAGE,
       publishNodePorts: (this.opts.publishNodePorts ?? process.platform !== 'linux') ? nodePorts : [],
       sharedDataDir,
+      serviceLb: (spec.loadBalancers ?? []).length > 0,
     });
     if (!this.keep()) {
       // Registered before create: a half-created cluster is removed too.
@@ -271,8 +273,8 @@ export class K3dProvider implements Provider {
     };
   }
 
-  private async startK3sContainer(cni: K3dCni, teardown: Teardown) {
-    const args = ['server', '--disable=traefik,servicelb,metrics-server'];
+  private async startK3sContainer(cni: K3dCni, teardown: Teardown, serviceLb: boolean) {
+    const args = ['server', k3sDisable(serviceLb)];
     if (cni.cni === 'calico') {
       args.push('--flannel-backend=none', '--disable-network-policy', '--cluster-cidr=192.168.0.0/16');
     }
