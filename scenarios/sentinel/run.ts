@@ -75,15 +75,19 @@ export async function runSentinel(
     redisServer: sctx.redis.server,
     redisCli: sctx.redis.cli,
   });
-  const startedAt = new Date();
   await using topo = await provider.start(sentinelTopologySpec(plan, d.profile, d.nodes));
   const set = new RedisSentinelSet(topo, plan);
   phase('topology');
   const boot = await bootstrap(topo, set, sctx.captures !== false, sctx.artifacts);
   phase('bootstrap');
   const deployed = await readSentinelState(topo, set, addressBook(topo), set.master);
-  const analyzeDir = await saveTranscripts(sctx.artifacts, topo, set, deployed, startedAt);
-  const base = { members: memberLines(set), natMappings: boot.natMappings, captureSkipped: boot.captureSkipped };
+  const analyzeDir = await saveTranscripts(sctx.artifacts, topo, set, deployed);
+  const base = {
+    members: memberLines(set),
+    natMappings: boot.natMappings,
+    replicationSources: boot.replicationSources,
+    captureSkipped: boot.captureSkipped,
+  };
   let observation: SentinelObservation;
   if (cell.options.kind === 'views') {
     observation = { ...base, ...(await observeViews(topo, set, deployed.state, phase)), events: [] };
@@ -139,6 +143,7 @@ const memberLines = (set: RedisSentinelSet): string[] =>
 
 interface Boot {
   natMappings?: NatMapping[];
+  replicationSources?: string[];
   captureSkipped?: string;
 }
 
@@ -154,12 +159,12 @@ async function bootstrap(
     await set.replicate(r);
   }
   await replicasUp(set, set.replicas);
-  const natMappings = captures.size ? await replicationNat(set, captures, artifacts) : undefined;
+  const nat = captures.size ? await replicationNat(set, captures, artifacts) : undefined;
   for (const s of set.plan.sentinels) {
     await set.monitor(s);
   }
   await settled(set);
-  return { natMappings, captureSkipped };
+  return { natMappings: nat?.mappings, replicationSources: nat?.sources, captureSkipped };
 }
 
 async function startCaptures(topo: StartedTopology, pods: SentinelMember[], wanted: boolean) {
@@ -191,7 +196,7 @@ async function replicationNat(
   set: RedisSentinelSet,
   captures: Map<string, Capture>,
   artifacts: ArtifactSink | undefined,
-): Promise<NatMapping[]> {
+): Promise<{ mappings: NatMapping[]; sources: string[] }> {
   const packets = new Map<string, ReturnType<typeof parseTcpdump>['packets']>();
   for (const [pod, cap] of captures) {
     const result = await cap.stop();
@@ -200,11 +205,17 @@ async function replicationNat(
     await artifacts?.save(`${pod}.replication.tcpdump.txt`, result.text);
   }
   const master = { name: set.master.name, packets: packets.get(set.master.name) ?? [] };
-  return set.replicas.flatMap((r) =>
+  const port = set.podAddress(set.master).port;
+  const mappings = set.replicas.flatMap((r) =>
     reconstructNat({ name: r.name, packets: packets.get(r.name) ?? [] }, master).filter(
-      (m) => isTranslated(m) && m.as.endsWith(`:${set.podAddress(set.master).port}`),
+      (m) => isTranslated(m) && m.as.endsWith(`:${port}`),
     ),
   );
+  // The SYNs that reached the master's port from anywhere but its own loopback.
+  const sources = master.packets
+    .filter((p) => p.dst.port === port && p.flags.startsWith('S') && !p.flags.includes('.') && p.src.ip !== '127.0.0.1')
+    .map((p) => p.src.ip);
+  return { mappings, sources: [...new Set(sources)].sort() };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -324,7 +335,6 @@ async function saveTranscripts(
   topo: StartedTopology,
   set: RedisSentinelSet,
   deployed: { views: SentinelView[]; masterInfo: string },
-  startedAt: Date,
 ): Promise<string | undefined> {
   if (!artifacts) {
     return undefined;
@@ -343,10 +353,21 @@ async function saveTranscripts(
   }
   const age = '1m';
   files.push(['pods.txt', podsTable(topo, age, {})], ['nodes.txt', await nodesTable(topo, age)]);
+  for (const n of topo.nodes) {
+    // Needs a shell on the node; providers without one leave the owners to be inferred.
+    const r = await topo.exec({ node: n.index }, ['ip', 'addr']).catch((e: unknown) => {
+      if (isCapabilityError(e)) {
+        return undefined;
+      }
+      throw e;
+    });
+    if (r) {
+      files.push([`${n.name}.ip-addr.txt`, r.stdout]);
+    }
+  }
   if (topo.services.length || topo.loadBalancers.length) {
     files.push(['services.txt', servicesTable(topo, age)]);
   }
-  void startedAt;
   for (const [name, text] of files) {
     await artifacts.save(join('sentinel', name), text);
   }

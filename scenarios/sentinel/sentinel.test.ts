@@ -58,13 +58,24 @@ describe.skipIf(cells.length === 0)('sentinel', () => {
         for (const r of obs.rewritten) {
           expect(listed).toContain(r.address);
         }
-        // The packets: each replica's replication connection arrives at the master from a rewritten source.
+        // The packets: the replication connections arrive at the master from the rewritten sources,
+        // and the same connection seen in a replica's pod left it from the replica's own address.
         if (obs.captureSkipped && cell.dims.provider !== 'netns') {
           await ctx.annotate(`packet assertions skipped: ${obs.captureSkipped}`);
         } else {
-          const seenAs = (obs.natMappings ?? []).map((m) => m.as.split(' > ')[0]!.split(':')[0]);
           for (const r of obs.rewritten) {
-            expect(seenAs, JSON.stringify(obs.natMappings)).toContain(r.address.split(':')[0]);
+            expect(obs.replicationSources, story).toContain(r.address.split(':')[0]);
+          }
+          const paired = obs.natMappings ?? [];
+          expect(paired.length, 'no replication connection matched in both captures').toBeGreaterThan(0);
+          for (const m of paired) {
+            expect(obs.replicationSources).toContain(m.as.split(':')[0]);
+            expect(m.flow.split(':')[0]).toBe(
+              obs.members
+                .find((l) => l.startsWith(`${m.capturedAt} `))
+                ?.split(' ')[2]
+                ?.split(':')[0],
+            );
           }
         }
       }

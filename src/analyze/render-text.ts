@@ -78,7 +78,7 @@ function evidence(r: AnalyzeReport): string[] {
       'Sentinel: replicas and sentinels at rewritten addresses (INFO replication, SENTINEL replicas/sentinels)',
       [...r.sentinel.listedAt, ...r.sentinel.rewrittenReplicas, ...r.sentinel.rewrittenSentinels].map(
         (x) =>
-          `${x.seenBy} (${x.source}) ${x.address}${x.flags.length ? ` ${x.flags.join(',')}` : ''}: ${x.class} (${owner(x.address, x.owner)})`,
+          `${x.seenBy} (${x.source}) ${x.address}${x.flags.length ? ` ${x.flags.join(',')}` : ''}: ${x.class} (${x.owner})`,
       ),
     ),
     ...section(

@@ -143,6 +143,8 @@ export function analyzeSentinel(c: Cluster): SentinelAnalysis {
     }
   }
   problemsAndFixes(c, out, pods);
+  // Two replicas behind one address give the same sentence twice; once is enough.
+  out.problems = [...new Set(out.problems)];
   return out;
 }
 

@@ -305,6 +305,8 @@ export interface SentinelObservation {
   failover?: SentinelFailover;
   fix?: { settings: string[]; state: SentinelState; failover?: SentinelFailover };
   natMappings?: NatMapping[];
+  /** The sources of the connections the master's capture saw arrive on its port while replication started. */
+  replicationSources?: string[];
   captureSkipped?: string;
   /** Sentinel log events that tell the story (`+slave`, `+sdown`, `-failover-abort-no-good-slave`, `+switch-master`, …). */
   events: string[];

@@ -269,6 +269,7 @@ const SENTINEL_OBSERVATION = fields({
   failover: optional(SENTINEL_FAILOVER),
   fix: optional(fields({ settings: strings, state: SENTINEL_STATE, failover: optional(SENTINEL_FAILOVER) })),
   natMappings: optional(arrayOf(fields({ capturedAt: str, flow: str, seenAt: str, as: str, matchedPackets: count }))),
+  replicationSources: optional(strings),
   captureSkipped: optional(str),
   events: strings,
   notes: strings,

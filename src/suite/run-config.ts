@@ -47,6 +47,7 @@ export const RUN_ENV = {
   RCNC_REQUIRE_BROWSER: '1: the browser test must run',
   RCNC_BENCH_ROUNDS: 'rounds per figure in npm run bench',
   RCNC_BENCH_RECOVERY: '0: npm run bench skips the recovery figures',
+  RCNC_BENCH_SENTINEL: '0: npm run bench skips the Sentinel failover and rolling-update figures',
 } as const;
 
 const REQUIRE_ENV: Record<ProviderName, keyof typeof RUN_ENV> = {

@@ -64,13 +64,10 @@ export interface HostPortPod {
 const PORTMAP_MARK = '0x2000/0x2000';
 
 /** CNI `utils.FormatChainNameWithPrefix`: CNI-<prefix> + sha512(network name + container id), cut at 28 chars. */
-export const portmapChain = (network: string, containerId: string): string =>
-  (
-    'CNI-DN-' +
-    createHash('sha512')
-      .update(network + containerId)
-      .digest('hex')
-  ).slice(0, 28);
+export const portmapChain = (network: string, containerId: string, prefix = 'DN-'): string =>
+  `CNI-${prefix}${createHash('sha512')
+    .update(network + containerId)
+    .digest('hex')}`.slice(0, 28);
 
 /** `10.42.0.7/24` → `10.42.0.0/24`: iptables stores a source match as its network. */
 export function networkOf(cidr: string): string {
