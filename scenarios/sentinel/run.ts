@@ -284,27 +284,31 @@ async function demoted(set: RedisSentinelSet, m: SentinelMember): Promise<string
 // The fix.
 
 /**
- * Announce the exposure address everywhere, make redis-0 the master again if Sentinel demoted it,
- * point every replica at it (a new handshake carries the announced address), monitor it at its
- * exposure address (which forgets the rewritten records), then read everything and fail over.
+ * Announce the exposure address everywhere, keep the current master (or make redis-0 master again
+ * when Sentinel left none), point every other data pod at it (a new handshake carries the
+ * announced address), monitor it at its exposure address (which forgets the rewritten records),
+ * then read everything and fail over.
  */
 async function applyFix(topo: StartedTopology, set: RedisSentinelSet) {
   const settings = await set.announce();
-  if ((await set.replication(set.master))['role'] !== 'master') {
-    await set.cli(set.master, ['replicaof', 'no', 'one']);
-    settings.push(`${set.master.name}: REPLICAOF NO ONE (Sentinel had made it a replica)`);
+  const masters = await set.currentMasters();
+  const master = masters.length === 1 ? masters[0]! : set.master;
+  if (masters.length !== 1) {
+    await set.cli(master, ['replicaof', 'no', 'one']);
+    settings.push(`${master.name}: REPLICAOF NO ONE, as Sentinel had left no master`);
   }
-  for (const r of set.replicas) {
-    await set.replicate(r);
+  const others = set.plan.data.filter((m) => m !== master);
+  for (const r of others) {
+    await set.replicate(r, master);
     await set.cli(r, ['client', 'kill', 'type', 'master']);
   }
-  await replicasUp(set, set.replicas);
-  const at = set.address(set.master);
+  await replicasUp(set, others);
+  const at = set.address(master);
   await set.remonitor(at);
   settings.push(`every sentinel: SENTINEL MONITOR ${MASTER_NAME} ${hostPort(at)} ${set.plan.quorum}`);
   await settled(set);
-  const state = (await readSentinelState(topo, set, addressBook(topo), set.master)).state;
-  const failover = await manualFailover(topo, set, set.master);
+  const state = (await readSentinelState(topo, set, addressBook(topo), master)).state;
+  const failover = await manualFailover(topo, set, master);
   return { settings, state, failover };
 }
 

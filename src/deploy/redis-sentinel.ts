@@ -444,10 +444,16 @@ export class RedisSentinelSet {
     }
   }
 
-  /** SENTINEL REMOVE + MONITOR on every sentinel: monitor the master at a new address. */
+  /**
+   * SENTINEL REMOVE on every sentinel, then MONITOR at the new address on every sentinel: removed
+   * everywhere first, or a sentinel still monitoring would hand its newer config epoch (and the
+   * old address) back to those already monitoring anew.
+   */
   async remonitor(at: HostPort): Promise<void> {
     for (const s of this.plan.sentinels) {
       await this.cli(s, ['sentinel', 'remove', MASTER_NAME]);
+    }
+    for (const s of this.plan.sentinels) {
       await this.cli(s, ['sentinel', 'monitor', MASTER_NAME, at.ip, String(at.port), String(this.plan.quorum)]);
       await this.cli(s, [
         'sentinel',
