@@ -160,7 +160,12 @@ describe('rcnc run --list', () => {
       /netns\/flannel-vxlan\/nodeport\/announce-none\/local\/2-nodes\/external-nodeport-remote +snat +dropped/,
     );
     expect(r.stdout).toMatch(/\/whole-restart +recovery +heals after remediation/);
-    expect(lines.at(-1)).toMatch(new RegExp(`^${rows.length} cell\\(s\\): \\d+ nat-meet, \\d+ snat, \\d+ recovery$`));
+    expect(r.stdout).toMatch(
+      /\/nodeport\/announce-none\/2-nodes\/views +sentinel +replicas at bridge-gateway addresses/,
+    );
+    expect(lines.at(-1)).toMatch(
+      new RegExp(`^${rows.length} cell\\(s\\): \\d+ nat-meet, \\d+ snat, \\d+ recovery, \\d+ sentinel$`),
+    );
   });
 
   test('filters combine', async () => {
