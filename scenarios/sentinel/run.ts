@@ -113,10 +113,6 @@ export async function runSentinel(
 /** The deployed state and what follows from it: the rewritten replica records and their classes. */
 function deployedFacts(state: SentinelState) {
   const rewritten = state.records.filter((r) => r.kind === 'replica' && r.member === undefined);
-  const byAddress = new Map<string, number>();
-  for (const r of rewritten.filter((x) => x.seenBy === rewritten[0]?.seenBy)) {
-    byAddress.set(r.address, (byAddress.get(r.address) ?? 0) + 1);
-  }
   const listed = new Map<string, number>();
   for (const line of state.masterInfo) {
     const address = line.split(' ')[0]!;

@@ -311,7 +311,7 @@ export function parseHostPort(text: string): HostPort | undefined {
   return m ? { ip: m[1]!, port: Number(m[2]) } : undefined;
 }
 
-export type SentinelHost = Pick<StartedTopology, 'exec' | 'pod' | 'nodes' | 'loadBalancers'>;
+export type SentinelHost = Pick<StartedTopology, 'exec' | 'pod'>;
 
 /** Talks to one deployed Sentinel setup through a topology's exec. */
 export class RedisSentinelSet {

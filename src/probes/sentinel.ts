@@ -10,7 +10,6 @@ import {
   infoFields,
   MASTER_NAME,
   members,
-  portsOf,
   type HostPort,
   type RedisSentinelSet,
   type SentinelMember,
@@ -281,8 +280,6 @@ export async function runIdsOf(set: RedisSentinelSet): Promise<Map<string, strin
   );
   return new Map(entries);
 }
-
-export const dataPort = (set: RedisSentinelSet, m: SentinelMember) => portsOf(set.plan, m).port;
 
 // ---------------------------------------------------------------------------------------------
 // Events in a sentinel's log (sentinel.c sentinelEvent: `<pid>:X <date> <level> <type> <message>`).
