@@ -321,12 +321,20 @@ function fixText(exposure: string, settings: string[]): string {
 // ---------------------------------------------------------------------------------------------
 // Evidence.
 
+/** What every sentinel logged of the story, merged in time order (any of them may act). */
 async function storyEvents(topo: StartedTopology, set: RedisSentinelSet): Promise<string[]> {
-  const log = await topo.logs(set.plan.sentinels[0]!.name);
-  return sentinelEvents(log)
-    .filter((e) => STORY_EVENTS.has(e.type))
-    .slice(0, 60)
-    .map((e) => `${new Date(e.atEpochMs).toISOString().slice(11, 23)} ${e.text}`);
+  const events = await Promise.all(
+    set.plan.sentinels.map(async (s) =>
+      sentinelEvents(await topo.logs(s.name))
+        .filter((e) => STORY_EVENTS.has(e.type))
+        .map((e) => ({ ...e, sentinel: s.name })),
+    ),
+  );
+  return events
+    .flat()
+    .sort((a, b) => a.atEpochMs - b.atEpochMs)
+    .slice(0, 120)
+    .map((e) => `${new Date(e.atEpochMs).toISOString().slice(11, 23)} ${e.sentinel} ${e.text}`);
 }
 
 /** The deployed state's transcripts, named as `rcnc analyze` reads them, with the kubectl tables. */

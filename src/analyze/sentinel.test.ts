@@ -53,11 +53,27 @@ describe('analyze: Sentinel transcripts', () => {
 
   test('Calico LoadBalancer: a replica recorded at the very address sentinels hand out as the master', async () => {
     const r = await analyzeDir(fixture('calico-vxlan-loadbalancer'));
-    // 172.18.0.2:6379 is a load-balancer address (the master's): INFO does not flag it, Sentinel's record does.
-    expect(r.sentinel.listedAt.map((x) => `${x.address} ${x.owner}`)).toEqual(['192.168.1.0:6379 vxlan.calico@node-1']);
+    // 172.18.0.2:6379 is the master's own load-balancer address: listed and recorded as a replica.
+    expect(r.sentinel.listedAt.map((x) => `${x.address} ${x.owner}`).sort()).toEqual([
+      '172.18.0.2:6379 eth0@node-0',
+      '192.168.1.0:6379 vxlan.calico@node-1',
+    ]);
     const atMaster = r.sentinel.rewrittenReplicas.filter((x) => x.address === '172.18.0.2:6379');
     expect(atMaster.map((x) => x.seenBy)).toEqual(['sentinel-0', 'sentinel-1', 'sentinel-2']);
     expect(atMaster[0]!.why).toBe('the address sentinel-0 hands out as the master');
+    expect(r.recommendations.map((x) => x.pod)).toEqual(['redis-1', 'redis-2']);
+  });
+
+  test('Calico CrossSubnet LoadBalancer: both replicas listed at load-balancer addresses of the master itself', async () => {
+    const r = await analyzeDir(fixture('calico-crosssubnet-loadbalancer'));
+    expect(r.sentinel.listedAt.map((x) => `${x.address}: ${x.why}`).sort()).toEqual([
+      '172.18.0.2:6379: an address of redis-0 itself',
+      '172.18.0.3:6379: an address of redis-0 itself',
+    ]);
+    expect(addresses(r.sentinel.rewrittenReplicas)).toEqual(['172.18.0.2:6379', '172.18.0.3:6379']);
+    expect(r.sentinel.rewrittenReplicas.find((x) => x.address === '172.18.0.3:6379')?.why).toBe(
+      'an address of redis-0, the master',
+    );
     expect(r.recommendations.map((x) => x.pod)).toEqual(['redis-1', 'redis-2']);
   });
 

@@ -47,11 +47,48 @@ function finding(
 const entryAddress = (e: Record<string, string>) => `${e['ip']}:${e['port']}`;
 const entryFlags = (e: Record<string, string>) => (e['flags'] ?? '').split(',').filter(Boolean);
 
-function sentinelFindings(c: Cluster, name: string, files: NonNullable<PodFiles['sentinel']>) {
+/**
+ * Every address that reaches the master pod (the one whose INFO says role:master): its pod IP, its
+ * NodePort on every node, its load-balancer addresses. A replica recorded there is the master.
+ */
+function masterAddresses(c: Cluster): { pod?: string; addresses: Set<string> } {
+  const pod = [...c.inputs.pods.entries()].find(([, f]) => f.replication?.role === 'master')?.[0];
+  const addresses = new Set<string>();
+  const p = pod ? c.pods.get(pod) : undefined;
+  if (!pod || !p) {
+    return { addresses };
+  }
+  if (p.ip) {
+    addresses.add(`${p.ip}:${DEFAULT_PORTS.data}`);
+  }
+  for (const s of c.services.filter((x) => selects(x.selector, pod))) {
+    for (const port of s.ports) {
+      for (const ip of s.externalIPs ?? []) {
+        addresses.add(`${ip}:${port.port}`);
+      }
+      for (const ip of port.nodePort ? c.nodeIps : []) {
+        addresses.add(`${ip}:${port.nodePort}`);
+      }
+    }
+  }
+  return { pod, addresses };
+}
+
+function sentinelFindings(
+  c: Cluster,
+  name: string,
+  files: NonNullable<PodFiles['sentinel']>,
+  master: ReturnType<typeof masterAddresses>,
+) {
   const replicas: SentinelFinding[] = [];
   for (const e of files.replicas ?? []) {
     const address = entryAddress(e);
-    const why = address === files.master ? `the address ${name} hands out as the master` : rewriteReason(c, address);
+    const why =
+      address === files.master
+        ? `the address ${name} hands out as the master`
+        : master.addresses.has(address)
+          ? `an address of ${master.pod}, the master`
+          : rewriteReason(c, address);
     if (why) {
       replicas.push(finding(c, name, 'sentinel-replicas', address, entryFlags(e), why));
     }
@@ -121,9 +158,10 @@ export function analyzeSentinel(c: Cluster): SentinelAnalysis {
     problems: [],
   };
   const pods = [...c.inputs.pods.entries()];
+  const master = masterAddresses(c);
   for (const [name, f] of pods) {
     if (f.sentinel) {
-      const found = sentinelFindings(c, name, f.sentinel);
+      const found = sentinelFindings(c, name, f.sentinel, master);
       out.rewrittenReplicas.push(...found.replicas);
       out.rewrittenSentinels.push(...found.sentinels);
     }
@@ -132,7 +170,7 @@ export function analyzeSentinel(c: Cluster): SentinelAnalysis {
       for (const r of f.replication.replicas) {
         const address = `${r.ip}:${r.port}`;
         counts.set(address, (counts.get(address) ?? 0) + 1);
-        const why = rewriteReason(c, address);
+        const why = master.addresses.has(address) ? `an address of ${name} itself` : rewriteReason(c, address);
         if (why) {
           out.listedAt.push(finding(c, name, 'info-replication', address, [r.state], why));
         }
