@@ -1,11 +1,13 @@
 // npm run bench: the speed and scale figures, one JSON line per figure on stdout, each next to its
 // floor measured in the same run (bench/floors.ts) and the target it is held to; a readable line per
-// figure on stderr. RCNC_BENCH_ONLY picks figures (nat-meet, scale, recovery, matrix),
+// figure on stderr. RCNC_BENCH_ONLY picks figures (nat-meet, scale, recovery, sentinel, matrix),
 // RCNC_BENCH_ROUNDS the rounds of the nat-meet figure, RCNC_BENCH_SIZES the scale sizes.
 import { natMeetCells } from '../scenarios/nat-meet/cells.ts';
 import { FORMING_NODE_TIMEOUT_MS, runNatMeet } from '../scenarios/nat-meet/run.ts';
 import { recoveryCells } from '../scenarios/recovery/cells.ts';
 import { runRecovery } from '../scenarios/recovery/run.ts';
+import { sentinelCells } from '../scenarios/sentinel/cells.ts';
+import { runSentinel } from '../scenarios/sentinel/run.ts';
 import { NetnsProvider } from '../src/deploy/netns/netns.ts';
 import { runConfigFromEnv } from '../src/suite/run-config.ts';
 import { emit, median, type Figure } from './figures.ts';
@@ -13,7 +15,7 @@ import { loopbackFormation, refusedMeetMs } from './floors.ts';
 import { matrixFigure } from './matrix.ts';
 
 const CONFIG = runConfigFromEnv(process.env);
-const FIGURES = ['nat-meet', 'scale', 'recovery', 'matrix'] as const;
+const FIGURES = ['nat-meet', 'scale', 'recovery', 'sentinel', 'matrix'] as const;
 const only = (process.env['RCNC_BENCH_ONLY'] ?? FIGURES.join(',')).split(',').filter(Boolean);
 const unknown = only.filter((f) => !(FIGURES as readonly string[]).includes(f));
 if (unknown.length) {
@@ -146,6 +148,39 @@ async function recoveryFigure(id: string): Promise<Figure> {
   };
 }
 
+// Sentinel under load: the master killed (NodePort, announced) and a rolling update (pod IPs).
+const SENTINEL = [
+  'netns/flannel-vxlan/nodeport/announce-ip/2-nodes/failover',
+  'netns/flannel-vxlan/pod-ip/announce-none/2-nodes/rolling-update',
+];
+
+async function sentinelFigure(id: string): Promise<Figure> {
+  const cell = sentinelCells().find((c) => c.id === id)!;
+  const r = await runSentinel(lab(), cell, { redis: CONFIG.redis, captures: false });
+  const f = r.record.observation?.failover;
+  const c = f?.client;
+  if (!f || !c) {
+    throw new Error(`${id}: no failover figures (${r.record.observation?.notes.join('; ') ?? 'no observation'})`);
+  }
+  return {
+    figure: 'sentinel',
+    cell: id,
+    kind: cell.options.kind,
+    ms: f.afterMs ?? null,
+    outcome: f.outcome,
+    client: {
+      ops: c.ops,
+      errors: c.errors,
+      errorWindowMs: c.errorWindowMs,
+      ackedWrites: c.ackedWrites,
+      lostAckedWrites: c.lostAckedWrites,
+      waitConfirmedWrites: c.waitConfirmedWrites,
+      lostWaitConfirmedWrites: c.lostWaitConfirmedWrites,
+    },
+    targets: [{ what: 'no WAIT-confirmed write lost', met: c.lostWaitConfirmedWrites === 0 }],
+  };
+}
+
 if (only.includes('nat-meet')) {
   emit(await natMeetVerdict());
 }
@@ -159,6 +194,11 @@ if (only.includes('scale')) {
 if (only.includes('recovery')) {
   for (const id of RECOVERY) {
     emit(await recoveryFigure(id));
+  }
+}
+if (only.includes('sentinel')) {
+  for (const id of SENTINEL) {
+    emit(await sentinelFigure(id));
   }
 }
 if (only.includes('matrix')) {

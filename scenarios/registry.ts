@@ -7,6 +7,7 @@ import type { Family, ProviderName } from '../src/model/dimensions.ts';
 import type { Matrix } from '../src/suite/run-config.ts';
 import { natMeetCells } from './nat-meet/cells.ts';
 import { recoveryCells } from './recovery/cells.ts';
+import { sentinelCells } from './sentinel/cells.ts';
 import { snatCells } from './snat/cells.ts';
 
 export interface ScenarioFamily {
@@ -31,6 +32,11 @@ export const SCENARIOS: readonly ScenarioFamily[] = [
   ),
   family('snat', 'which source a Redis server sees on every path, per profile and traffic policy', (p) => snatCells(p)),
   family('recovery', 'pod churn, restarts, node loss, failover under load, partitions', (p, m) => recoveryCells(p, m)),
+  family(
+    'sentinel',
+    'master, replicas and Sentinel over each exposure: recorded addresses, failover, clients, rolling update',
+    (p, m) => sentinelCells(p, m),
+  ),
 ];
 
 export const scenarioNames = (): Family[] => SCENARIOS.map((s) => s.name);

@@ -25,6 +25,7 @@ import { findProblems, type Findings } from './problems.ts';
 import { EXPECTED_FILES } from './read-dir.ts';
 import { renderAnalyzeText } from './render-text.ts';
 import type { AnalyzeReport, AnalyzeWarning, Coverage } from './report-types.ts';
+import { analyzeSentinel } from './sentinel.ts';
 import { printable } from './warnings.ts';
 import { whoIsWho } from './who-is-who.ts';
 
@@ -44,7 +45,12 @@ export const ANALYZE_FILES_HELP = `  <pod>.cluster-nodes.txt   redis-cli cluster
   services.txt              kubectl get svc -o wide (optional: exact NodePorts for the fix)
   podcidrs.txt              kubectl get nodes -o custom-columns=NAME:.metadata.name,CIDR:.spec.podCIDR
                             (optional: pod CIDRs, used when a node's ip addr is missing)
-  <node>.ip-addr.txt        ip addr of a node (or <node>.ifconfig.txt: ifconfig)`;
+  <node>.ip-addr.txt        ip addr of a node (or <node>.ifconfig.txt: ifconfig)
+  Redis with Sentinel:
+  <pod>.info-replication.txt          redis-cli info replication (every data pod)
+  <sentinel>.sentinel-replicas.txt    redis-cli -p 26379 sentinel replicas <master-name>
+  <sentinel>.sentinel-sentinels.txt   redis-cli -p 26379 sentinel sentinels <master-name>
+  <sentinel>.sentinel-master.txt      redis-cli -p 26379 sentinel get-master-addr-by-name <master-name>`;
 
 /** Pods whose files of each kind held at least one record. */
 function coverage(inputs: Inputs): Coverage {
@@ -55,11 +61,16 @@ function coverage(inputs: Inputs): Coverage {
     logs: pods((f) => (f.log?.redisLines ?? 0) > 0),
     sockets: pods((f) => f.sockets.some((s) => s.entries.length > 0)),
     captures: pods((f) => (f.packets?.length ?? 0) > 0),
+    sentinel: pods((f) => !!f.replication || !!f.sentinel),
   };
 }
 
 /** The kinds of problem that could not be looked for, because no file of that kind parsed. */
 function uncheckedKinds(c: Coverage): string[] {
+  // A Sentinel setup has no cluster bus: its transcripts are the whole story.
+  if (c.sentinel.length && !c.views.length) {
+    return [];
+  }
   return [
     ...(c.views.length
       ? []
@@ -90,6 +101,7 @@ export async function analyzeDir(dir: string): Promise<AnalyzeReport> {
     addressUpdates: addressUpdates(c),
   };
   const found = findProblems(c, findings);
+  const sentinel = analyzeSentinel(c);
   const checked = coverage(inputs);
   return {
     files: inputs.files,
@@ -100,18 +112,20 @@ export async function analyzeDir(dir: string): Promise<AnalyzeReport> {
     ghosts: findings.ghosts,
     failedDialBacks: findings.failedDialBacks,
     addressUpdates: findings.addressUpdates,
-    recommendations: fixesFor(c, findings, found),
-    problems: found.problems,
+    recommendations: [...fixesFor(c, findings, found), ...sentinel.recommendations],
+    problems: [...found.problems, ...sentinel.problems],
     warnings: inputs.warnings.done(),
     inferences: c.inferences,
     checked,
     unchecked: uncheckedKinds(checked),
+    sentinel,
   };
 }
 
 /** Whether anything in the report can show a problem or its absence. */
 const usable = (r: AnalyzeReport) =>
-  r.checked.views.length + r.checked.logs.length + r.checked.sockets.length > 0 || r.checked.captures.length >= 2;
+  r.checked.views.length + r.checked.logs.length + r.checked.sockets.length + r.checked.sentinel.length > 0 ||
+  r.checked.captures.length >= 2;
 
 /** A warning that a whole file was refused or could not be read. */
 const isUnread = (w: AnalyzeWarning) => w.line === 0 && /^(?:refused|unreadable):/.test(w.problem);
@@ -126,7 +140,7 @@ function nothingUsable(dir: string, r: AnalyzeReport): string {
   const more = unread.length > 3 ? `; and ${unread.length - 3} more` : '';
   const why = unread.length
     ? `${shown}${more}`
-    : `${r.files.join(', ')} hold(s) no CLUSTER NODES view, Redis log line, socket or pair of captures`;
+    : `${r.files.join(', ')} hold(s) no CLUSTER NODES view, Redis log line, socket, Sentinel transcript or pair of captures`;
   return `rcnc: nothing usable in ${dir}: ${why}; collect ${EXPECTED_FILES} (see npx rcnc analyze --help)`;
 }
 

@@ -201,19 +201,23 @@ export async function nodesTable(topo: StartedTopology, age: string) {
   );
 }
 
-/** `kubectl get svc -o wide` for the topology's NodePort Services. */
+/** `kubectl get svc -o wide` for the topology's NodePort and LoadBalancer Services. */
 export function servicesTable(topo: StartedTopology, age: string) {
+  const row = (s: (typeof topo.services)[number], type: string, external: string) => [
+    s.name,
+    type,
+    s.clusterIP,
+    external,
+    s.ports.map((p) => `${p.port}:${p.nodePort}/TCP`).join(','),
+    age,
+    `statefulset.kubernetes.io/pod-name=${s.pod}`,
+  ];
   return formatKubectlTable(
     ['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE', 'SELECTOR'],
-    topo.services.map((s) => [
-      s.name,
-      'NodePort',
-      s.clusterIP,
-      '<none>',
-      s.ports.map((p) => `${p.port}:${p.nodePort}/TCP`).join(','),
-      age,
-      `statefulset.kubernetes.io/pod-name=${s.pod}`,
-    ]),
+    [
+      ...topo.services.map((s) => row(s, 'NodePort', '<none>')),
+      ...topo.loadBalancers.map((s) => row(s, 'LoadBalancer', s.ingress.join(',') || '<pending>')),
+    ],
   );
 }
 

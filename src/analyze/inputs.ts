@@ -3,6 +3,13 @@
 import { join } from 'node:path';
 import { hasFlag, parseClusterNodes, type ClusterNode } from '../probes/cluster-nodes.ts';
 import { parseRedisLog } from '../probes/logs.ts';
+import {
+  parseInfoReplicas,
+  parseMasterAddress,
+  parseSentinelEntries,
+  type ReplicaLine,
+  type SentinelEntry,
+} from '../probes/sentinel.ts';
 import { parseSocketTable, type SocketEntry } from '../probes/sockets.ts';
 import { parseTcpdump, type Packet } from '../probes/tcpdump-text.ts';
 import { parseInterfaces, type InterfaceInfo } from './ip-addr.ts';
@@ -15,8 +22,19 @@ export interface PodFiles {
   packets?: Packet[];
   /** The log's text and how many of its lines are redis-server log lines. */
   log?: { text: string; file: string; redisLines: number };
-  /** `INFO replication` fields (role, master_host, master_port, master_link_status, …). */
-  replication?: { fields: Record<string, string>; file: string };
+  /**
+   * `INFO replication`: every field (role, master_host, master_link_status, …), the master it
+   * follows, and the replicas it lists.
+   */
+  replication?: {
+    file: string;
+    fields: Record<string, string>;
+    role?: string;
+    master?: string;
+    replicas: ReplicaLine[];
+  };
+  /** A sentinel's SENTINEL replicas / sentinels / get-master-addr-by-name replies. */
+  sentinel?: { files: string[]; replicas?: SentinelEntry[]; sentinels?: SentinelEntry[]; master?: string };
 }
 
 /** `field:value` lines of an INFO section (`# Replication` headers and blank lines skipped). */
@@ -76,14 +94,14 @@ function readPodFile(kind: PodFileKind, name: string, text: string, pod: PodFile
       pod.packets = parsed.packets;
       return;
     }
-    case 'info-replication': {
-      const fields = parseInfo(text);
-      if (!fields.role) {
-        warn.add(name, 0, 'no role: line; expected redis-cli info replication output');
-      }
-      pod.replication = { fields, file: name };
+    case 'info-replication':
+      readReplicationFile(name, text, pod, warn);
       return;
-    }
+    case 'sentinel-replicas':
+    case 'sentinel-sentinels':
+    case 'sentinel-master':
+      readSentinelFile(kind, name, text, pod, warn);
+      return;
     case 'log': {
       const lines = parseRedisLog(text);
       const redisLines = lines.filter((l) => l.pid !== undefined).length;
@@ -93,6 +111,48 @@ function readPodFile(kind: PodFileKind, name: string, text: string, pod: PodFile
       pod.log = { text, file: name, redisLines };
       return;
     }
+  }
+}
+
+function readReplicationFile(name: string, text: string, pod: PodFiles, warn: Warnings): void {
+  const fields = parseInfo(text);
+  if (!fields['role']) {
+    warn.add(name, 0, 'no role: line; expected the output of redis-cli info replication');
+  }
+  pod.replication = {
+    file: name,
+    fields,
+    role: fields['role'],
+    ...(fields['master_host'] ? { master: `${fields['master_host']}:${fields['master_port']}` } : {}),
+    replicas: parseInfoReplicas(text),
+  };
+}
+
+function readSentinelFile(
+  kind: 'sentinel-replicas' | 'sentinel-sentinels' | 'sentinel-master',
+  name: string,
+  text: string,
+  pod: PodFiles,
+  warn: Warnings,
+): void {
+  const s = (pod.sentinel ??= { files: [] });
+  s.files.push(name);
+  if (kind === 'sentinel-master') {
+    const a = parseMasterAddress(text);
+    if (!a) {
+      warn.add(name, 0, 'no address in it; expected redis-cli -p 26379 sentinel get-master-addr-by-name <master>');
+    }
+    s.master = a ? `${a.ip}:${a.port}` : undefined;
+    return;
+  }
+  const entries = parseSentinelEntries(text);
+  if (entries.length === 0 && text.trim() !== '') {
+    warn.add(name, 0, 'no entries with ip and port; expected redis-cli -p 26379 sentinel replicas|sentinels <master>');
+  }
+  if (kind === 'sentinel-replicas') {
+    s.replicas = entries;
+  } else {
+    s.sentinels = entries;
   }
 }
 

@@ -190,6 +190,8 @@ export interface KubeService {
   ports: KubeServicePort[];
   /** `key=value` pairs of the selector (needs `-o wide`). */
   selector: Record<string, string>;
+  /** EXTERNAL-IP: a LoadBalancer's ingress addresses (comma-separated in kubectl's column). */
+  externalIPs?: string[];
   line: number;
 }
 
@@ -222,6 +224,10 @@ export function parseServices(text: string): { services: KubeService[]; warnings
       }
     }
     const s: KubeService = { name: r.cells.NAME!, type: r.cells.TYPE!, ports, selector, line: r.line };
+    const external = (NONE(r.cells['EXTERNAL-IP']) ?? '').split(',').filter((ip) => /^[\d.]+$/.test(ip));
+    if (external.length) {
+      s.externalIPs = external;
+    }
     if (NONE(r.cells.NAMESPACE)) {
       s.namespace = r.cells.NAMESPACE;
     }

@@ -10,7 +10,17 @@ import { decodeTranscript } from './transcript-text.ts';
 const MIB = 1024 * 1024;
 export const MAX_FILE_BYTES = 64 * MIB;
 
-export type PodFileKind = 'cluster-nodes' | 'ss' | 'netstat' | 'proc-net-tcp' | 'tcpdump' | 'log' | 'info-replication';
+export type PodFileKind =
+  | 'cluster-nodes'
+  | 'ss'
+  | 'netstat'
+  | 'proc-net-tcp'
+  | 'tcpdump'
+  | 'log'
+  | 'info-replication'
+  | 'sentinel-replicas'
+  | 'sentinel-sentinels'
+  | 'sentinel-master';
 export type NodeFileKind = 'ip-addr' | 'ifconfig';
 export const TABLES = ['pods.txt', 'nodes.txt', 'services.txt', 'podcidrs.txt'] as const;
 export type TableName = (typeof TABLES)[number];
@@ -23,6 +33,10 @@ const POD_FILES: [PodFileKind, RegExp][] = [
   ['info-replication', /^(.+)\.info-replication\.txt$/],
   ['tcpdump', /^(.+)\.tcpdump\.txt$/],
   ['log', /^(.+)\.log(?:\.txt)?$/],
+  ['info-replication', /^(.+)\.info-replication\.txt$/],
+  ['sentinel-replicas', /^(.+)\.sentinel-replicas\.txt$/],
+  ['sentinel-sentinels', /^(.+)\.sentinel-sentinels\.txt$/],
+  ['sentinel-master', /^(.+)\.sentinel-master\.txt$/],
 ];
 const NODE_FILES: [NodeFileKind, RegExp][] = [
   ['ip-addr', /^(.+)\.ip-addr\.txt$/],
@@ -33,7 +47,7 @@ const IGNORED = /^(?:README(?:\..*)?|expected\.json|\..*)$/i;
 
 /** One line, for errors and the exit-2 message. */
 export const EXPECTED_FILES =
-  '<pod>.cluster-nodes.txt, <pod>.ss.txt, <pod>.netstat.txt, <pod>.proc-net-tcp.txt, <pod>.tcpdump.txt, <pod>.log, <pod>.info-replication.txt, pods.txt, nodes.txt, services.txt, podcidrs.txt, <node>.ip-addr.txt, <node>.ifconfig.txt';
+  '<pod>.cluster-nodes.txt, <pod>.ss.txt, <pod>.netstat.txt, <pod>.proc-net-tcp.txt, <pod>.tcpdump.txt, <pod>.log, <pod>.info-replication.txt, <sentinel>.sentinel-replicas.txt, <sentinel>.sentinel-sentinels.txt, <sentinel>.sentinel-master.txt, pods.txt, nodes.txt, services.txt, podcidrs.txt, <node>.ip-addr.txt, <node>.ifconfig.txt';
 
 export type FileRole =
   | { role: 'table'; table: TableName }

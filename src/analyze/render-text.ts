@@ -75,6 +75,13 @@ function evidence(r: AnalyzeReport): string[] {
       ),
     ),
     ...section(
+      'Sentinel: replicas and sentinels at rewritten addresses (INFO replication, SENTINEL replicas/sentinels)',
+      [...r.sentinel.listedAt, ...r.sentinel.rewrittenReplicas, ...r.sentinel.rewrittenSentinels].map(
+        (x) =>
+          `${x.seenBy} (${x.source}) ${x.address}${x.flags.length ? ` ${x.flags.join(',')}` : ''}: ${x.class} (${x.owner})`,
+      ),
+    ),
+    ...section(
       'Address updates (Redis logs)',
       r.addressUpdates.map(
         (u) => `${u.pod} now knows ${shortId(u.nodeId)} at ${u.address}: ${u.class} (${owner(u.address, u.owner)})`,

@@ -115,6 +115,32 @@ export interface Coverage {
   logs: string[];
   sockets: string[];
   captures: string[];
+  /** Pods with INFO replication or SENTINEL transcripts. */
+  sentinel: string[];
+}
+
+export interface SentinelFinding {
+  /** The sentinel that records it, or the master that lists it. */
+  seenBy: string;
+  source: 'info-replication' | 'sentinel-replicas' | 'sentinel-sentinels';
+  address: string;
+  flags: string[];
+  class: AddressClass;
+  owner: string;
+  why: string;
+}
+
+export interface SentinelAnalysis {
+  /** Replicas a sentinel records at a rewritten address. */
+  rewrittenReplicas: SentinelFinding[];
+  /** Replicas the master lists (INFO replication) at a rewritten address. */
+  listedAt: SentinelFinding[];
+  /** Sentinels a sentinel records at an address that is none of a sentinel pod's. */
+  rewrittenSentinels: SentinelFinding[];
+  /** Addresses the master lists more than once: Sentinel keeps one record for all of them. */
+  collapsed: string[];
+  recommendations: Recommendation[];
+  problems: string[];
 }
 
 export interface AnalyzeReport {
@@ -135,4 +161,6 @@ export interface AnalyzeReport {
   checked: Coverage;
   /** One sentence per kind of problem that could not be looked for, and why. */
   unchecked: string[];
+  /** What the INFO replication and SENTINEL transcripts show (docs/sentinel.md). */
+  sentinel: SentinelAnalysis;
 }

@@ -80,6 +80,7 @@ export function attachedView(
     id: topo.id,
     provider: topo.provider,
     profile: topo.profile,
+    loadBalancers: topo.loadBalancers,
     get nodes(): readonly NodeInfo[] {
       return topo.nodes;
     },

@@ -54,11 +54,25 @@ export interface NodePortServiceSpec {
   externalTrafficPolicy: TrafficPolicy;
 }
 
+/**
+ * A LoadBalancer Service selecting one pod by name. Where the provider has no cloud load balancer it
+ * is served the way k3s ServiceLB (klipper-lb) serves it: every node's IP is an ingress address,
+ * and each port is a host port on every node (docs/kubernetes.md#servicelb).
+ */
+export interface LoadBalancerServiceSpec {
+  name: string;
+  pod: string;
+  /** `port` is the load balancer's port; each port also has a `nodePort`, as for any LoadBalancer Service. */
+  ports: ServicePort[];
+  externalTrafficPolicy: TrafficPolicy;
+}
+
 export interface TopologySpec {
   profile: ProfileName;
   nodes: number;
   pods: PodSpec[];
   services?: NodePortServiceSpec[];
+  loadBalancers?: LoadBalancerServiceSpec[];
   /** Adds a namespace on the node network standing for a machine outside the cluster. */
   externalClient?: boolean;
 }
@@ -90,6 +104,12 @@ export interface PodInfo {
 
 export interface ServiceInfo extends NodePortServiceSpec {
   clusterIP: string;
+}
+
+export interface LoadBalancerInfo extends LoadBalancerServiceSpec {
+  clusterIP: string;
+  /** `status.loadBalancer.ingress`: the addresses clients dial, on the Service's ports. */
+  ingress: string[];
 }
 
 /** Where a command runs: inside a pod, on a node, or on the external client. */
@@ -129,6 +149,7 @@ export interface StartedTopology extends AsyncDisposable {
   readonly profile: ProfileName | 'as-found';
   readonly nodes: readonly NodeInfo[];
   readonly services: readonly ServiceInfo[];
+  readonly loadBalancers: readonly LoadBalancerInfo[];
   /** Address of the external client namespace, when the spec asked for one. */
   readonly externalIP?: string;
   pods(): PodInfo[];

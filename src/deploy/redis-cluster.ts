@@ -77,8 +77,14 @@ export function announceSettings(plan: RedisClusterPlan, m: RedisMember, values?
         ['cluster-announce-port', String(p.port)],
         ['cluster-announce-bus-port', String(p.busPort)],
       ] as [string, string][];
+    case 'loadbalancer':
+      throw noLoadBalancer();
   }
 }
+
+/** The Cluster cells have no LoadBalancer exposure: a cluster bus behind ServiceLB is not a setup users run. */
+const noLoadBalancer = () =>
+  new DeployError('Redis Cluster has no loadbalancer exposure here (the sentinel scenario has one)');
 
 export function redisConf(plan: RedisClusterPlan, m: RedisMember): string {
   const p = memberPorts(plan, m);
@@ -226,6 +232,8 @@ export class RedisCluster {
         const ip = viaNode === undefined ? pod.hostIP : this.topology.nodes[viaNode]!.ip;
         return { ip, port: p.nodePort, cport: p.busNodePort };
       }
+      case 'loadbalancer':
+        throw noLoadBalancer();
     }
   }
 

@@ -32,8 +32,11 @@ const PROFILE_LABELS: Record<ProfileName, string> = {
 /** The datapath in words, e.g. `flannel VXLAN`. */
 export const profileLabel = (p: ProfileName): string => PROFILE_LABELS[p] ?? p;
 
-/** How Redis nodes are reached. */
-export const EXPOSURES = ['pod-ip', 'nodeport', 'host-network'] as const;
+/**
+ * How Redis nodes are reached: by pod IP, a NodePort Service, the node's own network, or a
+ * LoadBalancer Service (k3s ServiceLB: every node's IP, the Service's port).
+ */
+export const EXPOSURES = ['pod-ip', 'nodeport', 'host-network', 'loadbalancer'] as const;
 export type Exposure = (typeof EXPOSURES)[number];
 
 /** What a Redis node announces of its own address: nothing, or ip/port/bus-port. */
@@ -45,7 +48,7 @@ export const POLICIES = ['Cluster', 'Local'] as const;
 export type TrafficPolicy = (typeof POLICIES)[number];
 
 /** The scenario families; each has its own expectation, observation and vocabulary. */
-export const FAMILIES = ['nat-meet', 'snat', 'recovery'] as const;
+export const FAMILIES = ['nat-meet', 'snat', 'recovery', 'sentinel'] as const;
 export type Family = (typeof FAMILIES)[number];
 
 /**

@@ -168,6 +168,8 @@ export interface ClientSummary {
   lostAckedWrites: number;
   waitConfirmedWrites: number;
   lostWaitConfirmedWrites: number;
+  /** Acknowledged writes the read-back could not read (neither found nor lost): must be 0 for the figures to hold. */
+  unreadWrites?: number;
   p99Ms?: number;
 }
 
@@ -206,6 +208,126 @@ export interface RecoveryObservation {
 export type RecoveryCompatibility = 'heals' | 'heals-after-remediation' | 'does-not-heal';
 
 // ---------------------------------------------------------------------------------------------
+// sentinel: where does Sentinel record replicas and sentinels, can it fail over, and can clients
+// reach the master it hands out?
+
+/** Where a client asks Sentinel from: a pod on the master's node, a pod on another node, outside the cluster. */
+export const SENTINEL_VANTAGES = ['pod-same-node', 'pod-other-node', 'outside'] as const;
+export type SentinelVantage = (typeof SENTINEL_VANTAGES)[number];
+
+export const FAILOVER_OUTCOMES = ['promoted', 'no-good-replica', 'not-promoted'] as const;
+export type FailoverOutcome = (typeof FAILOVER_OUTCOMES)[number];
+
+export interface SentinelExpectation {
+  /** As deployed: every replica recorded at an address of its own, or some at a rewritten one. */
+  replicas: 'true-address' | 'rewritten';
+  /** The classes of the rewritten replica addresses, sorted. */
+  rewriteClasses?: AddressClass[];
+  /** Whether Sentinel can promote a replica as deployed. */
+  failover: boolean;
+  /** For cells that do not work as deployed: the announce settings make them work. */
+  fixWorks?: boolean;
+  /** The vantages whose client reaches the master Sentinel hands out, at the end (after the fix, if any). */
+  clientsReach: SentinelVantage[];
+  /** Under load (failover, rolling update): no write a replica confirmed through WAIT is lost. */
+  keepsConfirmedWrites?: boolean;
+  summary: string;
+  source: string;
+}
+
+/** One replica or sentinel as a sentinel records it (`SENTINEL replicas` / `SENTINEL sentinels`). */
+export interface SentinelRecord {
+  seenBy: string;
+  kind: 'replica' | 'sentinel';
+  /** `ip:port`, as Sentinel records it and hands it out. */
+  address: string;
+  flags: string[];
+  /** The member whose own address (pod or exposure address) this is; absent for a rewritten address. */
+  member?: string;
+  class: AddressClass;
+  /** Whose address it is, e.g. `redis-1`, `cni0@node-0`, `eth0@node-1`. */
+  owner: string;
+}
+
+/** What a client at one vantage got from Sentinel, and whether it reached that master. */
+export interface ClientReach {
+  vantage: SentinelVantage;
+  /** Where the client ran (`client-0`, `client-1`, `external`). */
+  from: string;
+  /** The sentinel it asked, at the address it dialled. */
+  asked: string;
+  /** What `SENTINEL get-master-addr-by-name` returned; absent when no sentinel answered. */
+  answer?: string;
+  connected: boolean;
+  /** The role the address answered with (`master`, `slave`). */
+  role?: string;
+  error?: string;
+}
+
+/** What answered at a rewritten replica address. */
+export interface AddressProbe {
+  address: string;
+  /** The member whose run_id answered, when something answered. */
+  answeredBy?: string;
+  role?: string;
+  error?: string;
+}
+
+/** One view of the whole setup: the master's INFO, every sentinel's records and what clients got. */
+export interface SentinelState {
+  /** The master as it lists its replicas in INFO replication (`slaveN:ip=…,port=…`): `ip:port state`. */
+  masterInfo: string[];
+  /** What each sentinel answers to get-master-addr-by-name, as `sentinel-0 10.42.0.5:6379`. */
+  handedOut: string[];
+  records: SentinelRecord[];
+  clients: ClientReach[];
+}
+
+export interface SentinelFailover {
+  /** What started it: SENTINEL FAILOVER, the master killed, a rolling update. */
+  how: string;
+  outcome: FailoverOutcome;
+  promoted?: string;
+  /** The new master as Sentinel hands it out. */
+  newMaster?: string;
+  /** From the trigger until every sentinel hands out the new master. */
+  afterMs?: number;
+  /** Why not: the reply or the log line (`-NOGOODSLAVE …`, `-failover-abort-no-good-slave …`). */
+  detail?: string;
+  /** Whether clients reach the new master at the address they are given. */
+  clients?: ClientReach[];
+  /** The load client's figures while it happened. */
+  client?: ClientSummary;
+  /** The moments (trigger at 0; sdown, odown, switch-master, restarts…) for the timeline picture. */
+  timeline?: TimelineEvent[];
+}
+
+export interface SentinelObservation {
+  /** Each member and where it really is: `redis-0 master 10.42.0.2:6379 (node-0), reached at 172.18.0.2:30000`. */
+  members: string[];
+  deployed: SentinelState;
+  /** Replica records whose address is none of the member's own: the rewrite. */
+  rewritten: SentinelRecord[];
+  /** The classes of the rewritten addresses, sorted; owners are on each record. */
+  rewriteClasses: AddressClass[];
+  /** Two or more replicas Sentinel knows as one record (the same rewritten address and port). */
+  collapsed?: string[];
+  probes?: AddressProbe[];
+  /** A failover as deployed: SENTINEL FAILOVER, or the fault of a failover / rolling-update cell. */
+  failover?: SentinelFailover;
+  fix?: { settings: string[]; state: SentinelState; failover?: SentinelFailover };
+  natMappings?: NatMapping[];
+  /** The sources of the connections the master's capture saw arrive on its port while replication started. */
+  replicationSources?: string[];
+  captureSkipped?: string;
+  /** Sentinel log events that tell the story (`+slave`, `+sdown`, `-failover-abort-no-good-slave`, `+switch-master`, …). */
+  events: string[];
+  notes: string[];
+}
+
+export type SentinelCompatibility = 'works' | 'works-with-announce' | 'breaks';
+
+// ---------------------------------------------------------------------------------------------
 // The families together.
 
 export interface FamilyShapes {
@@ -215,6 +337,11 @@ export interface FamilyShapes {
     expectation: RecoveryExpectation;
     observation: RecoveryObservation;
     compatibility: RecoveryCompatibility;
+  };
+  sentinel: {
+    expectation: SentinelExpectation;
+    observation: SentinelObservation;
+    compatibility: SentinelCompatibility;
   };
 }
 

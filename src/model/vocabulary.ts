@@ -12,6 +12,12 @@ import type {
   RecoveryCompatibility,
   RecoveryExpectation,
   RecoveryObservation,
+  SentinelCompatibility,
+  SentinelExpectation,
+  SentinelFailover,
+  SentinelObservation,
+  SentinelState,
+  SentinelVantage,
   SnatCompatibility,
   SnatExpectation,
   SnatObservation,
@@ -26,6 +32,32 @@ export const snatCompatibility = (o: SnatObservation): SnatCompatibility =>
 export const recoveryCompatibility = (o: RecoveryObservation): RecoveryCompatibility =>
   !o.recovered ? 'does-not-heal' : o.remediation ? 'heals-after-remediation' : 'heals';
 
+/** Every replica at an address of its own, and every client that got an answer from Sentinel reached a master there. */
+export const sentinelStateWorks = (s: SentinelState): boolean =>
+  s.records.every((r) => r.kind !== 'replica' || r.member !== undefined) &&
+  s.clients.every((c) => c.answer === undefined || (c.connected && c.role === 'master'));
+
+/** A replica promoted, no WAIT-confirmed write lost, and the new master reached where it is handed out. */
+export const sentinelFailoverWorks = (f: SentinelFailover | undefined): boolean =>
+  !f ||
+  (f.outcome === 'promoted' &&
+    (f.client?.lostWaitConfirmedWrites ?? 0) === 0 &&
+    (f.client?.unreadWrites ?? 0) === 0 &&
+    (f.clients ?? []).every((c) => c.answer === undefined || (c.connected && c.role === 'master')));
+
+export const sentinelCompatibility = (o: SentinelObservation): SentinelCompatibility =>
+  sentinelStateWorks(o.deployed) && sentinelFailoverWorks(o.failover)
+    ? 'works'
+    : o.fix && sentinelStateWorks(o.fix.state) && sentinelFailoverWorks(o.fix.failover)
+      ? 'works-with-announce'
+      : 'breaks';
+
+export const VANTAGE_LABEL: Record<SentinelVantage, string> = {
+  'pod-same-node': "the master's node",
+  'pod-other-node': 'another node',
+  outside: 'outside',
+};
+
 /** The compatibility word a record's observation supports; undefined before anything was observed. */
 export function compatibilityFor(record: CellRecord): CompatibilityOf<Family> | undefined {
   switch (record.family) {
@@ -35,6 +67,8 @@ export function compatibilityFor(record: CellRecord): CompatibilityOf<Family> | 
       return record.observation && snatCompatibility(record.observation);
     case 'recovery':
       return record.observation && recoveryCompatibility(record.observation);
+    case 'sentinel':
+      return record.observation && sentinelCompatibility(record.observation);
   }
 }
 
@@ -81,6 +115,21 @@ export const VOCABULARY: { [F in Family]: { title: string; words: Record<Compati
       'does-not-heal': { tone: 'bad', meaning: 'the cluster did not heal within the bound' },
     },
   },
+  sentinel: {
+    title:
+      'Does Sentinel record every replica where it is reached, fail over, and hand clients a master they can reach?',
+    words: {
+      works: { tone: 'good', meaning: 'as deployed (clients that cannot reach any sentinel are named)' },
+      'works-with-announce': {
+        tone: 'needs-setting',
+        meaning: 'once every member announces the address it is reached at (the fix below)',
+      },
+      breaks: {
+        tone: 'bad',
+        meaning: 'a replica stays unreachable, the failover fails or writes are lost, announce or not',
+      },
+    },
+  },
 };
 
 export const toneOf = (family: Family, word: string): Tone | undefined =>
@@ -97,6 +146,11 @@ export function compatibilityLabel(record: CellRecord): string | undefined {
   }
   if (record.family === 'recovery' && word === 'heals-after-remediation') {
     return `heals after ${record.observation?.remediationSummary ?? 'remediation'}`;
+  }
+  if (record.family === 'sentinel' && record.observation) {
+    const final = record.observation.fix?.state ?? record.observation.deployed;
+    const not = final.clients.filter((c) => !c.connected).map((c) => VANTAGE_LABEL[c.vantage]);
+    return not.length ? `${word}; not from ${not.join(', ')}` : word;
   }
   return word;
 }
@@ -122,5 +176,19 @@ export function expectationText(cell: { family: Family; expectation: CellRecord[
       const e = cell.expectation as RecoveryExpectation;
       return e.heals === 'by-itself' ? 'heals by itself' : 'heals after remediation';
     }
+    case 'sentinel':
+      return sentinelExpectationText(cell.expectation as SentinelExpectation);
   }
+}
+
+export function sentinelExpectationText(e: SentinelExpectation): string {
+  const records =
+    e.replicas === 'rewritten'
+      ? `replicas at ${e.rewriteClasses?.join('/') ?? 'rewritten'} addresses`
+      : 'replicas true';
+  const failover = e.failover ? 'fails over' : 'no failover';
+  const fix = e.fixWorks === undefined ? '' : e.fixWorks ? ', announce fixes it' : ', announce does not fix it';
+  const clients = e.clientsReach.length ? e.clientsReach.map((v) => VANTAGE_LABEL[v]).join(', ') : 'nobody';
+  const writes = e.keepsConfirmedWrites ? ', no confirmed write lost' : '';
+  return `${records}, ${failover}${fix}${writes}; clients from ${clients}`;
 }

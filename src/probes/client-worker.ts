@@ -27,7 +27,7 @@
 //   does not reconnect a lost node (clusterNodeRetryStrategy null) but refreshes slots instead.
 // - scaleReads 'master': reads see acked writes; a replica read would count replication lag as
 //   a miss.
-import { Cluster, type ClusterOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { createInterface } from 'node:readline';
 import type { EndReason, OpKind, OpRecord, VerifyResult, WorkerCommand, WorkerConfig, WorkerEvent } from './client.ts';
 
@@ -95,6 +95,34 @@ function clusterOptions(c: WorkerConfig): ClusterOptions {
   };
 }
 
+/**
+ * Sentinel mode (docs/sentinel.md#client-discovery): the same measuring settings on a standalone
+ * client that asks the sentinels for the master. failoverDetector subscribes to +switch-master
+ * and reconnects at once, which a black-holed old master would otherwise delay until the command
+ * timeout; reconnects are retried quickly for the worker's whole life.
+ */
+function sentinelOptions(c: WorkerConfig): RedisOptions {
+  const t = c.sentinel!;
+  return {
+    sentinels: t.sentinels,
+    name: t.name,
+    role: 'master',
+    natMap: t.natMap,
+    failoverDetector: true,
+    enableOfflineQueue: false,
+    enableReadyCheck: true,
+    connectTimeout: c.connectTimeoutMs,
+    commandTimeout: c.commandTimeoutMs,
+    sentinelCommandTimeout: c.connectTimeoutMs,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (times) => Math.min(50 * times, 500),
+    sentinelRetryStrategy: (times) => Math.min(100 * times, 1_000),
+  };
+}
+
+/** What the worker drives: a Cluster client, or a standalone one found through Sentinel. */
+type Client = Cluster | Redis;
+
 class Worker {
   private readonly acked: number[] = [];
   private writes = 0;
@@ -106,9 +134,9 @@ class Worker {
 
   constructor(
     private readonly c: WorkerConfig,
-    private readonly cluster: Cluster,
+    private readonly cluster: Client,
     /** For SET + WAIT only (see the file comment). */
-    private readonly waitCluster: Cluster,
+    private readonly waitCluster: Client,
   ) {}
 
   start(): void {
@@ -230,9 +258,10 @@ class Worker {
       if (attempt >= this.c.maxRedirections) {
         throw new Error(`Too many Cluster redirections. Last error: ${setErr.message}`);
       }
-      if (code === 'MOVED') {
+      const cluster = this.waitCluster;
+      if (code === 'MOVED' && cluster instanceof Cluster) {
         // A pipeline's MOVED does not update ioredis' slot table; ask the cluster again.
-        await new Promise<void>((resolve) => this.waitCluster.refreshSlotsCache(() => resolve()));
+        await new Promise<void>((resolve) => cluster.refreshSlotsCache(() => resolve()));
       } else {
         await sleep(this.c.retryDelayOnClusterDownMs);
       }
@@ -284,7 +313,7 @@ class Worker {
   }
 }
 
-const clusters: Cluster[] = [];
+const clusters: Client[] = [];
 let worker: Worker | undefined;
 let exiting = false;
 
@@ -332,14 +361,32 @@ async function connectOne(c: WorkerConfig, name: string, deadline: number): Prom
   return cl;
 }
 
+/** Connects one Sentinel-mode client; resolves once it reached the master Sentinel named and PING works. */
+async function connectSentinelOne(c: WorkerConfig, name: string, deadline: number): Promise<Redis> {
+  const left = () => Math.max(1, deadline - performance.now());
+  const r = new Redis({ ...sentinelOptions(c), lazyConnect: true });
+  clusters.push(r);
+  r.on('error', (e: unknown) => log(`${name}: error: ${firstLine(e)}`));
+  r.on('reconnecting', () => log(`${name}: reconnecting`));
+  r.on('ready', () => log(`${name}: ready at ${r.stream?.remoteAddress ?? '?'}:${r.stream?.remotePort ?? '?'}`));
+  const sentinels = c.sentinel!.sentinels.map((n) => `${n.host}:${n.port}`).join(', ');
+  await withTimeout(r.connect(), left(), `${name} client: the master of ${c.sentinel!.name} through ${sentinels}`);
+  await withTimeout(r.ping(), left(), `${name} client: PING of the master`);
+  return r;
+}
+
 async function connect(c: WorkerConfig): Promise<void> {
   const started = performance.now();
   const deadline = started + c.readyTimeoutMs;
-  const [main, wait] = await Promise.all([connectOne(c, 'main', deadline), connectOne(c, 'wait', deadline)]);
+  const one = c.sentinel ? connectSentinelOne : connectOne;
+  const [main, wait] = await Promise.all([one(c, 'main', deadline), one(c, 'wait', deadline)]);
   worker = new Worker(c, main, wait);
   emit({
     ev: 'ready',
-    masters: main.nodes('master').map((n) => `${n.options.host}:${n.options.port}`),
+    masters:
+      main instanceof Cluster
+        ? main.nodes('master').map((n) => `${n.options.host}:${n.options.port}`)
+        : [`${main.stream?.remoteAddress ?? '?'}:${main.stream?.remotePort ?? '?'}`],
     ms: round(performance.now() - started),
   });
 }

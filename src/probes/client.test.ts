@@ -213,6 +213,14 @@ describe('workerConfig', () => {
     expect(() => workerConfig({ startupNodes: nodes, maxDurationMs: Infinity })).toThrow(/maxDurationMs/);
   });
 
+  test('Sentinel mode: sentinels instead of startup nodes, passed to the worker as given', () => {
+    const sentinel = { sentinels: [{ host: '172.18.0.2', port: 32000 }], name: 'mymaster' };
+    expect(workerConfig({ startupNodes: [], sentinel }).sentinel).toEqual(sentinel);
+    expect(() => workerConfig({ startupNodes: nodes, sentinel: { ...sentinel, sentinels: [] } })).toThrow(
+      /at least one sentinel/,
+    );
+  });
+
   test('clients get distinct key prefixes by default', () => {
     expect(workerConfig({ startupNodes: nodes }).keyPrefix).not.toBe(workerConfig({ startupNodes: nodes }).keyPrefix);
   });

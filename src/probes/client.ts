@@ -54,8 +54,21 @@ export interface OpRecord {
   miss?: boolean;
 }
 
+/**
+ * Sentinel mode: an ioredis client that asks these sentinels for the master of `name` and follows
+ * `+switch-master` (failoverDetector), instead of a Cluster client (docs/sentinel.md#client-discovery).
+ */
+export interface SentinelTarget {
+  sentinels: Endpoint[];
+  name: string;
+  /** ioredis natMap: the address Sentinel hands out (`ip:port`) → the address to dial. */
+  natMap?: Record<string, Endpoint>;
+}
+
 export interface WorkerConfig {
+  /** Cluster mode: where ioredis starts; empty in Sentinel mode. */
   startupNodes: Endpoint[];
+  sentinel?: SentinelTarget;
   /** ioredis natMap: the address a node reports (`ip:port`) → the address to dial. */
   natMap?: Record<string, Endpoint>;
   keyPrefix: string;
@@ -375,8 +388,10 @@ export function clientNatMap(cluster: RedisCluster): Record<string, Endpoint> | 
 // The runner side.
 
 export interface ClientOptions {
-  /** Where ioredis starts (see `clientEndpoints`). */
+  /** Where ioredis starts (see `clientEndpoints`); empty with `sentinel`. */
   startupNodes: Endpoint[];
+  /** Sentinel mode instead of Cluster mode. */
+  sentinel?: SentinelTarget;
   /** ioredis natMap (see `clientNatMap`). */
   natMap?: Record<string, Endpoint>;
   /** Key prefix; default `rcnc:<random>` so clients never share keys. */
@@ -467,8 +482,8 @@ const MAX_STDERR = 40;
 const SETTLE_MS = 5_000;
 
 export function workerConfig(opts: ClientOptions): WorkerConfig {
-  if (opts.startupNodes.length === 0) {
-    throw new UsageError('the load client needs at least one startup node');
+  if (opts.sentinel ? opts.sentinel.sentinels.length === 0 : opts.startupNodes.length === 0) {
+    throw new UsageError(`the load client needs at least one ${opts.sentinel ? 'sentinel' : 'startup node'}`);
   }
   const waitTimeoutMs = opts.waitTimeoutMs ?? 500;
   const positive = (name: string, v: number) => {
@@ -479,6 +494,7 @@ export function workerConfig(opts: ClientOptions): WorkerConfig {
   };
   const c: WorkerConfig = {
     startupNodes: opts.startupNodes,
+    ...(opts.sentinel ? { sentinel: opts.sentinel } : {}),
     natMap: opts.natMap,
     keyPrefix: opts.keyPrefix ?? `rcnc:${Math.random().toString(36).slice(2, 8)}`,
     maxOps: positive('maxOps', opts.maxOps ?? 100_000),

@@ -5,7 +5,7 @@
 // whether it is a regression (what a user gets got worse, a cell started to fail, a figure grew);
 // the command exits 1 on one.
 import type { Family } from '../model/dimensions.ts';
-import type { CellResult, RecoveryObservation, ResultsFile } from '../model/results.ts';
+import type { CellResult, RecoveryObservation, ResultsFile, SentinelFailover } from '../model/results.ts';
 import type { Tone } from '../model/vocabulary.ts';
 import { compareStrings } from '../util/text.ts';
 import { formatMs } from './format.ts';
@@ -108,7 +108,22 @@ function cellChanges(a: CellResult, b: CellResult, tolerance: Required<DiffOptio
   if (a.family === 'recovery' && b.family === 'recovery' && a.observation && b.observation) {
     changes.push(...figureChanges(a.observation, b.observation, tolerance).map((change) => ({ ...base, ...change })));
   }
+  if (a.family === 'sentinel' && b.family === 'sentinel' && a.observation?.failover && b.observation?.failover) {
+    const [x, y] = [sentinelFigures(a.observation.failover), sentinelFigures(b.observation.failover)];
+    changes.push(...figureChanges(x, y, tolerance).map((change) => ({ ...base, ...change })));
+  }
   return changes;
+}
+
+/** A sentinel failover's figures in the shape the recovery figures are compared in. */
+function sentinelFigures(f: SentinelFailover): RecoveryObservation {
+  return {
+    action: f.how,
+    recovered: f.outcome === 'promoted',
+    ...(f.promoted && f.afterMs !== undefined ? { failover: { promoted: f.promoted, afterMs: f.afterMs } } : {}),
+    ...(f.client ? { client: f.client } : {}),
+    notes: [],
+  };
 }
 
 function toneRank(tone: Tone | undefined): number {

@@ -72,11 +72,27 @@ function properties(cell: CellResult): string[] {
     ...versions,
     ['compatibility', wordLabelOf(cell)],
     ['fix', answerOf(cell)],
+    ...figureProperties(cell),
   ];
   const lines = entries.flatMap(([name, value]) =>
     value === undefined ? [] : [`        <property ${attributes({ name, value })}/>`],
   );
   return ['      <properties>', ...lines, '      </properties>'];
+}
+
+/** A sentinel cell's failover figures, so CI can chart them: time to a new master, the client's errors. */
+function figureProperties(cell: CellResult): [string, string | number | undefined][] {
+  const f = cell.family === 'sentinel' ? cell.observation?.failover : undefined;
+  if (!f) {
+    return [];
+  }
+  return [
+    ['failover.outcome', f.outcome],
+    ['failover.afterMs', f.afterMs],
+    ['client.errorWindowMs', f.client?.errorWindowMs ?? undefined],
+    ['client.lostAckedWrites', f.client?.lostAckedWrites],
+    ['client.lostWaitConfirmedWrites', f.client?.lostWaitConfirmedWrites],
+  ];
 }
 
 function outcome(cell: CellResult): string[] {

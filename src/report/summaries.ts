@@ -1,7 +1,16 @@
 // One line per cell on what it expected and what it saw, in each family's own terms, for the
 // writers that have only a line (junit failure bodies, compatibility.md's evidence list). The
 // html drill-down shows the same facts as tables.
-import type { CellResult, NatMeetObservation, RecoveryObservation, SnatObservation } from '../model/results.ts';
+import type {
+  CellResult,
+  ClientSummary,
+  NatMeetObservation,
+  RecoveryObservation,
+  SentinelFailover,
+  SentinelObservation,
+  SnatObservation,
+} from '../model/results.ts';
+import { sentinelExpectationText, VANTAGE_LABEL } from '../model/vocabulary.ts';
 import { compareStrings, oneLine } from '../util/text.ts';
 import { formatMs } from './format.ts';
 import { groupBy } from './matrix.ts';
@@ -34,6 +43,8 @@ function expectedFacts(cell: CellResult): string {
       return rewriteText(cell.expectation.rewrite);
     case 'recovery':
       return cell.expectation.heals === 'by-itself' ? 'heals by itself' : 'heals after remediation';
+    case 'sentinel':
+      return sentinelExpectationText(cell.expectation);
   }
 }
 
@@ -56,6 +67,8 @@ export function observedText(cell: CellResult): string {
       return `${rewriteText(cell.observation.rewrite)}: ${snatEvidence(cell.observation, plain)}`;
     case 'recovery':
       return recoveryEvidence(cell.observation);
+    case 'sentinel':
+      return sentinelEvidence(cell.observation, plain) || 'every replica recorded at its own address';
   }
 }
 
@@ -86,6 +99,8 @@ export function evidenceSummary(cell: CellResult, code: Code = plain): string {
       return cell.observation.rewrite === 'none' ? '' : snatEvidence(cell.observation, code);
     case 'recovery':
       return recoveryEvidence(cell.observation);
+    case 'sentinel':
+      return sentinelEvidence(cell.observation, code);
   }
 }
 
@@ -136,11 +151,58 @@ function recoveryEvidence(observation: RecoveryObservation): string {
   }
   const recovered = observation.recoveryMs !== undefined ? ` in ${formatMs(observation.recoveryMs)}` : '';
   facts.push(observation.recovered ? `recovered${recovered}` : 'did not recover');
-  const client = observation.client;
-  if (client) {
-    const window = client.errorWindowMs === null ? '' : ` over ${formatMs(client.errorWindowMs)}`;
-    facts.push(`client: ${client.errors} of ${client.ops} commands failed${window}`);
-    facts.push(`${client.lostAckedWrites} of ${client.ackedWrites} acknowledged writes lost`);
+  if (observation.client) {
+    facts.push(...clientFacts(observation.client));
   }
   return facts.join('; ');
+}
+
+function clientFacts(client: ClientSummary): string[] {
+  const window = client.errorWindowMs === null ? '' : ` over ${formatMs(client.errorWindowMs)}`;
+  return [
+    `client: ${client.errors} of ${client.ops} commands failed${window}`,
+    `${client.lostAckedWrites} of ${client.ackedWrites} acknowledged writes lost`,
+    `${client.lostWaitConfirmedWrites} of ${client.waitConfirmedWrites} WAIT-confirmed writes lost`,
+  ];
+}
+
+/**
+ * The rewritten replica records (address, class, owner, who recorded them), what a failover did,
+ * what clients that reached no master were handed, and what the fix changed.
+ */
+function sentinelEvidence(observation: SentinelObservation, code: Code): string {
+  const parts: string[] = [];
+  const byAddress = groupBy(observation.rewritten, (r) => r.address);
+  if (byAddress.size > 0) {
+    const owners = [...new Set(observation.rewritten.map((r) => `${r.class}: ${r.owner}`))].sort(compareStrings);
+    const recorded = listAddresses(byAddress, 'recorded by', (rs) => rs.map((r) => r.seenBy), code);
+    parts.push(`replicas at ${recorded} (${oneLine(owners.join('; '))})`);
+  }
+  if (observation.failover) {
+    parts.push(failoverText(observation.failover));
+  }
+  const unreached = observation.deployed.clients.filter(
+    (c) => c.answer !== undefined && !(c.connected && c.role === 'master'),
+  );
+  for (const c of unreached) {
+    parts.push(
+      `${VANTAGE_LABEL[c.vantage]}: handed ${code(c.answer!)}, ${c.connected ? `a ${c.role ?? '?'}` : 'unreachable'}`,
+    );
+  }
+  if (observation.fix) {
+    parts.push(
+      `after the fix: ${observation.fix.failover ? failoverText(observation.fix.failover) : 'no failover tried'}`,
+    );
+  }
+  return parts.join('; ');
+}
+
+function failoverText(f: SentinelFailover): string {
+  const what =
+    f.outcome === 'promoted'
+      ? `${f.promoted ?? '?'} promoted after ${formatMs(f.afterMs ?? 0)}`
+      : f.outcome === 'no-good-replica'
+        ? 'no good replica to promote'
+        : `no replica promoted${f.detail ? ` (${oneLine(f.detail)})` : ''}`;
+  return [`${oneLine(f.how)}: ${what}`, ...(f.client ? clientFacts(f.client) : [])].join('; ');
 }

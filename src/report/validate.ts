@@ -13,7 +13,14 @@ import {
   PROVIDERS,
   type Family,
 } from '../model/dimensions.ts';
-import { HEALS, RESULTS_SCHEMA_VERSION, REWRITE_CLASSES, type CellRecord } from '../model/results.ts';
+import {
+  FAILOVER_OUTCOMES,
+  HEALS,
+  RESULTS_SCHEMA_VERSION,
+  REWRITE_CLASSES,
+  SENTINEL_VANTAGES,
+  type CellRecord,
+} from '../model/results.ts';
 import { compatibilityFor, VOCABULARY } from '../model/vocabulary.ts';
 
 type Problems = string[];
@@ -181,6 +188,7 @@ const CLIENT = fields({
   lostAckedWrites: count,
   waitConfirmedWrites: count,
   lostWaitConfirmedWrites: count,
+  unreadWrites: optional(count),
   p99Ms: optional(nonNegative),
 });
 
@@ -199,10 +207,79 @@ const RECOVERY_OBSERVATION = fields({
   notes: strings,
 });
 
+const SENTINEL_EXPECTATION = fields({
+  replicas: oneOf(['true-address', 'rewritten']),
+  rewriteClasses: optional(arrayOf(oneOf(ADDRESS_CLASSES))),
+  failover: bool,
+  fixWorks: optional(bool),
+  clientsReach: arrayOf(oneOf(SENTINEL_VANTAGES)),
+  keepsConfirmedWrites: optional(bool),
+  summary: str,
+  source: str,
+});
+
+const SENTINEL_RECORD = fields({
+  seenBy: str,
+  kind: oneOf(['replica', 'sentinel']),
+  address: str,
+  flags: strings,
+  member: optional(str),
+  class: oneOf(ADDRESS_CLASSES),
+  owner: str,
+});
+
+const CLIENT_REACH = fields({
+  vantage: oneOf(SENTINEL_VANTAGES),
+  from: str,
+  asked: str,
+  answer: optional(str),
+  connected: bool,
+  role: optional(str),
+  error: optional(str),
+});
+
+const SENTINEL_STATE = fields({
+  masterInfo: strings,
+  handedOut: strings,
+  records: arrayOf(SENTINEL_RECORD),
+  clients: arrayOf(CLIENT_REACH),
+});
+
+const SENTINEL_FAILOVER = fields({
+  how: str,
+  outcome: oneOf(FAILOVER_OUTCOMES),
+  promoted: optional(str),
+  newMaster: optional(str),
+  afterMs: optional(nonNegative),
+  detail: optional(str),
+  clients: optional(arrayOf(CLIENT_REACH)),
+  client: optional(CLIENT),
+  timeline: optional(arrayOf(fields({ atMs: ms, event: nonEmpty, detail: optional(str) }))),
+});
+
+const SENTINEL_OBSERVATION = fields({
+  members: strings,
+  deployed: SENTINEL_STATE,
+  rewritten: arrayOf(SENTINEL_RECORD),
+  rewriteClasses: arrayOf(oneOf(ADDRESS_CLASSES)),
+  collapsed: optional(strings),
+  probes: optional(
+    arrayOf(fields({ address: str, answeredBy: optional(str), role: optional(str), error: optional(str) })),
+  ),
+  failover: optional(SENTINEL_FAILOVER),
+  fix: optional(fields({ settings: strings, state: SENTINEL_STATE, failover: optional(SENTINEL_FAILOVER) })),
+  natMappings: optional(arrayOf(fields({ capturedAt: str, flow: str, seenAt: str, as: str, matchedPackets: count }))),
+  replicationSources: optional(strings),
+  captureSkipped: optional(str),
+  events: strings,
+  notes: strings,
+});
+
 const FAMILY_RULES: Record<Family, { expectation: Rule; observation: Rule }> = {
   'nat-meet': { expectation: NAT_MEET_EXPECTATION, observation: NAT_MEET_OBSERVATION },
   snat: { expectation: SNAT_EXPECTATION, observation: SNAT_OBSERVATION },
   recovery: { expectation: RECOVERY_EXPECTATION, observation: RECOVERY_OBSERVATION },
+  sentinel: { expectation: SENTINEL_EXPECTATION, observation: SENTINEL_OBSERVATION },
 };
 
 const CELL_COMMON = fields({

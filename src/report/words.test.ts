@@ -35,6 +35,7 @@ function withWrongWords(results: ResultsFile): ResultsFile {
     'nat-meet': ['works', 'breaks'],
     snat: ['kept', 'dropped'],
     recovery: ['heals', 'does-not-heal'],
+    sentinel: ['works', 'breaks'],
   };
   const copy = structuredClone(results);
   for (const cell of copy.cells) {

@@ -72,10 +72,10 @@ describe('validateResults', () => {
       ...data.cells[recovery],
       observation: { ...observation, recovered: 'yes', timeline: [{ atMs: 'soon', event: 'fault' }] },
     };
-    data.cells[natMeet] = { ...data.cells[natMeet], family: 'sentinel' };
+    data.cells[natMeet] = { ...data.cells[natMeet], family: 'operator' };
     expect(validateResults(data)).toEqual(
       [
-        `cells[${natMeet}].family: expected one of nat-meet, snat, recovery, got "sentinel"`,
+        `cells[${natMeet}].family: expected one of nat-meet, snat, recovery, sentinel, got "operator"`,
         `cells[${recovery}].observation.timeline[0].atMs: expected a number of milliseconds, got "soon"`,
         `cells[${recovery}].observation.recovered: expected a boolean, got "yes"`,
         `cells[${snat}].expectation.rewrite: expected one of none, bridge-gateway, tunnel, node-ip, unknown, unreachable, got nothing`,

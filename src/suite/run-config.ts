@@ -55,7 +55,7 @@ export const RUN_ENV = {
   RCNC_CHROMIUM: 'the Chromium binary the browser test drives (default /usr/bin/chromium)',
   RCNC_REQUIRE_BROWSER: '1: the browser test must run',
   RCNC_BENCH_ROUNDS: 'rounds of the nat-meet figure in npm run bench (default 5)',
-  RCNC_BENCH_ONLY: 'figures npm run bench measures: nat-meet,scale,recovery,matrix (default all)',
+  RCNC_BENCH_ONLY: 'figures npm run bench measures: nat-meet,scale,recovery,sentinel,matrix (default all)',
   RCNC_BENCH_SIZES: 'cluster sizes of the bench scale figure (default 10,30,100)',
 } as const;
 

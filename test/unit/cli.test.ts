@@ -223,7 +223,7 @@ describe('rcnc run --list', () => {
     const at = lines[0]!.indexOf('SCENARIO');
     const rows = lines.slice(1, lines.indexOf(''));
     for (const row of rows) {
-      expect(row.slice(at).split(' ')[0]).toMatch(/^(nat-meet|snat|recovery)$/);
+      expect(row.slice(at).split(' ')[0]).toMatch(/^(nat-meet|snat|recovery|sentinel)$/);
     }
     expect(r.stdout).toMatch(
       /netns\/flannel-vxlan\/nodeport\/announce-none +nat-meet +meet fails \(bridge-gateway\), announce fixes it/,
@@ -232,7 +232,12 @@ describe('rcnc run --list', () => {
       /netns\/flannel-vxlan\/nodeport\/announce-none\/local\/2-nodes\/external-nodeport-remote +snat +dropped/,
     );
     expect(r.stdout).toMatch(/\/whole-restart +recovery +heals after remediation/);
-    expect(lines.at(-1)).toMatch(new RegExp(`^${rows.length} cell\\(s\\): \\d+ nat-meet, \\d+ snat, \\d+ recovery$`));
+    expect(r.stdout).toMatch(
+      /\/nodeport\/announce-none\/2-nodes\/views +sentinel +replicas at bridge-gateway addresses/,
+    );
+    expect(lines.at(-1)).toMatch(
+      new RegExp(`^${rows.length} cell\\(s\\): \\d+ nat-meet, \\d+ snat, \\d+ recovery, \\d+ sentinel$`),
+    );
   });
 
   test('filters combine', async () => {

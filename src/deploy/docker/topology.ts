@@ -22,6 +22,7 @@ import type {
   ExecOptions,
   ExecResult,
   ExecTarget,
+  LoadBalancerInfo,
   NodeInfo,
   NodePortServiceSpec,
   PodInfo,
@@ -181,6 +182,8 @@ export class DockerTopology implements StartedTopology {
   readonly id: string;
   readonly nodes: NodeInfo[] = [];
   readonly services: ServiceInfo[] = [];
+  /** Docker has no LoadBalancer Services (validateSpec refuses them). */
+  readonly loadBalancers: LoadBalancerInfo[] = [];
   externalIP?: string;
   private readonly names: DockerNames;
   private readonly spec: TopologySpec;
@@ -657,6 +660,9 @@ export class DockerTopology implements StartedTopology {
 function validateSpec(spec: TopologySpec): void {
   if (spec.nodes !== 1) {
     throw new UsageError(`the docker provider runs one Docker host (1 node); this topology asks for ${spec.nodes}`);
+  }
+  if (spec.loadBalancers?.length) {
+    throw new UsageError('the docker provider has no LoadBalancer Services; run those cells on netns or k3d');
   }
   const names = new Set<string>();
   for (const p of spec.pods) {

@@ -33,6 +33,8 @@ export interface ClusterOptions {
   localDaemon: boolean;
   /** NodePorts to publish on the host (Docker Desktop only). */
   publishNodePorts?: number[];
+  /** Run k3s's ServiceLB (for topologies with LoadBalancer Services). */
+  serviceLb?: boolean;
   /** Leave the cluster in place at delete() (debugging). */
   keep?: boolean;
   log?: (line: string) => void;
@@ -135,6 +137,7 @@ async function startPhases(backend: K3dBackend, o: ClusterOptions, teardown: Tea
     image: o.k3sImage ?? K3S_IMAGE,
     publishNodePorts: o.publishNodePorts ?? [],
     sharedDataDir,
+    serviceLb: o.serviceLb,
   });
   await phase('k3d cluster create', B.create, () => backend.createCluster(o.name, config, B.create));
   if (!o.keep) {

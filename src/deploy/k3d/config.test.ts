@@ -34,6 +34,13 @@ describe('k3dConfig', () => {
     expect(a).toContain('--service-node-port-range=30000-32767');
   });
 
+  test('ServiceLB stays on for topologies with LoadBalancer Services, and only for them', () => {
+    expect(args(k3dConfig({ ...base, cni: 'flannel', serviceLb: true }))).toContain('--disable=traefik,metrics-server');
+    expect(args(k3dConfig({ ...base, cni: 'calico', serviceLb: false }))).toContain(
+      '--disable=traefik,servicelb,metrics-server',
+    );
+  });
+
   test('agents, run-id labels on every node, no load balancer, user kubeconfig untouched', () => {
     const c = k3dConfig({ ...base, cni: 'flannel', runtimeLabels: { 'org.testcontainers.session-id': 's1' } });
     expect(c).toMatchObject({

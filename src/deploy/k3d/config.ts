@@ -37,6 +37,11 @@ export interface K3dClusterOptions {
    * so a pod rescheduled to another node finds its data (what network storage gives).
    */
   sharedDataDir?: string;
+  /**
+   * Keep k3s ServiceLB (klipper-lb) running, for topologies with LoadBalancer Services: it serves
+   * them on every node's IP as k3d users get it (docs/kubernetes.md#servicelb).
+   */
+  serviceLb?: boolean;
   /** More container labels, e.g. a testcontainers session id so Ryuk reaps the nodes. */
   runtimeLabels?: Record<string, string>;
   timeoutSeconds?: number;
@@ -64,6 +69,10 @@ export interface K3dSimpleConfig {
   };
 }
 
+/** k3s' --disable flag: the add-ons no datapath under test uses. */
+export const k3sDisable = (serviceLb = false): string =>
+  `--disable=${['traefik', ...(serviceLb ? [] : ['servicelb']), 'metrics-server'].join(',')}`;
+
 export const newClusterName = (): string => `rcnc-${randomBytes(3).toString('hex')}`;
 
 /** Docker container (and Kubernetes node) name of node index i. */
@@ -81,9 +90,9 @@ export function k3dConfig(o: K3dClusterOptions): K3dSimpleConfig {
   }
   const servers = ['server:*'];
   const k3sArgs = [
-    // No ingress or LoadBalancer controller: servicelb would bind host ports on every node, and
-    // neither is part of any datapath under test.
-    '--disable=traefik,servicelb,metrics-server',
+    // No ingress controller; no LoadBalancer controller unless the topology has LoadBalancer
+    // Services: servicelb binds host ports on every node, part of no other datapath under test.
+    k3sDisable(o.serviceLb),
     // Pinned, not left to a k3s default: the fixed nodePorts of the scenarios must fall inside.
     `--service-node-port-range=${NODEPORT_RANGE.min}-${NODEPORT_RANGE.max}`,
   ];

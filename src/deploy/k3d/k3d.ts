@@ -199,9 +199,14 @@ export class K3dProvider implements Provider {
     return !!this.opts.keepCluster || process.env.RCNC_KEEP_K3D === '1';
   }
 
-  /** One pool per CNI setup: a provider made for one profile has one. */
+  /**
+   * One pool per CNI setup, and apart for topologies with LoadBalancer Services: only their
+   * clusters run k3s's ServiceLB (its svclb pods bind host ports on every node, part of no other
+   * datapath under test).
+   */
   private pool(cni: K3dCni, spec: TopologySpec): ClusterPool<StartedCluster> {
-    const key = JSON.stringify(cni);
+    const serviceLb = (spec.loadBalancers ?? []).length > 0;
+    const key = JSON.stringify({ ...cni, serviceLb });
     const known = this.pools.get(key);
     if (known) {
       return known.pool;
@@ -219,6 +224,7 @@ export class K3dProvider implements Provider {
         calicoOperatorManifest: this.opts.calicoOperatorManifest,
         localDaemon: local,
         publishNodePorts: (this.opts.publishNodePorts ?? process.platform !== 'linux') ? nodePorts : [],
+        serviceLb,
         keep: this.keep(),
         log: this.opts.log,
         bounds: this.opts.phaseBounds,

@@ -17,6 +17,7 @@ import type {
   ExecOptions,
   ExecResult,
   ExecTarget,
+  LoadBalancerInfo,
   NodeInfo,
   PodInfo,
   ServiceInfo,
@@ -100,6 +101,8 @@ export class AttachedK8sTopology implements StartedTopology {
   readonly profile = 'as-found' as const;
   readonly id: string;
   readonly nodes: NodeInfo[] = [];
+  /** Collecting reads pods; the Services it finds are listed in services.txt, not driven. */
+  readonly loadBalancers: LoadBalancerInfo[] = [];
   readonly services: ServiceInfo[] = [];
   private readonly found = new Map<string, { info: PodInfo; container: string }>();
   private probes?: ProbePods;

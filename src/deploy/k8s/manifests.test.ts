@@ -130,6 +130,34 @@ describe('topologyManifests (TopologySpec → objects)', () => {
   });
 });
 
+describe('LoadBalancer Services (ServiceLB on k3d)', () => {
+  test('type LoadBalancer, one pod selected, the spec’s port, nodePort and policy; checked like NodePorts', () => {
+    const { spec } = nodeportSpec(2);
+    const lb = {
+      name: 'redis-0-lb',
+      pod: 'redis-0',
+      externalTrafficPolicy: 'Cluster' as const,
+      ports: [{ name: 'redis', port: 6380, targetPort: 6379, nodePort: 30100 }],
+    };
+    const { services } = topologyManifests({ ...spec, loadBalancers: [lb] }, opts);
+    expect(services.at(-1)).toMatchObject({
+      kind: 'Service',
+      metadata: { name: 'redis-0-lb', namespace: 'rcnc-abc' },
+      spec: {
+        type: 'LoadBalancer',
+        externalTrafficPolicy: 'Cluster',
+        selector: { [POD_NAME_LABEL]: 'redis-0' },
+        ports: [{ name: 'redis', protocol: 'TCP', port: 6380, targetPort: 6379, nodePort: 30100 }],
+      },
+    });
+    const clash = { ...lb, ports: [{ ...lb.ports[0]!, nodePort: 30000 }] };
+    expect(() => topologyManifests({ ...spec, loadBalancers: [clash] }, opts)).toThrow(/nodePort 30000 is used twice/);
+    expect(() => topologyManifests({ ...spec, loadBalancers: [{ ...lb, pod: 'nope' }] }, opts)).toThrow(
+      /selects pod nope/,
+    );
+  });
+});
+
 describe('redisClusterManifests (StatefulSet for users)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rcnc-start-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

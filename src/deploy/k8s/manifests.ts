@@ -31,7 +31,7 @@ import type {
 import { dumpYaml } from '@kubernetes/client-node';
 import type { Exposure, TrafficPolicy } from '../../model/dimensions.ts';
 import { UsageError } from '../../util/errors.ts';
-import type { NodePortServiceSpec, PodSpec, TopologySpec } from '../provider.ts';
+import type { LoadBalancerServiceSpec, NodePortServiceSpec, PodSpec, TopologySpec } from '../provider.ts';
 import {
   BUS_NODEPORT_BASE,
   BUS_PORT_INCR,
@@ -203,6 +203,16 @@ export function nodePortServiceManifest(s: NodePortServiceSpec, namespace: strin
   };
 }
 
+/**
+ * A LoadBalancer Service selecting one pod. On k3s, ServiceLB (klipper-lb) serves it with a svclb
+ * DaemonSet and publishes every node's IP as ingress (docs/kubernetes.md#servicelb); the fixed
+ * nodePorts keep the lab's and a real cluster's rules comparable.
+ */
+export function loadBalancerServiceManifest(s: LoadBalancerServiceSpec, namespace: string, runId: string): V1Service {
+  const svc = nodePortServiceManifest({ ...s }, namespace, runId);
+  return { ...svc, spec: { ...svc.spec, type: 'LoadBalancer' } };
+}
+
 /** Rejects what the API server would reject later, with the spec's own names in the message. */
 export function validateTopologySpec(spec: TopologySpec, nodeCount: number): void {
   const names = new Set<string>();
@@ -225,7 +235,7 @@ export function validateTopologySpec(spec: TopologySpec, nodeCount: number): voi
     }
   }
   const nodePorts = new Set<number>();
-  for (const s of spec.services ?? []) {
+  for (const s of [...(spec.services ?? []), ...(spec.loadBalancers ?? [])]) {
     if (!names.has(s.pod)) {
       throw new UsageError(`service ${s.name} selects pod ${s.pod}, which is not in the spec`);
     }
@@ -263,7 +273,10 @@ export function topologyManifests(spec: TopologySpec, o: TopologyManifestOptions
       },
     ]),
   );
-  const services = (spec.services ?? []).map((s) => nodePortServiceManifest(s, o.namespace, o.runId));
+  const services = [
+    ...(spec.services ?? []).map((s) => nodePortServiceManifest(s, o.namespace, o.runId)),
+    ...(spec.loadBalancers ?? []).map((s) => loadBalancerServiceManifest(s, o.namespace, o.runId)),
+  ];
   return { pods, services };
 }
 
@@ -339,6 +352,8 @@ export function redisStartScript(o: Pick<RedisStatefulSetOptions, 'exposure' | '
             ` --cluster-announce-bus-port "$((port + ${BUS_PORT_INCR}))"`,
         );
         break;
+      case 'loadbalancer':
+        throw new UsageError('a Redis Cluster StatefulSet has no loadbalancer exposure (see sentinelManifests)');
     }
   }
   lines.push('exec "$@"', '');

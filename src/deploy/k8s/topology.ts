@@ -14,12 +14,15 @@ import type { Provenance } from '../../model/results.ts';
 import { CapabilityError, ProbeError, TopologyError, UsageError, type Capability } from '../../util/errors.ts';
 import { run } from '../../util/exec.ts';
 import type { Teardown } from '../../util/teardown.ts';
+import { waitFor } from '../../util/wait.ts';
 import type {
   Capture,
   CaptureOptions,
   ExecOptions,
   ExecResult,
   ExecTarget,
+  LoadBalancerInfo,
+  LoadBalancerServiceSpec,
   NodeInfo,
   NodePortServiceSpec,
   PodInfo,
@@ -105,6 +108,7 @@ export class K8sTopology implements StartedTopology {
   readonly profile: ProfileName;
   readonly nodes: NodeInfo[] = [];
   readonly services: ServiceInfo[] = [];
+  readonly loadBalancers: LoadBalancerInfo[] = [];
   readonly externalIP?: string;
   readonly namespace: string;
   /** Version, distribution and CNI as detected, for the report. */
@@ -168,7 +172,7 @@ export class K8sTopology implements StartedTopology {
     topo.defer('heal partitions and start stopped nodes', () => topo.undoFaults());
     await kube.createNamespace(namespace, init.runId);
     await topo.readNodes();
-    await topo.addObjects(topo.spec.pods, topo.spec.services ?? []);
+    await topo.addObjects(topo.spec.pods, topo.spec.services ?? [], topo.spec.loadBalancers ?? []);
     // CNI devices such as flannel's cni0 exist once a pod runs on the node: read them now.
     await topo.refreshNodes();
     return topo;
@@ -190,7 +194,11 @@ export class K8sTopology implements StartedTopology {
     return this.init.gaps[capability];
   }
 
-  private async addObjects(pods: PodSpec[], services: NodePortServiceSpec[]): Promise<PodInfo[]> {
+  private async addObjects(
+    pods: PodSpec[],
+    services: NodePortServiceSpec[],
+    loadBalancers: LoadBalancerServiceSpec[] = [],
+  ): Promise<PodInfo[]> {
     const all = topologyManifests(this.spec, this.manifestOptions());
     const added = pods.map((p) => {
       const st: PodState = {
@@ -203,7 +211,7 @@ export class K8sTopology implements StartedTopology {
     await this.kube.applyAll(
       added.flatMap((s) => (s.objects.claim ? [s.objects.configMap, s.objects.claim] : [s.objects.configMap])),
     );
-    const names = new Set(services.map((s) => s.name));
+    const names = new Set([...services, ...loadBalancers].map((s) => s.name));
     await this.kube.applyAll(all.services.filter((s) => names.has(s.metadata!.name!)));
     for (const svc of services) {
       const live = await this.kube.core.readNamespacedService({ name: svc.name, namespace: this.namespace });
@@ -211,7 +219,34 @@ export class K8sTopology implements StartedTopology {
     }
     await this.kube.applyAll(added.map((s) => s.objects.pod));
     await Promise.all(added.map((s) => this.awaitPod(s)));
+    for (const lb of loadBalancers) {
+      this.loadBalancers.push(await this.awaitIngress(lb));
+    }
     return added.map((s) => ({ ...s.info }));
+  }
+
+  /** Waits until the cluster's load balancer (k3s ServiceLB) publishes the Service's ingress IPs. */
+  private async awaitIngress(lb: LoadBalancerServiceSpec): Promise<LoadBalancerInfo> {
+    const read = () => this.kube.core.readNamespacedService({ name: lb.name, namespace: this.namespace });
+    const { value } = await waitFor({
+      target: `LoadBalancer Service ${lb.name} to get status.loadBalancer.ingress`,
+      timeoutMs: this.init.podReadyTimeoutMs,
+      intervalMs: 1000,
+      check: async () => {
+        const live = await read();
+        const ingress = (live.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? '').filter(Boolean);
+        return {
+          done: ingress.length > 0,
+          state: ingress.length
+            ? ingress.join(',')
+            : 'no ingress yet (is a LoadBalancer controller such as ServiceLB running?)',
+          value: { ...lb, clusterIP: live.spec?.clusterIP ?? '', ingress },
+        };
+      },
+    }).catch((e: unknown) => {
+      throw new TopologyError((e as Error).message, { cause: e });
+    });
+    return value!;
   }
 
   /** Node addresses from the API, CNI device addresses from the nodes (where they can be read). */

@@ -22,6 +22,8 @@ export interface ProxiedService {
   ports: ProxiedPort[];
   /** The one pod the Service selects, or null while it has no ready endpoint. */
   endpoint: { ip: string; node: number } | null;
+  /** A LoadBalancer Service's `status.loadBalancer.ingress` IPs (docs/datapath.md#kube-proxy-loadbalancer-ip). */
+  loadBalancerIPs?: string[];
 }
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -112,6 +114,11 @@ export function kubeProxyTables(nodeIndex: number, services: ProxiedService[], c
       nat.chains.push(n.svc, n.ext, n.sep);
       nat.rules.push(
         `-A KUBE-SERVICES -d ${svc.clusterIP}/32 -p tcp ${c(`${spn} cluster IP`)} -m tcp --dport ${port.port} -j ${n.svc}`,
+        // "Capture load-balancer ingress": on every node, for every ingress IP, before the NodePort tail rule.
+        ...(svc.loadBalancerIPs ?? []).map(
+          (ip) =>
+            `-A KUBE-SERVICES -d ${ip}/32 -p tcp ${c(`${spn} loadbalancer IP`)} -m tcp --dport ${port.port} -j ${n.ext}`,
+        ),
         `-A KUBE-NODEPORTS -p tcp ${c(spn)} -m tcp --dport ${port.nodePort} -j ${n.ext}`,
         `-A ${n.svc} ! -s ${clusterCidr} -d ${svc.clusterIP}/32 -p tcp ${c(`${spn} cluster IP`)} -m tcp --dport ${port.port} -j KUBE-MARK-MASQ`,
         `-A ${n.svc} ${c(`${spn} -> ${ep.ip}:${port.targetPort}`)} -j ${n.sep}`,
@@ -136,6 +143,10 @@ export function kubeProxyTables(nodeIndex: number, services: ProxiedService[], c
         } else {
           filter.rules.push(
             `-A KUBE-EXTERNAL-SERVICES ${c(`${spn} has no local endpoints`)} -m addrtype --dst-type LOCAL -p tcp -m tcp --dport ${port.nodePort} -j DROP`,
+            ...(svc.loadBalancerIPs ?? []).map(
+              (ip) =>
+                `-A KUBE-EXTERNAL-SERVICES -d ${ip}/32 -p tcp ${c(`${spn} has no local endpoints`)} -m tcp --dport ${port.port} -j DROP`,
+            ),
           );
         }
       }

@@ -10,6 +10,7 @@
 // `ip -n <lab ns>` and their peers go straight into another lab namespace; commands that must run
 // inside a namespace go through `ip netns exec`.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,6 +26,7 @@ import type {
   ExecOptions,
   ExecResult,
   ExecTarget,
+  LoadBalancerInfo,
   NodeInfo,
   NodePortServiceSpec,
   PodInfo,
@@ -37,10 +39,18 @@ import type {
 } from '../provider.ts';
 import { startTcpdump } from '../tcpdump.ts';
 import { restoreDocument } from './iptables.ts';
-import { kubeProxyTables } from './kube-proxy.ts';
+import { kubeProxyTables, type ProxiedService } from './kube-proxy.ts';
 import { labNames, newLabId } from './names.ts';
 import { ownRecord, removeRecord, writeRecord } from './ownership.ts';
 import { datapath, labProfiles, NODE_NET, type Datapath, type NodeAddressing } from './profiles.ts';
+import {
+  cniNetworkName,
+  klipperTables,
+  portmapTables,
+  serviceLbIngress,
+  SVCLB_SYSCTLS,
+  type HostPortPod,
+} from './service-lb.ts';
 import { killNamespaceProcesses } from './sweep.ts';
 import { labRequirements } from './system.ts';
 
@@ -64,6 +74,16 @@ interface PodState {
   restartTimer?: NodeJS.Timeout;
   /** Set by killContainer to hold the next restart back. */
   nextRestartDelayMs?: number;
+}
+
+/** One svclb pod (ServiceLB's DaemonSet pod of a LoadBalancer Service on a node): a namespace, no process. */
+interface SvclbPod {
+  service: LoadBalancerInfo;
+  node: number;
+  ns: string;
+  /** Its address as the CNI gave it, with the prefix length (`10.42.0.7/24`). */
+  address: string;
+  containerId: string;
 }
 
 export interface NetnsOptions {
@@ -101,11 +121,13 @@ export class NetnsTopology implements StartedTopology {
   readonly provider = 'netns' as const;
   readonly nodes: NodeInfo[];
   readonly services: ServiceInfo[];
+  readonly loadBalancers: LoadBalancerInfo[];
   readonly spec: TopologySpec;
   readonly externalIP = NODE_NET.gateway;
   private readonly names: ReturnType<typeof labNames>;
   private readonly addressing: NodeAddressing[];
   private readonly podStates = new Map<string, PodState>();
+  private readonly svclbs: SvclbPod[] = [];
   private readonly teardown = new Teardown();
   private readonly namespaces = new Set<string>();
   private readonly nextSlot: number[];
@@ -133,6 +155,12 @@ export class NetnsTopology implements StartedTopology {
       podCidr: a.podCidr,
     }));
     this.services = (spec.services ?? []).map((s, i) => ({ ...s, clusterIP: clusterIpFor(i) }));
+    const nodeIps = this.nodes.map((n) => n.ip);
+    this.loadBalancers = (spec.loadBalancers ?? []).map((s, i) => ({
+      ...s,
+      clusterIP: loadBalancerIpFor(i),
+      ingress: serviceLbIngress(nodeIps, s.externalTrafficPolicy, spec.pods.find((p) => p.name === s.pod)?.node),
+    }));
   }
 
   get profile() {
@@ -196,8 +224,65 @@ export class NetnsTopology implements StartedTopology {
 
     await Promise.all(this.addressing.map((a) => this.buildNode(a)));
     await Promise.all([...this.podStates.values()].map((s) => this.plumbPod(s)));
+    await this.buildServiceLb();
     await this.syncRules();
     await Promise.all([...this.podStates.values()].map((s) => this.startPod(s)));
+  }
+
+  /**
+   * ServiceLB: one svclb pod per LoadBalancer Service and node, holding klipper-lb's rules; its
+   * hostPorts become portmap chains on the node at every rule sync.
+   */
+  private async buildServiceLb(): Promise<void> {
+    for (const service of this.loadBalancers) {
+      for (const a of this.addressing) {
+        const name = `svclb-${service.name}-${a.index}`;
+        this.svclbs.push({
+          service,
+          node: a.index,
+          ns: this.names.pod(name),
+          address: '',
+          containerId: createHash('sha256').update(`${this.id}/${name}`).digest('hex'),
+        });
+      }
+    }
+    await this.addNamespaces(this.svclbs.map((s) => s.ns));
+    await Promise.all(
+      this.svclbs.map(async (s) => {
+        const node = this.addressing[s.node]!;
+        const slot = this.nextSlot[node.index]!++;
+        const ip = this.dp.podIp(node, slot);
+        const veth =
+          this.dp.hostVethName?.(this.id, `svclb-${s.service.name}`, 0) ?? this.names.podVeth(this.vethCounter++);
+        const att = this.dp.attachPod(node, ip, veth, s.ns);
+        s.address = /addr add (\S+) dev eth0/.exec(att.podIp.join('\n'))?.[1] ?? `${ip}/32`;
+        const nodeNs = this.names.node(node.index);
+        await ipBatch(nodeNs, att.nodeIp);
+        if (att.nodeBridge.length) {
+          await bridgeBatch(nodeNs, att.nodeBridge);
+        }
+        if (att.nodeSysctls?.length) {
+          await run(['ip', 'netns', 'exec', nodeNs, 'sysctl', '-q', '-w', ...att.nodeSysctls]);
+        }
+        await ipBatch(s.ns, att.podIp);
+        await run(['ip', 'netns', 'exec', s.ns, 'sysctl', '-q', '-w', ...SVCLB_SYSCTLS]);
+        const rules = klipperTables({
+          policy: s.service.externalTrafficPolicy,
+          clusterIP: s.service.clusterIP,
+          hostIP: node.ip,
+          ports: s.service.ports,
+        });
+        await run(['ip', 'netns', 'exec', s.ns, 'iptables-restore'], { input: restoreDocument([rules]) });
+      }),
+    );
+  }
+
+  /** The portmap chains of the svclb pods on a node. */
+  private hostPortTables(node: number) {
+    const pods: HostPortPod[] = this.svclbs
+      .filter((s) => s.node === node)
+      .map((s) => ({ containerId: s.containerId, address: s.address, ports: s.service.ports.map((p) => p.port) }));
+    return portmapTables(cniNetworkName(this.spec.profile), pods);
   }
 
   private newPodState(p: PodSpec): PodState {
@@ -280,7 +365,7 @@ export class NetnsTopology implements StartedTopology {
 
   /** Rewrites every node's ruleset (kube-proxy's full sync after an endpoint change). */
   private async syncRules(): Promise<void> {
-    const proxied = this.services.map((svc) => {
+    const proxied = [...this.services, ...this.loadBalancers].map((svc): ProxiedService => {
       const pod = this.podStates.get(svc.pod)!;
       return {
         namespace: SERVICE_NAMESPACE,
@@ -289,6 +374,7 @@ export class NetnsTopology implements StartedTopology {
         policy: svc.externalTrafficPolicy,
         ports: svc.ports,
         endpoint: pod.info.ip ? { ip: pod.info.ip, node: pod.info.node } : null,
+        ...('ingress' in svc ? { loadBalancerIPs: (svc as LoadBalancerInfo).ingress } : {}),
       };
     });
     await Promise.all(
@@ -296,7 +382,8 @@ export class NetnsTopology implements StartedTopology {
         // kube-proxy prepends its jumps; flannel appends below them, Felix keeps its own on top.
         const kube = this.dp.supportsServices ? [kubeProxyTables(a.index, proxied, this.dp.clusterCidr)] : [];
         const cni = this.dp.cniTables(a);
-        const parts = this.dp.hooksOnTop ? [cni, ...kube] : [...kube, cni];
+        // portmap appends its PREROUTING/OUTPUT jumps after everyone's and prepends its POSTROUTING one.
+        const parts = [...(this.dp.hooksOnTop ? [cni, ...kube] : [...kube, cni]), this.hostPortTables(a.index)];
         return run(['ip', 'netns', 'exec', this.names.node(a.index), 'iptables-restore'], {
           input: restoreDocument(parts),
         });
@@ -693,9 +780,35 @@ function validateSpec(spec: TopologySpec, dp: Datapath): void {
       throw new UsageError(`service ${s.name} selects pod ${s.pod}, which is not in the spec`);
     }
   }
+  validateLoadBalancers(spec, dp, names);
+}
+
+function validateLoadBalancers(spec: TopologySpec, dp: Datapath, pods: Set<string>): void {
+  const hostPorts = new Map<number, string>();
+  for (const s of spec.loadBalancers ?? []) {
+    if (!dp.supportsServices) {
+      throw new UsageError(`profile ${dp.name} has no kube-proxy; LoadBalancer Services make no sense there`);
+    }
+    if (!pods.has(s.pod)) {
+      throw new UsageError(`LoadBalancer service ${s.name} selects pod ${s.pod}, which is not in the spec`);
+    }
+    // ServiceLB binds each Service port as a hostPort on every node: a second Service on the same
+    // port would leave its svclb pods Pending.
+    for (const p of s.ports) {
+      const taken = hostPorts.get(p.port);
+      if (taken) {
+        throw new UsageError(
+          `LoadBalancer services ${taken} and ${s.name} both use port ${p.port}; ServiceLB needs distinct ports`,
+        );
+      }
+      hostPorts.set(p.port, s.name);
+    }
+  }
 }
 
 const clusterIpFor = (i: number) => `10.43.${1 + Math.floor(i / 250)}.${(i % 250) + 2}`;
+// LoadBalancer Services take ClusterIPs from their own block, so addPods' NodePort Services never collide.
+const loadBalancerIpFor = (i: number) => `10.43.${101 + Math.floor(i / 250)}.${(i % 250) + 2}`;
 const partitionKey = (a: number, b: number) => (a < b ? `${a}-${b}` : `${b}-${a}`);
 
 const ipBatch = (ns: string, lines: string[]) => run(['ip', '-n', ns, '-b', '-'], { input: lines.join('\n') + '\n' });

@@ -17,6 +17,8 @@ export const LAB_COMMANDS: Record<string, string> = {
   netstat: 'net-tools',
   'redis-server': 'redis-server',
   'redis-cli': 'redis-tools',
+  // Debian ships the sentinel entry point in its own package (the sentinel scenario runs it).
+  'redis-sentinel': 'redis-sentinel',
   setpriv: 'util-linux',
   sysctl: 'procps',
 };

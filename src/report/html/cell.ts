@@ -14,6 +14,7 @@ import { logsSection } from './logs.ts';
 import { esc, escClean } from './markup.ts';
 import { appliedFix, natMeetSections } from './nat-meet.ts';
 import { recoverySections } from './recovery.ts';
+import { sentinelSections } from './sentinel.ts';
 import { snatSections } from './snat.ts';
 import { redisPorts, socketsSection } from './sockets.ts';
 import { viewsSection } from './views.ts';
@@ -112,6 +113,8 @@ function familySections(cell: CellResult, anchor: string): string[] {
       return snatSections(cell, anchor);
     case 'recovery':
       return recoverySections(cell, anchor);
+    case 'sentinel':
+      return sentinelSections(cell, anchor);
   }
 }
 

@@ -125,6 +125,7 @@ svg .failed-tick { stroke: var(--bad-fg); stroke-width: 1; }
 svg .bar.f-nat-meet { fill: #0969da; }
 svg .bar.f-snat { fill: #8250df; }
 svg .bar.f-recovery { fill: #1a7f37; }
+svg .bar.f-sentinel { fill: #bf8700; }
 svg a:hover text { text-decoration: underline; }
 @media print { details.cell { break-inside: avoid; } .toolbar { display: none; } }
 `;

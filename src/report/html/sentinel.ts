@@ -1,0 +1,197 @@
+// The sentinel part of a drill-down: expected against observed, what every sentinel recorded
+// (rewritten records marked, with the device that owns the address), what the master lists, what
+// clients at each vantage were handed, the failover (with the timeline picture for the faults under
+// load) and, when the cell needed it, the same after the fix.
+import type {
+  CellRecordOf,
+  ClientReach,
+  SentinelFailover,
+  SentinelObservation,
+  SentinelState,
+  SentinelVantage,
+} from '../../model/results.ts';
+import { VANTAGE_LABEL } from '../../model/vocabulary.ts';
+import { formatMs } from '../format.ts';
+import { comparisonTable, esc, factTable, fold, notesList, plainLine, table, type Comparison } from './markup.ts';
+import { recoveryTimeline } from './timeline.ts';
+
+type SentinelCell = CellRecordOf<'sentinel'>;
+
+export function sentinelSections(cell: SentinelCell, id: string): string[] {
+  const o = cell.observation;
+  return [
+    ...(o?.failover?.timeline ? failoverTimeline(o.failover, `${id}-timeline`) : []),
+    ...comparisonTable(comparisons(cell), cell.expectation.summary, cell.expectation.source),
+    ...(o ? observationSections(o) : []),
+  ];
+}
+
+const vantages = (list: readonly SentinelVantage[]) =>
+  list.length ? list.map((v) => VANTAGE_LABEL[v]).join(', ') : 'none';
+
+const reaching = (clients: ClientReach[]) =>
+  clients.filter((c) => c.connected && c.role === 'master').map((c) => c.vantage);
+
+function comparisons(cell: SentinelCell): Comparison[] {
+  const e = cell.expectation;
+  const o = cell.observation;
+  const records = o
+    ? o.rewritten.length
+      ? `rewritten (${o.rewriteClasses.join(', ')})`
+      : 'true addresses'
+    : undefined;
+  const wanted = e.replicas === 'rewritten' ? `rewritten (${(e.rewriteClasses ?? []).join(', ')})` : 'true addresses';
+  const promoted = o ? (o.failover?.outcome ?? 'not tried') : undefined;
+  const rows: Comparison[] = [
+    { name: 'replica records', expected: wanted, observed: records, mismatch: !!records && records !== wanted },
+    {
+      name: 'failover as deployed',
+      expected: e.failover ? 'promoted' : 'no replica promoted',
+      observed: promoted,
+      mismatch: !!promoted && (promoted === 'promoted') !== e.failover,
+    },
+    {
+      name: 'clients reach the master',
+      expected: vantages(e.clientsReach),
+      observed: o ? vantages(reaching(o.deployed.clients)) : undefined,
+      mismatch: !!o && vantages(reaching(o.deployed.clients)) !== vantages(e.clientsReach),
+    },
+  ];
+  if (e.fixWorks !== undefined || o?.fix) {
+    const fixed = o?.fix ? (o.fix.failover?.outcome === 'promoted' ? 'yes' : 'no') : o ? 'not tried' : undefined;
+    rows.push({ name: 'announcing fixes it', expected: e.fixWorks ? 'yes' : 'no', observed: fixed });
+  }
+  if (e.keepsConfirmedWrites !== undefined) {
+    const lost = o?.failover?.client?.lostWaitConfirmedWrites;
+    rows.push({
+      name: 'WAIT-confirmed writes lost',
+      expected: '0',
+      observed: lost === undefined ? undefined : String(lost),
+      mismatch: (lost ?? 0) > 0,
+    });
+  }
+  return rows;
+}
+
+function observationSections(o: SentinelObservation): string[] {
+  return [
+    '<h4>Members</h4>',
+    `<pre>${o.members.map((line) => plainLine(line)).join('')}</pre>`,
+    ...stateSections('As deployed', o.deployed),
+    ...(o.collapsed?.length ? [`<p class="meta">${esc(o.collapsed.join('; '))}: Sentinel keeps one record.</p>`] : []),
+    ...(o.probes?.length
+      ? table(
+          ['recorded address', 'what answers there', 'its role'],
+          o.probes.map((p) => [p.address, p.answeredBy ?? p.error ?? '', p.role ?? '']),
+          'probes',
+        )
+      : []),
+    ...(o.failover ? failoverSection('Failover', o.failover) : []),
+    ...(o.fix
+      ? [
+          '<h4>After the fix</h4>',
+          `<pre>${o.fix.settings.map((line) => plainLine(line)).join('')}</pre>`,
+          ...stateSections('After the fix', o.fix.state),
+          ...(o.fix.failover ? failoverSection('Failover after the fix', o.fix.failover) : []),
+        ]
+      : []),
+    ...(o.natMappings?.length
+      ? table(
+          ['captured at', 'replication connection', 'seen at', 'as'],
+          o.natMappings.map((m) => [m.capturedAt, m.flow, m.seenAt, m.as]),
+          'nat',
+        )
+      : []),
+    ...(o.events.length
+      ? fold(
+          `Sentinel events (${o.events.length})`,
+          [`<pre>${o.events.map((line) => plainLine(line)).join('')}</pre>`],
+          { cls: 'file' },
+        )
+      : []),
+    ...notesList(o.notes),
+  ];
+}
+
+function stateSections(title: string, s: SentinelState): string[] {
+  const records = s.records.map((r) => [
+    r.seenBy,
+    r.kind,
+    r.address,
+    r.flags.join(','),
+    r.member ?? '—',
+    `${r.class}: ${r.owner}`,
+  ]);
+  return [
+    `<h4>${esc(title)}: what Sentinel records</h4>`,
+    `<p class="meta">The master lists its replicas as ${esc(s.masterInfo.join(', ') || 'none')}; the sentinels hand out ${esc(s.handedOut.join(', '))}.</p>`,
+    ...table(['sentinel', 'kind', 'address', 'flags', 'member', 'whose address'], records, 'records', (row) =>
+      row[1] === 'replica' && row[4] === '—' ? 'nat' : '',
+    ),
+    ...clientsTable(s.clients),
+  ];
+}
+
+function clientsTable(clients: ClientReach[]): string[] {
+  return table(
+    ['client', 'from', 'asked', 'handed out', 'connects'],
+    clients.map((c) => [
+      VANTAGE_LABEL[c.vantage],
+      c.from,
+      c.asked,
+      c.answer ?? '—',
+      c.connected ? `yes (${c.role ?? '?'})` : `no: ${c.error ?? ''}`,
+    ]),
+    'clients',
+    (row) => (row[4]!.startsWith('yes (master)') ? '' : 'mismatch'),
+  );
+}
+
+function failoverSection(title: string, f: SentinelFailover): string[] {
+  const rows: [string, string, boolean?][] = [
+    ['how', f.how],
+    ['outcome', f.outcome, f.outcome !== 'promoted'],
+  ];
+  if (f.promoted) {
+    rows.push(['promoted', `${f.promoted} at ${f.newMaster ?? '?'}`]);
+  }
+  if (f.afterMs !== undefined) {
+    rows.push(['time to a new master', formatMs(f.afterMs)]);
+  }
+  if (f.detail) {
+    rows.push(['why', f.detail]);
+  }
+  const c = f.client;
+  if (c) {
+    rows.push(
+      ['client commands', `${c.ops} sent, ${c.errors} failed`],
+      ['client error window', c.errorWindowMs === null ? 'none' : formatMs(c.errorWindowMs)],
+      ['acknowledged writes lost', `${c.lostAckedWrites} of ${c.ackedWrites}`, c.lostAckedWrites > 0],
+      [
+        'WAIT-confirmed writes lost',
+        `${c.lostWaitConfirmedWrites} of ${c.waitConfirmedWrites}`,
+        c.lostWaitConfirmedWrites > 0,
+      ],
+    );
+  }
+  return [
+    `<h4>${esc(title)}</h4>`,
+    ...factTable(rows, 'failover'),
+    ...(f.clients?.length ? clientsTable(f.clients) : []),
+  ];
+}
+
+/** The recovery timeline picture, fed with the failover's moments and client figures. */
+function failoverTimeline(f: SentinelFailover, id: string): string[] {
+  return recoveryTimeline(
+    {
+      action: f.how,
+      timeline: f.timeline,
+      ...(f.promoted && f.afterMs !== undefined ? { failover: { promoted: f.promoted, afterMs: f.afterMs } } : {}),
+      recovered: f.outcome === 'promoted',
+      ...(f.client ? { client: f.client } : {}),
+      notes: [],
+    },
+    id,
+  );
+}
