@@ -328,8 +328,9 @@ async function rollingRestart(ctx: Ctx): Promise<FaultOutcome> {
   const restartedAt = new Map<string, number>();
   const restart = async (pod: RedisMember) => {
     mark('restart', pod.name);
-    await ctx.topo.deletePod(pod.name);
+    // Links made from here on reach the new process: the old process's links end with it.
     restartedAt.set(pod.name, Date.now());
+    await ctx.topo.deletePod(pod.name);
     await waitHealthy(ctx.cluster, ctx.cluster.plan.members);
   };
   for (const r of ctx.replicas) {
