@@ -11,6 +11,7 @@ interface DockerNatMeetOptions {
   bootstrap: 'redis-cli' | 'manual';
   dial?: 'own-node';
   relay?: 'userland-proxy';
+  join?: 'meet' | 'add-node';
 }
 
 export interface DockerNatMeetRow {
@@ -37,11 +38,13 @@ const modes: { profile: ProfileName; mode: string }[] = [
 const publishedPortJoin = (profile: ProfileName): DockerNatMeetRow =>
   profile === 'docker-userland-proxy'
     ? {
-        title: 'replica joins over a published port without announce (userland-proxy on): the classic failure',
+        title:
+          'replica joins over a published port with redis-cli --cluster add-node, without announce (userland-proxy on): the classic failure',
         profile,
         exposure: 'nodeport',
         announce: 'none',
-        options: { bootstrap: 'manual', dial: 'own-node', relay: 'userland-proxy' },
+        // add-node, as testcontainers-based CI setups join: its [OK] is the symptom they see.
+        options: { bootstrap: 'manual', dial: 'own-node', relay: 'userland-proxy', join: 'add-node' },
         expectation: {
           meet: 'fails',
           ghostClass: 'bridge-gateway',
@@ -52,11 +55,12 @@ const publishedPortJoin = (profile: ProfileName): DockerNatMeetRow =>
         },
       }
     : {
-        title: 'replica joins over a published port without announce (userland-proxy off)',
+        title:
+          'replica joins over a published port with redis-cli --cluster add-node, without announce (userland-proxy off)',
         profile,
         exposure: 'nodeport',
         announce: 'none',
-        options: { bootstrap: 'manual', dial: 'own-node' },
+        options: { bootstrap: 'manual', dial: 'own-node', join: 'add-node' },
         expectation: {
           meet: 'ok',
           summary:

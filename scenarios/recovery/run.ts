@@ -258,7 +258,7 @@ async function nodeLoss(ctx: Ctx): Promise<FaultOutcome> {
   const clock = new FaultClock(`node-${lost} stopped`);
   await ctx.topo.stopNode(lost);
   const promoted = await promotedWithin(ctx, heir, HEAL_TIMEOUT_MS, { clock, victim: master });
-  const failoverMs = clock.now();
+  const failoverMs = clock.at('promoted') ?? clock.now();
   const moved: string[] = [];
   for (const [i, v] of victims.entries()) {
     const to = 1 + (i % (ctx.topo.nodes.length - 1));
@@ -292,7 +292,7 @@ async function failoverUnderTraffic(ctx: Ctx): Promise<FaultOutcome> {
   const clock = new FaultClock(`${victim.name} killed`);
   await ctx.topo.killContainer(victim.name, { restartDelayMs: NODE_TIMEOUT_MS * 3 });
   const promoted = await promotedWithin(ctx, heir, HEAL_TIMEOUT_MS, { clock, victim });
-  const failoverMs = clock.now();
+  const failoverMs = clock.at('promoted') ?? clock.now();
   await client.waitForOps(client.opsDone() + 300);
   const summary = await finishClient(client, faultAtLoadMs);
   const healed = await healthyWithin(ctx.cluster, ctx.cluster.plan.members, HEAL_TIMEOUT_MS);
@@ -340,8 +340,15 @@ async function rollingRestart(ctx: Ctx): Promise<FaultOutcome> {
     const r = ctx.replicaOf.get(m.name)!;
     // The replica may have been promoted already (a slow restart); then there is nothing to hand over.
     if (!(await isMaster(ctx.cluster, r))) {
-      // The masters vote over their own links to the replica, which must post-date its restart.
-      await waitPeersReconnected(ctx.cluster, r, restartedAt.get(r.name) ?? 0, ctx.masters);
+      // The masters of now (earlier handovers promoted replicas) vote over their own links to the
+      // replica, which must post-date its restart.
+      const voters: RedisMember[] = [];
+      for (const member of ctx.cluster.plan.members) {
+        if (member !== r && (await isMaster(ctx.cluster, member))) {
+          voters.push(member);
+        }
+      }
+      await waitPeersReconnected(ctx.cluster, r, restartedAt.get(r.name) ?? 0, voters);
       mark('failover', `CLUSTER FAILOVER on ${r.name}`);
       await ctx.cluster.cli(r, ['cluster', 'failover']);
       // A manual failover gives up after 5 s (CLUSTER_MF_TIMEOUT); twice that is a failed handover.
@@ -634,6 +641,10 @@ class FaultClock {
   /** ms since the fault began. */
   now(): number {
     return Math.round(performance.now() - this.t0);
+  }
+  /** When an event was marked, ms after the fault. */
+  at(event: string): number | undefined {
+    return this.timeline.find((e) => e.event === event)?.atMs;
   }
   mark(event: string, detail?: string): void {
     if (!this.timeline.some((e) => e.event === event && e.detail === detail)) {

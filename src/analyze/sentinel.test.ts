@@ -1,5 +1,7 @@
 // rcnc analyze on Sentinel transcripts captured from lab cells (test/fixtures/sentinel/, the files
 // the sentinel scenario saves for the deployed state of each cell; see the fixtures README).
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { analyzeCommand, analyzeDir } from './analyze.ts';
@@ -91,5 +93,25 @@ describe('analyze: Sentinel transcripts', () => {
     expect(r.checked.sentinel).toHaveLength(6);
     const cmd = await analyzeCommand(fixture('flannel-vxlan-pod-ip'), false);
     expect(cmd.exitCode).toBe(0);
+  });
+
+  test('a Redis Cluster master listing a NATed replica in INFO replication is not a Sentinel problem', async () => {
+    // The same master transcript, now also holding a CLUSTER NODES view: a cluster member finds its
+    // peers on the cluster bus, and only Sentinel reads the replica addresses INFO lists.
+    const dir = await mkdtemp(join(tmpdir(), 'rcnc-analyze-cluster-'));
+    try {
+      const from = fixture('flannel-vxlan-nodeport');
+      await cp(join(from, 'redis-0.info-replication.txt'), join(dir, 'redis-0.info-replication.txt'));
+      await cp(join(from, 'pods.txt'), join(dir, 'pods.txt'));
+      const nodes = await readFile(join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'cluster-nodes.7001.txt'));
+      await writeFile(join(dir, 'redis-0.cluster-nodes.txt'), nodes);
+      const alone = await analyzeDir(fixture('flannel-vxlan-nodeport'));
+      expect(alone.sentinel.listedAt.length).toBeGreaterThan(0);
+      const r = await analyzeDir(dir);
+      expect(r.sentinel.listedAt).toEqual([]);
+      expect(r.problems.filter((p) => p.includes('lists a replica at'))).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -165,7 +165,9 @@ export function analyzeSentinel(c: Cluster): SentinelAnalysis {
       out.rewrittenReplicas.push(...found.replicas);
       out.rewrittenSentinels.push(...found.sentinels);
     }
-    if (f.replication?.role === 'master') {
+    // A Redis Cluster member (it has a CLUSTER NODES view) finds its peers through the cluster
+    // bus, not through INFO replication: only Sentinel reads the replica addresses listed there.
+    if (f.replication?.role === 'master' && !f.view) {
       const counts = new Map<string, number>();
       for (const r of f.replication.replicas) {
         const address = `${r.ip}:${r.port}`;
