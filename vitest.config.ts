@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { checkReportDir, resolveRedisBinary, runConfigFromEnv } from './src/suite/run-config.ts';
-import { browserProject, labProject, unitProject } from './src/suite/vitest-projects.ts';
+import { browserProject, labEndToEndProject, labProject, unitProject } from './src/suite/vitest-projects.ts';
 
 // A plain `npx vitest` (npm test) builds its run config from the environment here; `rcnc run`
 // builds its own from its flags and runs the lab project without this file. Scenario files read
@@ -18,6 +18,14 @@ const root = import.meta.dirname;
 export default defineConfig({
   test: {
     reporters: ['default', ['./src/report/reporter.ts', { config }]],
-    projects: [unitProject(config, root), browserProject(config, root), labProject(config, root)],
+    // Two cores idle while Redis timers run: unit, browser and end-to-end files share three
+    // workers; the scenario files then run one at a time (labProject says why).
+    maxWorkers: 3,
+    projects: [
+      unitProject(config, root),
+      browserProject(config, root),
+      labEndToEndProject(config, root),
+      labProject(config, root),
+    ],
   },
 });

@@ -349,10 +349,7 @@ async function rollingRestart(ctx: Ctx): Promise<FaultOutcome> {
         }
       }
       await waitPeersReconnected(ctx.cluster, r, restartedAt.get(r.name) ?? 0, voters);
-      mark('failover', `CLUSTER FAILOVER on ${r.name}`);
-      await ctx.cluster.cli(r, ['cluster', 'failover']);
-      // A manual failover gives up after 5 s (CLUSTER_MF_TIMEOUT); twice that is a failed handover.
-      if (await promotedWithin(ctx, r, 10_000)) {
+      if (await handOver(ctx, r, mark)) {
         mark('promoted', r.name);
       } else {
         mark('handover failed', `${r.name} not promoted; ${m.name} restarted as a master`);
@@ -368,13 +365,35 @@ async function rollingRestart(ctx: Ctx): Promise<FaultOutcome> {
     action: `restarted all ${ctx.cluster.plan.members.length} pods one at a time (replicas first, masters after CLUSTER FAILOVER) in ${restartMs} ms`,
     timeline: clock.timeline,
     ...(failedHandovers.length
-      ? { duringFault: `CLUSTER FAILOVER did not promote ${failedHandovers.join(', ')} within 10 s` }
+      ? {
+          duringFault: `CLUSTER FAILOVER did not promote ${failedHandovers.join(', ')} in ${HANDOVER_ATTEMPTS} attempts of 10 s`,
+        }
       : {}),
     recovered: failedHandovers.length === 0,
     recoveryMs: restartMs,
     client: summary,
   };
 }
+
+/**
+ * CLUSTER FAILOVER on `replica`, tried again when an attempt times out, as operators' rolling
+ * updates do: the votes travel back over the voters' own links to the replica, and a voter's link
+ * can break just then (seen: a voter's new connection to the replica's NodePort failing with "No
+ * route to host" while the master paused, so the vote never arrived and the failover expired).
+ * A manual failover gives up after 5 s (CLUSTER_MF_TIMEOUT); twice that ends an attempt.
+ */
+async function handOver(ctx: Ctx, replica: RedisMember, mark: (event: string, detail?: string) => void) {
+  for (let attempt = 1; attempt <= HANDOVER_ATTEMPTS; attempt++) {
+    mark('failover', `CLUSTER FAILOVER on ${replica.name}${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
+    await ctx.cluster.cli(replica, ['cluster', 'failover']);
+    if (await promotedWithin(ctx, replica, 10_000)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+const HANDOVER_ATTEMPTS = 3;
 
 /**
  * After a pod restarts at the same announced address, every peer must talk to it over a link made

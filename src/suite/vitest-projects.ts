@@ -24,22 +24,60 @@ export function budgetsFor(config: Pick<RunConfig, 'filter'>): { testTimeout: nu
   return { testTimeout: LAB_CELL_BUDGET_MS, hookTimeout: LAB_CELL_BUDGET_MS };
 }
 
-/** The lab project: scenario files and end-to-end tests on real namespaces, one file at a time. */
+/**
+ * End-to-end files that kill an owner or sweep (`rcnc run` and `rcnc clean` sweep labs whose owner
+ * died): beside each other, one file's sweep would remove what another file killed on purpose and
+ * means to find, so they run one at a time with the scenario files.
+ */
+const SWEEPING_END_TO_END = ['test/lab/cleanup.test.ts', 'test/lab/cli.test.ts', 'test/lab/ownership.test.ts'];
+
+/**
+ * The lab project: scenario files, one at a time. Cells inside a file run side by side, bounded by
+ * the worker's cell pool (src/suite/pool.ts), whose exclusive cells (failover windows) must hold
+ * the machine alone: a second scenario file beside them would not be held back by that pool.
+ */
 export function labProject(config: RunConfig, root: string): TestProjectInlineConfiguration {
   return {
     test: {
       name: 'lab',
       root,
-      include: ['scenarios/**/*.test.ts', 'test/lab/**/*.test.ts', 'test/k3d/**/*.test.ts'],
-      // Files run one at a time (the end-to-end tests compare the machine before and after); cells
-      // inside a scenario file run side by side, bounded by the run's cell pool (src/suite/pool.ts).
+      include: ['scenarios/**/*.test.ts', 'test/k3d/**/*.test.ts', ...SWEEPING_END_TO_END],
       fileParallelism: false,
-      maxConcurrency: 64,
-      ...budgetsFor(config),
-      globalSetup: [join(root, 'src/suite/global-setup.ts')],
-      setupFiles: [join(root, 'src/suite/worker-setup.ts')],
-      provide: { rcnc: config },
+      // First: its cells mostly wait, so `npm test`'s static checks (scripts/test.ts) share the
+      // cores with them rather than with the unit tests, which keep both cores busy.
+      sequence: { groupOrder: 1 },
+      ...labTestOptions(config, root),
     },
+  };
+}
+
+/**
+ * The other end-to-end tests of the lab (safety, captures, Docker, the load client). They run
+ * beside each other and beside the unit tests (vitest runs projects of one worker setting
+ * together): each compares the machine before and after with only its own names
+ * (test/lab/leftovers.ts counts nothing another live process owns), none kills an owner or sweeps,
+ * and none measures a figure that another file's load would skew.
+ */
+export function labEndToEndProject(config: RunConfig, root: string): TestProjectInlineConfiguration {
+  return {
+    test: {
+      name: 'lab-e2e',
+      sequence: { groupOrder: 2 },
+      root,
+      include: ['test/lab/**/*.test.ts'],
+      exclude: SWEEPING_END_TO_END,
+      ...labTestOptions(config, root),
+    },
+  };
+}
+
+function labTestOptions(config: RunConfig, root: string) {
+  return {
+    maxConcurrency: 64,
+    ...budgetsFor(config),
+    globalSetup: [join(root, 'src/suite/global-setup.ts')],
+    setupFiles: [join(root, 'src/suite/worker-setup.ts')],
+    provide: { rcnc: config },
   };
 }
 
@@ -48,6 +86,7 @@ export function unitProject(config: RunConfig, root: string): TestProjectInlineC
   return {
     test: {
       name: 'unit',
+      sequence: { groupOrder: 2 },
       root,
       include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts'],
       // Some unit tests spawn the CLI (a node process each); 2 busy cores can take seconds.
@@ -62,6 +101,7 @@ export function browserProject(config: RunConfig, root: string): TestProjectInli
   return {
     test: {
       name: 'browser',
+      sequence: { groupOrder: 2 },
       root,
       include: ['test/browser/**/*.browser.test.ts'],
       testTimeout: 60_000,

@@ -50,13 +50,37 @@ async function othersLive(): Promise<Set<string>> {
 }
 
 /** Ours: an rcnc name that no other live run is using. */
-async function oursFilter(): Promise<(name: string) => boolean> {
-  const others = [...(await othersLive())];
-  return (n) => n.startsWith('rcnc-') && !others.some((o) => n === o || n.startsWith(`${o}-`));
+const oursGiven = (others: Set<string>) => (n: string) =>
+  n.startsWith('rcnc-') && ![...others].some((o) => n === o || n.startsWith(`${o}-`));
+
+/**
+ * Another run's lab can be created or torn down while the listing is taken. Its record is written
+ * before its first namespace and removed after its last, so a name seen in the listing belongs to a
+ * record that existed before the listing or still exists after it: both are read.
+ */
+export async function leftovers(given?: (name: string) => boolean): Promise<Leftovers> {
+  if (given) {
+    return listing(given);
+  }
+  const othersBefore = await othersLive();
+  const seen = await listing((n) => n.startsWith('rcnc-'));
+  const others = new Set([...othersBefore, ...(await othersLive())]);
+  const ours = oursGiven(others);
+  const name = (entry: string) =>
+    entry
+      .split(' ')
+      .pop()!
+      .split('/')
+      .find((part) => part.startsWith('rcnc-')) ?? '';
+  return {
+    namespaces: seen.namespaces.filter(ours),
+    dirs: seen.dirs.filter(ours),
+    records: seen.records.filter((id) => ours(`rcnc-${id}`)),
+    processes: seen.processes.filter((p) => ours(name(p))),
+  };
 }
 
-export async function leftovers(given?: (name: string) => boolean): Promise<Leftovers> {
-  const filter = given ?? (await oursFilter());
+async function listing(filter: (name: string) => boolean): Promise<Leftovers> {
   const ns = (await run(['ip', 'netns', 'list'], { reject: false })).stdout
     .split('\n')
     .map((l) => l.split(' ')[0] ?? '')

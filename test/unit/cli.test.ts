@@ -19,7 +19,7 @@ const rcnc = async (...args: string[]) => {
 const labDirsOf = async (pid: number | undefined) =>
   (await readRecords()).records.filter((r) => r.pid === pid).map((r) => r.labId);
 
-describe('rcnc help', () => {
+describe.concurrent('rcnc help', () => {
   test('rcnc --help lists every command and the exit codes', async () => {
     const r = await rcnc('--help');
     expect(r.exitCode).toBe(0);
@@ -64,7 +64,7 @@ describe('rcnc help', () => {
   });
 });
 
-describe('rcnc diff', () => {
+describe.concurrent('rcnc diff', () => {
   const SAMPLE = join(ROOT, 'test/fixtures/report/results.sample.json');
 
   test('exit 0 between a run and itself, exit 1 naming the cell when a cell got worse', async () => {
@@ -93,7 +93,7 @@ describe('rcnc diff', () => {
   });
 });
 
-describe('bad input', () => {
+describe.concurrent('bad input', () => {
   const cases: [string, string[], RegExp][] = [
     ['an unknown command', ['frobnicate'], /unknown command "frobnicate".*rcnc --help/],
     ['an unknown option', ['run', '--colour'], /Unknown option '--colour'.*rcnc run --help/],
@@ -188,7 +188,7 @@ describe('bad input', () => {
   });
 });
 
-describe('settings from the environment', () => {
+describe.concurrent('settings from the environment', () => {
   const withEnv = (env: Record<string, string>) =>
     execa('node', ['bin/rcnc.mjs', 'run', '--cell', 'netns/no-nat/*'], { cwd: ROOT, reject: false, env });
   test.each([
@@ -213,7 +213,7 @@ describe('settings from the environment', () => {
   });
 });
 
-describe('rcnc run --list', () => {
+describe.concurrent('rcnc run --list', () => {
   test('lists the matrix without running it', async () => {
     const r = await rcnc('run', '--list');
     expect(r.exitCode).toBe(0);
@@ -251,7 +251,7 @@ describe('rcnc run --list', () => {
   });
 });
 
-describe('rcnc on k3d without Docker', () => {
+describe.concurrent('rcnc on k3d without Docker', () => {
   // Where a Docker daemon answers these cells would really run; that path is test/k3d's.
   const dockerAnswers = async () =>
     (await execa('docker', ['info'], { reject: false }).catch(() => ({ exitCode: 1 }))).exitCode === 0;

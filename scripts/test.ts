@@ -1,0 +1,31 @@
+// `npm test`: the static checks (types, lint, format, layer rules) and vitest at the same time.
+// The checks take one core for half a minute while the lab's cells mostly wait on Redis timers;
+// one after the other they would add that half minute to every CI run. vitest's output streams as
+// it comes; the checks' output is held and printed once, after vitest, so the two never interleave.
+// Either failing fails the command.
+import { execa, type ResultPromise } from 'execa';
+
+const started = performance.now();
+const seconds = () => `${Math.round((performance.now() - started) / 1000)} s`;
+
+const check = execa('npm', ['run', '--silent', 'check'], { reject: false, all: true, stdin: 'ignore' });
+const vitest = execa('npx', ['vitest', 'run', ...process.argv.slice(2)], { reject: false, stdio: 'inherit' });
+let checkedIn = '';
+void check.then(() => (checkedIn = seconds()));
+
+// A SIGTERM to this process alone (a parent's kill, systemd's KillMode=process) reaches both
+// children, so vitest still tears its labs down. Ctrl-C already reaches the whole process group,
+// and a second SIGINT would make vitest exit without waiting for its teardown: not forwarded.
+const children: ResultPromise[] = [check, vitest];
+process.on('SIGINT', () => {});
+for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => children.forEach((c) => c.kill(signal)));
+}
+
+const [checked, tested] = await Promise.all([check, vitest]);
+if (checked.exitCode === 0) {
+  process.stdout.write(`\nnpm run check: passed (types, lint, format, layers) in ${checkedIn}\n`);
+} else {
+  process.stdout.write(`\nnpm run check failed (exit ${checked.exitCode}):\n${checked.all}\n`);
+}
+process.exitCode = checked.exitCode === 0 && tested.exitCode === 0 ? 0 : 1;
