@@ -126,11 +126,13 @@ export async function runNatMeet(
   await using topo = await provider.start(redisTopologySpec(p.plan, d.profile, d.nodes));
   phase('topology');
   const cluster = new RedisCluster(topo, p.plan);
-  // Packets at both ends of the joiner's connections, to show who rewrote what.
-  const [{ captures, captureSkipped }, formation] = await Promise.all([
-    startCaptures(topo, [p.joiner, p.entryMaster], ctx.captures !== false),
-    form(cluster, p, cell.options, kernelBefore),
-  ]);
+  // Packets at both ends of the joiner's connections, to show who rewrote what. A scale cell's
+  // formation is timed against bare loopback, so its bus traffic is not captured: the captures
+  // start once it is formed, still before the joiner dials.
+  const capturing = () => startCaptures(topo, [p.joiner, p.entryMaster], ctx.captures !== false);
+  const [{ captures, captureSkipped }, formation] = p.replicas.length
+    ? await form(cluster, p, cell.options, kernelBefore).then(async (f) => [await capturing(), f] as const)
+    : await Promise.all([capturing(), form(cluster, p, cell.options, kernelBefore)]);
   // Every member's id, the joiner's included: anything else in a view is a ghost.
   const ids = new Set(await Promise.all(p.all.map((m) => cluster.myId(m))));
   phase('bootstrap');

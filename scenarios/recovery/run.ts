@@ -194,8 +194,14 @@ const FAULTS: Record<RecoveryKind, Fault> = {
 async function podChurn(ctx: Ctx, victim: RedisMember): Promise<FaultOutcome> {
   const before = ctx.topo.pod(victim.name).ip;
   const t = performance.now();
+  const restartedAt = Date.now();
   const after = await ctx.topo.deletePod(victim.name);
-  const healed = await healthyWithin(ctx.cluster, ctx.cluster.plan.members, HEAL_TIMEOUT_MS);
+  // Healed means every peer also dropped its link to the old process: until then a view can read
+  // "connected" over a dead link, and turn "disconnected" once the peer notices (see
+  // waitPeersReconnected).
+  const healed = await healthyWithin(ctx.cluster, ctx.cluster.plan.members, HEAL_TIMEOUT_MS, () =>
+    waitPeersReconnected(ctx.cluster, victim, restartedAt),
+  );
   const id = await ctx.cluster.myId(victim);
   if (id !== ctx.ids.get(victim.name)) {
     throw new DeployError(`${victim.name} came back with a new node id (${id}); its data directory was not kept`);
@@ -630,9 +636,11 @@ async function healthyWithin(
   cluster: RedisCluster,
   ms: RedisMember[],
   timeoutMs: number,
+  andThen?: () => Promise<void>,
 ): Promise<{ ok: boolean; last?: string }> {
   try {
     await waitHealthy(cluster, ms, { timeoutMs });
+    await andThen?.();
     return { ok: true };
   } catch (e) {
     return { ok: false, last: (e as Error).message };

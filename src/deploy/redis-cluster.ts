@@ -8,7 +8,7 @@ import type { Announce, Exposure, TrafficPolicy } from '../model/dimensions.ts';
 import { DeployError } from '../util/errors.ts';
 import { waitFor } from '../util/wait.ts';
 import type { NodePortServiceSpec, PodSpec, StartedTopology, TopologySpec } from './provider.ts';
-import { renderReply, respCall } from './resp.ts';
+import { renderReply, respCall, respPipeline } from './resp.ts';
 
 export const REDIS_PORT = 6379;
 export const BUS_PORT_INCR = 10000; // CLUSTER_PORT_INCR in cluster.c
@@ -324,7 +324,7 @@ export class RedisCluster {
 
   /**
    * Every pair meets directly, so forming does not wait on gossip rounds: member i sends MEET to
-   * every member after it, all in one redis-cli pipeline per member.
+   * every member after it, all in one pipeline per member (one connection, one write).
    */
   async meetAll(members: RedisMember[]): Promise<void> {
     await Promise.all(
@@ -333,18 +333,17 @@ export class RedisCluster {
           const a = this.address(to);
           return ['CLUSTER', 'MEET', a.ip, String(a.port), String(a.cport)];
         });
-        if (this.socketOf(m)) {
-          for (const meet of meets) {
-            await this.cli(m, meet);
-          }
-          return;
-        }
-        const r = await this.topology.exec(
-          { pod: m.name },
-          [this.plan.redisCli, '-p', String(memberPorts(this.plan, m).port)],
-          { input: meets.map((c) => c.join(' ')).join('\n') + '\n', timeoutMs: 30_000 },
-        );
-        const refused = r.stdout.split('\n').filter((l) => l.trim() && l.trim() !== 'OK');
+        const socket = this.socketOf(m);
+        const replies = socket
+          ? (await respPipeline(socket, meets, 30_000)).map(renderReply)
+          : (
+              await this.topology.exec(
+                { pod: m.name },
+                [this.plan.redisCli, '-p', String(memberPorts(this.plan, m).port)],
+                { input: meets.map((c) => c.join(' ')).join('\n') + '\n', timeoutMs: 30_000 },
+              )
+            ).stdout.split('\n');
+        const refused = replies.filter((l) => l.trim() && l.trim() !== 'OK');
         if (refused.length) {
           throw new DeployError(`CLUSTER MEET from ${m.name} failed: ${refused.slice(0, 3).join(' | ')}`);
         }

@@ -56,9 +56,19 @@ function parse(buf: Buffer, at: number): { value: RespValue; next: number } | un
 }
 
 /** Sends one command and resolves with its reply; rejects when the socket cannot be used. */
-export function respCall(path: string, args: string[], timeoutMs = 10_000): Promise<RespValue> {
+export async function respCall(path: string, args: string[], timeoutMs = 10_000): Promise<RespValue> {
+  return (await respPipeline(path, [args], timeoutMs))[0]!;
+}
+
+/**
+ * Sends the commands in one write over one connection and resolves with their replies in order
+ * (Redis answers a pipeline in the order it was sent).
+ */
+export function respPipeline(path: string, commands: string[][], timeoutMs = 10_000): Promise<RespValue[]> {
   return new Promise((resolve, reject) => {
     let buf = Buffer.alloc(0);
+    let at = 0;
+    const replies: RespValue[] = [];
     const socket = createConnection({ path });
     const fail = (e: Error) => {
       socket.destroy();
@@ -66,14 +76,17 @@ export function respCall(path: string, args: string[], timeoutMs = 10_000): Prom
     };
     socket.setTimeout(timeoutMs, () => fail(new Error(`no reply within ${timeoutMs} ms`)));
     socket.on('error', fail);
-    socket.on('connect', () => socket.write(encode(args)));
+    socket.on('connect', () => socket.write(commands.map(encode).join('')));
     socket.on('data', (chunk) => {
       buf = Buffer.concat([buf, chunk]);
       try {
-        const reply = parse(buf, 0);
-        if (reply) {
+        for (let reply = parse(buf, at); reply; reply = parse(buf, at)) {
+          replies.push(reply.value);
+          at = reply.next;
+        }
+        if (replies.length === commands.length) {
           socket.end();
-          resolve(reply.value);
+          resolve(replies);
         }
       } catch (e) {
         fail(e as Error);
