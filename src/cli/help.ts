@@ -41,6 +41,8 @@ Options:
   --exposure LIST       comma-separated exposures (${EXPOSURES.join(', ')})
   --cell ID|GLOB        only cells whose id matches (repeat or comma-separate; * matches anything)
   --concurrency N       cells run side by side, each in its own lab (default: from cores and memory)
+  --timing-cells MODE   alone: failover and rolling cells get the machine to themselves (default);
+                        shared: they run beside others, marked so (default with RCNC_MATRIX=full)
   --report-dir DIR      where reports go (default: ./reports)
   --redis-server PATH   redis-server binary to test (default: redis-server on PATH)
   --redis-cli PATH      redis-cli binary to use (default: redis-cli on PATH)

@@ -13,6 +13,7 @@ import { providerFor, providerKey } from '../suite/harness.ts';
 import {
   checkReportDir,
   parseConcurrency,
+  parseTimingCells,
   resolveRedisBinary,
   runConfigFromEnv,
   type RunConfig,
@@ -31,6 +32,7 @@ export async function cmdRun(args: string[]): Promise<number> {
     exposure: { type: 'string' },
     cell: { type: 'string', multiple: true },
     concurrency: { type: 'string' },
+    'timing-cells': { type: 'string' },
     'report-dir': { type: 'string' },
     'redis-server': { type: 'string' },
     'redis-cli': { type: 'string' },
@@ -55,6 +57,9 @@ export async function cmdRun(args: string[]): Promise<number> {
   }
   const filter = filterFrom(provider, values);
   const base = runConfigFromEnv(process.env);
+  if (values['timing-cells'] !== undefined) {
+    base.timingCells = parseTimingCells(values['timing-cells'], '--timing-cells');
+  }
   const cells = filterCells(allCells(provider[0] as ProviderName, base.matrix), filter);
   if (values.list) {
     console.log(listTable(cells));

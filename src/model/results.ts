@@ -370,6 +370,11 @@ interface CellRecordBase {
   /** The configuration that makes the cell work, when it does not work as deployed. */
   fix?: string;
   skipReason?: string;
+  /**
+   * Set when a cell that asks to run alone (its figures are timings: failover windows, lost
+   * writes) ran beside other cells; says so, so nobody reads its timings as measured alone.
+   */
+  sharedCores?: string;
   /** Milliseconds per phase (topology, deploy, bootstrap, join, observe, fix, teardown, total). */
   timings: Record<string, number>;
   /** Paths relative to the report directory. */
@@ -426,5 +431,7 @@ declare module '@vitest/runner' {
     rcnc?: CellRecord;
     /** How long the cell ran once it had a place in the pool, ms. */
     rcncRanMs?: number;
+    /** Why a cell's timings were measured beside other cells (see CellRecordBase.sharedCores). */
+    rcncSharedCores?: string;
   }
 }

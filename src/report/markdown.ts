@@ -53,7 +53,20 @@ function header(results: ResultsFile): string[] {
     `**Verdicts: ${pass} passed, ${fail} failed, ${skip} skipped.** ` +
       `${STATUS_MARK.pass} pass: ${STATUS_MEANING.pass}; ${STATUS_MARK.fail} FAIL: did not; ` +
       `${STATUS_MARK.skip} skipped: could not run here. What a user gets is the word in each table.`,
+    ...sharedTimings(results),
   ];
+}
+
+/** Says when timing cells ran beside others, so their failover windows are not read as measured alone. */
+function sharedTimings(results: ResultsFile): string[] {
+  const shared = results.cells.filter((c) => c.sharedCores).length;
+  return shared
+    ? [
+        '',
+        `**Timings:** ${shared} cell(s) that measure failover windows and lost writes ran beside other cells ` +
+          '(`--timing-cells shared`, the full matrix default): read their timings as measured on a busy machine.',
+      ]
+    : [];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -94,8 +94,8 @@ export function collectCells(testModules: ReadonlyArray<TestModule>): CellResult
  * files of the program import 'vitest'), and the reporter must type-check on its own.
  */
 function cellRecordOf(testCase: TestCase): CellRecord | undefined {
-  const meta: ReturnType<TestCase['meta']> & { rcnc?: CellRecord } = testCase.meta();
-  return meta.rcnc;
+  const meta: ReturnType<TestCase['meta']> & { rcnc?: CellRecord; rcncSharedCores?: string } = testCase.meta();
+  return meta.rcnc && meta.rcncSharedCores ? { ...meta.rcnc, sharedCores: meta.rcncSharedCores } : meta.rcnc;
 }
 
 function cellResult(testCase: TestCase, record: CellRecord): CellResult {

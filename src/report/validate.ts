@@ -289,6 +289,7 @@ const CELL_COMMON = fields({
   provenance: optional(PROVENANCE),
   fix: optional(str),
   skipReason: optional(str),
+  sharedCores: optional(str),
   timings: recordOf(ms, 'an object of millisecond numbers'),
   artifacts: strings,
   verdict: VERDICT,

@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { K3D_START_BUDGET_MS, K8S_CELL_BUDGET_MS } from '../deploy/k3d/budgets.ts';
 import type { AnyCell } from '../model/cell.ts';
 import { CapabilityError, ProbeError, RequirementError } from '../util/errors.ts';
-import { CELL_BUDGET_MS, cellBudgetMs, declaredGap, redisFor, skipPart } from './harness.ts';
+import { CELL_BUDGET_MS, cellBudgetMs, declaredGap, inPool, redisFor, skipPart } from './harness.ts';
 import { runConfigFromEnv } from './run-config.ts';
 
 const k3dCell = { dims: { provider: 'k3d' } } as AnyCell;
@@ -77,4 +77,60 @@ test('a k3d cell may start the cluster it shares: its budget holds the whole bou
   expect(cellBudgetMs(k3dCell)).toBe(K3D_START_BUDGET_MS + K8S_CELL_BUDGET_MS);
   expect(cellBudgetMs({ dims: { provider: 'kubeconfig' } } as AnyCell)).toBe(K8S_CELL_BUDGET_MS);
   expect(cellBudgetMs({ dims: { provider: 'netns' } } as AnyCell)).toBe(CELL_BUDGET_MS);
+});
+
+describe('timing cells in the pool', () => {
+  // A fake test context (the boundary to vitest); the pool and the harness are the real ones.
+  const fakeCtx = () =>
+    ({
+      task: { meta: {} as Record<string, unknown> },
+      skip: () => {
+        throw new Error('skipped');
+      },
+      annotate: async () => {},
+    }) as unknown as Parameters<typeof inPool>[0]['ctx'];
+  const cell = (id: string, runAlone?: string) =>
+    ({ id, dims: { provider: 'netns' }, ...(runAlone ? { runAlone } : {}) }) as unknown as AnyCell;
+
+  /** Runs a timing cell and an ordinary one, queued at once; returns whether their bodies overlapped. */
+  async function overlap(timingCells: 'alone' | 'shared') {
+    const config = { ...runConfigFromEnv({}), concurrency: 4, timingCells };
+    const spans: Record<string, [number, number]> = {};
+    const body = (name: string) => async () => {
+      const start = performance.now();
+      // Long enough for the other cell to be started by the pool if it may.
+      await new Promise((r) => setTimeout(r, 50));
+      spans[name] = [start, performance.now()];
+    };
+    const timing = fakeCtx();
+    await Promise.all([
+      inPool({ ctx: timing, cell: cell('timing', 'it measures a failover window'), config }, body('timing')),
+      inPool({ ctx: fakeCtx(), cell: cell('other'), config }, body('other')),
+    ]);
+    const [a, b] = [spans['timing']!, spans['other']!];
+    return { overlapped: a[0] < b[1] && b[0] < a[1], meta: timing.task.meta };
+  }
+
+  test('alone (the default): nothing runs beside a timing cell, and its record is not marked', async () => {
+    const { overlapped, meta } = await overlap('alone');
+    expect(overlapped).toBe(false);
+    expect(meta['rcncSharedCores']).toBeUndefined();
+  });
+
+  test('shared: it runs beside others and says so, with the reason it asked to run alone', async () => {
+    const { overlapped, meta } = await overlap('shared');
+    expect(overlapped).toBe(true);
+    expect(meta['rcncSharedCores']).toMatch(
+      /asks to run alone \(it measures a failover window\).*--timing-cells shared/,
+    );
+  });
+
+  test('the full matrix shares by default; RCNC_TIMING_CELLS overrides; anything else is refused', () => {
+    expect(runConfigFromEnv({}).timingCells).toBe('alone');
+    expect(runConfigFromEnv({ RCNC_MATRIX: 'full' }).timingCells).toBe('shared');
+    expect(runConfigFromEnv({ RCNC_MATRIX: 'full', RCNC_TIMING_CELLS: 'alone' }).timingCells).toBe('alone');
+    expect(() => runConfigFromEnv({ RCNC_TIMING_CELLS: 'sometimes' })).toThrow(
+      /RCNC_TIMING_CELLS sometimes: choose alone or shared/,
+    );
+  });
 });

@@ -210,11 +210,15 @@ export const inPool = <T>(
       throw e;
     } finally {
       ctx.task.meta.rcncRanMs = Math.round(performance.now() - t);
+      if (shared) {
+        ctx.task.meta.rcncSharedCores = `asks to run alone (${cell.runAlone}), but this run let it share the cores (--timing-cells shared): its timings were measured beside other cells`;
+      }
     }
   };
+  const shared = cell.runAlone !== undefined && config.timingCells === 'shared';
   const run = () =>
     cellPool(config.concurrency).run(timed, {
-      exclusive: cell.runAlone !== undefined,
+      exclusive: cell.runAlone !== undefined && !shared,
       budgetMs: cellBudgetMs(cell),
       name: cell.id,
     });

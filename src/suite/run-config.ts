@@ -31,6 +31,12 @@ export interface RunConfig {
   /** How many cells run side by side (src/suite/pool.ts). */
   concurrency: number;
   /**
+   * Whether cells that ask to run alone (`runAlone`: failover windows, lost writes) get the machine
+   * to themselves. `shared` lets them run beside others and marks their records (`sharedCores`).
+   * Default: alone, except in the full matrix, whose 52 timing cells would take 20 minutes alone.
+   */
+  timingCells: TimingCells;
+  /**
    * `--fail-fast`: the file the CLI creates at the first failed cell; cells that have not started
    * by then do not start (the ones running finish, so their labs come down cleanly).
    */
@@ -44,6 +50,8 @@ export const RUN_ENV = {
   RCNC_REDIS_SERVER: 'redis-server binary to test',
   RCNC_REDIS_CLI: 'redis-cli binary to use',
   RCNC_MATRIX: `which matrix runs: ${MATRICES.join(' or ')}`,
+  RCNC_TIMING_CELLS:
+    'alone or shared: whether failover/rolling cells get the machine alone (default: alone; shared in the full matrix)',
   RCNC_CONCURRENCY: 'how many cells run side by side (default: from the cores and memory)',
   RCNC_REQUIRE_LAB: '1: the netns lab must run (CI)',
   REQUIRE_K3D: '1: the k3d provider must run',
@@ -108,6 +116,10 @@ export function runConfigFromEnv(env: NodeJS.ProcessEnv = process.env, overrides
     throw new UsageError(`RCNC_RUN_ID=${runId}: use letters, digits, '.', '_' and '-' only (and not "latest")`);
   }
   const require = Object.fromEntries(PROVIDERS.map((p) => [p, flag(env, REQUIRE_ENV[p])])) as RunConfig['require'];
+  const timingCells = parseTimingCells(
+    env.RCNC_TIMING_CELLS || (matrix === 'full' ? 'shared' : 'alone'),
+    'RCNC_TIMING_CELLS',
+  );
   const concurrency = env.RCNC_CONCURRENCY
     ? parseConcurrency(env.RCNC_CONCURRENCY, 'RCNC_CONCURRENCY')
     : defaultWidth();
@@ -123,8 +135,19 @@ export function runConfigFromEnv(env: NodeJS.ProcessEnv = process.env, overrides
     },
     require,
     concurrency,
+    timingCells,
     ...overrides,
   };
+}
+
+export const TIMING_CELLS = ['alone', 'shared'] as const;
+export type TimingCells = (typeof TIMING_CELLS)[number];
+
+export function parseTimingCells(value: string, from: string): TimingCells {
+  if (!(TIMING_CELLS as readonly string[]).includes(value)) {
+    throw new UsageError(`${from} ${value}: choose ${TIMING_CELLS.join(' or ')}`);
+  }
+  return value as TimingCells;
 }
 
 /** A concurrency setting: a whole number from 1 to 64. */

@@ -58,6 +58,7 @@ describe.concurrent('rcnc help', () => {
       '--list',
       '--json',
       '--redis-server',
+      '--timing-cells',
     ]) {
       expect(r.stdout).toContain(flag);
     }
@@ -96,6 +97,11 @@ describe.concurrent('rcnc diff', () => {
 describe.concurrent('bad input', () => {
   const cases: [string, string[], RegExp][] = [
     ['an unknown command', ['frobnicate'], /unknown command "frobnicate".*rcnc --help/],
+    [
+      'an unknown timing mode',
+      ['run', '--timing-cells', 'sometimes'],
+      /^rcnc: --timing-cells sometimes: choose alone or shared$/m,
+    ],
     ['an unknown option', ['run', '--colour'], /Unknown option '--colour'.*rcnc run --help/],
     ['an unknown profile', ['run', '--profile', 'weave'], /--profile: unknown value weave; choose from flannel-vxlan/],
     [

@@ -63,6 +63,9 @@ function headerSection(cell: CellResult): string[] {
     `<p class="provenance"><span class="tag ${provenance.emulation ? 'emulated' : 'real'}">${esc(provenanceKind(provenance))}</span> ` +
       `${escClean(provenanceText(provenance))}</p>`,
     `<p class="meta">${esc(cell.family)} · ${esc([...dims, ...(variant ? [variant] : [])].join(' · '))}</p>`,
+    ...(cell.sharedCores
+      ? [`<p class="meta">Timings measured beside other cells: this cell ${escClean(cell.sharedCores)}.</p>`]
+      : []),
   ];
 }
 
