@@ -268,6 +268,17 @@ export const natMeetCells = (
   (provider === 'docker' ? dockerRows() : [...rows, ...scaleRows(matrix)]).map(
     ({ expectation, options, title, ...rest }) => {
       const dims: CellDims = { provider, ...rest };
-      return { id: cellId(dims), title, family: 'nat-meet', dims, expectation, options };
+      // Ten members load the cores like one ordinary cell does.
+      const members = (options.masters ?? 0) + (options.replicas ?? 0);
+      const slots = Math.ceil(members / 10);
+      return {
+        id: cellId(dims),
+        title,
+        family: 'nat-meet',
+        dims,
+        expectation,
+        options,
+        ...(slots > 1 ? { slots } : {}),
+      };
     },
   );

@@ -15,6 +15,11 @@ export interface Cell<F extends Family = Family, Options = unknown> {
    * window during a failover) that other cells sharing the cores would distort.
    */
   runAlone?: string;
+  /**
+   * How many of the pool's places the cell takes (default 1): a lab of a hundred redis-servers
+   * loads the cores like ten ordinary cells, and beside a full pool it would starve past its budget.
+   */
+  slots?: number;
 }
 
 /** Any family's cell, for code that only reads ids, dims and titles. */

@@ -219,6 +219,7 @@ export const inPool = <T>(
   const run = () =>
     cellPool(config.concurrency).run(timed, {
       exclusive: cell.runAlone !== undefined && !shared,
+      ...(cell.slots ? { slots: cell.slots } : {}),
       budgetMs: cellBudgetMs(cell),
       name: cell.id,
     });

@@ -8,7 +8,9 @@ import { RcncError } from '../util/errors.ts';
 
 interface Waiter {
   exclusive: boolean;
-  start: () => void;
+  /** Places the cell asks for; it takes at most the pool's width. */
+  slots: number;
+  start: (taken: number) => void;
 }
 
 class CellPool {
@@ -22,10 +24,13 @@ class CellPool {
    * Runs `fn` once a slot is free. `budgetMs` bounds the cell from the moment it starts, not while
    * it waits for a slot: a cell queued behind others must not run out of time before it begins.
    */
-  async run<T>(fn: () => Promise<T>, opts: { exclusive?: boolean; budgetMs?: number; name?: string } = {}): Promise<T> {
+  async run<T>(
+    fn: () => Promise<T>,
+    opts: { exclusive?: boolean; slots?: number; budgetMs?: number; name?: string } = {},
+  ): Promise<T> {
     const exclusive = opts.exclusive === true;
-    await new Promise<void>((start) => {
-      this.queue.push({ exclusive, start });
+    const slots = await new Promise<number>((start) => {
+      this.queue.push({ exclusive, slots: Math.max(1, opts.slots ?? 1), start });
       this.pump();
     });
     let timer: NodeJS.Timeout | undefined;
@@ -46,24 +51,28 @@ class CellPool {
       ]);
     } finally {
       clearTimeout(timer);
-      this.running -= 1;
+      this.running -= slots;
       this.exclusiveRunning &&= !exclusive;
       this.pump();
     }
   }
 
-  /** Starts queued cells in order; an exclusive one at the head blocks those behind it. */
+  /**
+   * Starts queued cells in order; one at the head that does not fit (exclusive, or more slots than
+   * are free) blocks those behind it. A cell wider than the pool takes the whole pool.
+   */
   private pump(): void {
     while (this.queue.length) {
       const head = this.queue[0]!;
-      const fits = head.exclusive ? this.running === 0 : !this.exclusiveRunning && this.running < this.width;
+      const slots = Math.min(head.slots, this.width);
+      const fits = head.exclusive ? this.running === 0 : !this.exclusiveRunning && this.running + slots <= this.width;
       if (!fits) {
         return;
       }
       this.queue.shift();
-      this.running += 1;
+      this.running += slots;
       this.exclusiveRunning = head.exclusive;
-      head.start();
+      head.start(slots);
     }
   }
 }
