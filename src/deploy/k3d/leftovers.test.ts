@@ -22,8 +22,10 @@ function goneOwner(): Owner {
 }
 
 let root = '';
-afterEach(() => rmSync(root, { recursive: true, force: true }));
-const freshRoot = () => (root = mkdtempSync(join(tmpdir(), 'rcnc-leftovers-')));
+// Every root a test made, not only the last: a test may start over with a fresh one.
+const roots: string[] = [];
+afterEach(() => roots.splice(0).forEach((r) => rmSync(r, { recursive: true, force: true })));
+const freshRoot = () => roots.push((root = mkdtempSync(join(tmpdir(), 'rcnc-leftovers-'))));
 
 test('k3d cluster list -o json: each cluster with the run id its nodes carry, or none', () => {
   expect(parseClusterList(listing)).toEqual([
