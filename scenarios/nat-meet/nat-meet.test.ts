@@ -8,15 +8,7 @@ import { analyzeDir } from '../../src/analyze/index.ts';
 import { meetProblems } from '../../src/probes/convergence.ts';
 import { findFailedConnections } from '../../src/probes/logs.ts';
 import { flowText, parseTcpdump } from '../../src/probes/tcpdump-text.ts';
-import {
-  cellProvider,
-  cellsFor,
-  inPool,
-  orSkipMissingCapability,
-  SCENARIO_TEST_TIMEOUT_MS,
-  scenarioContext,
-  skipPart,
-} from '../../src/suite/harness.ts';
+import { cellsFor, runScenarioCell, SCENARIO_TEST_TIMEOUT_MS, skipPart } from '../../src/suite/harness.ts';
 import { currentRunConfig } from '../../src/suite/run-config.ts';
 import { natMeetCells } from './cells.ts';
 import { runNatMeet } from './run.ts';
@@ -39,11 +31,7 @@ describe.skipIf(cells.length === 0)('nat-meet', () => {
     // Cells run side by side, each in its own lab; `expect` comes from the test's own context.
     test.concurrent(cell.id, { timeout: SCENARIO_TEST_TIMEOUT_MS }, async (ctx) => {
       const { expect } = ctx;
-      const provider = await cellProvider(ctx, cell, config);
-      const run = await inPool({ ctx, cell, config, provider }, () =>
-        orSkipMissingCapability(ctx, cell, () => runNatMeet(provider, cell, scenarioContext(cell, config))),
-      );
-      ctx.task.meta.rcnc = run.record;
+      const run = await runScenarioCell(ctx, cell, config, runNatMeet);
       const obs = run.record.observation!;
       const entry = run.before.find((v) => v.member === 'redis-0')!;
       // The joiner is the member after those formed before the join (redis-3 with three masters).

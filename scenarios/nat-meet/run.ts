@@ -21,6 +21,7 @@ import type { Cell } from '../../src/model/cell.ts';
 import type { BusPeer, CellRecordOf, FailedDialBack, NatMapping, NatMeetObservation } from '../../src/model/results.ts';
 import { natMeetCompatibility } from '../../src/model/vocabulary.ts';
 import { classifyAddress, currentAddressBook } from '../../src/probes/address-class.ts';
+import { startPodCaptures, type PodCaptures } from '../../src/probes/capture.ts';
 import { hasFlag, type ClusterNode } from '../../src/probes/cluster-nodes.ts';
 import {
   findGhosts,
@@ -225,26 +226,10 @@ async function joinCluster(cluster: RedisCluster, p: Plan, options: NatMeetOptio
 }
 
 /** Starts tcpdump in the given pods; a provider that declares it cannot capture leaves them out. */
-async function startCaptures(topo: StartedTopology, pods: RedisMember[], wanted: boolean) {
-  const captures = new Map<string, Capture>();
-  let captureSkipped: string | undefined;
-  if (!wanted) {
-    return { captures, captureSkipped };
-  }
-  try {
-    for (const m of pods) {
-      const filter = 'tcp and not host 127.0.0.1';
-      captures.set(m.name, await topo.capture({ pod: m.name }, { name: m.name, filter, maxSeconds: 300 }));
-    }
-  } catch (e) {
-    if (!isCapabilityError(e)) {
-      throw e;
-    }
-    await Promise.allSettled([...captures.values()].map((c) => c.stop()));
-    captures.clear();
-    captureSkipped = e.message;
-  }
-  return { captures, captureSkipped };
+async function startCaptures(topo: StartedTopology, pods: RedisMember[], wanted: boolean): Promise<PodCaptures> {
+  return wanted
+    ? startPodCaptures(topo, pods, (pod) => ({ name: pod, filter: 'tcp and not host 127.0.0.1', maxSeconds: 300 }))
+    : Promise.resolve({ captures: new Map<string, Capture>() });
 }
 
 /**

@@ -4,14 +4,7 @@
 import { describe, test } from 'vitest';
 import { recoveryCompatibility } from '../../src/model/vocabulary.ts';
 import { hasFlag } from '../../src/probes/cluster-nodes.ts';
-import {
-  cellProvider,
-  cellsFor,
-  inPool,
-  orSkipMissingCapability,
-  SCENARIO_TEST_TIMEOUT_MS,
-  scenarioContext,
-} from '../../src/suite/harness.ts';
+import { cellsFor, runScenarioCell, SCENARIO_TEST_TIMEOUT_MS } from '../../src/suite/harness.ts';
 import { currentRunConfig } from '../../src/suite/run-config.ts';
 import { recoveryCells } from './cells.ts';
 import { runRecovery } from './run.ts';
@@ -23,11 +16,7 @@ describe.skipIf(cells.length === 0)('recovery', () => {
   for (const cell of cells) {
     test.concurrent(cell.id, { timeout: SCENARIO_TEST_TIMEOUT_MS }, async (ctx) => {
       const { expect } = ctx;
-      const provider = await cellProvider(ctx, cell, config);
-      const run = await inPool({ ctx, cell, config, provider }, () =>
-        orSkipMissingCapability(ctx, cell, () => runRecovery(provider, cell, scenarioContext(cell, config))),
-      );
-      ctx.task.meta.rcnc = run.record;
+      const run = await runScenarioCell(ctx, cell, config, runRecovery);
       const rec = run.recovery;
       const kind = cell.options.kind;
 

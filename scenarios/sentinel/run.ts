@@ -23,6 +23,7 @@ import type { Cell } from '../../src/model/cell.ts';
 import type { CellRecordOf, NatMapping, SentinelObservation, SentinelState } from '../../src/model/results.ts';
 import { sentinelCompatibility, sentinelFailoverWorks, sentinelStateWorks } from '../../src/model/vocabulary.ts';
 import { addressBook } from '../../src/probes/address-class.ts';
+import { startPodCaptures, type PodCaptures } from '../../src/probes/capture.ts';
 import { isTranslated, reconstructNat } from '../../src/probes/nat-map.ts';
 import {
   probeAddress,
@@ -163,28 +164,10 @@ async function bootstrap(
   return { natMappings: nat?.mappings, replicationSources: nat?.sources, captureSkipped };
 }
 
-async function startCaptures(topo: StartedTopology, pods: SentinelMember[], wanted: boolean) {
-  const captures = new Map<string, Capture>();
-  let captureSkipped: string | undefined;
-  if (!wanted) {
-    return { captures, captureSkipped };
-  }
-  try {
-    for (const m of pods) {
-      captures.set(
-        m.name,
-        await topo.capture({ pod: m.name }, { name: `${m.name}-replication`, filter: 'tcp', maxSeconds: 120 }),
-      );
-    }
-  } catch (e) {
-    if (!isCapabilityError(e)) {
-      throw e;
-    }
-    await Promise.allSettled([...captures.values()].map((c) => c.stop()));
-    captures.clear();
-    captureSkipped = e.message;
-  }
-  return { captures, captureSkipped };
+async function startCaptures(topo: StartedTopology, pods: SentinelMember[], wanted: boolean): Promise<PodCaptures> {
+  return wanted
+    ? startPodCaptures(topo, pods, (pod) => ({ name: `${pod}-replication`, filter: 'tcp', maxSeconds: 120 }))
+    : Promise.resolve({ captures: new Map<string, Capture>() });
 }
 
 /** Each replica's replication connection as it left the replica and as it reached the master. */

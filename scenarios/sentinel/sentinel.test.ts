@@ -4,14 +4,7 @@
 import { describe, test } from 'vitest';
 import { analyzeDir } from '../../src/analyze/index.ts';
 import type { SentinelVantage } from '../../src/model/results.ts';
-import {
-  cellProvider,
-  cellsFor,
-  inPool,
-  orSkipMissingCapability,
-  SCENARIO_TEST_TIMEOUT_MS,
-  scenarioContext,
-} from '../../src/suite/harness.ts';
+import { cellsFor, runScenarioCell, SCENARIO_TEST_TIMEOUT_MS } from '../../src/suite/harness.ts';
 import { currentRunConfig } from '../../src/suite/run-config.ts';
 import { sentinelCells } from './cells.ts';
 import { runSentinel } from './run.ts';
@@ -30,11 +23,7 @@ describe.skipIf(cells.length === 0)('sentinel', () => {
     // Cells run side by side, each in its own lab; `expect` comes from the test's own context.
     test.concurrent(cell.id, { timeout: SCENARIO_TEST_TIMEOUT_MS }, async (ctx) => {
       const { expect } = ctx;
-      const provider = await cellProvider(ctx, cell, config);
-      const run = await inPool({ ctx, cell, config, provider }, () =>
-        orSkipMissingCapability(ctx, cell, () => runSentinel(provider, cell, scenarioContext(cell, config))),
-      );
-      ctx.task.meta.rcnc = run.record;
+      const run = await runScenarioCell(ctx, cell, config, runSentinel);
       const obs = run.record.observation!;
       const e = cell.expectation;
       const story = [...obs.notes, ...obs.events].join('\n');

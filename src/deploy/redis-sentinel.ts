@@ -397,7 +397,13 @@ export class RedisSentinelSet {
   /** SENTINEL MONITOR the master at its replication address, then the per-master timings. */
   async monitor(s: SentinelMember, master: SentinelMember = this.master): Promise<HostPort> {
     const a = this.replicationAddress(master);
-    await this.cli(s, ['sentinel', 'monitor', MASTER_NAME, a.ip, String(a.port), String(this.plan.quorum)]);
+    await this.monitorAt(s, a);
+    return a;
+  }
+
+  /** SENTINEL MONITOR at an address, then the per-master timings (MONITOR resets them). */
+  private async monitorAt(s: SentinelMember, at: HostPort): Promise<void> {
+    await this.cli(s, ['sentinel', 'monitor', MASTER_NAME, at.ip, String(at.port), String(this.plan.quorum)]);
     await this.cli(s, [
       'sentinel',
       'set',
@@ -409,7 +415,6 @@ export class RedisSentinelSet {
       'parallel-syncs',
       '1',
     ]);
-    return a;
   }
 
   /**
@@ -454,16 +459,7 @@ export class RedisSentinelSet {
       await this.cli(s, ['sentinel', 'remove', MASTER_NAME]);
     }
     for (const s of this.plan.sentinels) {
-      await this.cli(s, ['sentinel', 'monitor', MASTER_NAME, at.ip, String(at.port), String(this.plan.quorum)]);
-      await this.cli(s, [
-        'sentinel',
-        'set',
-        MASTER_NAME,
-        'down-after-milliseconds',
-        String(this.plan.downAfterMs),
-        'failover-timeout',
-        String(this.plan.failoverTimeoutMs),
-      ]);
+      await this.monitorAt(s, at);
     }
   }
 

@@ -1,8 +1,8 @@
 // The capture discipline that goes with tcpdump: stop a capture exactly once and parse what it
 // saw, and pair every capture that should stay empty with one that proves the filter sees the
 // traffic (Cilium's ModeAssert/ModeSanity).
-import type { Capture, CaptureResult } from '../deploy/provider.ts';
-import { ProbeError } from '../util/errors.ts';
+import type { Capture, CaptureOptions, CaptureResult, StartedTopology } from '../deploy/provider.ts';
+import { isCapabilityError, ProbeError } from '../util/errors.ts';
 import type { ParseWarning } from './cluster-nodes.ts';
 import { parseTcpdump, summarizeFlows, type FlowSummary, type Packet } from './tcpdump-text.ts';
 
@@ -10,6 +10,35 @@ export interface ParsedCapture extends CaptureResult {
   name: string;
   packets: Packet[];
   warnings: ParseWarning[];
+}
+
+/**
+ * Starts one capture per pod. A provider that declares it cannot capture leaves them all out (the
+ * ones already started are stopped) and says why in `captureSkipped`; any other failure is thrown.
+ */
+export interface PodCaptures {
+  captures: Map<string, Capture>;
+  captureSkipped?: string;
+}
+
+export async function startPodCaptures(
+  topo: StartedTopology,
+  pods: { name: string }[],
+  options: (pod: string) => CaptureOptions,
+): Promise<PodCaptures> {
+  const captures = new Map<string, Capture>();
+  try {
+    for (const m of pods) {
+      captures.set(m.name, await topo.capture({ pod: m.name }, options(m.name)));
+    }
+  } catch (e) {
+    if (!isCapabilityError(e)) {
+      throw e;
+    }
+    await Promise.allSettled([...captures.values()].map((c) => c.stop()));
+    return { captures: new Map(), captureSkipped: e.message };
+  }
+  return { captures };
 }
 
 /** Stops a capture and parses what it saw. */

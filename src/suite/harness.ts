@@ -313,6 +313,25 @@ export async function orSkipMissingCapability<T>(ctx: TestContext, cell: AnyCell
 }
 
 /**
+ * A scenario test's cell, start to end: its provider (or the skip that says why there is none),
+ * its place in the pool, a skip for a capability the provider declared missing, and its record on
+ * the test for the reporter. Returns what the scenario's runner returned.
+ */
+export async function runScenarioCell<C extends AnyCell, R extends { record: CellRecord }>(
+  ctx: TestContext,
+  cell: C,
+  config: RunConfig,
+  runner: (provider: Provider, cell: C, sctx: ScenarioContext) => Promise<R>,
+): Promise<R> {
+  const provider = await cellProvider(ctx, cell, config);
+  const run = await inPool({ ctx, cell, config, provider }, () =>
+    orSkipMissingCapability(ctx, cell, () => runner(provider, cell, scenarioContext(cell, config))),
+  );
+  ctx.task.meta.rcnc = run.record;
+  return run;
+}
+
+/**
  * A part of a cell cannot run here for a reason its provider declared: the whole test skips
  * (`whole`) or the reason is noted on it and the rest runs. When the run config requires the
  * provider (REQUIRE_K3D=1, …) it is a failure instead.

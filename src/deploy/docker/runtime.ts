@@ -11,7 +11,7 @@ import { basename, join } from 'node:path';
 import type { ContainerRuntimeClient } from 'testcontainers';
 import { TopologyError } from '../../util/errors.ts';
 import { run } from '../../util/exec.ts';
-import { dockerRequirements } from '../netns/system.ts';
+import { dockerRequirements, namespacesRequirement } from '../netns/system.ts';
 import type { Requirement } from '../provider.ts';
 import { HOST_LINK, processSocketLink, socketLinkPid } from './names.ts';
 
@@ -159,16 +159,7 @@ export async function privateDaemonRequirements(): Promise<Requirement[]> {
   });
   reqs.push(...dockerRequirements());
   if (root && linux) {
-    const probe = `rcnc-dkprobe-${process.pid}`;
-    const add = await run(['ip', 'netns', 'add', probe], { reject: false });
-    if (add.exitCode === 0) {
-      await run(['ip', 'netns', 'del', probe], { reject: false });
-    }
-    reqs.push({
-      name: 'network namespaces',
-      met: add.exitCode === 0,
-      detail: add.exitCode === 0 ? undefined : `cannot create network namespaces: ${add.stderr.trim()}`,
-    });
+    reqs.push(await namespacesRequirement('rcnc-dkprobe'));
   }
   return reqs;
 }

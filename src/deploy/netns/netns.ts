@@ -42,7 +42,7 @@ import { restoreDocument } from './iptables.ts';
 import { kubeProxyTables, type ProxiedService } from './kube-proxy.ts';
 import { labNames, newLabId } from './names.ts';
 import { ownRecord, removeRecord, writeRecord } from './ownership.ts';
-import { datapath, labProfiles, NODE_NET, type Datapath, type NodeAddressing } from './profiles.ts';
+import { datapath, labProfiles, NODE_NET, type Datapath, type NodeAddressing, type PodAttachment } from './profiles.ts';
 import {
   cniNetworkName,
   klipperTables,
@@ -256,16 +256,7 @@ export class NetnsTopology implements StartedTopology {
           this.dp.hostVethName?.(this.id, `svclb-${s.service.name}`, 0) ?? this.names.podVeth(this.vethCounter++);
         const att = this.dp.attachPod(node, ip, veth, s.ns);
         s.address = /addr add (\S+) dev eth0/.exec(att.podIp.join('\n'))?.[1] ?? `${ip}/32`;
-        const nodeNs = this.names.node(node.index);
-        await ipBatch(nodeNs, att.nodeIp);
-        if (att.nodeBridge.length) {
-          await bridgeBatch(nodeNs, att.nodeBridge);
-        }
-        if (att.nodeSysctls?.length) {
-          await run(['ip', 'netns', 'exec', nodeNs, 'sysctl', '-q', '-w', ...att.nodeSysctls]);
-        }
-        await ipBatch(s.ns, att.podIp);
-        await run(['ip', 'netns', 'exec', s.ns, 'sysctl', '-q', '-w', ...SVCLB_SYSCTLS]);
+        await this.applyAttachment(node, att, s.ns, SVCLB_SYSCTLS);
         const rules = klipperTables({
           policy: s.service.externalTrafficPolicy,
           clusterIP: s.service.clusterIP,
@@ -348,7 +339,16 @@ export class NetnsTopology implements StartedTopology {
     }
     s.info.ip = this.dp.podIp(node, s.slot);
     s.veth = this.dp.hostVethName?.(this.id, s.spec.name, s.info.generation) ?? this.names.podVeth(this.vethCounter++);
-    const att = this.dp.attachPod(node, s.info.ip, s.veth, s.ns);
+    await this.applyAttachment(node, this.dp.attachPod(node, s.info.ip, s.veth, s.ns), s.ns);
+  }
+
+  /** Plumbs a pod's interface: the node's side, then the pod's, with their sysctls. */
+  private async applyAttachment(
+    node: NodeAddressing,
+    att: PodAttachment,
+    podNs: string,
+    extraPodSysctls: string[] = [],
+  ): Promise<void> {
     const nodeNs = this.names.node(node.index);
     await ipBatch(nodeNs, att.nodeIp);
     if (att.nodeBridge.length) {
@@ -357,9 +357,10 @@ export class NetnsTopology implements StartedTopology {
     if (att.nodeSysctls?.length) {
       await run(['ip', 'netns', 'exec', nodeNs, 'sysctl', '-q', '-w', ...att.nodeSysctls]);
     }
-    await ipBatch(s.ns, att.podIp);
-    if (att.podSysctls?.length) {
-      await run(['ip', 'netns', 'exec', s.ns, 'sysctl', '-q', '-w', ...att.podSysctls]);
+    await ipBatch(podNs, att.podIp);
+    const podSysctls = [...new Set([...(att.podSysctls ?? []), ...extraPodSysctls])];
+    if (podSysctls.length) {
+      await run(['ip', 'netns', 'exec', podNs, 'sysctl', '-q', '-w', ...podSysctls]);
     }
   }
 

@@ -177,16 +177,7 @@ export async function labRequirements(): Promise<Requirement[]> {
       : 'the netns lab needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN) to create network namespaces',
   });
   if (root && onPath('ip')) {
-    const probe = `rcnc-probe-${process.pid}`;
-    const add = await run(['ip', 'netns', 'add', probe], { reject: false });
-    if (add.exitCode === 0) {
-      await run(['ip', 'netns', 'del', probe], { reject: false });
-    }
-    reqs.push({
-      name: 'network namespaces',
-      met: add.exitCode === 0,
-      detail: add.exitCode === 0 ? undefined : `cannot create network namespaces: ${add.stderr.trim()}`,
-    });
+    reqs.push(await namespacesRequirement('rcnc-probe'));
   }
   if (!existsSync('/proc/sys/net/bridge') && root) {
     await run(['modprobe', 'br_netfilter'], { reject: false });
@@ -210,4 +201,18 @@ export async function labRequirements(): Promise<Requirement[]> {
     });
   }
   return reqs;
+}
+
+/** Whether this machine lets us create a network namespace: one is made and deleted at once. */
+export async function namespacesRequirement(prefix: string): Promise<Requirement> {
+  const probe = `${prefix}-${process.pid}`;
+  const add = await run(['ip', 'netns', 'add', probe], { reject: false });
+  if (add.exitCode === 0) {
+    await run(['ip', 'netns', 'del', probe], { reject: false });
+  }
+  return {
+    name: 'network namespaces',
+    met: add.exitCode === 0,
+    detail: add.exitCode === 0 ? undefined : `cannot create network namespaces: ${add.stderr.trim()}`,
+  };
 }

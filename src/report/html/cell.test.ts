@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { CellResult, ResultsFile } from '../../model/results.ts';
+import { compatibilityMarkdown } from '../markdown.ts';
 import { readResults } from '../write.ts';
 import { indexHtml, loadEvidence } from './index.ts';
 
@@ -247,5 +248,18 @@ describe('a recovery drill-down', () => {
     expect(drillDown(indexHtml(results, []), lossy.id)).toContain(
       '<tr class="mismatch"><th scope="row">acknowledged writes lost</th><td>2 of 792</td></tr>',
     );
+  });
+});
+
+describe('a timing cell that shared the cores', () => {
+  test('its drill-down and the markdown header both say its timings were measured beside other cells', async () => {
+    const reason = 'asks to run alone (it measures a failover window), but this run let it share the cores';
+    const cells = sample.cells.map((c) => (c.id === CLASSIC ? { ...c, sharedCores: reason } : c)) as CellResult[];
+    const shared: ResultsFile = { ...sample, cells };
+    const page = indexHtml(shared, await loadEvidence(FIXTURE_DIR, shared));
+    expect(drillDown(page, CLASSIC)).toContain(`Timings measured beside other cells: this cell ${reason}.`);
+    expect(drillDown(html, CLASSIC)).not.toContain('Timings measured beside other cells');
+    expect(compatibilityMarkdown(shared)).toMatch(/\*\*Timings:\*\* 1 cell\(s\) that measure failover windows/);
+    expect(compatibilityMarkdown(sample)).not.toContain('**Timings:**');
   });
 });
