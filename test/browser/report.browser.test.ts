@@ -5,12 +5,13 @@
 // only the matrices scroll sideways (in their own boxes), and a report the size of the default
 // run's stays under 1.5 MB. Screenshots are kept in reports/browser/ for humans (CI uploads reports/).
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test, type TestContext } from 'vitest';
+import { allCells } from '../../scenarios/registry.ts';
 import { readResults, writeReports } from '../../src/report/write.ts';
 import { writeDefaultRun } from './default-run.ts';
 
@@ -23,7 +24,7 @@ const FIXTURE_DIR = fileURLToPath(new URL('../fixtures/report/', import.meta.url
 const OUT_DIR = fileURLToPath(new URL('../../reports/browser/', import.meta.url));
 const SITE_DIR = join(OUT_DIR, 'site');
 const CLASSIC = 'netns/flannel-vxlan/nodeport/announce-none';
-/** The issue's bound for the default run's page (80 cells with their evidence). */
+/** The bound for the default run's page: every cell of the default matrix with its evidence. */
 const MAX_INDEX_BYTES = 1.5 * 1024 * 1024;
 const PHONE = { width: 420, height: 900 };
 
@@ -265,6 +266,9 @@ describe('index.html in headless Chromium', { timeout: 60_000 }, () => {
     expect(size).toBeLessThan(MAX_INDEX_BYTES);
     // …with every cell and its evidence on it, not by leaving cells out.
     const results = await readResults(join(defaultRunDir, 'default'));
-    expect(results.cells).toHaveLength(80);
+    const ids = (cells: { id: string }[]) => cells.map((cell) => cell.id).sort();
+    expect(ids(results.cells)).toEqual(ids(allCells('netns', 'default')));
+    const html = await readFile(defaultRunIndex, 'utf8');
+    expect(html.match(/<details class="cell /g)).toHaveLength(results.cells.length);
   });
 });

@@ -161,7 +161,7 @@ describe('a nat-meet drill-down', () => {
     );
     expect(cell).toContain(`<a href="${FILES}/bus.pcap" download>bus.pcap</a> <span class="meta">24 B</span>`);
     expect(cell).toContain(
-      `<a href="${FILES}/redis-3.tcpdump.txt">redis-3.tcpdump.txt</a> <span class="meta">(tcpdump text, 3 lines)</span>`,
+      `<a href="${FILES}/redis-3.tcpdump.txt">redis-3.tcpdump.txt</a> <span class="meta">3 lines</span>`,
     );
     expect(cell).toContain(
       '<p class="timings"><strong>Timings</strong> topology 2.1s · deploy 3.4s · bootstrap 4.1s · join 5.2s',

@@ -58,10 +58,23 @@ export function natFilesSection(files: EvidenceFile[]): string[] {
   ];
 }
 
-/** Command output (add-node, kubectl); add-node's "[OK]" is marked when the node never joined. */
+/**
+ * Command output (add-node); add-node's "[OK]" is marked when the node never joined. The text files
+ * a cell collects for `rcnc analyze` (its `cluster/` or `sentinel/` directory: node addresses, INFO
+ * replication, the kubectl-like tables, raw Sentinel replies) feed the sections above; here they are
+ * one line of links per directory, so a cell of eleven pods does not repeat eleven files inline.
+ */
 export function otherFilesSection(files: EvidenceFile[], cell: CellResult): string[] {
-  const others = files.filter((file) => file.kind === 'text');
-  if (others.length === 0) {
+  const texts = files.filter((file) => file.kind === 'text');
+  const others = texts.filter((file) => collectionOf(file.path) === undefined);
+  const collections = new Map<string, EvidenceFile[]>();
+  for (const file of texts) {
+    const dir = collectionOf(file.path);
+    if (dir !== undefined) {
+      collections.set(dir, [...(collections.get(dir) ?? []), file]);
+    }
+  }
+  if (texts.length === 0) {
     return [];
   }
   const observation = cell.family === 'nat-meet' ? cell.observation : undefined;
@@ -73,7 +86,26 @@ export function otherFilesSection(files: EvidenceFile[], cell: CellResult): stri
   return [
     '<h4>Other output</h4>',
     ...others.flatMap((file) => fold(fileSummary(file), firstLinesBody(file, line), { cls: 'file' })),
+    ...[...collections].map(
+      ([dir, collected]) =>
+        `<p class="collected"><code>${esc(dir)}/</code>, collected for <code>rcnc analyze</code>: ` +
+        `${collected.map(collectedItem).join(', ')}</p>`,
+    ),
   ];
+}
+
+/** The directory below the cell's own that a file was collected into, if any. */
+function collectionOf(path: string): string | undefined {
+  return /^artifacts\/[^/]+\/([^/]+)\/[^/]+$/.exec(path)?.[1];
+}
+
+function collectedItem(file: EvidenceFile): string {
+  const lines = file.text === undefined ? undefined : nonEmptyLines(file.text).length;
+  const problem = file.error ? ` <span class="error">${esc(file.error)}</span>` : '';
+  return (
+    `${fileLink(file.path, posix.basename(file.path))}` +
+    `${lines === undefined ? '' : ` <span class="meta">${lines} line${lines === 1 ? '' : 's'}</span>`}${problem}`
+  );
 }
 
 /**
@@ -85,25 +117,48 @@ export function capturesSection(files: EvidenceFile[]): string[] {
   if (captures.length === 0) {
     return [];
   }
+  // A capture and its tcpdump text (beside it, or in the `cluster/` copy) are one item.
+  const texts = new Map<string, EvidenceFile[]>();
+  for (const file of captures.filter((candidate) => candidate.kind === 'capture-text')) {
+    const key = captureStem(file.path);
+    texts.set(key, [...(texts.get(key) ?? []), file]);
+  }
+  const paired = new Set<EvidenceFile>();
+  const items = captures
+    .filter((file) => file.kind !== 'capture-text')
+    .map((file) => {
+      const text = file.kind === 'pcap' ? (texts.get(captureStem(file.path)) ?? []) : [];
+      text.forEach((each) => paired.add(each));
+      return [captureItem(file), ...text.map((each) => captureItem(each, 'text'))].join(' · ');
+    });
+  const unpaired = captures.filter((file) => file.kind === 'capture-text' && !paired.has(file));
+  const hint = captures.some((file) => file.kind === 'pcap')
+    ? ['<p class="meta">A capture opens with Wireshark or <code>tcpdump -nr</code>.</p>']
+    : [];
   return [
     '<h4>Packet captures and binary files</h4>',
+    ...hint,
     '<ul class="captures">',
-    ...captures.map((file) => `<li>${captureItem(file)}</li>`),
+    ...[...items, ...unpaired.map((file) => captureItem(file))].map((item) => `<li>${item}</li>`),
     '</ul>',
   ];
 }
 
-function captureItem(file: EvidenceFile): string {
-  const name = posix.basename(file.path);
+/** `redis-0` for `…/redis-0.pcap`, `…/cluster/redis-0.tcpdump.txt` and `…/redis-0.tcpdump.txt`. */
+function captureStem(path: string): string {
+  const cell = /^(artifacts\/[^/]+)\//.exec(path)?.[1] ?? posix.dirname(path);
+  return `${cell}/${posix.basename(path).replace(/\.(?:pcapng|pcap|tcpdump\.txt)$/, '')}`;
+}
+
+function captureItem(file: EvidenceFile, label = posix.basename(file.path)): string {
   const problem = file.error ? ` <span class="error">${esc(file.error)}</span>` : '';
   if (file.kind === 'capture-text') {
     const lines = nonEmptyLines(file.text ?? '').length;
-    return `${fileLink(file.path, name)} <span class="meta">(tcpdump text, ${lines} line${lines === 1 ? '' : 's'})</span>${problem}`;
+    const what = label === 'text' ? 'tcpdump text' : label;
+    return `${fileLink(file.path, what)} <span class="meta">${lines} line${lines === 1 ? '' : 's'}</span>${problem}`;
   }
   const size = file.size !== undefined ? ` <span class="meta">${esc(formatBytes(file.size))}</span>` : '';
-  const hint =
-    file.kind === 'pcap' ? ' <span class="meta">(open with Wireshark or <code>tcpdump -nr</code>)</span>' : '';
-  return `${fileLink(file.path, name, true)}${size}${problem}${hint}`;
+  return `${fileLink(file.path, label, true)}${size}${problem}`;
 }
 
 /**

@@ -62,7 +62,8 @@ export function fold(summary: string, body: string[], options: { open?: boolean;
  * 80 cells holds thousands); a marked one is a span that the stylesheet colours across the box.
  */
 export function markedLine(line: string, cls: string, mark: string): string {
-  return `<span class="ln ${cls}" data-mark="${esc(mark)}" title="${esc(mark)}">${esc(line)}</span>\n`;
+  // The stylesheet shows data-mark after the line; a title would say it a second time.
+  return `<span class="ln ${cls}" data-mark="${esc(mark)}">${esc(line)}</span>\n`;
 }
 
 export function plainLine(line: string, cls = ''): string {

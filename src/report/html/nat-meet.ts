@@ -106,15 +106,26 @@ function ghostSection(observation: NatMeetObservation): string[] {
   return lines;
 }
 
+/** Rows of the bus-peer table shown; a formed cluster of eleven has 110 inbound links. */
+const MAX_PEER_ROWS = 12;
+
+/** NATed links first; beyond MAX_PEER_ROWS the rest is counted by class (results.json has them all). */
 function busPeersSection(observation: NatMeetObservation): string[] {
   if (observation.busPeers.length === 0) {
     return [];
   }
+  const ordered = [
+    ...observation.busPeers.filter((peer) => isNatted(peer.class)),
+    ...observation.busPeers.filter((peer) => !isNatted(peer.class)),
+  ];
+  const rest = ordered.slice(MAX_PEER_ROWS);
+  const byClass = new Map<string, number>();
+  rest.forEach((peer) => byClass.set(peer.class, (byClass.get(peer.class) ?? 0) + 1));
   return [
     '<h4>Cluster-bus peers (inbound connections)</h4>',
     ...scrollBox([
       '<table class="peers"><thead><tr><th scope="col">pod</th><th scope="col">local</th><th scope="col">peer</th><th scope="col">peer class</th></tr></thead><tbody>',
-      ...observation.busPeers.map((peer) => {
+      ...ordered.slice(0, MAX_PEER_ROWS).map((peer) => {
         const natted = isNatted(peer.class);
         return (
           `<tr${natted ? ' class="nat"' : ''}><td>${escClean(peer.pod)}</td><td><code>${escClean(peer.local)}</code></td>` +
@@ -123,6 +134,13 @@ function busPeersSection(observation: NatMeetObservation): string[] {
       }),
       '</tbody></table>',
     ]),
+    ...(rest.length === 0
+      ? []
+      : [
+          `<p class="omitted">${rest.length} more connection${rest.length === 1 ? '' : 's'}: ` +
+            `${[...byClass].map(([peerClass, count]) => `${count} from ${esc(peerClass)} addresses`).join(', ')} ` +
+            '(all in results.json).</p>',
+        ]),
   ];
 }
 

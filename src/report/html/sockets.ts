@@ -2,7 +2,7 @@
 // Redis ports of this cell (client and bus ports, the NodePorts the views name), except the
 // probes' own loopback connections to a client port. The rest (mostly 127.0.0.1 TIME-WAIT rows of
 // redis-cli) stays behind a count, folded. One table per pod: ss is preferred, netstat and
-// /proc/net/tcp are links.
+// /proc/net/tcp are links. Tables without a NATed peer are links with a count.
 import type { CellResult } from '../../model/results.ts';
 import { splitHostPort } from '../../util/address.ts';
 import { cleanText, compareStrings } from '../../util/text.ts';
@@ -12,6 +12,8 @@ import { esc, fileLink, fold, markedLine, nonEmptyLines, plainLine } from './mar
 
 /** Other sockets shown once unfolded; the file has them all. */
 const MAX_OTHER_LINES = 10;
+/** Tables with a NATed peer shown in full; the rest tell the same story and are links with counts. */
+const MAX_NAT_TABLES = 4;
 /** The ports of a cell's Redis nodes: client ports, and cluster-bus ports (which loopback rows may use too). */
 export interface RedisPorts {
   client: Set<number>;
@@ -25,38 +27,79 @@ export function socketsSection(files: EvidenceFile[], ports: RedisPorts, nat: Ma
     return [];
   }
   const lines = ['<h4>Socket tables (Redis ports)</h4>'];
+  const plain: string[] = [];
+  const more: string[] = [];
+  let shown = 0;
   for (const { file, others } of tables) {
     const alternatives = others.map((other) => fileLink(other.path, toolOf(other.path))).join(', ');
+    const table = socketTable(file, ports, nat);
+    const link = (what: string) =>
+      `${fileLink(file.path, file.member ?? file.path)} <span class="meta">(${what}` +
+      `${alternatives ? `; also ${alternatives}` : ''})</span>`;
+    if (table.natted === 0 && table.error === undefined) {
+      plain.push(link(`${table.relevant} on Redis ports`));
+      continue;
+    }
+    if (shown >= MAX_NAT_TABLES && table.error === undefined) {
+      more.push(link(`${table.natted} NATed of ${table.relevant} on Redis ports`));
+      continue;
+    }
+    shown += 1;
     lines.push(
       `<h5>${esc(file.member ?? file.path)} · ${esc(toolOf(file.path))} ${fileLink(file.path, 'file')}` +
         `${alternatives ? ` <span class="meta">(also ${alternatives})</span>` : ''}</h5>`,
-      ...socketTable(file, ports, nat),
+      ...table.markup,
     );
+  }
+  if (more.length > 0) {
+    lines.push(`<p class="sockets-plain">More tables with a NATed peer: ${more.join(', ')}</p>`);
+  }
+  if (plain.length > 0) {
+    // The bus-peer table above names every peer and its class; a raw table earns its room when it
+    // shows a rewritten address.
+    const all = plain.length === tables.length;
+    lines.push(`<p class="sockets-plain">${all ? 'No' : 'Tables without a'} NATed peer: ${plain.join(', ')}</p>`);
   }
   return lines;
 }
 
-function socketTable(file: EvidenceFile, ports: RedisPorts, nat: Map<string, string>): string[] {
+interface RenderedTable {
+  markup: string[];
+  /** Rows on a Redis port, and how many of them have a NATed peer. */
+  relevant: number;
+  natted: number;
+  error?: string;
+}
+
+function socketTable(file: EvidenceFile, ports: RedisPorts, nat: Map<string, string>): RenderedTable {
   if (file.error || file.text === undefined) {
-    return file.error ? [`<p class="error">${esc(file.path)}: ${esc(file.error)}</p>`] : [];
+    const markup = file.error ? [`<p class="error">${esc(file.path)}: ${esc(file.error)}</p>`] : [];
+    return { markup, relevant: 0, natted: 0, error: file.error ?? 'no text' };
   }
   const { header, relevant, other } = splitSockets(cleanText(file.text), ports);
   const patterns = [...nat.entries()].map(([ip, what]) => ({ what, re: addressPattern(ip) }));
-  const mark = (line: string) => {
+  let natted = 0;
+  const mark = (line: string, count = false) => {
     const hit = patterns.find((pattern) => pattern.re.test(line));
+    natted += hit && count ? 1 : 0;
     return hit ? markedLine(line, 'nat', `NATed peer (${hit.what})`) : plainLine(line);
   };
-  const shown = [...header.map((line) => plainLine(line, 'head')), ...relevant.map(mark)];
-  const lines = [`<pre class="sockets">${shown.join('')}</pre>`];
+  const shown = [...header.map((line) => plainLine(line, 'head')), ...relevant.map((line) => mark(line, true))];
+  const markup = [`<pre class="sockets">${shown.join('')}</pre>`];
   if (other.length > 0) {
     const more = other.length - MAX_OTHER_LINES;
     const body = [
-      `<pre>${other.slice(0, MAX_OTHER_LINES).map(mark).join('')}</pre>`,
+      `<pre>${other
+        .slice(0, MAX_OTHER_LINES)
+        .map((line) => mark(line))
+        .join('')}</pre>`,
       ...(more > 0 ? [`<p class="omitted">${more} more in ${fileLink(file.path, 'the file')}.</p>`] : []),
     ];
-    lines.push(...fold(`${other.length} other socket${other.length === 1 ? '' : 's'} (loopback or other ports)`, body));
+    markup.push(
+      ...fold(`${other.length} other socket${other.length === 1 ? '' : 's'} (loopback or other ports)`, body),
+    );
   }
-  return lines;
+  return { markup, relevant: relevant.length, natted };
 }
 
 /**

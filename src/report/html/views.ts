@@ -1,6 +1,7 @@
 // CLUSTER NODES views: each view once (the `cluster/` copies for `rcnc analyze` repeat the ones
 // taken after the join), the view that held the ghost first and open, ghost lines and a joiner that
-// knows no address of its own marked. Views without a marked line are folded.
+// knows no address of its own marked. Views without a marked line are folded, and beyond the first
+// of their stage only linked.
 import { compareStrings } from '../../util/text.ts';
 import type { EvidenceFile } from './evidence.ts';
 import { fileBody } from './files.ts';
@@ -11,58 +12,155 @@ const STAGE_WORDS: Record<string, string> = {
   'after-fix': 'after the fix',
 };
 
-/** `unstaged` names the views saved without a stage: `after the join` for nat-meet, `at the end` otherwise. */
+/**
+ * `unstaged` names the views saved without a stage: `after the join` for nat-meet, `at the end`
+ * otherwise. Per stage, the first view and every view with a marked line are shown; the other
+ * members' views of that stage are links with their node counts, so a cell of eleven members reads
+ * as fast as one of four and the page stays small.
+ */
 export function viewsSection(files: EvidenceFile[], ghostIds: Set<string>, unstaged = 'after the join'): string[] {
-  const views = uniqueViews(files.filter((file) => file.kind === 'cluster-nodes'));
+  const views = viewGroups(files.filter((file) => file.kind === 'cluster-nodes'));
   if (views.length === 0) {
     return [];
   }
   const lines = ['<h4>CLUSTER NODES</h4>', '<div class="views">'];
-  for (const { file, copies } of views) {
-    const when = file.stage === undefined ? unstaged : (STAGE_WORDS[file.stage] ?? file.stage);
-    const marked = viewLines(file.text ?? '', ghostIds);
-    const count = nonEmptyLines(file.text ?? '').length;
-    const also = copies.map((copy) => fileLink(copy.path, 'copy')).join(' ');
-    const summary =
-      `<span class="member">${esc(file.member ?? file.path)}</span> · ${esc(when)} · ` +
-      `${count} node${count === 1 ? '' : 's'} ${fileLink(file.path, 'file')}${also ? ` ${also}` : ''}`;
-    const open = marked.includes('data-mark=');
-    lines.push(
-      ...fold(
-        summary,
-        fileBody(file, () => marked),
-        { open, cls: 'view' },
-      ),
-    );
+  const stages = [...new Set(views.map((view) => view.file.stage))];
+  for (const stage of stages) {
+    const when = stage === undefined ? unstaged : (STAGE_WORDS[stage] ?? stage);
+    const listed: string[] = [];
+    views
+      .filter((view) => view.file.stage === stage)
+      .forEach((view, index) => {
+        const marked = viewLines(view.file.text ?? '', ghostIds);
+        const open = marked.includes('data-mark=');
+        if (index > 0 && !open) {
+          listed.push(memberLinks(view));
+          return;
+        }
+        const count = nonEmptyLines(view.file.text ?? '').length;
+        const summary =
+          `<span class="member">${esc(view.file.member ?? view.file.path)}</span> · ${esc(when)} · ` +
+          `${count} node${count === 1 ? '' : 's'} ${fileLink(view.file.path, 'file')}` +
+          `${view.copies.map((copy) => ` ${fileLink(copy.path, 'copy')}`).join('')}` +
+          `${view.alike.length === 0 ? '' : ` · the same table in ${view.alike.map(memberLink).join(', ')}`}`;
+        lines.push(
+          ...fold(
+            summary,
+            fileBody(view.file, () => marked),
+            { open, cls: 'view' },
+          ),
+        );
+      });
+    if (listed.length > 0) {
+      lines.push(`<p class="views-listed">Other views ${esc(when)}: ${listed.join('; ')}</p>`);
+    }
   }
   lines.push('</div>');
   return lines;
 }
 
+/** A member's view as a link, with its copies. */
+function memberLink({ file, copies }: MemberView): string {
+  return [fileLink(file.path, file.member ?? file.path), ...copies.map((copy) => fileLink(copy.path, 'copy'))].join(
+    ' ',
+  );
+}
+
+/** A view not shown: its member and those with the same table, linked, and its node count. */
+function memberLinks(view: ViewGroup): string {
+  const count = nonEmptyLines(view.file.text ?? '').length;
+  return `${[view, ...view.alike].map(memberLink).join(', ')} <span class="meta">${count} node${count === 1 ? '' : 's'}</span>`;
+}
+
+interface MemberView {
+  file: EvidenceFile;
+  /** The same member's view at the same stage saved again (the `cluster/` copies). */
+  copies: EvidenceFile[];
+}
+
+interface ViewGroup extends MemberView {
+  /** Other members whose view at the same stage is the same table. */
+  alike: MemberView[];
+}
+
 /**
- * The same member, stage and text saved twice is one view; later copies only add a link. The
- * view that held the ghost is the evidence: it comes first, then the views after the join, then
- * after the fix.
+ * Each view once. A member's view saved twice at one stage is one view; later copies only add a
+ * link. Members that agree on every node's id, address, flags, master, link and slots share one
+ * view, the others' files linked from it: a formed cluster of eleven is one table, not eleven. Ping
+ * and pong times, and config epochs while a collision is being resolved, differ from one snapshot to
+ * the next and say nothing about addresses, so they do not count. The view that held the ghost is the evidence: it comes first, then the views after
+ * the join, then after the fix.
  */
-function uniqueViews(views: EvidenceFile[]): { file: EvidenceFile; copies: EvidenceFile[] }[] {
-  const unique = new Map<string, { file: EvidenceFile; copies: EvidenceFile[] }>();
-  for (const view of views) {
-    const key = `${view.member ?? view.path}\0${view.stage ?? ''}\0${view.text ?? view.path}`;
-    const seen = unique.get(key);
-    if (seen) {
-      seen.copies.push(view);
-    } else {
-      unique.set(key, { file: view, copies: [] });
-    }
-  }
+function viewGroups(views: EvidenceFile[]): ViewGroup[] {
+  // A stable sort: a member's own file, listed before its `cluster/` copy, stays the one shown.
   const stageRank = (stage: string | undefined) => (stage === 'ghost' ? 0 : stage === undefined ? 1 : 2);
-  return [...unique.values()].sort(
-    ({ file: a }, { file: b }) =>
+  const ordered = [...views].sort(
+    (a, b) =>
       stageRank(a.stage) - stageRank(b.stage) ||
       compareStrings(a.stage ?? '', b.stage ?? '') ||
-      compareStrings(a.member ?? '', b.member ?? '') ||
-      compareStrings(a.path, b.path),
+      compareMembers(a.member ?? '', b.member ?? ''),
   );
+  const groups: { key: string; group: ViewGroup }[] = [];
+  const firstViews = new Map<string, { table: string; view: MemberView }>();
+  for (const file of ordered) {
+    const stage = file.stage ?? '';
+    const member = file.member ?? file.path;
+    const own = `${member}\0${stage}`;
+    const table = file.text === undefined ? `\0${file.path}` : tableKey(file.text, true);
+    const first = firstViews.get(own);
+    if (first?.table === table) {
+      first.view.copies.push(file);
+      continue;
+    }
+    const view: MemberView = { file, copies: [] };
+    if (!first) {
+      firstViews.set(own, { table, view });
+    }
+    const key = file.text === undefined ? table : `${stage}\0${tableKey(file.text, false)}`;
+    const group = groups.find(
+      (entry) =>
+        entry.key === key && ![entry.group, ...entry.group.alike].some((other) => other.file.member === file.member),
+    )?.group;
+    if (group) {
+      group.alike.push(view);
+    } else {
+      groups.push({ key, group: { ...view, alike: [] } });
+    }
+  }
+  return groups.map((entry) => entry.group);
+}
+
+/** `redis-2` before `redis-10`: members in the order they were started. */
+function compareMembers(a: string, b: string): number {
+  const [, nameA = a, numberA] = /^(.*?)(\d+)$/.exec(a) ?? [];
+  const [, nameB = b, numberB] = /^(.*?)(\d+)$/.exec(b) ?? [];
+  return compareStrings(nameA, nameB) || Number(numberA ?? 0) - Number(numberB ?? 0) || compareStrings(a, b);
+}
+
+/**
+ * What a view says about the cluster, in a form two views can be compared by: each line without its
+ * ping and pong times and config epoch, lines sorted; without the `myself` flag when views of different members are
+ * compared.
+ */
+function tableKey(text: string, withSelf: boolean): string {
+  return nonEmptyLines(text)
+    .map((line) => {
+      const fields = line.trim().split(/\s+/);
+      if (fields.length >= 8) {
+        fields[4] = '';
+        fields[5] = '';
+        fields[6] = '';
+      }
+      if (!withSelf && fields[2] !== undefined) {
+        fields[2] = fields[2]
+          .split(',')
+          .filter((flag) => flag !== 'myself')
+          .join(',');
+      }
+      return fields.join(' ');
+    })
+    .sort(compareStrings)
+    .join('\n');
 }
 
 /** Marks the lines that stand for no live node, and the node that does not know its own address. */
