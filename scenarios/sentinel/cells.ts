@@ -8,7 +8,7 @@ import type { AddressClass, CellDims, Exposure, ProfileName, ProviderName } from
 import type { SentinelExpectation, SentinelVantage } from '../../src/model/results.ts';
 import type { Matrix } from '../../src/suite/run-config.ts';
 
-export const SENTINEL_KINDS = ['views', 'failover', 'rolling-update'] as const;
+export const SENTINEL_KINDS = ['views', 'failover', 'rolling-update', 'whole-restart'] as const;
 export type SentinelKind = (typeof SENTINEL_KINDS)[number];
 
 export interface SentinelOptions {
@@ -37,6 +37,10 @@ const S = {
     'docs/datapath.md#flannel-pod-to-pod-traffic, docs/datapath.md#calico-nat-outgoing, docs/datapath.md#no-nat',
   wait: 'docs/sentinel.md#failover-and-wait (the promoted replica has the highest offset: WAIT 1 writes survive)',
   rolling: 'docs/sentinel.md#rolling-update',
+  restart:
+    'docs/sentinel.md#whole-restart (a restarted sentinel reads the master, replicas and sentinels from its config file, at the addresses it last knew)',
+  hostnames:
+    'docs/sentinel.md#hostnames (with resolve-hostnames, Sentinel resolves a name again whenever it reconnects: sentinelReconnectInstance, Redis 7.0+)',
 };
 
 /** The classes of the rewritten replica records per profile, for the two NAT exposures. */
@@ -110,6 +114,17 @@ const underLoad = (kind: 'failover' | 'rolling-update', exposure: Exposure): Sen
   source: `${kind === 'failover' ? S.wait : S.rolling}; ${S.announce}`,
 });
 
+const wholeRestart: SentinelExpectation = {
+  replicas: 'true-address',
+  failover: true,
+  survivesRestart: false,
+  fixWorks: true,
+  clientsReach: IN_CLUSTER,
+  summary:
+    'every pod of both StatefulSets restarts at once and comes back at a new pod IP with its volume: the configs Sentinel and CONFIG REWRITE saved name the master, the replicas and the other sentinels at old pod IPs where nothing answers, so no sentinel hands out a master that answers and the replicas follow none. Announcing headless-Service names, with sentinel resolve-hostnames and announce-hostnames, fixes it: Sentinel resolves a name again whenever it reconnects',
+  source: `${S.restart}; ${S.replica}; ${S.hostnames}`,
+};
+
 interface Row {
   profile: ProfileName;
   exposure: Exposure;
@@ -132,6 +147,8 @@ function rows(matrix: Matrix): Row[] {
           : []),
         { profile, exposure, kind: 'failover' },
         { profile, exposure, kind: 'rolling-update' },
+        // Names are cluster DNS: only inside the cluster, on pod IPs.
+        ...(exposure === 'pod-ip' ? [{ profile, exposure, kind: 'whole-restart' } as Row] : []),
       ]);
     });
   }
@@ -144,10 +161,14 @@ function rows(matrix: Matrix): Row[] {
     { profile: 'no-nat', exposure: 'pod-ip', kind: 'views' },
     { profile: 'flannel-vxlan', exposure: 'nodeport', kind: 'failover' },
     { profile: 'flannel-vxlan', exposure: 'pod-ip', kind: 'rolling-update' },
+    { profile: 'flannel-vxlan', exposure: 'pod-ip', kind: 'whole-restart' },
   ];
 }
 
 function expectationOf(r: Row): SentinelExpectation {
+  if (r.kind === 'whole-restart') {
+    return wholeRestart;
+  }
   if (r.kind !== 'views') {
     return underLoad(r.kind, r.exposure);
   }
@@ -161,6 +182,7 @@ const TITLES: Record<SentinelKind, string> = {
   views: 'what Sentinel records over the exposure, a failover, and the fix',
   failover: 'the master killed under load; time to a new master, client errors, lost writes',
   'rolling-update': 'every pod restarted in StatefulSet order under load, a failover before the master goes',
+  'whole-restart': 'every pod restarted at once at new pod IPs; then the same with headless-Service names',
 };
 
 /**
@@ -195,7 +217,7 @@ export const sentinelCells = (
       dims,
       expectation: expectationOf(r),
       options: { kind: r.kind, replicationPath: r.replicationPath ?? 'exposure' },
-      ...(r.kind === 'views'
+      ...(r.kind === 'views' || r.kind === 'whole-restart'
         ? {}
         : {
             runAlone:

@@ -4,7 +4,13 @@
 // reach the new master where Sentinel says it is. Timeouts are bounds for correctness; the
 // measured times are reported, not asserted.
 import type { ExecTarget, StartedTopology } from '../../src/deploy/provider.ts';
-import { MASTER_NAME, type RedisSentinelSet, type SentinelMember } from '../../src/deploy/redis-sentinel.ts';
+import {
+  hostPort,
+  MASTER_NAME,
+  members,
+  type RedisSentinelSet,
+  type SentinelMember,
+} from '../../src/deploy/redis-sentinel.ts';
 import type { ClientSummary, SentinelFailover, TimelineEvent } from '../../src/model/results.ts';
 import { startClient, type LoadClient } from '../../src/probes/client.ts';
 import { clientReach, sentinelEvents, vantages } from '../../src/probes/sentinel.ts';
@@ -217,4 +223,82 @@ export async function rollingUpdate(topo: StartedTopology, set: RedisSentinelSet
     client: summary,
     timeline: [...timeline, ...(await loggedMoments(topo, set, faultEpochMs))].sort((a, b) => a.atMs - b.atMs),
   };
+}
+
+/**
+ * A bound, not a wait: Sentinel reconnects to what it cannot reach every second
+ * (sentinel_ping_period) and re-resolves a name then, so a master it can find is found within a
+ * few seconds of the pods' start.
+ */
+const RESTART_MS = 20_000;
+
+/**
+ * Every pod of both StatefulSets deleted at once (a cluster restart, a node pool replaced): each
+ * comes back at a new pod IP with its volume, so with the config Sentinel rewrote and the replicas'
+ * CONFIG REWRITE. Then until every sentinel hands out one address where a data pod answers as
+ * master and every other data pod follows it: `recovered`, or `lost` at the bound.
+ */
+export async function wholeRestart(topo: StartedTopology, set: RedisSentinelSet): Promise<SentinelFailover> {
+  const pods = members(set.plan).map((m) => m.name);
+  const how = `deleted all ${pods.length} pods at once; each came back at a new pod IP with its volume`;
+  const t = performance.now();
+  await topo.deletePods(pods);
+  const found = await masterFound(set, RESTART_MS);
+  const afterMs = Math.round(performance.now() - t);
+  const clients = await reach(topo, set, found.member ?? set.master);
+  if (!found.member) {
+    return {
+      how,
+      outcome: 'lost',
+      ...(found.address ? { newMaster: found.address } : {}),
+      detail: found.detail,
+      clients,
+    };
+  }
+  return { how, outcome: 'recovered', promoted: found.member.name, newMaster: found.address, afterMs, clients };
+}
+
+/** Every sentinel hands out one address, a data pod's own, that answers as master; the others follow it. */
+async function masterFound(
+  set: RedisSentinelSet,
+  timeoutMs: number,
+): Promise<{ member?: SentinelMember; address?: string; detail?: string }> {
+  let address: string | undefined;
+  try {
+    const { value } = await waitFor({
+      target: 'every sentinel to hand out a master that answers, and every replica to follow it',
+      timeoutMs,
+      intervalMs: 200,
+      check: async () => {
+        const handed = await Promise.all(set.plan.sentinels.map((s) => set.masterAddress(s).catch(() => undefined)));
+        const addresses = [...new Set(handed.map((a) => (a ? hostPort(a) : '(none)')))];
+        address = addresses.join(', ');
+        const member = set.plan.data.find(
+          (m) => addresses.length === 1 && set.trueAddresses(m).includes(addresses[0]!),
+        );
+        const infos = await Promise.all(
+          set.plan.data.map(
+            async (m) => [m, await set.replication(m).catch((): Record<string, string> => ({}))] as const,
+          ),
+        );
+        const role = infos.find(([m]) => m === member)?.[1]['role'];
+        const following = infos
+          .filter(([m]) => m !== member)
+          .map(
+            ([m, info]) =>
+              `${m.name} ${info['role'] ?? '?'} of ${info['master_host'] ?? '?'} link ${info['master_link_status'] ?? '?'}`,
+          );
+        const done =
+          role === 'master' && infos.every(([m, info]) => m === member || info['master_link_status'] === 'up');
+        return {
+          done,
+          state: `sentinels hand out ${address}${member ? ` (${member.name}, role ${role ?? '?'})` : ' (no pod has it)'}; ${following.join('; ')}`,
+          value: { member, address: addresses[0] },
+        };
+      },
+    });
+    return value!;
+  } catch (e) {
+    return { address, detail: (e as Error).message };
+  }
 }

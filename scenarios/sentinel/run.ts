@@ -21,7 +21,12 @@ import {
 } from '../../src/deploy/redis-sentinel.ts';
 import type { Cell } from '../../src/model/cell.ts';
 import type { CellRecordOf, NatMapping, SentinelObservation, SentinelState } from '../../src/model/results.ts';
-import { sentinelCompatibility, sentinelFailoverWorks, sentinelStateWorks } from '../../src/model/vocabulary.ts';
+import {
+  sentinelCompatibility,
+  sentinelFailoverWorks,
+  sentinelRestartWorks,
+  sentinelStateWorks,
+} from '../../src/model/vocabulary.ts';
 import { addressBook } from '../../src/probes/address-class.ts';
 import { startPodCaptures, type PodCaptures } from '../../src/probes/capture.ts';
 import { isTranslated, reconstructNat } from '../../src/probes/nat-map.ts';
@@ -40,7 +45,7 @@ import { phaseTimer } from '../../src/suite/phases.ts';
 import { isCapabilityError } from '../../src/util/errors.ts';
 import { waitFor } from '../../src/util/wait.ts';
 import type { SentinelOptions } from './cells.ts';
-import { failoverUnderLoad, rollingUpdate } from './faults.ts';
+import { failoverUnderLoad, rollingUpdate, wholeRestart } from './faults.ts';
 import { manualFailover, replicasUp, settled } from './steps.ts';
 
 export interface SentinelRun {
@@ -92,6 +97,8 @@ export async function runSentinel(
   let observation: SentinelObservation;
   if (cell.options.kind === 'views') {
     observation = { ...base, ...(await observeViews(topo, set, deployed.state, phase)), events: [] };
+  } else if (cell.options.kind === 'whole-restart') {
+    observation = { ...base, ...(await observeRestart(topo, set, deployed.state, phase)), events: [] };
   } else {
     const fault = cell.options.kind === 'failover' ? failoverUnderLoad : rollingUpdate;
     const failover = await fault(topo, set);
@@ -104,7 +111,11 @@ export async function runSentinel(
     ...initialRecord(cell),
     observation,
     compatibility: sentinelCompatibility(observation),
-    fix: observation.fix ? fixText(d.exposure, observation.fix.settings) : undefined,
+    fix: observation.fix
+      ? observation.restart
+        ? namesFixText(observation.fix.settings)
+        : fixText(d.exposure, observation.fix.settings)
+      : undefined,
     timings: all(),
     artifacts: sctx.artifacts?.paths ?? [],
   };
@@ -289,6 +300,43 @@ async function applyFix(topo: StartedTopology, set: RedisSentinelSet) {
   const state = (await readSentinelState(topo, set, addressBook(topo), master)).state;
   const failover = await manualFailover(topo, set, master);
   return { settings, state, failover };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Whole-restart cells: every pod at once, then the same with names.
+
+async function observeRestart(
+  topo: StartedTopology,
+  set: RedisSentinelSet,
+  first: SentinelState,
+  phase: (name: string) => void,
+): Promise<Omit<SentinelObservation, 'members' | 'natMappings' | 'captureSkipped' | 'events'>> {
+  const restart = await wholeRestart(topo, set);
+  phase('restart');
+  if (sentinelRestartWorks(restart)) {
+    return { ...deployedFacts(first), restart, notes: [] };
+  }
+  // The fix on the set as the restart left it: the data pod that answers as master stays master.
+  const masters = await set.currentMasters();
+  const master = masters.length === 1 ? masters[0]! : set.master;
+  const settings = await set.useHostnames(master);
+  await replicasUp(
+    set,
+    set.plan.data.filter((m) => m !== master),
+  );
+  await settled(set);
+  const state = (await readSentinelState(topo, set, addressBook(topo), master)).state;
+  const again = await wholeRestart(topo, set);
+  phase('fix');
+  return { ...deployedFacts(first), restart, fix: { settings, state, restart: again }, notes: [] };
+}
+
+function namesFixText(settings: string[]): string {
+  return (
+    'give every pod its headless-Service name (<pod>.<service>.<namespace>.svc.<cluster domain>); on every data pod ' +
+    'replica-announce-ip <its name>; on every sentinel sentinel resolve-hostnames yes, sentinel announce-hostnames yes ' +
+    `and sentinel announce-ip <its name>; replicas and sentinels follow the master by name (here: ${settings.join('; ')})`
+  );
 }
 
 function fixText(exposure: string, settings: string[]): string {

@@ -67,12 +67,29 @@ export interface LoadBalancerServiceSpec {
   externalTrafficPolicy: TrafficPolicy;
 }
 
+/**
+ * A headless Service (`clusterIP: None`, `publishNotReadyAddresses: true`) whose pods have their
+ * `hostname` and `subdomain` set, as a StatefulSet's pods do: each pod is resolvable inside the
+ * cluster as `<pod>.<name>.<namespace>.svc.cluster.local`, at its current IP, and only there.
+ */
+export interface HeadlessServiceSpec {
+  name: string;
+  pods: string[];
+}
+
+/** The cluster domain every provider's names end in (k3s's default). */
+export const CLUSTER_DOMAIN = 'cluster.local';
+
+export const headlessName = (pod: string, service: string, namespace: string): string =>
+  `${pod}.${service}.${namespace}.svc.${CLUSTER_DOMAIN}`;
+
 export interface TopologySpec {
   profile: ProfileName;
   nodes: number;
   pods: PodSpec[];
   services?: NodePortServiceSpec[];
   loadBalancers?: LoadBalancerServiceSpec[];
+  headless?: HeadlessServiceSpec[];
   /** Adds a namespace on the node network standing for a machine outside the cluster. */
   externalClient?: boolean;
 }
@@ -154,6 +171,8 @@ export interface StartedTopology extends AsyncDisposable {
   readonly externalIP?: string;
   pods(): PodInfo[];
   pod(name: string): PodInfo;
+  /** The pod's name under its headless Service (`headless` in the spec), resolvable from pods only. */
+  dnsName?(pod: string): string | undefined;
   /**
    * Re-reads what can change under a running topology: node addresses (a CNI device such as
    * flannel's cni0 appears with the first pod on a node). Absent where nothing changes (the lab).

@@ -19,6 +19,8 @@ import type {
 import { REDIS_PORT } from './redis-cluster.ts';
 
 export const SENTINEL_PORT = 26379;
+/** The headless Service that names every data pod and sentinel, as a StatefulSet's serviceName does. */
+export const HEADLESS_SERVICE = 'redis-headless';
 export const MASTER_NAME = 'mymaster';
 /** NodePorts: data pods 30000+i (as the Cluster members), sentinels 32000+j. */
 export const DATA_NODEPORT_BASE = 30000;
@@ -294,6 +296,8 @@ export function sentinelTopologySpec(
     pods: sentinelPods(plan),
     services: sentinelNodePorts(plan),
     loadBalancers: sentinelLoadBalancers(plan),
+    // A StatefulSet's governing Service: it gives every pod its DNS name (docs/sentinel.md#hostnames).
+    headless: [{ name: HEADLESS_SERVICE, pods: members(plan).map((m) => m.name) }],
     externalClient: true,
   };
 }
@@ -311,7 +315,7 @@ export function parseHostPort(text: string): HostPort | undefined {
   return m ? { ip: m[1]!, port: Number(m[2]) } : undefined;
 }
 
-export type SentinelHost = Pick<StartedTopology, 'exec' | 'pod'>;
+export type SentinelHost = Pick<StartedTopology, 'exec' | 'pod' | 'dnsName'>;
 
 /** Talks to one deployed Sentinel setup through a topology's exec. */
 export class RedisSentinelSet {
@@ -353,9 +357,21 @@ export class RedisSentinelSet {
     return this.plan.replicationPath === 'pod-ip' ? this.podAddress(m) : this.address(m);
   }
 
-  /** Every address that reaches the member: its pod address and its exposure address. */
+  /** The member's name under the headless Service, where the provider gives pods names. */
+  dnsName(m: SentinelMember): string | undefined {
+    return this.topology.dnsName?.(m.name);
+  }
+
+  /** Every address that reaches the member: its pod address, its exposure address, its DNS name. */
   trueAddresses(m: SentinelMember): string[] {
-    return [...new Set([hostPort(this.podAddress(m)), hostPort(this.address(m))])];
+    const name = this.dnsName(m);
+    return [
+      ...new Set([
+        hostPort(this.podAddress(m)),
+        hostPort(this.address(m)),
+        ...(name ? [hostPort({ ip: name, port: portsOf(this.plan, m).port })] : []),
+      ]),
+    ];
   }
 
   pod(m: SentinelMember): PodInfo {
@@ -439,6 +455,48 @@ export class RedisSentinelSet {
     for (const r of this.replicas) {
       await this.cli(r, ['client', 'kill', 'type', 'master']);
     }
+    return applied;
+  }
+
+  /**
+   * Names instead of addresses (docs/sentinel.md#hostnames), at runtime as a fixed manifest would
+   * at start: data pods announce their headless-Service names (CONFIG SET + CONFIG REWRITE);
+   * sentinels resolve and announce names and announce their own; replicas follow the master by
+   * name, persisted; every sentinel monitors the master by name. Returns `pod: name value` lines.
+   */
+  async useHostnames(master: SentinelMember): Promise<string[]> {
+    const applied: string[] = [];
+    const nameOf = (m: SentinelMember) => {
+      const name = this.dnsName(m);
+      if (!name) {
+        throw new DeployError(`${m.name} has no DNS name: the provider gives pods no headless-Service names`);
+      }
+      return name;
+    };
+    for (const s of this.plan.sentinels) {
+      // resolve-hostnames first: a name is refused as an address without it.
+      for (const [k, v] of [
+        ['resolve-hostnames', 'yes'],
+        ['announce-hostnames', 'yes'],
+        ['announce-ip', nameOf(s)],
+      ] as const) {
+        await this.cli(s, ['sentinel', 'config', 'set', k, v]);
+        applied.push(`${s.name}: sentinel ${k} ${v}`);
+      }
+    }
+    for (const m of this.plan.data) {
+      await this.cli(m, ['config', 'set', 'replica-announce-ip', nameOf(m)]);
+      await this.cli(m, ['config', 'rewrite']);
+      applied.push(`${m.name}: replica-announce-ip ${nameOf(m)}`);
+    }
+    const at = { ip: nameOf(master), port: portsOf(this.plan, master).port };
+    for (const r of this.plan.data.filter((m) => m !== master)) {
+      await this.cli(r, ['replicaof', at.ip, String(at.port)]);
+      await this.cli(r, ['config', 'rewrite']);
+      applied.push(`${r.name}: REPLICAOF ${hostPort(at)}`);
+    }
+    await this.remonitor(at);
+    applied.push(`every sentinel: SENTINEL MONITOR ${MASTER_NAME} ${hostPort(at)} ${this.plan.quorum}`);
     return applied;
   }
 

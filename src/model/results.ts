@@ -215,7 +215,8 @@ export type RecoveryCompatibility = 'heals' | 'heals-after-remediation' | 'does-
 export const SENTINEL_VANTAGES = ['pod-same-node', 'pod-other-node', 'outside'] as const;
 export type SentinelVantage = (typeof SENTINEL_VANTAGES)[number];
 
-export const FAILOVER_OUTCOMES = ['promoted', 'no-good-replica', 'not-promoted'] as const;
+/** `recovered` / `lost`: after a restart of every pod, Sentinel hands out a master that answers, or not. */
+export const FAILOVER_OUTCOMES = ['promoted', 'no-good-replica', 'not-promoted', 'recovered', 'lost'] as const;
 export type FailoverOutcome = (typeof FAILOVER_OUTCOMES)[number];
 
 export interface SentinelExpectation {
@@ -231,6 +232,11 @@ export interface SentinelExpectation {
   clientsReach: SentinelVantage[];
   /** Under load (failover, rolling update): no write a replica confirmed through WAIT is lost. */
   keepsConfirmedWrites?: boolean;
+  /**
+   * Whole-restart cells: after every pod restarts at once at a new pod IP, Sentinel again hands out
+   * a master that answers, as deployed (the fix, when `fixWorks`, makes it so).
+   */
+  survivesRestart?: boolean;
   summary: string;
   source: string;
 }
@@ -315,7 +321,9 @@ export interface SentinelObservation {
   probes?: AddressProbe[];
   /** A failover as deployed: SENTINEL FAILOVER, or the fault of a failover / rolling-update cell. */
   failover?: SentinelFailover;
-  fix?: { settings: string[]; state: SentinelState; failover?: SentinelFailover };
+  /** Every pod deleted at once and back at new pod IPs (whole-restart cells): outcome recovered or lost. */
+  restart?: SentinelFailover;
+  fix?: { settings: string[]; state: SentinelState; failover?: SentinelFailover; restart?: SentinelFailover };
   natMappings?: NatMapping[];
   /** The sources of the connections the master's capture saw arrive on its port while replication started. */
   replicationSources?: string[];

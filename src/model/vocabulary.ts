@@ -45,10 +45,23 @@ export const sentinelFailoverWorks = (f: SentinelFailover | undefined): boolean 
     (f.client?.unreadWrites ?? 0) === 0 &&
     (f.clients ?? []).every((c) => c.answer === undefined || (c.connected && c.role === 'master')));
 
+/** A master handed out again after every pod restarted, and reached where it is handed out. */
+export const sentinelRestartWorks = (r: SentinelFailover | undefined): boolean =>
+  !r ||
+  (r.outcome === 'recovered' &&
+    (r.clients ?? []).every((c) => c.answer === undefined || (c.connected && c.role === 'master')));
+
+/** Whether a failover or restart ended with a master: a promotion, or the master back after a restart. */
+export const failoverSucceeded = (f: SentinelFailover | undefined): boolean =>
+  f?.outcome === 'promoted' || f?.outcome === 'recovered';
+
 export const sentinelCompatibility = (o: SentinelObservation): SentinelCompatibility =>
-  sentinelStateWorks(o.deployed) && sentinelFailoverWorks(o.failover)
+  sentinelStateWorks(o.deployed) && sentinelFailoverWorks(o.failover) && sentinelRestartWorks(o.restart)
     ? 'works'
-    : o.fix && sentinelStateWorks(o.fix.state) && sentinelFailoverWorks(o.fix.failover)
+    : o.fix &&
+        sentinelStateWorks(o.fix.state) &&
+        sentinelFailoverWorks(o.fix.failover) &&
+        sentinelRestartWorks(o.fix.restart)
       ? 'works-with-announce'
       : 'breaks';
 
@@ -122,7 +135,7 @@ export const VOCABULARY: { [F in Family]: { title: string; words: Record<Compati
       works: { tone: 'good', meaning: 'as deployed (clients that cannot reach any sentinel are named)' },
       'works-with-announce': {
         tone: 'needs-setting',
-        meaning: 'once every member announces the address it is reached at (the fix below)',
+        meaning: 'once every member announces the address, or the name, it is reached at (the fix below)',
       },
       breaks: {
         tone: 'bad',
@@ -190,5 +203,10 @@ export function sentinelExpectationText(e: SentinelExpectation): string {
   const fix = e.fixWorks === undefined ? '' : e.fixWorks ? ', announce fixes it' : ', announce does not fix it';
   const clients = e.clientsReach.length ? e.clientsReach.map((v) => VANTAGE_LABEL[v]).join(', ') : 'nobody';
   const writes = e.keepsConfirmedWrites ? ', no confirmed write lost' : '';
+  if (e.survivesRestart !== undefined) {
+    const restart = e.survivesRestart ? 'master found after a whole restart' : 'master lost after a whole restart';
+    const names = e.fixWorks ? ', headless names fix it' : '';
+    return `${records}, ${restart}${names}; clients from ${clients}`;
+  }
   return `${records}, ${failover}${fix}${writes}; clients from ${clients}`;
 }

@@ -32,6 +32,12 @@ describe('Sentinel replies as redis-cli prints them', () => {
       port: 30000,
     });
     expect(parseMasterAddress('\n')).toBeUndefined();
+    // With announce-hostnames Sentinel hands out the name it was given.
+    expect(parseMasterAddress('redis-0.redis-headless.rcnc.svc.cluster.local\n6379\n')).toEqual({
+      ip: 'redis-0.redis-headless.rcnc.svc.cluster.local',
+      port: 6379,
+    });
+    expect(parseMasterAddress('(error) ERR No such master with that name\n6379\n')).toBeUndefined();
     expect(parseMasterAddress('Could not connect to Redis at 10.42.0.4:26379: Connection refused\n')).toBeUndefined();
     expect(parseSentinelEntries('')).toEqual([]);
   });

@@ -37,14 +37,17 @@ export function parseSentinelEntries(text: string): SentinelEntry[] {
   return entries.filter((e) => e['ip'] !== undefined && e['port'] !== undefined);
 }
 
-/** `get-master-addr-by-name`: two lines, ip then port; anything else (a nil reply) is undefined. */
+/**
+ * `get-master-addr-by-name`: two lines, address then port; the address is an IP, or a name with
+ * `announce-hostnames`. Anything else (a nil reply, an error) is undefined.
+ */
 export function parseMasterAddress(text: string): HostPort | undefined {
   const lines = text
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter(Boolean);
   const port = Number(lines[1]);
-  return lines.length === 2 && /^[\d.]+$/.test(lines[0]!) && Number.isInteger(port)
+  return lines.length === 2 && /^[A-Za-z0-9][A-Za-z0-9.:-]*$/.test(lines[0]!) && Number.isInteger(port)
     ? { ip: lines[0]!, port }
     : undefined;
 }
@@ -131,7 +134,9 @@ export function classifyRecord(
   const isMaster = !!found && !!master && set.trueAddresses(found).includes(hostPort(master));
   const member =
     found && (kind === 'sentinel' ? found.role === 'sentinel' : found.role === 'data' && !isMaster) ? found : undefined;
-  const c = classifyAddress(e['ip']!, book);
+  // A name is classified by the address it stands for: the member's pod IP.
+  const ip = found && e['ip'] === set.dnsName(found) ? set.pod(found).ip : e['ip']!;
+  const c = classifyAddress(ip, book);
   return {
     seenBy,
     kind,

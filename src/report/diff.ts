@@ -6,7 +6,7 @@
 // the command exits 1 on one.
 import type { Family } from '../model/dimensions.ts';
 import type { CellResult, RecoveryObservation, ResultsFile, SentinelFailover } from '../model/results.ts';
-import type { Tone } from '../model/vocabulary.ts';
+import { failoverSucceeded, type Tone } from '../model/vocabulary.ts';
 import { compareStrings } from '../util/text.ts';
 import { formatMs } from './format.ts';
 import { toneOfCell, wordLabelOf } from './words.ts';
@@ -119,7 +119,7 @@ function cellChanges(a: CellResult, b: CellResult, tolerance: Required<DiffOptio
 function sentinelFigures(f: SentinelFailover): RecoveryObservation {
   return {
     action: f.how,
-    recovered: f.outcome === 'promoted',
+    recovered: failoverSucceeded(f),
     ...(f.promoted && f.afterMs !== undefined ? { failover: { promoted: f.promoted, afterMs: f.afterMs } } : {}),
     ...(f.client ? { client: f.client } : {}),
     notes: [],

@@ -181,6 +181,9 @@ function sentinelEvidence(observation: SentinelObservation, code: Code): string 
   if (observation.failover) {
     parts.push(failoverText(observation.failover));
   }
+  if (observation.restart) {
+    parts.push(failoverText(observation.restart));
+  }
   const unreached = observation.deployed.clients.filter(
     (c) => c.answer !== undefined && !(c.connected && c.role === 'master'),
   );
@@ -190,9 +193,8 @@ function sentinelEvidence(observation: SentinelObservation, code: Code): string 
     );
   }
   if (observation.fix) {
-    parts.push(
-      `after the fix: ${observation.fix.failover ? failoverText(observation.fix.failover) : 'no failover tried'}`,
-    );
+    const after = observation.fix.restart ?? observation.fix.failover;
+    parts.push(`after the fix: ${after ? failoverText(after) : 'no failover tried'}`);
   }
   return parts.join('; ');
 }
@@ -201,8 +203,12 @@ function failoverText(f: SentinelFailover): string {
   const what =
     f.outcome === 'promoted'
       ? `${f.promoted ?? '?'} promoted after ${formatMs(f.afterMs ?? 0)}`
-      : f.outcome === 'no-good-replica'
-        ? 'no good replica to promote'
-        : `no replica promoted${f.detail ? ` (${oneLine(f.detail)})` : ''}`;
+      : f.outcome === 'recovered'
+        ? `${f.promoted ?? '?'} master again after ${formatMs(f.afterMs ?? 0)}`
+        : f.outcome === 'lost'
+          ? `no master found${f.newMaster ? `; Sentinel hands out ${f.newMaster}` : ''}`
+          : f.outcome === 'no-good-replica'
+            ? 'no good replica to promote'
+            : `no replica promoted${f.detail ? ` (${oneLine(f.detail)})` : ''}`;
   return [`${oneLine(f.how)}: ${what}`, ...(f.client ? clientFacts(f.client) : [])].join('; ');
 }

@@ -214,6 +214,7 @@ const SENTINEL_EXPECTATION = fields({
   fixWorks: optional(bool),
   clientsReach: arrayOf(oneOf(SENTINEL_VANTAGES)),
   keepsConfirmedWrites: optional(bool),
+  survivesRestart: optional(bool),
   summary: str,
   source: str,
 });
@@ -267,7 +268,15 @@ const SENTINEL_OBSERVATION = fields({
     arrayOf(fields({ address: str, answeredBy: optional(str), role: optional(str), error: optional(str) })),
   ),
   failover: optional(SENTINEL_FAILOVER),
-  fix: optional(fields({ settings: strings, state: SENTINEL_STATE, failover: optional(SENTINEL_FAILOVER) })),
+  restart: optional(SENTINEL_FAILOVER),
+  fix: optional(
+    fields({
+      settings: strings,
+      state: SENTINEL_STATE,
+      failover: optional(SENTINEL_FAILOVER),
+      restart: optional(SENTINEL_FAILOVER),
+    }),
+  ),
   natMappings: optional(arrayOf(fields({ capturedAt: str, flow: str, seenAt: str, as: str, matchedPackets: count }))),
   replicationSources: optional(strings),
   captureSkipped: optional(str),

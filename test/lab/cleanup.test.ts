@@ -102,6 +102,7 @@ describe.skipIf(!!labSkipReason)('cleanup', () => {
       const id = await ready;
       const held = await leftoversOf(id);
       expect(held.namespaces.length).toBe(5); // hub, 2 nodes, 2 pods: the lab really was there
+      expect(held.dirs).toEqual([`rcnc-${id}`, `rcnc-${id}-p-redis-0`, `rcnc-${id}-p-redis-1`]);
       expect(held.processes.length).toBeGreaterThanOrEqual(2);
       child.kill(signal);
       const r = await child;
@@ -117,6 +118,7 @@ describe.skipIf(!!labSkipReason)('cleanup', () => {
     await child;
     const orphaned = await leftoversOf(id);
     expect(orphaned.namespaces.length).toBe(5);
+    expect(orphaned.dirs).toEqual([`rcnc-${id}`, `rcnc-${id}-p-redis-0`, `rcnc-${id}-p-redis-1`]);
     const clean = await execa('node', ['bin/rcnc.mjs', 'clean'], { cwd: ROOT, reject: false });
     expect(clean.exitCode).toBe(0);
     expect(clean.stdout).toContain(`removed lab ${id}`);

@@ -1,6 +1,7 @@
 // The lab's datapath as the kernel reports it, checked against docs/datapath.md: devices, routes,
 // neighbour and FDB entries, hairpin, sysctls and the order of the NAT hooks. And the pod
 // lifecycle: a deleted pod returns with a new IP and its data (a Redis node keeps its id).
+import { existsSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { NetnsProvider } from '../../src/deploy/netns/netns.ts';
 import type { PodSpec, StartedTopology } from '../../src/deploy/provider.ts';
@@ -122,5 +123,32 @@ describe.skipIf(!!labSkipReason)('lab datapath', () => {
     expect((await t.exec({ pod: 'a' }, ['ip', '-4', '-o', 'addr', 'show', 'eth0'])).stdout).toContain(`${after.ip}/24`);
     expect((await t.exec({ pod: 'a' }, ['redis-cli', 'cluster', 'myid'])).stdout.trim()).toBe(id);
     expect(await t.logs('a')).toMatch(/Node configuration loaded, I'm/);
+  });
+
+  test('headless names resolve in the pods to their current IPs, follow a deleted pod, and leave no file behind', async () => {
+    let hostsDir = '';
+    {
+      await using t = await new NetnsProvider().start({
+        profile: 'flannel-vxlan',
+        nodes: 2,
+        pods: [redisPod('a', 0), redisPod('b', 1)],
+        headless: [{ name: 'db', pods: ['a'] }],
+      });
+      const name = t.dnsName!('a')!;
+      expect(name).toBe('a.db.rcnc.svc.cluster.local');
+      expect(t.dnsName!('b')).toBeUndefined();
+      const resolve = async () => (await t.exec({ pod: 'b' }, ['getent', 'ahostsv4', name])).stdout.split(/\s+/)[0];
+      expect(await resolve()).toBe(t.pod('a').ip);
+      // A process that keeps running (this redis-server in b) resolves the new address after the move.
+      const after = await t.deletePod('a');
+      expect(await resolve()).toBe(after.ip);
+      const ping = await t.exec({ pod: 'b' }, ['redis-cli', '-h', name, 'ping']);
+      expect(ping.stdout.trim()).toBe('PONG');
+      // Names are cluster DNS: a node's /etc/hosts does not have them.
+      expect((await t.exec({ node: 0 }, ['cat', '/etc/hosts'])).stdout).not.toContain(name);
+      hostsDir = `/etc/netns/rcnc-${t.id}-p-b`;
+      expect(existsSync(`${hostsDir}/hosts`)).toBe(true);
+    }
+    expect(existsSync(hostsDir)).toBe(false);
   });
 });

@@ -1,9 +1,10 @@
-// What of a lab is still on the machine: namespaces, temp dir, processes. Tests compare this
+// What of a lab is still on the machine: namespaces, temp dir and /etc/netns dirs, processes. Tests compare this
 // before and after runs that pass, fail, or are interrupted.
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename } from 'node:path';
 import { runRecords } from '../../src/cli/run-vitest.ts';
+import { ETC_NETNS } from '../../src/deploy/netns/names.ts';
 import { ownerAlive, readRecords } from '../../src/deploy/netns/ownership.ts';
 import { run } from '../../src/util/exec.ts';
 import type { Owner } from '../../src/util/run-state.ts';
@@ -85,7 +86,10 @@ async function listing(filter: (name: string) => boolean): Promise<Leftovers> {
     .split('\n')
     .map((l) => l.split(' ')[0] ?? '')
     .filter((n) => n && filter(n));
-  const dirs = (await readdir(tmpdir())).filter((d) => filter(d)).sort();
+  // Temp dirs, and the pods' /etc/netns/<ns> dirs (their names are pod namespaces' names).
+  const dirs = [...(await readdir(tmpdir())), ...(await readdir(ETC_NETNS).catch(() => [] as string[]))]
+    .filter((d) => filter(d))
+    .sort();
   const processes: string[] = [];
   for (const pid of await readdir('/proc')) {
     if (!/^\d+$/.test(pid)) {

@@ -664,6 +664,11 @@ function validateSpec(spec: TopologySpec): void {
   if (spec.loadBalancers?.length) {
     throw new UsageError('the docker provider has no LoadBalancer Services; run those cells on netns or k3d');
   }
+  if (spec.headless?.length) {
+    throw new UsageError(
+      'the docker provider has no cluster DNS for headless Services; run those cells on netns or k3d',
+    );
+  }
   const names = new Set<string>();
   for (const p of spec.pods) {
     if (!/^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/.test(p.name)) {

@@ -53,6 +53,26 @@ describe('topologyManifests (TopologySpec → objects)', () => {
     }
   });
 
+  test('a headless Service gives its pods the hostname and subdomain of their DNS names, and nobody else', () => {
+    const { spec } = nodeportSpec(3);
+    const { pods, services } = topologyManifests(
+      { ...spec, headless: [{ name: 'db', pods: ['redis-0', 'redis-1'] }] },
+      opts,
+    );
+    const headless = services.find((s) => s.metadata!.name === 'db')!;
+    expect(headless.spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true });
+    const podObjs = [...pods.values()].map((p) => p.pod);
+    const selected = podObjs.filter((p) => matches(headless.spec!.selector!, p.metadata!.labels));
+    expect(selected.map((p) => [p.metadata!.name, p.spec!.hostname, p.spec!.subdomain])).toEqual([
+      ['redis-0', 'redis-0', 'db'],
+      ['redis-1', 'redis-1', 'db'],
+    ]);
+    expect(pods.get('redis-2')!.pod.spec!.subdomain).toBeUndefined();
+    expect(() => topologyManifests({ ...spec, headless: [{ name: 'db', pods: ['nope'] }] }, opts)).toThrow(
+      /headless service db selects pod nope/,
+    );
+  });
+
   test('a pod keeps its argv, and every $(VAR) in it is a container env var the kubelet expands', () => {
     const { spec } = nodeportSpec(2);
     const { pod, configMap, claim } = topologyManifests(spec, opts).pods.get('redis-1')!;

@@ -31,7 +31,13 @@ import type {
 import { dumpYaml } from '@kubernetes/client-node';
 import type { Exposure, TrafficPolicy } from '../../model/dimensions.ts';
 import { UsageError } from '../../util/errors.ts';
-import type { LoadBalancerServiceSpec, NodePortServiceSpec, PodSpec, TopologySpec } from '../provider.ts';
+import type {
+  HeadlessServiceSpec,
+  LoadBalancerServiceSpec,
+  NodePortServiceSpec,
+  PodSpec,
+  TopologySpec,
+} from '../provider.ts';
 import {
   BUS_NODEPORT_BASE,
   BUS_PORT_INCR,
@@ -47,6 +53,8 @@ import { REDIS_IMAGE } from './versions.ts';
 export const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const RUN_ID_LABEL = 'rcnc.io/run-id';
+/** Which headless Service selects a pod (its `subdomain`). */
+export const HEADLESS_LABEL = 'rcnc.io/headless';
 export const MANAGER = 'rcnc';
 /** The one container of a topology pod; exec and logs address it by this name. */
 export const CONTAINER = 'main';
@@ -123,7 +131,7 @@ export function claimManifest(p: PodSpec, o: TopologyManifestOptions): V1Persist
   };
 }
 
-export function podManifest(p: PodSpec, o: TopologyManifestOptions): V1Pod {
+export function podManifest(p: PodSpec, o: TopologyManifestOptions, headless?: HeadlessServiceSpec): V1Pod {
   const node = o.nodeNames[p.node];
   if (!node) {
     throw new UsageError(`pod ${p.name} is placed on node ${p.node}, which does not exist`);
@@ -163,9 +171,11 @@ export function podManifest(p: PodSpec, o: TopologyManifestOptions): V1Pod {
     metadata: {
       name: p.name,
       namespace: o.namespace,
-      labels: labels(o.runId, { [POD_NAME_LABEL]: p.name }),
+      labels: labels(o.runId, { [POD_NAME_LABEL]: p.name, ...(headless ? { [HEADLESS_LABEL]: headless.name } : {}) }),
     },
     spec: {
+      // What a StatefulSet sets: the pod's own A record `<pod>.<headless>.<namespace>.svc`.
+      ...(headless ? { hostname: p.name, subdomain: headless.name } : {}),
       // nodeSelector, not nodeName: nodeName skips the scheduler, and the scheduler is what binds
       // a WaitForFirstConsumer claim (k3s local-path) to a node; the pod would stay Pending.
       nodeSelector: { 'kubernetes.io/hostname': node },
@@ -213,6 +223,19 @@ export function loadBalancerServiceManifest(s: LoadBalancerServiceSpec, namespac
   return { ...svc, spec: { ...svc.spec, type: 'LoadBalancer' } };
 }
 
+/**
+ * A headless Service for the pods' DNS names: no cluster IP, no ports, and not-ready pods published
+ * (CoreDNS answers for a pod as soon as it has an IP, as StatefulSets' peers need at start).
+ */
+export function headlessServiceManifest(h: HeadlessServiceSpec, namespace: string, runId: string): V1Service {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: h.name, namespace, labels: labels(runId) },
+    spec: { clusterIP: 'None', publishNotReadyAddresses: true, selector: { [HEADLESS_LABEL]: h.name } },
+  };
+}
+
 /** Rejects what the API server would reject later, with the spec's own names in the message. */
 export function validateTopologySpec(spec: TopologySpec, nodeCount: number): void {
   const names = new Set<string>();
@@ -232,6 +255,21 @@ export function validateTopologySpec(spec: TopologySpec, nodeCount: number): voi
       if (!CONFIG_KEY.test(file)) {
         throw new UsageError(`pod ${p.name}: file name "${file}" cannot be a ConfigMap key (letters, digits, -._)`);
       }
+    }
+  }
+  const selected = new Set<string>();
+  for (const h of spec.headless ?? []) {
+    if (!DNS_LABEL.test(h.name)) {
+      throw new UsageError(`headless service name "${h.name}" is not a DNS label`);
+    }
+    for (const pod of h.pods) {
+      if (!names.has(pod)) {
+        throw new UsageError(`headless service ${h.name} selects pod ${pod}, which is not in the spec`);
+      }
+      if (selected.has(pod)) {
+        throw new UsageError(`pod ${pod} is in two headless services; a pod has one subdomain`);
+      }
+      selected.add(pod);
     }
   }
   const nodePorts = new Set<number>();
@@ -269,11 +307,16 @@ export function topologyManifests(spec: TopologySpec, o: TopologyManifestOptions
       {
         configMap: configMapManifest(p, o),
         ...(o.sharedDataRoot ? {} : { claim: claimManifest(p, o) }),
-        pod: podManifest(p, o),
+        pod: podManifest(
+          p,
+          o,
+          spec.headless?.find((h) => h.pods.includes(p.name)),
+        ),
       },
     ]),
   );
   const services = [
+    ...(spec.headless ?? []).map((h) => headlessServiceManifest(h, o.namespace, o.runId)),
     ...(spec.services ?? []).map((s) => nodePortServiceManifest(s, o.namespace, o.runId)),
     ...(spec.loadBalancers ?? []).map((s) => loadBalancerServiceManifest(s, o.namespace, o.runId)),
   ];

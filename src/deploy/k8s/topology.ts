@@ -15,21 +15,22 @@ import { CapabilityError, ProbeError, TopologyError, UsageError, type Capability
 import { run } from '../../util/exec.ts';
 import type { Teardown } from '../../util/teardown.ts';
 import { waitFor } from '../../util/wait.ts';
-import type {
-  Capture,
-  CaptureOptions,
-  ExecOptions,
-  ExecResult,
-  ExecTarget,
-  LoadBalancerInfo,
-  LoadBalancerServiceSpec,
-  NodeInfo,
-  NodePortServiceSpec,
-  PodInfo,
-  PodSpec,
-  ServiceInfo,
-  StartedTopology,
-  TopologySpec,
+import {
+  headlessName,
+  type Capture,
+  type CaptureOptions,
+  type ExecOptions,
+  type ExecResult,
+  type ExecTarget,
+  type LoadBalancerInfo,
+  type LoadBalancerServiceSpec,
+  type NodeInfo,
+  type NodePortServiceSpec,
+  type PodInfo,
+  type PodSpec,
+  type ServiceInfo,
+  type StartedTopology,
+  type TopologySpec,
 } from '../provider.ts';
 import { startTcpdump } from '../tcpdump.ts';
 import { apiMessage, isNotFound, type KubeClient } from './apply.ts';
@@ -211,7 +212,9 @@ export class K8sTopology implements StartedTopology {
     await this.kube.applyAll(
       added.flatMap((s) => (s.objects.claim ? [s.objects.configMap, s.objects.claim] : [s.objects.configMap])),
     );
-    const names = new Set([...services, ...loadBalancers].map((s) => s.name));
+    // Headless Services come with the first pods; later pods join none.
+    const headless = this.podStates.size === added.length ? (this.spec.headless ?? []) : [];
+    const names = new Set([...services, ...loadBalancers, ...headless].map((s) => s.name));
     await this.kube.applyAll(all.services.filter((s) => names.has(s.metadata!.name!)));
     for (const svc of services) {
       const live = await this.kube.core.readNamespacedService({ name: svc.name, namespace: this.namespace });
@@ -323,6 +326,11 @@ export class K8sTopology implements StartedTopology {
 
   pod(name: string): PodInfo {
     return { ...this.state(name).info };
+  }
+
+  dnsName(pod: string): string | undefined {
+    const service = this.spec.headless?.find((h) => h.pods.includes(pod));
+    return service ? headlessName(pod, service.name, this.namespace) : undefined;
   }
 
   async exec(target: ExecTarget, argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const NS_PREFIX = 'rcnc-';
+/** Where `ip netns exec` finds files it mounts over /etc for a namespace's processes (ip-netns(8)). */
+export const ETC_NETNS = '/etc/netns';
 const ID = /^[0-9a-f]{6}$/;
 
 export const newLabId = (): string => randomBytes(3).toString('hex');

@@ -19,28 +19,29 @@ import { run } from '../../util/exec.ts';
 import { shutdownReason, Teardown, trackForSignals } from '../../util/teardown.ts';
 import { waitFor } from '../../util/wait.ts';
 import { attachedView } from '../attach.ts';
-import type {
-  AttachSpec,
-  Capture,
-  CaptureOptions,
-  ExecOptions,
-  ExecResult,
-  ExecTarget,
-  LoadBalancerInfo,
-  NodeInfo,
-  NodePortServiceSpec,
-  PodInfo,
-  PodSpec,
-  Provider,
-  Requirement,
-  ServiceInfo,
-  StartedTopology,
-  TopologySpec,
+import {
+  headlessName,
+  type AttachSpec,
+  type Capture,
+  type CaptureOptions,
+  type ExecOptions,
+  type ExecResult,
+  type ExecTarget,
+  type LoadBalancerInfo,
+  type NodeInfo,
+  type NodePortServiceSpec,
+  type PodInfo,
+  type PodSpec,
+  type Provider,
+  type Requirement,
+  type ServiceInfo,
+  type StartedTopology,
+  type TopologySpec,
 } from '../provider.ts';
 import { startTcpdump } from '../tcpdump.ts';
 import { restoreDocument } from './iptables.ts';
 import { kubeProxyTables, type ProxiedService } from './kube-proxy.ts';
-import { labNames, newLabId } from './names.ts';
+import { ETC_NETNS, labNames, newLabId } from './names.ts';
 import { ownRecord, removeRecord, writeRecord } from './ownership.ts';
 import { datapath, labProfiles, NODE_NET, type Datapath, type NodeAddressing, type PodAttachment } from './profiles.ts';
 import {
@@ -224,6 +225,10 @@ export class NetnsTopology implements StartedTopology {
 
     await Promise.all(this.addressing.map((a) => this.buildNode(a)));
     await Promise.all([...this.podStates.values()].map((s) => this.plumbPod(s)));
+    if (spec.headless?.length) {
+      this.teardown.defer("remove the pods' hosts files", () => this.removeHostsFiles());
+      await this.writeHostsFiles();
+    }
     await this.buildServiceLb();
     await this.syncRules();
     await Promise.all([...this.podStates.values()].map((s) => this.startPod(s)));
@@ -274,6 +279,61 @@ export class NetnsTopology implements StartedTopology {
       .filter((s) => s.node === node)
       .map((s) => ({ containerId: s.containerId, address: s.address, ports: s.service.ports.map((p) => p.port) }));
     return portmapTables(cniNetworkName(this.spec.profile), pods);
+  }
+
+  dnsName(pod: string): string | undefined {
+    const service = this.spec.headless?.find((h) => h.pods.includes(pod));
+    return service ? headlessName(pod, service.name, SERVICE_NAMESPACE) : undefined;
+  }
+
+  /**
+   * Cluster DNS for the headless Services, without a DNS server: every pod's /etc/hosts holds the
+   * kubelet's lines and the answers CoreDNS gives for each headless name (publishNotReadyAddresses:
+   * a pod resolves as soon as it has an IP). `ip netns exec`, which starts every process of a pod,
+   * mounts /etc/netns/<ns>/hosts over /etc/hosts; the file is rewritten in place when a pod comes
+   * back at a new IP, so running processes resolve the new address, as they would from CoreDNS.
+   * Only pods resolve these names: nodes and the external client do not use cluster DNS.
+   */
+  private async writeHostsFiles(): Promise<void> {
+    const headless = this.spec.headless ?? [];
+    if (headless.length === 0) {
+      return;
+    }
+    const answers = headless.flatMap((h) =>
+      h.pods.map(
+        (pod) => `${this.state(pod).info.ip}\t${headlessName(pod, h.name, SERVICE_NAMESPACE)} ${pod}.${h.name}`,
+      ),
+    );
+    const pods = [...this.podStates.values()].filter((s) => !s.info.hostNetwork);
+    await Promise.all(
+      pods.map(async (s) => {
+        const dir = join(ETC_NETNS, s.ns);
+        await mkdir(dir, { recursive: true });
+        const text = [
+          `# rcnc lab ${this.id}: the kubelet's lines and cluster DNS answers for the headless Services`,
+          '127.0.0.1\tlocalhost',
+          '::1\tlocalhost ip6-localhost ip6-loopback',
+          ...answers,
+          '',
+        ].join('\n');
+        // In place (same inode): the bind mount of a running pod follows it.
+        await writeFile(join(dir, 'hosts'), text);
+        // No DNS server runs in the lab: a lookup of any other name is refused at once instead of
+        // waiting out the host's resolver, which no lab namespace can reach.
+        await writeFile(
+          join(dir, 'resolv.conf'),
+          `search ${SERVICE_NAMESPACE}.svc.cluster.local\nnameserver 127.0.0.1\n`,
+        );
+      }),
+    );
+  }
+
+  private async removeHostsFiles(): Promise<void> {
+    await Promise.all(
+      [...this.podStates.values()]
+        .filter((s) => !s.info.hostNetwork)
+        .map((s) => rm(join(ETC_NETNS, s.ns), { recursive: true, force: true })),
+    );
   }
 
   private newPodState(p: PodSpec): PodState {
@@ -585,6 +645,7 @@ export class NetnsTopology implements StartedTopology {
       await this.addNamespaces([s.ns]);
       await this.plumbPod(s);
     }
+    await this.writeHostsFiles();
     await this.syncRules();
     await this.startPod(s);
     return { ...s.info };
@@ -602,6 +663,7 @@ export class NetnsTopology implements StartedTopology {
           await this.plumbPod(s);
         }),
     );
+    await this.writeHostsFiles();
     await this.syncRules();
     await Promise.all(states.map((s) => this.startPod(s)));
     return states.map((s) => ({ ...s.info }));
@@ -630,6 +692,7 @@ export class NetnsTopology implements StartedTopology {
       this.services.push({ ...svc, clusterIP: clusterIpFor(this.services.length) });
     }
     await Promise.all(added.map((a) => this.plumbPod(a)));
+    await this.writeHostsFiles();
     await this.syncRules();
     await Promise.all(added.map((a) => this.startPod(a)));
     return added.map((a) => ({ ...a.info }));
@@ -769,6 +832,13 @@ function validateSpec(spec: TopologySpec, dp: Datapath): void {
     names.add(p.name);
     if (!(p.node >= 0 && p.node < spec.nodes)) {
       throw new UsageError(`pod ${p.name} is placed on node ${p.node}, which does not exist`);
+    }
+  }
+  for (const h of spec.headless ?? []) {
+    for (const pod of h.pods) {
+      if (!names.has(pod)) {
+        throw new UsageError(`headless service ${h.name} selects pod ${pod}, which is not in the spec`);
+      }
     }
   }
   for (const s of spec.services ?? []) {

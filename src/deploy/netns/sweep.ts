@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../util/exec.ts';
 import { waitFor } from '../../util/wait.ts';
-import { labIdOf, NS_PREFIX } from './names.ts';
+import { ETC_NETNS, labIdOf, NS_PREFIX } from './names.ts';
 import { ownerAlive, readRecords, removeRecord } from './ownership.ts';
 
 const pidsIn = async (ns: string): Promise<number[]> => {
@@ -62,6 +62,8 @@ export interface LabLeftovers {
   owner: 'alive' | 'gone' | 'unknown';
   /** Why the owner is unknown (a damaged record), for `rcnc clean` to report. */
   problem?: string;
+  /** Its pods' /etc/netns/<ns> dirs (hosts files for headless names), namespace or not. */
+  etcDirs?: string[];
 }
 
 /** Labs of releases before the run-state records kept their owner in `<lab dir>/owner.json`. */
@@ -122,6 +124,7 @@ export async function findLabs(): Promise<LabLeftovers[]> {
       lab.owner = legacy.pid && alive(legacy.pid) ? 'alive' : 'gone';
     }
   }
+  await addEtcDirs(get);
   // Lab dirs left without namespaces or records (a run killed while building, older releases).
   for (const root of new Set([tmpdir(), '/tmp'])) {
     for (const entry of await readdir(root).catch(() => [] as string[])) {
@@ -139,6 +142,17 @@ export async function findLabs(): Promise<LabLeftovers[]> {
     }
   }
   return [...labs.values()];
+}
+
+/** Hosts files of pods whose lab was killed (the namespace may be gone already). */
+async function addEtcDirs(get: (id: string) => LabLeftovers): Promise<void> {
+  for (const entry of await readdir(ETC_NETNS).catch(() => [] as string[])) {
+    const id = labIdOf(entry);
+    if (id) {
+      const lab = get(id);
+      lab.etcDirs = [...(lab.etcDirs ?? []), join(ETC_NETNS, entry)];
+    }
+  }
 }
 
 /** Processes whose working directory is inside a lab dir (host-network pods, detached leftovers). */
@@ -171,6 +185,7 @@ export async function removeLab(lab: LabLeftovers): Promise<void> {
   if (lab.dir) {
     await rm(lab.dir, { recursive: true, force: true });
   }
+  await Promise.all((lab.etcDirs ?? []).map((dir) => rm(dir, { recursive: true, force: true })));
   await removeRecord(lab.id);
 }
 

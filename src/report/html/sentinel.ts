@@ -10,7 +10,7 @@ import type {
   SentinelState,
   SentinelVantage,
 } from '../../model/results.ts';
-import { VANTAGE_LABEL } from '../../model/vocabulary.ts';
+import { failoverSucceeded, VANTAGE_LABEL } from '../../model/vocabulary.ts';
 import { formatMs } from '../format.ts';
 import { comparisonTable, esc, factTable, fold, notesList, plainLine, table, type Comparison } from './markup.ts';
 import { recoveryTimeline } from './timeline.ts';
@@ -42,14 +42,22 @@ function comparisons(cell: SentinelCell): Comparison[] {
     : undefined;
   const wanted = e.replicas === 'rewritten' ? `rewritten (${(e.rewriteClasses ?? []).join(', ')})` : 'true addresses';
   const promoted = o ? (o.failover?.outcome ?? 'not tried') : undefined;
+  const restarted = o ? (o.restart?.outcome ?? 'not tried') : undefined;
   const rows: Comparison[] = [
     { name: 'replica records', expected: wanted, observed: records, mismatch: !!records && records !== wanted },
-    {
-      name: 'failover as deployed',
-      expected: e.failover ? 'promoted' : 'no replica promoted',
-      observed: promoted,
-      mismatch: !!promoted && (promoted === 'promoted') !== e.failover,
-    },
+    e.survivesRestart === undefined
+      ? {
+          name: 'failover as deployed',
+          expected: e.failover ? 'promoted' : 'no replica promoted',
+          observed: promoted,
+          mismatch: !!promoted && (promoted === 'promoted') !== e.failover,
+        }
+      : {
+          name: 'master found after every pod restarted',
+          expected: e.survivesRestart ? 'recovered' : 'lost',
+          observed: restarted,
+          mismatch: !!restarted && (restarted === 'recovered') !== e.survivesRestart,
+        },
     {
       name: 'clients reach the master',
       expected: vantages(e.clientsReach),
@@ -58,8 +66,18 @@ function comparisons(cell: SentinelCell): Comparison[] {
     },
   ];
   if (e.fixWorks !== undefined || o?.fix) {
-    const fixed = o?.fix ? (o.fix.failover?.outcome === 'promoted' ? 'yes' : 'no') : o ? 'not tried' : undefined;
-    rows.push({ name: 'announcing fixes it', expected: e.fixWorks ? 'yes' : 'no', observed: fixed });
+    const fixed = o?.fix
+      ? failoverSucceeded(o.fix.restart ?? o.fix.failover)
+        ? 'yes'
+        : 'no'
+      : o
+        ? 'not tried'
+        : undefined;
+    rows.push({
+      name: e.survivesRestart === undefined ? 'announcing fixes it' : 'headless names fix it',
+      expected: e.fixWorks ? 'yes' : 'no',
+      observed: fixed,
+    });
   }
   if (e.keepsConfirmedWrites !== undefined) {
     const lost = o?.failover?.client?.lostWaitConfirmedWrites;
@@ -87,12 +105,14 @@ function observationSections(o: SentinelObservation): string[] {
         )
       : []),
     ...(o.failover ? failoverSection('Failover', o.failover) : []),
+    ...(o.restart ? failoverSection('Every pod restarted at once', o.restart) : []),
     ...(o.fix
       ? [
           '<h4>After the fix</h4>',
           `<pre>${o.fix.settings.map((line) => plainLine(line)).join('')}</pre>`,
           ...stateSections('After the fix', o.fix.state),
           ...(o.fix.failover ? failoverSection('Failover after the fix', o.fix.failover) : []),
+          ...(o.fix.restart ? failoverSection('Every pod restarted at once, after the fix', o.fix.restart) : []),
         ]
       : []),
     ...(o.natMappings?.length
@@ -150,13 +170,15 @@ function clientsTable(clients: ClientReach[]): string[] {
 function failoverSection(title: string, f: SentinelFailover): string[] {
   const rows: [string, string, boolean?][] = [
     ['how', f.how],
-    ['outcome', f.outcome, f.outcome !== 'promoted'],
+    ['outcome', f.outcome, !failoverSucceeded(f)],
   ];
   if (f.promoted) {
-    rows.push(['promoted', `${f.promoted} at ${f.newMaster ?? '?'}`]);
+    rows.push([f.outcome === 'recovered' ? 'master' : 'promoted', `${f.promoted} at ${f.newMaster ?? '?'}`]);
+  } else if (f.newMaster) {
+    rows.push(['handed out', f.newMaster, true]);
   }
   if (f.afterMs !== undefined) {
-    rows.push(['time to a new master', formatMs(f.afterMs)]);
+    rows.push([f.outcome === 'recovered' ? 'time to the master' : 'time to a new master', formatMs(f.afterMs)]);
   }
   if (f.detail) {
     rows.push(['why', f.detail]);
@@ -188,7 +210,7 @@ function failoverTimeline(f: SentinelFailover, id: string): string[] {
       action: f.how,
       timeline: f.timeline,
       ...(f.promoted && f.afterMs !== undefined ? { failover: { promoted: f.promoted, afterMs: f.afterMs } } : {}),
-      recovered: f.outcome === 'promoted',
+      recovered: failoverSucceeded(f),
       ...(f.client ? { client: f.client } : {}),
       notes: [],
     },
