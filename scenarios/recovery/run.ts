@@ -19,10 +19,11 @@ import { recoveryCompatibility } from '../../src/model/vocabulary.ts';
 import { clientEndpoints, startClient, type LoadClient } from '../../src/probes/client.ts';
 import { hasFlag } from '../../src/probes/cluster-nodes.ts';
 import { meetProblems, readViews, summarize, waitForMeet, type MemberView } from '../../src/probes/convergence.ts';
+import { synGiveUpIn } from '../../src/probes/syn-timeout.ts';
 import { formShards } from '../../src/suite/formation.ts';
 import { initialRecord, type ScenarioContext } from '../../src/suite/harness.ts';
 import { phaseTimer } from '../../src/suite/phases.ts';
-import { DeployError } from '../../src/util/errors.ts';
+import { DeployError, WaitTimeoutError } from '../../src/util/errors.ts';
 import { waitFor } from '../../src/util/wait.ts';
 import type { RecoveryKind, RecoveryOptions } from './cells.ts';
 
@@ -112,8 +113,7 @@ export async function runRecovery(
   const fault = await FAULTS[cell.options.kind](ctx);
   phase('fault');
 
-  const live = cluster.plan.members;
-  const views = await readViews(cluster, live);
+  const views = await settledViews(cluster);
   const observation: RecoveryObservation = {
     ...fault,
     keys: fault.keys ?? { written: KEYS, readable: await readableKeys(cluster, KEYS) },
@@ -199,6 +199,7 @@ async function podChurn(ctx: Ctx, victim: RedisMember): Promise<FaultOutcome> {
   // Healed means every peer also dropped its link to the old process: until then a view can read
   // "connected" over a dead link, and turn "disconnected" once the peer notices (see
   // waitPeersReconnected).
+  // The peers' wait has its own bound (the kernel's SYN lifetime).
   const healed = await healthyWithin(ctx.cluster, ctx.cluster.plan.members, HEAL_TIMEOUT_MS, () =>
     waitPeersReconnected(ctx.cluster, victim, restartedAt),
   );
@@ -412,7 +413,13 @@ const HANDOVER_ATTEMPTS = 3;
  * what the peer sends over it in the meantime is lost — its failover vote, or a master's paused
  * offset during CLUSTER FAILOVER — and the failover times out. A fresh PONG is not enough (the
  * restarted node's own broadcasts arrive on the peer's inbound link): the outbound link itself must
- * be younger than the restart, as CLUSTER LINKS (Redis 7.0) shows.
+ * be younger than the restart and answered, as CLUSTER LINKS (Redis 7.0) and pong-recv show.
+ *
+ * The bound is the kernel's, not ours: a peer that reconnects while the Service still DNATs to the
+ * deleted pod (kube-proxy keeps a serving terminating endpoint until the pod is not ready, and
+ * conntrack keeps the SYN's DNAT for its retransmissions) sits in SYN-SENT until the kernel gives
+ * up the connect; the restarted node's PINGs keep Redis from freeing the link before. The bound is
+ * that SYN lifetime, read from the peer's namespace, plus a node timeout to reconnect.
  */
 async function waitPeersReconnected(
   cluster: RedisCluster,
@@ -424,9 +431,10 @@ async function waitPeersReconnected(
   const id = await cluster.myId(restarted);
   const peers = among.filter((m) => m !== restarted);
   const needed = atLeast ?? peers.length;
+  const synGiveUp = Math.max(...(await Promise.all(peers.map((p) => synGiveUpIn(cluster.topology, { pod: p.name })))));
   await waitFor({
     target: `every peer of ${restarted.name} to reach it over a link made after its restart`,
-    timeoutMs: HEAL_TIMEOUT_MS,
+    timeoutMs: Math.max(HEAL_TIMEOUT_MS, synGiveUp + NODE_TIMEOUT_MS),
     intervalMs: 100,
     check: async () => {
       const stale: string[] = [];
@@ -449,6 +457,31 @@ async function waitPeersReconnected(
       };
     },
   });
+}
+
+/**
+ * The views the cell ends with, once no link is between a drop and its reconnect: a peer frees a
+ * stale link (half a node timeout without data) and dials again within its 100 ms cron, and a
+ * snapshot in that gap reads "disconnected" for a cluster that is whole. Problems that last two
+ * node timeouts are real and stay in the notes.
+ */
+async function settledViews(cluster: RedisCluster): Promise<MemberView[]> {
+  let views = await readViews(cluster);
+  await waitFor({
+    target: 'the final views to agree',
+    timeoutMs: 2 * NODE_TIMEOUT_MS,
+    intervalMs: 100,
+    check: async () => {
+      views = await readViews(cluster);
+      const problems = meetProblems(views);
+      return { done: problems.length === 0, state: problems.join('; ') };
+    },
+  }).catch((e: unknown) => {
+    if (!(e instanceof WaitTimeoutError)) {
+      throw e;
+    }
+  });
+  return views;
 }
 
 /** A member's cluster-bus links as CLUSTER LINKS lists them: direction, peer id, creation time (ms). */
@@ -618,9 +651,14 @@ async function waitHealthy(
       'slave',
     );
   const replicas = ms.filter(isReplica);
+  // A replica whose reconnect conntrack pinned to a deleted pod's IP (see waitPeersReconnected)
+  // stays CONNECTING until repl-timeout ends the attempt (replicationCron); then it dials again.
+  const replTimeoutMs = replicas.length
+    ? Number((await cluster.cli(replicas[0]!, ['config', 'get', 'repl-timeout'])).split('\n')[1]) * 1000
+    : 0;
   await waitFor({
     target: `replication links of ${replicas.map((r) => r.name).join(', ') || 'no replica'} to be up`,
-    timeoutMs: Math.max(1000, timeoutMs - (performance.now() - start)),
+    timeoutMs: Math.max(1000, timeoutMs - (performance.now() - start), replTimeoutMs + NODE_TIMEOUT_MS),
     intervalMs: 100,
     check: async () => {
       const down: string[] = [];

@@ -141,18 +141,21 @@ function rows(matrix: Matrix): Row[] {
     return profiles.flatMap((profile) => {
       const exposures = profile === 'no-nat' ? ['pod-ip', 'host-network'] : VIEW_EXPOSURES;
       return (exposures as Exposure[]).flatMap((exposure): Row[] => [
+        // Names are cluster DNS: only inside the cluster, on pod IPs. The longest shared cell goes
+        // first, so it overlaps the others instead of running on after them.
+        ...(exposure === 'pod-ip' ? [{ profile, exposure, kind: 'whole-restart' } as Row] : []),
         { profile, exposure, kind: 'views' },
         ...(exposure === 'loadbalancer'
           ? [{ profile, exposure, kind: 'views', replicationPath: 'pod-ip' } as Row]
           : []),
         { profile, exposure, kind: 'failover' },
         { profile, exposure, kind: 'rolling-update' },
-        // Names are cluster DNS: only inside the cluster, on pod IPs.
-        ...(exposure === 'pod-ip' ? [{ profile, exposure, kind: 'whole-restart' } as Row] : []),
       ]);
     });
   }
   return [
+    // The longest shared cell first: it overlaps the views cells instead of running on after them.
+    { profile: 'flannel-vxlan', exposure: 'pod-ip', kind: 'whole-restart' },
     ...VIEW_EXPOSURES.map((exposure): Row => ({ profile: 'flannel-vxlan', exposure, kind: 'views' })),
     { profile: 'flannel-vxlan', exposure: 'loadbalancer', kind: 'views', replicationPath: 'pod-ip' },
     { profile: 'calico-vxlan', exposure: 'nodeport', kind: 'views' },
@@ -161,7 +164,6 @@ function rows(matrix: Matrix): Row[] {
     { profile: 'no-nat', exposure: 'pod-ip', kind: 'views' },
     { profile: 'flannel-vxlan', exposure: 'nodeport', kind: 'failover' },
     { profile: 'flannel-vxlan', exposure: 'pod-ip', kind: 'rolling-update' },
-    { profile: 'flannel-vxlan', exposure: 'pod-ip', kind: 'whole-restart' },
   ];
 }
 

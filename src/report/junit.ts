@@ -82,11 +82,22 @@ function properties(cell: CellResult): string[] {
 
 /** A sentinel cell's failover figures, so CI can chart them: time to a new master, the client's errors. */
 function figureProperties(cell: CellResult): [string, string | number | undefined][] {
-  const f = cell.family === 'sentinel' ? cell.observation?.failover : undefined;
+  const o = cell.family === 'sentinel' ? cell.observation : undefined;
+  const r = o?.restart;
+  const restart: [string, string | number | undefined][] = r
+    ? [
+        ['restart.outcome', r.outcome],
+        ['restart.afterMs', r.afterMs],
+        ['restart.afterFix.outcome', o?.fix?.restart?.outcome],
+        ['restart.afterFix.afterMs', o?.fix?.restart?.afterMs],
+      ]
+    : [];
+  const f = o?.failover;
   if (!f) {
-    return [];
+    return restart;
   }
   return [
+    ...restart,
     ['failover.outcome', f.outcome],
     ['failover.afterMs', f.afterMs],
     ['client.errorWindowMs', f.client?.errorWindowMs ?? undefined],

@@ -228,8 +228,13 @@ export const inPool = <T>(
   return provider?.topologiesAtOnce ? providerGate(provider.name, provider.topologiesAtOnce).run(run) : run();
 };
 
-/** How long one cell may run once started; a scenario test's own timeout covers its queueing too. */
-export const CELL_BUDGET_MS = 120_000;
+/**
+ * How long one cell may run once started; a scenario test's own timeout covers its queueing too.
+ * A pod restarted behind a Service can leave a peer's reconnect pinned to the deleted pod's IP
+ * until the kernel gives up the SYN (about 131 s, src/probes/syn-timeout.ts): a cell that restarts
+ * pods must be able to outlast that.
+ */
+export const CELL_BUDGET_MS = 240_000;
 
 /**
  * The budget of a cell once started, by where it runs. On k3d the first cell of a profile also
