@@ -441,14 +441,19 @@ async function waitPeersReconnected(
       for (const peer of peers) {
         const view = (await readViews(cluster, [peer]))[0]!.nodes.find((n) => n.id === id);
         const outbound = (await clusterLinks(cluster, peer)).find((l) => l.direction === 'to' && l.node === id);
+        // Made after the restart and connected: a reconnect made after it can still be a SYN
+        // pinned to the old pod IP (events `w` only), over which a vote is lost as surely.
         if (
           !view ||
           view.linkState !== 'connected' ||
           view.pongRecv < sinceMs ||
           !outbound ||
-          outbound.createTime < sinceMs
+          outbound.createTime < sinceMs ||
+          !outbound.events.includes('r')
         ) {
-          stale.push(`${peer.name} (${outbound ? `link from ${outbound.createTime}` : 'no link'})`);
+          stale.push(
+            `${peer.name} (${outbound ? `link from ${outbound.createTime}, events ${outbound.events || 'none'}` : 'no link'})`,
+          );
         }
       }
       return {
@@ -484,21 +489,31 @@ async function settledViews(cluster: RedisCluster): Promise<MemberView[]> {
   return views;
 }
 
+interface ClusterLink {
+  direction: string;
+  node: string;
+  createTime: number;
+  /**
+   * The handlers on its connection: `r` once connected (clusterLinkConnectHandler installs the
+   * read handler), only `w` while the connect is still in progress.
+   */
+  events: string;
+}
+
 /** A member's cluster-bus links as CLUSTER LINKS lists them: direction, peer id, creation time (ms). */
-async function clusterLinks(
-  cluster: RedisCluster,
-  m: RedisMember,
-): Promise<{ direction: string; node: string; createTime: number }[]> {
+async function clusterLinks(cluster: RedisCluster, m: RedisMember): Promise<ClusterLink[]> {
   const lines = (await cluster.cli(m, ['cluster', 'links'])).split('\n').map((l) => l.trim());
-  const links: { direction: string; node: string; createTime: number }[] = [];
+  const links: ClusterLink[] = [];
   for (let i = 0; i < lines.length - 1; i++) {
     const [key, value] = [lines[i], lines[i + 1]!];
     if (key === 'direction') {
-      links.push({ direction: value, node: '', createTime: 0 });
+      links.push({ direction: value, node: '', createTime: 0, events: '' });
     } else if (key === 'node' && links.length) {
       links.at(-1)!.node = value;
     } else if (key === 'create-time' && links.length) {
       links.at(-1)!.createTime = Number(value);
+    } else if (key === 'events' && links.length) {
+      links.at(-1)!.events = value;
     } else {
       continue;
     }
