@@ -151,4 +151,20 @@ describe.skipIf(!!labSkipReason)('lab datapath', () => {
     }
     expect(existsSync(hostsDir)).toBe(false);
   });
+
+  test('cni0 keeps its MAC while pods come and go, so a pod nobody restarted keeps reaching new pods', async () => {
+    await using t = await new NetnsProvider().start({
+      profile: 'flannel-vxlan',
+      nodes: 2,
+      pods: [redisPod('a', 0), redisPod('c', 1), { name: 'client', node: 1, command: ['sleep', '3600'] }],
+    });
+    const mac = async () => (await sh(t, 1, ['cat', '/sys/class/net/cni0/address'])).trim();
+    // Pinned like the bridge CNI plugin pins it (0a:58 + the gateway address), not a port's.
+    expect(await mac()).toBe('0a:58:0a:2a:01:01');
+    await t.deletePods(['a', 'c']);
+    expect(await mac()).toBe('0a:58:0a:2a:01:01');
+    // The client's neighbour entry for its gateway still holds: the new pod answers at once.
+    const ping = await t.exec({ pod: 'client' }, ['redis-cli', '-h', t.pod('a').ip, 'ping'], { timeoutMs: 2000 });
+    expect(ping.stdout.trim()).toBe('PONG');
+  });
 });

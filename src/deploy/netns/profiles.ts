@@ -102,8 +102,18 @@ const attachToCni0 = (node: NodeAddressing, podIp: string, hostVeth: string, pod
   ],
 });
 
+/**
+ * A bridge with no address of its own takes the lowest MAC of its ports, which changes as pods come
+ * and go, and every pod that kept the old one in its neighbour table loses its gateway until it
+ * asks again (seconds). The bridge CNI plugin pins it (ensureAddr: "Set the bridge's MAC to itself.
+ * Otherwise, the bridge will take the lowest-numbered mac on the bridge, and will change as ifs
+ * churn"); the lab pins it to 0a:58 and the gateway address, as the plugin's older releases did.
+ */
+const bridgeMac = (gateway: string) =>
+  ['0a', '58', ...gateway.split('.').map((octet) => Number(octet).toString(16).padStart(2, '0'))].join(':');
+
 const cni0Lines = (node: NodeAddressing) => [
-  'link add cni0 type bridge',
+  `link add cni0 address ${bridgeMac(node.podGateway)} type bridge`,
   `link set cni0 mtu ${FLANNEL_MTU} up`,
   `addr add ${node.podGateway}/24 dev cni0`,
 ];
