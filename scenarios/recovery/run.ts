@@ -198,8 +198,7 @@ async function podChurn(ctx: Ctx, victim: RedisMember): Promise<FaultOutcome> {
   const after = await ctx.topo.deletePod(victim.name);
   // Healed means every peer also dropped its link to the old process: until then a view can read
   // "connected" over a dead link, and turn "disconnected" once the peer notices (see
-  // waitPeersReconnected).
-  // The peers' wait has its own bound (the kernel's SYN lifetime).
+  // waitPeersReconnected, which has its own bound: the kernel's SYN lifetime).
   const healed = await healthyWithin(ctx.cluster, ctx.cluster.plan.members, HEAL_TIMEOUT_MS, () =>
     waitPeersReconnected(ctx.cluster, victim, restartedAt),
   );
@@ -431,7 +430,7 @@ async function waitPeersReconnected(
   const id = await cluster.myId(restarted);
   const peers = among.filter((m) => m !== restarted);
   const needed = atLeast ?? peers.length;
-  const synGiveUp = Math.max(...(await Promise.all(peers.map((p) => synGiveUpIn(cluster.topology, { pod: p.name })))));
+  const synGiveUp = await synGiveUpOf(cluster);
   await waitFor({
     target: `every peer of ${restarted.name} to reach it over a link made after its restart`,
     timeoutMs: Math.max(HEAL_TIMEOUT_MS, synGiveUp + NODE_TIMEOUT_MS),
@@ -462,6 +461,22 @@ async function waitPeersReconnected(
       };
     },
   });
+}
+
+/**
+ * The longest a peer's connect can stay in SYN-SENT, over the members' namespaces; read once per
+ * cluster (a restarted pod's new namespace starts from the same defaults).
+ */
+const synGiveUps = new WeakMap<RedisCluster, Promise<number>>();
+function synGiveUpOf(cluster: RedisCluster): Promise<number> {
+  let known = synGiveUps.get(cluster);
+  if (!known) {
+    known = Promise.all(cluster.plan.members.map((m) => synGiveUpIn(cluster.topology, { pod: m.name }))).then((each) =>
+      Math.max(...each),
+    );
+    synGiveUps.set(cluster, known);
+  }
+  return known;
 }
 
 /**

@@ -83,6 +83,12 @@ export const CLUSTER_DOMAIN = 'cluster.local';
 export const headlessName = (pod: string, service: string, namespace: string): string =>
   `${pod}.${service}.${namespace}.svc.${CLUSTER_DOMAIN}`;
 
+/** A pod's name under the headless Service of `spec` that selects it, if one does. */
+export function podDnsName(spec: Pick<TopologySpec, 'headless'>, pod: string, namespace: string): string | undefined {
+  const service = spec.headless?.find((h) => h.pods.includes(pod));
+  return service ? headlessName(pod, service.name, namespace) : undefined;
+}
+
 export interface TopologySpec {
   profile: ProfileName;
   nodes: number;

@@ -25,17 +25,23 @@ export function synGiveUpMs(retries: number, linear: number): number {
   return total;
 }
 
-/** Reads the two sysctls in the target's network namespace (they are per namespace); absent ones count 0. */
+/**
+ * Reads the two sysctls in the target's network namespace (they are per namespace) with one
+ * process; a missing `tcp_syn_linear_timeouts` (before Linux 6.5) counts 0.
+ */
 export async function synGiveUpIn(topo: Pick<StartedTopology, 'exec'>, target: ExecTarget): Promise<number> {
-  const read = async (name: string) => {
-    const r = await topo.exec(target, ['cat', `/proc/sys/net/ipv4/${name}`], { reject: false });
-    const value = Number(r.stdout.trim());
-    return r.exitCode === 0 && Number.isInteger(value) ? value : undefined;
-  };
-  const retries = await read('tcp_syn_retries');
-  if (retries === undefined) {
+  const r = await topo.exec(
+    target,
+    ['cat', '/proc/sys/net/ipv4/tcp_syn_retries', '/proc/sys/net/ipv4/tcp_syn_linear_timeouts'],
+    { reject: false },
+  );
+  const [retries, linear] = r.stdout
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => Number(line.trim()));
+  if (retries === undefined || !Number.isInteger(retries)) {
     // Linux's default, when the pod's image cannot read /proc.
     return synGiveUpMs(6, 0);
   }
-  return synGiveUpMs(retries, (await read('tcp_syn_linear_timeouts')) ?? 0);
+  return synGiveUpMs(retries, linear !== undefined && Number.isInteger(linear) ? linear : 0);
 }

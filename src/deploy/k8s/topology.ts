@@ -16,7 +16,7 @@ import { run } from '../../util/exec.ts';
 import type { Teardown } from '../../util/teardown.ts';
 import { waitFor } from '../../util/wait.ts';
 import {
-  headlessName,
+  podDnsName,
   type Capture,
   type CaptureOptions,
   type ExecOptions,
@@ -329,8 +329,7 @@ export class K8sTopology implements StartedTopology {
   }
 
   dnsName(pod: string): string | undefined {
-    const service = this.spec.headless?.find((h) => h.pods.includes(pod));
-    return service ? headlessName(pod, service.name, this.namespace) : undefined;
+    return podDnsName(this.spec, pod, this.namespace);
   }
 
   async exec(target: ExecTarget, argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {

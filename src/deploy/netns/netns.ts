@@ -20,7 +20,9 @@ import { shutdownReason, Teardown, trackForSignals } from '../../util/teardown.t
 import { waitFor } from '../../util/wait.ts';
 import { attachedView } from '../attach.ts';
 import {
+  CLUSTER_DOMAIN,
   headlessName,
+  podDnsName,
   type AttachSpec,
   type Capture,
   type CaptureOptions,
@@ -282,8 +284,7 @@ export class NetnsTopology implements StartedTopology {
   }
 
   dnsName(pod: string): string | undefined {
-    const service = this.spec.headless?.find((h) => h.pods.includes(pod));
-    return service ? headlessName(pod, service.name, SERVICE_NAMESPACE) : undefined;
+    return podDnsName(this.spec, pod, SERVICE_NAMESPACE);
   }
 
   /**
@@ -322,7 +323,7 @@ export class NetnsTopology implements StartedTopology {
         // waiting out the host's resolver, which no lab namespace can reach.
         await writeFile(
           join(dir, 'resolv.conf'),
-          `search ${SERVICE_NAMESPACE}.svc.cluster.local\nnameserver 127.0.0.1\n`,
+          `search ${SERVICE_NAMESPACE}.svc.${CLUSTER_DOMAIN}\nnameserver 127.0.0.1\n`,
         );
       }),
     );

@@ -5,6 +5,7 @@ import { posix } from 'node:path';
 import type { CellResult } from '../../model/results.ts';
 import { cleanText } from '../../util/text.ts';
 import { formatBytes } from '../format.ts';
+import { groupBy } from '../matrix.ts';
 import { artifactHref, isSafeRelative, MAX_TEXT_BYTES, type EvidenceFile } from './evidence.ts';
 import { esc, fileLink, fold, markedLine, nonEmptyLines, plainLine } from './markup.ts';
 
@@ -67,13 +68,10 @@ export function natFilesSection(files: EvidenceFile[]): string[] {
 export function otherFilesSection(files: EvidenceFile[], cell: CellResult): string[] {
   const texts = files.filter((file) => file.kind === 'text');
   const others = texts.filter((file) => collectionOf(file.path) === undefined);
-  const collections = new Map<string, EvidenceFile[]>();
-  for (const file of texts) {
-    const dir = collectionOf(file.path);
-    if (dir !== undefined) {
-      collections.set(dir, [...(collections.get(dir) ?? []), file]);
-    }
-  }
+  const collections = groupBy(
+    texts.filter((file) => collectionOf(file.path) !== undefined),
+    (file) => collectionOf(file.path)!,
+  );
   if (texts.length === 0) {
     return [];
   }
@@ -118,11 +116,10 @@ export function capturesSection(files: EvidenceFile[]): string[] {
     return [];
   }
   // A capture and its tcpdump text (beside it, or in the `cluster/` copy) are one item.
-  const texts = new Map<string, EvidenceFile[]>();
-  for (const file of captures.filter((candidate) => candidate.kind === 'capture-text')) {
-    const key = captureStem(file.path);
-    texts.set(key, [...(texts.get(key) ?? []), file]);
-  }
+  const texts = groupBy(
+    captures.filter((candidate) => candidate.kind === 'capture-text'),
+    (file) => captureStem(file.path),
+  );
   const paired = new Set<EvidenceFile>();
   const items = captures
     .filter((file) => file.kind !== 'capture-text')

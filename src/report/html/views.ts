@@ -34,7 +34,7 @@ export function viewsSection(files: EvidenceFile[], ghostIds: Set<string>, unsta
         const marked = viewLines(view.file.text ?? '', ghostIds);
         const open = marked.includes('data-mark=');
         if (index > 0 && !open) {
-          listed.push(memberLinks(view));
+          listed.push(unshownView(view));
           return;
         }
         const count = nonEmptyLines(view.file.text ?? '').length;
@@ -67,7 +67,7 @@ function memberLink({ file, copies }: MemberView): string {
 }
 
 /** A view not shown: its member and those with the same table, linked, and its node count. */
-function memberLinks(view: ViewGroup): string {
+function unshownView(view: ViewGroup): string {
   const count = nonEmptyLines(view.file.text ?? '').length;
   return `${[view, ...view.alike].map(memberLink).join(', ')} <span class="meta">${count} node${count === 1 ? '' : 's'}</span>`;
 }
@@ -87,9 +87,9 @@ interface ViewGroup extends MemberView {
  * Each view once. A member's view saved twice at one stage is one view; later copies only add a
  * link. Members that agree on every node's id, address, flags, master, link and slots share one
  * view, the others' files linked from it: a formed cluster of eleven is one table, not eleven. Ping
- * and pong times, and config epochs while a collision is being resolved, differ from one snapshot to
- * the next and say nothing about addresses, so they do not count. The view that held the ghost is the evidence: it comes first, then the views after
- * the join, then after the fix.
+ * and pong times, and config epochs while a collision is being resolved, differ from one snapshot
+ * to the next and say nothing about addresses, so they do not count. The view that held the ghost
+ * is the evidence: it comes first, then the views after the join, then after the fix.
  */
 function viewGroups(views: EvidenceFile[]): ViewGroup[] {
   // A stable sort: a member's own file, listed before its `cluster/` copy, stays the one shown.
@@ -138,9 +138,9 @@ function compareMembers(a: string, b: string): number {
 }
 
 /**
- * What a view says about the cluster, in a form two views can be compared by: each line without its
- * ping and pong times and config epoch, lines sorted; without the `myself` flag when views of different members are
- * compared.
+ * What a view says about the cluster, in a form two views can be compared by: each line without
+ * its ping and pong times and config epoch, lines sorted; without the `myself` flag when views of
+ * different members are compared.
  */
 function tableKey(text: string, withSelf: boolean): string {
   return nonEmptyLines(text)
