@@ -132,9 +132,10 @@ describe('capture (lab)', () => {
         },
       ].sort((x, y) => x.flow.localeCompare(y.flow)),
     );
-    // handshake, request, reply, acks and FINs: far more than the two a match needs
+    // The handshake, the request and the reply are in both captures before redis-cli returns: more
+    // than the two a match needs. The FINs and last ACKs can trail the captures' stop (seen: 7).
     for (const m of mappings) {
-      expect(m.matchedPackets).toBeGreaterThanOrEqual(8);
+      expect(m.matchedPackets).toBeGreaterThanOrEqual(5);
     }
   });
 
