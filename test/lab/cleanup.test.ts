@@ -52,7 +52,9 @@ describe.skipIf(!!labSkipReason)('cleanup', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(Error);
-    expect(isRcncError(err), String(err)).toBe(true);
+    // A teardown that fails as well comes wrapped (`await using`): say what it was, not just its class.
+    const disposal = (err as { error?: unknown }).error;
+    expect(isRcncError(err), `${String(err)}${disposal ? `; teardown: ${String(disposal)}` : ''}`).toBe(true);
     expect((err as Error).message).toMatch(/ERR unknown command 'cluster'/i);
     expect(await leftovers()).toEqual(before);
   });
