@@ -83,6 +83,23 @@ describe.skipIf(!!labSkipReason)('cleanup', () => {
     expect(await leftovers()).toEqual(before);
   });
 
+  test('a lab being torn down refuses new captures, and one still starting when it stops leaves nothing', async () => {
+    const before = await leftovers();
+    const topo = await new NetnsProvider().start({
+      profile: 'flannel-vxlan',
+      nodes: 1,
+      pods: [{ name: 'a', node: 0, command: ['sleep', '60'] }],
+    });
+    // What a cell does when its formation fails beside a capture that has not printed `listening on`.
+    const capture = topo.capture({ pod: 'a' }, { name: 'late', filter: 'tcp', maxSeconds: 30 });
+    await topo.stop();
+    await (await capture.catch(() => undefined))?.stop().catch(() => undefined);
+    await expect(topo.capture({ pod: 'a' }, { name: 'after', filter: 'tcp', maxSeconds: 30 })).rejects.toThrow(
+      /being torn down/,
+    );
+    expect(await leftovers()).toEqual(before);
+  });
+
   test('a pod that cannot start fails the start with its log line, and leaves nothing', async () => {
     const before = await leftovers();
     const err = await new NetnsProvider()

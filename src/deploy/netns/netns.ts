@@ -136,6 +136,8 @@ export class NetnsTopology implements StartedTopology {
   private readonly nextSlot: number[];
   private vethCounter = 0;
   private stopping = false;
+  /** Captures being started: teardown waits for them, or a tcpdump could start after the kill. */
+  private readonly startingCaptures = new Set<Promise<unknown>>();
   private readonly stoppedNodes = new Set<number>();
   private readonly partitions = new Set<string>();
   private untrack: () => void = () => {};
@@ -596,8 +598,22 @@ export class NetnsTopology implements StartedTopology {
   }
 
   capture(target: ExecTarget, opts: CaptureOptions): Promise<Capture> {
-    // Captures live in the lab dir and end with the lab; probes copy what they keep.
-    return startTcpdump(['ip', 'netns', 'exec', this.nsOf(target)], { ...opts, dir: join(this.names.dir, 'captures') });
+    if (this.stopping) {
+      return Promise.reject(new TopologyError(`not starting a capture: lab ${this.id} is being torn down`));
+    }
+    // Captures live in the lab dir and end with the lab; probes copy what they keep. A cell can
+    // fail while one is still starting (captures start beside the formation): stop() waits for the
+    // start to settle, so no tcpdump appears in a namespace, or a file in the lab dir, after teardown.
+    const started = startTcpdump(['ip', 'netns', 'exec', this.nsOf(target)], {
+      ...opts,
+      dir: join(this.names.dir, 'captures'),
+    });
+    this.startingCaptures.add(started);
+    void started.then(
+      () => this.startingCaptures.delete(started),
+      () => this.startingCaptures.delete(started),
+    );
+    return started;
   }
 
   localDataDir(pod: string): string | undefined {
@@ -810,6 +826,7 @@ export class NetnsTopology implements StartedTopology {
       clearTimeout(st.restartTimer);
     }
     this.untrack();
+    await Promise.allSettled([...this.startingCaptures]);
     await this.teardown.run();
   }
 
