@@ -31,7 +31,8 @@ export async function replicasUp(set: RedisSentinelSet, replicas: SentinelMember
 
 /**
  * Settled: every sentinel knows the others, records every replica address the master lists, and
- * each replica record has either connected or been flagged s_down (down-after-milliseconds).
+ * each replica record has either connected and answered INFO, or been flagged s_down
+ * (down-after-milliseconds).
  */
 export async function settled(set: RedisSentinelSet, timeoutMs = SETTLE_MS): Promise<SentinelView[]> {
   const others = set.plan.sentinels.length - 1;
@@ -47,9 +48,16 @@ export async function settled(set: RedisSentinelSet, timeoutMs = SETTLE_MS): Pro
       const open = views.flatMap((v) => {
         const known = v.replicas.map((e) => `${e['ip']}:${e['port']}`);
         const missing = addresses.filter((a) => !known.includes(a)).map((a) => `${v.sentinel} lacks ${a}`);
+        // A record Sentinel has not had an INFO reply from yet (info-refresh 0) is one it will not
+        // promote (sentinelSelectSlave skips replicas without a recent INFO): a failover asked for
+        // then aborts with no good replica although one is about to qualify.
         const pending = v.replicas
-          .filter((e) => /disconnected/.test(e['flags'] ?? '') && !/s_down/.test(e['flags'] ?? ''))
-          .map((e) => `${v.sentinel}: ${e['ip']}:${e['port']} ${e['flags']}`);
+          .filter(
+            (e) =>
+              !/s_down/.test(e['flags'] ?? '') &&
+              (/disconnected/.test(e['flags'] ?? '') || Number(e['info-refresh'] ?? 0) === 0),
+          )
+          .map((e) => `${v.sentinel}: ${e['ip']}:${e['port']} ${e['flags']} info-refresh ${e['info-refresh'] ?? '?'}`);
         const sentinels = v.sentinels.length === others ? [] : [`${v.sentinel} knows ${v.sentinels.length} sentinels`];
         return [...missing, ...pending, ...sentinels];
       });
