@@ -50,7 +50,9 @@ describe.skipIf(cells.length === 0)('nat-meet', () => {
         const predicted = run.predictedGhost!;
         const evidence = run.evidence!;
         expect(evidence.member).toBe('redis-0');
-        const ghost = evidence.nodes.find((n) => n.flags.includes('handshake'));
+        // The ghost the cell found at redis-0 (a second MEET of a member, still in handshake, is none).
+        const found = obs.ghosts.find((g) => g.seenBy === 'redis-0' && g.flags.includes('handshake'));
+        const ghost = evidence.nodes.find((n) => n.id === found?.nodeId);
         expect(ghost, evidence.raw).toMatchObject({
           ip: predicted.ip,
           port: 6379,

@@ -272,6 +272,13 @@ async function collectEvidence(
   return { clusterDir, natMappings };
 }
 
+/** Every member's address as it is met (`ip:port@cport`): a handshake there is no ghost. */
+const memberAddresses = (cluster: RedisCluster, p: Plan): string[] =>
+  p.all.map((m) => {
+    const a = cluster.address(m);
+    return `${a.ip}:${a.port}@${a.cport}`;
+  });
+
 /** What the views, the logs and the socket tables show after the join settled. */
 async function observe(
   cluster: RedisCluster,
@@ -286,12 +293,14 @@ async function observe(
   const book = await currentAddressBook(topo);
   const entryName = p.entryMaster.name;
   const evidence = outcome.evidence ?? outcome.views.find((v) => v.member === entryName);
+  const own = memberAddresses(cluster, p);
   const ghosts = findGhosts(
     outcome.evidence ? [outcome.evidence, ...outcome.views.filter((v) => v.member !== entryName)] : outcome.views,
     ids,
+    own,
   );
   const entryView = outcome.views.find((v) => v.member === entryName);
-  const entryGhost = evidence && findGhosts([evidence], ids).find((g) => g.flags.includes('handshake'));
+  const entryGhost = evidence && findGhosts([evidence], ids, own).find((g) => g.flags.includes('handshake'));
   const ghostIp = entryGhost && hostOf(entryGhost.address);
   const ghostClass = ghostIp !== undefined ? classifyAddress(ghostIp, book) : undefined;
   const joinerSelf = outcome.views.find((v) => v.member === p.joiner.name)?.nodes.find((n) => hasFlag(n, 'myself'));

@@ -73,17 +73,26 @@ export function meetProblems(
 /**
  * Entries that stand for no live member: handshakes, noaddr entries and unknown ids. `memberIds`
  * are the ids of every member; without them, the ids of the given views are all that is known.
+ * A handshake at a member's own address (`memberAddresses`, `ip:port@cport`) is not one: it is a
+ * second MEET of a known member (a full mesh of MEETs makes them), which ends in that member as
+ * soon as its PONG arrives.
  */
-export function findGhosts(views: MemberView[], memberIds?: Iterable<string>): Ghost[] {
+export function findGhosts(
+  views: MemberView[],
+  memberIds?: Iterable<string>,
+  memberAddresses: Iterable<string> = [],
+): Ghost[] {
   const ids = new Set(memberIds ?? views.map((v) => v.id));
+  const addresses = new Set(memberAddresses);
   const ghosts: Ghost[] = [];
   for (const v of views) {
     for (const n of v.nodes) {
-      if (hasFlag(n, 'myself')) {
+      const address = `${n.ip}:${n.port}@${n.cport}`;
+      if (hasFlag(n, 'myself') || (hasFlag(n, 'handshake') && addresses.has(address))) {
         continue;
       }
       if (!ids.has(n.id) || hasFlag(n, 'handshake') || hasFlag(n, 'noaddr')) {
-        ghosts.push({ seenBy: v.member, nodeId: n.id, address: `${n.ip}:${n.port}@${n.cport}`, flags: n.flags });
+        ghosts.push({ seenBy: v.member, nodeId: n.id, address, flags: n.flags });
       }
     }
   }
