@@ -199,7 +199,9 @@ async function stopTcpdump(
     clearTimeout(timer);
   }
   const endedBy = proc.exit();
-  if (ranOut && endedBy?.code === TIMED_OUT) {
+  // Not only when it ran out before stop(): tcpdump can be gone while `timeout` is not reaped yet,
+  // and GNU timeout exits 124 once its bound fired even if our SIGINT reached it afterwards.
+  if (endedBy?.code === TIMED_OUT) {
     throw new ProbeError(
       `capture "${opts.name}" hit its bound of ${opts.maxSeconds}s before stop(); packets after that are missing ` +
         `(the pcap is ${file}). Raise maxSeconds or stop it sooner.`,

@@ -4,6 +4,7 @@
 //
 //   node-0 (172.18.0.2): server pod (redis-server), NodePort 30000 → server:6379
 //   node-1 (172.18.0.3): client pod
+import { spawnSync } from 'node:child_process';
 import { test as base, describe, expect } from 'vitest';
 import { NetnsProvider } from '../../src/deploy/netns/netns.ts';
 import { describeUnmet, type Capture, type CaptureOptions, type StartedTopology } from '../../src/deploy/provider.ts';
@@ -232,6 +233,23 @@ describe('capture (lab)', () => {
       },
     });
     await expect(c.stop()).rejects.toThrow(/capture "bounded" hit its bound of 1s before stop\(\)/);
+  });
+
+  test('stop() after the bound fired but before its end was seen still says the capture was cut short', async ({
+    lab,
+    skip,
+  }) => {
+    const topo = labOf(lab, skip);
+    const c = await topo.capture({ pod: 'server' }, { name: 'unseen-end', filter: 'tcp', maxSeconds: 1 });
+    // Synchronous polling keeps the event loop from reaping `timeout`, so stop() finds the capture
+    // "still running" although the bound already ended tcpdump: the race seen once in CI.
+    const deadline = Date.now() + 5000;
+    const running = () =>
+      spawnSync('pgrep', ['-f', `/rcnc-${topo.id}/.*/unseen-end.pcap`], { encoding: 'utf8' }).stdout.trim() !== '';
+    while (running()) {
+      expect(Date.now(), 'tcpdump still running 5 s after maxSeconds=1').toBeLessThan(deadline);
+    }
+    await expect(c.stop()).rejects.toThrow(/capture "unseen-end" hit its bound of 1s before stop\(\)/);
   });
 
   test('no tcpdump outlives its capture', async ({ lab, skip }) => {
