@@ -1,11 +1,12 @@
 // The lab's datapath as the kernel reports it, checked against docs/datapath.md: devices, routes,
 // neighbour and FDB entries, hairpin, sysctls and the order of the NAT hooks. And the pod
 // lifecycle: a deleted pod returns with a new IP and its data (a Redis node keeps its id).
-import { existsSync } from 'node:fs';
+import { existsSync, statfsSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { NetnsProvider } from '../../src/deploy/netns/netns.ts';
 import type { PodSpec, StartedTopology } from '../../src/deploy/provider.ts';
 import type { ProfileName } from '../../src/model/dimensions.ts';
+import { run } from '../../src/util/exec.ts';
 import { labSkipReason } from './leftovers.ts';
 
 const redisPod = (name: string, node: number, extra: string[] = []): PodSpec => ({
@@ -123,6 +124,11 @@ describe.skipIf(!!labSkipReason)('lab datapath', () => {
     expect((await t.exec({ pod: 'a' }, ['ip', '-4', '-o', 'addr', 'show', 'eth0'])).stdout).toContain(`${after.ip}/24`);
     expect((await t.exec({ pod: 'a' }, ['redis-cli', 'cluster', 'myid'])).stdout.trim()).toBe(id);
     expect(await t.logs('a')).toMatch(/Node configuration loaded, I'm/);
+    // Where Redis writes (and fsyncs) nodes.conf: on a tmpfs when /dev/shm is one with room.
+    const dir = (await t.exec({ pod: 'a' }, ['redis-cli', 'config', 'get', 'dir'])).stdout.trim().split('\n')[1]!;
+    const shm = statfsSync('/dev/shm');
+    const shmFits = shm.type === 0x01021994 && shm.bavail * shm.bsize >= 2 * 2 ** 30;
+    expect((await run(['stat', '-f', '-c', '%T', dir])).stdout.trim() === 'tmpfs').toBe(shmFits);
   });
 
   test('headless names resolve in the pods to their current IPs, follow a deleted pod, and leave no file behind', async () => {

@@ -4,7 +4,7 @@ import { readdir, readFile, readlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename } from 'node:path';
 import { runRecords } from '../../src/cli/run-vitest.ts';
-import { ETC_NETNS } from '../../src/deploy/netns/names.ts';
+import { ETC_NETNS, labRoots } from '../../src/deploy/netns/names.ts';
 import { ownerAlive, readRecords } from '../../src/deploy/netns/ownership.ts';
 import { run } from '../../src/util/exec.ts';
 import type { Owner } from '../../src/util/run-state.ts';
@@ -87,7 +87,8 @@ async function listing(filter: (name: string) => boolean): Promise<Leftovers> {
     .map((l) => l.split(' ')[0] ?? '')
     .filter((n) => n && filter(n));
   // Temp dirs, and the pods' /etc/netns/<ns> dirs (their names are pod namespaces' names).
-  const dirs = [...(await readdir(tmpdir())), ...(await readdir(ETC_NETNS).catch(() => [] as string[]))]
+  const inRoots = (await Promise.all(labRoots().map((r) => readdir(r).catch(() => [] as string[])))).flat();
+  const dirs = [...new Set([...inRoots, ...(await readdir(ETC_NETNS).catch(() => [] as string[]))])]
     .filter((d) => filter(d))
     .sort();
   const processes: string[] = [];
@@ -96,8 +97,8 @@ async function listing(filter: (name: string) => boolean): Promise<Leftovers> {
       continue;
     }
     const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => '');
-    const base = cwd.slice(tmpdir().length + 1).split('/')[0] ?? '';
-    if (cwd.startsWith(tmpdir() + '/') && filter(base)) {
+    const root = labRoots().find((r) => cwd.startsWith(r + '/'));
+    if (root && filter(cwd.slice(root.length + 1).split('/')[0] ?? '')) {
       processes.push(`${pid} ${cwd}`);
     }
   }

@@ -1,11 +1,10 @@
 // Finding and removing what a lab left behind: processes in its namespaces, the namespaces, its
 // temp dir. Used by a lab's own teardown and by `rcnc clean` for runs that were killed.
 import { readdir, readFile, readlink, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../util/exec.ts';
 import { waitFor } from '../../util/wait.ts';
-import { ETC_NETNS, labIdOf, NS_PREFIX } from './names.ts';
+import { ETC_NETNS, labIdOf, labRoots, NS_PREFIX } from './names.ts';
 import { ownerAlive, readRecords, removeRecord } from './ownership.ts';
 
 const pidsIn = async (ns: string): Promise<number[]> => {
@@ -68,7 +67,7 @@ export interface LabLeftovers {
 
 /** Labs of releases before the run-state records kept their owner in `<lab dir>/owner.json`. */
 async function legacyOwner(id: string): Promise<{ dir: string; pid?: number } | undefined> {
-  for (const root of new Set([tmpdir(), '/tmp'])) {
+  for (const root of labRoots()) {
     const dir = join(root, `${NS_PREFIX}${id}`);
     const text = await readFile(join(dir, 'owner.json'), 'utf8').catch(() => undefined);
     if (text !== undefined) {
@@ -126,7 +125,7 @@ export async function findLabs(): Promise<LabLeftovers[]> {
   }
   await addEtcDirs(get);
   // Lab dirs left without namespaces or records (a run killed while building, older releases).
-  for (const root of new Set([tmpdir(), '/tmp'])) {
+  for (const root of labRoots()) {
     for (const entry of await readdir(root).catch(() => [] as string[])) {
       const id = labIdOf(entry);
       if (id && entry === `${NS_PREFIX}${id}` && !labs.has(id)) {
