@@ -75,7 +75,21 @@ function shutdown(reason: string, code: number, again: 'exit-now' | 'ignore' = '
     Promise.allSettled(all.map((r) => r.stop())),
     new Promise((resolve) => setTimeout(resolve, TEARDOWN_BOUND_MS).unref()),
   ]);
-  void bounded.then(() => process.exit(code));
+  void bounded.then(() => exitProcess(code));
+}
+
+/**
+ * process.exit, or the end of the process all the same where a test runner refuses it: vitest's
+ * workers replace process.exit with one that throws while a test runs, and a worker whose runner
+ * was SIGKILLed then lingered with whatever still held its event loop. Everything is torn down by
+ * now, so nothing is lost by the harder way out.
+ */
+function exitProcess(code: number): void {
+  try {
+    process.exit(code);
+  } catch {
+    process.kill(process.pid, 'SIGKILL');
+  }
 }
 
 /** Installs the handlers once; safe to call from every resource and from a worker's setup file. */

@@ -11,6 +11,8 @@ import { NetnsProvider } from '../../src/deploy/netns/netns.ts';
 import { CELL_BUDGET_MS } from '../../src/suite/harness.ts';
 import { cellPool, defaultWidth } from '../../src/suite/pool.ts';
 import { isRcncError } from '../../src/util/errors.ts';
+import { run } from '../../src/util/exec.ts';
+import { waitFor } from '../../src/util/wait.ts';
 import { labSkipReason, leftovers, leftoversOf, none } from './leftovers.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -97,6 +99,36 @@ describe.skipIf(!!labSkipReason)('cleanup', () => {
     await expect(topo.capture({ pod: 'a' }, { name: 'after', filter: 'tcp', maxSeconds: 30 })).rejects.toThrow(
       /being torn down/,
     );
+    expect(await leftovers()).toEqual(before);
+  });
+
+  test('a lab stopped while it starts its pods (a shutdown mid-build) leaves no process behind', async () => {
+    const before = await leftovers();
+    // A sleep no other process on the machine runs: its argv finds the pods.
+    const seconds = String(86_400 + (process.pid % 10_000));
+    const marker = `^sleep ${seconds}$`;
+    const starting = new NetnsProvider()
+      .start({
+        profile: 'flannel-vxlan',
+        nodes: 1,
+        pods: Array.from({ length: 30 }, (_, i) => ({ name: `p${i}`, node: 0, command: ['sleep', seconds] })),
+      })
+      .catch(() => undefined);
+    // What a signal's shutdown does: stop every tracked resource, this lab while it still builds,
+    // as soon as its first pod process exists and the others are still being spawned.
+    await waitFor({
+      target: 'the first pod process',
+      timeoutMs: 30_000,
+      intervalMs: 5,
+      check: async () => ({ done: (await run(['pgrep', '-f', marker], { reject: false })).stdout !== '', state: '' }),
+    });
+    const shutdown = (globalThis as Record<symbol, { live: Set<{ stop(): Promise<void> }> } | undefined>)[
+      Symbol.for('rcnc.shutdown')
+    ]!;
+    await Promise.all([...shutdown.live].map((r) => r.stop()));
+    // It may fail or finish its start, depending on how far it got; either way nothing may remain.
+    await (await starting)?.stop();
+    expect((await run(['pgrep', '-af', marker], { reject: false })).stdout).toBe('');
     expect(await leftovers()).toEqual(before);
   });
 

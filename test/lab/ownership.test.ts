@@ -4,7 +4,7 @@
 //   - SIGTERM or SIGKILL to the CLI process alone (not its group) leaves nothing once it is over;
 //   - a truncated owner record is reported, not fatal; a reused PID does not keep a dead lab alive.
 import { execa, type ResultPromise } from 'execa';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -42,10 +42,23 @@ async function traces(runId: string, labIds: string[]) {
     records: (await labsOfRun(runId)).map((r) => r.labId),
     namespaces: labIds.filter((id) => ns.includes(`rcnc-${id}-`)),
     runDirs: (await run(['find', '/tmp', '-maxdepth', '2', '-name', `rcnc-run-${runId}`])).stdout.trim(),
+    processes: await processesOfRun(runId),
   };
 }
 
-const NOTHING = { records: [], namespaces: [], runDirs: '' };
+/** Processes started for the run (its workers, their pods): they carry its id in their environment. */
+async function processesOfRun(runId: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const pid of await readdir('/proc')) {
+    const env = /^\d+$/.test(pid) ? await readFile(`/proc/${pid}/environ`, 'latin1').catch(() => '') : '';
+    if (env.split('\0').includes(`RCNC_RUN_ID=${runId}`)) {
+      found.push(`${pid} ${(await readFile(`/proc/${pid}/cmdline`, 'latin1').catch(() => '')).replaceAll('\0', ' ')}`);
+    }
+  }
+  return found;
+}
+
+const NOTHING = { records: [], namespaces: [], runDirs: '', processes: [] };
 
 describe.skipIf(!!labSkipReason)('lab ownership across runs', () => {
   let scratch: string;
@@ -111,7 +124,8 @@ describe.skipIf(!!labSkipReason)('lab ownership across runs', () => {
         intervalMs: 100,
         check: async () => {
           const t = await traces(runId, labIds);
-          return { done: t.records.length === 0 && t.namespaces.length === 0, state: JSON.stringify(t) };
+          const done = t.records.length === 0 && t.namespaces.length === 0 && t.processes.length === 0;
+          return { done, state: JSON.stringify(t) };
         },
       });
       // …and `rcnc clean` removes the run's temp dir, which only the dead CLI could have.

@@ -483,6 +483,11 @@ export class NetnsTopology implements StartedTopology {
 
   /** Starts the container process; when it exits on its own, restarts it as the kubelet would. */
   private launch(s: PodState, argv: string[]): void {
+    // A lab stopped while it still builds (a signal's shutdown) must start nothing more: a process
+    // spawned after the teardown listed its namespace's processes would outlive the lab.
+    if (this.stopping) {
+      throw new TopologyError(`not starting pod ${s.spec.name}: the lab is being torn down`);
+    }
     const fd = openSync(s.logPath, 'a');
     try {
       // setpriv --pdeathsig: if this process dies without tearing down (SIGKILL), the kernel
@@ -786,17 +791,8 @@ export class NetnsTopology implements StartedTopology {
   private async killPod(s: PodState): Promise<void> {
     s.wanted = false;
     clearTimeout(s.restartTimer);
-    const pid = s.proc?.pid;
-    if (pid && s.proc?.exitCode == null) {
-      const signal = (sig: NodeJS.Signals) => {
-        try {
-          process.kill(-pid, sig);
-        } catch {
-          /* already gone */
-        }
-      };
-      signal('SIGTERM');
-      const timer = setTimeout(() => signal('SIGKILL'), 2000);
+    if (signalPod(s, 'SIGTERM')) {
+      const timer = setTimeout(() => signalPod(s, 'SIGKILL'), 2000);
       await s.exited;
       clearTimeout(timer);
     }
@@ -807,6 +803,9 @@ export class NetnsTopology implements StartedTopology {
 
   private async deleteNamespaces(): Promise<void> {
     const list = [...this.namespaces];
+    // By handle first: a pod process spawned a moment ago may not have entered its namespace yet,
+    // so listing the namespace would miss it. Each leads its own process group (detached).
+    this.podStates.forEach((s) => signalPod(s, 'SIGKILL'));
     await Promise.all(list.map((ns) => killNamespaceProcesses(ns)));
     await Promise.all([...this.podStates.values()].map((s) => s.exited));
     const present = new Set(
@@ -833,6 +832,20 @@ export class NetnsTopology implements StartedTopology {
   [Symbol.asyncDispose](): Promise<void> {
     return this.stop();
   }
+}
+
+/** Signals a pod's process group (its process leads one: detached); false when it is not running. */
+function signalPod(s: PodState, signal: NodeJS.Signals): boolean {
+  const pid = s.proc?.pid;
+  if (!pid || s.proc?.exitCode != null || s.proc?.signalCode != null) {
+    return false;
+  }
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    /* already gone */
+  }
+  return true;
 }
 
 function validateSpec(spec: TopologySpec, dp: Datapath): void {
