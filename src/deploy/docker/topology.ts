@@ -16,6 +16,7 @@ import { CapabilityError, isRcncError, ProbeError, TopologyError, UsageError } f
 import { run } from '../../util/exec.ts';
 import { shutdownReason, Teardown, trackForSignals } from '../../util/teardown.ts';
 import { waitFor } from '../../util/wait.ts';
+import { checkPodNames } from '../pod-names.ts';
 import type {
   Capture,
   CaptureOptions,
@@ -669,15 +670,8 @@ function validateSpec(spec: TopologySpec): void {
       'the docker provider has no cluster DNS for headless Services; run those cells on netns or k3d',
     );
   }
-  const names = new Set<string>();
+  checkPodNames(spec.pods, 32);
   for (const p of spec.pods) {
-    if (!/^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/.test(p.name)) {
-      throw new UsageError(`pod name "${p.name}" is not a DNS label of at most 32 chars`);
-    }
-    if (names.has(p.name)) {
-      throw new UsageError(`pod name "${p.name}" is used twice`);
-    }
-    names.add(p.name);
     if (p.node !== 0) {
       throw new UsageError(`pod ${p.name} is placed on node ${p.node}; the docker provider has node 0 only`);
     }

@@ -7,7 +7,7 @@
 // VXLANCrossSubnet; no-nat → not available (a netns-lab control).
 import { randomBytes } from 'node:crypto';
 import type { ProfileName } from '../../model/dimensions.ts';
-import { isRcncError, RequirementError, TopologyError, UsageError, type Capability } from '../../util/errors.ts';
+import { RequirementError, TopologyError, UsageError, type Capability } from '../../util/errors.ts';
 import { run } from '../../util/exec.ts';
 import { Teardown, trackForSignals } from '../../util/teardown.ts';
 import { hostFacts, hostNamespaceGap, type HostFacts } from '../k8s/capture.ts';
@@ -15,6 +15,7 @@ import { ProbePods } from '../k8s/probe-pod.ts';
 import { K8sTopology } from '../k8s/topology.ts';
 import { REDIS_IMAGE } from '../k8s/versions.ts';
 import type { Provider, Requirement, TopologySpec } from '../provider.ts';
+import { rollBack } from '../rollback.ts';
 import { DockerK3dBackend, type K3dBackend } from './backend.ts';
 import { resolveK3d, type K3dBinary, type ResolveOptions } from './binary.ts';
 import { DEFAULT_AGENTS, startCluster, type ClusterOptions, type StartedCluster } from './cluster.ts';
@@ -296,16 +297,7 @@ export class K3dProvider implements Provider {
         onTeardownError: (e) => (broken ??= e),
       });
     } catch (e) {
-      const undo = await teardown.run().then(
-        () => '',
-        (te: unknown) => `; tearing it down also failed: ${(te as Error).message}`,
-      );
-      if (isRcncError(e) && !undo) {
-        throw e;
-      }
-      throw new TopologyError(`could not deploy on k3d cluster ${c.name}: ${(e as Error).message}${undo}`, {
-        cause: e,
-      });
+      return rollBack(teardown, e, `could not deploy on k3d cluster ${c.name}`);
     }
   }
 

@@ -31,6 +31,7 @@ import type {
 import { dumpYaml } from '@kubernetes/client-node';
 import type { Exposure, TrafficPolicy } from '../../model/dimensions.ts';
 import { UsageError } from '../../util/errors.ts';
+import { checkPodNames, isDnsLabel } from '../pod-names.ts';
 import type {
   HeadlessServiceSpec,
   LoadBalancerServiceSpec,
@@ -64,7 +65,6 @@ export const DATA_DIR = '/data';
 /** k3s' default NodePort range; Services outside it are rejected by the API server. */
 export const NODEPORT_RANGE = { min: 30000, max: 32767 } as const;
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
 
 export interface TopologyManifestOptions {
@@ -238,16 +238,9 @@ export function headlessServiceManifest(h: HeadlessServiceSpec, namespace: strin
 
 /** Rejects what the API server would reject later, with the spec's own names in the message. */
 export function validateTopologySpec(spec: TopologySpec, nodeCount: number): void {
-  const names = new Set<string>();
+  // `-config` / `-data` suffixes must still fit a 63-char name.
+  const names = checkPodNames(spec.pods, 56);
   for (const p of spec.pods) {
-    // `-config` / `-data` suffixes must still fit a 63-char name.
-    if (!DNS_LABEL.test(p.name) || p.name.length > 56) {
-      throw new UsageError(`pod name "${p.name}" is not a DNS label of at most 56 chars`);
-    }
-    if (names.has(p.name)) {
-      throw new UsageError(`pod name "${p.name}" is used twice`);
-    }
-    names.add(p.name);
     if (!(Number.isInteger(p.node) && p.node >= 0 && p.node < nodeCount)) {
       throw new UsageError(`pod ${p.name} is placed on node ${p.node}, but the cluster has ${nodeCount} node(s)`);
     }
@@ -259,7 +252,7 @@ export function validateTopologySpec(spec: TopologySpec, nodeCount: number): voi
   }
   const selected = new Set<string>();
   for (const h of spec.headless ?? []) {
-    if (!DNS_LABEL.test(h.name)) {
+    if (!isDnsLabel(h.name)) {
       throw new UsageError(`headless service name "${h.name}" is not a DNS label`);
     }
     for (const pod of h.pods) {
@@ -410,7 +403,7 @@ export function redisStartScript(o: Pick<RedisStatefulSetOptions, 'exposure' | '
  */
 export function redisClusterManifests(o: RedisStatefulSetOptions): KubernetesObject[] {
   const name = o.name ?? 'redis';
-  if (!DNS_LABEL.test(name) || name.length > 40) {
+  if (!isDnsLabel(name, 40)) {
     throw new UsageError(`StatefulSet name "${name}" is not a DNS label of at most 40 chars`);
   }
   if (!Number.isInteger(o.replicas) || o.replicas < 1) {

@@ -10,6 +10,7 @@
 import type { KubernetesObject, V1ConfigMap, V1Container, V1Service, V1StatefulSet } from '@kubernetes/client-node';
 import type { Exposure, TrafficPolicy } from '../../model/dimensions.ts';
 import { UsageError } from '../../util/errors.ts';
+import { isDnsLabel } from '../pod-names.ts';
 import { REDIS_PORT } from '../redis-cluster.ts';
 import {
   DATA_LB_PORT_BASE,
@@ -50,7 +51,6 @@ export interface SentinelManifestOptions {
 }
 
 const CONFIG_DIR = '/etc/redis';
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 interface Names {
   data: string;
@@ -166,7 +166,7 @@ export function sentinelSentinelScript(o: SentinelManifestOptions): string {
 
 function validate(o: SentinelManifestOptions): void {
   const n = namesOf(o);
-  if (!DNS_LABEL.test(n.data) || n.sentinelHeadless.length > 63) {
+  if (!isDnsLabel(n.data) || !isDnsLabel(n.sentinelHeadless)) {
     throw new UsageError(`StatefulSet name "${n.data}" must be a DNS label short enough for "${n.sentinelHeadless}"`);
   }
   for (const [what, count] of [

@@ -9,7 +9,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { CapabilityError, isRcncError, RequirementError, TopologyError, type Capability } from '../../util/errors.ts';
+import { CapabilityError, isRcncError, RequirementError, type Capability } from '../../util/errors.ts';
 import { Teardown, trackForSignals } from '../../util/teardown.ts';
 import { apiMessage, KubeClient, nodeReady } from '../k8s/apply.ts';
 import { AttachedK8sTopology } from '../k8s/attached.ts';
@@ -17,6 +17,7 @@ import { readClusterInfo } from '../k8s/cluster-info.ts';
 import { K8sTopology, type NodeAccess } from '../k8s/topology.ts';
 import { REDIS_IMAGE } from '../k8s/versions.ts';
 import type { AttachSpec, Provider, Requirement, TopologySpec } from '../provider.ts';
+import { rollBack } from '../rollback.ts';
 import { namespaceRecords, ownNamespaceRecord } from './leftovers.ts';
 
 export interface KubeconfigProviderOptions {
@@ -170,14 +171,7 @@ export class KubeconfigProvider implements Provider {
         gaps: kubeconfigGaps(this.opts.allowDebugContainers),
       });
     } catch (e) {
-      const undo = await teardown.run().then(
-        () => '',
-        (te: unknown) => `; tearing it down also failed: ${(te as Error).message}`,
-      );
-      if (isRcncError(e) && !undo) {
-        throw e;
-      }
-      throw new TopologyError(`could not deploy on ${kc.getCurrentContext()}: ${apiMessage(e)}${undo}`, { cause: e });
+      return rollBack(teardown, e, `could not deploy on ${kc.getCurrentContext()}`, apiMessage);
     }
   }
 

@@ -19,6 +19,7 @@ import { run } from '../../util/exec.ts';
 import { shutdownReason, Teardown, trackForSignals } from '../../util/teardown.ts';
 import { waitFor } from '../../util/wait.ts';
 import { attachedView } from '../attach.ts';
+import { checkPodNames } from '../pod-names.ts';
 import {
   CLUSTER_DOMAIN,
   headlessName,
@@ -852,15 +853,8 @@ function validateSpec(spec: TopologySpec, dp: Datapath): void {
   if (!Number.isInteger(spec.nodes) || spec.nodes < 1 || spec.nodes > MAX_NODES) {
     throw new UsageError(`a lab needs 1 to ${MAX_NODES} nodes, got ${spec.nodes}`);
   }
-  const names = new Set<string>();
+  const names = checkPodNames(spec.pods, 32);
   for (const p of spec.pods) {
-    if (!/^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/.test(p.name)) {
-      throw new UsageError(`pod name "${p.name}" is not a DNS label of at most 32 chars`);
-    }
-    if (names.has(p.name)) {
-      throw new UsageError(`pod name "${p.name}" is used twice`);
-    }
-    names.add(p.name);
     if (!(p.node >= 0 && p.node < spec.nodes)) {
       throw new UsageError(`pod ${p.name} is placed on node ${p.node}, which does not exist`);
     }
