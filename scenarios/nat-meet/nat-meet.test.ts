@@ -8,7 +8,7 @@ import { analyzeDir } from '../../src/analyze/index.ts';
 import { meetProblems } from '../../src/probes/convergence.ts';
 import { findFailedConnections } from '../../src/probes/logs.ts';
 import { flowText, parseTcpdump } from '../../src/probes/tcpdump-text.ts';
-import { cellsFor, runScenarioCell, SCENARIO_TEST_TIMEOUT_MS, skipPart } from '../../src/suite/harness.ts';
+import { cellsFor, runScenarioCell, SCENARIO_TEST_TIMEOUT_MS, skipPartWithout } from '../../src/suite/harness.ts';
 import { currentRunConfig } from '../../src/suite/run-config.ts';
 import { natMeetCells } from './cells.ts';
 import { runNatMeet } from './run.ts';
@@ -43,8 +43,7 @@ describe.skipIf(cells.length === 0)('nat-meet', () => {
         // The master recorded the joiner at the address MASQUERADE picked, with the default bus port.
         // Off the lab a provider may have declared it lacks node access (no prediction) or capture:
         // those checks then skip with its reason, noted on the test (a failure under REQUIRE_*=1).
-        if (cell.dims.provider !== 'netns' && !run.predictedGhost) {
-          await skipPart(ctx, cell, 'ghost prediction skipped: the provider cannot run commands on nodes');
+        if (!run.predictedGhost && (await skipPartWithout(ctx, cell, 'node-exec', 'ghost prediction skipped'))) {
           return;
         }
         const predicted = run.predictedGhost!;
@@ -79,8 +78,8 @@ describe.skipIf(cells.length === 0)('nat-meet', () => {
         const joinerFlow = new RegExp(
           `^${esc(run.podIps[joinerName]!)}:\\d+ > ${esc(run.entry.ip)}:${run.entry.cport}$`,
         );
-        if (obs.captureSkipped && cell.dims.provider !== 'netns') {
-          await skipPart(ctx, cell, `packet assertions skipped: ${obs.captureSkipped}`);
+        if (obs.captureSkipped && (await skipPartWithout(ctx, cell, 'capture', 'packet assertions skipped'))) {
+          // Noted on the test with the provider's reason.
         } else if (cell.options.relay === 'userland-proxy') {
           // A userland proxy ends the joiner's connection and opens its own from the ghost address:
           // two connections, one at each end, and no NAT mapping pairs them.

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { collectArtifacts } from '../../src/analyze/collect.ts';
-import type { Capture, Provider, StartedTopology } from '../../src/deploy/provider.ts';
+import { isCapabilityError, type Capture, type Provider, type StartedTopology } from '../../src/deploy/provider.ts';
 import {
   RedisCluster,
   memberPorts,
@@ -42,7 +42,6 @@ import { formShards } from '../../src/suite/formation.ts';
 import { initialRecord, type ScenarioContext } from '../../src/suite/harness.ts';
 import { phaseTimer } from '../../src/suite/phases.ts';
 import { hostOf } from '../../src/util/address.ts';
-import { isCapabilityError } from '../../src/util/errors.ts';
 import { waitFor } from '../../src/util/wait.ts';
 import type { NatMeetOptions } from './cells.ts';
 

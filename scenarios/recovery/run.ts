@@ -4,6 +4,7 @@
 // and (with the load client) what a client saw. Timeouts are generous bounds for correctness; the
 // measured times are reported, not asserted.
 import type { ExecTarget, PodSpec, Provider, StartedTopology } from '../../src/deploy/provider.ts';
+import { traitsOf } from '../../src/deploy/providers.ts';
 import {
   RedisCluster,
   members,
@@ -308,7 +309,7 @@ async function failoverUnderTraffic(ctx: Ctx): Promise<FaultOutcome> {
   return {
     // Kubernetes' kubelet restarts a killed container at once: there the process is frozen for the delay.
     action:
-      ctx.topo.provider === 'netns'
+      traitsOf(ctx.topo.provider).delayedKill === 'restart-after-delay'
         ? `killed the redis-server of ${victim.name} (master) under load; the kubelet restarted it after ${NODE_TIMEOUT_MS * 3} ms`
         : `froze the redis-server of ${victim.name} (master) under load for ${NODE_TIMEOUT_MS * 3} ms (SIGSTOP), then killed it; the kubelet restarted it at once`,
     timeline: clock.timeline,

@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { nodesTable, podsTable, servicesTable } from '../../src/analyze/collect.ts';
-import type { Capture, Provider, StartedTopology } from '../../src/deploy/provider.ts';
+import { isCapabilityError, type Capture, type Provider, type StartedTopology } from '../../src/deploy/provider.ts';
 import {
   hostPort,
   MASTER_NAME,
@@ -42,7 +42,6 @@ import { parseTcpdump } from '../../src/probes/tcpdump-text.ts';
 import type { ArtifactSink } from '../../src/suite/artifacts.ts';
 import { initialRecord, type ScenarioContext } from '../../src/suite/harness.ts';
 import { phaseTimer } from '../../src/suite/phases.ts';
-import { isCapabilityError } from '../../src/util/errors.ts';
 import { waitFor } from '../../src/util/wait.ts';
 import type { SentinelOptions } from './cells.ts';
 import { failoverUnderLoad, rollingUpdate, wholeRestart } from './faults.ts';

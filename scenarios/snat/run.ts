@@ -6,6 +6,7 @@
 // proves the SYN was sent.
 import { readFile } from 'node:fs/promises';
 import type { Capture, ExecTarget, Provider, StartedTopology } from '../../src/deploy/provider.ts';
+import { traitsOf } from '../../src/deploy/providers.ts';
 import type { Cell } from '../../src/model/cell.ts';
 import type { ProfileName, TrafficPolicy } from '../../src/model/dimensions.ts';
 import type { CellRecordOf, SnatObservation } from '../../src/model/results.ts';
@@ -31,8 +32,8 @@ export function startSnatLab(
   redis: ScenarioContext['redis'],
 ) {
   const idle = (name: string, node: number) => ({ name, node, command: ['sleep', '3600'] });
-  // The docker provider has one node, the Docker host: both clients live there.
-  const nodes = provider.name === 'docker' ? 1 : 2;
+  // Where a provider has one node (docker: the Docker host), both clients live there.
+  const nodes = Math.min(2, traitsOf(provider.name).maxNodes ?? 2);
   return provider.start({
     profile,
     nodes,

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import type { ExecResult, ExecTarget, NodeInfo, StartedTopology } from '../deploy/provider.ts';
-import { CapabilityError } from '../util/errors.ts';
+import { CapabilityError } from '../deploy/provider.ts';
 import { analyzeDir } from './analyze.ts';
 import { collectArtifacts, redisPorts } from './collect.ts';
 
@@ -48,7 +48,7 @@ function redisImageTopology(execs: string[]): StartedTopology {
     ],
     exec: async (t: ExecTarget, argv: string[]) => {
       if ('node' in t) {
-        throw new CapabilityError('no node access', { capability: 'node-exec' });
+        throw new CapabilityError('node-exec', 'no node access');
       }
       execs.push(argv.join(' '));
       if (argv[0] === 'ss' || argv[0] === 'netstat') {

@@ -10,8 +10,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import type { AttachSpec, Capture, Provider, StartedTopology } from '../deploy/provider.ts';
+import { isCapabilityError } from '../deploy/provider.ts';
 import { readSockets } from '../probes/socket-table.ts';
-import { isCapabilityError, UsageError } from '../util/errors.ts';
+import { UsageError } from '../util/errors.ts';
 import { formatKubectlTable, humanAge } from './kubectl.ts';
 
 export interface CollectOptions {

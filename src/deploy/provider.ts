@@ -1,14 +1,35 @@
 import type { ChildProcess } from 'node:child_process';
+import type { Capability, Gaps } from '../model/capabilities.ts';
 import type { ProfileName, ProviderName, TrafficPolicy } from '../model/dimensions.ts';
 import type { Provenance } from '../model/results.ts';
-import type { Capability } from '../util/errors.ts';
+import { RequirementError } from '../util/errors.ts';
 import type { ExecOptions, ExecResult } from '../util/exec.ts';
 
-export type { Capability, ExecOptions, ExecResult };
+export type { Capability, ExecOptions, ExecResult, Gaps };
 
 // The provider contract: a provider builds a Kubernetes-shaped topology and gives uniform access
 // to it. Providers know nothing about Redis: the deploy layer hands them pods with argv and files,
-// and talks to what runs there only through `exec`.
+// and talks to what runs there only through `exec`. Each provider folder also exports a
+// ProviderModule (its traits and how to build it), listed once in providers.ts.
+
+/**
+ * The provider cannot do what was asked (capture in a pod, run on a node, signal a container).
+ * It always names the capability: only one the provider declared in its `gaps` (known after
+ * check()) may turn into a skip, with the declared reason (suite/harness.ts); whatever the message
+ * says, anything else fails the cell.
+ */
+export class CapabilityError extends RequirementError {
+  constructor(
+    readonly capability: Capability,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+Object.defineProperty(CapabilityError.prototype, 'name', { value: 'CapabilityError', enumerable: false });
+
+export const isCapabilityError = (e: unknown): e is CapabilityError => e instanceof CapabilityError;
 
 /** One thing a provider needs from the machine; unmet ones become skip reasons. */
 export interface Requirement {
@@ -241,11 +262,14 @@ export interface AttachSpec {
 export interface Provider {
   readonly name: ProviderName;
   /**
-   * What this provider declares it cannot do (known after check()); only these make it throw a
-   * CapabilityError, which scenarios turn into a skip of the part that needs it.
+   * What this provider cannot do here, by capability, with the reason (complete once check() has
+   * run). A CapabilityError for one of these skips the part of a cell that needs it.
    */
-  readonly cannot?: readonly string[];
-  /** How many topologies one process may run at once (absent: as many as the machine holds). */
+  readonly gaps: Gaps;
+  /**
+   * How many topologies one process may run at once: its traits' `topologiesAtOnce`, carried by
+   * the provider the harness hands out (suite/harness.ts providerFor); absent: no limit.
+   */
   readonly topologiesAtOnce?: number;
   check(): Promise<Requirement[]>;
   start(spec: TopologySpec): Promise<StartedTopology>;
@@ -257,6 +281,67 @@ export interface Provider {
   /** Releases what the provider keeps between topologies (k3d: the clusters it shares). */
   close?(): Promise<void>;
 }
+
+/** What the run hands a provider it builds (a part of the run config, suite/run-config.ts). */
+export interface ProviderSettings {
+  runId: string;
+  /** The run's Redis binaries, on this machine. */
+  redis: { server: string; cli: string };
+  kube: { kubeconfig?: string; context?: string };
+}
+
+/**
+ * What the suite knows of a provider without building one: how its cells are scheduled, bounded
+ * and described, and which switch makes a run require it.
+ */
+export interface ProviderTraits {
+  /**
+   * Whether a provider is built per profile (k3d: a cluster per CNI; docker: the daemon's proxy
+   * mode), each checked and closed on its own; else one serves every profile.
+   */
+  perProfile: boolean;
+  /** How long one of its cells may run once started (a cluster start included, where one may come first). */
+  cellBudgetMs: number;
+  /** vitest's per-test and per-hook bounds for a run that uses it; absent: the lab's. */
+  testBounds?: { testMs: number; hookMs: number };
+  /** Which Redis binaries its pods run: the run's (this machine's), or those in its image, by name. */
+  redis: 'run-binaries' | { image: { server: string; cli: string } };
+  /** The environment switch (`=1`) that turns "cannot run here" into a failure, and its meaning. */
+  require: { variable: string; meaning: string };
+  /** How many of its topologies one process runs at once; absent: as many as the cell pool. */
+  topologiesAtOnce?: number;
+  /** The most nodes one of its topologies has; absent: as many as the system it reaches. */
+  maxNodes?: number;
+  /** An emulation of a datapath (the netns lab) rather than a real system. */
+  emulation: boolean;
+  /** Where a cell's result comes from, in words, before a topology says more about itself. */
+  label(profile: ProfileName): string;
+  /**
+   * What killContainer with a restart delay does: kill now and restart after the delay (as a
+   * crash-loop back-off), or freeze the process for the delay and then kill it (a kubelet restarts
+   * a killed container at once).
+   */
+  delayedKill: 'restart-after-delay' | 'freeze-then-kill';
+}
+
+/** A provider as the suite knows it: one per folder, listed once in providers.ts. */
+export interface ProviderModule<P extends ProviderName = ProviderName> {
+  readonly name: P;
+  readonly traits: ProviderTraits;
+  /**
+   * Builds the provider (for one profile, where `traits.perProfile`). Providers whose code loads
+   * slowly (client-node, testcontainers) are imported here, so only runs that use them pay.
+   */
+  create(settings: ProviderSettings, profile: ProfileName): Promise<Provider>;
+}
+
+/**
+ * How long a cell may run once started, where nothing slower than the lab comes first. A pod
+ * restarted behind a Service can leave a peer's reconnect pinned to the deleted pod's IP until the
+ * kernel gives up the SYN (about 131 s, src/probes/syn-timeout.ts): a cell that restarts pods must
+ * be able to outlast that.
+ */
+export const CELL_BUDGET_MS = 240_000;
 
 export const unmet = (reqs: Requirement[]): Requirement[] => reqs.filter((r) => !r.met);
 

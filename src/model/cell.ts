@@ -1,4 +1,5 @@
 // Cells: points of the matrix, with a stable id and an expectation written as data.
+import type { Capability } from './capabilities.ts';
 import type { CellDims, Family } from './dimensions.ts';
 import type { ExpectationOf } from './results.ts';
 
@@ -20,6 +21,12 @@ export interface Cell<F extends Family = Family, Options = unknown> {
    * loads the cores like ten ordinary cells, and beside a full pool it would starve past its budget.
    */
   slots?: number;
+  /**
+   * Capabilities the whole cell depends on: where its provider declared one of them a gap, the
+   * cell is skipped with the declared reason before anything is built (a failure when the run
+   * requires the provider).
+   */
+  needs?: readonly Capability[];
 }
 
 /** Any family's cell, for code that only reads ids, dims and titles. */

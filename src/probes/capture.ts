@@ -2,7 +2,8 @@
 // saw, and pair every capture that should stay empty with one that proves the filter sees the
 // traffic (Cilium's ModeAssert/ModeSanity).
 import type { Capture, CaptureOptions, CaptureResult, StartedTopology } from '../deploy/provider.ts';
-import { isCapabilityError, ProbeError } from '../util/errors.ts';
+import { isCapabilityError } from '../deploy/provider.ts';
+import { ProbeError } from '../util/errors.ts';
 import type { ParseWarning } from './cluster-nodes.ts';
 import { parseTcpdump, summarizeFlows, type FlowSummary, type Packet } from './tcpdump-text.ts';
 

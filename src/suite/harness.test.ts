@@ -1,27 +1,113 @@
 // Which errors skip a cell and which fail it: only a CapabilityError for a capability the provider
-// declared missing in check() skips, and not even that when the run requires the provider.
+// declared among its gaps in check() skips, and not even that when the run requires the provider.
+// A cell that needs a declared gap is skipped before anything is built.
 import { describe, expect, test } from 'vitest';
 import { K3D_START_BUDGET_MS, K8S_CELL_BUDGET_MS } from '../deploy/k3d/budgets.ts';
+import { CapabilityError, type Gaps, type Provider } from '../deploy/provider.ts';
 import type { AnyCell } from '../model/cell.ts';
-import { CapabilityError, ProbeError, RequirementError } from '../util/errors.ts';
-import { CELL_BUDGET_MS, cellBudgetMs, declaredGap, inPool, redisFor, skipPart } from './harness.ts';
+import { ProbeError, RequirementError } from '../util/errors.ts';
+import {
+  CELL_BUDGET_MS,
+  cellBudgetMs,
+  cellProvider,
+  declaredGap,
+  inPool,
+  provenanceFor,
+  providerKey,
+  redisFor,
+  skipPart,
+  type providerFor,
+} from './harness.ts';
 import { runConfigFromEnv } from './run-config.ts';
 
 const k3dCell = { dims: { provider: 'k3d' } } as AnyCell;
-const cannot = ['capturing from the host needs root'];
+const gaps: Gaps = {
+  'node-faults': 'one Docker host is the only node: there is no node to stop or partition from',
+  capture: 'capturing from the host needs root',
+};
 
 describe('declaredGap', () => {
-  test('a capability error the provider declared (its `cannot`) is a skip with that reason', () => {
-    expect(declaredGap(new CapabilityError(cannot[0]!, { capability: 'capture' }), cannot)).toBe(cannot[0]);
+  test('a capability error the provider declared is a skip with the declared reason', () => {
+    expect(declaredGap(new CapabilityError('capture', gaps.capture!), gaps)).toBe(gaps.capture);
   });
 
-  test('an undeclared capability error, or any other error, is a failure', () => {
-    expect(declaredGap(new CapabilityError('cannot capture in pod redis-0', { capability: 'capture' }), cannot)).toBe(
-      undefined,
+  test('matched by capability: an error whose message differs from the declared reason still skips', () => {
+    // As docker's node faults say what was asked before the declared reason.
+    const e = new CapabilityError('node-faults', `stopping a node: ${gaps['node-faults']}`);
+    expect(declaredGap(e, gaps)).toBe(gaps['node-faults']);
+  });
+
+  test('a capability the provider did not declare, or any other error, is a failure', () => {
+    // The message is a declared reason word for word: it is not what decides.
+    expect(declaredGap(new CapabilityError('node-exec', gaps.capture!), gaps)).toBeUndefined();
+    expect(declaredGap(new CapabilityError('capture', gaps.capture!), {})).toBeUndefined();
+    expect(declaredGap(new ProbeError(gaps.capture!), gaps)).toBeUndefined();
+    expect(declaredGap(new Error('boom'), gaps)).toBeUndefined();
+  });
+});
+
+describe('a cell that needs a capability its provider lacks', () => {
+  const fakeCtx = () => {
+    const seen = { skipped: '', notes: [] as string[] };
+    const c = {
+      task: { meta: {} as { rcnc?: { skipReason?: string } } },
+      skip: (reason: string) => {
+        seen.skipped = reason;
+        throw new Error('skipped');
+      },
+      annotate: async (note: string) => void seen.notes.push(note),
+    };
+    return { c: c as typeof c & Parameters<typeof cellProvider>[0], seen };
+  };
+  // A provider that counts its starts: a skip before the cell runs must build nothing.
+  const provider = () => {
+    const starts: unknown[] = [];
+    const p = {
+      name: 'docker',
+      gaps,
+      check: async () => [],
+      start: async (spec: unknown) => {
+        starts.push(spec);
+        throw new Error('started');
+      },
+    } as unknown as Provider;
+    const find = (async () => ({ provider: p })) as typeof providerFor;
+    return { find, starts };
+  };
+  const cell = (needs: AnyCell['needs']) =>
+    ({
+      id: 'docker/docker-iptables/nodeport/announce-none',
+      dims: { provider: 'docker', profile: 'docker-iptables' },
+      needs,
+    }) as AnyCell;
+
+  test('is skipped with the declared reason before anything starts', async () => {
+    const { c, seen } = fakeCtx();
+    const { find, starts } = provider();
+    const config = runConfigFromEnv({});
+    await expect(cellProvider(c, cell(['capture', 'node-faults']), config, find)).rejects.toThrow('skipped');
+    expect(seen.skipped).toBe(gaps.capture);
+    expect(c.task.meta.rcnc?.skipReason).toBe(gaps.capture);
+    expect(starts).toEqual([]);
+  });
+
+  test('runs where nothing it needs is a gap', async () => {
+    const { c, seen } = fakeCtx();
+    const { find } = provider();
+    const p = await cellProvider(c, cell(['node-exec']), runConfigFromEnv({}), find);
+    expect(p.name).toBe('docker');
+    expect(seen.skipped).toBe('');
+  });
+
+  test('fails instead when the run requires the provider', async () => {
+    const { c, seen } = fakeCtx();
+    const { find, starts } = provider();
+    const config = runConfigFromEnv({ REQUIRE_DOCKER: '1' });
+    await expect(cellProvider(c, cell(['node-faults']), config, find)).rejects.toThrow(
+      new RequirementError(`REQUIRE_DOCKER=1 but this cell cannot fully run here: ${gaps['node-faults']}`),
     );
-    expect(declaredGap(new CapabilityError(cannot[0]!), undefined)).toBeUndefined();
-    expect(declaredGap(new ProbeError(cannot[0]!), cannot)).toBeUndefined();
-    expect(declaredGap(new Error('boom'), cannot)).toBeUndefined();
+    expect(seen.skipped).toBe('');
+    expect(starts).toEqual([]);
   });
 });
 
@@ -77,6 +163,25 @@ test('a k3d cell may start the cluster it shares: its budget holds the whole bou
   expect(cellBudgetMs(k3dCell)).toBe(K3D_START_BUDGET_MS + K8S_CELL_BUDGET_MS);
   expect(cellBudgetMs({ dims: { provider: 'kubeconfig' } } as AnyCell)).toBe(K8S_CELL_BUDGET_MS);
   expect(cellBudgetMs({ dims: { provider: 'netns' } } as AnyCell)).toBe(CELL_BUDGET_MS);
+  expect(cellBudgetMs({ dims: { provider: 'docker' } } as AnyCell)).toBe(CELL_BUDGET_MS);
+});
+
+test('providers built per profile are checked per profile; the others once', () => {
+  const of = (provider: string, profile: string) => ({ dims: { provider, profile } }) as AnyCell;
+  expect(providerKey(of('k3d', 'calico-vxlan'))).toBe('k3d/calico-vxlan');
+  expect(providerKey(of('docker', 'docker-iptables'))).toBe('docker/docker-iptables');
+  expect(providerKey(of('netns', 'calico-vxlan'))).toBe('netns');
+  expect(providerKey(of('kubeconfig', 'flannel-vxlan'))).toBe('kubeconfig');
+});
+
+test('before a topology says more, a cell comes from an emulation or a real system by its provider', () => {
+  const of = (provider: string) => ({ dims: { provider, profile: 'flannel-vxlan' } }) as AnyCell;
+  expect(provenanceFor(of('netns'))).toEqual({
+    provider: 'netns',
+    emulation: true,
+    label: 'netns lab emulation of flannel VXLAN',
+  });
+  expect(provenanceFor(of('k3d'))).toEqual({ provider: 'k3d', emulation: false, label: 'k3d: flannel VXLAN' });
 });
 
 describe('timing cells in the pool', () => {

@@ -3,18 +3,25 @@
 // the run (Redis binaries, where its evidence goes). A provider required by the run config turns
 // "cannot run here" into a failure. Providers are built once per worker and test file and closed
 // after the file by worker-setup.ts: that is the lifetime of what they share between cells (k3d:
-// one cluster per profile).
+// one cluster per profile). What differs by provider (how it is built, budgets, Redis binaries,
+// provenance) is looked up in its traits (deploy/providers.ts), never switched on by name.
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'vitest';
-import { K3D_START_BUDGET_MS, K8S_CELL_BUDGET_MS } from '../deploy/k3d/budgets.ts';
-import { REDIS_IMAGE_BINARIES } from '../deploy/k8s/versions.ts';
-import { NetnsProvider } from '../deploy/netns/netns.ts';
-import { describeUnmet, type Provider, type StartedTopology, type TopologySpec } from '../deploy/provider.ts';
+import {
+  describeUnmet,
+  isCapabilityError,
+  type Gaps,
+  type Provider,
+  type StartedTopology,
+  type TopologySpec,
+} from '../deploy/provider.ts';
+import { providerModule, traitsOf } from '../deploy/providers.ts';
+import type { Capability } from '../model/capabilities.ts';
 import { filterCells, type AnyCell, type Cell } from '../model/cell.ts';
-import { profileLabel, type Family, type ProviderName } from '../model/dimensions.ts';
+import type { Family, ProviderName } from '../model/dimensions.ts';
 import { CELL_STARTED, type CellRecord, type CellRecordOf, type Provenance } from '../model/results.ts';
-import { isCapabilityError, RequirementError } from '../util/errors.ts';
+import { RequirementError } from '../util/errors.ts';
 import { ArtifactSink } from './artifacts.ts';
 import { cellPool, providerGate } from './pool.ts';
 import { currentRunConfig, requireVariable, type Matrix, type RunConfig } from './run-config.ts';
@@ -32,11 +39,11 @@ export const scenarioContext = (cell: AnyCell, config: RunConfig): ScenarioConte
   artifacts: new ArtifactSink(join(config.reportDir, config.runId), cell.id),
 });
 
-/** The Redis binaries a cell's pods run: Kubernetes pods the image's, by name; elsewhere the run's. */
-export const redisFor = (cell: AnyCell, config: RunConfig): ScenarioContext['redis'] =>
-  cell.dims.provider === 'k3d' || cell.dims.provider === 'kubeconfig'
-    ? { ...REDIS_IMAGE_BINARIES }
-    : { server: config.redis.server, cli: config.redis.cli };
+/** The Redis binaries a cell's pods run: the image's, by name, where its provider says so; else the run's. */
+export const redisFor = (cell: AnyCell, config: RunConfig): ScenarioContext['redis'] => {
+  const redis = traitsOf(cell.dims.provider).redis;
+  return redis === 'run-binaries' ? { server: config.redis.server, cli: config.redis.cli } : { ...redis.image };
+};
 
 // On globalThis: should the setup file that closes providers after each file (worker-setup.ts)
 // get its own copy of this module, it must still see the providers the test file built.
@@ -46,46 +53,22 @@ const checked = ((globalThis as Record<symbol, unknown>)[CHECKED_KEY] ??= new Ma
   Promise<{ provider: Provider; skipReason?: string }>
 >;
 
-// The Kubernetes providers pull in @kubernetes/client-node and testcontainers, which take seconds
-// to load: only runs that use them pay for it.
-async function build(cell: AnyCell, config: RunConfig): Promise<Provider> {
-  const runId = config.runId;
-  switch (cell.dims.provider) {
-    case 'netns':
-      return new NetnsProvider({ runId });
-    case 'k3d': {
-      const { K3dProvider } = await import('../deploy/k3d/k3d.ts');
-      return K3dProvider.forProfile(cell.dims.profile, { runId });
-    }
-    case 'kubeconfig': {
-      const { KubeconfigProvider } = await import('../deploy/kubeconfig/kubeconfig.ts');
-      return new KubeconfigProvider({ kubeconfig: config.kube.kubeconfig, context: config.kube.context, runId });
-    }
-    case 'docker': {
-      const { DockerProvider } = await import('../deploy/docker/topology.ts');
-      return DockerProvider.forProfile(cell.dims.profile, { runId, redis: config.redis });
-    }
-  }
-}
-
 /** Providers that differ per profile (k3d: flannel vs Calico clusters; docker: the proxy mode) are checked per profile. */
 export const providerKey = (cell: AnyCell): string =>
-  cell.dims.provider === 'k3d' || cell.dims.provider === 'docker'
-    ? `${cell.dims.provider}/${cell.dims.profile}`
-    : cell.dims.provider;
+  traitsOf(cell.dims.provider).perProfile ? `${cell.dims.provider}/${cell.dims.profile}` : cell.dims.provider;
 
 // What started topologies said about themselves (versions of a real system), by provider/profile.
 const contributed = new Map<string, Provenance>();
 
 /** The provider, recording the provenance each topology it starts contributes. */
 function recordingProvenance(provider: Provider): Provider {
-  // Getters, not copies: a provider learns what it cannot do in check(), after this wrapper exists.
+  // A getter, not a copy: a provider learns its gaps in check(), after this wrapper exists.
   return {
     name: provider.name,
-    get cannot() {
-      return provider.cannot;
+    get gaps() {
+      return provider.gaps;
     },
-    topologiesAtOnce: provider.topologiesAtOnce,
+    topologiesAtOnce: traitsOf(provider.name).topologiesAtOnce,
     check: () => provider.check(),
     attach: provider.attach?.bind(provider),
     close: provider.close?.bind(provider),
@@ -106,7 +89,8 @@ export function providerFor(cell: AnyCell, config: RunConfig): Promise<{ provide
   let p = checked.get(key);
   if (!p) {
     p = (async () => {
-      const provider = recordingProvenance(await build(cell, config));
+      const built = await providerModule(cell.dims.provider).create(config, cell.dims.profile);
+      const provider = recordingProvenance(built);
       const reason = describeUnmet(await provider.check());
       if (reason && config.require[cell.dims.provider]) {
         throw new RequirementError(
@@ -152,11 +136,8 @@ export function provenanceFor(cell: AnyCell): Provenance {
   if (said) {
     return said;
   }
-  const what = profileLabel(cell.dims.profile);
-  const provider: ProviderName = cell.dims.provider;
-  return provider === 'netns'
-    ? { provider, emulation: true, label: `netns lab emulation of ${what}` }
-    : { provider, emulation: false, label: `${provider}: ${what}` };
+  const traits = traitsOf(cell.dims.provider);
+  return { provider: cell.dims.provider, emulation: traits.emulation, label: traits.label(cell.dims.profile) };
 }
 
 /** The record a cell starts with, so even a cell that fails early reaches the report. */
@@ -229,24 +210,13 @@ export const inPool = <T>(
 };
 
 /**
- * How long one cell may run once started; a scenario test's own timeout covers its queueing too.
- * A pod restarted behind a Service can leave a peer's reconnect pinned to the deleted pod's IP
- * until the kernel gives up the SYN (about 131 s, src/probes/syn-timeout.ts): a cell that restarts
- * pods must be able to outlast that.
+ * How long one cell may run once started, by where it runs (its provider's traits); a scenario
+ * test's own timeout covers its queueing too.
  */
-export const CELL_BUDGET_MS = 240_000;
+export const cellBudgetMs = (cell: AnyCell): number => traitsOf(cell.dims.provider).cellBudgetMs;
 
-/**
- * The budget of a cell once started, by where it runs. On k3d the first cell of a profile also
- * starts the cluster it shares, whose start ends by its own bounds (deploy/k3d/budgets.ts) before
- * this one could cut it off.
- */
-export const cellBudgetMs = (cell: AnyCell): number =>
-  cell.dims.provider === 'k3d'
-    ? K3D_START_BUDGET_MS + K8S_CELL_BUDGET_MS
-    : cell.dims.provider === 'kubeconfig'
-      ? K8S_CELL_BUDGET_MS
-      : CELL_BUDGET_MS;
+/** The budget of a cell where nothing slower than the lab comes first (lab tests bound theirs by it). */
+export { CELL_BUDGET_MS } from '../deploy/provider.ts';
 
 /**
  * vitest's timeout for a scenario test: its cell's budget plus the time it may wait for a slot.
@@ -275,32 +245,57 @@ export function cellsFor<F extends Family, O>(
 
 /**
  * Starts a cell in a test: records it (so even an early failure reaches the report) and returns
- * its provider, or skips the test with the reason the provider cannot run here.
+ * its provider, or skips the test with the reason the provider cannot run here, or with the
+ * declared reason of a gap in what the cell needs (`needs`) — before anything is built.
  */
-export async function cellProvider(ctx: TestContext, cell: AnyCell, config: RunConfig): Promise<Provider> {
+export async function cellProvider(
+  ctx: Pick<TestContext, 'skip' | 'annotate' | 'task'>,
+  cell: AnyCell,
+  config: RunConfig,
+  find: typeof providerFor = providerFor,
+): Promise<Provider> {
   const record = initialRecord(cell) as CellRecord;
   ctx.task.meta.rcnc = record;
-  const { provider, skipReason } = await providerFor(cell, config);
+  const { provider, skipReason } = await find(cell, config);
   if (skipReason) {
     record.skipReason = skipReason;
     ctx.skip(skipReason);
   }
+  const gap = neededGap(cell, provider.gaps);
+  if (gap) {
+    await skipPart(ctx, cell, gap, { whole: true, config });
+  }
   return provider;
 }
 
+/** The declared reason of the first capability the cell needs that its provider lacks, if any. */
+export const neededGap = (cell: Pick<AnyCell, 'needs'>, gaps: Gaps): string | undefined =>
+  (cell.needs ?? []).map((c) => gaps[c]).find((reason) => reason !== undefined);
+
 /**
- * The reason to skip for a CapabilityError whose message the provider declared in `cannot` (known
- * after check()); undefined for anything else (an undeclared gap, or another error): that fails.
+ * The reason to skip for a CapabilityError whose capability the provider declared among its gaps
+ * (known after check()): the declared reason, whatever the error's message says. Undefined for
+ * anything else (a capability not declared, or another error): that fails.
  */
-export function declaredGap(e: unknown, cannot: readonly string[] | undefined): string | undefined {
-  return isCapabilityError(e) && cannot?.includes(e.message) ? e.message : undefined;
+export function declaredGap(e: unknown, gaps: Gaps): string | undefined {
+  return isCapabilityError(e) ? gaps[e.capability] : undefined;
+}
+
+/** The reason of the cell's provider for `capability` where it is one of its gaps; undefined where it has it. */
+export async function providerGap(
+  cell: AnyCell,
+  capability: Capability,
+  config?: RunConfig,
+): Promise<string | undefined> {
+  return (await providerFor(cell, config ?? currentRunConfig())).provider.gaps[capability];
 }
 
 /**
- * Runs a cell; when it needs a capability its provider declared missing (`cannot`: node access,
+ * Runs a cell; when it needs a capability its provider declared among its gaps (node access,
  * packet capture, a program in a pod's namespace), the cell is skipped with the declared reason.
- * Anything else fails the cell: a CapabilityError the provider did not declare, or any error while
- * the run config requires the provider (REQUIRE_K3D=1, …: every skip becomes a failure).
+ * Anything else fails the cell: a CapabilityError for a capability the provider did not declare,
+ * or any error while the run config requires the provider (REQUIRE_K3D=1, …: every skip becomes a
+ * failure).
  */
 export async function orSkipMissingCapability<T>(ctx: TestContext, cell: AnyCell, run: () => Promise<T>): Promise<T> {
   try {
@@ -308,7 +303,7 @@ export async function orSkipMissingCapability<T>(ctx: TestContext, cell: AnyCell
   } catch (e) {
     if (isCapabilityError(e)) {
       const config = currentRunConfig();
-      const reason = declaredGap(e, (await providerFor(cell, config)).provider.cannot);
+      const reason = declaredGap(e, (await providerFor(cell, config)).provider.gaps);
       if (reason) {
         await skipPart(ctx, cell, reason, { whole: true, config });
       }
@@ -319,7 +314,7 @@ export async function orSkipMissingCapability<T>(ctx: TestContext, cell: AnyCell
 
 /**
  * A scenario test's cell, start to end: its provider (or the skip that says why there is none),
- * its place in the pool, a skip for a capability the provider declared missing, and its record on
+ * its place in the pool, a skip for a capability the provider declared a gap, and its record on
  * the test for the reporter. Returns what the scenario's runner returned.
  */
 export async function runScenarioCell<C extends AnyCell, R extends { record: CellRecord }>(
@@ -356,4 +351,22 @@ export async function skipPart(
     ctx.skip(reason);
   }
   await ctx.annotate(reason);
+}
+
+/**
+ * The part of a cell that needs `capability` is skipped (noted on the test, a failure when the run
+ * requires the provider) where its provider declared it a gap; true then. False where the
+ * provider has it: the part runs, and a failure of it is the cell's.
+ */
+export async function skipPartWithout(
+  ctx: Pick<TestContext, 'skip' | 'annotate' | 'task'>,
+  cell: AnyCell,
+  capability: Capability,
+  part: string,
+): Promise<boolean> {
+  const reason = await providerGap(cell, capability);
+  if (reason) {
+    await skipPart(ctx, cell, `${part}: ${reason}`);
+  }
+  return reason !== undefined;
 }

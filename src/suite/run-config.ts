@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { inject } from 'vitest';
+import { PROVIDER_MODULES, traitsOf } from '../deploy/providers.ts';
 import type { CellFilter } from '../model/cell.ts';
 import { PROVIDERS, type ProviderName } from '../model/dimensions.ts';
 import { UsageError } from '../util/errors.ts';
@@ -53,10 +54,10 @@ export const RUN_ENV = {
   RCNC_TIMING_CELLS:
     'alone or shared: whether failover/rolling cells get the machine alone (default: alone; shared in the full matrix)',
   RCNC_CONCURRENCY: 'how many cells run side by side (default: from the cores and memory)',
-  RCNC_REQUIRE_LAB: '1: the netns lab must run (CI)',
-  REQUIRE_K3D: '1: the k3d provider must run',
-  REQUIRE_KUBECONFIG: '1: the kubeconfig provider must run',
-  REQUIRE_DOCKER: '1: the docker provider must run',
+  // Each provider's switch that makes a run require it (RCNC_REQUIRE_LAB, REQUIRE_K3D, …).
+  ...Object.fromEntries(
+    Object.values(PROVIDER_MODULES).map((m) => [m.traits.require.variable, m.traits.require.meaning]),
+  ),
   RCNC_KUBECONFIG: 'kubeconfig of the cluster to test (--provider kubeconfig)',
   RCNC_KUBE_CONTEXT: 'context in that kubeconfig',
   RCNC_KEEP_K3D: '1: keep k3d clusters after the run (debugging)',
@@ -66,17 +67,10 @@ export const RUN_ENV = {
   RCNC_BENCH_ONLY: 'figures npm run bench measures: nat-meet,scale,recovery,sentinel,matrix (default all)',
   RCNC_BENCH_SIZES: 'cluster sizes of the bench scale figure (default 10,30,100)',
   RCNC_BENCH_SCALE_ROUNDS: 'rounds of each bench scale figure, a lab and a loopback formation each (default 5)',
-} as const;
+} as Readonly<Record<string, string>>;
 
-const REQUIRE_ENV: Record<ProviderName, keyof typeof RUN_ENV> = {
-  netns: 'RCNC_REQUIRE_LAB',
-  k3d: 'REQUIRE_K3D',
-  kubeconfig: 'REQUIRE_KUBECONFIG',
-  docker: 'REQUIRE_DOCKER',
-};
-
-/** The variable that makes a provider required, for messages. */
-export const requireVariable = (p: ProviderName): string => REQUIRE_ENV[p];
+/** The variable that makes a provider required (its traits say which), for messages. */
+export const requireVariable = (p: ProviderName): string => traitsOf(p).require.variable;
 
 /** `YYYYMMDD-HHMMSS-xxxx` in UTC: sorts by time, and the suffix keeps parallel CI jobs apart. */
 export function newRunId(at: Date = new Date()): string {
@@ -84,7 +78,7 @@ export function newRunId(at: Date = new Date()): string {
   return `${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
-const flag = (env: NodeJS.ProcessEnv, name: keyof typeof RUN_ENV): boolean => {
+const flag = (env: NodeJS.ProcessEnv, name: string): boolean => {
   const v = env[name];
   if (v === undefined || v === '' || v === '0') {
     return false;
@@ -116,7 +110,7 @@ export function runConfigFromEnv(env: NodeJS.ProcessEnv = process.env, overrides
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId) || runId === 'latest') {
     throw new UsageError(`RCNC_RUN_ID=${runId}: use letters, digits, '.', '_' and '-' only (and not "latest")`);
   }
-  const require = Object.fromEntries(PROVIDERS.map((p) => [p, flag(env, REQUIRE_ENV[p])])) as RunConfig['require'];
+  const require = Object.fromEntries(PROVIDERS.map((p) => [p, flag(env, requireVariable(p))])) as RunConfig['require'];
   const timingCells = parseTimingCells(
     env.RCNC_TIMING_CELLS || (matrix === 'full' ? 'shared' : 'alone'),
     'RCNC_TIMING_CELLS',

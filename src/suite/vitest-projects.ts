@@ -3,25 +3,26 @@
 // its workers can see.
 import { join } from 'node:path';
 import type { TestProjectInlineConfiguration } from 'vitest/config';
-import { K3D_START_BUDGET_MS, K8S_CELL_BUDGET_MS } from '../deploy/k3d/budgets.ts';
+import { traitsOf } from '../deploy/providers.ts';
+import { isOneOf, PROVIDERS } from '../model/dimensions.ts';
 import type { RunConfig } from './run-config.ts';
 
 /** A test on the lab (scenario tests set their own, from the cell pool's budgets). */
 export const LAB_CELL_BUDGET_MS = 120_000;
 /**
- * Per-test and per-hook bounds for a run. A test that may start a k3d cluster gets the cluster's
- * whole start budget on top of its own, so a start always ends (and cleans up) by its own bounds
- * before vitest could abandon the test; the after-file hook deletes every cluster of the file.
+ * Per-test and per-hook bounds for a run: the largest any of its providers asks for (its traits'
+ * testBounds). A test that may start a k3d cluster gets the cluster's whole start budget on top of
+ * its own, so a start always ends (and cleans up) by its own bounds before vitest could abandon
+ * the test; the after-file hook deletes every cluster of the file.
  */
 export function budgetsFor(config: Pick<RunConfig, 'filter'>): { testTimeout: number; hookTimeout: number } {
-  const providers = config.filter.provider ?? ['netns'];
-  if (providers.includes('k3d')) {
-    return { testTimeout: K3D_START_BUDGET_MS + K8S_CELL_BUDGET_MS, hookTimeout: 900_000 };
-  }
-  if (providers.includes('kubeconfig')) {
-    return { testTimeout: K8S_CELL_BUDGET_MS, hookTimeout: 600_000 };
-  }
-  return { testTimeout: LAB_CELL_BUDGET_MS, hookTimeout: LAB_CELL_BUDGET_MS };
+  const bounds = (config.filter.provider ?? ['netns'])
+    .filter((p) => isOneOf(PROVIDERS, p))
+    .map((p) => traitsOf(p).testBounds ?? { testMs: LAB_CELL_BUDGET_MS, hookMs: LAB_CELL_BUDGET_MS });
+  return {
+    testTimeout: Math.max(LAB_CELL_BUDGET_MS, ...bounds.map((b) => b.testMs)),
+    hookTimeout: Math.max(LAB_CELL_BUDGET_MS, ...bounds.map((b) => b.hookMs)),
+  };
 }
 
 /**

@@ -23,38 +23,6 @@ export class RequirementError extends RcncError {
 }
 Object.defineProperty(RequirementError.prototype, 'name', { value: 'RequirementError', enumerable: false });
 
-/**
- * What a provider may be unable to do, by name: what a CapabilityError is about (for messages and
- * tests). Whether it skips is decided by the provider's declaration (Provider.cannot).
- */
-export type Capability =
-  /** Run commands on a node (its network namespace). */
-  | 'node-exec'
-  /** Stop, start and partition nodes. */
-  | 'node-faults'
-  /** Capture packets in a pod's or a node's network namespace. */
-  | 'capture'
-  /** Run a program of this machine in a pod's or a node's network namespace (a load client). */
-  | 'host-netns'
-  /** Signal a pod's main process from its node (SIGKILL, SIGSTOP: PID 1 ignores them from inside). */
-  | 'kill-container';
-
-/**
- * The provider cannot do what was asked (capture in a pod, run on a node, signal a container).
- * Only a reason the provider declared up front (its `cannot`, known after check()) may turn into a
- * skip (suite/harness.ts); anything else fails the cell.
- */
-export class CapabilityError extends RequirementError {
-  readonly capability?: Capability;
-  constructor(message: string, options?: { cause?: unknown; capability?: Capability }) {
-    super(message, options);
-    this.capability = options?.capability;
-  }
-}
-Object.defineProperty(CapabilityError.prototype, 'name', { value: 'CapabilityError', enumerable: false });
-
-export const isCapabilityError = (e: unknown): e is CapabilityError => e instanceof CapabilityError;
-
 /** Building or tearing down a topology failed. */
 export class TopologyError extends RcncError {}
 Object.defineProperty(TopologyError.prototype, 'name', { value: 'TopologyError', enumerable: false });

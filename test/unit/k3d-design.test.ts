@@ -7,13 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, test } from 'vitest';
 import { K3D_START_BUDGET_MS, K8S_CELL_BUDGET_MS } from '../../src/deploy/k3d/budgets.ts';
-import { k3dCapabilities, K3dProvider } from '../../src/deploy/k3d/k3d.ts';
+import { k3dGaps, K3dProvider } from '../../src/deploy/k3d/k3d.ts';
+import { k3dModule } from '../../src/deploy/k3d/module.ts';
 import type { HostFacts } from '../../src/deploy/k8s/capture.ts';
 import type { K8sTopology } from '../../src/deploy/k8s/topology.ts';
-import { unmet, type PodSpec, type TopologySpec } from '../../src/deploy/provider.ts';
+import { CapabilityError, unmet, type PodSpec, type TopologySpec } from '../../src/deploy/provider.ts';
 import { classifyAddress, currentAddressBook } from '../../src/probes/address-class.ts';
 import { budgetsFor, LAB_CELL_BUDGET_MS } from '../../src/suite/vitest-projects.ts';
-import { CapabilityError, ProbeError } from '../../src/util/errors.ts';
+import { ProbeError } from '../../src/util/errors.ts';
 import { FakeK3d } from '../support/fake-k3d.ts';
 
 const stateRoot = mkdtempSync(join(tmpdir(), 'rcnc-k3d-design-'));
@@ -241,9 +242,9 @@ describe('the load client runs on this machine, in the client pod’s network na
   test('where this machine cannot enter namespaces, the declared gap is the error', async () => {
     const { provider } = setup({ facts: notRoot });
     await provider.check();
-    const declared = k3dCapabilities(notRoot)['host-netns'];
+    const declared = k3dGaps(notRoot)['host-netns'];
     expect(declared).toMatch(/needs root/);
-    expect(provider.cannot).toContain(declared);
+    expect(provider.gaps['host-netns']).toBe(declared);
     const topo = await start(provider, withClient());
     let err: unknown;
     try {
@@ -253,7 +254,7 @@ describe('the load client runs on this machine, in the client pod’s network na
     }
     expect(err).toBeInstanceOf(CapabilityError);
     expect(err).toMatchObject({ capability: 'host-netns', message: declared });
-    expect(provider.topologiesAtOnce).toBe(1);
+    expect(k3dModule.traits.topologiesAtOnce).toBe(1);
   });
 });
 
@@ -322,18 +323,18 @@ test('logs of every start the kubelet kept, and the cluster as detected for the 
 });
 
 describe('which errors skip (declared in check()) and which fail', () => {
-  test('k3d declares what this machine lacks (its `cannot`), and still runs', async () => {
-    expect(k3dCapabilities(asRoot)).toEqual({});
-    expect(Object.keys(k3dCapabilities(notRoot)).sort()).toEqual(['capture', 'host-netns']);
-    const remote = k3dCapabilities({ ...asRoot, localDaemon: false, daemon: 'Docker Desktop' });
+  test('k3d declares what this machine lacks (its `gaps`), and still runs', async () => {
+    expect(k3dGaps(asRoot)).toEqual({});
+    expect(Object.keys(k3dGaps(notRoot)).sort()).toEqual(['capture', 'host-netns']);
+    const remote = k3dGaps({ ...asRoot, localDaemon: false, daemon: 'Docker Desktop' });
     expect(remote['host-netns']).toMatch(/not on this machine's kernel \(Docker Desktop\)/);
-    expect(k3dCapabilities({ ...asRoot, tools: new Set(['nsenter']) }).capture).toMatch(/no tcpdump/);
+    expect(k3dGaps({ ...asRoot, tools: new Set(['nsenter']) }).capture).toMatch(/no tcpdump/);
     const { provider } = setup({ facts: notRoot });
     const reqs = await provider.check();
     // A declared gap is not an unmet requirement: the provider's cells run, only parts skip.
-    const declared = Object.values(k3dCapabilities(notRoot));
+    const declared = Object.values(k3dGaps(notRoot));
     expect(unmet(reqs).filter((r) => declared.includes(r.detail ?? ''))).toEqual([]);
-    expect([...provider.cannot].sort()).toEqual(Object.values(k3dCapabilities(notRoot)).sort());
+    expect(provider.gaps).toEqual(k3dGaps(notRoot));
   });
 
   test('a capture the provider declared impossible is a CapabilityError with that reason', async () => {

@@ -5,7 +5,8 @@
 import type { V1Pod, V1Service } from '@kubernetes/client-node';
 import { describe, expect, test } from 'vitest';
 import { AttachedK8sTopology, redisContainerOf, servicesOf } from '../../src/deploy/k8s/attached.ts';
-import { CapabilityError, UsageError } from '../../src/util/errors.ts';
+import { CapabilityError } from '../../src/deploy/provider.ts';
+import { UsageError } from '../../src/util/errors.ts';
 import { FakeApi } from '../support/fake-k3d.ts';
 
 const NS = 'shop';

@@ -14,7 +14,7 @@ import { dockerIdOf, dockerNames, HOST_LINK, newDockerId, socketLinkPid } from '
 import { addressIn, containerArgv, demuxLogs, logsSince, publishedPorts } from './pods.ts';
 import { dockerdHosts, userlandProxyOf } from './runtime.ts';
 import { mountsUnder, selectForSweep, shimSocket, type DockerLeftovers } from './sweep.ts';
-import { profileRequirement } from './topology.ts';
+import { dockerGaps, profileRequirement } from './topology.ts';
 
 describe('names', () => {
   test('every name carries the id, and neither sweeper takes the other’s', () => {
@@ -281,5 +281,24 @@ describe('a daemon rcnc did not start', () => {
       detail: expect.stringMatching(/Kubernetes CNI/),
     });
     expect(profileRequirement('docker-userland-proxy', { kind: 'private', detail: '' }).met).toBe(true);
+  });
+
+  test('its gaps: never a node to stop; no outside machine; on another machine, nothing in its namespaces', () => {
+    const existing = { kind: 'existing' as const, detail: 'Docker 27', endpoint: 'tcp://10.0.0.5:2376' };
+    const own = dockerGaps({ kind: 'private', detail: '' });
+    expect(Object.keys(own)).toEqual(['node-faults']);
+    expect(own['node-faults']).toMatch(/one Docker host is the only node/);
+    const local = dockerGaps({ ...existing, dockerdPid: 4242 });
+    expect(Object.keys(local).sort()).toEqual(['external-client', 'node-faults']);
+    expect(local['external-client']).toMatch(/rcnc did not start this daemon/);
+    const remote = dockerGaps(existing);
+    expect(Object.keys(remote).sort()).toEqual([
+      'capture',
+      'external-client',
+      'host-netns',
+      'node-exec',
+      'node-faults',
+    ]);
+    expect(remote.capture).toMatch(/not on this machine/);
   });
 });

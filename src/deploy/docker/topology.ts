@@ -10,16 +10,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ContainerRuntimeClient, StartedTestContainer } from 'testcontainers';
+import type { Capability, Gaps } from '../../model/capabilities.ts';
 import { profileLabel, type ProfileName } from '../../model/dimensions.ts';
 import type { Provenance } from '../../model/results.ts';
-import { CapabilityError, isRcncError, ProbeError, TopologyError, UsageError } from '../../util/errors.ts';
+import { isRcncError, ProbeError, TopologyError, UsageError } from '../../util/errors.ts';
 import { run } from '../../util/exec.ts';
 import { shutdownReason, Teardown, trackForSignals } from '../../util/teardown.ts';
 import { waitFor } from '../../util/wait.ts';
 import { checkPodNames } from '../pod-names.ts';
-import type {
-  Capture,
-  CaptureOptions,
+import {
+  CapabilityError,
   ExecOptions,
   ExecResult,
   ExecTarget,
@@ -33,6 +33,8 @@ import type {
   ServiceInfo,
   StartedTopology,
   TopologySpec,
+  type Capture,
+  type CaptureOptions,
 } from '../provider.ts';
 import { startTcpdump } from '../tcpdump.ts';
 import { startPrivateDaemon, type PrivateDaemon } from './daemon.ts';
@@ -60,13 +62,31 @@ export const DOCKER_PROFILES: Partial<Record<ProfileName, { userlandProxy: boole
 
 export const dockerProfiles = (): ProfileName[] => Object.keys(DOCKER_PROFILES) as ProfileName[];
 
-/** What the provider cannot do, declared up front; these and nothing else raise a CapabilityError. */
-export const DOCKER_CANNOT = {
-  nodeFaults: 'one Docker host is the only node: there is no node to stop or partition from',
-  remote:
-    'the Docker daemon is not on this machine: no commands on the Docker host or in pod namespaces, no captures, no outside machine',
-  outside: 'no machine outside the Docker host: rcnc did not start this daemon',
-} as const;
+// The reasons behind the provider's gaps.
+const ONE_HOST = 'one Docker host is the only node: there is no node to stop or partition from';
+const REMOTE =
+  'the Docker daemon is not on this machine: no commands on the Docker host or in pod namespaces, no captures, no outside machine';
+const NOT_OURS = 'no machine outside the Docker host: rcnc did not start this daemon';
+
+/**
+ * The provider's gaps with this daemon: never a node to stop; on a daemon rcnc did not start, no
+ * outside machine (that is a namespace rcnc makes beside its own daemon); on one of another
+ * machine (no local dockerd), nothing in its namespaces either.
+ */
+export function dockerGaps(daemon: DaemonChoice): Gaps {
+  const always: Gaps = { 'node-faults': ONE_HOST };
+  if (daemon.kind !== 'existing') {
+    return always;
+  }
+  if (daemon.dockerdPid) {
+    return { ...always, 'external-client': NOT_OURS };
+  }
+  return { ...always, 'node-exec': REMOTE, 'host-netns': REMOTE, capture: REMOTE, 'external-client': REMOTE };
+}
+
+/** What an operation on the target needs: `inNamespace` in a pod's or node's, the outside machine otherwise. */
+const needFor = (target: ExecTarget, inNamespace: Capability): Capability =>
+  'external' in target ? 'external-client' : inNamespace;
 
 const POD_READY_TIMEOUT_MS = 30_000;
 const NODE_NAME = 'docker-host';
@@ -81,9 +101,8 @@ export interface DockerProviderOptions {
 
 export class DockerProvider implements Provider {
   readonly name = 'docker' as const;
-  readonly cannot: string[] = [DOCKER_CANNOT.nodeFaults];
-  // testcontainers keeps one runtime per process (docs/docker.md#one-runtime-per-process).
-  readonly topologiesAtOnce = 1;
+  /** Complete once check() has found the daemon. */
+  gaps: Gaps = dockerGaps({ kind: 'none', detail: 'not checked yet' });
   constructor(private readonly opts: DockerProviderOptions) {}
 
   static forProfile(profile: ProfileName, opts: Omit<DockerProviderOptions, 'profile'>): DockerProvider {
@@ -93,9 +112,7 @@ export class DockerProvider implements Provider {
   async check(): Promise<Requirement[]> {
     const daemon = await chooseDaemon();
     const reqs: Requirement[] = [{ name: 'Docker daemon', met: daemon.kind !== 'none', detail: daemon.detail }];
-    const lacking =
-      daemon.kind !== 'existing' ? [] : [daemon.dockerdPid ? DOCKER_CANNOT.outside : DOCKER_CANNOT.remote];
-    this.cannot.push(...lacking.filter((c) => !this.cannot.includes(c)));
+    this.gaps = dockerGaps(daemon);
     if (this.opts.profile) {
       reqs.push(profileRequirement(this.opts.profile, daemon));
     }
@@ -323,7 +340,7 @@ export class DockerTopology implements StartedTopology {
     this.hostIP = daemon?.hostIP ?? (await this.existingHostIP(net));
     this.externalIP = daemon?.outsideIP;
     const cniAddresses: Record<string, string> = { [net.device]: net.gateway };
-    const nodeExec = this.local ? this.nodePrefix() : undefined;
+    const nodeExec = this.local ? this.nodePrefix('node-exec') : undefined;
     if (nodeExec) {
       const r = await run([...nodeExec, 'ip', '-4', '-o', 'addr', 'show'], { reject: false });
       for (const m of r.stdout.matchAll(/^\d+:\s+(docker\d+|br-[0-9a-f]{12})\s+inet\s+([\d.]+)\//gm)) {
@@ -450,7 +467,7 @@ export class DockerTopology implements StartedTopology {
     return !!this.built.daemon || (this.init.daemon.kind === 'existing' && !!this.init.daemon.dockerdPid);
   }
 
-  private nodePrefix(): string[] {
+  private nodePrefix(need: Capability): string[] {
     if (this.built.daemon) {
       return ['ip', 'netns', 'exec', this.names.hostNs];
     }
@@ -458,41 +475,45 @@ export class DockerTopology implements StartedTopology {
     if (d.kind === 'existing' && d.dockerdPid) {
       return this.pidPrefix(d.dockerdPid, 'dockerd');
     }
-    throw new CapabilityError(DOCKER_CANNOT.remote);
+    throw new CapabilityError(need, REMOTE);
   }
 
-  /** The argv prefix that enters the target's network namespace, with the pod's pid as last seen. */
-  private cachedPrefix(target: ExecTarget): string[] {
+  /**
+   * The argv prefix that enters the target's network namespace, with the pod's pid as last seen;
+   * `need` is what entering a pod's or node's namespace stands for (a command, a capture, a program).
+   */
+  private cachedPrefix(target: ExecTarget, need: Capability): string[] {
     if ('pod' in target) {
       const s = this.state(target.pod);
       if (!this.local) {
-        throw new CapabilityError(DOCKER_CANNOT.remote);
+        throw new CapabilityError(need, REMOTE);
       }
       return this.pidPrefix(s.pid, `pod ${target.pod}`);
     }
     if ('node' in target) {
       this.node(target.node);
-      return this.nodePrefix();
+      return this.nodePrefix(need);
     }
     if (!this.built.daemon) {
-      throw new CapabilityError(DOCKER_CANNOT.outside);
+      throw new CapabilityError('external-client', NOT_OURS);
     }
     return ['ip', 'netns', 'exec', this.names.outsideNs];
   }
 
   /** As cachedPrefix, with the pod's pid read again (a restarted container has a new one). */
-  private async prefix(target: ExecTarget): Promise<string[]> {
+  private async prefix(target: ExecTarget, need: Capability): Promise<string[]> {
     if ('pod' in target && this.local) {
       const s = this.state(target.pod);
       s.pid = s.container ? (await this.docker.getContainer(s.container.getId()).inspect()).State.Pid : undefined;
     }
-    return this.cachedPrefix(target);
+    return this.cachedPrefix(target, need);
   }
 
   async exec(target: ExecTarget, argv: string[], opts?: ExecOptions): Promise<ExecResult> {
     let prefix: string[];
     try {
-      prefix = await this.prefix(target);
+      // This machine's binaries in a pod's namespace; on the node, a command there.
+      prefix = await this.prefix(target, 'node' in target ? 'node-exec' : needFor(target, 'host-netns'));
     } catch (e) {
       // A container between restarts has no namespace to enter: the command could not run, as
       // `kubectl exec` into a restarting container; a caller that accepts failures gets one.
@@ -506,16 +527,23 @@ export class DockerTopology implements StartedTopology {
 
   /** Uses the pod's pid as last inspected: spawn is synchronous. */
   spawn(target: ExecTarget, argv: string[]): ChildProcess {
-    const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', ...this.cachedPrefix(target), ...argv], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'setpriv',
+      ['--pdeathsig', 'KILL', '--', ...this.cachedPrefix(target, needFor(target, 'host-netns')), ...argv],
+      {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     this.children.add(child);
     child.once('exit', () => this.children.delete(child));
     return child;
   }
 
   async capture(target: ExecTarget, opts: CaptureOptions): Promise<Capture> {
-    return startTcpdump(await this.prefix(target), { ...opts, dir: join(this.scratch, 'captures') });
+    return startTcpdump(await this.prefix(target, needFor(target, 'capture')), {
+      ...opts,
+      dir: join(this.scratch, 'captures'),
+    });
   }
 
   async logs(pod: string): Promise<string> {
@@ -604,19 +632,19 @@ export class DockerTopology implements StartedTopology {
   }
 
   stopNode(): Promise<void> {
-    return Promise.reject(new CapabilityError(`stopping a node: ${DOCKER_CANNOT.nodeFaults}`));
+    return Promise.reject(new CapabilityError('node-faults', `stopping a node: ${ONE_HOST}`));
   }
 
   startNode(): Promise<void> {
-    return Promise.reject(new CapabilityError(`starting a node: ${DOCKER_CANNOT.nodeFaults}`));
+    return Promise.reject(new CapabilityError('node-faults', `starting a node: ${ONE_HOST}`));
   }
 
   partition(): Promise<void> {
-    return Promise.reject(new CapabilityError(`a partition: ${DOCKER_CANNOT.nodeFaults}`));
+    return Promise.reject(new CapabilityError('node-faults', `a partition: ${ONE_HOST}`));
   }
 
   heal(): Promise<void> {
-    return Promise.reject(new CapabilityError(`healing a partition: ${DOCKER_CANNOT.nodeFaults}`));
+    return Promise.reject(new CapabilityError('node-faults', `healing a partition: ${ONE_HOST}`));
   }
 
   /** Where the cell's result comes from: the daemon, its versions, the proxy mode, the image. */

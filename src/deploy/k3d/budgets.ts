@@ -1,6 +1,9 @@
-// How long a k3d cluster start may take, phase by phase. Kept apart from the code that starts
-// clusters (and imports nothing) so the test runner's config can size its timeouts without
-// loading client-node.
+// How long a k3d cluster start may take, phase by phase, and how many nodes a cluster has. Kept
+// apart from the code that starts clusters (and imports nothing) so the provider's traits
+// (module.ts), which the test runner's config reads, do not load client-node.
+
+/** Agents a shared cluster has: the most nodes any cell of the matrix asks for. */
+export const DEFAULT_AGENTS = 3;
 
 /** Time bounds of a start's phases; a test that may start a cluster needs their sum. */
 export const K3D_PHASE_BOUNDS_MS = {

@@ -17,9 +17,6 @@ import { K3D_PHASE_BOUNDS_MS } from './budgets.ts';
 import { clusterNetwork, K3D_DATA_ROOT, nodeContainer, renderK3dConfig, type CalicoMode } from './config.ts';
 import { clusterRecords, ownClusterRecord } from './leftovers.ts';
 
-/** Agents a shared cluster has: the most nodes any cell of the matrix asks for. */
-export const DEFAULT_AGENTS = 3;
-
 export interface ClusterOptions {
   name: string;
   runId: string;

@@ -6,8 +6,9 @@
 // k3s default flannel; calico-vxlan → Calico VXLAN Always; calico-crosssubnet → Calico
 // VXLANCrossSubnet; no-nat → not available (a netns-lab control).
 import { randomBytes } from 'node:crypto';
+import type { Gaps } from '../../model/capabilities.ts';
 import type { ProfileName } from '../../model/dimensions.ts';
-import { RequirementError, TopologyError, UsageError, type Capability } from '../../util/errors.ts';
+import { RequirementError, TopologyError, UsageError } from '../../util/errors.ts';
 import { run } from '../../util/exec.ts';
 import { Teardown, trackForSignals } from '../../util/teardown.ts';
 import { hostFacts, hostNamespaceGap, type HostFacts } from '../k8s/capture.ts';
@@ -18,7 +19,8 @@ import type { Provider, Requirement, TopologySpec } from '../provider.ts';
 import { rollBack } from '../rollback.ts';
 import { DockerK3dBackend, type K3dBackend } from './backend.ts';
 import { resolveK3d, type K3dBinary, type ResolveOptions } from './binary.ts';
-import { DEFAULT_AGENTS, startCluster, type ClusterOptions, type StartedCluster } from './cluster.ts';
+import { DEFAULT_AGENTS } from './budgets.ts';
+import { startCluster, type ClusterOptions, type StartedCluster } from './cluster.ts';
 import { K3D_DATA_ROOT, newClusterName, type CalicoMode, type Cni } from './config.ts';
 import type { DockerStatus } from './docker.ts';
 import { ContainerNodes } from './nodes.ts';
@@ -80,12 +82,12 @@ export interface K3dProviderOptions {
 }
 
 /**
- * What a k3d provider cannot do on this machine, with the reasons. Node commands, faults and
- * signals it always has (Docker and the node containers' own tools); programs of this machine in a
- * node's or pod's namespace (the load client, host captures) only where this machine shares the
- * daemon's kernel as root.
+ * A k3d provider's gaps on this machine, with the reasons. Node commands, faults and signals it
+ * always has (Docker and the node containers' own tools); programs of this machine in a node's or
+ * pod's namespace (the load client, host captures) only where this machine shares the daemon's
+ * kernel as root.
  */
-export function k3dCapabilities(h: HostFacts, allowDebugContainers = false): Partial<Record<Capability, string>> {
+export function k3dGaps(h: HostFacts, allowDebugContainers = false): Gaps {
   const netns = hostNamespaceGap(h, ['nsenter']);
   const capture = hostNamespaceGap(h, ['nsenter', 'tcpdump']);
   return {
@@ -100,13 +102,11 @@ export function k3dCapabilities(h: HostFacts, allowDebugContainers = false): Par
 
 export class K3dProvider implements Provider {
   readonly name = 'k3d' as const;
-  /** Declared in check() (what this machine cannot do with k3d); filled in place. */
-  readonly cannot: string[] = [];
-  /** One topology at a time per process: the cells of a profile then share one cluster in turn. */
-  readonly topologiesAtOnce = 1;
+  /** Known once check() (or the first start()) has looked at this machine: declaredGaps(). */
+  gaps: Gaps = {};
   private binary?: Promise<K3dBinary>;
   private readonly pools = new Map<string, { pool: ClusterPool<StartedCluster>; untrack: () => void }>();
-  private gapsMemo?: Promise<Partial<Record<Capability, string>>>;
+  private gapsMemo?: Promise<Gaps>;
   private readonly backend: K3dBackend;
 
   constructor(private readonly opts: K3dProviderOptions = {}) {
@@ -159,20 +159,16 @@ export class K3dProvider implements Provider {
     return reqs;
   }
 
-  /**
-   * What this machine cannot do with k3d, by capability (the reasons are `cannot`); computed once,
-   * by check() or by the first start().
-   */
-  declaredGaps(): Promise<Partial<Record<Capability, string>>> {
+  /** This machine's gaps with k3d (then also `gaps`); computed once, by check() or by the first start(). */
+  declaredGaps(): Promise<Gaps> {
     this.gapsMemo ??= (async () => {
       const status = await this.backend.dockerStatus();
       if (!status.ok) {
         throw new RequirementError(status.detail);
       }
       const facts = await (this.opts.host ?? hostFacts)(status);
-      const gaps = k3dCapabilities(facts, this.opts.allowDebugContainers);
-      this.cannot.splice(0, this.cannot.length, ...Object.values(gaps));
-      return gaps;
+      this.gaps = k3dGaps(facts, this.opts.allowDebugContainers);
+      return this.gaps;
     })();
     this.gapsMemo.catch(() => (this.gapsMemo = undefined));
     return this.gapsMemo;
@@ -253,7 +249,7 @@ export class K3dProvider implements Provider {
   private async deploy(
     spec: TopologySpec,
     c: StartedCluster,
-    gaps: Partial<Record<Capability, string>>,
+    gaps: Gaps,
     release: (broken?: unknown) => Promise<void>,
   ): Promise<K8sTopology> {
     const id = randomBytes(3).toString('hex');
@@ -285,7 +281,7 @@ export class K3dProvider implements Provider {
           containers: nodeNames,
           probes,
           sharedDataRoot: c.sharedDataRoot,
-          hostNetnsGap: gaps['host-netns'],
+          gaps,
         }),
         externalIP: c.externalIP,
         allowDebugContainers: !!this.opts.allowDebugContainers,

@@ -10,12 +10,12 @@
 // - Faults: docker stop/start, and a raw-table partition that drops frames by the partner's MAC.
 import type { V1Pod } from '@kubernetes/client-node';
 import { basename } from 'node:path';
-import { CapabilityError, ProbeError } from '../../util/errors.ts';
+import { ProbeError } from '../../util/errors.ts';
 import { checkNetnsPath, containerIdOf, netnsFromCrictl } from '../k8s/capture.ts';
 import { parseCniAddresses } from '../k8s/cni-addresses.ts';
 import type { ProbePods } from '../k8s/probe-pod.ts';
 import type { NodeAccess, NodeFaults } from '../k8s/topology.ts';
-import type { ExecOptions, ExecResult } from '../provider.ts';
+import { CapabilityError, type ExecOptions, type ExecResult, type Gaps } from '../provider.ts';
 import type { K3dBackend } from './backend.ts';
 
 const CHAIN = 'RCNC-PARTITION';
@@ -29,8 +29,8 @@ export interface ContainerNodesOptions {
   containers: readonly string[];
   probes: ProbePods;
   sharedDataRoot?: string;
-  /** Why this machine cannot enter the containers' namespaces, or undefined when it can. */
-  hostNetnsGap?: string;
+  /** The provider's gaps: `host-netns` says why this machine cannot enter the containers' namespaces. */
+  gaps: Gaps;
 }
 
 export class ContainerNodes implements NodeAccess {
@@ -83,8 +83,9 @@ export class ContainerNodes implements NodeAccess {
 
   /** Host pid of a node container (its namespaces are entered through /proc/<pid>). */
   private async nodePid(i: number): Promise<number> {
-    if (this.o.hostNetnsGap) {
-      throw new CapabilityError(this.o.hostNetnsGap, { capability: 'host-netns' });
+    const gap = this.o.gaps['host-netns'];
+    if (gap) {
+      throw new CapabilityError('host-netns', gap);
     }
     const r = await this.o.backend.docker(['inspect', '-f', '{{.State.Pid}}', this.container(i)], { reject: false });
     const pid = Number(r.stdout.trim());

@@ -9,19 +9,20 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CapabilityError, ProbeError, UsageError } from '../../util/errors.ts';
+import { ProbeError, UsageError } from '../../util/errors.ts';
 import { run } from '../../util/exec.ts';
-import type {
-  Capture,
-  CaptureOptions,
-  ExecOptions,
-  ExecResult,
-  ExecTarget,
-  LoadBalancerInfo,
-  NodeInfo,
-  PodInfo,
-  ServiceInfo,
-  StartedTopology,
+import {
+  CapabilityError,
+  type Capture,
+  type CaptureOptions,
+  type ExecOptions,
+  type ExecResult,
+  type ExecTarget,
+  type LoadBalancerInfo,
+  type NodeInfo,
+  type PodInfo,
+  type ServiceInfo,
+  type StartedTopology,
 } from '../provider.ts';
 import { startTcpdump } from '../tcpdump.ts';
 import { apiMessage, type KubeClient } from './apply.ts';
@@ -205,9 +206,7 @@ export class AttachedK8sTopology implements StartedTopology {
     }
     if ('node' in target) {
       if (!this.probes) {
-        throw new CapabilityError(`commands on nodes need a host-network pod; ${DEBUG_NEEDED} add one`, {
-          capability: 'node-exec',
-        });
+        throw new CapabilityError('node-exec', `commands on nodes need a host-network pod; ${DEBUG_NEEDED} add one`);
       }
       return this.probes.exec(target.node, argv, opts);
     }
@@ -215,9 +214,7 @@ export class AttachedK8sTopology implements StartedTopology {
   }
 
   spawn(): ChildProcess {
-    throw new CapabilityError("an attached cluster's namespaces are out of this machine's reach", {
-      capability: 'host-netns',
-    });
+    throw new CapabilityError('host-netns', "an attached cluster's namespaces are out of this machine's reach");
   }
 
   async logs(pod: string): Promise<string> {
@@ -232,8 +229,8 @@ export class AttachedK8sTopology implements StartedTopology {
     }
     if (!('pod' in target) || !this.o.allowDebug) {
       throw new CapabilityError(
+        'capture',
         `capturing in ${'pod' in target ? `pod ${target.pod}` : 'a node'} needs ${'pod' in target ? `an ephemeral debug container; ${DEBUG_NEEDED} add one` : 'access to the node'}`,
-        { capability: 'capture' },
       );
     }
     return startEphemeralCapture(this.o.kube, this.o.namespace, target.pod, {

@@ -11,17 +11,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProfileName } from '../../model/dimensions.ts';
 import type { Provenance } from '../../model/results.ts';
-import { CapabilityError, ProbeError, TopologyError, UsageError, type Capability } from '../../util/errors.ts';
+import { ProbeError, TopologyError, UsageError } from '../../util/errors.ts';
 import { run } from '../../util/exec.ts';
 import type { Teardown } from '../../util/teardown.ts';
 import { waitFor } from '../../util/wait.ts';
 import {
+  CapabilityError,
   podDnsName,
   type Capture,
   type CaptureOptions,
   type ExecOptions,
   type ExecResult,
   type ExecTarget,
+  type Gaps,
   type LoadBalancerInfo,
   type LoadBalancerServiceSpec,
   type NodeInfo,
@@ -89,8 +91,8 @@ export interface K8sTopologyInit {
   /** Whether stop() deletes the namespace (not needed when the whole cluster goes). */
   deleteNamespace: boolean;
   clusterInfo?: ClusterInfo;
-  /** What the provider declared it cannot do here (its check()), with the reasons. */
-  gaps: Partial<Record<Capability, string>>;
+  /** The provider's gaps here (declared by its check()), with the reasons. */
+  gaps: Gaps;
   /** Told when a teardown step fails: the cluster may keep a leftover (a partition, a port). */
   onTeardownError?: (e: unknown) => void;
 }
@@ -191,10 +193,6 @@ export class K8sTopology implements StartedTopology {
     });
   }
 
-  private gap(capability: Capability): string | undefined {
-    return this.init.gaps[capability];
-  }
-
   private async addObjects(
     pods: PodSpec[],
     services: NodePortServiceSpec[],
@@ -268,7 +266,7 @@ export class K8sTopology implements StartedTopology {
         continue;
       }
       nodes.push({ ...nodeInfoOf(n, index), cniAddresses: await this.init.access.cniAddresses(index) });
-      if (!this.gap('host-netns')) {
+      if (!this.init.gaps['host-netns']) {
         this.nodeNetns.set(index, await this.init.access.netnsPrefix(index).catch((e: Error) => e));
       }
     }
@@ -299,7 +297,7 @@ export class K8sTopology implements StartedTopology {
     s.info.hostIP = pod.status?.hostIP ?? '';
     s.info.generation += 1;
     // spawn() must answer at once; the pod's namespace path is known only now (a new sandbox).
-    if (!this.gap('host-netns') && !s.info.hostNetwork) {
+    if (!this.init.gaps['host-netns'] && !s.info.hostNetwork) {
       this.podNetns.set(name, await this.init.access.netnsPrefix(s.info.node, pod).catch((e: Error) => e));
     }
   }
@@ -372,9 +370,9 @@ export class K8sTopology implements StartedTopology {
   }
 
   private netnsFor(target: { pod: string } | { node: number }): string[] {
-    const declared = this.gap('host-netns');
+    const declared = this.init.gaps['host-netns'];
     if (declared) {
-      throw new CapabilityError(declared, { capability: 'host-netns' });
+      throw new CapabilityError('host-netns', declared);
     }
     let prefix: string[] | Error | undefined;
     let what: string;
@@ -445,13 +443,13 @@ export class K8sTopology implements StartedTopology {
     if ('external' in target) {
       return startTcpdump([], { ...opts, dir });
     }
-    const declared = this.gap('capture');
+    const declared = this.init.gaps.capture;
     if ('pod' in target && declared && this.init.allowDebugContainers) {
       this.state(target.pod);
       return startEphemeralCapture(this.kube, this.namespace, target.pod, { ...opts, dir, container: CONTAINER });
     }
     if (declared) {
-      throw new CapabilityError(declared, { capability: 'capture' });
+      throw new CapabilityError('capture', declared);
     }
     return startTcpdump(this.netnsFor(target), { ...opts, dir });
   }
@@ -529,8 +527,8 @@ export class K8sTopology implements StartedTopology {
     }
     if (!signalFromNode) {
       throw new CapabilityError(
-        this.gap('kill-container') ?? `${signal} to pod ${name}'s container needs access to its node`,
-        { capability: 'kill-container' },
+        'kill-container',
+        this.init.gaps['kill-container'] ?? `${signal} to pod ${name}'s container needs access to its node`,
       );
     }
     if (opts.restartDelayMs === undefined) {
@@ -575,9 +573,10 @@ export class K8sTopology implements StartedTopology {
   private faults(): NodeFaults {
     const f = this.init.access.faults;
     if (!f) {
-      throw new CapabilityError(this.gap('node-faults') ?? `the ${this.provider} provider does not control its nodes`, {
-        capability: 'node-faults',
-      });
+      throw new CapabilityError(
+        'node-faults',
+        this.init.gaps['node-faults'] ?? `the ${this.provider} provider does not control its nodes`,
+      );
     }
     return f;
   }

@@ -9,14 +9,15 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { CapabilityError, isRcncError, RequirementError, type Capability } from '../../util/errors.ts';
+import type { Gaps } from '../../model/capabilities.ts';
+import { isRcncError, RequirementError } from '../../util/errors.ts';
 import { Teardown, trackForSignals } from '../../util/teardown.ts';
 import { apiMessage, KubeClient, nodeReady } from '../k8s/apply.ts';
 import { AttachedK8sTopology } from '../k8s/attached.ts';
 import { readClusterInfo } from '../k8s/cluster-info.ts';
 import { K8sTopology, type NodeAccess } from '../k8s/topology.ts';
 import { REDIS_IMAGE } from '../k8s/versions.ts';
-import type { AttachSpec, Provider, Requirement, TopologySpec } from '../provider.ts';
+import { CapabilityError, type AttachSpec, type Provider, type Requirement, type TopologySpec } from '../provider.ts';
 import { rollBack } from '../rollback.ts';
 import { namespaceRecords, ownNamespaceRecord } from './leftovers.ts';
 
@@ -45,8 +46,8 @@ const withTimeout = <T>(p: Promise<T>, what: string): Promise<T> =>
 
 const ONLY_API = 'a kubeconfig cluster is reached only through its API server';
 
-/** What the provider cannot do on any cluster, declared up front (its cells skip those parts). */
-export function kubeconfigGaps(allowDebugContainers = false): Partial<Record<Capability, string>> {
+/** The provider's gaps on any cluster, declared up front (its cells skip those parts). */
+export function kubeconfigGaps(allowDebugContainers = false): Gaps {
   return {
     'node-exec': `running commands on a node needs the k3d provider; ${ONLY_API}`,
     'node-faults': `stopping or partitioning nodes needs the k3d provider; ${ONLY_API}`,
@@ -63,18 +64,18 @@ const GAPS = kubeconfigGaps();
 
 /** Nodes are out of reach: everything goes through the API server. */
 const NO_NODE_ACCESS: NodeAccess = {
-  exec: () => Promise.reject(new CapabilityError(GAPS['node-exec']!, { capability: 'node-exec' })),
+  exec: () => Promise.reject(new CapabilityError('node-exec', GAPS['node-exec']!)),
   cniAddresses: async () => ({}),
-  netnsPrefix: () => Promise.reject(new CapabilityError(GAPS['host-netns']!, { capability: 'host-netns' })),
+  netnsPrefix: () => Promise.reject(new CapabilityError('host-netns', GAPS['host-netns']!)),
 };
 
 export class KubeconfigProvider implements Provider {
   readonly name = 'kubeconfig' as const;
   /** Declared up front: the same on every cluster (only the API server is used). */
-  readonly cannot: readonly string[];
+  readonly gaps: Gaps;
 
   constructor(private readonly opts: KubeconfigProviderOptions = {}) {
-    this.cannot = Object.values(kubeconfigGaps(opts.allowDebugContainers));
+    this.gaps = kubeconfigGaps(opts.allowDebugContainers);
   }
 
   /** Loads the kubeconfig and selects the context; throws a RequirementError saying what is wrong. */
@@ -168,7 +169,7 @@ export class KubeconfigProvider implements Provider {
         teardown,
         deleteNamespace: true,
         clusterInfo,
-        gaps: kubeconfigGaps(this.opts.allowDebugContainers),
+        gaps: this.gaps,
       });
     } catch (e) {
       return rollBack(teardown, e, `could not deploy on ${kc.getCurrentContext()}`, apiMessage);

@@ -9,6 +9,8 @@ export const NS_PREFIX = 'rcnc-';
 /** Where `ip netns exec` finds files it mounts over /etc for a namespace's processes (ip-netns(8)). */
 export const ETC_NETNS = '/etc/netns';
 const ID = /^[0-9a-f]{6}$/;
+/** The most nodes a lab has (node-0 … node-19). */
+export const MAX_NODES = 20;
 
 export const newLabId = (): string => randomBytes(3).toString('hex');
 

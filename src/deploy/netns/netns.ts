@@ -30,6 +30,7 @@ import {
   type ExecOptions,
   type ExecResult,
   type ExecTarget,
+  type Gaps,
   type LoadBalancerInfo,
   type NodeInfo,
   type NodePortServiceSpec,
@@ -44,7 +45,7 @@ import {
 import { startTcpdump } from '../tcpdump.ts';
 import { restoreDocument } from './iptables.ts';
 import { kubeProxyTables, type ProxiedService } from './kube-proxy.ts';
-import { ETC_NETNS, labNames, newLabId } from './names.ts';
+import { ETC_NETNS, labNames, MAX_NODES, newLabId } from './names.ts';
 import { ownRecord, removeRecord, writeRecord } from './ownership.ts';
 import { datapath, labProfiles, NODE_NET, type Datapath, type NodeAddressing, type PodAttachment } from './profiles.ts';
 import {
@@ -60,7 +61,6 @@ import { labRequirements } from './system.ts';
 
 const SERVICE_NAMESPACE = 'rcnc';
 const POD_READY_TIMEOUT_MS = 20_000;
-const MAX_NODES = 20;
 
 interface PodState {
   spec: PodSpec;
@@ -100,6 +100,8 @@ const liveLabs = new Map<string, NetnsTopology>();
 
 export class NetnsProvider implements Provider {
   readonly name = 'netns' as const;
+  /** The lab has every capability: nodes, namespaces and processes are this machine's own. */
+  readonly gaps: Gaps = {};
   constructor(private readonly opts: NetnsOptions = {}) {}
 
   check(): Promise<Requirement[]> {

@@ -1,0 +1,20 @@
+// Every provider, one line each: the suite (harness, run config, test bounds) looks a provider up
+// here instead of switching on its name. A new provider is its folder (a ProviderModule beside its
+// code), a line here and its name in PROVIDERS (model/dimensions.ts).
+import type { ProviderName } from '../model/dimensions.ts';
+import { dockerModule } from './docker/module.ts';
+import { k3dModule } from './k3d/module.ts';
+import { kubeconfigModule } from './kubeconfig/module.ts';
+import { netnsModule } from './netns/module.ts';
+import type { ProviderModule, ProviderTraits } from './provider.ts';
+
+export const PROVIDER_MODULES: { readonly [P in ProviderName]: ProviderModule<P> } = {
+  netns: netnsModule,
+  k3d: k3dModule,
+  kubeconfig: kubeconfigModule,
+  docker: dockerModule,
+};
+
+export const providerModule = (name: ProviderName): ProviderModule => PROVIDER_MODULES[name];
+
+export const traitsOf = (name: ProviderName): ProviderTraits => PROVIDER_MODULES[name].traits;
