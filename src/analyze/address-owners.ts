@@ -118,6 +118,7 @@ export function addressOwners(
   const lookup = (ip: string): AddressOwner => {
     const c = classifyAddress(ip, book);
     if (c.class === 'unknown' && c.owner.includes('@')) {
+      // `cni0#2@node-0`: a device's second address, named so above; it has the device's class.
       return { class: deviceClass(c.owner.split('@')[0]!.replace(/#\d+$/, '')), owner: c.owner };
     }
     const ext = [...nodes.values()].find((n) => n.externalIP === ip);
