@@ -2,6 +2,7 @@
 // the source it comes from (docs/datapath.md anchors, which name the flannel, kube-proxy and Redis code they describe).
 import { cellId, type Cell } from '../../src/model/cell.ts';
 import type { AddressClass, CellDims, ProviderName } from '../../src/model/dimensions.ts';
+import { nodePortRewrite, type ServingProfile } from '../../src/model/profiles.ts';
 import type { NatMeetExpectation } from '../../src/model/results.ts';
 import type { Matrix } from '../../src/suite/run-config.ts';
 import { dockerNatMeetRows } from './docker-cells.ts';
@@ -81,11 +82,11 @@ const addNodeClaim = (profile: Row['profile'], ghostClass: AddressClass, why: st
  * The failure at scale: N members (half masters, half replicas) formed over NodePorts on 10 nodes,
  * then one more node joins through its own node's NodePort, like the 3-node dial-own-node cell.
  */
-const atScale = (profile: Row['profile'], members: number, section: string): Row => ({
+const atScale = (profile: ServingProfile, members: number, section: string): Row => ({
   ...natFailure(
     profile,
-    'tunnel',
-    `the MEET leaves the ingress node by its ${profile === 'flannel-vxlan' ? 'flannel.1' : 'vxlan.calico'} device, so the master records that node’s tunnel address, however large the cluster`,
+    nodePortRewrite(profile, 'remote').class,
+    `the MEET leaves the ingress node by its ${nodePortRewrite(profile, 'remote').leavesBy} device, so the master records that node’s tunnel address, however large the cluster`,
     section,
     { variant: 'dial-own-node' },
   ),
@@ -108,65 +109,65 @@ const meetsOnPodIps = (profile: Row['profile'], nodes: number, source: string): 
 const rows: Row[] = [
   natFailure(
     'flannel-vxlan',
-    'bridge-gateway',
+    nodePortRewrite('flannel-vxlan', 'local').class,
     'the master records the joiner at cni0 10.42.0.1:6379@16379 and its dial-back is refused; announcing fixes it',
     'docs/datapath.md#flannel-local-endpoint',
   ),
   natFailure(
     'flannel-vxlan',
-    'tunnel',
+    nodePortRewrite('flannel-vxlan', 'remote').class,
     'the MEET leaves the ingress node by flannel.1, so the master records 10.42.N.0 of the joiner’s node',
     'docs/datapath.md#flannel-remote-endpoint',
     { variant: 'dial-own-node' },
   ),
   natFailure(
     'flannel-vxlan',
-    'bridge-gateway',
+    nodePortRewrite('flannel-vxlan', 'local').class,
     'the MEET leaves the master’s node by cni0, so the master records that node’s 10.42.N.1',
     'docs/datapath.md#flannel-local-endpoint',
     { variant: 'dial-endpoint-node' },
   ),
   natFailure(
     'calico-vxlan',
-    'node-ip',
+    nodePortRewrite('calico-vxlan', 'local').class,
     'the MEET leaves by the master’s cali* veth, which has no IPv4 address, so MASQUERADE falls back to the node IP',
     'docs/datapath.md#calico-local-endpoint (caliX has no IPv4)',
   ),
   natFailure(
     'calico-vxlan',
-    'tunnel',
+    nodePortRewrite('calico-vxlan', 'remote').class,
     'the MEET leaves the ingress node by vxlan.calico, so the master records that node’s tunnel address',
     'docs/datapath.md#calico-always-remote-endpoint',
     { variant: 'dial-own-node' },
   ),
   natFailure(
     'calico-crosssubnet',
-    'node-ip',
+    nodePortRewrite('calico-crosssubnet', 'local').class,
     'the MEET leaves by the master’s cali* veth, which has no IPv4 address, so MASQUERADE falls back to the node IP',
     'docs/datapath.md#calico-local-endpoint',
   ),
   natFailure(
     'calico-crosssubnet',
-    'node-ip',
+    nodePortRewrite('calico-crosssubnet', 'remote').class,
     'nodes share a subnet, so Felix routes the block unencapsulated via eth0 and the master records the ingress node IP',
     'docs/datapath.md#calico-crosssubnet, docs/datapath.md#calico-crosssubnet-remote-endpoint',
     { variant: 'dial-own-node' },
   ),
   addNodeClaim(
     'flannel-vxlan',
-    'bridge-gateway',
+    nodePortRewrite('flannel-vxlan', 'local').class,
     'add-node sends the same MEET through the NodePort, so the master records cni0; add-node still prints [OK]',
     'docs/datapath.md#flannel-local-endpoint',
   ),
   addNodeClaim(
     'calico-vxlan',
-    'node-ip',
+    nodePortRewrite('calico-vxlan', 'local').class,
     'add-node sends the same MEET through the NodePort, so the master records the node IP; add-node still prints [OK]',
     'docs/datapath.md#calico-local-endpoint',
   ),
   addNodeClaim(
     'calico-crosssubnet',
-    'node-ip',
+    nodePortRewrite('calico-crosssubnet', 'local').class,
     'add-node sends the same MEET through the NodePort, so the master records the node IP; add-node still prints [OK]',
     'docs/datapath.md#calico-local-endpoint',
   ),

@@ -3,6 +3,7 @@
 // nodes) and from how each exposure's addresses behave when pods move.
 import { cellId, type Cell } from '../../src/model/cell.ts';
 import type { CellDims, Exposure, ProfileName, ProviderName } from '../../src/model/dimensions.ts';
+import { kubernetesProfiles, servesServices } from '../../src/model/profiles.ts';
 import type { RecoveryExpectation } from '../../src/model/results.ts';
 import type { Matrix } from '../../src/suite/run-config.ts';
 
@@ -163,9 +164,7 @@ export const recoveryCells = (
   // The docker provider has one node and no recovery rows of its own (docs/docker.md#profiles).
   (provider === 'docker' ? [] : rows).flatMap((row) => {
     const full = matrix === 'full';
-    const profiles: ProfileName[] = full
-      ? ['flannel-vxlan', 'calico-vxlan', 'calico-crosssubnet', 'no-nat']
-      : row.profiles;
+    const profiles: ProfileName[] = full ? kubernetesProfiles() : row.profiles;
     const exposures: Exposure[] = full ? ['pod-ip', 'nodeport', 'host-network'] : row.exposures;
     const pairs: [ProfileName, Exposure][] = profiles.flatMap((p) =>
       exposures.map((e): [ProfileName, Exposure] => [p, e]),
@@ -174,7 +173,7 @@ export const recoveryCells = (
       pairs.push(...(row.extra ?? []));
     }
     return pairs
-      .filter(([profile, e]) => !(profile === 'no-nat' && e === 'nodeport'))
+      .filter(([profile, e]) => servesServices(profile) || e !== 'nodeport')
       .map(([profile, exposure]) => {
         const dims: CellDims = {
           provider,

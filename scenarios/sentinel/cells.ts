@@ -5,6 +5,13 @@
 // (`runAlone`), so their figures measure Redis and the datapath, not a busy machine.
 import { cellId, type Cell } from '../../src/model/cell.ts';
 import type { AddressClass, CellDims, Exposure, ProfileName, ProviderName } from '../../src/model/dimensions.ts';
+import {
+  kubernetesProfiles,
+  nodePortRewrite,
+  profilesWithServices,
+  servesServices,
+  type ServingProfile,
+} from '../../src/model/profiles.ts';
 import type { SentinelExpectation, SentinelVantage } from '../../src/model/results.ts';
 import type { Matrix } from '../../src/suite/run-config.ts';
 
@@ -43,16 +50,14 @@ const S = {
     'docs/sentinel.md#hostnames (with resolve-hostnames, Sentinel resolves a name again whenever it reconnects: sentinelReconnectInstance, Redis 7.0+)',
 };
 
-/** The classes of the rewritten replica records per profile, for the two NAT exposures. */
+/** The classes of the rewritten replica records per profile, for the two NAT exposures (from the profile table). */
+const rewrites = (classes: (p: ServingProfile) => AddressClass[]): Partial<Record<ProfileName, AddressClass[]>> =>
+  Object.fromEntries(profilesWithServices().map((p) => [p, [...new Set(classes(p))]]));
 const REWRITES: Record<'nodeport' | 'loadbalancer', Partial<Record<ProfileName, AddressClass[]>>> = {
   // Both replicas dial the master's node; that node DNATs and masquerades towards the local endpoint.
-  nodeport: { 'flannel-vxlan': ['bridge-gateway'], 'calico-vxlan': ['node-ip'], 'calico-crosssubnet': ['node-ip'] },
+  nodeport: rewrites((p) => [nodePortRewrite(p, 'local').class]),
   // kube-proxy's loadbalancer-IP rule DNATs on each replica's own node: the remote one leaves by its tunnel (or eth0).
-  loadbalancer: {
-    'flannel-vxlan': ['bridge-gateway', 'tunnel'],
-    'calico-vxlan': ['node-ip', 'tunnel'],
-    'calico-crosssubnet': ['node-ip'],
-  },
+  loadbalancer: rewrites((p) => [nodePortRewrite(p, 'local').class, nodePortRewrite(p, 'remote').class]),
 };
 
 const works = (exposure: Exposure): SentinelExpectation => ({
@@ -132,14 +137,12 @@ interface Row {
   replicationPath?: 'pod-ip';
 }
 
-const PROFILES_WITH_SERVICES: ProfileName[] = ['flannel-vxlan', 'calico-vxlan', 'calico-crosssubnet'];
 const VIEW_EXPOSURES: Exposure[] = ['pod-ip', 'nodeport', 'host-network', 'loadbalancer'];
 
 function rows(matrix: Matrix): Row[] {
   if (matrix === 'full') {
-    const profiles: ProfileName[] = [...PROFILES_WITH_SERVICES, 'no-nat'];
-    return profiles.flatMap((profile) => {
-      const exposures = profile === 'no-nat' ? ['pod-ip', 'host-network'] : VIEW_EXPOSURES;
+    return kubernetesProfiles().flatMap((profile) => {
+      const exposures = servesServices(profile) ? VIEW_EXPOSURES : ['pod-ip', 'host-network'];
       return (exposures as Exposure[]).flatMap((exposure): Row[] => [
         // Names are cluster DNS: only inside the cluster, on pod IPs. The longest shared cell goes
         // first, so it overlaps the others instead of running on after them.

@@ -2,6 +2,7 @@
 // sees. Every row cites the rule that produces it; docs/datapath.md#masquerade-source-address tabulates the MASQUERADE source.
 import { cellId, type Cell } from '../../src/model/cell.ts';
 import type { CellDims, ProfileName, ProviderName, TrafficPolicy } from '../../src/model/dimensions.ts';
+import { nodePortRewrite, PROFILE_FACTS, profileFacts, type ServingProfile } from '../../src/model/profiles.ts';
 import type { RewriteClass, SnatExpectation } from '../../src/model/results.ts';
 import { dockerSnatRows, type DockerSnatPath } from './docker-cells.ts';
 
@@ -23,12 +24,11 @@ export interface SnatOptions {
 type Rewrite = RewriteClass;
 type Row = Record<SnatPath, { Cluster: Rewrite; Local?: Rewrite }>;
 
-const S2 = 'docs/datapath.md#flannel-pod-to-pod-traffic (FLANNEL-POSTRTG returns before MASQUERADE for pod↔pod)';
+const S2 = PROFILE_FACTS['flannel-vxlan'].podToPod;
 const S3C =
   'docs/datapath.md#externaltrafficpolicy-cluster (EXT under Cluster: KUBE-MARK-MASQ for every NodePort connection)';
 const S3L =
   'docs/datapath.md#externaltrafficpolicy-local (EXT under Local: pod sources go to SVC unmarked, LOCAL sources are marked, others only reach local endpoints)';
-const S4 = 'docs/datapath.md#calico-nat-outgoing (cali-nat-outgoing skips destinations in the pools)';
 const S5 =
   'docs/datapath.md#masquerade-source-address, docs/datapath.md#device-walk-fallback (MASQUERADE takes the address of the outgoing device, eth0 when it has none)';
 
@@ -39,35 +39,40 @@ const DROPPED_FIX =
   'from nodes with a local endpoint), or use externalTrafficPolicy Cluster and set cluster-announce-ip/port/bus-port ' +
   'on every Redis node, since Cluster masquerades the source';
 
+// The class a NodePort connection is rewritten to, from the profile table, when the endpoint is on
+// the ingress node (local) or on another one (remote).
+const local = (p: ServingProfile) => nodePortRewrite(p, 'local').class;
+const remote = (p: ServingProfile) => nodePortRewrite(p, 'remote').class;
+
 // Paths that never cross kube-proxy have no Local variant.
 const table: Partial<Record<ProfileName, Row>> = {
   'flannel-vxlan': {
     'pod-same-node': { Cluster: 'none' },
     'pod-other-node': { Cluster: 'none' },
-    'nodeport-local-endpoint': { Cluster: 'bridge-gateway', Local: 'none' },
-    'nodeport-remote-endpoint': { Cluster: 'tunnel', Local: 'none' },
-    'node-nodeport': { Cluster: 'tunnel', Local: 'tunnel' },
-    'external-nodeport-local': { Cluster: 'bridge-gateway', Local: 'none' },
-    'external-nodeport-remote': { Cluster: 'tunnel', Local: 'unreachable' },
+    'nodeport-local-endpoint': { Cluster: local('flannel-vxlan'), Local: 'none' },
+    'nodeport-remote-endpoint': { Cluster: remote('flannel-vxlan'), Local: 'none' },
+    'node-nodeport': { Cluster: remote('flannel-vxlan'), Local: remote('flannel-vxlan') },
+    'external-nodeport-local': { Cluster: local('flannel-vxlan'), Local: 'none' },
+    'external-nodeport-remote': { Cluster: remote('flannel-vxlan'), Local: 'unreachable' },
   },
   'calico-vxlan': {
     'pod-same-node': { Cluster: 'none' },
     'pod-other-node': { Cluster: 'none' },
-    'nodeport-local-endpoint': { Cluster: 'node-ip', Local: 'none' },
-    'nodeport-remote-endpoint': { Cluster: 'tunnel', Local: 'none' },
-    'node-nodeport': { Cluster: 'tunnel', Local: 'tunnel' },
-    'external-nodeport-local': { Cluster: 'node-ip', Local: 'none' },
-    'external-nodeport-remote': { Cluster: 'tunnel', Local: 'unreachable' },
+    'nodeport-local-endpoint': { Cluster: local('calico-vxlan'), Local: 'none' },
+    'nodeport-remote-endpoint': { Cluster: remote('calico-vxlan'), Local: 'none' },
+    'node-nodeport': { Cluster: remote('calico-vxlan'), Local: remote('calico-vxlan') },
+    'external-nodeport-local': { Cluster: local('calico-vxlan'), Local: 'none' },
+    'external-nodeport-remote': { Cluster: remote('calico-vxlan'), Local: 'unreachable' },
   },
   'calico-crosssubnet': {
     'pod-same-node': { Cluster: 'none' },
     'pod-other-node': { Cluster: 'none' },
-    'nodeport-local-endpoint': { Cluster: 'node-ip', Local: 'none' },
-    'nodeport-remote-endpoint': { Cluster: 'node-ip', Local: 'none' },
+    'nodeport-local-endpoint': { Cluster: local('calico-crosssubnet'), Local: 'none' },
+    'nodeport-remote-endpoint': { Cluster: remote('calico-crosssubnet'), Local: 'none' },
     // The node's own IP, masqueraded to itself out of eth0: no visible rewrite.
     'node-nodeport': { Cluster: 'none', Local: 'none' },
-    'external-nodeport-local': { Cluster: 'node-ip', Local: 'none' },
-    'external-nodeport-remote': { Cluster: 'node-ip', Local: 'unreachable' },
+    'external-nodeport-local': { Cluster: local('calico-crosssubnet'), Local: 'none' },
+    'external-nodeport-remote': { Cluster: remote('calico-crosssubnet'), Local: 'unreachable' },
   },
   'no-nat': {
     'pod-same-node': { Cluster: 'none' },
@@ -77,7 +82,7 @@ const table: Partial<Record<ProfileName, Row>> = {
 
 const sourceFor = (profile: ProfileName, path: SnatPath, policy: TrafficPolicy, rewrite: Rewrite): string => {
   if (path.startsWith('pod-')) {
-    return profile.startsWith('calico') ? S4 : profile === 'no-nat' ? 'docs/datapath.md#no-nat' : S2;
+    return profileFacts(profile).podToPod;
   }
   if (rewrite === 'unreachable') {
     return `${S3L}; no local endpoint: KUBE-EXTERNAL-SERVICES DROP`;

@@ -7,25 +7,15 @@
 //     (nodes.txt column or podcidrs.txt), else the /24 its pods' IPs share;
 //   - x.y.0.1 of the nodes' x.y.0.0/16 network is the Docker network's gateway: the host
 //     (docs/datapath.md#k3d-docker-network).
-import type { AddressClass } from '../model/dimensions.ts';
+import { deviceClass, PROFILE_FACTS } from '../model/profiles.ts';
 import { classifyAddress, type AddressBook } from '../probes/address-class.ts';
 import type { AddressOwner, AnalyzedNode, AnalyzedPod, Inference } from './report-types.ts';
 
-// Device names → rewrite class, beyond the three classifyAddress knows
-// (docs/datapath.md#masquerade-source-address): the pod-network gateway on a node, or a tunnel device.
-const BRIDGE_DEVICE = /^(?:cni\d*|docker\d+|cbr\d+|kube-bridge|br-\S+|virbr\d+|cilium_host|weave)$/;
-const TUNNEL_DEVICE =
-  /^(?:flannel[.-]\S+|vxlan[.-]\S+|tunl\d+|cilium_vxlan|cilium_geneve|genev_sys_\d+|wireguard\.cali)$/;
-
-export function deviceClass(dev: string): AddressClass {
-  if (BRIDGE_DEVICE.test(dev)) {
-    return 'bridge-gateway';
-  }
-  if (TUNNEL_DEVICE.test(dev)) {
-    return 'tunnel';
-  }
-  return 'unknown';
-}
+// flannel's devices, which the pod-CIDR inference names: the bridge holds the first address, the
+// VXLAN device the network address.
+const [FLANNEL_BRIDGE, FLANNEL_TUNNEL] = (['bridge-gateway', 'tunnel'] as const).map(
+  (cls) => PROFILE_FACTS['flannel-vxlan'].devices.find((d) => d.class === cls)!.name,
+);
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
@@ -74,15 +64,15 @@ function inferFromPodCidrs(ip: string, nodes: AnalyzedNode[], pods: AnalyzedPod[
     if (n === range.network + 1) {
       return {
         class: 'bridge-gateway' as const,
-        owner: `cni0@${node.name}`,
-        inferred: `the first address ${of}: the CNI bridge's gateway, cni0 with flannel`,
+        owner: `${FLANNEL_BRIDGE}@${node.name}`,
+        inferred: `the first address ${of}: the CNI bridge's gateway, ${FLANNEL_BRIDGE} with flannel`,
       };
     }
     if (n === range.network) {
       return {
         class: 'tunnel' as const,
-        owner: `flannel.1@${node.name}`,
-        inferred: `the network address ${of}: flannel's VXLAN device flannel.1`,
+        owner: `${FLANNEL_TUNNEL}@${node.name}`,
+        inferred: `the network address ${of}: flannel's VXLAN device ${FLANNEL_TUNNEL}`,
       };
     }
   }
@@ -128,6 +118,7 @@ export function addressOwners(
   const lookup = (ip: string): AddressOwner => {
     const c = classifyAddress(ip, book);
     if (c.class === 'unknown' && c.owner.includes('@')) {
+      // `cni0#2@node-0`: a device's second address, named so above; it has the device's class.
       return { class: deviceClass(c.owner.split('@')[0]!.replace(/#\d+$/, '')), owner: c.owner };
     }
     const ext = [...nodes.values()].find((n) => n.externalIP === ip);

@@ -1,9 +1,10 @@
 // Who is who: the pods and nodes the files describe, their addresses and ports, and the questions
 // every later step asks of them (who owns an address, who knows whom, which addresses are real).
+import { isCniDevice } from '../model/profiles.ts';
 import { hasFlag, type ClusterNode, type ParseWarning } from '../probes/cluster-nodes.ts';
 import { inbound, type SocketEntry } from '../probes/sockets.ts';
 import { hostOf } from '../util/address.ts';
-import { addressOwners, deviceClass } from './address-owners.ts';
+import { addressOwners } from './address-owners.ts';
 import type { Inputs } from './inputs.ts';
 import { parseNodes, parsePodCidrs, parsePods, parseServices, type KubePod, type KubeService } from './kubectl.ts';
 import type { TableName } from './read-dir.ts';
@@ -108,7 +109,7 @@ function buildNodes(inputs: Inputs, tables: ReturnType<typeof readTables>, podNa
     }
     if (!n.internalIP) {
       // Without nodes.txt: the first address on an interface that is neither loopback nor CNI.
-      const uplink = interfaces.find((i) => i.name !== 'lo' && deviceClass(i.name) === 'unknown' && i.ipv4.length);
+      const uplink = interfaces.find((i) => i.name !== 'lo' && !isCniDevice(i.name) && i.ipv4.length);
       if (uplink) {
         n.internalIP = uplink.ipv4[0]!;
       }

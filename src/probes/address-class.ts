@@ -1,8 +1,10 @@
 // Who does an address belong to? Classifies an address seen on a socket, in a CLUSTER NODES view or
 // in a packet against what the topology knows: a pod, a CNI device of a node (the rewrite classes
-// of docs/datapath.md#masquerade-source-address), a node, or the external client.
+// of docs/datapath.md#masquerade-source-address; which device gives which class is in the profile
+// table, model/profiles.ts), a node, or the external client.
 import type { NodeInfo, PodInfo, StartedTopology } from '../deploy/provider.ts';
 import type { AddressClass } from '../model/dimensions.ts';
+import { deviceClass, NODE_DEVICE } from '../model/profiles.ts';
 
 export interface AddressBook {
   pods: Pick<PodInfo, 'name' | 'ip' | 'hostNetwork'>[];
@@ -15,20 +17,6 @@ export interface Classified {
   /** e.g. `redis-3`, `cni0@node-0`, `flannel.1@node-2`, `eth0@node-1`, `external`. */
   owner: string;
 }
-
-// Device name → rewrite class: the bridge gateway or a tunnel device (docs/datapath.md#masquerade-source-address).
-const DEVICE_CLASS: Record<string, AddressClass> = {
-  cni0: 'bridge-gateway',
-  'flannel.1': 'tunnel',
-  'vxlan.calico': 'tunnel',
-};
-
-// Docker's bridges: the default one and user-defined ones, named br-<first 12 hex of the network
-// id> (docs/docker.md#the-docker-host). Their address is the gateway containers reach the host by.
-const DOCKER_BRIDGE = /^(?:docker\d+|br-[0-9a-f]{12})$/;
-
-const deviceClass = (dev: string): AddressClass =>
-  DEVICE_CLASS[dev] ?? (DOCKER_BRIDGE.test(dev) ? 'bridge-gateway' : 'unknown');
 
 export const addressBook = (t: StartedTopology): AddressBook => ({
   pods: t.pods(),
@@ -57,7 +45,7 @@ export function classifyAddress(ip: string, book: AddressBook): Classified {
       }
     }
     if (n.ip === ip) {
-      return { class: 'node-ip', owner: `eth0@${n.name}` };
+      return { class: 'node-ip', owner: `${NODE_DEVICE}@${n.name}` };
     }
   }
   if (book.externalIP && ip === book.externalIP) {

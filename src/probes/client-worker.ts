@@ -1,7 +1,7 @@
 // The load client's worker process. It runs inside a lab (or pod) network namespace, started by
-// `startClient` (client.ts) through `topology.spawn(target, [node, --import, tsx, this file])`, and
+// `startClient` (client-runner.ts) through `topology.spawn(target, [node, --import, tsx, this file])`, and
 // talks to the runner in JSON lines: one WorkerConfig line on stdin, then commands; events on
-// stdout (protocol in client.ts). It exits when stdin closes, on `quit`, or at `lifetimeMs`,
+// stdout (protocol in client-protocol.ts). It exits when stdin closes, on `quit`, or at `lifetimeMs`,
 // so it can never outlive the runner (and the lab's setpriv --pdeathsig covers a SIGKILLed one).
 //
 // Two ioredis Cluster clients with the same settings: one for SET and GET, one only for the
@@ -29,7 +29,15 @@
 //   a miss.
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { createInterface } from 'node:readline';
-import type { EndReason, OpKind, OpRecord, VerifyResult, WorkerCommand, WorkerConfig, WorkerEvent } from './client.ts';
+import type {
+  EndReason,
+  OpKind,
+  OpRecord,
+  VerifyResult,
+  WorkerCommand,
+  WorkerConfig,
+  WorkerEvent,
+} from './client-protocol.ts';
 
 // Redis replies that mean "this node cannot take the key right now" (cluster.c getNodeByQuery).
 const REDIRECTS = new Set(['MOVED', 'ASK', 'TRYAGAIN', 'CLUSTERDOWN']);

@@ -102,15 +102,6 @@ interface IpHeader {
   ipId?: number;
 }
 
-/** Pending state: an IP header line (-v) waiting for its address line. */
-interface Pending {
-  stamp: Stamp;
-  header: IpHeader;
-  line: number;
-  raw: string;
-  tunnel?: string;
-}
-
 /**
  * Splits what precedes `IP`: the `-i any` interface and direction, `-e` link-layer fields. Returns
  * the text from `IP`/`IP6` on, or no body when the line is not an IP packet.
@@ -300,106 +291,38 @@ function parseFlowLine(text: string, proto: string | undefined): Parsed<FlowLine
   return { kind: 'tcp', src, dst, tcp };
 }
 
+/** Where a packet's first line was and what it said: a -v header waits here for its TCP line. */
+interface Head {
+  stamp: Stamp;
+  header: IpHeader;
+  line: number;
+  raw: string;
+  /** The outer flow, for a packet printed inside a tunnel packet. */
+  tunnel?: string;
+}
+
 /**
- * Parses tcpdump text into TCP packets. Never throws: lines it cannot read become warnings with
- * their 1-based line number.
+ * Reads tcpdump text one line at a time. What one line means depends on the lines before it (a -v
+ * header waiting for its TCP line, the tunnel packet an unstamped line is inside, whether indented
+ * lines are a packet's detail), and that state is the reader's.
  */
-export function parseTcpdump(text: string): { packets: Packet[]; warnings: ParseWarning[] } {
-  const packets: Packet[] = [];
-  const warnings: ParseWarning[] = [];
-  const lines = text.split('\n').map((l) => l.replace(/\r+$/, ''));
-  let pending: Pending | undefined;
-  // The last stamped packet: unstamped IP lines after a tunnel packet are its inner packets.
-  let outer: { stamp: Stamp; tunnel?: string } | undefined;
-  // Whether indented lines now belong to a packet already complete (-vv detail, -X hex dump).
-  let inPacket = false;
-  let sawStamp = false;
+class TcpdumpReader {
+  readonly packets: Packet[] = [];
+  readonly warnings: ParseWarning[] = [];
+  /** An IP header line (-v) waiting for its address line. */
+  private pending: Head | undefined;
+  /** The last stamped packet: unstamped IP lines after a tunnel packet are its inner packets. */
+  private outer: { stamp: Stamp; tunnel?: string } | undefined;
+  /** Whether indented lines now belong to a packet already complete (-vv detail, -X hex dump). */
+  private inPacket = false;
+  private sawStamp = false;
 
-  const warn = (line: number, raw: string, problem: string) => warnings.push({ line, text: raw, problem });
-  const flushPending = () => {
-    if (pending) {
-      warn(pending.line, pending.raw, 'IP header line without its TCP line (cut off?)');
-      pending = undefined;
-    }
-  };
-
-  const emit = (fl: FlowLine, stamp: Stamp, header: IpHeader, line: number, raw: string, tunnel?: string) => {
-    if (fl.kind !== 'tcp') {
-      outer = { stamp, tunnel: fl.tunnel ? fl.flow : undefined };
-      return;
-    }
-    const p: Packet = { time: stamp.time, src: fl.src, dst: fl.dst, ...fl.tcp, line, raw };
-    if (header.ttl !== undefined) {
-      p.ttl = header.ttl;
-    }
-    if (header.ipId !== undefined) {
-      p.ipId = header.ipId;
-    }
-    if (stamp.iface !== undefined) {
-      p.iface = stamp.iface;
-    }
-    if (stamp.direction !== undefined) {
-      p.direction = stamp.direction;
-    }
-    if (tunnel !== undefined) {
-      p.tunnel = tunnel;
-    }
-    packets.push(p);
-  };
-
-  // `IP …` / `IP6 …` after the stamp: either the one-line form, or a -v header (v4: addresses on
-  // the next line; v6: addresses follow the header on the same line).
-  const startIp = (body: string, stamp: Stamp, line: number, raw: string, tunnel?: string) => {
-    const m = /^(IP6?)\s+(.*)$/.exec(body);
-    if (!m) {
-      return;
-    }
-    const v6 = m[1] === 'IP6';
-    let rest = m[2] ?? '';
-    let header: IpHeader = { v6 };
-    const group = splitParenGroup(rest);
-    if (rest.startsWith('(')) {
-      if (!group) {
-        warn(line, raw, 'unbalanced IP header (cut off?)');
-        return;
-      }
-      header = parseIpHeader(v6, group.group);
-      rest = group.rest;
-      if (rest === '') {
-        pending = { stamp, header, line, raw, tunnel };
-        return;
-      }
-    }
-    const fl = parseFlowLine(rest, header.proto);
-    if (isProblem(fl)) {
-      warn(line, raw, fl.problem);
-      return;
-    }
-    inPacket = true;
-    emit(fl, stamp, header, line, raw, tunnel);
-  };
-
-  lines.forEach((raw, i) => {
-    const line = i + 1;
+  read(raw: string, line: number): void {
     if (raw.trim() === '') {
       return;
     }
     if (/^\s/.test(raw)) {
-      if (pending) {
-        const p: Pending = pending;
-        pending = undefined;
-        const fl = parseFlowLine(raw, p.header.proto);
-        if (isProblem(fl)) {
-          warn(line, raw, fl.problem);
-          return;
-        }
-        inPacket = true;
-        emit(fl, p.stamp, p.header, p.line, `${p.raw}\n${raw}`, p.tunnel);
-        return;
-      }
-      if (!inPacket) {
-        warn(line, raw, 'indented line outside a packet');
-      }
+      this.indented(raw, line);
       return;
     }
     if (NOISE.test(raw)) {
@@ -408,46 +331,149 @@ export function parseTcpdump(text: string): { packets: Packet[]; warnings: Parse
     const stamped = parseTime(raw);
     const { stamp: link, body } = linkPrefix(stamped ? stamped.rest : raw);
     if (stamped) {
-      flushPending();
-      sawStamp = true;
-      const stamp: Stamp = { time: stamped.time, ...link };
-      outer = { stamp };
-      // Not IP (ARP, …): valid output of another protocol, nothing to keep.
-      inPacket = true;
-      if (body !== undefined) {
-        startIp(body, stamp, line, raw);
-      }
-      return;
+      this.stamped({ time: stamped.time, ...link }, body, line, raw);
+    } else if (body !== undefined) {
+      this.unstamped(link, body, line, raw);
+    } else {
+      this.other(raw, line);
     }
+  }
+
+  /** What is left once the text ends: a -v header still waiting is cut off. */
+  finish(): { packets: Packet[]; warnings: ParseWarning[] } {
+    this.flushPending();
+    return { packets: this.packets, warnings: this.warnings };
+  }
+
+  // The TCP line of a waiting -v header, or a packet's detail (-vv, -X).
+  private indented(raw: string, line: number): void {
+    const p = this.pending;
+    if (p) {
+      this.pending = undefined;
+      this.take(parseFlowLine(raw, p.header.proto), { ...p, raw: `${p.raw}\n${raw}` }, line, raw);
+    } else if (!this.inPacket) {
+      this.warn(line, raw, 'indented line outside a packet');
+    }
+  }
+
+  private stamped(stamp: Stamp, body: string | undefined, line: number, raw: string): void {
+    this.flushPending();
+    this.sawStamp = true;
+    this.outer = { stamp };
+    // Not IP (ARP, …): valid output of another protocol, nothing to keep.
+    this.inPacket = true;
     if (body !== undefined) {
-      // No stamp: an encapsulated packet (follows its tunnel packet), or `tcpdump -t` output.
-      flushPending();
-      if (outer?.tunnel !== undefined && link.iface === undefined && link.direction === undefined) {
-        startIp(body, outer.stamp, line, raw, outer.tunnel);
-        return;
-      }
-      if (!sawStamp) {
-        outer = { stamp: { time: 0, ...link } };
-        inPacket = true;
-        startIp(body, outer.stamp, line, raw);
-        return;
-      }
-      warn(line, raw, 'IP line without a timestamp outside a tunnel packet');
-      return;
+      this.startIp(body, stamp, line, raw);
     }
-    if (!sawStamp && LINK_ONLY.test(raw)) {
+  }
+
+  // No stamp: an encapsulated packet (follows its tunnel packet), or `tcpdump -t` output.
+  private unstamped(link: Omit<Stamp, 'time'>, body: string, line: number, raw: string): void {
+    this.flushPending();
+    if (this.outer?.tunnel !== undefined && link.iface === undefined && link.direction === undefined) {
+      this.startIp(body, this.outer.stamp, line, raw, this.outer.tunnel);
+    } else if (!this.sawStamp) {
+      this.outer = { stamp: { time: 0, ...link } };
+      this.inPacket = true;
+      this.startIp(body, this.outer.stamp, line, raw);
+    } else {
+      this.warn(line, raw, 'IP line without a timestamp outside a tunnel packet');
+    }
+  }
+
+  private other(raw: string, line: number): void {
+    if (!this.sawStamp && LINK_ONLY.test(raw)) {
       // `tcpdump -t -i any`: a packet of another protocol (ARP, …).
-      inPacket = true;
+      this.inPacket = true;
       return;
     }
     // Garbage between a -v header and its TCP line is reported but does not lose the packet.
-    warn(line, raw, 'not a tcpdump packet line');
-    if (!pending) {
-      inPacket = false;
+    this.warn(line, raw, 'not a tcpdump packet line');
+    if (!this.pending) {
+      this.inPacket = false;
     }
-  });
-  flushPending();
-  return { packets, warnings };
+  }
+
+  // `IP …` / `IP6 …` after the stamp: either the one-line form, or a -v header (v4: addresses on
+  // the next line; v6: addresses follow the header on the same line).
+  private startIp(body: string, stamp: Stamp, line: number, raw: string, tunnel?: string): void {
+    const m = /^(IP6?)\s+(.*)$/.exec(body);
+    if (!m) {
+      return;
+    }
+    const v6 = m[1] === 'IP6';
+    let rest = m[2] ?? '';
+    let header: IpHeader = { v6 };
+    if (rest.startsWith('(')) {
+      const group = splitParenGroup(rest);
+      if (!group) {
+        this.warn(line, raw, 'unbalanced IP header (cut off?)');
+        return;
+      }
+      header = parseIpHeader(v6, group.group);
+      rest = group.rest;
+      if (rest === '') {
+        this.pending = { stamp, header, line, raw, tunnel };
+        return;
+      }
+    }
+    this.take(parseFlowLine(rest, header.proto), { stamp, header, line, raw, tunnel }, line, raw);
+  }
+
+  /** A packet's flow line read: warned about at the line it is on, or kept as a packet of `head`. */
+  private take(fl: Parsed<FlowLine>, head: Head, line: number, raw: string): void {
+    if (isProblem(fl)) {
+      this.warn(line, raw, fl.problem);
+      return;
+    }
+    this.inPacket = true;
+    if (fl.kind !== 'tcp') {
+      this.outer = { stamp: head.stamp, tunnel: fl.tunnel ? fl.flow : undefined };
+      return;
+    }
+    this.packets.push(packetOf(fl, head));
+  }
+
+  private flushPending(): void {
+    if (this.pending) {
+      this.warn(this.pending.line, this.pending.raw, 'IP header line without its TCP line (cut off?)');
+      this.pending = undefined;
+    }
+  }
+
+  private warn(line: number, text: string, problem: string): void {
+    this.warnings.push({ line, text, problem });
+  }
+}
+
+function packetOf(fl: Extract<FlowLine, { kind: 'tcp' }>, { stamp, header, line, raw, tunnel }: Head): Packet {
+  const p: Packet = { time: stamp.time, src: fl.src, dst: fl.dst, ...fl.tcp, line, raw };
+  if (header.ttl !== undefined) {
+    p.ttl = header.ttl;
+  }
+  if (header.ipId !== undefined) {
+    p.ipId = header.ipId;
+  }
+  if (stamp.iface !== undefined) {
+    p.iface = stamp.iface;
+  }
+  if (stamp.direction !== undefined) {
+    p.direction = stamp.direction;
+  }
+  if (tunnel !== undefined) {
+    p.tunnel = tunnel;
+  }
+  return p;
+}
+
+/**
+ * Parses tcpdump text into TCP packets. Never throws: lines it cannot read become warnings with
+ * their 1-based line number.
+ */
+export function parseTcpdump(text: string): { packets: Packet[]; warnings: ParseWarning[] } {
+  const reader = new TcpdumpReader();
+  text.split('\n').forEach((raw, i) => reader.read(raw.replace(/\r+$/, ''), i + 1));
+  return reader.finish();
 }
 
 export interface FlowSummary {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ContainerRuntimeClient, StartedTestContainer } from 'testcontainers';
 import type { Capability, Gaps } from '../../model/capabilities.ts';
-import { profileLabel, type ProfileName } from '../../model/dimensions.ts';
+import { profileFacts, profileLabel, PROFILES, type ProfileName } from '../../model/profiles.ts';
 import type { Provenance } from '../../model/results.ts';
 import { isRcncError, ProbeError, TopologyError, UsageError } from '../../util/errors.ts';
 import { run } from '../../util/exec.ts';
@@ -54,11 +54,10 @@ import {
 import { chooseDaemon, runtimeClient, type DaemonChoice } from './runtime.ts';
 import { ownDockerRecord, removeDockerRecord, writeDockerRecord } from './sweep.ts';
 
-/** The profiles the docker provider runs: how the daemon publishes ports (docs/docker.md#profiles). */
-export const DOCKER_PROFILES: Partial<Record<ProfileName, { userlandProxy: boolean }>> = {
-  'docker-userland-proxy': { userlandProxy: true },
-  'docker-iptables': { userlandProxy: false },
-};
+/** The profiles the docker provider runs: how the daemon publishes ports (the profile table's, docs/docker.md#profiles). */
+export const DOCKER_PROFILES: Partial<Record<ProfileName, { userlandProxy: boolean }>> = Object.fromEntries(
+  PROFILES.flatMap((p) => (profileFacts(p).docker ? [[p, profileFacts(p).docker]] : [])),
+);
 
 export const dockerProfiles = (): ProfileName[] => Object.keys(DOCKER_PROFILES) as ProfileName[];
 

@@ -3,13 +3,13 @@
 // report Calico Available. The Installation is built here, not downloaded: it carries
 // containerIPForwarding (k3d's required patch) and the encapsulation the profile tests.
 import { loadYaml, type KubernetesObject } from '@kubernetes/client-node';
+import { CALICO_POOL, type CalicoMode } from '../../model/profiles.ts';
 import { TopologyError } from '../../util/errors.ts';
 import { waitFor } from '../../util/wait.ts';
 import { apiMessage, isNotFound, type KubeClient } from '../k8s/apply.ts';
 import { TIGERA_OPERATOR_URL } from '../k8s/versions.ts';
-import { CALICO_CLUSTER_CIDR, type CalicoMode } from './config.ts';
 
-/** The operator's custom resources for a profile: calico-vxlan is Always, calico-crosssubnet CrossSubnet. */
+/** The operator's custom resources for a Calico mode (the profile table gives each Calico profile its mode). */
 export function calicoCustomResources(mode: CalicoMode): KubernetesObject[] {
   const installation = {
     apiVersion: 'operator.tigera.io/v1',
@@ -23,7 +23,7 @@ export function calicoCustomResources(mode: CalicoMode): KubernetesObject[] {
           {
             name: 'default-ipv4-ippool',
             blockSize: 26,
-            cidr: CALICO_CLUSTER_CIDR,
+            cidr: CALICO_POOL,
             encapsulation: mode === 'Always' ? 'VXLAN' : 'VXLANCrossSubnet',
             natOutgoing: 'Enabled',
             nodeSelector: 'all()',

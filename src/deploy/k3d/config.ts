@@ -2,16 +2,16 @@
 // on stdin, docs/kubernetes.md#k3d-cluster-config), the names k3d derives from it, and the kubeconfig rewrite.
 import { dumpYaml, loadYaml } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
+import { CALICO_POOL, type Cni } from '../../model/profiles.ts';
 import { UsageError } from '../../util/errors.ts';
 import { NODEPORT_RANGE } from '../k8s/manifests.ts';
 import { K3S_IMAGE } from '../k8s/versions.ts';
 
-export type Cni = 'flannel' | 'calico';
-/** Calico IP pool encapsulation: VXLAN on every path, or only between subnets. */
-export type CalicoMode = 'Always' | 'CrossSubnet';
+// Which CNI and Calico mode each profile is on k3d, and Calico's pool, are the profile table's.
+export type { CalicoMode, Cni } from '../../model/profiles.ts';
 
 /** Calico's pool; k3s must hand out node CIDRs from the same range (k3d docs, calico.md). */
-export const CALICO_CLUSTER_CIDR = '192.168.0.0/16';
+export const CALICO_CLUSTER_CIDR = CALICO_POOL;
 /** Label on every node container, so leftovers of a killed run can be found by run id. */
 export const RUN_ID_RUNTIME_LABEL = 'rcnc.run-id';
 const MAX_CLUSTER_NAME = 32; // k3d rejects longer names (they become host names)

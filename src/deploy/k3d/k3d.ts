@@ -2,13 +2,12 @@
 // operator), shared by the topologies of one profile. A cluster (one server, DEFAULT_AGENTS
 // agents) is started the first time a topology needs one and given back at the topology's stop;
 // each topology lives in a namespace of its own on the agents, and the clusters go when the
-// provider is closed (after each test file: suite/worker-setup.ts). Profiles: flannel-vxlan →
-// k3s default flannel; calico-vxlan → Calico VXLAN Always; calico-crosssubnet → Calico
-// VXLANCrossSubnet; no-nat → not available (a netns-lab control).
+// provider is closed (after each test file: suite/worker-setup.ts). Which CNI each profile gets
+// (flannel, Calico VXLAN Always or CrossSubnet, or none for no-nat) is the profile table's.
 import { randomBytes } from 'node:crypto';
 import type { Gaps } from '../../model/capabilities.ts';
-import type { ProfileName } from '../../model/dimensions.ts';
-import { RequirementError, TopologyError, UsageError } from '../../util/errors.ts';
+import { profileFacts, type K3dCni, type ProfileName } from '../../model/profiles.ts';
+import { isRcncError, RequirementError, TopologyError, UsageError } from '../../util/errors.ts';
 import { run } from '../../util/exec.ts';
 import { Teardown, trackForSignals } from '../../util/teardown.ts';
 import { hostFacts, hostNamespaceGap, type HostFacts } from '../k8s/capture.ts';
@@ -26,27 +25,10 @@ import type { DockerStatus } from './docker.ts';
 import { ContainerNodes } from './nodes.ts';
 import { ClusterPool } from './pool.ts';
 
-export type K3dCni = { cni: 'flannel' } | { cni: 'calico'; calicoMode: CalicoMode };
+export type { K3dCni } from '../../model/profiles.ts';
 
-/** What each profile is on k3d, or why it cannot be one. */
-export function k3dCniFor(profile: ProfileName): K3dCni | { unsupported: string } {
-  switch (profile) {
-    case 'flannel-vxlan':
-      return { cni: 'flannel' };
-    case 'calico-vxlan':
-      return { cni: 'calico', calicoMode: 'Always' };
-    case 'calico-crosssubnet':
-      return { cni: 'calico', calicoMode: 'CrossSubnet' };
-    case 'no-nat':
-      return {
-        unsupported:
-          'profile no-nat is a netns-lab control (routed pods, no CNI masquerade); k3d has no such CNI setup',
-      };
-    case 'docker-userland-proxy':
-    case 'docker-iptables':
-      return { unsupported: `profile ${profile} is Docker's bridge without Kubernetes; run it with --provider docker` };
-  }
-}
+/** What each profile is on k3d, or why it cannot be one (the profile table's). */
+export const k3dCniFor = (profile: ProfileName): K3dCni | { unsupported: string } => profileFacts(profile).k3d;
 
 export interface K3dProviderOptions {
   /** The profile cells will ask for: check() reports an unsupported one as unmet. */

@@ -1,12 +1,14 @@
 // Lab profiles: the devices, routes, sysctls and iptables rules one CNI leaves on a node and a pod,
 // as `ip -batch` / `bridge -batch` lines and iptables-restore parts. Every value comes from
-// docs/datapath.md#profiles; the heading is cited next to it. Pure functions: the provider runs the output.
+// docs/datapath.md#profiles; the heading is cited next to it. What other layers need to know of a
+// profile (its devices' classes, its NodePort rewrites, whether it serves Services, its pod CIDR)
+// is in the profile table, model/profiles.ts. Pure functions: the provider runs the output.
 import { createHash } from 'node:crypto';
-import type { ProfileName } from '../../model/dimensions.ts';
+import { CALICO_POOL, PROFILE_FACTS, servesServices, type ProfileName } from '../../model/profiles.ts';
 import type { RestoreTables } from './iptables.ts';
 
 export const NODE_NET = { prefix: '172.18.0.0/16', gateway: '172.18.0.1', len: 16 } as const;
-export const FLANNEL_CLUSTER_CIDR = '10.42.0.0/16';
+export const FLANNEL_CLUSTER_CIDR = PROFILE_FACTS['flannel-vxlan'].podCidr;
 const FLANNEL_MTU = 1450; // flannel: interface MTU - 50 (docs/datapath.md#flannel-vxlan-device)
 
 export interface NodeAddressing {
@@ -36,7 +38,7 @@ export interface PodAttachment {
 export interface Datapath {
   readonly name: ProfileName;
   readonly clusterCidr: string;
-  /** Whether kube-proxy's NodePort NAT makes sense here (no-nat has no masquerade by definition). */
+  /** Whether kube-proxy's NodePort NAT makes sense here (the profile table's: no-nat has no masquerade by definition). */
   readonly supportsServices: boolean;
   addressing(index: number): NodeAddressing;
   podIp(node: NodeAddressing, slot: number): string;
@@ -121,7 +123,7 @@ const cni0Lines = (node: NodeAddressing) => [
 const flannelVxlan: Datapath = {
   name: 'flannel-vxlan',
   clusterCidr: FLANNEL_CLUSTER_CIDR,
-  supportsServices: true,
+  supportsServices: servesServices('flannel-vxlan'),
   addressing: (i) => bridgeAddressing(i, true),
   podIp: (node, slot) => `10.42.${node.index}.${slot}`,
   nodeDevices(node, all) {
@@ -183,8 +185,8 @@ const flannelVxlan: Datapath = {
 // The control: routed pods, no tunnel and no masquerade anywhere (docs/datapath.md#no-nat).
 const noNat: Datapath = {
   name: 'no-nat',
-  clusterCidr: FLANNEL_CLUSTER_CIDR,
-  supportsServices: false,
+  clusterCidr: PROFILE_FACTS['no-nat'].podCidr,
+  supportsServices: servesServices('no-nat'),
   addressing: (i) => bridgeAddressing(i, false),
   podIp: (node, slot) => `10.42.${node.index}.${slot}`,
   nodeDevices(node, all) {
@@ -205,7 +207,6 @@ const noNat: Datapath = {
 // Calico VXLAN with the iptables dataplane (docs/datapath.md#calico-vxlan). Pool 192.168.0.0/16, /26 blocks; node
 // N owns block 192.168.N.0/26 and its tunnel address is the block's first address, as Calico IPAM
 // hands out (e.g. 192.168.238.0 in the doc's example).
-const CALICO_POOL = '192.168.0.0/16';
 const CALICO_GATEWAY = '169.254.1.1';
 
 const calicoAddressing = (index: number): NodeAddressing => ({
@@ -279,10 +280,11 @@ const CALICO_TABLES: RestoreTables = {
   filter: { chains: [], rules: [] },
 };
 
-const calico = (mode: 'Always' | 'CrossSubnet'): Datapath => ({
-  name: mode === 'Always' ? 'calico-vxlan' : 'calico-crosssubnet',
-  clusterCidr: CALICO_POOL,
-  supportsServices: true,
+// The lab builds the vxlanMode k3d installs for the profile.
+const calico = (name: 'calico-vxlan' | 'calico-crosssubnet', mode = PROFILE_FACTS[name].k3d.calicoMode): Datapath => ({
+  name,
+  clusterCidr: PROFILE_FACTS[name].podCidr,
+  supportsServices: servesServices(name),
   hooksOnTop: true,
   addressing: calicoAddressing,
   podIp: (node, slot) => `192.168.${node.index}.${slot - 1}`,
@@ -323,8 +325,8 @@ const calico = (mode: 'Always' | 'CrossSubnet'): Datapath => ({
 
 const DATAPATHS: Partial<Record<ProfileName, Datapath>> = {
   'flannel-vxlan': flannelVxlan,
-  'calico-vxlan': calico('Always'),
-  'calico-crosssubnet': calico('CrossSubnet'),
+  'calico-vxlan': calico('calico-vxlan'),
+  'calico-crosssubnet': calico('calico-crosssubnet'),
   'no-nat': noNat,
 };
 

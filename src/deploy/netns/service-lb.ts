@@ -9,6 +9,7 @@
 // provider applies the output.
 import { createHash } from 'node:crypto';
 import type { TrafficPolicy } from '../../model/dimensions.ts';
+import { profileFacts, type ProfileName } from '../../model/profiles.ts';
 import type { RestoreTables } from './iptables.ts';
 
 /** What klipper-lb forwards one Service port to (its DEST_IPS, DEST_PORT, SRC_PORT). */
@@ -127,5 +128,9 @@ export const serviceLbIngress = (
   endpointNode: number | undefined,
 ): string[] => (policy === 'Cluster' ? [...nodeIps] : nodeIps.filter((_, i) => i === endpointNode));
 
-/** The CNI network name portmap puts in its chain names: k3s' flannel conflist is `cbr0`, Calico's `k8s-pod-network`. */
-export const cniNetworkName = (profile: string): string => (profile.startsWith('calico') ? 'k8s-pod-network' : 'cbr0');
+/**
+ * The CNI network name portmap puts in its chain names (the profile table's: k3s' flannel conflist
+ * is `cbr0`, Calico's `k8s-pod-network`). A profile without one serves no Services, so no svclb pod
+ * asks; it gets k3s' default.
+ */
+export const cniNetworkName = (profile: ProfileName): string => profileFacts(profile).cniNetwork ?? 'cbr0';
