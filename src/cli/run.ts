@@ -25,23 +25,7 @@ import { PACKAGE_ROOT } from './package.ts';
 import { runScenarioFiles, runTmpDir } from './run-vitest.ts';
 
 export async function cmdRun(args: string[]): Promise<number> {
-  const { values } = parse('run', args, {
-    provider: { type: 'string' },
-    scenario: { type: 'string' },
-    profile: { type: 'string' },
-    exposure: { type: 'string' },
-    cell: { type: 'string', multiple: true },
-    concurrency: { type: 'string' },
-    'timing-cells': { type: 'string' },
-    'report-dir': { type: 'string' },
-    'redis-server': { type: 'string' },
-    'redis-cli': { type: 'string' },
-    kubeconfig: { type: 'string' },
-    context: { type: 'string' },
-    list: { type: 'boolean' },
-    json: { type: 'boolean' },
-    'fail-fast': { type: 'boolean' },
-  });
+  const { values } = parse('run', args);
   if (values.help) {
     return help('run');
   }
