@@ -208,12 +208,17 @@ describe.concurrent('settings from the environment', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  // as-nobody.mjs loads the CLI as root and then becomes nobody, so the test holds wherever the
+  // checkout lives (nobody cannot read a clone under a 0700 directory).
+  const asNobody = (env: Record<string, string>, ...args: string[]) =>
+    execa(process.execPath, [join(ROOT, 'test/support/as-nobody.mjs'), ...args], {
+      cwd: tmpdir(),
+      reject: false,
+      env: { HOME: '/tmp', TMPDIR: '/tmp', ...env },
+    });
+
   test('a run as non-root is refused in one line', async () => {
-    const r = await execa(
-      'setpriv',
-      ['--reuid=65534', '--regid=65534', '--clear-groups', 'node', 'bin/rcnc.mjs', 'run', '--cell', 'netns/no-nat/*'],
-      { cwd: ROOT, reject: false, env: { HOME: '/tmp', TMPDIR: '/tmp' } },
-    );
+    const r = await asNobody({}, 'run', '--cell', 'netns/no-nat/*');
     expect(r.stderr).toMatch(/^rcnc: rcnc run builds network namespaces .* needs root; run it with sudo$/);
     expect(r.exitCode).toBe(2);
   });
