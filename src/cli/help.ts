@@ -37,7 +37,8 @@ const PROSE: Record<Command, { before: string; after?: string }> = {
 
 Runs every cell of the matrix that matches the filters on the chosen provider, printing progress
 per cell, then writes results.json, compatibility.md, junit.xml and index.html (with every cell's
-evidence) to <report-dir>/<run-id>/ and <report-dir>/latest/.`,
+evidence) to <report-dir>/<run-id>/ and <report-dir>/latest/. As root on Debian it first installs
+the packages the lab needs that are missing (what 'rcnc setup' does).`,
   },
   reproduce: {
     before: `Usage: rcnc reproduce nat-meet [options]

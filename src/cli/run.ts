@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { allCells, scenarioNames, SCENARIOS } from '../../scenarios/registry.ts';
+import { ensurePackages, missingPackages, onPath } from '../deploy/netns/system.ts';
 import { filterCells, type AnyCell, type CellFilter } from '../model/cell.ts';
 import { EXPOSURES, PROFILES, PROVIDERS, type ProviderName } from '../model/dimensions.ts';
 import type { ResultsFile } from '../model/results.ts';
@@ -18,8 +19,9 @@ import {
   runConfigFromEnv,
   type RunConfig,
 } from '../suite/run-config.ts';
-import { RequirementError, UsageError } from '../util/errors.ts';
+import { UsageError } from '../util/errors.ts';
 import { list, parse } from './args.ts';
+import { readyForLab } from './first-run.ts';
 import { help } from './help.ts';
 import { PACKAGE_ROOT } from './package.ts';
 import { runScenarioFiles, runTmpDir } from './run-vitest.ts';
@@ -52,9 +54,11 @@ export async function cmdRun(args: string[]): Promise<number> {
   if (cells.length === 0) {
     throw new UsageError('no cell matches these filters; run with --list to see the cells');
   }
-  if (provider[0] === 'netns' && process.getuid?.() !== 0) {
-    throw new RequirementError(
-      'rcnc run builds network namespaces and iptables rules for the netns lab, which needs root; run it with sudo',
+  if (provider[0] === 'netns') {
+    const stderr = (line: string) => process.stderr.write(`${line}\n`);
+    await readyForLab(
+      { missing: missingPackages(), root: process.getuid?.() === 0, aptGet: onPath('apt-get') },
+      { setup: ensurePackages, log: stderr },
     );
   }
   const config = await runConfigFor(base, filter, values);

@@ -2,7 +2,7 @@
 // code 2 for bad input, and nothing left behind when it refuses to run.
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -221,6 +221,46 @@ describe.concurrent('settings from the environment', () => {
     const r = await asNobody({}, 'run', '--cell', 'netns/no-nat/*');
     expect(r.stderr).toMatch(/^rcnc: rcnc run builds network namespaces .* needs root; run it with sudo$/);
     expect(r.exitCode).toBe(2);
+  });
+
+  test('a run as non-root on a machine without the lab packages names the one command to run', async () => {
+    // PATH holds apt-get and none of the lab's commands: they count as not installed.
+    const bin = await mkdtemp(join(tmpdir(), 'rcnc-path-'));
+    try {
+      await chmod(bin, 0o755);
+      await symlink('/usr/bin/apt-get', join(bin, 'apt-get'));
+      const r = await asNobody({ PATH: bin }, 'run', '--cell', 'netns/no-nat/*');
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(
+        /^rcnc: the netns lab needs root and packages this machine lacks \(.*redis-server.*\): run `sudo npx rcnc setup`, then this command again with sudo$/,
+      );
+      expect(r.stdout).toBe('');
+    } finally {
+      await rm(bin, { recursive: true, force: true });
+    }
+  });
+
+  test('without apt-get either, the one line names the packages to install', async () => {
+    const r = await asNobody({ PATH: '/nonexistent' }, 'run', '--cell', 'netns/no-nat/*');
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(
+      /^rcnc: the netns lab needs packages this machine lacks \(.*redis-server.*\) and there is no apt-get to install them: install them \(these are their Debian names\), then run again with sudo$/,
+    );
+  });
+
+  test('a redis-server nobody chose that is not installed: how to install it, no variable named', async () => {
+    // k3d: a provider whose run does not install the lab's packages, so the binary check speaks.
+    const r = await execa(process.execPath, ['bin/rcnc.mjs', 'run', '--provider', 'k3d', '--scenario', 'nat-meet'], {
+      cwd: ROOT,
+      reject: false,
+      env: { PATH: '/nonexistent', RCNC_REDIS_SERVER: '' },
+    });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      'rcnc: redis-server is missing (not found on PATH): run `sudo npx rcnc setup`, or pass --redis-server PATH',
+    );
   });
 });
 
