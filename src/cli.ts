@@ -1,6 +1,6 @@
 // The `rcnc` command. Exit codes: 0 every cell as expected (skips allowed), 1 an unexpected
-// result, 2 bad usage or a missing requirement. Each command lives in src/cli/; bin/rcnc.mjs
-// calls runCli, so importing this module runs nothing.
+// result, 2 bad usage, a missing requirement, or a run in which every cell was skipped. Each
+// command lives in src/cli/; bin/rcnc.mjs calls runCli, so importing this module runs nothing.
 import { cmdCollect } from './cli/collect.ts';
 import { cmdAnalyze, cmdDiff, cmdReport } from './cli/files.ts';
 import { help } from './cli/help.ts';

@@ -20,7 +20,8 @@ Commands:
   k3d -- ARGS…        run the real k3d binary ($K3D_BIN, PATH, or the rcnc cache)
 
 Run 'npx rcnc <command> --help' for the options of a command, 'npx rcnc --version' for the version.
-Exit codes: 0 as expected, 1 an unexpected result, 2 bad usage or a missing requirement.`;
+Exit codes: 0 as expected, 1 an unexpected result, 2 bad usage, a missing requirement, or a run in
+which every cell was skipped (nothing ran).`;
 
 /** `rcnc k3d` passes its arguments to k3d untouched: it has no options of its own. */
 const K3D = `Usage: rcnc k3d -- ARGS…
@@ -39,6 +40,8 @@ Runs every cell of the matrix that matches the filters on the chosen provider, p
 per cell, then writes results.json, compatibility.md, junit.xml and index.html (with every cell's
 evidence) to <report-dir>/<run-id>/ and <report-dir>/latest/. As root on Debian it first installs
 the packages the lab needs that are missing (what 'rcnc setup' does).`,
+    after: `Exit: 0 every cell as expected (skips allowed), 1 an unexpected result, 2 bad usage, a missing
+requirement, or every cell skipped (nothing ran).`,
   },
   reproduce: {
     before: `Usage: rcnc reproduce nat-meet [options]

@@ -10,6 +10,7 @@ import { filterCells, type AnyCell, type CellFilter } from '../model/cell.ts';
 import { EXPOSURES, PROFILES, PROVIDERS, type ProviderName } from '../model/dimensions.ts';
 import type { ResultsFile } from '../model/results.ts';
 import { expectationText } from '../model/vocabulary.ts';
+import { nothingRan, nothingRanText } from '../report/markdown.ts';
 import { providerFor, providerKey } from '../suite/harness.ts';
 import {
   checkReportDir,
@@ -159,16 +160,33 @@ async function runVitest(cells: AnyCell[], config: RunConfig, json: boolean): Pr
   const results = JSON.parse(await readFile(resultsPath, 'utf8')) as ResultsFile;
   if (json) {
     console.log(JSON.stringify(results, null, 2));
-  } else {
-    const s = results.summary;
-    const latest = join(config.reportDir, 'latest');
-    // Under --fail-fast, files vitest never started leave their cells out of the results.
-    const notRun = cells.length - results.cells.length;
-    console.log(
-      `\nrcnc: ${s.pass} passed, ${s.fail} failed, ${s.skip} skipped${notRun > 0 ? `, ${notRun} not run (--fail-fast)` : ''} — report: ${join(latest, 'compatibility.md')} (also index.html, junit.xml, results.json)`,
-    );
   }
-  return results.summary.fail > 0 ? 1 : 0;
+  const { line, exitCode } = runOutcome(results, cells.length, join(config.reportDir, 'latest', 'compatibility.md'));
+  // Nothing ran is an error (exit 2), said on stderr so --json keeps stdout to the results.
+  if (exitCode === 2) {
+    console.error(`\n${line}`);
+  } else if (!json) {
+    console.log(`\n${line}`);
+  }
+  return exitCode;
+}
+
+/**
+ * The run's last line and exit code: 1 when a cell failed; 2 when every cell was skipped, since a
+ * run that tested nothing must not pass as one in which everything worked; else 0.
+ */
+export function runOutcome(results: ResultsFile, selected: number, report: string): { line: string; exitCode: number } {
+  const s = results.summary;
+  const where = `report: ${report} (also index.html, junit.xml, results.json)`;
+  if (nothingRan(s)) {
+    return { line: `rcnc: nothing ran: ${nothingRanText(results)} — ${where}`, exitCode: 2 };
+  }
+  // Under --fail-fast, files vitest never started leave their cells out of the results.
+  const notRun = selected - results.cells.length;
+  return {
+    line: `rcnc: ${s.pass} passed, ${s.fail} failed, ${s.skip} skipped${notRun > 0 ? `, ${notRun} not run (--fail-fast)` : ''} — ${where}`,
+    exitCode: s.fail > 0 ? 1 : 0,
+  };
 }
 
 /**

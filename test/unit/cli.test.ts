@@ -307,14 +307,13 @@ describe.concurrent('rcnc on k3d without Docker', () => {
   const dockerAnswers = async () =>
     (await execa('docker', ['info'], { reject: false }).catch(() => ({ exitCode: 1 }))).exitCode === 0;
 
-  test('run --provider k3d: exit 0, every cell skipped, the reason in results.json', async (ctx) => {
+  test('run --provider k3d: every cell skipped, the reason in results.json, exit 2: nothing ran', async (ctx) => {
     if (await dockerAnswers()) {
       ctx.skip('a Docker daemon answers here; the k3d cells would run');
     }
     const dir = await mkdtemp(join(tmpdir(), 'k3d-report-'));
     try {
       const r = await rcnc('run', '--provider', 'k3d', '--scenario', 'nat-meet', '--report-dir', dir);
-      expect(r.exitCode, r.stderr).toBe(0);
       const results = JSON.parse(await readFile(join(dir, 'latest', 'results.json'), 'utf8')) as ResultsFile;
       expect(results.cells.length).toBeGreaterThan(0);
       for (const c of results.cells) {
@@ -322,6 +321,15 @@ describe.concurrent('rcnc on k3d without Docker', () => {
         expect(c.verdict.status).toBe('skip');
         expect(c.verdict.reason).toMatch(/no Docker daemon answers/);
       }
+      // A run that tested nothing must not read as one in which everything worked.
+      expect(r.exitCode, r.stderr).toBe(2);
+      expect(r.stderr.trim().split('\n').at(-1)).toMatch(
+        new RegExp(`^rcnc: nothing ran: all ${results.cells.length} cells were skipped: .*no Docker daemon answers`),
+      );
+      expect(r.stdout).toBe('');
+      const markdown = await readFile(join(dir, 'latest', 'compatibility.md'), 'utf8');
+      expect(markdown).toMatch(/\*\*Nothing ran:\*\* all \d+ cells were skipped: .*no Docker daemon answers/);
+      expect(markdown).not.toContain('Every cell works as deployed');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
