@@ -1,5 +1,6 @@
 // The `rcnc` command. Exit codes: 0 every cell as expected (skips allowed), 1 an unexpected
-// result, 2 bad usage or a missing requirement. Each command lives in src/cli/.
+// result, 2 bad usage, a missing requirement, or a run in which every cell was skipped. Each
+// command lives in src/cli/; bin/rcnc.mjs calls runCli, so importing this module runs nothing.
 import { cmdCollect } from './cli/collect.ts';
 import { cmdAnalyze, cmdDiff, cmdReport } from './cli/files.ts';
 import { help } from './cli/help.ts';
@@ -53,21 +54,22 @@ async function printVersion(): Promise<number> {
   return 0;
 }
 
-// `rcnc run --list | head` closes stdout early: that is not an error.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') {
-    process.exit(process.exitCode ?? 0);
-  }
-});
-
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (e) {
-  if (isRcncError(e)) {
-    console.error(`rcnc: ${e.message}`);
-    process.exitCode = e.exitCode;
-  } else {
+/** The whole command line: `main` with rcnc's errors turned into one line and an exit code. */
+export async function runCli(argv: string[]): Promise<number> {
+  // `rcnc run --list | head` closes stdout early: that is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') {
+      process.exit(process.exitCode ?? 0);
+    }
+  });
+  try {
+    return await main(argv);
+  } catch (e) {
+    if (isRcncError(e)) {
+      console.error(`rcnc: ${e.message}`);
+      return e.exitCode;
+    }
     console.error(`rcnc: unexpected error: ${(e as Error).stack ?? String(e)}`);
-    process.exitCode = 1;
+    return 1;
   }
 }

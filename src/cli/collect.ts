@@ -37,22 +37,7 @@ async function outputDir(dir: string): Promise<string> {
 }
 
 function flags(args: string[]) {
-  const { values, positionals } = parse(
-    'collect',
-    args,
-    {
-      kubeconfig: { type: 'string' },
-      context: { type: 'string' },
-      namespace: { type: 'string', short: 'n' },
-      selector: { type: 'string', short: 'l' },
-      container: { type: 'string', short: 'c' },
-      port: { type: 'string' },
-      capture: { type: 'string' },
-      debug: { type: 'boolean' },
-      json: { type: 'boolean' },
-    },
-    true,
-  );
+  const { values, positionals } = parse('collect', args);
   if (values.help) {
     return undefined;
   }

@@ -5,7 +5,7 @@ import { parse } from './args.ts';
 import { help } from './help.ts';
 
 export async function cmdAnalyze(args: string[]): Promise<number> {
-  const { values, positionals } = parse('analyze', args, { json: { type: 'boolean' } }, true);
+  const { values, positionals } = parse('analyze', args);
   if (values.help) {
     return help('analyze');
   }
@@ -20,7 +20,7 @@ export async function cmdAnalyze(args: string[]): Promise<number> {
 }
 
 export async function cmdReport(args: string[]): Promise<number> {
-  const { values, positionals } = parse('report', args, {}, true);
+  const { values, positionals } = parse('report', args);
   if (values.help) {
     return help('report');
   }
@@ -36,12 +36,7 @@ export async function cmdReport(args: string[]): Promise<number> {
 }
 
 export async function cmdDiff(args: string[]): Promise<number> {
-  const { values, positionals } = parse(
-    'diff',
-    args,
-    { 'tolerance-ms': { type: 'string' }, 'tolerance-ratio': { type: 'string' }, json: { type: 'boolean' } },
-    true,
-  );
+  const { values, positionals } = parse('diff', args);
   if (values.help) {
     return help('diff');
   }

@@ -13,7 +13,7 @@ import { help } from './help.ts';
 import { runRecords } from './run-vitest.ts';
 
 export async function cmdDoctor(args: string[]): Promise<number> {
-  const { values } = parse('doctor', args, { json: { type: 'boolean' } });
+  const { values } = parse('doctor', args);
   if (values.help) {
     return help('doctor');
   }
@@ -34,7 +34,7 @@ export async function cmdDoctor(args: string[]): Promise<number> {
 }
 
 export async function cmdSetup(args: string[]): Promise<number> {
-  const { values } = parse('setup', args, {});
+  const { values } = parse('setup', args);
   if (values.help) {
     return help('setup');
   }
@@ -46,7 +46,7 @@ export async function cmdSetup(args: string[]): Promise<number> {
 }
 
 export async function cmdClean(args: string[]): Promise<number> {
-  const { values } = parse('clean', args, { all: { type: 'boolean' } });
+  const { values } = parse('clean', args);
   if (values.help) {
     return help('clean');
   }

@@ -13,18 +13,7 @@ import { parse } from './args.ts';
 import { help } from './help.ts';
 
 export async function cmdReproduce(args: string[]): Promise<number> {
-  const { values, positionals } = parse(
-    'reproduce',
-    args,
-    {
-      profile: { type: 'string' },
-      nodes: { type: 'string' },
-      'redis-server': { type: 'string' },
-      'redis-cli': { type: 'string' },
-      json: { type: 'boolean' },
-    },
-    true,
-  );
+  const { values, positionals } = parse('reproduce', args);
   if (values.help) {
     return help('reproduce');
   }

@@ -5,10 +5,12 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { allCells, scenarioNames, SCENARIOS } from '../../scenarios/registry.ts';
+import { ensurePackages, missingPackages, onPath } from '../deploy/netns/system.ts';
 import { filterCells, type AnyCell, type CellFilter } from '../model/cell.ts';
 import { EXPOSURES, PROFILES, PROVIDERS, type ProviderName } from '../model/dimensions.ts';
 import type { ResultsFile } from '../model/results.ts';
 import { expectationText } from '../model/vocabulary.ts';
+import { nothingRan, nothingRanText } from '../report/markdown.ts';
 import { providerFor, providerKey } from '../suite/harness.ts';
 import {
   checkReportDir,
@@ -18,30 +20,15 @@ import {
   runConfigFromEnv,
   type RunConfig,
 } from '../suite/run-config.ts';
-import { RequirementError, UsageError } from '../util/errors.ts';
+import { UsageError } from '../util/errors.ts';
 import { list, parse } from './args.ts';
+import { readyForLab } from './first-run.ts';
 import { help } from './help.ts';
 import { PACKAGE_ROOT } from './package.ts';
 import { runScenarioFiles, runTmpDir } from './run-vitest.ts';
 
 export async function cmdRun(args: string[]): Promise<number> {
-  const { values } = parse('run', args, {
-    provider: { type: 'string' },
-    scenario: { type: 'string' },
-    profile: { type: 'string' },
-    exposure: { type: 'string' },
-    cell: { type: 'string', multiple: true },
-    concurrency: { type: 'string' },
-    'timing-cells': { type: 'string' },
-    'report-dir': { type: 'string' },
-    'redis-server': { type: 'string' },
-    'redis-cli': { type: 'string' },
-    kubeconfig: { type: 'string' },
-    context: { type: 'string' },
-    list: { type: 'boolean' },
-    json: { type: 'boolean' },
-    'fail-fast': { type: 'boolean' },
-  });
+  const { values } = parse('run', args);
   if (values.help) {
     return help('run');
   }
@@ -68,9 +55,11 @@ export async function cmdRun(args: string[]): Promise<number> {
   if (cells.length === 0) {
     throw new UsageError('no cell matches these filters; run with --list to see the cells');
   }
-  if (provider[0] === 'netns' && process.getuid?.() !== 0) {
-    throw new RequirementError(
-      'rcnc run builds network namespaces and iptables rules for the netns lab, which needs root; run it with sudo',
+  if (provider[0] === 'netns') {
+    const stderr = (line: string) => process.stderr.write(`${line}\n`);
+    await readyForLab(
+      { missing: missingPackages(), root: process.getuid?.() === 0, aptGet: onPath('apt-get') },
+      { setup: ensurePackages, log: stderr },
     );
   }
   const config = await runConfigFor(base, filter, values);
@@ -171,16 +160,33 @@ async function runVitest(cells: AnyCell[], config: RunConfig, json: boolean): Pr
   const results = JSON.parse(await readFile(resultsPath, 'utf8')) as ResultsFile;
   if (json) {
     console.log(JSON.stringify(results, null, 2));
-  } else {
-    const s = results.summary;
-    const latest = join(config.reportDir, 'latest');
-    // Under --fail-fast, files vitest never started leave their cells out of the results.
-    const notRun = cells.length - results.cells.length;
-    console.log(
-      `\nrcnc: ${s.pass} passed, ${s.fail} failed, ${s.skip} skipped${notRun > 0 ? `, ${notRun} not run (--fail-fast)` : ''} — report: ${join(latest, 'compatibility.md')} (also index.html, junit.xml, results.json)`,
-    );
   }
-  return results.summary.fail > 0 ? 1 : 0;
+  const { line, exitCode } = runOutcome(results, cells.length, join(config.reportDir, 'latest', 'compatibility.md'));
+  // Nothing ran is an error (exit 2), said on stderr so --json keeps stdout to the results.
+  if (exitCode === 2) {
+    console.error(`\n${line}`);
+  } else if (!json) {
+    console.log(`\n${line}`);
+  }
+  return exitCode;
+}
+
+/**
+ * The run's last line and exit code: 1 when a cell failed; 2 when every cell was skipped, since a
+ * run that tested nothing must not pass as one in which everything worked; else 0.
+ */
+export function runOutcome(results: ResultsFile, selected: number, report: string): { line: string; exitCode: number } {
+  const s = results.summary;
+  const where = `report: ${report} (also index.html, junit.xml, results.json)`;
+  if (nothingRan(s)) {
+    return { line: `rcnc: nothing ran: ${nothingRanText(results)} — ${where}`, exitCode: 2 };
+  }
+  // Under --fail-fast, files vitest never started leave their cells out of the results.
+  const notRun = selected - results.cells.length;
+  return {
+    line: `rcnc: ${s.pass} passed, ${s.fail} failed, ${s.skip} skipped${notRun > 0 ? `, ${notRun} not run (--fail-fast)` : ''} — ${where}`,
+    exitCode: s.fail > 0 ? 1 : 0,
+  };
 }
 
 /**

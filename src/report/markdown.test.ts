@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { CellResult, ResultsFile } from '../model/results.ts';
-import { compatibilityMarkdown } from './markdown.ts';
+import { compatibilityMarkdown, nothingRanText } from './markdown.ts';
 import { buildResults, readResults } from './write.ts';
 
 const FIXTURE = fileURLToPath(new URL('../../test/fixtures/report/results.sample.json', import.meta.url));
@@ -208,6 +208,53 @@ describe('compatibilityMarkdown', () => {
     expect(text).toContain('0 passed, 0 failed, 0 skipped');
     expect(text).toContain('_No cells ran._');
     expect(text).toContain('**Environment:** kernel `6` · Node `v20` · host `h`\n');
+  });
+
+  describe('a run in which every cell was skipped', () => {
+    const MISSING = 'missing packages: redis-server (run: sudo npx rcnc setup)';
+    const skipped = (cell: CellResult, reason = MISSING) =>
+      ({ ...cell, verdict: { status: 'skip', reason } }) as CellResult;
+    const natMeet = () => results.cells.filter((cell) => cell.family === 'nat-meet');
+    const run = (cells: CellResult[]) =>
+      buildResults({
+        runId: 'r',
+        startedAt: new Date(0),
+        finishedAt: new Date(0),
+        cells,
+        environment: results.environment,
+      });
+
+    test('says nothing ran, with the reason, instead of "every cell works"', () => {
+      const cells = natMeet().map((cell) => skipped(cell));
+      const text = compatibilityMarkdown(run(cells));
+      expect(text).toContain(
+        `**Nothing ran:** all ${cells.length} cells were skipped: ${MISSING}. This run tested nothing;`,
+      );
+      expect(section(text, 'nat-meet')).toContain(
+        '_No cell of this family ran here (every one was skipped), so there is nothing to set._',
+      );
+      expect(text).not.toContain('Every cell works as deployed');
+    });
+
+    test('names the commonest reason and counts the others', () => {
+      const [first, ...rest] = natMeet();
+      const cells = [skipped(first!, 'no Docker daemon answers'), ...rest.map((cell) => skipped(cell))];
+      expect(nothingRanText(run(cells))).toBe(
+        `all ${cells.length} cells were skipped: ${MISSING} (and 1 other reason)`,
+      );
+      expect(nothingRanText(run([skipped(first!, 'no Docker daemon answers.')]))).toBe(
+        'the one cell was skipped: no Docker daemon answers',
+      );
+    });
+
+    test('a passing cell beside skipped ones: the report reads as before', () => {
+      const works = results.cells.find((cell) => cell.id === 'netns/flannel-vxlan/pod-ip/announce-none')!;
+      const skip = results.cells.find((cell) => cell.id === 'k3d/flannel-vxlan/nodeport/announce-none')!;
+      expect(works.verdict.status).toBe('pass');
+      const text = compatibilityMarkdown(run([works, skipped(skip)]));
+      expect(text).not.toContain('Nothing ran');
+      expect(section(text, 'nat-meet')).toContain('_Every cell works as deployed; nothing to set._');
+    });
   });
 
   function single(cell: CellResult): ResultsFile {

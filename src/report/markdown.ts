@@ -54,6 +54,42 @@ function header(results: ResultsFile): string[] {
       `${STATUS_MARK.pass} pass: ${STATUS_MEANING.pass}; ${STATUS_MARK.fail} FAIL: did not; ` +
       `${STATUS_MARK.skip} skipped: could not run here. What a user gets is the word in each table.`,
     ...sharedTimings(results),
+    ...nothingRanNote(results),
+  ];
+}
+
+/** A run in which every cell was skipped: nothing was tested, whatever the tables below would suggest. */
+export const nothingRan = (summary: ResultsFile['summary']): boolean =>
+  summary.skip > 0 && summary.pass + summary.fail === 0;
+
+/** The commonest reason cells were skipped for, and how many other reasons there were. */
+export function skipReasons(cells: readonly CellResult[]): { reason: string; others: number } {
+  const counts = new Map<string, number>();
+  for (const cell of cells.filter((c) => c.verdict.status === 'skip')) {
+    const reason = firstLine(cell.verdict.reason) || firstLine(cell.skipReason) || 'no reason recorded';
+    counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  }
+  const [top] = [...counts.entries()].sort(([a, n], [b, m]) => m - n || compareStrings(a, b));
+  return { reason: top?.[0] ?? 'no reason recorded', others: Math.max(0, counts.size - 1) };
+}
+
+/** `all 12 cells were skipped: <reason> (and 2 other reasons)`, in the report and on the CLI alike. */
+export function nothingRanText(results: ResultsFile): string {
+  const { reason, others } = skipReasons(results.cells);
+  const more = others > 0 ? ` (and ${plural(others, 'other reason')})` : '';
+  const { skip } = results.summary;
+  const which = skip === 1 ? 'the one cell was skipped' : `all ${skip} cells were skipped`;
+  return `${which}: ${reason.replace(/\.$/, '')}${more}`;
+}
+
+function nothingRanNote(results: ResultsFile): string[] {
+  if (!nothingRan(results.summary)) {
+    return [];
+  }
+  return [
+    '',
+    `**Nothing ran:** ${escapeInline(nothingRanText(results))}. This run tested nothing; the tables below ` +
+      'show what would have run and why it could not.',
   ];
 }
 
@@ -119,7 +155,9 @@ function familySection(family: Family, unsorted: CellResult[], link: Link): stri
     '',
     '### How to make it work',
     '',
-    ...answerLines(answerGroups(cells), link),
+    ...(cells.every((cell) => cell.verdict.status === 'skip')
+      ? ['_No cell of this family ran here (every one was skipped), so there is nothing to set._']
+      : answerLines(answerGroups(cells), link)),
     ...evidenceSection(cells, link),
   ];
 }

@@ -11,7 +11,7 @@ import { inject } from 'vitest';
 import { PROVIDER_MODULES, traitsOf } from '../deploy/providers.ts';
 import type { CellFilter } from '../model/cell.ts';
 import { PROVIDERS, type ProviderName } from '../model/dimensions.ts';
-import { UsageError } from '../util/errors.ts';
+import { RequirementError, UsageError } from '../util/errors.ts';
 import { run } from '../util/exec.ts';
 import { defaultWidth } from './pool.ts';
 
@@ -43,6 +43,12 @@ export interface RunConfig {
    */
   stopFile?: string;
 }
+
+/**
+ * What installs the lab's packages, for messages: `npx rcnc` works in a checkout and where rcnc is a
+ * git dependency alike (`npm run setup` exists only in a checkout).
+ */
+export const SETUP_COMMAND = 'sudo npx rcnc setup';
 
 /** The environment variables users may set, with what each means (for help texts and errors). */
 export const RUN_ENV = {
@@ -189,9 +195,7 @@ export async function resolveRedisBinary(
   }
   const path = given.includes('/') ? resolve(given) : onPath(given);
   if (!path || !existsSync(path)) {
-    throw new UsageError(
-      `${from} ${given}: ${given.includes('/') ? 'no such file' : 'not found on PATH'}; install ${kind === 'redis-server' ? 'redis-server' : 'redis-tools'} or pass a path`,
-    );
+    throw notFound(given, kind, from);
   }
   const r = await run([path, '--version'], { reject: false, timeoutMs: 10_000 }).catch((e: unknown) => ({
     exitCode: -1,
@@ -206,6 +210,22 @@ export async function resolveRedisBinary(
     );
   }
   return { path, version };
+}
+
+/**
+ * A Redis binary that is not there. Left at its default (`from` a variable that is not set), it is
+ * missing because Redis is not installed: the message says how to install it and names no variable
+ * the user never set. Named by a flag or a variable, the name is what is wrong.
+ */
+function notFound(given: string, kind: 'redis-server' | 'redis-cli', from: string): Error {
+  if (Object.hasOwn(RUN_ENV, from) && !process.env[from]) {
+    return new RequirementError(
+      `${kind} is missing (not found on PATH): run \`${SETUP_COMMAND}\`, or pass --${kind} PATH`,
+    );
+  }
+  return new UsageError(
+    `${from} ${given}: ${given.includes('/') ? 'no such file' : 'not found on PATH'}; install ${kind === 'redis-server' ? 'redis-server' : 'redis-tools'} or pass a path`,
+  );
 }
 
 function onPath(name: string): string | undefined {

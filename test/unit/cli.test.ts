@@ -2,7 +2,7 @@
 // code 2 for bad input, and nothing left behind when it refuses to run.
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -208,14 +208,59 @@ describe.concurrent('settings from the environment', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  // as-nobody.mjs loads the CLI as root and then becomes nobody, so the test holds wherever the
+  // checkout lives (nobody cannot read a clone under a 0700 directory).
+  const asNobody = (env: Record<string, string>, ...args: string[]) =>
+    execa(process.execPath, [join(ROOT, 'test/support/as-nobody.mjs'), ...args], {
+      cwd: tmpdir(),
+      reject: false,
+      env: { HOME: '/tmp', TMPDIR: '/tmp', ...env },
+    });
+
   test('a run as non-root is refused in one line', async () => {
-    const r = await execa(
-      'setpriv',
-      ['--reuid=65534', '--regid=65534', '--clear-groups', 'node', 'bin/rcnc.mjs', 'run', '--cell', 'netns/no-nat/*'],
-      { cwd: ROOT, reject: false, env: { HOME: '/tmp', TMPDIR: '/tmp' } },
-    );
+    const r = await asNobody({}, 'run', '--cell', 'netns/no-nat/*');
     expect(r.stderr).toMatch(/^rcnc: rcnc run builds network namespaces .* needs root; run it with sudo$/);
     expect(r.exitCode).toBe(2);
+  });
+
+  test('a run as non-root on a machine without the lab packages names the one command to run', async () => {
+    // PATH holds apt-get and none of the lab's commands: they count as not installed.
+    const bin = await mkdtemp(join(tmpdir(), 'rcnc-path-'));
+    try {
+      await chmod(bin, 0o755);
+      await symlink('/usr/bin/apt-get', join(bin, 'apt-get'));
+      const r = await asNobody({ PATH: bin }, 'run', '--cell', 'netns/no-nat/*');
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(
+        /^rcnc: the netns lab needs root and packages this machine lacks \(.*redis-server.*\): run `sudo npx rcnc setup`, then this command again with sudo$/,
+      );
+      expect(r.stdout).toBe('');
+    } finally {
+      await rm(bin, { recursive: true, force: true });
+    }
+  });
+
+  test('without apt-get either, the one line names the packages to install', async () => {
+    const r = await asNobody({ PATH: '/nonexistent' }, 'run', '--cell', 'netns/no-nat/*');
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(
+      /^rcnc: the netns lab needs packages this machine lacks \(.*redis-server.*\) and there is no apt-get to install them: install them \(these are their Debian names\), then run again with sudo$/,
+    );
+  });
+
+  test('a redis-server nobody chose that is not installed: how to install it, no variable named', async () => {
+    // k3d: a provider whose run does not install the lab's packages, so the binary check speaks.
+    const r = await execa(process.execPath, ['bin/rcnc.mjs', 'run', '--provider', 'k3d', '--scenario', 'nat-meet'], {
+      cwd: ROOT,
+      reject: false,
+      env: { PATH: '/nonexistent', RCNC_REDIS_SERVER: '' },
+    });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      'rcnc: redis-server is missing (not found on PATH): run `sudo npx rcnc setup`, or pass --redis-server PATH',
+    );
   });
 });
 
@@ -262,14 +307,13 @@ describe.concurrent('rcnc on k3d without Docker', () => {
   const dockerAnswers = async () =>
     (await execa('docker', ['info'], { reject: false }).catch(() => ({ exitCode: 1 }))).exitCode === 0;
 
-  test('run --provider k3d: exit 0, every cell skipped, the reason in results.json', async (ctx) => {
+  test('run --provider k3d: every cell skipped, the reason in results.json, exit 2: nothing ran', async (ctx) => {
     if (await dockerAnswers()) {
       ctx.skip('a Docker daemon answers here; the k3d cells would run');
     }
     const dir = await mkdtemp(join(tmpdir(), 'k3d-report-'));
     try {
       const r = await rcnc('run', '--provider', 'k3d', '--scenario', 'nat-meet', '--report-dir', dir);
-      expect(r.exitCode, r.stderr).toBe(0);
       const results = JSON.parse(await readFile(join(dir, 'latest', 'results.json'), 'utf8')) as ResultsFile;
       expect(results.cells.length).toBeGreaterThan(0);
       for (const c of results.cells) {
@@ -277,6 +321,15 @@ describe.concurrent('rcnc on k3d without Docker', () => {
         expect(c.verdict.status).toBe('skip');
         expect(c.verdict.reason).toMatch(/no Docker daemon answers/);
       }
+      // A run that tested nothing must not read as one in which everything worked.
+      expect(r.exitCode, r.stderr).toBe(2);
+      expect(r.stderr.trim().split('\n').at(-1)).toMatch(
+        new RegExp(`^rcnc: nothing ran: all ${results.cells.length} cells were skipped: .*no Docker daemon answers`),
+      );
+      expect(r.stdout).toBe('');
+      const markdown = await readFile(join(dir, 'latest', 'compatibility.md'), 'utf8');
+      expect(markdown).toMatch(/\*\*Nothing ran:\*\* all \d+ cells were skipped: .*no Docker daemon answers/);
+      expect(markdown).not.toContain('Every cell works as deployed');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

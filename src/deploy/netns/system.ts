@@ -37,7 +37,7 @@ export const DOCKER_COMMANDS: Record<string, string> = {
   setpriv: 'util-linux',
 };
 
-const onPath = (cmd: string): boolean =>
+export const onPath = (cmd: string): boolean =>
   (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin')
     .split(':')
     .concat(['/usr/sbin', '/sbin'])
@@ -58,7 +58,7 @@ export function dockerRequirements(): { name: string; met: boolean; detail?: str
     {
       name: 'docker.io (dockerd, containerd, runc, docker-proxy)',
       met: missing.length === 0,
-      detail: missing.length ? `missing packages: ${missing.join(' ')} (run: npx rcnc setup)` : undefined,
+      detail: missing.length ? `missing packages: ${missing.join(' ')} (run: sudo npx rcnc setup)` : undefined,
     },
   ];
 }
@@ -166,7 +166,7 @@ export async function labRequirements(): Promise<Requirement[]> {
   reqs.push({
     name: 'system packages',
     met: missing.length === 0,
-    detail: missing.length ? `missing packages: ${missing.join(' ')} (run: npm run setup)` : undefined,
+    detail: missing.length ? `missing packages: ${missing.join(' ')} (run: sudo npx rcnc setup)` : undefined,
   });
   const root = process.getuid?.() === 0;
   reqs.push({

@@ -1,0 +1,186 @@
+// Every command's flags, declared once: parse() (args.ts) hands them to node's parseArgs and --help
+// (help.ts) lists them, so a flag cannot be accepted without being documented or documented without
+// being accepted. A flag's place in its command is its place in the help.
+import { scenarioNames } from '../../scenarios/registry.ts';
+import { labProfiles } from '../deploy/netns/profiles.ts';
+import { EXPOSURES, PROFILES } from '../model/dimensions.ts';
+
+export interface FlagSpec {
+  readonly type: 'string' | 'boolean';
+  readonly short?: string;
+  /** The flag may be given more than once; its value is then a list. */
+  readonly multiple?: boolean;
+  /** The value's name in help (`--profile LIST`); string flags only. */
+  readonly value?: string;
+  /** What it does, for help; each line after the first is shown indented under the first. */
+  readonly description: string;
+}
+
+export interface CommandSpec {
+  /** Whether the command takes operands (a directory, two files, a scenario). */
+  readonly positionals: boolean;
+  readonly flags: Readonly<Record<string, FlagSpec>>;
+}
+
+/** Every command that parses flags has -h/--help; it is listed last. */
+export const HELP_FLAG = { type: 'boolean', short: 'h', description: 'show this help' } as const satisfies FlagSpec;
+
+const CONTEXT = {
+  type: 'string',
+  value: 'NAME',
+  description: 'context in that kubeconfig (default: its current-context)',
+} as const satisfies FlagSpec;
+
+const RUN_FLAGS = {
+  provider: {
+    type: 'string',
+    value: 'NAME',
+    description: `netns (default: the embedded lab), k3d (needs Docker and k3d),
+kubeconfig (an existing cluster; with --kubeconfig PATH --context NAME),
+docker (containers through testcontainers: the daemon DOCKER_HOST names or
+the default socket's, else, as root, a private dockerd per topology)`,
+  },
+  kubeconfig: {
+    type: 'string',
+    value: 'PATH',
+    description: 'kubeconfig of the cluster to test (--provider kubeconfig)',
+  },
+  context: CONTEXT,
+  scenario: {
+    type: 'string',
+    value: 'LIST',
+    description: `comma-separated scenario families (${scenarioNames().join(', ')})`,
+  },
+  profile: { type: 'string', value: 'LIST', description: `comma-separated profiles (${PROFILES.join(', ')})` },
+  exposure: { type: 'string', value: 'LIST', description: `comma-separated exposures (${EXPOSURES.join(', ')})` },
+  cell: {
+    type: 'string',
+    multiple: true,
+    value: 'ID|GLOB',
+    description: 'only cells whose id matches (repeat or comma-separate; * matches anything)',
+  },
+  concurrency: {
+    type: 'string',
+    value: 'N',
+    description: 'cells run side by side, each in its own lab (default: from cores and memory)',
+  },
+  'timing-cells': {
+    type: 'string',
+    value: 'MODE',
+    description: `alone: failover and rolling cells get the machine to themselves (default);
+shared: they run beside others, marked so (default with RCNC_MATRIX=full)`,
+  },
+  'report-dir': { type: 'string', value: 'DIR', description: 'where reports go (default: ./reports)' },
+  'redis-server': {
+    type: 'string',
+    value: 'PATH',
+    description: 'redis-server binary to test (default: redis-server on PATH)',
+  },
+  'redis-cli': { type: 'string', value: 'PATH', description: 'redis-cli binary to use (default: redis-cli on PATH)' },
+  'fail-fast': { type: 'boolean', description: 'after the first failed cell start no more (running cells finish)' },
+  list: { type: 'boolean', description: 'print the matching cells and exit without running them' },
+  json: { type: 'boolean', description: 'print results.json instead of the summary (progress stays on stderr)' },
+} as const satisfies Record<string, FlagSpec>;
+
+const REPRODUCE_FLAGS = {
+  profile: {
+    type: 'string',
+    value: 'NAME',
+    description: `datapath to use (${labProfiles()
+      .filter((p) => p !== 'no-nat')
+      .join(', ')}; default flannel-vxlan)`,
+  },
+  nodes: { type: 'string', value: 'N', description: '1 (default) or more; with more, the joiner dials its own node' },
+  'redis-server': {
+    type: 'string',
+    value: 'PATH',
+    description: 'redis-server binary (default: redis-server on PATH)',
+  },
+  'redis-cli': { type: 'string', value: 'PATH', description: 'redis-cli binary (default: redis-cli on PATH)' },
+  json: { type: 'boolean', description: 'print the observations as JSON' },
+} as const satisfies Record<string, FlagSpec>;
+
+const COLLECT_FLAGS = {
+  kubeconfig: {
+    type: 'string',
+    value: 'PATH',
+    description: 'kubeconfig to use (default: $KUBECONFIG, then ~/.kube/config)',
+  },
+  context: CONTEXT,
+  namespace: { type: 'string', short: 'n', value: 'NS', description: 'namespace of the Redis pods (required)' },
+  selector: {
+    type: 'string',
+    short: 'l',
+    value: 'SEL',
+    description: 'label selector of the Redis pods (default: every running pod)',
+  },
+  container: {
+    type: 'string',
+    short: 'c',
+    value: 'NAME',
+    description: 'the Redis container (default: the one with port 6379, or named redis*)',
+  },
+  port: {
+    type: 'string',
+    value: 'N',
+    description: 'Redis port of every pod (default: detected, a port p with p+10000 listening)',
+  },
+  debug: {
+    type: 'boolean',
+    description: `allow an ephemeral debug container (nicolaka/netshoot) in each pod and a
+host-network debug pod per node: packet captures and node addresses`,
+  },
+  capture: {
+    type: 'string',
+    value: 'SECONDS',
+    description: 'with --debug: capture that long in every Redis pod (tcpdump text + pcap/)',
+  },
+  json: { type: 'boolean', description: 'print the analysis as JSON' },
+} as const satisfies Record<string, FlagSpec>;
+
+export const COMMANDS = {
+  run: { positionals: false, flags: RUN_FLAGS },
+  reproduce: { positionals: true, flags: REPRODUCE_FLAGS },
+  analyze: { positionals: true, flags: { json: { type: 'boolean', description: 'print the analysis as JSON' } } },
+  collect: { positionals: true, flags: COLLECT_FLAGS },
+  report: { positionals: true, flags: {} },
+  diff: {
+    positionals: true,
+    flags: {
+      'tolerance-ms': {
+        type: 'string',
+        value: 'N',
+        description: 'a figure that moved by at most N ms has not changed (default 1000)',
+      },
+      'tolerance-ratio': {
+        type: 'string',
+        value: 'R',
+        description: '…or by at most R times its old value, whichever allows more (default 0.25)',
+      },
+      json: { type: 'boolean', description: 'print the changes as JSON' },
+    },
+  },
+  doctor: { positionals: false, flags: { json: { type: 'boolean', description: 'print the requirements as JSON' } } },
+  setup: { positionals: false, flags: {} },
+  clean: {
+    positionals: false,
+    flags: { all: { type: 'boolean', description: 'also remove those of runs that are still alive' } },
+  },
+} as const satisfies Record<string, CommandSpec>;
+
+export type Command = keyof typeof COMMANDS;
+type Flags<C extends Command> = (typeof COMMANDS)[C]['flags'];
+type ValueOf<F> = F extends { type: 'boolean' } ? boolean : F extends { multiple: true } ? string[] : string;
+
+/** What parse() returns for a command: each of its flags, typed by its spec, when given. */
+export type FlagValues<C extends Command> = { [K in keyof Flags<C>]?: ValueOf<Flags<C>[K]> } & { help?: boolean };
+
+/** The help lines of a command's options: `  --profile LIST        comma-separated…`. */
+export function optionLines(command: Command): string[] {
+  const flags: [string, FlagSpec][] = [...Object.entries(COMMANDS[command].flags), ['help', HELP_FLAG]];
+  return flags.flatMap(([name, flag]) => {
+    const label = `${flag.short ? `-${flag.short}, ` : ''}--${name}${flag.value ? ` ${flag.value}` : ''}`;
+    const [first, ...rest] = flag.description.split('\n');
+    return [`  ${label.padEnd(20)}  ${first}`, ...rest.map((line) => `${' '.repeat(24)}${line}`)];
+  });
+}
