@@ -34,6 +34,8 @@ export async function main(argv: string[]): Promise<number> {
       return cmdClean(rest);
     case 'k3d':
       return cmdK3d(rest);
+    case 'kube':
+      return (await import('./cli/kube.ts')).cmdKube(rest);
     case 'report':
       return cmdReport(rest);
     case 'analyze':

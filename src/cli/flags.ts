@@ -31,12 +31,41 @@ const CONTEXT = {
   description: 'context in that kubeconfig (default: its current-context)',
 } as const satisfies FlagSpec;
 
+const KUBE_BIN = {
+  type: 'string',
+  value: 'DIR',
+  description:
+    'with --provider kube: prebuilt binaries (kube-apiserver, kubelet, etcd, flanneld, …)\ninstead of the build cache (see rcnc setup --kube)',
+} as const satisfies FlagSpec;
+
+const KUBE_FLAGS = {
+  nodes: { type: 'string', value: 'N', description: 'kube up: worker nodes, 1 to 4 (default 3)' },
+  'proxy-mode': {
+    type: 'string',
+    value: 'MODE',
+    description: 'kube up: kube-proxy mode, iptables (default) or nftables',
+  },
+  'kube-bin': KUBE_BIN,
+  'redis-server': {
+    type: 'string',
+    value: 'PATH',
+    description: "kube up: redis-server for the pods' image (default: on PATH)",
+  },
+  'redis-cli': {
+    type: 'string',
+    value: 'PATH',
+    description: "kube up: redis-cli for the pods' image (default: on PATH)",
+  },
+  all: { type: 'boolean', description: 'kube down: every kube cluster on this machine' },
+} as const satisfies Record<string, FlagSpec>;
+
 const RUN_FLAGS = {
   provider: {
     type: 'string',
     value: 'NAME',
     description: `netns (default: the embedded lab), k3d (needs Docker and k3d),
 kubeconfig (an existing cluster; with --kubeconfig PATH --context NAME),
+kube (real upstream Kubernetes built here, started in namespaces),
 docker (containers through testcontainers: the daemon DOCKER_HOST names or
 the default socket's, else, as root, a private dockerd per topology)`,
   },
@@ -77,6 +106,7 @@ shared: they run beside others, marked so (default with RCNC_MATRIX=full)`,
     description: 'redis-server binary to test (default: redis-server on PATH)',
   },
   'redis-cli': { type: 'string', value: 'PATH', description: 'redis-cli binary to use (default: redis-cli on PATH)' },
+  'kube-bin': KUBE_BIN,
   'fail-fast': { type: 'boolean', description: 'after the first failed cell start no more (running cells finish)' },
   list: { type: 'boolean', description: 'print the matching cells and exit without running them' },
   json: { type: 'boolean', description: 'print results.json instead of the summary (progress stays on stderr)' },
@@ -161,7 +191,14 @@ export const COMMANDS = {
     },
   },
   doctor: { positionals: false, flags: { json: { type: 'boolean', description: 'print the requirements as JSON' } } },
-  setup: { positionals: false, flags: {} },
+  setup: {
+    positionals: false,
+    flags: {
+      kube: { type: 'boolean', description: 'also install and build what --provider kube runs (Go builds, minutes)' },
+      'kube-bin': KUBE_BIN,
+    },
+  },
+  kube: { positionals: true, flags: KUBE_FLAGS },
   clean: {
     positionals: false,
     flags: { all: { type: 'boolean', description: 'also remove those of runs that are still alive' } },

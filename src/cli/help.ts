@@ -17,6 +17,7 @@ Commands:
   doctor              check what the lab needs from this machine
   setup               install missing system packages (apt-get, as root)
   clean               remove namespaces, processes and temp dirs a killed run left
+  kube up|down|list   a real Kubernetes cluster in namespaces, to look at with kubectl
   k3d -- ARGS…        run the real k3d binary ($K3D_BIN, PATH, or the rcnc cache)
 
 Run 'npx rcnc <command> --help' for the options of a command, 'npx rcnc --version' for the version.
@@ -62,7 +63,23 @@ and what is missing. Exit 0 when everything is there, 2 otherwise.`,
 Installs the system packages the lab needs with apt-get when running as root on Debian;
 otherwise names the packages to install. Exit 2 when packages are missing and cannot be installed.
 Also installs docker.io (dockerd, containerd, runc, docker-proxy) when dockerd is missing, for the
-docker provider's private daemon, without starting its service; the lab does not need it.`,
+docker provider's private daemon, without starting its service; the lab does not need it.
+With --kube, also what --provider kube runs: containerd, runc, the CNI plugins, socat, busybox-static
+(services held back), and Kubernetes, etcd and flannel built from Go modules into a cache outside
+the clone ($RCNC_CACHE_DIR, else ~/.cache/rcnc), keyed by their pinned versions; later runs reuse it.`,
+  },
+  kube: {
+    before: `Usage: rcnc kube up [--nodes N] [--proxy-mode iptables|nftables] [--kube-bin DIR]
+       rcnc kube down [ID | --all]
+       rcnc kube kubeconfig [ID]
+       rcnc kube list
+
+up starts real upstream Kubernetes (the versions rcnc setup --kube builds) in network and mount
+namespaces of this machine: a control plane (etcd, kube-apiserver, kube-controller-manager,
+kube-scheduler) and N worker nodes (containerd, kubelet, flanneld VXLAN, kube-proxy), nodes on
+172.18.0.0/16, pods on 10.42.N.0/24, Services on 10.43.0.0/16, as k3d lays them out. Nothing is
+added to this machine's network: kubectl reaches the API server through a loopback relay, with the
+kubeconfig up prints. The cluster stays until kube down; rcnc clean leaves it alone while it runs.`,
   },
   diff: {
     before: `Usage: rcnc diff OLD NEW [options]

@@ -42,6 +42,10 @@ export async function cmdSetup(args: string[]): Promise<number> {
   if (installed.length) {
     console.log(`rcnc setup: installed ${installed.join(' ')}`);
   }
+  if (values.kube || values['kube-bin']) {
+    const { setupKube } = await import('./kube.ts');
+    await setupKube(values['kube-bin']);
+  }
   return 0;
 }
 

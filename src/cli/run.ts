@@ -36,6 +36,9 @@ export async function cmdRun(args: string[]): Promise<number> {
   if (provider.length !== 1) {
     throw new UsageError('--provider takes one provider');
   }
+  if (values['kube-bin'] && !provider.includes('kube')) {
+    throw new UsageError("--kube-bin goes with --provider kube; see 'rcnc run --help'");
+  }
   if ((values.kubeconfig || values.context) && provider[0] !== 'kubeconfig') {
     throw new UsageError('--kubeconfig and --context go with --provider kubeconfig');
   }
@@ -109,7 +112,7 @@ export function listTable(cells: AnyCell[]): string {
 async function runConfigFor(
   base: RunConfig,
   filter: CellFilter,
-  values: Partial<Record<'report-dir' | 'redis-server' | 'redis-cli' | 'kubeconfig' | 'context', string>>,
+  values: Partial<Record<'report-dir' | 'redis-server' | 'redis-cli' | 'kubeconfig' | 'context' | 'kube-bin', string>>,
 ): Promise<RunConfig> {
   const flagOr = (flag: 'report-dir' | 'redis-server' | 'redis-cli', env: string) =>
     values[flag] !== undefined ? `--${flag}` : env;
@@ -137,6 +140,11 @@ async function runConfigFor(
       ...(values.kubeconfig ? { kubeconfig: resolve(values.kubeconfig) } : {}),
       ...(values.context ? { context: values.context } : {}),
     },
+    ...(values['kube-bin']
+      ? { kubeCluster: { bin: resolve(values['kube-bin']) } }
+      : base.kubeCluster
+        ? { kubeCluster: base.kubeCluster }
+        : {}),
   };
 }
 

@@ -288,6 +288,8 @@ export interface ProviderSettings {
   /** The run's Redis binaries, on this machine. */
   redis: { server: string; cli: string };
   kube: { kubeconfig?: string; context?: string };
+  /** The kube provider: prebuilt binaries (--kube-bin) instead of the build cache. */
+  kubeCluster?: { bin?: string };
 }
 
 /**

@@ -4,6 +4,7 @@
 import type { ProviderName } from '../model/dimensions.ts';
 import { dockerModule } from './docker/module.ts';
 import { k3dModule } from './k3d/module.ts';
+import { kubeModule } from './kube/module.ts';
 import { kubeconfigModule } from './kubeconfig/module.ts';
 import { netnsModule } from './netns/module.ts';
 import type { ProviderModule, ProviderTraits } from './provider.ts';
@@ -13,6 +14,7 @@ export const PROVIDER_MODULES: { readonly [P in ProviderName]: ProviderModule<P>
   k3d: k3dModule,
   kubeconfig: kubeconfigModule,
   docker: dockerModule,
+  kube: kubeModule,
 };
 
 export const providerModule = (name: ProviderName): ProviderModule => PROVIDER_MODULES[name];

@@ -4,7 +4,7 @@
 import type { ProfileName } from './profiles.ts';
 
 /** Who builds the topology: the netns lab (an emulation) or a real system. */
-export const PROVIDERS = ['netns', 'k3d', 'kubeconfig', 'docker'] as const;
+export const PROVIDERS = ['netns', 'k3d', 'kubeconfig', 'docker', 'kube'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 
 // The profiles and the address classes their devices give live with the rest of the profile

@@ -27,6 +27,8 @@ export interface RunConfig {
   matrix: Matrix;
   redis: { server: string; cli: string; version?: string };
   kube: { kubeconfig?: string; context?: string };
+  /** The kube provider's prebuilt binaries (--kube-bin, RCNC_KUBE_BIN); absent: the build cache. */
+  kubeCluster?: { bin?: string };
   /** Providers that must run: "cannot run here" becomes a failure instead of a skip. */
   require: Record<ProviderName, boolean>;
   /** How many cells run side by side (src/suite/pool.ts). */
@@ -134,6 +136,7 @@ export function runConfigFromEnv(env: NodeJS.ProcessEnv = process.env, overrides
       ...(env.RCNC_KUBECONFIG ? { kubeconfig: resolve(env.RCNC_KUBECONFIG) } : {}),
       ...(env.RCNC_KUBE_CONTEXT ? { context: env.RCNC_KUBE_CONTEXT } : {}),
     },
+    ...(env.RCNC_KUBE_BIN ? { kubeCluster: { bin: resolve(env.RCNC_KUBE_BIN) } } : {}),
     require,
     concurrency,
     timingCells,

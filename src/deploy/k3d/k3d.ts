@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Gaps } from '../../model/capabilities.ts';
 import { profileFacts, type K3dCni, type ProfileName } from '../../model/profiles.ts';
-import { isRcncError, RequirementError, TopologyError, UsageError } from '../../util/errors.ts';
+import { RequirementError, TopologyError, UsageError } from '../../util/errors.ts';
 import { run } from '../../util/exec.ts';
 import { Teardown, trackForSignals } from '../../util/teardown.ts';
 import { hostFacts, hostNamespaceGap, type HostFacts } from '../k8s/capture.ts';

@@ -72,7 +72,7 @@ export interface NodeFaults {
 
 export interface K8sTopologyInit {
   id: string;
-  provider: 'k3d' | 'kubeconfig';
+  provider: 'k3d' | 'kubeconfig' | 'kube';
   spec: TopologySpec;
   kube: KubeClient;
   namespace: string;
@@ -107,7 +107,7 @@ const partitionKey = (a: number, b: number) => (a < b ? `${a}-${b}` : `${b}-${a}
 
 export class K8sTopology implements StartedTopology {
   readonly id: string;
-  readonly provider: 'k3d' | 'kubeconfig';
+  readonly provider: 'k3d' | 'kubeconfig' | 'kube';
   readonly profile: ProfileName;
   readonly nodes: NodeInfo[] = [];
   readonly services: ServiceInfo[] = [];

@@ -73,7 +73,7 @@ export const POLICY_RC_D = '/usr/sbin/policy-rc.d';
 export const POLICY_RC_D_DENY =
   '#!/bin/sh\n# written by rcnc setup while installing docker.io; removed right after\nexit 101\n';
 
-async function installWithoutStarting(packages: string[], install: (pkgs: string[]) => Promise<unknown>) {
+export async function installWithoutStarting(packages: string[], install: (pkgs: string[]) => Promise<unknown>) {
   const ours = !existsSync(POLICY_RC_D);
   if (ours) {
     await writeFile(POLICY_RC_D, POLICY_RC_D_DENY, { mode: 0o755 });

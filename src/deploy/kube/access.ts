@@ -1,0 +1,144 @@
+// Node access on the kube provider: its nodes are namespaces of this run, so this machine's own
+// programs (ip, iptables, redis-cli, tcpdump, the load client) run on a node with nsenter, and in a
+// pod's network namespace through the pod sandbox's pause process, found in the node's cgroups by
+// the pod's UID (the kubelet's cgroupfs layout: <cgroupRoot>/kubepods[/<qos>]/pod<uid>/<container>).
+import type { V1Pod } from '@kubernetes/client-node';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ProbeError } from '../../util/errors.ts';
+import { run } from '../../util/exec.ts';
+import { parseCniAddresses } from '../k8s/cni-addresses.ts';
+import type { NodeAccess, NodeFaults } from '../k8s/topology.ts';
+import { CapabilityError, type ExecOptions, type ExecResult } from '../provider.ts';
+import type { KubeCluster } from './cluster.ts';
+import { inPlace } from './daemons.ts';
+import { pidsUnder } from './host.ts';
+
+const CHAIN = 'RCNC-PARTITION';
+/** The hierarchy searched for pod cgroups: every v1 machine has it, and it holds every task. */
+const PIDS_HIERARCHY = '/sys/fs/cgroup/pids';
+
+const comm = (pid: number): string => {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+};
+
+function findDir(root: string, name: string, depth = 4): string | undefined {
+  if (depth < 0 || !existsSync(root)) {
+    return undefined;
+  }
+  for (const e of readdirSync(root, { withFileTypes: true })) {
+    if (!e.isDirectory()) {
+      continue;
+    }
+    if (e.name === name) {
+      return join(root, e.name);
+    }
+    const found = findDir(join(root, e.name), name, depth - 1);
+    if (found) {
+      return found;
+    }
+  }
+  return undefined;
+}
+
+export class KubeNodes implements NodeAccess {
+  readonly faults?: NodeFaults;
+  readonly sharedDataRoot: string;
+
+  constructor(
+    private readonly cluster: KubeCluster,
+    o: { sharedDataRoot: string; nodeFaults: boolean },
+  ) {
+    this.sharedDataRoot = o.sharedDataRoot;
+    if (o.nodeFaults) {
+      this.faults = {
+        stop: () => Promise.reject(new CapabilityError('node-faults', 'node stop is not built yet')),
+        start: () => Promise.reject(new CapabilityError('node-faults', 'node start is not built yet')),
+        syncPartitions: (nodes, pairs) => this.syncPartitions(nodes, pairs),
+      };
+    }
+  }
+
+  exec(i: number, argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    return run(inPlace(this.cluster.nodePlace(i), argv), opts);
+  }
+
+  async cniAddresses(i: number): Promise<Record<string, string>> {
+    const r = await this.exec(i, ['ip', '-4', '-o', 'addr', 'show'], { reject: false });
+    if (r.exitCode !== 0) {
+      throw new ProbeError(`cannot list the addresses of node ${i}: ${r.stderr.trim()}`);
+    }
+    return parseCniAddresses(r.stdout);
+  }
+
+  /** Every process of a pod (sandbox and containers), from its cgroup on node i. */
+  podPids(i: number, pod: V1Pod): number[] {
+    const uid = pod.metadata?.uid;
+    const root = this.cluster.cgroupRoots[i];
+    if (!uid || !root) {
+      throw new ProbeError(`pod ${pod.metadata?.name} has no UID or node ${i} no cgroup root`);
+    }
+    const dir = findDir(join(PIDS_HIERARCHY, root), `pod${uid}`);
+    if (!dir) {
+      throw new ProbeError(`no cgroup pod${uid} of pod ${pod.metadata?.name} under ${root} on node ${i}`);
+    }
+    return pidsUnder(dir);
+  }
+
+  private sandboxPid(i: number, pod: V1Pod): number {
+    const pid = this.podPids(i, pod).find((p) => comm(p) === 'pause');
+    if (!pid) {
+      throw new ProbeError(`pod ${pod.metadata?.name} has no running sandbox (pause) process on node ${i}`);
+    }
+    return pid;
+  }
+
+  netnsPrefix(i: number, pod?: V1Pod): Promise<string[]> {
+    if (!pod || pod.spec?.hostNetwork) {
+      return Promise.resolve(['nsenter', `--net=/run/netns/${this.cluster.names.node(i)}`, '--']);
+    }
+    return Promise.resolve(['nsenter', `--net=/proc/${this.sandboxPid(i, pod)}/ns/net`, '--']);
+  }
+
+  /** The pod's main process: its container's first process that is not the sandbox's pause. */
+  signalContainer(i: number, pod: V1Pod, signal: NodeJS.Signals): Promise<void> {
+    const pids = this.podPids(i, pod).filter((p) => comm(p) !== 'pause');
+    const main = pids.sort((a, b) => a - b)[0];
+    if (!main) {
+      throw new ProbeError(`pod ${pod.metadata?.name} has no container process on node ${i}`);
+    }
+    process.kill(main, signal);
+    return Promise.resolve();
+  }
+
+  private async mac(i: number): Promise<string> {
+    const r = await this.exec(i, ['cat', '/sys/class/net/eth0/address']);
+    return r.stdout.trim();
+  }
+
+  /**
+   * The same partition k3d nodes get: each listed node drops, in the raw table (which kube-proxy
+   * and flannel leave alone), every frame from a partner's MAC. The control plane is never a
+   * partner, so API server ↔ kubelet traffic still flows.
+   */
+  private async syncPartitions(nodes: number[], pairs: [number, number][]): Promise<void> {
+    for (const n of nodes) {
+      const ipt = (args: string[], reject = true) => this.exec(n, ['iptables', '-t', 'raw', ...args], { reject });
+      await ipt(['-N', CHAIN], false);
+      if ((await ipt(['-C', 'PREROUTING', '-j', CHAIN], false)).exitCode !== 0) {
+        await ipt(['-I', 'PREROUTING', '1', '-j', CHAIN]);
+      }
+      await ipt(['-F', CHAIN]);
+      for (const [a, b] of pairs) {
+        const other = a === n ? b : b === n ? a : undefined;
+        if (other !== undefined) {
+          await ipt(['-A', CHAIN, '-m', 'mac', '--mac-source', await this.mac(other), '-j', 'DROP']);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,230 @@
+// Provider `kube`: real upstream Kubernetes (built here from Go modules) running in this run's
+// namespaces, one cluster per profile per run, shared by that profile's cells one at a time (each
+// cell's NodePorts are fixed numbers, so two topologies on one cluster would collide). Cells are
+// deployed through the same src/deploy/k8s code as k3d and kubeconfig; nodes, pods and the
+// external client are reached through namespaces this run owns.
+import { KubeConfig } from '@kubernetes/client-node';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Gaps } from '../../model/capabilities.ts';
+import type { ProfileName } from '../../model/dimensions.ts';
+import type { Provenance } from '../../model/results.ts';
+import { RequirementError, TopologyError, UsageError } from '../../util/errors.ts';
+import { run } from '../../util/exec.ts';
+import { Teardown } from '../../util/teardown.ts';
+import { KubeClient } from '../k8s/apply.ts';
+import { readClusterInfo } from '../k8s/cluster-info.ts';
+import { K8sTopology } from '../k8s/topology.ts';
+import type { Provider, Requirement, TopologySpec } from '../provider.ts';
+import { KubeNodes } from './access.ts';
+import { binDirFor, cacheRoot, ensureKubeBinaries, goBinary, missingBinaries } from './build.ts';
+import { KubeCluster } from './cluster.ts';
+import type { ProxyMode } from './config.ts';
+import { cgroupHierarchies } from './host.ts';
+import { pauseImage, redisImage, type ImageArchive } from './images.ts';
+import { KUBE_NET } from './names.ts';
+import { KUBE_VERSIONS } from './versions.ts';
+
+export interface KubeProviderOptions {
+  runId?: string;
+  profile?: ProfileName;
+  /** Prebuilt binaries (--kube-bin); otherwise the build cache, built when empty. */
+  kubeBin?: string;
+  redis: { server: string; cli: string };
+  nodes?: number;
+  proxyMode?: ProxyMode;
+  progress?: (line: string) => void;
+}
+
+/** The profiles real programs back here: flannel VXLAN (Calico's modules cannot be built offline yet). */
+const KUBE_PROFILES: Partial<Record<ProfileName, string>> = { 'flannel-vxlan': 'flannel' };
+
+/** What the kube provider declares it cannot do, with why (known before any cell runs). */
+export const KUBE_GAPS: Gaps = {
+  'node-faults': 'stopping and starting a kube node is not built yet (partitions are): node-loss cells need it',
+};
+
+const DEBIAN_COMMANDS: Record<string, string> = {
+  containerd: 'containerd',
+  ctr: 'containerd',
+  runc: 'runc',
+  socat: 'socat',
+  openssl: 'openssl',
+  nsenter: 'util-linux',
+  conntrack: 'conntrack',
+  busybox: 'busybox-static',
+};
+
+async function onPath(cmd: string): Promise<boolean> {
+  return (await run(['sh', '-c', 'command -v "$1"', 'sh', cmd], { reject: false })).exitCode === 0;
+}
+
+export class KubeProvider implements Provider {
+  readonly name = 'kube' as const;
+  readonly gaps: Gaps = KUBE_GAPS;
+  readonly topologiesAtOnce = 1;
+  private cluster?: Promise<KubeCluster>;
+  private info?: Provenance;
+
+  constructor(private readonly opts: KubeProviderOptions) {}
+
+  static forProfile(profile: ProfileName, opts: Omit<KubeProviderOptions, 'profile'>): KubeProvider {
+    return new KubeProvider({ ...opts, profile });
+  }
+
+  async check(): Promise<Requirement[]> {
+    const reqs: Requirement[] = [];
+    if (this.opts.profile) {
+      const cni = KUBE_PROFILES[this.opts.profile];
+      reqs.push({
+        name: `profile ${this.opts.profile} on kube`,
+        met: !!cni,
+        detail: cni
+          ? `${cni} ${KUBE_VERSIONS.flannel}`
+          : `the kube provider runs flannel VXLAN only (Calico cannot be built from this machine's Go modules: docs/kubernetes.md#calico-on-kube)`,
+      });
+    }
+    reqs.push({
+      name: 'root',
+      met: process.getuid?.() === 0,
+      detail: 'the kube provider builds namespaces and cgroups: run as root (sudo)',
+    });
+    const missing = [];
+    for (const [cmd, pkg] of Object.entries(DEBIAN_COMMANDS)) {
+      if (!(await onPath(cmd))) {
+        missing.push(pkg);
+      }
+    }
+    reqs.push({
+      name: 'packages',
+      met: missing.length === 0,
+      detail: missing.length ? `missing ${[...new Set(missing)].join(', ')}: sudo npx rcnc setup --kube` : undefined,
+    });
+    const hierarchies = cgroupHierarchies();
+    const needed = ['cpu', 'cpuacct', 'cpuset', 'memory'].filter((h) => !hierarchies.includes(h));
+    reqs.push({
+      name: 'cgroup v1 hierarchies',
+      met: needed.length === 0,
+      detail: needed.length
+        ? `the kubelet needs cgroup v1 ${needed.join(', ')} mounted under /sys/fs/cgroup`
+        : undefined,
+    });
+    reqs.push(await this.binariesRequirement());
+    return reqs;
+  }
+
+  /** Binaries present, or a Go toolchain to build them at the first start. */
+  private async binariesRequirement(): Promise<Requirement> {
+    if (this.opts.kubeBin) {
+      const missing = missingBinaries(this.opts.kubeBin);
+      return {
+        name: 'kube binaries',
+        met: missing.length === 0,
+        detail: missing.length ? `--kube-bin ${this.opts.kubeBin} lacks ${missing.join(', ')}` : this.opts.kubeBin,
+      };
+    }
+    try {
+      const go = await goBinary();
+      const dir = binDirFor(go.version);
+      const cached = missingBinaries(dir).length === 0;
+      return {
+        name: 'kube binaries',
+        met: true,
+        detail: cached ? dir : `not built yet: the first start builds them into ${dir} (${go.version})`,
+      };
+    } catch (e) {
+      return { name: 'kube binaries', met: false, detail: (e as Error).message };
+    }
+  }
+
+  private async images(bin: string): Promise<{ pause: ImageArchive; redis: ImageArchive }> {
+    const dir = join(cacheRoot(), 'kube', 'images');
+    await mkdir(dir, { recursive: true });
+    return { pause: await pauseImage(join(bin, 'pause'), dir), redis: await redisImage(this.opts.redis, dir) };
+  }
+
+  /** The cluster this provider's cells share, started at the first cell. */
+  private shared(): Promise<KubeCluster> {
+    this.cluster ??= (async () => {
+      const { dir } = await ensureKubeBinaries({ kubeBin: this.opts.kubeBin, progress: this.opts.progress });
+      return KubeCluster.start({
+        nodes: this.opts.nodes ?? 3,
+        proxyMode: this.opts.proxyMode ?? 'iptables',
+        bin: dir,
+        images: await this.images(dir),
+        runId: this.opts.runId,
+        progress: this.opts.progress,
+      });
+    })();
+    // A failed start is not retried by every later cell of the run: each reports the same error.
+    return this.cluster;
+  }
+
+  async start(spec: TopologySpec): Promise<K8sTopology> {
+    if (spec.profile !== this.opts.profile && this.opts.profile) {
+      throw new UsageError(`this kube provider runs ${this.opts.profile}, but the topology asks for ${spec.profile}`);
+    }
+    if (!KUBE_PROFILES[spec.profile]) {
+      throw new RequirementError(`profile ${spec.profile} does not run on the kube provider`);
+    }
+    const cluster = await this.shared();
+    if (spec.nodes > cluster.nodeCount) {
+      throw new UsageError(`the kube cluster has ${cluster.nodeCount} nodes; the topology asks for ${spec.nodes}`);
+    }
+    const kc = new KubeConfig();
+    kc.loadFromFile(cluster.names.kubeconfig);
+    const kube = new KubeClient(kc);
+    const id = Math.random().toString(16).slice(2, 8);
+    const namespace = `rcnc-${id}`;
+    const teardown = new Teardown();
+    const dataRoot = join(cluster.names.dir, 'pv');
+    const clusterInfo = await readClusterInfo(kube);
+    this.info ??= this.provenanceOf(cluster, clusterInfo.serverVersion);
+    try {
+      return await K8sTopology.deploy({
+        id,
+        provider: 'kube',
+        spec,
+        kube,
+        namespace,
+        runId: this.opts.runId ?? id,
+        nodeNames: Array.from({ length: spec.nodes }, (_, i) => cluster.names.nodeName(i)),
+        image: (await this.images(cluster.opts.bin)).redis.ref,
+        access: new KubeNodes(cluster, { sharedDataRoot: dataRoot, nodeFaults: true }),
+        externalIP: KUBE_NET.gateway,
+        allowDebugContainers: false,
+        podReadyTimeoutMs: 120_000,
+        teardown,
+        deleteNamespace: true,
+        clusterInfo,
+        gaps: KUBE_GAPS,
+      });
+    } catch (e) {
+      await teardown.run().catch(() => {});
+      throw e instanceof TopologyError
+        ? e
+        : new TopologyError(`could not deploy on kube cluster ${cluster.id}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  private provenanceOf(cluster: KubeCluster, serverVersion: string): Provenance {
+    return {
+      provider: 'kube',
+      emulation: false,
+      label: `Kubernetes ${serverVersion} (upstream, built here), kube-proxy ${cluster.opts.proxyMode}, flannel ${KUBE_VERSIONS.flannel} VXLAN, containerd (Debian)`,
+    };
+  }
+
+  async close(): Promise<void> {
+    const c = this.cluster;
+    this.cluster = undefined;
+    const started = await c?.catch(() => undefined);
+    await started?.stop();
+  }
+}
+
+export const kubeBinariesCached = async (): Promise<boolean> => {
+  const go = await goBinary().catch(() => undefined);
+  return !!go && existsSync(binDirFor(go.version)) && missingBinaries(binDirFor(go.version)).length === 0;
+};

@@ -1,0 +1,161 @@
+// Taking a kube cluster down from what its run dir says, without the process that started it:
+// `rcnc kube down` (a cluster `rcnc kube up` left running on purpose) and `rcnc clean` (one a
+// killed run left). Same order as the live teardown: daemons, then every process left in the
+// nodes' namespaces and cgroups, then mounts, namespaces, cgroups and the dir.
+import { existsSync, readdirSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { run } from '../../util/exec.ts';
+import { ownerAlive } from '../../util/run-state.ts';
+import { waitFor } from '../../util/wait.ts';
+import { labRoots } from '../netns/names.ts';
+import { alive, readDaemonRecords, stopPid } from './daemons.ts';
+import { cgroupHierarchies, ownMemoryCgroup, pidsUnder, removeCgroupDirs } from './host.ts';
+import { KUBE_DIR_PREFIX, KUBE_NS_PREFIX, isKubeId, kubeNames, type KubeClusterState } from './names.ts';
+
+export interface FoundCluster {
+  id: string;
+  dir?: string;
+  state?: KubeClusterState;
+  namespaces: string[];
+  /** The cgroup folder of the cluster, from its record or found in a hierarchy. */
+  cgroupBase?: string;
+}
+
+async function netnsList(): Promise<string[]> {
+  const r = await run(['ip', 'netns', 'list'], { reject: false });
+  return r.stdout
+    .split('\n')
+    .map((l) => l.split(' ')[0]!)
+    .filter(Boolean);
+}
+
+/** Every kube cluster of ours on this machine: by run dir and by namespace name. */
+export async function findClusters(): Promise<FoundCluster[]> {
+  const byId = new Map<string, FoundCluster>();
+  const get = (id: string) => byId.get(id) ?? byId.set(id, { id, namespaces: [] }).get(id)!;
+  for (const root of labRoots()) {
+    for (const name of existsSync(root) ? readdirSync(root) : []) {
+      const id = name.slice(KUBE_DIR_PREFIX.length);
+      if (name.startsWith(KUBE_DIR_PREFIX) && isKubeId(id)) {
+        const c = get(id);
+        c.dir = join(root, name);
+        c.state = await readFile(join(c.dir, 'cluster.json'), 'utf8')
+          .then((t) => JSON.parse(t) as KubeClusterState)
+          .catch(() => undefined);
+      }
+    }
+  }
+  // A cluster killed before its record was written, or whose dir is gone, still has cgroups.
+  for (const parent of [...new Set([await ownMemoryCgroup(), '/'])]) {
+    for (const h of cgroupHierarchies({ withUnified: true })) {
+      const dir = join('/sys/fs/cgroup', h, parent);
+      for (const name of existsSync(dir) ? readdirSync(dir) : []) {
+        const id = name.slice(KUBE_DIR_PREFIX.length);
+        if (name.startsWith(KUBE_DIR_PREFIX) && isKubeId(id)) {
+          get(id).cgroupBase ??= join(parent, name);
+        }
+      }
+    }
+  }
+  for (const ns of await netnsList()) {
+    const m = new RegExp(`^${KUBE_NS_PREFIX}([0-9a-f]{6})-`).exec(ns);
+    if (m) {
+      get(m[1]!).namespaces.push(ns);
+    }
+  }
+  return [...byId.values()].map((c) => ({ ...c, cgroupBase: c.state?.cgroupBase ?? c.cgroupBase }));
+}
+
+/**
+ * Whether a cluster is in use: its starting process lives (a run), or, for one `rcnc kube up`
+ * left on purpose, its API server does.
+ */
+export async function clusterLive(c: FoundCluster): Promise<boolean> {
+  if (!c.state) {
+    return false;
+  }
+  if (!c.state.persist) {
+    return ownerAlive({ pid: c.state.pid, startTime: c.state.startTime });
+  }
+  const daemons = c.dir ? await readDaemonRecords(join(c.dir, 'daemons.jsonl')) : [];
+  return daemons.some((d) => d.name === 'kube-apiserver' && alive(d.pid));
+}
+
+export async function killAll(pids: () => Promise<number[]>, what: string): Promise<void> {
+  await waitFor({
+    target: `every process of ${what} to be gone`,
+    timeoutMs: 20_000,
+    intervalMs: 100,
+    check: async () => {
+      const left = (await pids()).filter((p) => p !== process.pid);
+      for (const p of left) {
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch {
+          /* gone meanwhile */
+        }
+      }
+      return { done: left.length === 0, state: `${left.length} left: ${left.slice(0, 8).join(' ')}` };
+    },
+  });
+}
+
+/** Pids in the cluster's cgroups and in its nodes' network namespaces. */
+export async function clusterPids(c: FoundCluster): Promise<number[]> {
+  const pids = new Set<number>();
+  const base = c.cgroupBase ?? c.state?.cgroupBase;
+  if (base) {
+    for (const h of cgroupHierarchies({ withUnified: true })) {
+      pidsUnder(join('/sys/fs/cgroup', h, base)).forEach((p) => pids.add(p));
+    }
+  }
+  for (const ns of c.namespaces) {
+    const r = await run(['ip', 'netns', 'pids', ns], { reject: false });
+    r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .forEach((p) => pids.add(Number(p)));
+  }
+  return [...pids];
+}
+
+/** Takes a cluster down from its run dir; idempotent, and each step runs even if one before failed. */
+export async function removeCluster(c: FoundCluster): Promise<string[]> {
+  const problems: string[] = [];
+  const step = async (what: string, f: () => Promise<unknown>) => {
+    try {
+      await f();
+    } catch (e) {
+      problems.push(`${what}: ${(e as Error).message}`);
+    }
+  };
+  const daemons = c.dir ? await readDaemonRecords(join(c.dir, 'daemons.jsonl')) : [];
+  for (const d of [...daemons].reverse()) {
+    await step(`stop ${d.name}`, () => stopPid(d.pid, d.name, 5_000));
+  }
+  await step('kill what is left', () => killAll(() => clusterPids(c), `kube cluster ${c.id}`));
+  if (c.dir) {
+    const names = kubeNames(c.id, join(c.dir, '..'));
+    const mounts = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
+    for (const line of mounts.split('\n').reverse()) {
+      const target = line.split(' ')[4];
+      if (target && (target === names.nsDir || target.startsWith(`${names.nsDir}/`))) {
+        await step(`unmount ${target}`, () => run(['umount', '-l', target]));
+      }
+    }
+  }
+  for (const ns of c.namespaces) {
+    await step(`delete namespace ${ns}`, () => run(['ip', 'netns', 'delete', ns]));
+  }
+  const base = c.cgroupBase ?? c.state?.cgroupBase;
+  if (base) {
+    await step('remove cgroups', () =>
+      removeCgroupDirs(cgroupHierarchies({ withUnified: true }).map((h) => join('/sys/fs/cgroup', h, base))),
+    );
+  }
+  if (c.dir) {
+    await step(`remove ${c.dir}`, () => rm(c.dir!, { recursive: true, force: true }));
+  }
+  return problems;
+}
