@@ -155,7 +155,9 @@ export async function probePath(
   try {
     const server = await topo.capture(
       { pod: 'server' },
-      { name: `${path}-${seq}-server`, filter: synFilter(SERVER_PORT), maxSeconds: 30 },
+      // eth0 only: a kubelet's exec readiness probe (redis-cli ping inside the container) opens
+      // loopback connections to the same port at any time, and they are no path under test.
+      { name: `${path}-${seq}-server`, filter: synFilter(SERVER_PORT), iface: 'eth0', maxSeconds: 30 },
     );
     captures.push(server);
     const ingress =

@@ -3,6 +3,7 @@
 import { rm } from 'node:fs/promises';
 import { sweepDocker } from '../deploy/docker/sweep.ts';
 import { sweepKubeLeftovers } from '../deploy/kube-leftovers.ts';
+import { sweepKubeClusters } from '../deploy/kube/sweep.ts';
 import { sweep } from '../deploy/netns/sweep.ts';
 import { ensurePackages, labRequirements } from '../deploy/netns/system.ts';
 import { unmet } from '../deploy/provider.ts';
@@ -64,10 +65,12 @@ export async function cmdClean(args: string[]): Promise<number> {
     console.log('netns labs were not looked at: that needs root (sudo npx rcnc clean)');
     return 0;
   }
+  // Kube clusters first: their namespaces hold daemons and pods the other sweeps do not know.
+  const kubeClusters = await sweepKubeClusters({ all: values.all });
   const { removed, kept, unknown } = await sweep({ all: values.all });
   // Docker hosts before runs: a killed run's dir may hold a Docker host's mounts.
   const docker = await sweepDocker({ all: values.all });
-  const runs = [...(await sweepRuns(!!values.all)), ...kube];
+  const runs = [...(await sweepRuns(!!values.all)), ...kube, ...kubeClusters];
   for (const lab of removed) {
     console.log(`removed lab ${lab.id}: ${lab.namespaces.length} namespace(s)${lab.dir ? `, ${lab.dir}` : ''}`);
   }

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { allCells, scenarioNames, SCENARIOS } from '../../scenarios/registry.ts';
 import { ensurePackages, missingPackages, onPath } from '../deploy/netns/system.ts';
+import { fitsProvider } from '../deploy/providers.ts';
 import { filterCells, type AnyCell, type CellFilter } from '../model/cell.ts';
 import { EXPOSURES, PROFILES, PROVIDERS, type ProviderName } from '../model/dimensions.ts';
 import type { ResultsFile } from '../model/results.ts';
@@ -50,7 +51,10 @@ export async function cmdRun(args: string[]): Promise<number> {
   if (values['timing-cells'] !== undefined) {
     base.timingCells = parseTimingCells(values['timing-cells'], '--timing-cells');
   }
-  const cells = filterCells(allCells(provider[0] as ProviderName, base.matrix), filter);
+  const cells = filterCells(
+    allCells(provider[0] as ProviderName, base.matrix).filter((c) => fitsProvider(c.dims)),
+    filter,
+  );
   if (values.list) {
     console.log(listTable(cells));
     return 0;

@@ -20,3 +20,10 @@ export const PROVIDER_MODULES: { readonly [P in ProviderName]: ProviderModule<P>
 export const providerModule = (name: ProviderName): ProviderModule => PROVIDER_MODULES[name];
 
 export const traitsOf = (name: ProviderName): ProviderTraits => PROVIDER_MODULES[name].traits;
+
+/**
+ * Whether a provider can hold a cell's topology at all (its declared node limit): cells it cannot
+ * are not part of its matrix, rather than failures found when they start.
+ */
+export const fitsProvider = (dims: { provider: ProviderName; nodes: number }): boolean =>
+  dims.nodes <= (traitsOf(dims.provider).maxNodes ?? Number.POSITIVE_INFINITY);

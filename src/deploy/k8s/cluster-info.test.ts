@@ -46,6 +46,17 @@ describe('readClusterInfo', () => {
     ]);
   });
 
+  test('flannel without a DaemonSet on upstream Kubernetes is not k3s’s embedded one (rcnc kube)', () => {
+    const annotations = [{ 'flannel.alpha.coreos.com/backend-type': 'vxlan' }];
+    expect(detectCni({ daemonSets: [], nodeAnnotations: annotations, distribution: 'kubernetes' })).toMatchObject({
+      name: 'flannel',
+      detail: 'flanneld outside pods, backend vxlan',
+    });
+    expect(detectCni({ daemonSets: [], nodeAnnotations: annotations, distribution: 'k3s' }).detail).toBe(
+      'embedded in k3s, backend vxlan',
+    );
+  });
+
   test('Calico from the operator, with the pool’s encapsulation', async () => {
     const info = await readClusterInfo(recorded('cluster-k3s-calico.json'));
     expect(info.cni).toMatchObject({ name: 'calico', detail: 'encapsulation VXLANCrossSubnet' });

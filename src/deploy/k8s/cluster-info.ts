@@ -56,6 +56,8 @@ export interface CniInput {
   calicoEncapsulation?: string;
   /** Why DaemonSets could not be listed, if they could not. */
   listError?: string;
+  /** The distribution, when known: flannel without a DaemonSet is k3s's embedded one only on k3s. */
+  distribution?: string;
 }
 
 export function detectCni(input: CniInput): CniDetection {
@@ -79,7 +81,11 @@ export function detectCni(input: CniInput): CniDetection {
   const name = found[0] ?? (backend ? 'flannel' : 'unknown');
   let detail: string | undefined;
   if (name === 'flannel' || name === 'canal') {
-    detail = [found.length === 0 ? 'embedded in k3s' : undefined, backend ? `backend ${backend}` : undefined]
+    // No DaemonSet runs it: k3s embeds flanneld; elsewhere (rcnc's kube provider, hand-made
+    // clusters) flanneld runs on the nodes outside any pod.
+    const outside =
+      input.distribution === undefined || input.distribution === 'k3s' ? 'embedded in k3s' : 'flanneld outside pods';
+    detail = [found.length === 0 ? outside : undefined, backend ? `backend ${backend}` : undefined]
       .filter(Boolean)
       .join(', ');
   } else if (name === 'calico' && input.calicoEncapsulation) {
@@ -143,12 +149,13 @@ export async function readClusterInfo(api: ClusterApis): Promise<ClusterInfo> {
       // Calico installed from plain manifests has no Installation: the encapsulation stays unknown.
     }
   }
+  const distribution = distributionOf(
+    code.gitVersion,
+    nodes.items.map((n) => n.spec?.providerID ?? ''),
+  );
   return {
     serverVersion: code.gitVersion,
-    distribution: distributionOf(
-      code.gitVersion,
-      nodes.items.map((n) => n.spec?.providerID ?? ''),
-    ),
+    distribution,
     nodes: nodes.items.map((n) => ({
       name: n.metadata?.name ?? '?',
       internalIP: n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address,
@@ -161,6 +168,7 @@ export async function readClusterInfo(api: ClusterApis): Promise<ClusterInfo> {
       nodeAnnotations: nodes.items.map((n) => n.metadata?.annotations ?? {}),
       calicoEncapsulation,
       listError,
+      distribution,
     }),
   };
 }

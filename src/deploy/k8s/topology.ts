@@ -61,6 +61,17 @@ export interface NodeAccess {
   faults?: NodeFaults;
   /** A path every node sees with the same content; data dirs there follow pods across nodes. */
   sharedDataRoot?: string;
+  /**
+   * argv prefix that puts a program on the machine outside the cluster (kube: the hub namespace,
+   * which no route from this machine reaches); absent: this machine is that machine.
+   */
+  externalPrefix?: string[];
+  /**
+   * Resolves once every node's service proxy has programmed these Services' NodePorts and pod
+   * endpoints. The API server says a Service exists before kube-proxy has rules for it: a cell that
+   * dials at once can meet a refused NodePort. Absent where nodes cannot be inspected.
+   */
+  awaitServices?(services: { nodePort: number; endpoint: string }[]): Promise<void>;
 }
 
 export interface NodeFaults {
@@ -220,6 +231,11 @@ export class K8sTopology implements StartedTopology {
     }
     await this.kube.applyAll(added.map((s) => s.objects.pod));
     await Promise.all(added.map((s) => this.awaitPod(s)));
+    await this.init.access.awaitServices?.(
+      services.flatMap((svc) =>
+        svc.ports.map((p) => ({ nodePort: p.nodePort, endpoint: `${this.state(svc.pod).info.ip}:${p.targetPort}` })),
+      ),
+    );
     for (const lb of loadBalancers) {
       this.loadBalancers.push(await this.awaitIngress(lb));
     }
@@ -347,8 +363,9 @@ export class K8sTopology implements StartedTopology {
       this.node(target.node);
       return this.init.access.exec(target.node, argv, opts);
     }
-    // The external client is this machine (on Linux, k3d's docker network is routed from it).
-    return run(argv, opts);
+    // The external client is this machine (on Linux, k3d's docker network is routed from it), or
+    // the namespace the provider names for it.
+    return run([...(this.init.access.externalPrefix ?? []), ...argv], opts);
   }
 
   /**
@@ -366,7 +383,9 @@ export class K8sTopology implements StartedTopology {
 
   /** What spawn() runs on this machine: argv, entering the target's namespace first. */
   spawnArgv(target: ExecTarget, argv: string[]): string[] {
-    return 'external' in target ? argv : [...this.netnsFor(target), ...argv];
+    return 'external' in target
+      ? [...(this.init.access.externalPrefix ?? []), ...argv]
+      : [...this.netnsFor(target), ...argv];
   }
 
   private netnsFor(target: { pod: string } | { node: number }): string[] {
@@ -441,7 +460,7 @@ export class K8sTopology implements StartedTopology {
   async capture(target: ExecTarget, opts: CaptureOptions): Promise<Capture> {
     const dir = join(this.scratch, 'captures');
     if ('external' in target) {
-      return startTcpdump([], { ...opts, dir });
+      return startTcpdump(this.init.access.externalPrefix ?? [], { ...opts, dir });
     }
     const declared = this.init.gaps.capture;
     if ('pod' in target && declared && this.init.allowDebugContainers) {

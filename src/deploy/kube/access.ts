@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProbeError } from '../../util/errors.ts';
 import { run } from '../../util/exec.ts';
+import { waitFor } from '../../util/wait.ts';
 import { parseCniAddresses } from '../k8s/cni-addresses.ts';
 import type { NodeAccess, NodeFaults } from '../k8s/topology.ts';
 import { CapabilityError, type ExecOptions, type ExecResult } from '../provider.ts';
@@ -48,12 +49,15 @@ function findDir(root: string, name: string, depth = 4): string | undefined {
 export class KubeNodes implements NodeAccess {
   readonly faults?: NodeFaults;
   readonly sharedDataRoot: string;
+  readonly externalPrefix: string[];
 
   constructor(
     private readonly cluster: KubeCluster,
     o: { sharedDataRoot: string; nodeFaults: boolean },
   ) {
     this.sharedDataRoot = o.sharedDataRoot;
+    // The hub namespace holds the node network's gateway address, as a laptop on k3d's network.
+    this.externalPrefix = ['nsenter', `--net=/run/netns/${cluster.names.hub}`, '--'];
     if (o.nodeFaults) {
       this.faults = {
         stop: () => Promise.reject(new CapabilityError('node-faults', 'node stop is not built yet')),
@@ -61,6 +65,47 @@ export class KubeNodes implements NodeAccess {
         syncPartitions: (nodes, pairs) => this.syncPartitions(nodes, pairs),
       };
     }
+  }
+
+  /**
+   * kube-proxy's own rules on every node: the NodePort's match and the DNAT to the pod, in
+   * iptables-save's form (iptables mode) or in the kube-proxy nftables table (nftables mode).
+   */
+  async awaitServices(services: { nodePort: number; endpoint: string }[]): Promise<void> {
+    if (services.length === 0) {
+      return;
+    }
+    const nodes = Array.from({ length: this.cluster.nodeCount }, (_, i) => i);
+    await waitFor({
+      target: `kube-proxy on ${nodes.length} node(s) to program NodePorts ${services.map((s) => `${s.nodePort}→${s.endpoint}`).join(', ')}`,
+      timeoutMs: 60_000,
+      intervalMs: 200,
+      check: async () => {
+        const missing: string[] = [];
+        for (const i of nodes) {
+          const rules = await this.rules(i);
+          for (const s of services) {
+            const [ip, port] = s.endpoint.split(':');
+            const dnat = rules.includes(`--to-destination ${s.endpoint}`) || rules.includes(`${ip} . ${port}`);
+            if (!dnat || !new RegExp(`dport ${s.nodePort}\\b`).test(rules)) {
+              missing.push(`node-${i}: ${s.nodePort}`);
+            }
+          }
+        }
+        return {
+          done: missing.length === 0,
+          state: missing.length ? `not yet on ${missing.join(', ')}` : 'programmed',
+        };
+      },
+    });
+  }
+
+  private async rules(i: number): Promise<string> {
+    const argv =
+      this.cluster.opts.proxyMode === 'nftables'
+        ? ['nft', 'list', 'table', 'ip', 'kube-proxy']
+        : ['iptables-save', '-t', 'nat'];
+    return (await this.exec(i, argv, { reject: false })).stdout;
   }
 
   exec(i: number, argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {

@@ -14,7 +14,7 @@ import { RequirementError, TopologyError, UsageError } from '../../util/errors.t
 import { run } from '../../util/exec.ts';
 import { Teardown } from '../../util/teardown.ts';
 import { KubeClient } from '../k8s/apply.ts';
-import { readClusterInfo } from '../k8s/cluster-info.ts';
+import { clusterInfoSummary, readClusterInfo, type ClusterInfo } from '../k8s/cluster-info.ts';
 import { K8sTopology } from '../k8s/topology.ts';
 import type { Provider, Requirement, TopologySpec } from '../provider.ts';
 import { KubeNodes } from './access.ts';
@@ -65,7 +65,6 @@ export class KubeProvider implements Provider {
   readonly gaps: Gaps = KUBE_GAPS;
   readonly topologiesAtOnce = 1;
   private cluster?: Promise<KubeCluster>;
-  private info?: Provenance;
 
   constructor(private readonly opts: KubeProviderOptions) {}
 
@@ -180,9 +179,8 @@ export class KubeProvider implements Provider {
     const teardown = new Teardown();
     const dataRoot = join(cluster.names.dir, 'pv');
     const clusterInfo = await readClusterInfo(kube);
-    this.info ??= this.provenanceOf(cluster, clusterInfo.serverVersion);
     try {
-      return await K8sTopology.deploy({
+      const topo = await K8sTopology.deploy({
         id,
         provider: 'kube',
         spec,
@@ -200,6 +198,11 @@ export class KubeProvider implements Provider {
         clusterInfo,
         gaps: KUBE_GAPS,
       });
+      // What the cluster is, from what rcnc built and what the nodes report, rather than the
+      // generic detection (which cannot know flanneld's version or that this is rcnc's build).
+      const info = this.provenanceOf(cluster, clusterInfo);
+      topo.provenance = () => info;
+      return topo;
     } catch (e) {
       await teardown.run().catch(() => {});
       throw e instanceof TopologyError
@@ -208,11 +211,18 @@ export class KubeProvider implements Provider {
     }
   }
 
-  private provenanceOf(cluster: KubeCluster, serverVersion: string): Provenance {
+  private provenanceOf(cluster: KubeCluster, info: ClusterInfo): Provenance {
+    const runtime = info.nodes[0]?.runtime?.replace('://', ' ') ?? 'containerd';
     return {
       provider: 'kube',
       emulation: false,
-      label: `Kubernetes ${serverVersion} (upstream, built here), kube-proxy ${cluster.opts.proxyMode}, flannel ${KUBE_VERSIONS.flannel} VXLAN, containerd (Debian)`,
+      label: `Kubernetes ${info.serverVersion} (upstream, built here), kube-proxy ${cluster.opts.proxyMode}, flannel ${KUBE_VERSIONS.flannel} VXLAN, ${runtime}`,
+      versions: {
+        ...clusterInfoSummary(info),
+        'kube-proxy.mode': cluster.opts.proxyMode,
+        'flannel.version': KUBE_VERSIONS.flannel,
+        'etcd.version': KUBE_VERSIONS.etcd,
+      },
     };
   }
 

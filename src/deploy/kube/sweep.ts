@@ -159,3 +159,29 @@ export async function removeCluster(c: FoundCluster): Promise<string[]> {
   }
   return problems;
 }
+
+/**
+ * `rcnc clean`'s part: every kube cluster of a run that is gone (and, with `all`, every one). A
+ * cluster a live run uses, or one `rcnc kube up` left on purpose and whose API server still runs,
+ * is kept and named.
+ */
+export async function sweepKubeClusters(o: { all?: boolean } = {}): Promise<string[]> {
+  const lines: string[] = [];
+  for (const c of await findClusters()) {
+    if (!o.all && (await clusterLive(c))) {
+      lines.push(
+        c.state?.persist
+          ? `kept kube cluster ${c.id}: rcnc kube up started it and it runs; remove it with rcnc kube down ${c.id}`
+          : `kept kube cluster ${c.id}: its run ${c.state?.runId ?? '?'} (pid ${c.state?.pid}) is still alive; use --all to remove it`,
+      );
+      continue;
+    }
+    const problems = await removeCluster(c);
+    lines.push(
+      problems.length
+        ? `kube cluster ${c.id}: removed what could be; ${problems.join('; ')}`
+        : `removed kube cluster ${c.id}: ${c.namespaces.length} namespace(s)${c.dir ? `, ${c.dir}` : ''}`,
+    );
+  }
+  return lines;
+}
