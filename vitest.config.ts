@@ -1,6 +1,12 @@
 import { defineConfig } from 'vitest/config';
 import { checkReportDir, resolveRedisBinary, runConfigFromEnv } from './src/suite/run-config.ts';
-import { browserProject, labEndToEndProject, labProject, unitProject } from './src/suite/vitest-projects.ts';
+import {
+  browserProject,
+  kubeProject,
+  labEndToEndProject,
+  labProject,
+  unitProject,
+} from './src/suite/vitest-projects.ts';
 
 // A plain `npx vitest` (npm test) builds its run config from the environment here; `rcnc run`
 // builds its own from its flags and runs the lab project without this file. Scenario files read
@@ -26,6 +32,7 @@ export default defineConfig({
       browserProject(config, root),
       labEndToEndProject(config, root),
       labProject(config, root),
+      kubeProject(config, root),
     ],
   },
 });

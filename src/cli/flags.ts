@@ -195,6 +195,10 @@ export const COMMANDS = {
     positionals: false,
     flags: {
       kube: { type: 'boolean', description: 'also install and build what --provider kube runs (Go builds, minutes)' },
+      'kube-optional': {
+        type: 'boolean',
+        description: 'like --kube, but where that cannot be done say why and go on (npm test)\nunless REQUIRE_KUBE=1',
+      },
       'kube-bin': KUBE_BIN,
     },
   },

@@ -7,7 +7,7 @@ import { sweepKubeClusters } from '../deploy/kube/sweep.ts';
 import { sweep } from '../deploy/netns/sweep.ts';
 import { ensurePackages, labRequirements } from '../deploy/netns/system.ts';
 import { unmet } from '../deploy/provider.ts';
-import { RequirementError } from '../util/errors.ts';
+import { isRcncError, RequirementError } from '../util/errors.ts';
 import { ownerAlive } from '../util/run-state.ts';
 import { parse } from './args.ts';
 import { help } from './help.ts';
@@ -43,9 +43,17 @@ export async function cmdSetup(args: string[]): Promise<number> {
   if (installed.length) {
     console.log(`rcnc setup: installed ${installed.join(' ')}`);
   }
-  if (values.kube || values['kube-bin']) {
+  if (values.kube || values['kube-bin'] || values['kube-optional']) {
     const { setupKube } = await import('./kube.ts');
-    await setupKube(values['kube-bin']);
+    try {
+      await setupKube(values['kube-bin']);
+    } catch (e) {
+      // npm test's kube tier then skips with the provider's reason; CI (REQUIRE_KUBE=1) fails here.
+      if (!values['kube-optional'] || !isRcncError(e) || process.env['REQUIRE_KUBE'] === '1') {
+        throw e;
+      }
+      console.log(`rcnc setup: the kube provider cannot be set up here, its cells will skip: ${e.message}`);
+    }
   }
   return 0;
 }

@@ -110,3 +110,36 @@ export function browserProject(config: RunConfig, root: string): TestProjectInli
     },
   };
 }
+
+/**
+ * The cells `npm test` runs on real Kubernetes (--provider kube): nat-meet over pod IP, NodePort
+ * without and with announce, and host network; the snat paths with the Cluster policy. Each is a
+ * cell the lab runs too, under the same id but for its provider.
+ */
+export const KUBE_TIER_CELLS = [
+  'kube/flannel-vxlan/pod-ip/announce-none',
+  'kube/flannel-vxlan/nodeport/announce-none',
+  'kube/flannel-vxlan/nodeport/announce-ip',
+  'kube/flannel-vxlan/host-network/announce-none',
+  'kube/flannel-vxlan/pod-ip/announce-none/2-nodes/*',
+  'kube/flannel-vxlan/nodeport/announce-none/2-nodes/*',
+];
+
+/**
+ * The kube tier: the same scenario files on the kube provider, after everything else (a real
+ * cluster's daemons would otherwise take cores from the lab's timing cells), one file at a time
+ * (each file starts and removes its cluster), plus the kube end-to-end tests.
+ */
+export function kubeProject(config: RunConfig, root: string): TestProjectInlineConfiguration {
+  const kube: RunConfig = { ...config, filter: { provider: ['kube'], cells: KUBE_TIER_CELLS } };
+  return {
+    test: {
+      name: 'kube',
+      root,
+      include: ['scenarios/nat-meet/nat-meet.test.ts', 'scenarios/snat/snat.test.ts', 'test/kube/**/*.test.ts'],
+      fileParallelism: false,
+      sequence: { groupOrder: 3 },
+      ...labTestOptions(kube, root),
+    },
+  };
+}

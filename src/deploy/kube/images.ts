@@ -5,7 +5,7 @@
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { chmod, copyFile, mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { RequirementError } from '../../util/errors.ts';
 import { run } from '../../util/exec.ts';
@@ -94,6 +94,19 @@ export async function pauseImage(pauseBinary: string, cacheDir: string): Promise
   }
 }
 
+/** A binary as a shell finds it: a path as given, a bare name on PATH (ldd needs a path). */
+function onPath(cmd: string): string {
+  if (cmd.includes('/')) {
+    return cmd;
+  }
+  const dirs = (process.env['PATH'] ?? '/usr/bin:/bin').split(':').filter(Boolean);
+  const found = dirs.map((d) => join(d, cmd)).find((p) => existsSync(p));
+  if (!found) {
+    throw new RequirementError(`${cmd} is not on PATH; the kube provider's Redis image is built from it`);
+  }
+  return found;
+}
+
 /** Where busybox-static installs its binary; its applets give the image a shell and coreutils. */
 const BUSYBOX = '/bin/busybox';
 
@@ -102,7 +115,8 @@ const BUSYBOX = '/bin/busybox';
  * kube verdict and a lab verdict compare like for like) with the libraries they load, and a static
  * busybox for `sh` and the coreutils the deploy layer's start scripts and probes call.
  */
-export async function redisImage(redis: { server: string; cli: string }, cacheDir: string): Promise<ImageArchive> {
+export async function redisImage(given: { server: string; cli: string }, cacheDir: string): Promise<ImageArchive> {
+  const redis = { server: onPath(given.server), cli: onPath(given.cli) };
   if (!existsSync(BUSYBOX)) {
     throw new RequirementError(
       `${BUSYBOX} is missing (Debian's busybox-static); the kube provider's Redis image needs it: sudo npx rcnc setup --kube`,
@@ -153,11 +167,4 @@ export async function redisImage(redis: { server: string; cli: string }, cacheDi
   } finally {
     await rm(rootfs, { recursive: true, force: true });
   }
-}
-
-/** What an archive says its tag is (to check an archive given from elsewhere). */
-export async function archiveRef(file: string): Promise<string | undefined> {
-  const r = await run(['tar', '-xOf', file, './manifest.json'], { reject: false });
-  const parsed = JSON.parse(r.stdout || '[]') as { RepoTags?: string[] }[];
-  return parsed[0]?.RepoTags?.[0] ?? (await readFile(file).then(() => undefined));
 }
