@@ -18,8 +18,7 @@ import {
   type RedisMember,
 } from '../../src/deploy/redis-cluster.ts';
 import type { Cell } from '../../src/model/cell.ts';
-import type { BusPeer, CellRecordOf, FailedDialBack, NatMapping, NatMeetObservation } from '../../src/model/results.ts';
-import { natMeetCompatibility } from '../../src/model/vocabulary.ts';
+import type { CellRecordOf, FailedDialBack, NatMapping } from '../../src/model/results.ts';
 import { classifyAddress, currentAddressBook } from '../../src/probes/address-class.ts';
 import { startPodCaptures, type PodCaptures } from '../../src/probes/capture.ts';
 import { hasFlag, type ClusterNode } from '../../src/probes/cluster-nodes.ts';
@@ -45,6 +44,8 @@ import { hostOf } from '../../src/util/address.ts';
 import { isCapabilityError } from '../../src/util/errors.ts';
 import { waitFor } from '../../src/util/wait.ts';
 import type { NatMeetOptions } from './cells.ts';
+import type { BusPeer, NatMeetObservation } from './types.ts';
+import { natMeetCompatibility } from './words.ts';
 
 export interface NatMeetRun {
   record: CellRecordOf<'nat-meet'>;

@@ -3,8 +3,8 @@
 // nodes) and from how each exposure's addresses behave when pods move.
 import { cellId, type Cell } from '../../src/model/cell.ts';
 import type { CellDims, Exposure, ProfileName, ProviderName } from '../../src/model/dimensions.ts';
-import type { RecoveryExpectation } from '../../src/model/results.ts';
 import type { Matrix } from '../../src/suite/run-config.ts';
+import type { RecoveryExpectation } from './types.ts';
 
 export const RECOVERY_KINDS = [
   'pod-churn-master',

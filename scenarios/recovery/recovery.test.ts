@@ -2,12 +2,12 @@
 // does it take, and what did clients see? Measured figures go to results.json; the assertions are
 // about recovery itself, never about speed.
 import { describe, test } from 'vitest';
-import { recoveryCompatibility } from '../../src/model/vocabulary.ts';
 import { hasFlag } from '../../src/probes/cluster-nodes.ts';
 import { cellsFor, runScenarioCell, SCENARIO_TEST_TIMEOUT_MS } from '../../src/suite/harness.ts';
 import { currentRunConfig } from '../../src/suite/run-config.ts';
 import { recoveryCells } from './cells.ts';
 import { runRecovery } from './run.ts';
+import { recoveryCompatibility } from './words.ts';
 
 const config = currentRunConfig();
 const cells = cellsFor(recoveryCells, config);

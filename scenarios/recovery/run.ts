@@ -14,8 +14,7 @@ import {
   type RedisMember,
 } from '../../src/deploy/redis-cluster.ts';
 import type { Cell } from '../../src/model/cell.ts';
-import type { CellRecordOf, ClientSummary, RecoveryObservation, TimelineEvent } from '../../src/model/results.ts';
-import { recoveryCompatibility } from '../../src/model/vocabulary.ts';
+import type { CellRecordOf, ClientSummary, TimelineEvent } from '../../src/model/results.ts';
 import { clientEndpoints, startClient, type LoadClient } from '../../src/probes/client.ts';
 import { hasFlag } from '../../src/probes/cluster-nodes.ts';
 import { meetProblems, readViews, summarize, waitForMeet, type MemberView } from '../../src/probes/convergence.ts';
@@ -26,6 +25,8 @@ import { phaseTimer } from '../../src/suite/phases.ts';
 import { DeployError, WaitTimeoutError } from '../../src/util/errors.ts';
 import { waitFor } from '../../src/util/wait.ts';
 import type { RecoveryKind, RecoveryOptions } from './cells.ts';
+import type { RecoveryObservation } from './types.ts';
+import { recoveryCompatibility } from './words.ts';
 
 export interface RecoveryRun {
   record: CellRecordOf<'recovery'>;

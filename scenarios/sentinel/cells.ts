@@ -5,8 +5,9 @@
 // (`runAlone`), so their figures measure Redis and the datapath, not a busy machine.
 import { cellId, type Cell } from '../../src/model/cell.ts';
 import type { AddressClass, CellDims, Exposure, ProfileName, ProviderName } from '../../src/model/dimensions.ts';
-import type { SentinelExpectation, SentinelVantage } from '../../src/model/results.ts';
+import type { SentinelVantage } from '../../src/model/results.ts';
 import type { Matrix } from '../../src/suite/run-config.ts';
+import type { SentinelExpectation } from './types.ts';
 
 export const SENTINEL_KINDS = ['views', 'failover', 'rolling-update', 'whole-restart'] as const;
 export type SentinelKind = (typeof SENTINEL_KINDS)[number];

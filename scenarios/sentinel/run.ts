@@ -20,13 +20,7 @@ import {
   type SentinelMember,
 } from '../../src/deploy/redis-sentinel.ts';
 import type { Cell } from '../../src/model/cell.ts';
-import type { CellRecordOf, NatMapping, SentinelObservation, SentinelState } from '../../src/model/results.ts';
-import {
-  sentinelCompatibility,
-  sentinelFailoverWorks,
-  sentinelRestartWorks,
-  sentinelStateWorks,
-} from '../../src/model/vocabulary.ts';
+import type { CellRecordOf, NatMapping, SentinelState } from '../../src/model/results.ts';
 import { addressBook } from '../../src/probes/address-class.ts';
 import { startPodCaptures, type PodCaptures } from '../../src/probes/capture.ts';
 import { isTranslated, reconstructNat } from '../../src/probes/nat-map.ts';
@@ -47,6 +41,8 @@ import { waitFor } from '../../src/util/wait.ts';
 import type { SentinelOptions } from './cells.ts';
 import { failoverUnderLoad, rollingUpdate, wholeRestart } from './faults.ts';
 import { manualFailover, replicasUp, settled } from './steps.ts';
+import type { SentinelObservation } from './types.ts';
+import { sentinelCompatibility, sentinelFailoverWorks, sentinelRestartWorks, sentinelStateWorks } from './words.ts';
 
 export interface SentinelRun {
   record: CellRecordOf<'sentinel'>;

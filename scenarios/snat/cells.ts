@@ -2,8 +2,8 @@
 // sees. Every row cites the rule that produces it; docs/datapath.md#masquerade-source-address tabulates the MASQUERADE source.
 import { cellId, type Cell } from '../../src/model/cell.ts';
 import type { CellDims, ProfileName, ProviderName, TrafficPolicy } from '../../src/model/dimensions.ts';
-import type { RewriteClass, SnatExpectation } from '../../src/model/results.ts';
 import { dockerSnatRows, type DockerSnatPath } from './docker-cells.ts';
+import type { RewriteClass, SnatExpectation } from './types.ts';
 
 export const SNAT_PATHS = [
   'pod-same-node',

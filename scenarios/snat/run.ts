@@ -8,8 +8,7 @@ import { readFile } from 'node:fs/promises';
 import type { Capture, ExecTarget, Provider, StartedTopology } from '../../src/deploy/provider.ts';
 import type { Cell } from '../../src/model/cell.ts';
 import type { ProfileName, TrafficPolicy } from '../../src/model/dimensions.ts';
-import type { CellRecordOf, SnatObservation } from '../../src/model/results.ts';
-import { snatCompatibility } from '../../src/model/vocabulary.ts';
+import type { CellRecordOf } from '../../src/model/results.ts';
 import { classifyRewrite, currentAddressBook, type AddressBook } from '../../src/probes/address-class.ts';
 import { stopAndParse, type ParsedCapture } from '../../src/probes/capture.ts';
 import { initialRecord, type ScenarioContext } from '../../src/suite/harness.ts';
@@ -17,6 +16,8 @@ import { hostOf } from '../../src/util/address.ts';
 import { ProbeError } from '../../src/util/errors.ts';
 import type { SnatOptions, SnatPath } from './cells.ts';
 import type { DockerSnatPath } from './docker-cells.ts';
+import type { SnatObservation } from './types.ts';
+import { snatCompatibility } from './words.ts';
 
 const SERVER_PORT = 6379;
 const NODE_PORT = 30000;

@@ -235,7 +235,7 @@ describe('a recovery drill-down', () => {
 
   test('marks what went wrong when the cluster did not heal', () => {
     const cell = drillDown(html, 'netns/calico-vxlan/pod-ip/announce-none/3-nodes/partition-link');
-    expect(cell).toContain('<tr class="mismatch"><th scope="row">recovered</th><td>no</td></tr>');
+    expect(cell).toContain('<tr class="flagged"><th scope="row">recovered</th><td>no</td></tr>');
     expect(cell).toContain(
       '<tr class="mismatch"><th scope="row">recovery</th><td>heals by itself</td><td>does not heal</td></tr>',
     );
@@ -246,7 +246,7 @@ describe('a recovery drill-down', () => {
       lossy.observation.client.lostAckedWrites = 2;
     }
     expect(drillDown(indexHtml(results, []), lossy.id)).toContain(
-      '<tr class="mismatch"><th scope="row">acknowledged writes lost</th><td>2 of 792</td></tr>',
+      '<tr class="flagged"><th scope="row">acknowledged writes lost</th><td>2 of 792</td></tr>',
     );
   });
 });

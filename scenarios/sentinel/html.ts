@@ -1,30 +1,38 @@
-// The sentinel part of a drill-down: expected against observed, what every sentinel recorded
-// (rewritten records marked, with the device that owns the address), what the master lists, what
-// clients at each vantage were handed, the failover (with the timeline picture for the faults under
-// load) and, when the cell needed it, the same after the fix.
-import type {
-  CellRecordOf,
-  ClientReach,
-  SentinelFailover,
-  SentinelObservation,
-  SentinelState,
-  SentinelVantage,
-} from '../../model/results.ts';
-import { failoverSucceeded, VANTAGE_LABEL } from '../../model/vocabulary.ts';
-import { formatMs } from '../format.ts';
-import { comparisonTable, esc, factTable, fold, notesList, plainLine, table, type Comparison } from './markup.ts';
-import { recoveryTimeline } from './timeline.ts';
+// The sentinel part of a cell's drill-down in index.html: expected against observed, what every
+// sentinel recorded (rewritten records marked, with the device that owns the address), what the
+// master lists, what clients at each vantage were handed, the failover (with the timeline picture
+// for the faults under load) and, when the cell needed it, the same after the fix.
+import type { CellRecordOf, ClientReach, SentinelState, SentinelVantage } from '../../src/model/results.ts';
+import { formatMs } from '../../src/util/format.ts';
+import {
+  comparisonTable,
+  esc,
+  factTable,
+  FLAGGED,
+  fold,
+  notesList,
+  plainLine,
+  table,
+  type Comparison,
+} from '../../src/util/html.ts';
+import { clientRows } from '../recovery/html.ts';
+import { recoveryTimeline } from '../recovery/timeline.ts';
+import type { SentinelFailover, SentinelObservation } from './types.ts';
+import { failoverAsRecovery, failoverSucceeded, VANTAGE_LABEL } from './words.ts';
 
 type SentinelCell = CellRecordOf<'sentinel'>;
 
-export function sentinelSections(cell: SentinelCell, id: string): string[] {
+export function sentinelSections(cell: SentinelCell): string[] {
   const o = cell.observation;
   return [
-    ...(o?.failover?.timeline ? failoverTimeline(o.failover, `${id}-timeline`) : []),
     ...comparisonTable(comparisons(cell), cell.expectation.summary, cell.expectation.source),
     ...(o ? observationSections(o) : []),
   ];
 }
+
+/** A failover under load gets the fault timeline. */
+export const sentinelPicture = (cell: SentinelCell, id: string): string[] =>
+  cell.observation?.failover?.timeline ? failoverTimeline(cell.observation.failover, `${id}-timeline`) : [];
 
 const vantages = (list: readonly SentinelVantage[]) =>
   list.length ? list.map((v) => VANTAGE_LABEL[v]).join(', ') : 'none';
@@ -163,7 +171,7 @@ function clientsTable(clients: ClientReach[]): string[] {
       c.connected ? `yes (${c.role ?? '?'})` : `no: ${c.error ?? ''}`,
     ]),
     'clients',
-    (row) => (row[4]!.startsWith('yes (master)') ? '' : 'mismatch'),
+    (row) => (row[4]!.startsWith('yes (master)') ? '' : FLAGGED),
   );
 }
 
@@ -183,18 +191,8 @@ function failoverSection(title: string, f: SentinelFailover): string[] {
   if (f.detail) {
     rows.push(['why', f.detail]);
   }
-  const c = f.client;
-  if (c) {
-    rows.push(
-      ['client commands', `${c.ops} sent, ${c.errors} failed`],
-      ['client error window', c.errorWindowMs === null ? 'none' : formatMs(c.errorWindowMs)],
-      ['acknowledged writes lost', `${c.lostAckedWrites} of ${c.ackedWrites}`, c.lostAckedWrites > 0],
-      [
-        'WAIT-confirmed writes lost',
-        `${c.lostWaitConfirmedWrites} of ${c.waitConfirmedWrites}`,
-        c.lostWaitConfirmedWrites > 0,
-      ],
-    );
+  if (f.client) {
+    rows.push(...clientRows(f.client));
   }
   return [
     `<h4>${esc(title)}</h4>`,
@@ -204,16 +202,4 @@ function failoverSection(title: string, f: SentinelFailover): string[] {
 }
 
 /** The recovery timeline picture, fed with the failover's moments and client figures. */
-function failoverTimeline(f: SentinelFailover, id: string): string[] {
-  return recoveryTimeline(
-    {
-      action: f.how,
-      timeline: f.timeline,
-      ...(f.promoted && f.afterMs !== undefined ? { failover: { promoted: f.promoted, afterMs: f.afterMs } } : {}),
-      recovered: failoverSucceeded(f),
-      ...(f.client ? { client: f.client } : {}),
-      notes: [],
-    },
-    id,
-  );
-}
+const failoverTimeline = (f: SentinelFailover, id: string): string[] => recoveryTimeline(failoverAsRecovery(f), id);

@@ -1,10 +1,12 @@
-// The recovery part of a drill-down: the failover timeline, expected against observed healing,
-// and the figures of the fault (failover, time to recover, keys, what the load client saw).
-import type { CellRecordOf, RecoveryObservation } from '../../model/results.ts';
-import { recoveryCompatibility } from '../../model/vocabulary.ts';
-import { formatMs } from '../format.ts';
-import { comparisonTable, factTable, notesList } from './markup.ts';
+// The recovery part of a cell's drill-down in index.html: the failover timeline, expected against
+// observed healing, and the figures of the fault (failover, time to recover, keys, what the load
+// client saw).
+import type { CellRecordOf, ClientSummary } from '../../src/model/results.ts';
+import { formatMs } from '../../src/util/format.ts';
+import { comparisonTable, factTable, notesList } from '../../src/util/html.ts';
 import { recoveryTimeline } from './timeline.ts';
+import type { RecoveryObservation } from './types.ts';
+import { recoveryCompatibility } from './words.ts';
 
 const HEALS_WORDS = { 'by-itself': 'heals by itself', 'after-remediation': 'heals after remediation' } as const;
 const OBSERVED_WORDS = {
@@ -13,7 +15,10 @@ const OBSERVED_WORDS = {
   'does-not-heal': 'does not heal',
 } as const;
 
-export function recoverySections(cell: CellRecordOf<'recovery'>, id: string): string[] {
+export const recoveryPicture = (cell: CellRecordOf<'recovery'>, id: string): string[] =>
+  cell.observation ? recoveryTimeline(cell.observation, `${id}-timeline`) : [];
+
+export function recoverySections(cell: CellRecordOf<'recovery'>): string[] {
   const { expectation, observation } = cell;
   const expected = HEALS_WORDS[expectation.heals];
   const observed = observation ? OBSERVED_WORDS[recoveryCompatibility(observation)] : undefined;
@@ -24,7 +29,6 @@ export function recoverySections(cell: CellRecordOf<'recovery'>, id: string): st
     mismatch: observed !== undefined && observed !== expected,
   };
   return [
-    ...(observation ? recoveryTimeline(observation, `${id}-timeline`) : []),
     ...comparisonTable([comparison], expectation.summary, expectation.source),
     ...(observation ? ['<h4>Recovery</h4>', ...factTable(recoveryFacts(observation), 'recovery')] : []),
     ...notesList(observation?.notes ?? []),
@@ -57,14 +61,7 @@ function recoveryFacts(recovery: RecoveryObservation): [string, string, boolean?
   const client = recovery.client;
   if (client) {
     rows.push(
-      ['client commands', `${client.ops} sent, ${client.errors} failed`],
-      ['client error window', client.errorWindowMs === null ? 'none' : formatMs(client.errorWindowMs)],
-      ['acknowledged writes lost', `${client.lostAckedWrites} of ${client.ackedWrites}`, client.lostAckedWrites > 0],
-      [
-        'WAIT-confirmed writes lost',
-        `${client.lostWaitConfirmedWrites} of ${client.waitConfirmedWrites}`,
-        client.lostWaitConfirmedWrites > 0,
-      ],
+      ...clientRows(client),
       ...(client.p99Ms !== undefined ? [['client p99 latency', formatMs(client.p99Ms)] as [string, string]] : []),
     );
   }
@@ -75,4 +72,18 @@ function recoveryFacts(recovery: RecoveryObservation): [string, string, boolean?
     ]);
   }
   return rows;
+}
+
+/** What the load client saw, as fact rows (lost writes flagged); sentinel's failovers show the same. */
+export function clientRows(client: ClientSummary): [string, string, boolean?][] {
+  return [
+    ['client commands', `${client.ops} sent, ${client.errors} failed`],
+    ['client error window', client.errorWindowMs === null ? 'none' : formatMs(client.errorWindowMs)],
+    ['acknowledged writes lost', `${client.lostAckedWrites} of ${client.ackedWrites}`, client.lostAckedWrites > 0],
+    [
+      'WAIT-confirmed writes lost',
+      `${client.lostWaitConfirmedWrites} of ${client.waitConfirmedWrites}`,
+      client.lostWaitConfirmedWrites > 0,
+    ],
+  ];
 }
