@@ -1,11 +1,11 @@
-// The nat-meet part of a cell's drill-down in index.html: the path picture, expected against
-// observed (meet, ghost class, whether announcing fixed it), the ghost with the device that owns
-// its address, the failed dial-backs, the inbound bus peers with NATed ones marked, the NAT mappings
-// proven from captures, and what `redis-cli --cluster add-node` claimed.
+// The nat-meet part of a cell's drill-down in index.html: the path picture (above the checks),
+// then the ghost with the device that owns its address, the failed dial-backs, the inbound bus
+// peers with NATed ones marked, the NAT mappings proven from captures, and what `redis-cli
+// --cluster add-node` claimed.
 import type { AddressClass } from '../../src/model/dimensions.ts';
 import type { CellRecordOf, NatMapping } from '../../src/model/results.ts';
 import { hostOf } from '../../src/util/address.ts';
-import { comparisonTable, esc, escClean, notesList, scrollBox, table, type Comparison } from '../../src/util/html.ts';
+import { esc, escClean, notesList, scrollBox, table } from '../../src/util/html.ts';
 import { pathFigure, type PathBox } from '../../src/util/svg.ts';
 import { truncate } from '../../src/util/text.ts';
 import type { NatMeetObservation } from './types.ts';
@@ -17,44 +17,8 @@ export function isNatted(cls: AddressClass | string): boolean {
   return cls !== 'pod' && cls !== 'node-ip' && cls !== 'external';
 }
 
-export function natMeetSections(cell: NatMeetCell): string[] {
-  const observation = cell.observation;
-  return [
-    ...comparisonTable(comparisons(cell), cell.expectation.summary, cell.expectation.source),
-    ...(observation ? observationSections(observation) : []),
-  ];
-}
-
-function comparisons(cell: NatMeetCell): Comparison[] {
-  const expected = cell.expectation;
-  const observed = cell.observation;
-  const ghost = observed ? [observed.ghostClass, observed.ghostOwner].filter(Boolean).join(': ') || '—' : undefined;
-  const rows: Comparison[] = [
-    {
-      name: 'meet',
-      expected: expected.meet,
-      observed: observed?.meet,
-      mismatch: !!observed && observed.meet !== expected.meet,
-    },
-    {
-      name: 'ghost class',
-      expected: expected.ghostClass ?? '—',
-      observed: ghost,
-      mismatch: !!ghost && expected.ghostClass !== undefined && !ghost.startsWith(expected.ghostClass),
-    },
-  ];
-  if (expected.fixWorks !== undefined || observed?.fix) {
-    const fixed = observed?.fix ? (observed.fix.meet === 'ok' ? 'yes' : 'no') : observed ? 'not tried' : undefined;
-    const want = expected.fixWorks === undefined ? '—' : expected.fixWorks ? 'yes' : 'no';
-    rows.push({
-      name: 'announcing fixes it',
-      expected: want,
-      observed: fixed,
-      mismatch: fixed !== undefined && fixed !== 'not tried' && want !== '—' && fixed !== want,
-    });
-  }
-  return rows;
-}
+export const natMeetSections = (cell: NatMeetCell): string[] =>
+  cell.observation ? observationSections(cell.observation) : [];
 
 /** What the fix did when the scenario applied it, for the "how to make it work" section. */
 export function appliedFix(observation: NatMeetObservation | undefined): string[] {

@@ -1,38 +1,20 @@
-// The recovery part of a cell's drill-down in index.html: the failover timeline, expected against
-// observed healing, and the figures of the fault (failover, time to recover, keys, what the load
-// client saw).
+// The recovery part of a cell's drill-down in index.html: the failover timeline (above the
+// checks), and the figures of the fault (failover, time to recover, keys, what the load client
+// saw).
 import type { CellRecordOf, ClientSummary } from '../../src/model/results.ts';
 import { formatMs } from '../../src/util/format.ts';
-import { comparisonTable, factTable, notesList } from '../../src/util/html.ts';
+import { factTable, notesList } from '../../src/util/html.ts';
 import { recoveryTimeline } from './timeline.ts';
 import type { RecoveryObservation } from './types.ts';
-import { recoveryCompatibility } from './words.ts';
-
-const HEALS_WORDS = { 'by-itself': 'heals by itself', 'after-remediation': 'heals after remediation' } as const;
-const OBSERVED_WORDS = {
-  heals: 'heals by itself',
-  'heals-after-remediation': 'heals after remediation',
-  'does-not-heal': 'does not heal',
-} as const;
 
 export const recoveryPicture = (cell: CellRecordOf<'recovery'>, id: string): string[] =>
   cell.observation ? recoveryTimeline(cell.observation, `${id}-timeline`) : [];
 
 export function recoverySections(cell: CellRecordOf<'recovery'>): string[] {
-  const { expectation, observation } = cell;
-  const expected = HEALS_WORDS[expectation.heals];
-  const observed = observation ? OBSERVED_WORDS[recoveryCompatibility(observation)] : undefined;
-  const comparison = {
-    name: 'recovery',
-    expected,
-    observed,
-    mismatch: observed !== undefined && observed !== expected,
-  };
-  return [
-    ...comparisonTable([comparison], expectation.summary, expectation.source),
-    ...(observation ? ['<h4>Recovery</h4>', ...factTable(recoveryFacts(observation), 'recovery')] : []),
-    ...notesList(observation?.notes ?? []),
-  ];
+  const observation = cell.observation;
+  return observation
+    ? ['<h4>Recovery</h4>', ...factTable(recoveryFacts(observation), 'recovery'), ...notesList(observation.notes)]
+    : [];
 }
 
 function recoveryFacts(recovery: RecoveryObservation): [string, string, boolean?][] {

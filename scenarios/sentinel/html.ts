@@ -1,20 +1,10 @@
-// The sentinel part of a cell's drill-down in index.html: expected against observed, what every
-// sentinel recorded (rewritten records marked, with the device that owns the address), what the
-// master lists, what clients at each vantage were handed, the failover (with the timeline picture
-// for the faults under load) and, when the cell needed it, the same after the fix.
-import type { CellRecordOf, ClientReach, SentinelState, SentinelVantage } from '../../src/model/results.ts';
+// The sentinel part of a cell's drill-down in index.html (after the checks): what every sentinel
+// recorded (rewritten records marked, with the device that owns the address), what the master
+// lists, what clients at each vantage were handed, the failover (with the timeline picture for the
+// faults under load, above the checks) and, when the cell needed it, the same after the fix.
+import type { CellRecordOf, ClientReach, SentinelState } from '../../src/model/results.ts';
 import { formatMs } from '../../src/util/format.ts';
-import {
-  comparisonTable,
-  esc,
-  factTable,
-  FLAGGED,
-  fold,
-  notesList,
-  plainLine,
-  table,
-  type Comparison,
-} from '../../src/util/html.ts';
+import { esc, factTable, FLAGGED, fold, notesList, plainLine, table } from '../../src/util/html.ts';
 import { clientRows } from '../recovery/html.ts';
 import { recoveryTimeline } from '../recovery/timeline.ts';
 import type { SentinelFailover, SentinelObservation } from './types.ts';
@@ -22,82 +12,12 @@ import { failoverAsRecovery, failoverSucceeded, VANTAGE_LABEL } from './words.ts
 
 type SentinelCell = CellRecordOf<'sentinel'>;
 
-export function sentinelSections(cell: SentinelCell): string[] {
-  const o = cell.observation;
-  return [
-    ...comparisonTable(comparisons(cell), cell.expectation.summary, cell.expectation.source),
-    ...(o ? observationSections(o) : []),
-  ];
-}
+export const sentinelSections = (cell: SentinelCell): string[] =>
+  cell.observation ? observationSections(cell.observation) : [];
 
 /** A failover under load gets the fault timeline. */
 export const sentinelPicture = (cell: SentinelCell, id: string): string[] =>
   cell.observation?.failover?.timeline ? failoverTimeline(cell.observation.failover, `${id}-timeline`) : [];
-
-const vantages = (list: readonly SentinelVantage[]) =>
-  list.length ? list.map((v) => VANTAGE_LABEL[v]).join(', ') : 'none';
-
-const reaching = (clients: ClientReach[]) =>
-  clients.filter((c) => c.connected && c.role === 'master').map((c) => c.vantage);
-
-function comparisons(cell: SentinelCell): Comparison[] {
-  const e = cell.expectation;
-  const o = cell.observation;
-  const records = o
-    ? o.rewritten.length
-      ? `rewritten (${o.rewriteClasses.join(', ')})`
-      : 'true addresses'
-    : undefined;
-  const wanted = e.replicas === 'rewritten' ? `rewritten (${(e.rewriteClasses ?? []).join(', ')})` : 'true addresses';
-  const promoted = o ? (o.failover?.outcome ?? 'not tried') : undefined;
-  const restarted = o ? (o.restart?.outcome ?? 'not tried') : undefined;
-  const rows: Comparison[] = [
-    { name: 'replica records', expected: wanted, observed: records, mismatch: !!records && records !== wanted },
-    e.survivesRestart === undefined
-      ? {
-          name: 'failover as deployed',
-          expected: e.failover ? 'promoted' : 'no replica promoted',
-          observed: promoted,
-          mismatch: !!promoted && (promoted === 'promoted') !== e.failover,
-        }
-      : {
-          name: 'master found after every pod restarted',
-          expected: e.survivesRestart ? 'recovered' : 'lost',
-          observed: restarted,
-          mismatch: !!restarted && (restarted === 'recovered') !== e.survivesRestart,
-        },
-    {
-      name: 'clients reach the master',
-      expected: vantages(e.clientsReach),
-      observed: o ? vantages(reaching(o.deployed.clients)) : undefined,
-      mismatch: !!o && vantages(reaching(o.deployed.clients)) !== vantages(e.clientsReach),
-    },
-  ];
-  if (e.fixWorks !== undefined || o?.fix) {
-    const fixed = o?.fix
-      ? failoverSucceeded(o.fix.restart ?? o.fix.failover)
-        ? 'yes'
-        : 'no'
-      : o
-        ? 'not tried'
-        : undefined;
-    rows.push({
-      name: e.survivesRestart === undefined ? 'announcing fixes it' : 'headless names fix it',
-      expected: e.fixWorks ? 'yes' : 'no',
-      observed: fixed,
-    });
-  }
-  if (e.keepsConfirmedWrites !== undefined) {
-    const lost = o?.failover?.client?.lostWaitConfirmedWrites;
-    rows.push({
-      name: 'WAIT-confirmed writes lost',
-      expected: '0',
-      observed: lost === undefined ? undefined : String(lost),
-      mismatch: (lost ?? 0) > 0,
-    });
-  }
-  return rows;
-}
 
 function observationSections(o: SentinelObservation): string[] {
   return [

@@ -1,21 +1,14 @@
 // The snat part of a cell's drill-down in index.html: the path picture (for a rewritten or dropped
-// source), expected against observed rewrite, and the facts of the probed connection.
+// source; above the checks), and the facts of the probed connection.
 import type { CellRecordOf } from '../../src/model/results.ts';
 import { hostOf } from '../../src/util/address.ts';
-import { comparisonTable, factTable, notesList } from '../../src/util/html.ts';
+import { factTable, notesList } from '../../src/util/html.ts';
 import { pathFigure, type PathBox } from '../../src/util/svg.ts';
-import { rewriteText } from './words.ts';
 
 export function snatSections(cell: CellRecordOf<'snat'>): string[] {
-  const { expectation, observation } = cell;
-  const comparison = {
-    name: 'source',
-    expected: rewriteText(expectation.rewrite),
-    ...(observation ? { observed: rewriteText(observation.rewrite) } : {}),
-    mismatch: observation !== undefined && observation.rewrite !== expectation.rewrite,
-  };
+  const observation = cell.observation;
   if (!observation) {
-    return comparisonTable([comparison], expectation.summary, expectation.source);
+    return [];
   }
   const facts: [string, string][] = [
     ['path', observation.path],
@@ -25,12 +18,7 @@ export function snatSections(cell: CellRecordOf<'snat'>): string[] {
     ...(observation.owner ? [['whose address', observation.owner] as [string, string]] : []),
     ['evidence', observation.evidence],
   ];
-  return [
-    ...comparisonTable([comparison], expectation.summary, expectation.source),
-    '<h4>The probed connection</h4>',
-    ...factTable(facts, 'snat'),
-    ...notesList(observation.notes),
-  ];
+  return ['<h4>The probed connection</h4>', ...factTable(facts, 'snat'), ...notesList(observation.notes)];
 }
 
 /** Client → target → what the server saw (or nothing), for a path that rewrote or dropped the source. */

@@ -176,7 +176,7 @@ export async function probePath(
     const serverCap = await stopAndParse(server);
     const ingressCap = ingress ? await stopAndParse(ingress) : undefined;
     const book = await currentAddressBook(topo);
-    const observation = judgePath(book, path, r, reply.stdout + reply.stderr, serverCap, ingressCap);
+    const observation = observePath(book, path, r, reply.stdout + reply.stderr, serverCap, ingressCap);
     return { observation, server: serverCap, ingress: ingressCap };
   } finally {
     await Promise.allSettled(captures.map((c) => c.stop()));
@@ -187,7 +187,7 @@ export async function probePath(
  * What the path did, from the server's CLIENT INFO reply and the SYNs the captures saw; the two
  * must agree, and a path with no reply counts as dropped only when the ingress node saw the SYN.
  */
-function judgePath(
+function observePath(
   book: AddressBook,
   path: SnatPath | DockerSnatPath,
   r: Route,

@@ -83,28 +83,3 @@ export function notesList(notes: readonly string[]): string[] {
     ? ['<h4>Notes</h4>', '<ul>', ...notes.map((note) => `<li>${escClean(note)}</li>`), '</ul>']
     : [];
 }
-
-/** One expected-versus-observed row; `mismatch` marks it when the cell observed something else. */
-export interface Comparison {
-  name: string;
-  expected: string;
-  /** Undefined: nothing was observed. */
-  observed?: string;
-  mismatch?: boolean;
-}
-
-export function comparisonTable(rows: Comparison[], summary: string, source: string): string[] {
-  return [
-    '<h4>Expected and observed</h4>',
-    ...scrollBox([
-      '<table class="expect"><thead><tr><th></th><th scope="col">expected</th><th scope="col">observed</th></tr></thead><tbody>',
-      ...rows.map(
-        (row) =>
-          `<tr${row.mismatch ? ' class="mismatch"' : ''}><th scope="row">${esc(row.name)}</th>` +
-          `<td>${escClean(row.expected)}</td><td>${escClean(row.observed ?? 'nothing recorded')}</td></tr>`,
-      ),
-      '</tbody></table>',
-    ]),
-    `<p>${escClean(summary)}<br><span class="meta">Source: ${escClean(source)}</span></p>`,
-  ];
-}

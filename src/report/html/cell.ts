@@ -8,6 +8,7 @@ import { answerOf, needsAnswer } from '../fixes.ts';
 import { formatMs } from '../format.ts';
 import { legendOf, provenanceKind, provenanceOf, provenanceText, toneOfCell, wordOf } from '../words.ts';
 import { natAddresses } from './addresses.ts';
+import { checksSection } from './checks.ts';
 import { chips, statusChip, wordChip } from './chips.ts';
 import type { EvidenceFile } from './evidence.ts';
 import { artifactsSection, capturesSection, natFilesSection, otherFilesSection } from './files.ts';
@@ -106,10 +107,10 @@ function answerSection(cell: CellResult): string[] {
   ];
 }
 
-/** The family's picture, then its own sections (scenarios/<family>/html.ts). */
+/** The family's picture, the checks, then the family's own sections (scenarios/<family>/html.ts). */
 function familySections(cell: CellResult, anchor: string): string[] {
   const { picture, sections } = familyModule(cell.family).report;
-  return [...(picture ? picture(cell, anchor) : []), ...sections(cell)];
+  return [...(picture ? picture(cell, anchor) : []), ...checksSection(cell), ...sections(cell)];
 }
 
 function evidenceSections(cell: CellResult, files: EvidenceFile[]): string[] {

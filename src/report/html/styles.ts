@@ -74,7 +74,7 @@ details.cell[open] > summary { border-bottom: 1px solid var(--line); }
 .body { padding: 4px 14px 12px; }
 .body details { margin: 4px 0; }
 .body details > summary { cursor: pointer; }
-tr.mismatch td, tr.flagged td { background: #fff1f0; }
+tr.failed td, tr.flagged td { background: #fff1f0; }
 tr.nat td, .ln.nat { background: #fff4d6; }
 .ln { display: inline-block; white-space: pre; min-width: 100%; }
 pre.fix-text, pre.reason { white-space: pre-wrap; overflow-wrap: anywhere; }
