@@ -23,13 +23,15 @@ export interface SnatOptions {
 type Rewrite = RewriteClass;
 type Row = Record<SnatPath, { Cluster: Rewrite; Local?: Rewrite }>;
 
-const S2 = 'docs/datapath.md#flannel-pod-to-pod-traffic (FLANNEL-POSTRTG returns before MASQUERADE for pod↔pod)';
-const S3C =
+// The rules each row cites, by what they say.
+const FLANNEL_POD_TO_POD =
+  'docs/datapath.md#flannel-pod-to-pod-traffic (FLANNEL-POSTRTG returns before MASQUERADE for pod↔pod)';
+const POLICY_CLUSTER =
   'docs/datapath.md#externaltrafficpolicy-cluster (EXT under Cluster: KUBE-MARK-MASQ for every NodePort connection)';
-const S3L =
+const POLICY_LOCAL =
   'docs/datapath.md#externaltrafficpolicy-local (EXT under Local: pod sources go to SVC unmarked, LOCAL sources are marked, others only reach local endpoints)';
-const S4 = 'docs/datapath.md#calico-nat-outgoing (cali-nat-outgoing skips destinations in the pools)';
-const S5 =
+const CALICO_NAT_OUTGOING = 'docs/datapath.md#calico-nat-outgoing (cali-nat-outgoing skips destinations in the pools)';
+const MASQUERADE_SOURCE =
   'docs/datapath.md#masquerade-source-address, docs/datapath.md#device-walk-fallback (MASQUERADE takes the address of the outgoing device, eth0 when it has none)';
 
 // Under Local a node without an endpoint drops NodePort traffic from outside; the same rules
@@ -77,12 +79,16 @@ const table: Partial<Record<ProfileName, Row>> = {
 
 const sourceFor = (profile: ProfileName, path: SnatPath, policy: TrafficPolicy, rewrite: Rewrite): string => {
   if (path.startsWith('pod-')) {
-    return profile.startsWith('calico') ? S4 : profile === 'no-nat' ? 'docs/datapath.md#no-nat' : S2;
+    return profile.startsWith('calico')
+      ? CALICO_NAT_OUTGOING
+      : profile === 'no-nat'
+        ? 'docs/datapath.md#no-nat'
+        : FLANNEL_POD_TO_POD;
   }
   if (rewrite === 'unreachable') {
-    return `${S3L}; no local endpoint: KUBE-EXTERNAL-SERVICES DROP`;
+    return `${POLICY_LOCAL}; no local endpoint: KUBE-EXTERNAL-SERVICES DROP`;
   }
-  return `${policy === 'Cluster' ? S3C : S3L}; ${rewrite === 'none' ? S2 : S5}`;
+  return `${policy === 'Cluster' ? POLICY_CLUSTER : POLICY_LOCAL}; ${rewrite === 'none' ? FLANNEL_POD_TO_POD : MASQUERADE_SOURCE}`;
 };
 
 const summaryOf = (rewrite: Rewrite): string =>

@@ -234,14 +234,14 @@ export async function runSnatCell(
   topo: StartedTopology,
   cell: Cell<'snat', SnatOptions>,
   seq: number,
-  ctx: ScenarioContext,
+  scenario: ScenarioContext,
 ): Promise<{ record: CellRecordOf<'snat'>; probe: SnatProbe }> {
   const t0 = performance.now();
-  const probe = await probePath(topo, cell.options.path, seq, ctx.redis.cli);
+  const probe = await probePath(topo, cell.options.path, seq, scenario.redis.cli);
   for (const cap of [probe.server, probe.ingress]) {
-    if (cap && ctx.artifacts) {
-      await ctx.artifacts.save(`${cap.name}.pcap`, await readFile(cap.file));
-      await ctx.artifacts.save(`${cap.name}.tcpdump.txt`, cap.text);
+    if (cap && scenario.artifacts) {
+      await scenario.artifacts.save(`${cap.name}.pcap`, await readFile(cap.file));
+      await scenario.artifacts.save(`${cap.name}.tcpdump.txt`, cap.text);
     }
   }
   const observation = probe.observation;
@@ -257,7 +257,7 @@ export async function runSnatCell(
           ? cell.expectation.knownFix
           : undefined,
     timings: { probe: Math.round(performance.now() - t0) },
-    artifacts: ctx.artifacts?.paths ?? [],
+    artifacts: scenario.artifacts?.paths ?? [],
   };
   return { record, probe };
 }

@@ -53,8 +53,8 @@ export async function cmdReproduce(args: string[]): Promise<number> {
 /** The families that tell a story, by name. */
 const storytellers = () => SCENARIOS.filter((family) => family.reproduce).map((family) => family.name);
 
-/** What to run: a family's classic cell from the flags, or the cell with that id. */
-function reproducible(
+/** What to run: a family's classic cell from the flags, or the netns cell with that id. */
+export function reproducible(
   positionals: string[],
   flags: ReproduceFlags,
 ): { reproduction: FamilyReproduction<Family>; cell: Cell<Family, unknown> } {
