@@ -37,15 +37,10 @@ const escapeRe = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  * that went stale, or a hand-edited file), so a writer that read the stored word would show it.
  */
 function withWrongWords(results: ResultsFile): ResultsFile {
-  const wrong: Record<CellResult['family'], string[]> = {
-    'nat-meet': ['works', 'breaks'],
-    snat: ['kept', 'dropped'],
-    recovery: ['heals', 'does-not-heal'],
-    sentinel: ['works', 'breaks'],
-  };
   const copy = structuredClone(results);
   for (const cell of copy.cells) {
-    const word = wrong[cell.family].find((candidate) => candidate !== compatibilityFor(cell));
+    const words = Object.keys(familyModule(cell.family).words.words);
+    const word = words.find((candidate) => candidate !== compatibilityFor(cell));
     (cell as { compatibility?: string }).compatibility = word;
   }
   return copy;

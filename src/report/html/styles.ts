@@ -122,6 +122,7 @@ svg text.label.fault, svg text.label.bad { fill: var(--bad-fg); }
 svg text.label.good { fill: var(--good-fg); }
 svg .error-window { fill: var(--bad-bg); stroke: var(--bad-edge); }
 svg .failed-tick { stroke: var(--bad-fg); stroke-width: 1; }
+svg .bar { fill: #8c959f; }
 svg .bar.f-nat-meet { fill: #0969da; }
 svg .bar.f-snat { fill: #8250df; }
 svg .bar.f-recovery { fill: #1a7f37; }
