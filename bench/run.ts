@@ -5,12 +5,12 @@
 // figure, RCNC_BENCH_SIZES the scale sizes.
 import { natMeetCells } from '../scenarios/nat-meet/cells.ts';
 import { FORMING_NODE_TIMEOUT_MS, runNatMeet, type NatMeetRun } from '../scenarios/nat-meet/run.ts';
+import type { NatMeetObservation } from '../scenarios/nat-meet/types.ts';
 import { recoveryCells } from '../scenarios/recovery/cells.ts';
 import { runRecovery } from '../scenarios/recovery/run.ts';
 import { sentinelCells } from '../scenarios/sentinel/cells.ts';
 import { runSentinel } from '../scenarios/sentinel/run.ts';
 import { NetnsProvider } from '../src/deploy/netns/netns.ts';
-import type { NatMeetObservation } from '../src/model/results.ts';
 import { runConfigFromEnv } from '../src/suite/run-config.ts';
 import { emit, median, type Figure } from './figures.ts';
 import { loopbackFormation, refusedMeetMs } from './floors.ts';

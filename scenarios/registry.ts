@@ -1,46 +1,36 @@
-// The scenario families this suite runs, for the CLI (`rcnc run`, `--list`) and the bench: each
-// family's cells for a provider and matrix, and the test file vitest runs them from. A new
-// scenario is a folder here (cells, runner, explanation, test file, README) plus one entry below.
-import { join } from 'node:path';
+// The scenario families this suite runs, one module each (src/suite/family.ts): the CLI (`rcnc
+// run`, `--list`, `rcnc reproduce`), the reporter and the validator look a family up here and never
+// switch on its name. A new scenario is a folder here (cells, runner, test file, words, schema,
+// report sections, README) plus one line below and its name in FAMILIES (src/model/dimensions.ts).
 import type { AnyCell } from '../src/model/cell.ts';
-import type { Family, ProviderName } from '../src/model/dimensions.ts';
+import { FAMILIES, type Family, type ProviderName } from '../src/model/dimensions.ts';
+import type { CellRecord } from '../src/model/results.ts';
+import type { FamilyModule } from '../src/suite/family.ts';
 import type { Matrix } from '../src/suite/run-config.ts';
-import { natMeetCells } from './nat-meet/cells.ts';
-import { recoveryCells } from './recovery/cells.ts';
-import { sentinelCells } from './sentinel/cells.ts';
-import { snatCells } from './snat/cells.ts';
+import { natMeet } from './nat-meet/index.ts';
+import { recovery } from './recovery/index.ts';
+import { sentinel } from './sentinel/index.ts';
+import { snat } from './snat/index.ts';
 
-export interface ScenarioFamily {
-  name: Family;
-  /** One line for help texts and `--list`. */
-  summary: string;
-  /** The vitest file that runs the family's cells, relative to the package root. */
-  testFile: string;
-  cells(provider: ProviderName, matrix: Matrix): AnyCell[];
-}
+const MODULES: { [F in Family]: FamilyModule<F> } = {
+  'nat-meet': natMeet,
+  snat,
+  recovery,
+  sentinel,
+};
 
-const family = (name: Family, summary: string, cells: ScenarioFamily['cells']): ScenarioFamily => ({
-  name,
-  summary,
-  testFile: join('scenarios', name, `${name}.test.ts`),
-  cells,
-});
+/** The families in the order of FAMILIES. */
+export const SCENARIOS: readonly FamilyModule[] = FAMILIES.map((name) => MODULES[name] as FamilyModule);
 
-export const SCENARIOS: readonly ScenarioFamily[] = [
-  family('nat-meet', 'a node joins over each datapath; the ghost, the refused dial-back and the fix', (p, m) =>
-    natMeetCells(p, m),
-  ),
-  family('snat', 'which source a Redis server sees on every path, per profile and traffic policy', (p) => snatCells(p)),
-  family('recovery', 'pod churn, restarts, node loss, failover under load, partitions', (p, m) => recoveryCells(p, m)),
-  family(
-    'sentinel',
-    'master, replicas and Sentinel over each exposure: recorded addresses, failover, clients, rolling update',
-    (p, m) => sentinelCells(p, m),
-  ),
-];
+/** The module of a family, by its name. */
+export const familyModule = (family: Family): FamilyModule => MODULES[family] as FamilyModule;
 
 export const scenarioNames = (): Family[] => SCENARIOS.map((s) => s.name);
 
 /** Every cell of every family for a provider. */
 export const allCells = (provider: ProviderName, matrix: Matrix): AnyCell[] =>
-  SCENARIOS.flatMap((s) => s.cells(provider, matrix));
+  SCENARIOS.flatMap((s) => s.cells(provider, matrix) as AnyCell[]);
+
+/** What a cell expects, in its family's words (for `rcnc run --list` and the reports). */
+export const expectationText = (cell: Pick<CellRecord, 'family' | 'expectation'>): string =>
+  familyModule(cell.family).words.expectation(cell.expectation);

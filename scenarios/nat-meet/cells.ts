@@ -3,9 +3,9 @@
 import { cellId, type Cell } from '../../src/model/cell.ts';
 import type { AddressClass, CellDims, ProviderName } from '../../src/model/dimensions.ts';
 import { nodePortRewrite, type ServingProfile } from '../../src/model/profiles.ts';
-import type { NatMeetExpectation } from '../../src/model/results.ts';
 import type { Matrix } from '../../src/suite/run-config.ts';
 import { dockerNatMeetRows } from './docker-cells.ts';
+import type { NatMeetExpectation } from './types.ts';
 
 export interface NatMeetOptions {
   /** How the masters form: `redis-cli --cluster create` or ADDSLOTSRANGE + MEET. */

@@ -4,7 +4,7 @@
 // two modes rewrite a container's connection to a published port differently; each expectation
 // cites the Docker source behind it (docs/docker.md, which names the libnetwork code).
 import type { ProfileName } from '../../src/model/dimensions.ts';
-import type { NatMeetExpectation } from '../../src/model/results.ts';
+import type { NatMeetExpectation } from './types.ts';
 
 /** The NatMeetOptions these rows use (cells.ts imports this file, so the type is not imported back). */
 interface DockerNatMeetOptions {

@@ -33,20 +33,23 @@ export function explainNatMeet(run: NatMeetRun): string {
 function viewsPart(run: NatMeetRun): string[] {
   const obs = run.record.observation!;
   const out: string[] = [];
-  const entry = run.before.find((v) => v.member === 'redis-0');
-  const joiner = run.before.find((v) => v.member === 'redis-3');
+  // Who joined and whom it met first, as the run recorded them (redis-3 and redis-0 with three masters).
+  const joinerName = obs.joiner?.pod ?? 'the joiner';
+  const masterName = obs.entry?.pod ?? 'the master';
+  const entry = run.before.find((v) => v.member === masterName);
+  const joiner = run.before.find((v) => v.member === joinerName);
   if (run.join === 'add-node') {
     out.push(
-      `1. redis-3 joins with: redis-cli --cluster add-node <its pod IP>:6379 ${run.entry.ip}:${run.entry.port} --cluster-slave`,
+      `1. ${joinerName} joins with: redis-cli --cluster add-node <its pod IP>:6379 ${run.entry.ip}:${run.entry.port} --cluster-slave`,
     );
     out.push(`   redis-cli said: ${obs.addNode?.lastLine ?? '?'}`);
   } else {
     out.push(
-      `1. redis-3 joins with: CLUSTER MEET ${run.entry.ip} ${run.entry.port} ${run.entry.cport}, then CLUSTER REPLICATE <redis-0's id>`,
+      `1. ${joinerName} joins with: CLUSTER MEET ${run.entry.ip} ${run.entry.port} ${run.entry.cport}, then CLUSTER REPLICATE <${masterName}'s id>`,
     );
   }
   if (entry) {
-    out.push('', `2. What the master (redis-0) sees — CLUSTER NODES:`);
+    out.push('', `2. What the master (${masterName}) sees — CLUSTER NODES:`);
     const marked = entry.raw
       .trim()
       .split('\n')
@@ -59,7 +62,7 @@ function viewsPart(run: NatMeetRun): string[] {
     out.push(`   ${f.pod} log: ${line?.trim() ?? `dial-back to ${f.address} failed`}`);
   }
   if (joiner) {
-    out.push('', '3. What the joiner (redis-3) sees — CLUSTER NODES:', indent(joiner.raw));
+    out.push('', `3. What the joiner (${joinerName}) sees — CLUSTER NODES:`, indent(joiner.raw));
   }
   return out;
 }
@@ -97,7 +100,10 @@ function verdictPart(run: NatMeetRun): string[] {
     `   Source: ${r.expectation.source}`,
   ];
   if (obs.fix) {
-    out.push('', `6. Fix applied to redis-3: ${obs.fix.settings.join(', ')}; then CLUSTER MEET again.`);
+    out.push(
+      '',
+      `6. Fix applied to ${obs.joiner?.pod ?? 'the joiner'}: ${obs.fix.settings.join(', ')}; then CLUSTER MEET again.`,
+    );
     out.push(
       `   Result: ${obs.fix.meet === 'ok' ? 'every node knows every other node, connected' : 'still not joined'}; cluster_state:${obs.fix.clusterState}.`,
     );

@@ -18,8 +18,7 @@ import {
   type RedisMember,
 } from '../../src/deploy/redis-cluster.ts';
 import type { Cell } from '../../src/model/cell.ts';
-import type { BusPeer, CellRecordOf, FailedDialBack, NatMapping, NatMeetObservation } from '../../src/model/results.ts';
-import { natMeetCompatibility } from '../../src/model/vocabulary.ts';
+import type { CellRecordOf, FailedDialBack, NatMapping } from '../../src/model/results.ts';
 import { classifyAddress, currentAddressBook } from '../../src/probes/address-class.ts';
 import { startPodCaptures, type PodCaptures } from '../../src/probes/capture.ts';
 import { hasFlag, type ClusterNode } from '../../src/probes/cluster-nodes.ts';
@@ -44,6 +43,8 @@ import { phaseTimer } from '../../src/suite/phases.ts';
 import { hostOf } from '../../src/util/address.ts';
 import { waitFor } from '../../src/util/wait.ts';
 import type { NatMeetOptions } from './cells.ts';
+import type { BusPeer, NatMeetObservation } from './types.ts';
+import { natMeetCompatibility } from './words.ts';
 
 export interface NatMeetRun {
   record: CellRecordOf<'nat-meet'>;
@@ -65,7 +66,7 @@ export interface NatMeetRun {
   predictedGhost?: { ip: string; owner: string; device: string };
 }
 
-export interface NatMeetContext extends ScenarioContext {
+export interface NatMeetScenario extends ScenarioContext {
   /** Capture packets in the joiner's and the entry master's pods (default on). */
   captures?: boolean;
 }
@@ -75,7 +76,7 @@ const MASTERS = 3;
 export const FORMING_NODE_TIMEOUT_MS = 2000;
 
 /** The members of a nat-meet cell and the Redis plan they run under. */
-function natMeetPlan(cell: Cell<'nat-meet', NatMeetOptions>, ctx: NatMeetContext) {
+function natMeetPlan(cell: Cell<'nat-meet', NatMeetOptions>, scenario: NatMeetScenario) {
   const d = cell.dims;
   const masterCount = cell.options.masters ?? MASTERS;
   const replicaCount = cell.options.replicas ?? 0;
@@ -96,8 +97,8 @@ function natMeetPlan(cell: Cell<'nat-meet', NatMeetOptions>, ctx: NatMeetContext
     policy: d.policy,
     announce: d.announce,
     members: all,
-    redisServer: ctx.redis.server,
-    redisCli: ctx.redis.cli,
+    redisServer: scenario.redis.server,
+    redisCli: scenario.redis.cli,
     // Redis's default: the ghost a failed MEET leaves lives this long, long enough to collect.
     nodeTimeoutMs: 15_000,
   });
@@ -115,12 +116,12 @@ type Plan = ReturnType<typeof natMeetPlan>;
 export async function runNatMeet(
   provider: Provider,
   cell: Cell<'nat-meet', NatMeetOptions>,
-  ctx: NatMeetContext,
+  scenario: NatMeetScenario,
 ): Promise<NatMeetRun> {
   const d = cell.dims;
   const t0 = performance.now();
-  const { phase, all: allTimings } = phaseTimer(ctx.onPhase);
-  const p = natMeetPlan(cell, ctx);
+  const { phase, all: allTimings } = phaseTimer(scenario.onPhase);
+  const p = natMeetPlan(cell, scenario);
 
   const kernelBefore = await kernelBytes();
   await using topo = await provider.start(redisTopologySpec(p.plan, d.profile, d.nodes));
@@ -129,7 +130,7 @@ export async function runNatMeet(
   // Packets at both ends of the joiner's connections, to show who rewrote what. A scale cell's
   // formation is timed against bare loopback, so its bus traffic is not captured: the captures
   // start once it is formed, still before the joiner dials.
-  const capturing = () => startCaptures(topo, [p.joiner, p.entryMaster], ctx.captures !== false);
+  const capturing = () => startCaptures(topo, [p.joiner, p.entryMaster], scenario.captures !== false);
   const [{ captures, captureSkipped }, formation] = p.replicas.length
     ? await form(cluster, p, cell.options, kernelBefore).then(async (f) => [await capturing(), f] as const)
     : await Promise.all([capturing(), form(cluster, p, cell.options, kernelBefore)]);
@@ -147,7 +148,7 @@ export async function runNatMeet(
 
   const podIps = Object.fromEntries(topo.pods().map((pod) => [pod.name, pod.ip]));
   const startedAt = new Date(Date.now() - (performance.now() - t0));
-  const collected = await collectEvidence(topo, p, captures, ctx.artifacts, startedAt);
+  const collected = await collectEvidence(topo, p, captures, scenario.artifacts, startedAt);
   const observation = await observe(cluster, topo, p, outcome, ids, added, collected.natMappings, captureSkipped);
   observation.formation = formation;
 
@@ -157,7 +158,7 @@ export async function runNatMeet(
   }
   const predictedGhost =
     outcome.meet === 'fails' ? await predictGhost(topo, cluster, p.entryMaster, added.entry.ip) : undefined;
-  const logs = await saveEvidence(topo, p, ctx.artifacts, outcome, fixed?.after, added.output);
+  const logs = await saveEvidence(topo, p, scenario.artifacts, outcome, fixed?.after, added.output);
   phase('artifacts');
 
   // toVerdict: from the cell's start to the failure proven (ghost held, dial-back refused).
@@ -167,7 +168,7 @@ export async function runNatMeet(
     observation,
     fix: fixed ? fixText(d.exposure, fixed.settings) : undefined,
     timings,
-    artifacts: ctx.artifacts?.paths ?? [],
+    artifacts: scenario.artifacts?.paths ?? [],
   };
   record.compatibility = natMeetCompatibility(observation);
   return {

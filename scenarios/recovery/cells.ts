@@ -4,8 +4,8 @@
 import { cellId, type Cell } from '../../src/model/cell.ts';
 import type { CellDims, Exposure, ProfileName, ProviderName } from '../../src/model/dimensions.ts';
 import { kubernetesProfiles, servesServices } from '../../src/model/profiles.ts';
-import type { RecoveryExpectation } from '../../src/model/results.ts';
 import type { Matrix } from '../../src/suite/run-config.ts';
+import type { RecoveryExpectation } from './types.ts';
 
 export const RECOVERY_KINDS = [
   'pod-churn-master',

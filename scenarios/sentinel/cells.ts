@@ -12,8 +12,9 @@ import {
   servesServices,
   type ServingProfile,
 } from '../../src/model/profiles.ts';
-import type { SentinelExpectation, SentinelVantage } from '../../src/model/results.ts';
+import type { SentinelVantage } from '../../src/model/results.ts';
 import type { Matrix } from '../../src/suite/run-config.ts';
+import type { SentinelExpectation } from './types.ts';
 
 export const SENTINEL_KINDS = ['views', 'failover', 'rolling-update', 'whole-restart'] as const;
 export type SentinelKind = (typeof SENTINEL_KINDS)[number];

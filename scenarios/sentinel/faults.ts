@@ -11,11 +11,12 @@ import {
   type RedisSentinelSet,
   type SentinelMember,
 } from '../../src/deploy/redis-sentinel.ts';
-import type { ClientSummary, SentinelFailover, TimelineEvent } from '../../src/model/results.ts';
+import type { ClientSummary, TimelineEvent } from '../../src/model/results.ts';
 import { startClient, type LoadClient } from '../../src/probes/client.ts';
 import { clientReach, sentinelEvents, vantages } from '../../src/probes/sentinel.ts';
 import { waitFor } from '../../src/util/wait.ts';
 import { FAILOVER_MS, manualFailover, replicasUp, SETTLE_MS, settled, waitPromoted } from './steps.ts';
+import type { SentinelFailover } from './types.ts';
 
 /** How long the killed master stays down: longer than Sentinel needs to fail over. */
 const RESTART_DELAY_MS = 8000;

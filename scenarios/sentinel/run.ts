@@ -20,13 +20,7 @@ import {
   type SentinelMember,
 } from '../../src/deploy/redis-sentinel.ts';
 import type { Cell } from '../../src/model/cell.ts';
-import type { CellRecordOf, NatMapping, SentinelObservation, SentinelState } from '../../src/model/results.ts';
-import {
-  sentinelCompatibility,
-  sentinelFailoverWorks,
-  sentinelRestartWorks,
-  sentinelStateWorks,
-} from '../../src/model/vocabulary.ts';
+import type { CellRecordOf, NatMapping, SentinelState } from '../../src/model/results.ts';
 import { addressBook } from '../../src/probes/address-class.ts';
 import { startPodCaptures, type PodCaptures } from '../../src/probes/capture.ts';
 import { isTranslated, reconstructNat } from '../../src/probes/nat-map.ts';
@@ -46,6 +40,8 @@ import { waitFor } from '../../src/util/wait.ts';
 import type { SentinelOptions } from './cells.ts';
 import { failoverUnderLoad, rollingUpdate, wholeRestart } from './faults.ts';
 import { manualFailover, replicasUp, settled } from './steps.ts';
+import type { SentinelObservation } from './types.ts';
+import { sentinelCompatibility, sentinelFailoverWorks, sentinelRestartWorks, sentinelStateWorks } from './words.ts';
 
 export interface SentinelRun {
   record: CellRecordOf<'sentinel'>;
@@ -55,7 +51,7 @@ export interface SentinelRun {
   views: SentinelView[];
 }
 
-export interface SentinelContext extends ScenarioContext {
+export interface SentinelScenario extends ScenarioContext {
   /** Capture packets in the data pods while replication starts (default on). */
   captures?: boolean;
 }
@@ -66,10 +62,10 @@ const CONVERT_MS = 30_000;
 export async function runSentinel(
   provider: Provider,
   cell: Cell<'sentinel', SentinelOptions>,
-  sctx: SentinelContext,
+  scenario: SentinelScenario,
 ): Promise<SentinelRun> {
   const d = cell.dims;
-  const { phase, all } = phaseTimer(sctx.onPhase);
+  const { phase, all } = phaseTimer(scenario.onPhase);
   const plan = sentinelPlan({
     exposure: d.exposure,
     policy: d.policy,
@@ -77,16 +73,16 @@ export async function runSentinel(
     replicationPath: cell.options.replicationPath,
     announce: d.announce === 'ip',
     persistence: cell.options.kind !== 'views',
-    redisServer: sctx.redis.server,
-    redisCli: sctx.redis.cli,
+    redisServer: scenario.redis.server,
+    redisCli: scenario.redis.cli,
   });
   await using topo = await provider.start(sentinelTopologySpec(plan, d.profile, d.nodes));
   const set = new RedisSentinelSet(topo, plan);
   phase('topology');
-  const boot = await bootstrap(topo, set, sctx.captures !== false, sctx.artifacts);
+  const boot = await bootstrap(topo, set, scenario.captures !== false, scenario.artifacts);
   phase('bootstrap');
   const deployed = await readSentinelState(topo, set, addressBook(topo), set.master);
-  const analyzeDir = await saveTranscripts(sctx.artifacts, topo, set, deployed);
+  const analyzeDir = await saveTranscripts(scenario.artifacts, topo, set, deployed);
   const base = {
     members: memberLines(set),
     natMappings: boot.natMappings,
@@ -105,7 +101,7 @@ export async function runSentinel(
     observation = { ...base, ...deployedFacts(deployed.state), failover, events: [], notes: [] };
   }
   observation.events = await storyEvents(topo, set);
-  await saveLogs(sctx.artifacts, topo, set);
+  await saveLogs(scenario.artifacts, topo, set);
   const record: CellRecordOf<'sentinel'> = {
     ...initialRecord(cell),
     observation,
@@ -116,7 +112,7 @@ export async function runSentinel(
         : fixText(d.exposure, observation.fix.settings)
       : undefined,
     timings: all(),
-    artifacts: sctx.artifacts?.paths ?? [],
+    artifacts: scenario.artifacts?.paths ?? [],
   };
   return { record, analyzeDir, views: deployed.views };
 }

@@ -2,9 +2,9 @@
 // manual failover judged by what every sentinel hands out afterwards.
 import type { StartedTopology } from '../../src/deploy/provider.ts';
 import { hostPort, MASTER_NAME, type RedisSentinelSet, type SentinelMember } from '../../src/deploy/redis-sentinel.ts';
-import type { SentinelFailover } from '../../src/model/results.ts';
 import { clientReach, readSentinelViews, vantages, type SentinelView } from '../../src/probes/sentinel.ts';
 import { waitFor } from '../../src/util/wait.ts';
+import type { SentinelFailover } from './types.ts';
 
 /** Bounds for conditions Sentinel reaches in a few of its 1 s / 2 s periods. */
 export const SETTLE_MS = 30_000;

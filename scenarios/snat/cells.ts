@@ -3,8 +3,8 @@
 import { cellId, type Cell } from '../../src/model/cell.ts';
 import type { CellDims, ProfileName, ProviderName, TrafficPolicy } from '../../src/model/dimensions.ts';
 import { nodePortRewrite, PROFILE_FACTS, profileFacts, type ServingProfile } from '../../src/model/profiles.ts';
-import type { RewriteClass, SnatExpectation } from '../../src/model/results.ts';
 import { dockerSnatRows, type DockerSnatPath } from './docker-cells.ts';
+import type { RewriteClass, SnatExpectation } from './types.ts';
 
 export const SNAT_PATHS = [
   'pod-same-node',
@@ -24,12 +24,13 @@ export interface SnatOptions {
 type Rewrite = RewriteClass;
 type Row = Record<SnatPath, { Cluster: Rewrite; Local?: Rewrite }>;
 
-const S2 = PROFILE_FACTS['flannel-vxlan'].podToPod;
-const S3C =
+// The rules each row cites, by what they say.
+const FLANNEL_POD_TO_POD = PROFILE_FACTS['flannel-vxlan'].podToPod;
+const POLICY_CLUSTER =
   'docs/datapath.md#externaltrafficpolicy-cluster (EXT under Cluster: KUBE-MARK-MASQ for every NodePort connection)';
-const S3L =
+const POLICY_LOCAL =
   'docs/datapath.md#externaltrafficpolicy-local (EXT under Local: pod sources go to SVC unmarked, LOCAL sources are marked, others only reach local endpoints)';
-const S5 =
+const MASQUERADE_SOURCE =
   'docs/datapath.md#masquerade-source-address, docs/datapath.md#device-walk-fallback (MASQUERADE takes the address of the outgoing device, eth0 when it has none)';
 
 // Under Local a node without an endpoint drops NodePort traffic from outside; the same rules
@@ -85,9 +86,9 @@ const sourceFor = (profile: ProfileName, path: SnatPath, policy: TrafficPolicy, 
     return profileFacts(profile).podToPod;
   }
   if (rewrite === 'unreachable') {
-    return `${S3L}; no local endpoint: KUBE-EXTERNAL-SERVICES DROP`;
+    return `${POLICY_LOCAL}; no local endpoint: KUBE-EXTERNAL-SERVICES DROP`;
   }
-  return `${policy === 'Cluster' ? S3C : S3L}; ${rewrite === 'none' ? S2 : S5}`;
+  return `${policy === 'Cluster' ? POLICY_CLUSTER : POLICY_LOCAL}; ${rewrite === 'none' ? FLANNEL_POD_TO_POD : MASQUERADE_SOURCE}`;
 };
 
 const summaryOf = (rewrite: Rewrite): string =>

@@ -4,7 +4,7 @@
 // the Docker host itself (its address or 127.0.0.1), and from a machine outside the Docker host.
 // The userland proxy's mode decides most of them; every row cites the Docker source behind it.
 import type { ProfileName } from '../../src/model/dimensions.ts';
-import type { RewriteClass } from '../../src/model/results.ts';
+import type { RewriteClass } from './types.ts';
 
 export const DOCKER_SNAT_PATHS = [
   'container-ip',

@@ -9,8 +9,7 @@ import type { Capture, ExecTarget, Provider, StartedTopology } from '../../src/d
 import { traitsOf } from '../../src/deploy/providers.ts';
 import type { Cell } from '../../src/model/cell.ts';
 import type { ProfileName, TrafficPolicy } from '../../src/model/dimensions.ts';
-import type { CellRecordOf, SnatObservation } from '../../src/model/results.ts';
-import { snatCompatibility } from '../../src/model/vocabulary.ts';
+import type { CellRecordOf } from '../../src/model/results.ts';
 import { classifyRewrite, currentAddressBook, type AddressBook } from '../../src/probes/address-class.ts';
 import { stopAndParse, type ParsedCapture } from '../../src/probes/capture.ts';
 import { initialRecord, type ScenarioContext } from '../../src/suite/harness.ts';
@@ -18,6 +17,8 @@ import { hostOf } from '../../src/util/address.ts';
 import { ProbeError } from '../../src/util/errors.ts';
 import type { SnatOptions, SnatPath } from './cells.ts';
 import type { DockerSnatPath } from './docker-cells.ts';
+import type { SnatObservation } from './types.ts';
+import { snatCompatibility } from './words.ts';
 
 const SERVER_PORT = 6379;
 const NODE_PORT = 30000;
@@ -178,7 +179,7 @@ export async function probePath(
     const serverCap = await stopAndParse(server);
     const ingressCap = ingress ? await stopAndParse(ingress) : undefined;
     const book = await currentAddressBook(topo);
-    const observation = judgePath(book, path, r, reply.stdout + reply.stderr, serverCap, ingressCap);
+    const observation = observePath(book, path, r, reply.stdout + reply.stderr, serverCap, ingressCap);
     return { observation, server: serverCap, ingress: ingressCap };
   } finally {
     await Promise.allSettled(captures.map((c) => c.stop()));
@@ -189,7 +190,7 @@ export async function probePath(
  * What the path did, from the server's CLIENT INFO reply and the SYNs the captures saw; the two
  * must agree, and a path with no reply counts as dropped only when the ingress node saw the SYN.
  */
-function judgePath(
+function observePath(
   book: AddressBook,
   path: SnatPath | DockerSnatPath,
   r: Route,
@@ -236,14 +237,14 @@ export async function runSnatCell(
   topo: StartedTopology,
   cell: Cell<'snat', SnatOptions>,
   seq: number,
-  ctx: ScenarioContext,
+  scenario: ScenarioContext,
 ): Promise<{ record: CellRecordOf<'snat'>; probe: SnatProbe }> {
   const t0 = performance.now();
-  const probe = await probePath(topo, cell.options.path, seq, ctx.redis.cli);
+  const probe = await probePath(topo, cell.options.path, seq, scenario.redis.cli);
   for (const cap of [probe.server, probe.ingress]) {
-    if (cap && ctx.artifacts) {
-      await ctx.artifacts.save(`${cap.name}.pcap`, await readFile(cap.file));
-      await ctx.artifacts.save(`${cap.name}.tcpdump.txt`, cap.text);
+    if (cap && scenario.artifacts) {
+      await scenario.artifacts.save(`${cap.name}.pcap`, await readFile(cap.file));
+      await scenario.artifacts.save(`${cap.name}.tcpdump.txt`, cap.text);
     }
   }
   const observation = probe.observation;
@@ -259,7 +260,7 @@ export async function runSnatCell(
           ? cell.expectation.knownFix
           : undefined,
     timings: { probe: Math.round(performance.now() - t0) },
-    artifacts: ctx.artifacts?.paths ?? [],
+    artifacts: scenario.artifacts?.paths ?? [],
   };
   return { record, probe };
 }

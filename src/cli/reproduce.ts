@@ -1,12 +1,13 @@
-// `rcnc reproduce nat-meet`: the classic failure on a small lab, told as a numbered story.
-import { natMeetCells } from '../../scenarios/nat-meet/cells.ts';
-import { explainNatMeet } from '../../scenarios/nat-meet/explain.ts';
-import { runNatMeet } from '../../scenarios/nat-meet/run.ts';
+// `rcnc reproduce FAMILY|CELL`: one cell on a small netns lab, told as its family's story. A family
+// name runs the family's classic cell (nat-meet: the NAT meet failure; --profile and --nodes pick
+// its datapath and size); a cell id runs that cell of any family that tells a story.
+import { familyModule, SCENARIOS } from '../../scenarios/registry.ts';
 import { NetnsProvider } from '../deploy/netns/netns.ts';
-import { labProfiles } from '../deploy/netns/profiles.ts';
 import { labRequirements } from '../deploy/netns/system.ts';
 import { unmet } from '../deploy/provider.ts';
-import { cellId } from '../model/cell.ts';
+import type { Cell } from '../model/cell.ts';
+import { FAMILIES, isOneOf, type Family } from '../model/dimensions.ts';
+import type { FamilyReproduction, ReproduceFlags } from '../suite/family.ts';
 import { resolveRedisBinary, runConfigFromEnv } from '../suite/run-config.ts';
 import { RequirementError, UsageError } from '../util/errors.ts';
 import { parse } from './args.ts';
@@ -17,14 +18,10 @@ export async function cmdReproduce(args: string[]): Promise<number> {
   if (values.help) {
     return help('reproduce');
   }
-  if (positionals[0] !== 'nat-meet' || positionals.length > 1) {
-    throw new UsageError(
-      `rcnc reproduce knows one scenario: nat-meet (got "${positionals.join(' ')}"); try: rcnc reproduce nat-meet`,
-    );
-  }
-  const { profile, nodes, cell } = await reproductionCell(values.profile, values.nodes);
+  const { reproduction, cell } = reproducible(positionals, { profile: values.profile, nodes: values.nodes });
+  await labCanRun();
   if (!values.json) {
-    console.error(`rcnc: building a ${profile} lab with ${nodes} node(s)…`);
+    console.error(`rcnc: building a ${cell.dims.profile} lab with ${cell.dims.nodes} node(s)…`);
   }
   const config = runConfigFromEnv(process.env);
   const server = await resolveRedisBinary(
@@ -37,38 +34,45 @@ export async function cmdReproduce(args: string[]): Promise<number> {
     'redis-cli',
     values['redis-cli'] !== undefined ? '--redis-cli' : 'RCNC_REDIS_CLI',
   );
-  const runResult = await runNatMeet(new NetnsProvider(), cell, { redis: { server: server.path, cli: cli.path } });
-  if (values.json) {
-    console.log(
-      JSON.stringify(
-        {
-          cell: runResult.record,
-          views: Object.fromEntries(runResult.before.map((v) => [v.member, v.raw])),
-          viewsAfterFix: runResult.after && Object.fromEntries(runResult.after.map((v) => [v.member, v.raw])),
-        },
-        null,
-        2,
-      ),
-    );
-  } else {
-    console.log(explainNatMeet(runResult));
-  }
-  return runResult.record.observation?.meet === cell.expectation.meet ? 0 : 1;
+  const told = await reproduction.run(new NetnsProvider(), cell, { redis: { server: server.path, cli: cli.path } });
+  console.log(values.json ? JSON.stringify(told.json, null, 2) : told.story);
+  return told.asExpected ? 0 : 1;
 }
 
-/** The nat-meet cell to reproduce, after checking the flags and that the lab can run here. */
-async function reproductionCell(profileFlag: string | undefined, nodesFlag: string | undefined) {
-  const profile = profileFlag ?? 'flannel-vxlan';
-  const usable = labProfiles().filter((p) => p !== 'no-nat');
-  if (!usable.includes(profile as never)) {
-    throw new UsageError(
-      `--profile ${profile}: the NAT meet failure needs a NATing profile; choose from ${usable.join(', ')}`,
-    );
+/** The families that tell a story, by name. */
+const storytellers = () => SCENARIOS.filter((family) => family.reproduce).map((family) => family.name);
+
+/** What to run: a family's classic cell from the flags, or the netns cell with that id. */
+export function reproducible(
+  positionals: string[],
+  flags: ReproduceFlags,
+): { reproduction: FamilyReproduction<Family>; cell: Cell<Family, unknown> } {
+  const [wanted, ...extra] = positionals;
+  const families = storytellers();
+  const usage = `rcnc reproduce FAMILY|CELL, FAMILY one of ${families.join(', ')}; try: rcnc reproduce ${families[0]}`;
+  if (wanted === undefined || extra.length > 0) {
+    throw new UsageError(`give one family or cell id (got "${positionals.join(' ')}"): ${usage}`);
   }
-  const nodes = Number(nodesFlag ?? '1');
-  if (!Number.isInteger(nodes) || nodes < 1 || nodes > 5) {
-    throw new UsageError(`--nodes ${nodesFlag}: give a whole number from 1 to 5`);
+  if (isOneOf(FAMILIES, wanted)) {
+    const reproduction = familyModule(wanted).reproduce;
+    if (!reproduction) {
+      throw new UsageError(`${wanted} has no story to reproduce: ${usage}`);
+    }
+    return { reproduction, cell: reproduction.cell(flags) };
   }
+  if (flags.profile !== undefined || flags.nodes !== undefined) {
+    throw new UsageError(`--profile and --nodes choose a family's cell; a cell id names its own: ${usage}`);
+  }
+  for (const family of SCENARIOS) {
+    const cell = family.reproduce && family.cells('netns', 'full').find((candidate) => candidate.id === wanted);
+    if (family.reproduce && cell) {
+      return { reproduction: family.reproduce, cell };
+    }
+  }
+  throw new UsageError(`no netns cell ${wanted} in a family that tells a story (${families.join(', ')}): ${usage}`);
+}
+
+async function labCanRun(): Promise<void> {
   const reqs = await labRequirements();
   if (unmet(reqs).length) {
     throw new RequirementError(
@@ -77,16 +81,4 @@ async function reproductionCell(profileFlag: string | undefined, nodesFlag: stri
         .join('; ')}`,
     );
   }
-  // One node: the classic cni0 case. More: the joiner dials its own node and the endpoint is remote.
-  const base = natMeetCells('netns').find(
-    (c) =>
-      c.dims.profile === profile &&
-      c.dims.exposure === 'nodeport' &&
-      c.dims.announce === 'none' &&
-      c.dims.policy === 'Cluster' &&
-      // The story is the one operators live: add-node, which claims success.
-      (nodes === 1 ? c.dims.variant === 'add-node' : c.dims.variant === 'dial-own-node'),
-  )!;
-  const dims = { ...base.dims, nodes };
-  return { profile, nodes, cell: { ...base, dims, id: cellId(dims) } };
 }

@@ -4,13 +4,12 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { allCells, scenarioNames, SCENARIOS } from '../../scenarios/registry.ts';
+import { allCells, expectationText, scenarioNames, SCENARIOS } from '../../scenarios/registry.ts';
 import { ensurePackages, missingPackages, onPath } from '../deploy/netns/system.ts';
 import { fitsProvider } from '../deploy/providers.ts';
 import { filterCells, type AnyCell, type CellFilter } from '../model/cell.ts';
 import { EXPOSURES, PROFILES, PROVIDERS, type ProviderName } from '../model/dimensions.ts';
 import type { ResultsFile } from '../model/results.ts';
-import { expectationText } from '../model/vocabulary.ts';
 import { nothingRan, nothingRanText } from '../report/markdown.ts';
 import { providerFor, providerKey } from '../suite/harness.ts';
 import {

@@ -4,9 +4,11 @@
 // verdict that changed, and recovery figures that moved beyond a tolerance. Each change says
 // whether it is a regression (what a user gets got worse, a cell started to fail, a figure grew);
 // the command exits 1 on one.
+import { familyModule } from '../../scenarios/registry.ts';
 import type { Family } from '../model/dimensions.ts';
-import type { CellResult, RecoveryObservation, ResultsFile, SentinelFailover } from '../model/results.ts';
-import { failoverSucceeded, type Tone } from '../model/vocabulary.ts';
+import type { CellResult, ResultsFile } from '../model/results.ts';
+import type { Tone } from '../model/vocabulary.ts';
+import type { DiffClass, DiffFigure } from '../suite/family.ts';
 import { compareStrings } from '../util/text.ts';
 import { formatMs } from './format.ts';
 import { toneOfCell, wordLabelOf } from './words.ts';
@@ -20,7 +22,8 @@ export interface DiffOptions {
 
 export const DEFAULT_TOLERANCE = { toleranceMs: 1000, toleranceRatio: 0.25 } as const;
 
-export type ChangeKind = 'added' | 'removed' | 'compatibility' | 'ghost-class' | 'verdict' | 'figure';
+/** A class change is named by its family (`ghost-class`). */
+export type ChangeKind = 'added' | 'removed' | 'compatibility' | DiffClass<Family>['kind'] | 'verdict' | 'figure';
 
 export interface Change {
   cellId: string;
@@ -88,10 +91,7 @@ function cellChanges(a: CellResult, b: CellResult, tolerance: Required<DiffOptio
       text: `compatibility ${wordA} → ${wordB}`,
     });
   }
-  const classChange = ghostClassChange(a, b);
-  if (classChange) {
-    changes.push({ ...base, ...classChange });
-  }
+  changes.push(...classChanges(a, b).map((change) => ({ ...base, ...change })));
   if (a.verdict.status !== b.verdict.status) {
     const { status: was } = a.verdict;
     const { status: now } = b.verdict;
@@ -105,68 +105,55 @@ function cellChanges(a: CellResult, b: CellResult, tolerance: Required<DiffOptio
       text: `verdict ${was} → ${now}`,
     });
   }
-  if (a.family === 'recovery' && b.family === 'recovery' && a.observation && b.observation) {
-    changes.push(...figureChanges(a.observation, b.observation, tolerance).map((change) => ({ ...base, ...change })));
-  }
-  if (a.family === 'sentinel' && b.family === 'sentinel' && a.observation?.failover && b.observation?.failover) {
-    const [x, y] = [sentinelFigures(a.observation.failover), sentinelFigures(b.observation.failover)];
-    changes.push(...figureChanges(x, y, tolerance).map((change) => ({ ...base, ...change })));
+  const figures = familyModule(b.family).diff?.figures;
+  if (a.family === b.family && a.observation && b.observation && figures) {
+    changes.push(
+      ...figureChanges(figures(a.observation), figures(b.observation), tolerance).map((change) => ({
+        ...base,
+        ...change,
+      })),
+    );
   }
   return changes;
-}
-
-/** A sentinel failover's figures in the shape the recovery figures are compared in. */
-function sentinelFigures(f: SentinelFailover): RecoveryObservation {
-  return {
-    action: f.how,
-    recovered: failoverSucceeded(f),
-    ...(f.promoted && f.afterMs !== undefined ? { failover: { promoted: f.promoted, afterMs: f.afterMs } } : {}),
-    ...(f.client ? { client: f.client } : {}),
-    notes: [],
-  };
 }
 
 function toneRank(tone: Tone | undefined): number {
   return tone === 'bad' ? 2 : tone === 'needs-setting' ? 1 : 0;
 }
 
-/** The class of address a failing nat-meet's receiver records for the joiner (snat's class is in its word). */
-function ghostClassChange(a: CellResult, b: CellResult): Omit<Change, 'cellId' | 'family'> | undefined {
-  if (a.family !== 'nat-meet' || b.family !== 'nat-meet' || !a.observation || !b.observation) {
-    return undefined;
+/**
+ * The classes of address a family names besides its word (nat-meet's ghost class; snat's class is
+ * in its word). One that appears or turns into another class is a different datapath, one that
+ * goes away is a fix.
+ */
+function classChanges(a: CellResult, b: CellResult): Omit<Change, 'cellId' | 'family'>[] {
+  if (a.family !== b.family || !a.observation || !b.observation) {
+    return [];
   }
-  const was = a.observation.ghostClass;
-  const now = b.observation.ghostClass;
-  if (was === now) {
-    return undefined;
-  }
-  // A ghost that appears or turns into another class is a different datapath; one that goes away is a fix.
-  return {
-    kind: 'ghost-class',
-    subject: 'ghost-class',
-    ...(was !== undefined ? { before: was } : {}),
-    ...(now !== undefined ? { after: now } : {}),
-    regression: now !== undefined,
-    text: `ghost class ${was ?? 'none'} → ${now ?? 'none'}`,
-  };
+  return (familyModule(b.family).diff?.classes ?? []).flatMap((rule) => {
+    const was = rule.value(a.observation!);
+    const now = rule.value(b.observation!);
+    if (was === now) {
+      return [];
+    }
+    return [
+      {
+        kind: rule.kind,
+        subject: rule.kind,
+        ...(was !== undefined ? { before: was } : {}),
+        ...(now !== undefined ? { after: now } : {}),
+        regression: now !== undefined,
+        text: `${rule.name} ${was ?? 'none'} → ${now ?? 'none'}`,
+      },
+    ];
+  });
 }
 
-type Figure = { subject: string; value: (o: RecoveryObservation) => number | null | undefined; unit: 'ms' | 'count' };
-
-const FIGURES: Figure[] = [
-  { subject: 'recoveryMs', value: (o) => o.recoveryMs, unit: 'ms' },
-  { subject: 'failover.afterMs', value: (o) => o.failover?.afterMs, unit: 'ms' },
-  // No errors at all is a window of 0: a client that starts to see errors is a change.
-  { subject: 'client.errorWindowMs', value: (o) => (o.client ? (o.client.errorWindowMs ?? 0) : undefined), unit: 'ms' },
-  { subject: 'client.lostAckedWrites', value: (o) => o.client?.lostAckedWrites, unit: 'count' },
-  { subject: 'client.lostWaitConfirmedWrites', value: (o) => o.client?.lostWaitConfirmedWrites, unit: 'count' },
-  { subject: 'keys.lost', value: (o) => (o.keys ? o.keys.written - o.keys.readable : undefined), unit: 'count' },
-];
-
-function figureChanges(a: RecoveryObservation, b: RecoveryObservation, tolerance: Required<DiffOptions>) {
-  return FIGURES.flatMap((figure): Omit<Change, 'cellId' | 'family'>[] => {
-    const was = figure.value(a);
-    const now = figure.value(b);
+/** Figures both runs have, matched by subject; a duration within the tolerance has not changed. */
+function figureChanges(a: DiffFigure[], b: DiffFigure[], tolerance: Required<DiffOptions>) {
+  return b.flatMap((figure): Omit<Change, 'cellId' | 'family'>[] => {
+    const was = a.find((old) => old.subject === figure.subject)?.value;
+    const now = figure.value;
     if (was === undefined || was === null || now === undefined || now === null) {
       return [];
     }

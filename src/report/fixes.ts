@@ -3,11 +3,12 @@
 // "(here: cluster-announce-ip 172.18.0.2, …)"); the same advice for seven cells differs only there.
 // Generalising those addresses ("<node IP>", "eth0@<node>") groups the cells, and each keeps its
 // own values as a detail.
-import type { AddressClass, Family } from '../model/dimensions.ts';
-import type { CellResult, RewriteClass } from '../model/results.ts';
-import { hostOf } from '../util/address.ts';
+import { familyModule } from '../../scenarios/registry.ts';
+import type { Family } from '../model/dimensions.ts';
+import type { CellResult } from '../model/results.ts';
+import type { AddressKind } from '../suite/family.ts';
 import { compareStrings } from '../util/text.ts';
-import { toneOfCell, wordOf } from './words.ts';
+import { toneOfCell } from './words.ts';
 
 export interface AnsweredCell {
   cell: CellResult;
@@ -27,7 +28,7 @@ export function answerOf(cell: CellResult): string | undefined {
   if (cell.fix !== undefined) {
     return cell.fix;
   }
-  return cell.family === 'snat' && wordOf(cell) === 'dropped' ? cell.expectation.knownFix : undefined;
+  return familyModule(cell.family).report.knownAnswer?.(cell);
 }
 
 /** Cells that need an answer: every word that is not good news, and every cell that carries one. */
@@ -57,15 +58,14 @@ const HERE = /\s*\(here: ([^)]*)\)/g;
 const IPV4 = /(?<![\w.])(\d{1,3}(?:\.\d{1,3}){3})(?::\d+)?(?![\w.])/g;
 const DEVICE_AT_NODE = /\b([\w.-]+)@(node-\d+)\b/g;
 
-const CLASS_LABEL: Record<AddressClass | RewriteClass, string> = {
+const KIND_LABEL: Record<AddressKind, string> = {
   pod: 'pod IP',
   'bridge-gateway': 'cni0 gateway IP',
   tunnel: 'tunnel device IP',
   'node-ip': 'node IP',
   external: 'client IP',
   unknown: 'rewritten source',
-  none: 'client IP',
-  unreachable: 'address',
+  target: 'target IP',
 };
 
 /** The answer with this cell's addresses and node names replaced by what they are. */
@@ -88,22 +88,9 @@ export function generaliseAnswer(cell: CellResult, answer: string): { text: stri
   return detail ? { text, detail } : { text };
 }
 
-/** What the cell's own addresses are, from its observation. */
+/** What the cell's own addresses are, from its observation, as its family names them. */
 function addressLabels(cell: CellResult): Map<string, string> {
-  const labels = new Map<string, string>();
-  if (cell.family === 'snat' && cell.observation) {
-    const { seen, source, target, rewrite } = cell.observation;
-    labels.set(hostOf(target), 'target IP');
-    labels.set(source, CLASS_LABEL.external);
-    if (seen !== undefined) {
-      labels.set(hostOf(seen), CLASS_LABEL[rewrite]);
-    }
-  }
-  if (cell.family === 'nat-meet' && cell.observation) {
-    const label = CLASS_LABEL[cell.observation.ghostClass ?? 'unknown'];
-    for (const entry of [...cell.observation.ghosts, ...cell.observation.failedDialBacks]) {
-      labels.set(hostOf(entry.address), label);
-    }
-  }
-  return labels;
+  const kinds = familyModule(cell.family).report.addressKinds;
+  const found = cell.observation && kinds ? kinds(cell.observation) : [];
+  return new Map(found.map(([address, kind]) => [address, KIND_LABEL[kind]]));
 }

@@ -1,32 +1,11 @@
 // Numbers, dates and the run's environment as every writer prints them, so compatibility.md,
 // junit.xml, index.html and `rcnc diff` say "4.2s" and "2025-03-01 10:15:00 UTC" the same way.
 import type { ResultsFile } from '../model/results.ts';
+import { formatMs } from '../util/format.ts';
 import { oneLine } from '../util/text.ts';
 
-/** `850ms`, `4.2s`, `3m 05s`; `?` for a value that is not a duration. */
-export function formatMs(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) {
-    return '?';
-  }
-  if (ms < 1000) {
-    return `${Math.round(ms)}ms`;
-  }
-  if (ms < 60_000) {
-    return `${(ms / 1000).toFixed(1)}s`;
-  }
-  const seconds = Math.round(ms / 1000);
-  return `${Math.floor(seconds / 60)}m ${String(seconds % 60).padStart(2, '0')}s`;
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) {
-    return `${bytes} B`;
-  }
-  if (bytes < 1024 * 1024) {
-    return `${(bytes / 1024).toFixed(1)} KiB`;
-  }
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
-}
+// Where the scenario families print them too: src/util/format.ts.
+export { formatBytes, formatMs, formatOffset } from '../util/format.ts';
 
 /** `2025-03-01 10:15:00 UTC`, or the text as given when it is not a date. */
 export function formatDate(iso: string): string {
@@ -67,6 +46,3 @@ export function environmentText(results: ResultsFile): string {
     .map(([name, value]) => `${name} ${value}`)
     .join(', ');
 }
-
-/** A moment relative to another: `-1.2s` before it, `850ms` after. */
-export const formatOffset = (ms: number): string => (ms < 0 ? `-${formatMs(-ms)}` : formatMs(ms));

@@ -1,6 +1,7 @@
 // `junit.xml`: the same cells for CI test tabs (GitHub, GitLab, Jenkins). One <testsuite> per
 // scenario family, one <testcase> per cell; dimensions, provenance and the compatibility word as
 // <properties> so a CI UI can filter on them. The testcase outcome is the verdict.
+import { familyModule } from '../../scenarios/registry.ts';
 import type { Family } from '../model/dimensions.ts';
 import type { CellResult, ResultsFile } from '../model/results.ts';
 import { cleanText, compareStrings, firstLine } from '../util/text.ts';
@@ -80,30 +81,10 @@ function properties(cell: CellResult): string[] {
   return ['      <properties>', ...lines, '      </properties>'];
 }
 
-/** A sentinel cell's failover figures, so CI can chart them: time to a new master, the client's errors. */
+/** Figures the cell's family offers CI to chart (sentinel: time to a new master, the client's errors). */
 function figureProperties(cell: CellResult): [string, string | number | undefined][] {
-  const o = cell.family === 'sentinel' ? cell.observation : undefined;
-  const r = o?.restart;
-  const restart: [string, string | number | undefined][] = r
-    ? [
-        ['restart.outcome', r.outcome],
-        ['restart.afterMs', r.afterMs],
-        ['restart.afterFix.outcome', o?.fix?.restart?.outcome],
-        ['restart.afterFix.afterMs', o?.fix?.restart?.afterMs],
-      ]
-    : [];
-  const f = o?.failover;
-  if (!f) {
-    return restart;
-  }
-  return [
-    ...restart,
-    ['failover.outcome', f.outcome],
-    ['failover.afterMs', f.afterMs],
-    ['client.errorWindowMs', f.client?.errorWindowMs ?? undefined],
-    ['client.lostAckedWrites', f.client?.lostAckedWrites],
-    ['client.lostWaitConfirmedWrites', f.client?.lostWaitConfirmedWrites],
-  ];
+  const properties = familyModule(cell.family).report.junitProperties;
+  return cell.observation && properties ? properties(cell.observation) : [];
 }
 
 function outcome(cell: CellResult): string[] {

@@ -5,6 +5,7 @@
 // joiner dials). Writers only turn labels and cells into their own markup.
 import { ANNOUNCES, EXPOSURES, POLICIES, PROFILES, PROVIDERS } from '../model/dimensions.ts';
 import type { CellResult, Provenance } from '../model/results.ts';
+import { groupBy } from '../util/format.ts';
 import { compareStrings } from '../util/text.ts';
 import { provenanceOf } from './words.ts';
 
@@ -104,19 +105,4 @@ function compareTuples(a: (string | number)[], b: (string | number)[]): number {
     return compareStrings(String(x), String(y));
   }
   return 0;
-}
-
-/** Groups in first-seen order; each group keeps the items' order. */
-export function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const group = groups.get(k);
-    if (group) {
-      group.push(item);
-    } else {
-      groups.set(k, [item]);
-    }
-  }
-  return groups;
 }

@@ -5,11 +5,10 @@
 import { isAbsolute, join, relative } from 'node:path';
 import type { Reporter, TestCase, TestModule } from 'vitest/node';
 import type { CellRecord, CellResult, Verdict } from '../model/results.ts';
-import { compatibilityFor } from '../model/vocabulary.ts';
 import { runConfigFromEnv, type RunConfig } from '../suite/run-config.ts';
 import { firstLines, oneLine, stripAnsi } from '../util/text.ts';
 import { gatherEnvironment } from './environment.ts';
-import { provenanceOf } from './words.ts';
+import { provenanceOf, wordOf } from './words.ts';
 import { buildResults, HTML_FILE, MARKDOWN_FILE, validateResults, writeReports } from './write.ts';
 
 export interface RcncReporterOptions {
@@ -104,7 +103,7 @@ function cellResult(testCase: TestCase, record: CellRecord): CellResult {
   // compatibility word is derived again from the observation, so it can never contradict it (and
   // a word without an observation is dropped).
   const { compatibility: _stored, ...rest } = record;
-  const compatibility = compatibilityFor(record);
+  const compatibility = wordOf(record);
   return {
     ...rest,
     // Records from before scenarios set provenance (or a cell that threw first) get it from their dims.

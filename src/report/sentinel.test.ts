@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
+import { sentinelCompatibility } from '../../scenarios/sentinel/words.ts';
 import type { CellResultOf, ResultsFile } from '../model/results.ts';
-import { sentinelCompatibility } from '../model/vocabulary.ts';
 import { diffResults } from './diff.ts';
 import { cellDetails } from './html/cell.ts';
 import { junitXml } from './junit.ts';

@@ -1,14 +1,15 @@
 // The vocabulary cannot contradict itself: over the sample results, every writer shows for every
-// cell the word its own observation supports (src/model/vocabulary.ts), whatever the record
-// claims, and shows the verdict (pass / FAIL / skipped) as a separate label next to it.
+// cell the word its own observation supports (its family's words, scenarios/<family>/words.ts),
+// whatever the record claims, and shows the verdict (pass / FAIL / skipped) as a separate label
+// next to it.
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { familyModule } from '../../scenarios/registry.ts';
 import type { CellRecord, CellResult, ResultsFile } from '../model/results.ts';
-import { compatibilityFor, compatibilityLabel, toneOf } from '../model/vocabulary.ts';
 import { indexHtml } from './html/index.ts';
 import { junitXml } from './junit.ts';
 import { compatibilityMarkdown, STATUS_MARK, TONE_MARK } from './markdown.ts';
-import { STATUS_LABEL, wordLabelOf } from './words.ts';
+import { STATUS_LABEL, toneOf, wordLabelOf } from './words.ts';
 import { readResults, validateResults } from './write.ts';
 
 const FIXTURE = fileURLToPath(new URL('../../test/fixtures/report/results.sample.json', import.meta.url));
@@ -18,10 +19,15 @@ beforeAll(async () => {
   sample = await readResults(FIXTURE);
 });
 
-/** The label the observation supports, computed from the model alone. */
+/** The word the observation supports, from the family's words alone. */
+const compatibilityFor = (cell: CellRecord) =>
+  cell.observation && familyModule(cell.family).words.compatibility(cell.observation);
+
+/** The label the observation supports, from the family's words alone. */
 function supported(cell: CellRecord): string | undefined {
   const compatibility = compatibilityFor(cell);
-  return compatibility === undefined ? undefined : compatibilityLabel({ ...cell, compatibility } as CellRecord);
+  const label = familyModule(cell.family).words.label;
+  return compatibility === undefined ? undefined : label ? label(compatibility, cell.observation) : compatibility;
 }
 
 const escapeRe = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -31,15 +37,10 @@ const escapeRe = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  * that went stale, or a hand-edited file), so a writer that read the stored word would show it.
  */
 function withWrongWords(results: ResultsFile): ResultsFile {
-  const wrong: Record<CellResult['family'], string[]> = {
-    'nat-meet': ['works', 'breaks'],
-    snat: ['kept', 'dropped'],
-    recovery: ['heals', 'does-not-heal'],
-    sentinel: ['works', 'breaks'],
-  };
   const copy = structuredClone(results);
   for (const cell of copy.cells) {
-    const word = wrong[cell.family].find((candidate) => candidate !== compatibilityFor(cell));
+    const words = Object.keys(familyModule(cell.family).words.words);
+    const word = words.find((candidate) => candidate !== compatibilityFor(cell));
     (cell as { compatibility?: string }).compatibility = word;
   }
   return copy;

@@ -1,20 +1,29 @@
-// The words every writer shows for a cell, defined once on top of src/model/vocabulary.ts: what a
+// The words every writer shows for a cell, each family's looked up in scenarios/registry.ts: what a
 // user gets (the family's compatibility word, always derived from the cell's own observation, so no
 // writer can show a word the observation contradicts), whether the cell behaved as expected (the
 // verdict, shown apart from the word), and where the result comes from (provenance).
+import { familyModule } from '../../scenarios/registry.ts';
 import { FAMILIES, type Family } from '../model/dimensions.ts';
 import type { CellRecord, CellResult, Compatibility, Provenance, Verdict } from '../model/results.ts';
-import { compatibilityFor, compatibilityLabel, toneOf, VOCABULARY, type Tone } from '../model/vocabulary.ts';
+import type { Tone, WordDefinition } from '../model/vocabulary.ts';
 import { firstLine } from '../util/text.ts';
 
 /** The word the cell's observation supports; undefined when nothing was observed. */
-export const wordOf = (cell: CellRecord): Compatibility | undefined => compatibilityFor(cell);
+export const wordOf = (cell: CellRecord): Compatibility | undefined =>
+  cell.observation && familyModule(cell.family).words.compatibility(cell.observation);
 
 /** The word as a reader sees it (`rewritten to node-ip`, `heals after remediation`). */
 export function wordLabelOf(cell: CellRecord): string | undefined {
-  const compatibility = wordOf(cell);
-  return compatibility === undefined ? undefined : compatibilityLabel({ ...cell, compatibility } as CellRecord);
+  const word = wordOf(cell);
+  const label = familyModule(cell.family).words.label;
+  return word === undefined ? undefined : label ? label(word, cell.observation) : word;
 }
+
+const definitionOf = (family: Family, word: string): WordDefinition | undefined =>
+  (familyModule(family).words.words as Record<string, WordDefinition>)[word];
+
+/** A word's tone in its family's vocabulary; undefined for a word the family does not have. */
+export const toneOf = (family: Family, word: string): Tone | undefined => definitionOf(family, word)?.tone;
 
 export function toneOfCell(cell: CellRecord): Tone | undefined {
   const word = wordOf(cell);
@@ -23,11 +32,11 @@ export function toneOfCell(cell: CellRecord): Tone | undefined {
 
 /** The words of one family with their tone and legend sentence, in the vocabulary's order. */
 export function legendOf(family: Family): { word: string; tone: Tone; meaning: string }[] {
-  const words = VOCABULARY[family].words as Record<string, { tone: Tone; meaning: string }>;
+  const words = familyModule(family).words.words as Record<string, WordDefinition>;
   return Object.entries(words).map(([word, { tone, meaning }]) => ({ word, tone, meaning }));
 }
 
-export const questionOf = (family: Family): string => VOCABULARY[family].title;
+export const questionOf = (family: Family): string => familyModule(family).words.question;
 
 // ---------------------------------------------------------------------------------------------
 // The verdict: did the cell behave as its expectation says?

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { FAMILIES } from '../model/dimensions.ts';
 import type { ResultsFile } from '../model/results.ts';
 import { compatibilityMarkdown } from './markdown.ts';
 import { buildResults, readResults, validateResults, writeReports } from './write.ts';
@@ -75,7 +76,7 @@ describe('validateResults', () => {
     data.cells[natMeet] = { ...data.cells[natMeet], family: 'operator' };
     expect(validateResults(data)).toEqual(
       [
-        `cells[${natMeet}].family: expected one of nat-meet, snat, recovery, sentinel, got "operator"`,
+        `cells[${natMeet}].family: expected one of ${FAMILIES.join(', ')}, got "operator"`,
         `cells[${recovery}].observation.timeline[0].atMs: expected a number of milliseconds, got "soon"`,
         `cells[${recovery}].observation.recovered: expected a boolean, got "yes"`,
         `cells[${snat}].expectation.rewrite: expected one of none, bridge-gateway, tunnel, node-ip, unknown, unreachable, got nothing`,

@@ -15,7 +15,7 @@ import { allCells } from '../../scenarios/registry.ts';
 import { cellSlug, type AnyCell } from '../../src/model/cell.ts';
 import type { ProfileName } from '../../src/model/dimensions.ts';
 import type { CellResult, ResultsFile } from '../../src/model/results.ts';
-import { compatibilityFor } from '../../src/model/vocabulary.ts';
+import { wordOf } from '../../src/report/words.ts';
 import { buildResults, readResults } from '../../src/report/write.ts';
 
 const SENTINEL_SAMPLE = fileURLToPath(new URL('../fixtures/report/sentinel.results.json', import.meta.url));
@@ -438,7 +438,7 @@ export async function writeDefaultRun(root: string, runId: string): Promise<Resu
     }
   }
   for (const cell of cells) {
-    const word = compatibilityFor(cell);
+    const word = wordOf(cell);
     if (word !== undefined) {
       (cell as { compatibility?: string }).compatibility = word;
     }

@@ -140,7 +140,11 @@ describe.concurrent('bad input', () => {
       ['run', '--cell', 'netns/no-nat/*', '--report-dir', 'package.json'],
       /--report-dir package\.json: cannot write reports there \(a file is in the way\)/,
     ],
-    ['an unknown scenario to reproduce', ['reproduce', 'failover'], /knows one scenario: nat-meet/],
+    [
+      'an unknown scenario to reproduce',
+      ['reproduce', 'failover'],
+      /no netns cell failover .*try: rcnc reproduce nat-meet/,
+    ],
     // One prefix, not `rcnc: rcnc analyze: …`.
     ['diff without two files', ['diff', 'reports/latest'], /^rcnc: diff takes two results files/],
     [

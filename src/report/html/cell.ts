@@ -1,21 +1,19 @@
 // One cell's drill-down, ordered to be read in a minute: what a user gets and whether the cell
 // behaved as expected, where the result comes from, what to set, the picture, expected against
 // observed, then the evidence (each piece once, long pieces folded), timings and every artifact.
+import { familyModule } from '../../../scenarios/registry.ts';
 import type { CellResult } from '../../model/results.ts';
 import { cleanText } from '../../util/text.ts';
 import { answerOf, needsAnswer } from '../fixes.ts';
 import { formatMs } from '../format.ts';
 import { legendOf, provenanceKind, provenanceOf, provenanceText, toneOfCell, wordOf } from '../words.ts';
 import { natAddresses } from './addresses.ts';
+import { checksSection } from './checks.ts';
 import { chips, statusChip, wordChip } from './chips.ts';
 import type { EvidenceFile } from './evidence.ts';
 import { artifactsSection, capturesSection, natFilesSection, otherFilesSection } from './files.ts';
 import { logsSection } from './logs.ts';
 import { esc, escClean } from './markup.ts';
-import { appliedFix, natMeetSections } from './nat-meet.ts';
-import { recoverySections } from './recovery.ts';
-import { sentinelSections } from './sentinel.ts';
-import { snatSections } from './snat.ts';
 import { redisPorts, socketsSection } from './sockets.ts';
 import { viewsSection } from './views.ts';
 
@@ -89,7 +87,8 @@ function verdictSection(cell: CellResult): string[] {
 
 function answerSection(cell: CellResult): string[] {
   const answer = answerOf(cell);
-  const applied = cell.family === 'nat-meet' ? appliedFix(cell.observation) : [];
+  const appliedBy = familyModule(cell.family).report.applied;
+  const applied = cell.observation && appliedBy ? appliedBy(cell.observation) : [];
   if (answer === undefined && applied.length === 0) {
     return needsAnswer(cell) ? ['<h4>How to make it work</h4>', '<p>No known answer recorded.</p>'] : [];
   }
@@ -108,26 +107,18 @@ function answerSection(cell: CellResult): string[] {
   ];
 }
 
+/** The family's picture, the checks, then the family's own sections (scenarios/<family>/html.ts). */
 function familySections(cell: CellResult, anchor: string): string[] {
-  switch (cell.family) {
-    case 'nat-meet':
-      return natMeetSections(cell, anchor);
-    case 'snat':
-      return snatSections(cell, anchor);
-    case 'recovery':
-      return recoverySections(cell, anchor);
-    case 'sentinel':
-      return sentinelSections(cell, anchor);
-  }
+  const { picture, sections } = familyModule(cell.family).report;
+  return [...(picture ? picture(cell, anchor) : []), ...checksSection(cell), ...sections(cell)];
 }
 
 function evidenceSections(cell: CellResult, files: EvidenceFile[]): string[] {
   const nat = natAddresses(cell);
-  const ghostIds = new Set(
-    cell.family === 'nat-meet' ? (cell.observation?.ghosts ?? []).map((ghost) => ghost.nodeId) : [],
-  );
+  const report = familyModule(cell.family).report;
+  const ghostIds = new Set(cell.observation && report.ghostIds ? report.ghostIds(cell.observation) : []);
   return [
-    ...viewsSection(files, ghostIds, cell.family === 'nat-meet' ? 'after the join' : 'at the end'),
+    ...viewsSection(files, ghostIds, report.viewsRead ?? 'at the end'),
     ...socketsSection(files, redisPorts(cell, files), nat),
     ...natFilesSection(files),
     ...logsSection(files, nat),

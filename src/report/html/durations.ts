@@ -2,10 +2,10 @@
 // also written next to each bar), each bar a link to the cell. Folded under the header: a reader
 // opens it to see which cells make a run slow.
 import type { CellResult, ResultsFile } from '../../model/results.ts';
+import { figure, rect, text } from '../../util/svg.ts';
 import { compareStrings } from '../../util/text.ts';
 import { formatMs, plural, runDuration } from '../format.ts';
 import { esc, fold } from './markup.ts';
-import { figure, rect, text } from './svg.ts';
 
 const WIDTH = 720;
 const ROW = 14;

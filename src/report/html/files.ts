@@ -2,10 +2,11 @@
 // and the links to captures and every artifact. Each is folded and cut to its first lines; the
 // link opens the whole file.
 import { posix } from 'node:path';
+import { familyModule } from '../../../scenarios/registry.ts';
 import type { CellResult } from '../../model/results.ts';
+import { groupBy } from '../../util/format.ts';
 import { cleanText } from '../../util/text.ts';
 import { formatBytes } from '../format.ts';
-import { groupBy } from '../matrix.ts';
 import { artifactHref, isSafeRelative, MAX_TEXT_BYTES, type EvidenceFile } from './evidence.ts';
 import { esc, fileLink, fold, markedLine, nonEmptyLines, plainLine } from './markup.ts';
 
@@ -60,10 +61,11 @@ export function natFilesSection(files: EvidenceFile[]): string[] {
 }
 
 /**
- * Command output (add-node); add-node's "[OK]" is marked when the node never joined. The text files
- * a cell collects for `rcnc analyze` (its `cluster/` or `sentinel/` directory: node addresses, INFO
- * replication, the kubectl-like tables, raw Sentinel replies) feed the sections above; here they are
- * one line of links per directory, so a cell of eleven pods does not repeat eleven files inline.
+ * Command output (add-node), with the lines the cell's family marks (add-node's "[OK]" when the
+ * node never joined). The text files a cell collects for `rcnc analyze` (its `cluster/` or
+ * `sentinel/` directory: node addresses, INFO replication, the kubectl-like tables, raw Sentinel
+ * replies) feed the sections above; here they are one line of links per directory, so a cell of
+ * eleven pods does not repeat eleven files inline.
  */
 export function otherFilesSection(files: EvidenceFile[], cell: CellResult): string[] {
   const texts = files.filter((file) => file.kind === 'text');
@@ -75,12 +77,12 @@ export function otherFilesSection(files: EvidenceFile[], cell: CellResult): stri
   if (texts.length === 0) {
     return [];
   }
-  const observation = cell.family === 'nat-meet' ? cell.observation : undefined;
-  const misleading = observation?.addNode?.ok === true && observation.meet === 'fails';
-  const line = (text: string) =>
-    misleading && /\[OK\] New node added correctly/.test(text)
-      ? markedLine(text, 'warn', 'claimed success; the node never joined')
-      : plainLine(text);
+  const marksOf = familyModule(cell.family).report.outputMarks;
+  const marks = cell.observation && marksOf ? marksOf(cell.observation) : [];
+  const line = (text: string) => {
+    const marked = marks.find((mark) => mark.pattern.test(text));
+    return marked ? markedLine(text, marked.cls, marked.mark) : plainLine(text);
+  };
   return [
     '<h4>Other output</h4>',
     ...others.flatMap((file) => fold(fileSummary(file), firstLinesBody(file, line), { cls: 'file' })),

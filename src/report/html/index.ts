@@ -5,10 +5,10 @@
 //
 //   evidence.ts   reading artifact files          page.ts, styles.ts  document, CSP, CSS, header, overview
 //   matrix.ts     a family's legend and matrix    cell.ts             one cell's drill-down
-//   chips.ts      the word and verdict labels     markup.ts           escaping, tables, folds, lines
-//   nat-meet.ts, snat.ts, recovery.ts             each family's observation sections
+//   chips.ts      the word and verdict labels     markup.ts           links to files (src/util/html.ts: the rest)
+//   scenarios/<family>/html.ts                    each family's picture and observation sections
 //   views.ts, sockets.ts, logs.ts, files.ts       evidence files as shown (addresses.ts: NATed ones)
-//   paths.ts, timeline.ts, durations.ts, svg.ts   the pictures
+//   durations.ts                                  the run's time per cell (src/util/svg.ts draws)
 import type { Family } from '../../model/dimensions.ts';
 import type { CellResult, ResultsFile } from '../../model/results.ts';
 import { compareStrings } from '../../util/text.ts';

@@ -1,10 +1,12 @@
 // The pictures draw what the observation holds and say it in words; with less to go on they draw
 // less, and with nothing timed they draw nothing.
 import { describe, expect, test } from 'vitest';
-import type { CellResult, RecoveryObservation, ResultsFile } from '../../model/results.ts';
+import { recoveryTimeline, timelineMarks } from '../../../scenarios/recovery/timeline.ts';
+import type { RecoveryObservation } from '../../../scenarios/recovery/types.ts';
+import { snatPicture } from '../../../scenarios/snat/html.ts';
+import type { SnatObservation } from '../../../scenarios/snat/types.ts';
+import type { CellRecordOf, CellResult, ResultsFile } from '../../model/results.ts';
 import { durationChart } from './durations.ts';
-import { snatPath } from './paths.ts';
-import { recoveryTimeline, timelineMarks } from './timeline.ts';
 
 const recovery = (extra: Partial<RecoveryObservation>): RecoveryObservation => ({
   action: 'deleted pod redis-0',
@@ -78,24 +80,20 @@ describe('recoveryTimeline', () => {
   });
 });
 
-describe('snatPath', () => {
+describe('snatPicture', () => {
   test('draws nothing for a kept source', () => {
-    expect(
-      snatPath(
-        {
-          path: 'p',
-          from: 'external',
-          source: '1.1.1.1',
-          target: '2.2.2.2:1',
-          seen: '1.1.1.1:2',
-          rewrite: 'none',
-          owner: '',
-          evidence: '',
-          notes: [],
-        },
-        'x',
-      ),
-    ).toEqual([]);
+    const observation: SnatObservation = {
+      path: 'p',
+      from: 'external',
+      source: '1.1.1.1',
+      target: '2.2.2.2:1',
+      seen: '1.1.1.1:2',
+      rewrite: 'none',
+      owner: '',
+      evidence: '',
+      notes: [],
+    };
+    expect(snatPicture({ observation } as CellRecordOf<'snat'>, 'x')).toEqual([]);
   });
 });
 

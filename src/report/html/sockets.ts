@@ -3,6 +3,7 @@
 // probes' own loopback connections to a client port. The rest (mostly 127.0.0.1 TIME-WAIT rows of
 // redis-cli) stays behind a count, folded. One table per pod: ss is preferred, netstat and
 // /proc/net/tcp are links. Tables without a NATed peer are links with a count.
+import { familyModule } from '../../../scenarios/registry.ts';
 import type { CellResult } from '../../model/results.ts';
 import { splitHostPort } from '../../util/address.ts';
 import { cleanText, compareStrings } from '../../util/text.ts';
@@ -184,20 +185,11 @@ export function redisPorts(cell: CellResult, files: EvidenceFile[]): RedisPorts 
       add(line.trim().split(/\s+/)[1] ?? '');
     }
   }
-  if (cell.family === 'snat' && cell.observation) {
-    add(cell.observation.target);
-  }
-  if (cell.family === 'nat-meet' && cell.observation) {
-    const o = cell.observation;
-    for (const endpoint of [
-      ...o.failedDialBacks.map((dial) => dial.address),
-      ...o.busPeers.map((peer) => peer.local),
-    ]) {
-      add(endpoint, ports.bus);
-    }
-    for (const mapping of o.natMappings ?? []) {
-      add(mapping.flow.split(' > ')[1] ?? '');
-    }
+  const endpoints = familyModule(cell.family).report.endpoints;
+  if (cell.observation && endpoints) {
+    const { client, bus } = endpoints(cell.observation);
+    client.forEach((endpoint) => add(endpoint));
+    bus.forEach((endpoint) => add(endpoint, ports.bus));
   }
   return ports;
 }

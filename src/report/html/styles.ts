@@ -74,7 +74,7 @@ details.cell[open] > summary { border-bottom: 1px solid var(--line); }
 .body { padding: 4px 14px 12px; }
 .body details { margin: 4px 0; }
 .body details > summary { cursor: pointer; }
-tr.mismatch td { background: #fff1f0; }
+tr.failed td, tr.flagged td { background: #fff1f0; }
 tr.nat td, .ln.nat { background: #fff4d6; }
 .ln { display: inline-block; white-space: pre; min-width: 100%; }
 pre.fix-text, pre.reason { white-space: pre-wrap; overflow-wrap: anywhere; }
@@ -122,6 +122,7 @@ svg text.label.fault, svg text.label.bad { fill: var(--bad-fg); }
 svg text.label.good { fill: var(--good-fg); }
 svg .error-window { fill: var(--bad-bg); stroke: var(--bad-edge); }
 svg .failed-tick { stroke: var(--bad-fg); stroke-width: 1; }
+svg .bar { fill: #8c959f; }
 svg .bar.f-nat-meet { fill: #0969da; }
 svg .bar.f-snat { fill: #8250df; }
 svg .bar.f-recovery { fill: #1a7f37; }

@@ -2,10 +2,10 @@
 // members' views and socket tables without a NATed peer as links, the `cluster/` collection as
 // links, the bus-peer table cut to its NATed rows first, a capture and its text as one item.
 import { describe, expect, test } from 'vitest';
+import { natMeetSections } from '../../../scenarios/nat-meet/html.ts';
 import type { CellResult } from '../../model/results.ts';
 import type { EvidenceFile } from './evidence.ts';
 import { capturesSection, otherFilesSection } from './files.ts';
-import { natMeetSections } from './nat-meet.ts';
 import { socketsSection } from './sockets.ts';
 import { viewsSection } from './views.ts';
 
@@ -192,7 +192,7 @@ describe('the bus-peer table', () => {
       durationMs: 1,
       title: 't',
     } as unknown as Parameters<typeof natMeetSections>[0];
-    const html = natMeetSections(cell, 'cell-x').join('\n');
+    const html = natMeetSections(cell).join('\n');
     const rows = [...html.matchAll(/<tr( class="nat")?><td>(redis-\d+)<\/td>/g)].map(
       (m) => `${m[2]}${m[1] ? ' nat' : ''}`,
     );

@@ -1,11 +1,13 @@
-// The failover timeline of a recovery cell: the fault at 0, the moments the scenario recorded
-// (PFAIL/FAIL flags, the promotion, a remediation, healthy again), the client's error window shaded
-// and each failed command as a tick. Draws what the observation holds; a cell with no timed fact
-// besides the fault gets no picture (its table says it all).
-import type { RecoveryObservation, TimelineEvent } from '../../model/results.ts';
-import { truncate } from '../../util/text.ts';
-import { formatMs, formatOffset } from '../format.ts';
-import { figure, line, rect, text } from './svg.ts';
+// The failover timeline of a recovery cell (sentinel draws its failovers with it too): the fault
+// at 0, the moments the scenario recorded (PFAIL/FAIL flags, the promotion, a remediation, healthy
+// again), the client's error window shaded and each failed command as a tick. Draws what the
+// observation holds; a cell with no timed fact besides the fault gets no picture (its table says
+// it all).
+import type { TimelineEvent } from '../../src/model/results.ts';
+import { formatMs, formatOffset } from '../../src/util/format.ts';
+import { figure, line, rect, text } from '../../src/util/svg.ts';
+import { truncate } from '../../src/util/text.ts';
+import type { RecoveryObservation } from './types.ts';
 
 interface Mark {
   atMs: number;

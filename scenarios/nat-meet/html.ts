@@ -1,53 +1,24 @@
-// The nat-meet part of a drill-down: the path picture, expected against observed (meet, ghost
-// class, whether announcing fixed it), the ghost with the device that owns its address, the failed
-// dial-backs, the inbound bus peers with NATed ones marked, the NAT mappings proven from captures,
-// and what `redis-cli --cluster add-node` claimed.
-import type { CellRecordOf, NatMeetObservation } from '../../model/results.ts';
-import { isNatted } from './addresses.ts';
-import { comparisonTable, esc, escClean, notesList, scrollBox, table, type Comparison } from './markup.ts';
-import { natMeetPath } from './paths.ts';
+// The nat-meet part of a cell's drill-down in index.html: the path picture (above the checks),
+// then the ghost with the device that owns its address, the failed dial-backs, the inbound bus
+// peers with NATed ones marked, the NAT mappings proven from captures, and what `redis-cli
+// --cluster add-node` claimed.
+import type { AddressClass } from '../../src/model/dimensions.ts';
+import type { CellRecordOf, NatMapping } from '../../src/model/results.ts';
+import { hostOf } from '../../src/util/address.ts';
+import { esc, escClean, notesList, scrollBox, table } from '../../src/util/html.ts';
+import { pathFigure, type PathBox } from '../../src/util/svg.ts';
+import { truncate } from '../../src/util/text.ts';
+import type { NatMeetObservation } from './types.ts';
 
 type NatMeetCell = CellRecordOf<'nat-meet'>;
 
-export function natMeetSections(cell: NatMeetCell, id: string): string[] {
-  const observation = cell.observation;
-  return [
-    ...natMeetPath(cell, `${id}-path`),
-    ...comparisonTable(comparisons(cell), cell.expectation.summary, cell.expectation.source),
-    ...(observation ? observationSections(observation) : []),
-  ];
+/** Not seen as a pod, a node or the client itself: some device rewrote the source on the way. */
+export function isNatted(cls: AddressClass | string): boolean {
+  return cls !== 'pod' && cls !== 'node-ip' && cls !== 'external';
 }
 
-function comparisons(cell: NatMeetCell): Comparison[] {
-  const expected = cell.expectation;
-  const observed = cell.observation;
-  const ghost = observed ? [observed.ghostClass, observed.ghostOwner].filter(Boolean).join(': ') || '—' : undefined;
-  const rows: Comparison[] = [
-    {
-      name: 'meet',
-      expected: expected.meet,
-      observed: observed?.meet,
-      mismatch: !!observed && observed.meet !== expected.meet,
-    },
-    {
-      name: 'ghost class',
-      expected: expected.ghostClass ?? '—',
-      observed: ghost,
-      mismatch: !!ghost && expected.ghostClass !== undefined && !ghost.startsWith(expected.ghostClass),
-    },
-  ];
-  if (expected.fixWorks !== undefined || observed?.fix) {
-    const fixed = observed?.fix ? (observed.fix.meet === 'ok' ? 'yes' : 'no') : observed ? 'not tried' : undefined;
-    const want = expected.fixWorks === undefined ? '—' : expected.fixWorks ? 'yes' : 'no';
-    rows.push({
-      name: 'announcing fixes it',
-      expected: want,
-      observed: fixed,
-      mismatch: fixed !== undefined && fixed !== 'not tried' && want !== '—' && fixed !== want,
-    });
-  }
-  return rows;
-}
+export const natMeetSections = (cell: NatMeetCell): string[] =>
+  cell.observation ? observationSections(cell.observation) : [];
 
 /** What the fix did when the scenario applied it, for the "how to make it work" section. */
 export function appliedFix(observation: NatMeetObservation | undefined): string[] {
@@ -181,4 +152,92 @@ function clusterFacts(observation: NatMeetObservation): string[] {
     );
   }
   return facts.length > 0 ? ['<h4>Cluster</h4>', '<ul>', ...facts.map((fact) => `<li>${fact}</li>`), '</ul>'] : [];
+}
+
+/** NATed addresses (bare IPs) and what they are: the NATed bus peers, then the ghosts. */
+export function natMeetRewritten(observation: NatMeetObservation): Map<string, string> {
+  const addresses = new Map<string, string>();
+  for (const peer of observation.busPeers) {
+    if (isNatted(peer.class)) {
+      addresses.set(hostOf(peer.peer), peer.class);
+    }
+  }
+  for (const ghost of observation.ghosts) {
+    const ip = hostOf(ghost.address);
+    if (ip && !addresses.has(ip)) {
+      addresses.set(ip, [observation.ghostClass, observation.ghostOwner].filter(Boolean).join(': ') || 'ghost');
+    }
+  }
+  return addresses;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The path picture: joiner → what it dialled (a NodePort, a pod) → the rewritten source and its
+// owning device → the receiver, and the receiver's dial-back to that address failing.
+
+/** The translated connection that produced the ghost: its rewritten source is the ghost's address. */
+function ghostMapping(observation: NatMeetObservation, ghostHost: string): NatMapping | undefined {
+  const translated = (observation.natMappings ?? []).filter((mapping) => mapping.flow !== mapping.as);
+  return translated.find((mapping) => hostOf(mapping.as.split(' > ')[0] ?? '') === ghostHost) ?? translated[0];
+}
+
+export function natMeetPath(cell: CellRecordOf<'nat-meet'>, id: string): string[] {
+  const observation = cell.observation;
+  if (!observation || observation.meet !== 'fails') {
+    return [];
+  }
+  const ghost = observation.ghosts[0]?.address ?? observation.failedDialBacks[0]?.address;
+  if (ghost === undefined) {
+    return [];
+  }
+  const ghostHost = hostOf(ghost);
+  const mapping = ghostMapping(observation, ghostHost);
+  // The packets say it best; without captures the runner's own record of the join says it too.
+  const [joinerAddress, dialled] = mapping?.flow.split(' > ') ?? [
+    observation.joiner?.address,
+    observation.joiner?.dialed,
+  ];
+  const receiver =
+    mapping?.seenAt ??
+    observation.ghosts[0]?.seenBy ??
+    observation.failedDialBacks[0]?.pod ??
+    observation.entry?.pod ??
+    'receiver';
+  const joiner = mapping?.capturedAt ?? observation.joiner?.pod ?? 'joining node';
+  const via = viaBox(cell.dims.exposure, dialled);
+  const owner = observation.ghostOwner ?? 'owner not resolved';
+  const boxes: PathBox[] = [
+    { title: 'joiner', lines: [joiner, joinerAddress ?? 'address not captured'], tone: 'plain' },
+    via,
+    { title: 'source rewritten to', lines: [ghostHost, owner, observation.ghostClass ?? ''], tone: 'bad' },
+    { title: 'receiver', lines: [receiver, 'records the joiner at', ghost], tone: 'plain' },
+  ];
+  const dial = observation.failedDialBacks[0];
+  const desc =
+    `${joiner}${joinerAddress ? ` (${joinerAddress})` : ''} sends MEET ${via.lines[0] ? `to ${via.lines[0]}` : ''}; ` +
+    `on the way its source is rewritten to ${ghostHost}, owned by ${owner}` +
+    `${observation.ghostClass ? ` (${observation.ghostClass})` : ''}; ${receiver} records the joiner at ${ghost}` +
+    `${dial ? ` and its dial-back to ${dial.address} fails, so the joiner never becomes part of the cluster` : ''}.`;
+  return pathFigure({
+    id,
+    title: 'Where the joiner’s source address was rewritten',
+    desc,
+    boxes,
+    ...(dial ? { back: { from: 3, to: 2, label: truncate(`dial-back to ${dial.address} fails`, 60) } } : {}),
+  });
+}
+
+function viaBox(exposure: string, dialled: string | undefined): PathBox {
+  switch (exposure) {
+    case 'nodeport':
+      return {
+        title: 'NodePort',
+        lines: [dialled ?? 'on a node', 'kube-proxy DNAT,', 'then MASQUERADE'],
+        tone: 'plain',
+      };
+    case 'host-network':
+      return { title: 'node network', lines: [dialled ?? 'a node IP'], tone: 'plain' };
+    default:
+      return { title: 'pod network', lines: [dialled ?? 'a pod IP'], tone: 'plain' };
+  }
 }

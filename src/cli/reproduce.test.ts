@@ -1,0 +1,37 @@
+// `rcnc reproduce FAMILY|CELL` chooses what to run before any lab is built: a family's classic
+// cell from the flags, or a netns cell by id in a family that tells a story; anything else is a
+// usage error that names the families that can.
+import { describe, expect, test } from 'vitest';
+import { UsageError } from '../util/errors.ts';
+import { reproducible } from './reproduce.ts';
+
+describe('rcnc reproduce: what to run', () => {
+  test("a family name runs its classic cell, with the flags' profile and size", () => {
+    expect(reproducible(['nat-meet'], {}).cell.id).toBe('netns/flannel-vxlan/nodeport/announce-none/add-node');
+    expect(reproducible(['nat-meet'], { profile: 'calico-vxlan', nodes: '3' }).cell.id).toBe(
+      'netns/calico-vxlan/nodeport/announce-none/3-nodes/dial-own-node',
+    );
+  });
+
+  test('a cell id runs that cell', () => {
+    const { cell, reproduction } = reproducible(['netns/calico-crosssubnet/pod-ip/announce-none/2-nodes'], {});
+    expect(cell).toMatchObject({ family: 'nat-meet', dims: { profile: 'calico-crosssubnet', exposure: 'pod-ip' } });
+    expect(reproduction.run).toBeTypeOf('function');
+  });
+
+  test('refuses what it cannot run, naming the families that tell a story', () => {
+    const refused =
+      (args: string[], flags = {}) =>
+      () =>
+        reproducible(args, flags);
+    expect(refused(['recovery'])).toThrow(/recovery has no story to reproduce: .*FAMILY one of nat-meet/);
+    expect(refused(['netns/flannel-vxlan/pod-ip/announce-none/3-nodes/whole-restart'])).toThrow(
+      /no netns cell .* in a family that tells a story \(nat-meet\)/,
+    );
+    expect(refused(['netns/calico-crosssubnet/pod-ip/announce-none/2-nodes'], { nodes: '2' })).toThrow(
+      /--profile and --nodes choose a family's cell/,
+    );
+    expect(refused([])).toThrow(UsageError);
+    expect(refused(['nat-meet', 'snat'])).toThrow(/give one family or cell id/);
+  });
+});
