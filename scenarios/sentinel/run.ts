@@ -220,8 +220,11 @@ async function observeViews(
     [...new Set(facts.rewritten.map((r) => r.address))].map((a) => probeAddress(topo, set, probeFrom, a, runIds)),
   );
   let state = first;
-  if (probes.some((p) => p.answeredBy === set.master.name && p.role === 'master')) {
-    // What Sentinel does with a replica record that answers as master (docs/sentinel.md#convert-to-slave).
+  // A record that leads back to the master: Sentinel converts the master into a replica of it
+  // (docs/sentinel.md#convert-to-slave). The conversion may already be under way when the probe
+  // answers (role slave, the first state read before it), so whatever role it reports, wait for
+  // the conversion and read the state again.
+  if (probes.some((p) => p.answeredBy === set.master.name)) {
     notes.push(await demoted(set, set.master));
     state = (await readSentinelState(topo, set, addressBook(topo), set.master)).state;
   }

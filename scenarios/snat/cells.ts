@@ -2,7 +2,14 @@
 // sees. Every row cites the rule that produces it; docs/datapath.md#masquerade-source-address tabulates the MASQUERADE source.
 import { cellId, type Cell } from '../../src/model/cell.ts';
 import type { CellDims, ProfileName, ProviderName, TrafficPolicy } from '../../src/model/dimensions.ts';
-import { nodePortRewrite, PROFILE_FACTS, profileFacts, type ServingProfile } from '../../src/model/profiles.ts';
+import {
+  kubernetesProfiles,
+  nodePortRewrite,
+  PROFILE_FACTS,
+  profileFacts,
+  servesServices,
+  type ServingProfile,
+} from '../../src/model/profiles.ts';
 import { dockerSnatRows, type DockerSnatPath } from './docker-cells.ts';
 import type { RewriteClass, SnatExpectation } from './types.ts';
 
@@ -45,41 +52,33 @@ const DROPPED_FIX =
 const local = (p: ServingProfile) => nodePortRewrite(p, 'local').class;
 const remote = (p: ServingProfile) => nodePortRewrite(p, 'remote').class;
 
-// Paths that never cross kube-proxy have no Local variant.
-const table: Partial<Record<ProfileName, Row>> = {
-  'flannel-vxlan': {
-    'pod-same-node': { Cluster: 'none' },
-    'pod-other-node': { Cluster: 'none' },
-    'nodeport-local-endpoint': { Cluster: local('flannel-vxlan'), Local: 'none' },
-    'nodeport-remote-endpoint': { Cluster: remote('flannel-vxlan'), Local: 'none' },
-    'node-nodeport': { Cluster: remote('flannel-vxlan'), Local: remote('flannel-vxlan') },
-    'external-nodeport-local': { Cluster: local('flannel-vxlan'), Local: 'none' },
-    'external-nodeport-remote': { Cluster: remote('flannel-vxlan'), Local: 'unreachable' },
-  },
-  'calico-vxlan': {
-    'pod-same-node': { Cluster: 'none' },
-    'pod-other-node': { Cluster: 'none' },
-    'nodeport-local-endpoint': { Cluster: local('calico-vxlan'), Local: 'none' },
-    'nodeport-remote-endpoint': { Cluster: remote('calico-vxlan'), Local: 'none' },
-    'node-nodeport': { Cluster: remote('calico-vxlan'), Local: remote('calico-vxlan') },
-    'external-nodeport-local': { Cluster: local('calico-vxlan'), Local: 'none' },
-    'external-nodeport-remote': { Cluster: remote('calico-vxlan'), Local: 'unreachable' },
-  },
-  'calico-crosssubnet': {
-    'pod-same-node': { Cluster: 'none' },
-    'pod-other-node': { Cluster: 'none' },
-    'nodeport-local-endpoint': { Cluster: local('calico-crosssubnet'), Local: 'none' },
-    'nodeport-remote-endpoint': { Cluster: remote('calico-crosssubnet'), Local: 'none' },
-    // The node's own IP, masqueraded to itself out of eth0: no visible rewrite.
-    'node-nodeport': { Cluster: 'none', Local: 'none' },
-    'external-nodeport-local': { Cluster: local('calico-crosssubnet'), Local: 'none' },
-    'external-nodeport-remote': { Cluster: remote('calico-crosssubnet'), Local: 'unreachable' },
-  },
-  'no-nat': {
-    'pod-same-node': { Cluster: 'none' },
-    'pod-other-node': { Cluster: 'none' },
-  } as Row,
-};
+/**
+ * A profile's row, from the profile table: pod↔pod paths keep their source (profileFacts.podToPod
+ * says why); every NodePort path is rewritten to the class the table gives for a local or a remote
+ * endpoint under Cluster, while Local keeps the source of a path whose endpoint is local, and drops
+ * an outside connection to a node without one (KUBE-EXTERNAL-SERVICES). A node dialing its own
+ * NodePort is masqueraded to the remote class's address; where that is the node IP it is the
+ * node's own source, so no rewrite shows (Calico CrossSubnet). Paths that never cross kube-proxy
+ * have no Local variant.
+ */
+function rowFor(profile: ProfileName): Partial<Row> {
+  const pods = { 'pod-same-node': { Cluster: 'none' }, 'pod-other-node': { Cluster: 'none' } } as const;
+  if (!servesServices(profile)) {
+    return pods;
+  }
+  const [l, r] = [local(profile), remote(profile)];
+  const own: Rewrite = r === 'node-ip' ? 'none' : r;
+  return {
+    ...pods,
+    'nodeport-local-endpoint': { Cluster: l, Local: 'none' },
+    'nodeport-remote-endpoint': { Cluster: r, Local: 'none' },
+    'node-nodeport': { Cluster: own, Local: own },
+    'external-nodeport-local': { Cluster: l, Local: 'none' },
+    'external-nodeport-remote': { Cluster: r, Local: 'unreachable' },
+  };
+}
+
+const table = (): [ProfileName, Partial<Row>][] => kubernetesProfiles().map((p) => [p, rowFor(p)]);
 
 const sourceFor = (profile: ProfileName, path: SnatPath, policy: TrafficPolicy, rewrite: Rewrite): string => {
   if (path.startsWith('pod-')) {
@@ -118,12 +117,12 @@ export const snatCells = (provider: ProviderName = 'netns'): Cell<'snat', SnatOp
   provider === 'docker' ? dockerCells() : kubernetesCells(provider);
 
 const kubernetesCells = (provider: ProviderName): Cell<'snat', SnatOptions>[] =>
-  Object.entries(table).flatMap(([profile, row]) =>
+  table().flatMap(([profile, row]) =>
     SNAT_PATHS.filter((path) => row![path]).flatMap((path) =>
       (['Cluster', 'Local'] as const)
-        .filter((policy) => row![path][policy] !== undefined)
+        .filter((policy) => row[path]![policy] !== undefined)
         .map((policy) => {
-          const rewrite = row![path][policy]!;
+          const rewrite = row[path]![policy]!;
           const dims: CellDims = {
             provider,
             profile: profile as ProfileName,
