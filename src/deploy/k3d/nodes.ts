@@ -13,12 +13,11 @@ import { basename } from 'node:path';
 import { ProbeError } from '../../util/errors.ts';
 import { checkNetnsPath, containerIdOf, netnsFromCrictl } from '../k8s/capture.ts';
 import { parseCniAddresses } from '../k8s/cni-addresses.ts';
+import { syncMacPartitions } from '../k8s/partition.ts';
 import type { ProbePods } from '../k8s/probe-pod.ts';
 import type { NodeAccess, NodeFaults } from '../k8s/topology.ts';
 import { CapabilityError, type ExecOptions, type ExecResult, type Gaps } from '../provider.ts';
 import type { K3dBackend } from './backend.ts';
-
-const CHAIN = 'RCNC-PARTITION';
 
 /** Redis's own tools are in the Redis image, not in the k3s node image. */
 export const isRedisTool = (argv0: string): boolean => /^redis-/.test(basename(argv0));
@@ -42,7 +41,7 @@ export class ContainerNodes implements NodeAccess {
     this.faults = {
       stop: (i) => this.docker(['stop', '-t', '5', this.container(i)]),
       start: (i) => this.docker(['start', this.container(i)]),
-      syncPartitions: (nodes, pairs) => this.syncPartitions(nodes, pairs),
+      syncPartitions: (nodes, pairs) => syncMacPartitions(this, nodes, pairs),
     };
   }
 
@@ -127,7 +126,7 @@ export class ContainerNodes implements NodeAccess {
     await this.exec(i, ['kill', '-s', signal.replace(/^SIG/, ''), String(pid)]);
   }
 
-  private async mac(i: number): Promise<string> {
+  async mac(i: number): Promise<string> {
     const r = await this.o.backend.docker([
       'inspect',
       '-f',
@@ -135,27 +134,5 @@ export class ContainerNodes implements NodeAccess {
       this.container(i),
     ]);
     return r.stdout.trim().split(/\s+/)[0]!;
-  }
-
-  /**
-   * Each listed node drops, in the raw table (untouched by kube-proxy and the CNI), every frame
-   * from a partner's MAC: its VXLAN packets, routed pod packets (Calico CrossSubnet) and all. The
-   * server is never a partner, so API server ↔ kubelet traffic (exec, logs) still flows.
-   */
-  private async syncPartitions(nodes: number[], pairs: [number, number][]): Promise<void> {
-    for (const n of nodes) {
-      const ipt = (args: string[], reject = true) => this.exec(n, ['iptables', '-t', 'raw', ...args], { reject });
-      await ipt(['-N', CHAIN], false);
-      if ((await ipt(['-C', 'PREROUTING', '-j', CHAIN], false)).exitCode !== 0) {
-        await ipt(['-I', 'PREROUTING', '1', '-j', CHAIN]);
-      }
-      await ipt(['-F', CHAIN]);
-      for (const [a, b] of pairs) {
-        const other = a === n ? b : b === n ? a : undefined;
-        if (other !== undefined) {
-          await ipt(['-A', CHAIN, '-m', 'mac', '--mac-source', await this.mac(other), '-j', 'DROP']);
-        }
-      }
-    }
   }
 }

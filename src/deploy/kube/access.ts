@@ -9,13 +9,13 @@ import { ProbeError } from '../../util/errors.ts';
 import { run } from '../../util/exec.ts';
 import { waitFor } from '../../util/wait.ts';
 import { parseCniAddresses } from '../k8s/cni-addresses.ts';
+import { syncMacPartitions } from '../k8s/partition.ts';
 import type { NodeAccess, NodeFaults } from '../k8s/topology.ts';
 import { CapabilityError, type ExecOptions, type ExecResult } from '../provider.ts';
 import type { KubeCluster } from './cluster.ts';
 import { inPlace } from './daemons.ts';
 import { pidsUnder } from './host.ts';
 
-const CHAIN = 'RCNC-PARTITION';
 /** The hierarchy searched for pod cgroups: every v1 machine has it, and it holds every task. */
 const PIDS_HIERARCHY = '/sys/fs/cgroup/pids';
 
@@ -62,7 +62,7 @@ export class KubeNodes implements NodeAccess {
       this.faults = {
         stop: () => Promise.reject(new CapabilityError('node-faults', 'node stop is not built yet')),
         start: () => Promise.reject(new CapabilityError('node-faults', 'node start is not built yet')),
-        syncPartitions: (nodes, pairs) => this.syncPartitions(nodes, pairs),
+        syncPartitions: (nodes, pairs) => syncMacPartitions(this, nodes, pairs),
       };
     }
   }
@@ -160,30 +160,8 @@ export class KubeNodes implements NodeAccess {
     return Promise.resolve();
   }
 
-  private async mac(i: number): Promise<string> {
+  async mac(i: number): Promise<string> {
     const r = await this.exec(i, ['cat', '/sys/class/net/eth0/address']);
     return r.stdout.trim();
-  }
-
-  /**
-   * The same partition k3d nodes get: each listed node drops, in the raw table (which kube-proxy
-   * and flannel leave alone), every frame from a partner's MAC. The control plane is never a
-   * partner, so API server ↔ kubelet traffic still flows.
-   */
-  private async syncPartitions(nodes: number[], pairs: [number, number][]): Promise<void> {
-    for (const n of nodes) {
-      const ipt = (args: string[], reject = true) => this.exec(n, ['iptables', '-t', 'raw', ...args], { reject });
-      await ipt(['-N', CHAIN], false);
-      if ((await ipt(['-C', 'PREROUTING', '-j', CHAIN], false)).exitCode !== 0) {
-        await ipt(['-I', 'PREROUTING', '1', '-j', CHAIN]);
-      }
-      await ipt(['-F', CHAIN]);
-      for (const [a, b] of pairs) {
-        const other = a === n ? b : b === n ? a : undefined;
-        if (other !== undefined) {
-          await ipt(['-A', CHAIN, '-m', 'mac', '--mac-source', await this.mac(other), '-j', 'DROP']);
-        }
-      }
-    }
   }
 }
