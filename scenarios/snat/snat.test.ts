@@ -12,6 +12,8 @@ import {
   redisFor,
   SCENARIO_TEST_TIMEOUT_MS,
   scenarioContext,
+  skipIfRunStopped,
+  stopRunAfter,
 } from '../../src/suite/harness.ts';
 import { providerGate } from '../../src/suite/pool.ts';
 import { currentRunConfig } from '../../src/suite/run-config.ts';
@@ -99,7 +101,13 @@ describe.skipIf(cells.length === 0)('snat', () => {
       const key = labKey(cell);
       const { record, probe } = await inTurn(key, async () => {
         try {
-          const lab = await groupLab(cell, provider);
+          skipIfRunStopped(ctx, config);
+          const lab = await groupLab(cell, provider).catch((e: unknown) => {
+            // The group's lab is built outside the pool: a failed build stops a --fail-fast run
+            // here, or each cell of the group would fail on it in turn.
+            stopRunAfter(cell, config);
+            throw e;
+          });
           return await inPool({ ctx, cell, config }, () =>
             orSkipMissingCapability(ctx, cell, () => runSnatCell(lab, cell, seq, scenarioContext(cell, config))),
           );

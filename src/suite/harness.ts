@@ -162,6 +162,31 @@ export function initialRecord<F extends Family>(cell: Cell<F, unknown>): CellRec
 /** Why a cell queued behind a failure under --fail-fast did not run. */
 export const NOT_STARTED = 'not run: --fail-fast stopped the run at the first failed cell';
 
+/**
+ * Skips the test when --fail-fast has stopped the run. Cells check this as they take their place in
+ * the pool; a cell that builds something shared before that (snat's lab for a group of cells) checks
+ * it first, or a run stopped by an earlier failure would still start, and fail, that build.
+ */
+export function skipIfRunStopped(ctx: Pick<TestContext, 'skip' | 'task'>, config: RunConfig): void {
+  if (config.stopFile && existsSync(config.stopFile)) {
+    if (ctx.task.meta.rcnc) {
+      ctx.task.meta.rcnc.skipReason = NOT_STARTED;
+    }
+    ctx.skip(NOT_STARTED);
+  }
+}
+
+/**
+ * Under --fail-fast, records that `cell` failed so that no cell starts after it. A cell that fails
+ * outside the pool (snat's shared lab failing to start) calls it itself: the cells sharing that
+ * build would otherwise each fail on it in turn.
+ */
+export function stopRunAfter(cell: AnyCell, config: RunConfig): void {
+  if (config.stopFile) {
+    writeFileSync(config.stopFile, `${cell.id}\n`);
+  }
+}
+
 export const inPool = <T>(
   at: {
     ctx: TestContext;
@@ -173,21 +198,14 @@ export const inPool = <T>(
 ): Promise<T> => {
   const { ctx, cell, config, provider } = at;
   const timed = async () => {
-    if (config.stopFile && existsSync(config.stopFile)) {
-      if (ctx.task.meta.rcnc) {
-        ctx.task.meta.rcnc.skipReason = NOT_STARTED;
-      }
-      ctx.skip(NOT_STARTED);
-    }
+    skipIfRunStopped(ctx, config);
     const t = performance.now();
     await ctx.annotate(cell.id, CELL_STARTED);
     try {
       return await body();
     } catch (e) {
       // Before the slot is released, or the next queued cell would start before the CLI hears.
-      if (config.stopFile) {
-        writeFileSync(config.stopFile, `${cell.id}\n`);
-      }
+      stopRunAfter(cell, config);
       throw e;
     } finally {
       ctx.task.meta.rcncRanMs = Math.round(performance.now() - t);
@@ -256,6 +274,8 @@ export async function cellProvider(
 ): Promise<Provider> {
   const record = initialRecord(cell) as CellRecord;
   ctx.task.meta.rcnc = record;
+  // Before anything of the cell is built: a run --fail-fast stopped starts nothing more.
+  skipIfRunStopped(ctx, config);
   const { provider, skipReason } = await find(cell, config);
   if (skipReason) {
     record.skipReason = skipReason;

@@ -73,7 +73,7 @@ describe.skipIf(!!labSkipReason)('rcnc on the lab', () => {
         join(dir, 'reports'),
       ]);
       expect(r.exitCode).toBe(1);
-      expect(r.stderr.match(/✗ FAIL/g)).toHaveLength(1);
+      expect(r.stderr.match(/✗ FAIL/g), r.stderr).toHaveLength(1);
       expect(r.stderr).toMatch(/✗ FAIL .*exited with code 1/);
       const results = JSON.parse(await readFile(join(dir, 'reports', 'latest', 'results.json'), 'utf8')) as ResultsFile;
       const notStarted = results.cells.filter((c) => c.skipReason?.includes('--fail-fast'));
