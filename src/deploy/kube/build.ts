@@ -4,7 +4,7 @@
 // that looks whole. `--kube-bin DIR` skips all of this for binaries the user already has.
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { RequirementError } from '../../util/errors.ts';
@@ -177,7 +177,7 @@ async function buildEtcd(g: GoEnv, work: string, out: string): Promise<void> {
 }
 
 /** `go install module/pkg@version` into a temp GOBIN, then the binary renamed into place. */
-async function goInstall(g: GoEnv, work: string, pkg: string, built: string, out: string, ld = '-s -w') {
+async function goInstall(g: GoEnv, work: string, pkg: string, built: string, ld = '-s -w') {
   const gobin = join(work, `gobin-${built}`);
   await mkdir(gobin, { recursive: true });
   await go(
@@ -228,7 +228,7 @@ async function buildFlannel(g: GoEnv, work: string, out: string): Promise<void> 
 
 async function buildFlannelCni(g: GoEnv, work: string, out: string): Promise<void> {
   const { module, version } = KUBE_VERSIONS.flannelCni;
-  const gobin = await goInstall(g, work, `${module}/plugins/meta/flannel@${version}`, 'flannel', out);
+  const gobin = await goInstall(g, work, `${module}/plugins/meta/flannel@${version}`, 'flannel');
   await rename(join(gobin, 'flannel'), join(out, 'flannel'));
 }
 
@@ -306,13 +306,4 @@ export async function ensureKubeBinaries(opts: { kubeBin?: string; progress?: Pr
   }
   await rm(work, { recursive: true, force: true });
   return { dir, built };
-}
-
-/** Copies binaries into a folder (used by tests that want a --kube-bin folder of their own). */
-export async function copyBinaries(from: string, to: string): Promise<void> {
-  await mkdir(to, { recursive: true });
-  for (const f of await readdir(from)) {
-    await copyFile(join(from, f), join(to, f));
-    await chmod(join(to, f), 0o755);
-  }
 }

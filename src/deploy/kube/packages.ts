@@ -8,19 +8,16 @@ import { run } from '../../util/exec.ts';
 import { installWithoutStarting } from '../netns/system.ts';
 import { KUBE_PACKAGES } from './versions.ts';
 
-async function installed(pkg: string): Promise<boolean> {
-  const r = await run(['dpkg-query', '-W', '-f', '${Status}', pkg], { reject: false });
-  return r.exitCode === 0 && r.stdout.includes('install ok installed');
-}
-
+/** The pinned packages dpkg does not list as installed, from one dpkg-query for all of them. */
 export async function missingKubePackages(): Promise<string[]> {
-  const missing: string[] = [];
-  for (const p of KUBE_PACKAGES) {
-    if (!(await installed(p))) {
-      missing.push(p);
-    }
-  }
-  return missing;
+  const r = await run(['dpkg-query', '-W', '-f', '${Package} ${Status}\n', ...KUBE_PACKAGES], { reject: false });
+  const ok = new Set(
+    r.stdout
+      .split('\n')
+      .filter((l) => l.endsWith('install ok installed'))
+      .map((l) => l.split(' ')[0]!.split(':')[0]!),
+  );
+  return KUBE_PACKAGES.filter((p) => !ok.has(p));
 }
 
 /** Installs what is missing, or says in one line what to run where it cannot. */

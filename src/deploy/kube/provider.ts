@@ -4,18 +4,18 @@
 // deployed through the same src/deploy/k8s code as k3d and kubeconfig; nodes, pods and the
 // external client are reached through namespaces this run owns.
 import { KubeConfig } from '@kubernetes/client-node';
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Gaps } from '../../model/capabilities.ts';
 import type { ProfileName } from '../../model/dimensions.ts';
 import type { Provenance } from '../../model/results.ts';
 import { RequirementError, TopologyError, UsageError } from '../../util/errors.ts';
-import { run } from '../../util/exec.ts';
 import { Teardown } from '../../util/teardown.ts';
 import { KubeClient } from '../k8s/apply.ts';
 import { clusterInfoSummary, readClusterInfo, type ClusterInfo } from '../k8s/cluster-info.ts';
 import { K8sTopology } from '../k8s/topology.ts';
+import { onPath } from '../netns/system.ts';
 import type { Provider, Requirement, TopologySpec } from '../provider.ts';
 import { KubeNodes } from './access.ts';
 import { binDirFor, cacheRoot, ensureKubeBinaries, goBinary, missingBinaries } from './build.ts';
@@ -56,10 +56,6 @@ const DEBIAN_COMMANDS: Record<string, string> = {
   busybox: 'busybox-static',
 };
 
-async function onPath(cmd: string): Promise<boolean> {
-  return (await run(['sh', '-c', 'command -v "$1"', 'sh', cmd], { reject: false })).exitCode === 0;
-}
-
 export class KubeProvider implements Provider {
   readonly name = 'kube' as const;
   readonly gaps: Gaps = KUBE_GAPS;
@@ -91,7 +87,7 @@ export class KubeProvider implements Provider {
     });
     const missing = [];
     for (const [cmd, pkg] of Object.entries(DEBIAN_COMMANDS)) {
-      if (!(await onPath(cmd))) {
+      if (!onPath(cmd)) {
         missing.push(pkg);
       }
     }
@@ -174,7 +170,7 @@ export class KubeProvider implements Provider {
     const kc = new KubeConfig();
     kc.loadFromFile(cluster.names.kubeconfig);
     const kube = new KubeClient(kc);
-    const id = Math.random().toString(16).slice(2, 8);
+    const id = randomBytes(3).toString('hex');
     const namespace = `rcnc-${id}`;
     const teardown = new Teardown();
     const dataRoot = join(cluster.names.dir, 'pv');
@@ -188,7 +184,8 @@ export class KubeProvider implements Provider {
         namespace,
         runId: this.opts.runId ?? id,
         nodeNames: Array.from({ length: spec.nodes }, (_, i) => cluster.names.nodeName(i)),
-        image: (await this.images(cluster.opts.bin)).redis.ref,
+        // The image the cluster's nodes imported when it started: made once per cluster, not per cell.
+        image: cluster.opts.images.redis.ref,
         access: new KubeNodes(cluster, { sharedDataRoot: dataRoot, nodeFaults: true }),
         externalIP: KUBE_NET.gateway,
         allowDebugContainers: false,
@@ -233,8 +230,3 @@ export class KubeProvider implements Provider {
     await started?.stop();
   }
 }
-
-export const kubeBinariesCached = async (): Promise<boolean> => {
-  const go = await goBinary().catch(() => undefined);
-  return !!go && existsSync(binDirFor(go.version)) && missingBinaries(binDirFor(go.version)).length === 0;
-};

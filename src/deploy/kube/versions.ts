@@ -56,9 +56,6 @@ export const KUBE_PACKAGES = [
   'libc6-dev',
 ] as const;
 
-/** The Go toolchain these builds were made with; the cache key includes it. */
-export const GO_MIN = 'go1.24';
-
 /** A short key for the cache folder: every pinned version, so a change of any pin rebuilds. */
 export function versionKey(goVersion: string): string {
   const v = KUBE_VERSIONS;
