@@ -272,27 +272,38 @@ async function demoted(set: RedisSentinelSet, m: SentinelMember): Promise<string
 // The fix.
 
 /**
- * Announce the exposure address everywhere, keep the current master (or make redis-0 master again
- * when Sentinel left none), point every other data pod at it (a new handshake carries the
- * announced address), monitor it at its exposure address (which forgets the rewritten records),
- * then read everything and fail over.
+ * Stop Sentinel acting, announce the exposure address everywhere, keep the master Sentinel hands
+ * out (or make redis-0 master again when that is not one data pod answering as master), point
+ * every other data pod at its exposure address (a new handshake carries the announced address),
+ * monitor it there (which forgets the rewritten records), then read everything and fail over.
  */
 async function applyFix(topo: StartedTopology, set: RedisSentinelSet) {
-  const settings = await set.announce();
+  const handedOut = await set.masterAddress(set.plan.sentinels[0]!).catch(() => undefined);
+  // Sentinel first stops acting on the rewritten records: a failover it started on its own (the
+  // demoted master goes s_down, and it promotes a record), or the conversion of an old master
+  // after a failover, would otherwise go on sending REPLICAOF to the pods rearranged below.
+  await set.unmonitor();
+  const settings = [`every sentinel: SENTINEL REMOVE ${MASTER_NAME}`, ...(await set.announce())];
   const masters = await set.currentMasters();
-  const master = masters.length === 1 ? masters[0]! : set.master;
-  if (masters.length !== 1) {
+  const master =
+    masters.find((m) => handedOut && set.trueAddresses(m).includes(hostPort(handedOut))) ??
+    (masters.length === 1 ? masters[0]! : set.master);
+  if (!masters.includes(master)) {
     await set.cli(master, ['replicaof', 'no', 'one']);
     settings.push(`${master.name}: REPLICAOF NO ONE, as Sentinel had left no master`);
   }
+  // Replicas follow the address Sentinel will monitor: following any other (a pod IP while
+  // Sentinel monitors the load balancer) makes Sentinel correct them (+fix-slave-config) one
+  // failover-timeout later, closing their links, and a failover asked for then finds no replica.
+  const at = set.address(master);
   const others = set.plan.data.filter((m) => m !== master);
   for (const r of others) {
-    await set.replicate(r, master);
+    await set.replicate(r, master, at);
     await set.cli(r, ['client', 'kill', 'type', 'master']);
+    settings.push(`${r.name}: REPLICAOF ${hostPort(at)}`);
   }
   await replicasUp(set, others);
-  const at = set.address(master);
-  await set.remonitor(at);
+  await set.monitorEverywhere(at);
   settings.push(`every sentinel: SENTINEL MONITOR ${MASTER_NAME} ${hostPort(at)} ${set.plan.quorum}`);
   await settled(set);
   const state = (await readSentinelState(topo, set, addressBook(topo), master)).state;

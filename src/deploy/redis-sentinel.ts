@@ -402,9 +402,12 @@ export class RedisSentinelSet {
     return (r.stdout + r.stderr).trim();
   }
 
-  /** REPLICAOF the master's replication address, persisted with CONFIG REWRITE. */
-  async replicate(replica: SentinelMember, master: SentinelMember = this.master): Promise<HostPort> {
-    const a = this.replicationAddress(master);
+  /** REPLICAOF the master (at its replication address unless told), persisted with CONFIG REWRITE. */
+  async replicate(
+    replica: SentinelMember,
+    master: SentinelMember = this.master,
+    a: HostPort = this.replicationAddress(master),
+  ): Promise<HostPort> {
     await this.cli(replica, ['replicaof', a.ip, String(a.port)]);
     await this.cli(replica, ['config', 'rewrite']);
     return a;
@@ -513,9 +516,26 @@ export class RedisSentinelSet {
    * old address) back to those already monitoring anew.
    */
   async remonitor(at: HostPort): Promise<void> {
+    await this.unmonitor();
+    await this.monitorEverywhere(at);
+  }
+
+  /**
+   * SENTINEL REMOVE on every sentinel that still monitors the master. Also stops a failover in
+   * flight: Sentinel's failover state lives in the master's record, so nothing more is sent to
+   * the data pods once it is gone.
+   */
+  async unmonitor(): Promise<void> {
     for (const s of this.plan.sentinels) {
-      await this.cli(s, ['sentinel', 'remove', MASTER_NAME]);
+      const out = await this.reply(s, ['sentinel', 'remove', MASTER_NAME]);
+      if (!/^OK/.test(out) && !/No such master/i.test(out)) {
+        throw new DeployError(`redis-cli sentinel remove ${MASTER_NAME} on ${s.name} failed: ${out}`);
+      }
     }
+  }
+
+  /** SENTINEL MONITOR at `at` on every sentinel (none may be monitoring it: see remonitor). */
+  async monitorEverywhere(at: HostPort): Promise<void> {
     for (const s of this.plan.sentinels) {
       await this.monitorAt(s, at);
     }
