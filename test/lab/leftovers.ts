@@ -50,9 +50,16 @@ async function othersLive(): Promise<Set<string>> {
   return names;
 }
 
+/**
+ * A name rcnc gives: a lab's `rcnc-<6 hex>`, a docker host's `rcnc-dk<6 hex>`, a run's `rcnc-run-…`,
+ * each alone or followed by `-…`. Not any name that starts with `rcnc-`: a checkout made with
+ * `mktemp -d /tmp/rcnc-ci.XXXX` is the cwd of the test runner's own processes.
+ */
+const rcncName = (n: string) => /^rcnc-(?:(?:dk)?[0-9a-f]{6}(?:-|$)|run-)/.test(n);
+
 /** Ours: an rcnc name that no other live run is using. */
 const oursGiven = (others: Set<string>) => (n: string) =>
-  n.startsWith('rcnc-') && ![...others].some((o) => n === o || n.startsWith(`${o}-`));
+  rcncName(n) && ![...others].some((o) => n === o || n.startsWith(`${o}-`));
 
 /**
  * Another run's lab can be created or torn down while the listing is taken. Its record is written
@@ -64,7 +71,7 @@ export async function leftovers(given?: (name: string) => boolean): Promise<Left
     return listing(given);
   }
   const othersBefore = await othersLive();
-  const seen = await listing((n) => n.startsWith('rcnc-'));
+  const seen = await listing(rcncName);
   const others = new Set([...othersBefore, ...(await othersLive())]);
   const ours = oursGiven(others);
   const name = (entry: string) =>
@@ -72,7 +79,7 @@ export async function leftovers(given?: (name: string) => boolean): Promise<Left
       .split(' ')
       .pop()!
       .split('/')
-      .find((part) => part.startsWith('rcnc-')) ?? '';
+      .find((part) => rcncName(part)) ?? '';
   return {
     namespaces: seen.namespaces.filter(ours),
     dirs: seen.dirs.filter(ours),
