@@ -1,7 +1,7 @@
 // Real Kubernetes in the run's namespaces (the kube provider's cluster), end to end: nodes Ready at
 // the pinned version with the lab's pod CIDRs, reached through the written kubeconfig by kubectl
 // from this machine; the root namespace unchanged; and nothing of the cluster left after a stop, or
-// after its starter is SIGKILLed and `rcnc clean` runs.
+// after its starter is sent SIGTERM, or SIGKILLed and `rcnc clean` runs.
 import { execa } from 'execa';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -74,18 +74,18 @@ describe.skipIf(!root)('kube cluster (real Kubernetes in namespaces)', { timeout
     await images(dir);
     const script = join(REPO, 'test', 'kube', 'start-cluster.ts');
     // One process (no npx or tsx wrapper in between): the SIGKILL reaches the cluster's starter itself.
-    const child = execa('node', ['--import', 'tsx', script, dir, config.redis.server, config.redis.cli], {
-      cwd: REPO,
-      reject: false,
-      all: true,
-    });
+    const child = execa(
+      'node',
+      ['--import', 'tsx', script, dir, config.redis.server, config.redis.cli, 'e2e-sigkill'],
+      { cwd: REPO, reject: false, all: true },
+    );
     // Killed once its first node's containerd runs: mid-start, daemons, mounts and cgroups exist.
     const { value: id } = await waitFor({
       target: 'the cluster under test to start its first containerd',
       timeoutMs: 120_000,
       intervalMs: 200,
       check: async () => {
-        const c = (await findClusters()).find((x) => x.state?.pid === child.pid || x.state?.runId === 'e2e-sigkill');
+        const c = (await findClusters()).find((x) => x.state?.pid === child.pid);
         const running = c?.dir && existsSync(join(c.dir, 'logs', 'containerd-node-0.log'));
         return { done: !!running, state: c ? `cluster ${c.id}, no containerd yet` : 'no cluster yet', value: c?.id };
       },
@@ -105,5 +105,31 @@ describe.skipIf(!root)('kube cluster (real Kubernetes in namespaces)', { timeout
         return { done: left.length === 0, state: left.slice(0, 3).join(' | ') };
       },
     });
+  });
+  test('a starter sent SIGTERM once its nodes are Ready stops the whole cluster before it exits', async () => {
+    const { dir } = await ensureKubeBinaries({ kubeBin: config.kubeCluster?.bin });
+    await images(dir);
+    const script = join(REPO, 'test', 'kube', 'start-cluster.ts');
+    const child = execa(
+      'node',
+      ['--import', 'tsx', script, dir, config.redis.server, config.redis.cli, 'e2e-sigterm'],
+      { cwd: REPO, reject: false, all: true },
+    );
+    const ready = new Promise<string>((resolve, reject) => {
+      child.stdout!.on('data', (b: Buffer) => {
+        const m = /READY ([0-9a-f]+)/.exec(b.toString());
+        if (m) {
+          resolve(m[1]!);
+        }
+      });
+      void child.then((r) => reject(new Error(`the starter exited before its cluster was up: ${r.all}`)));
+    });
+    const id = await ready;
+    expect(await traces(id)).not.toEqual([]);
+    child.kill('SIGTERM');
+    await child;
+    // Its own teardown, not a sweep: no `rcnc clean` here, and the record goes with the rest.
+    expect(await traces(id)).toEqual([]);
+    expect((await findClusters()).map((c) => c.id)).not.toContain(id);
   });
 });
