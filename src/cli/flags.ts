@@ -38,13 +38,15 @@ const KUBE_BIN = {
     'with --provider kube: prebuilt binaries (kube-apiserver, kubelet, etcd, flanneld, …)\ninstead of the build cache (see rcnc setup --kube)',
 } as const satisfies FlagSpec;
 
+const PROXY_MODE = {
+  type: 'string',
+  value: 'MODE',
+  description: 'kube-proxy mode of the kube clusters rcnc starts: iptables (default) or nftables',
+} as const satisfies FlagSpec;
+
 const KUBE_FLAGS = {
   nodes: { type: 'string', value: 'N', description: 'kube up: worker nodes, 1 to 4 (default 3)' },
-  'proxy-mode': {
-    type: 'string',
-    value: 'MODE',
-    description: 'kube up: kube-proxy mode, iptables (default) or nftables',
-  },
+  'proxy-mode': PROXY_MODE,
   'kube-bin': KUBE_BIN,
   'redis-server': {
     type: 'string',
@@ -107,6 +109,7 @@ shared: they run beside others, marked so (default with RCNC_MATRIX=full)`,
   },
   'redis-cli': { type: 'string', value: 'PATH', description: 'redis-cli binary to use (default: redis-cli on PATH)' },
   'kube-bin': KUBE_BIN,
+  'proxy-mode': PROXY_MODE,
   'fail-fast': { type: 'boolean', description: 'after the first failed cell start no more (running cells finish)' },
   list: { type: 'boolean', description: 'print the matching cells and exit without running them' },
   json: { type: 'boolean', description: 'print results.json instead of the summary (progress stays on stderr)' },

@@ -5,17 +5,15 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cacheRoot, ensureKubeBinaries } from '../deploy/kube/build.ts';
 import { KubeCluster } from '../deploy/kube/cluster.ts';
-import type { ProxyMode } from '../deploy/kube/config.ts';
 import { pauseImage, redisImage } from '../deploy/kube/images.ts';
 import { ensureKubePackages } from '../deploy/kube/packages.ts';
 import { clusterLive, findClusters, removeCluster } from '../deploy/kube/sweep.ts';
 import { KUBE_VERSIONS } from '../deploy/kube/versions.ts';
+import { isOneOf, KUBE_PROXY_MODES } from '../model/dimensions.ts';
 import { RequirementError, UsageError } from '../util/errors.ts';
 import { parse } from './args.ts';
 import type { FlagValues } from './flags.ts';
 import { help } from './help.ts';
-
-const PROXY_MODES: readonly ProxyMode[] = ['iptables', 'nftables'];
 
 /** `rcnc setup --kube`: the packages and the build, with progress; what a run would do at its first cell. */
 export async function setupKube(kubeBin?: string): Promise<void> {
@@ -71,9 +69,9 @@ async function kubeUp(values: FlagValues<'kube'>): Promise<number> {
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > 4) {
     throw new UsageError(`--nodes takes 1 to 4 (a 2-core machine holds 3 comfortably); got ${values.nodes}`);
   }
-  const mode = (values['proxy-mode'] ?? 'iptables') as ProxyMode;
-  if (!PROXY_MODES.includes(mode)) {
-    throw new UsageError(`--proxy-mode takes ${PROXY_MODES.join(' or ')}; got ${mode}`);
+  const mode = values['proxy-mode'] ?? 'iptables';
+  if (!isOneOf(KUBE_PROXY_MODES, mode)) {
+    throw new UsageError(`--proxy-mode takes ${KUBE_PROXY_MODES.join(' or ')}; got ${mode}; see 'rcnc kube --help'`);
   }
   const { dir } = await ensureKubeBinaries({ kubeBin: values['kube-bin'], progress: (l) => console.error(l) });
   const cache = join(cacheRoot(), 'kube', 'images');

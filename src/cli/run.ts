@@ -8,7 +8,7 @@ import { allCells, expectationText, scenarioNames, SCENARIOS } from '../../scena
 import { ensurePackages, missingPackages, onPath } from '../deploy/netns/system.ts';
 import { fitsProvider } from '../deploy/providers.ts';
 import { filterCells, type AnyCell, type CellFilter } from '../model/cell.ts';
-import { EXPOSURES, PROFILES, PROVIDERS, type ProviderName } from '../model/dimensions.ts';
+import { EXPOSURES, isOneOf, KUBE_PROXY_MODES, PROFILES, PROVIDERS, type ProviderName } from '../model/dimensions.ts';
 import type { ResultsFile } from '../model/results.ts';
 import { nothingRan, nothingRanText } from '../report/markdown.ts';
 import { providerFor, providerKey } from '../suite/harness.ts';
@@ -108,15 +108,15 @@ export function listTable(cells: AnyCell[]): string {
   return [line(header), ...rows.map(line), '', `${cells.length} cell(s): ${counts.join(', ') || 'none'}`].join('\n');
 }
 
+type RunConfigFlags = Partial<
+  Record<'report-dir' | 'redis-server' | 'redis-cli' | 'kubeconfig' | 'context' | 'kube-bin' | 'proxy-mode', string>
+>;
+
 /**
  * The environment's run config with the flags on top, every value checked before anything starts:
  * the report dir is writable, the Redis binaries exist and say they are Redis.
  */
-async function runConfigFor(
-  base: RunConfig,
-  filter: CellFilter,
-  values: Partial<Record<'report-dir' | 'redis-server' | 'redis-cli' | 'kubeconfig' | 'context' | 'kube-bin', string>>,
-): Promise<RunConfig> {
+async function runConfigFor(base: RunConfig, filter: CellFilter, values: RunConfigFlags): Promise<RunConfig> {
   const flagOr = (flag: 'report-dir' | 'redis-server' | 'redis-cli', env: string) =>
     values[flag] !== undefined ? `--${flag}` : env;
   const reportDir = await checkReportDir(
@@ -143,11 +143,7 @@ async function runConfigFor(
       ...(values.kubeconfig ? { kubeconfig: resolve(values.kubeconfig) } : {}),
       ...(values.context ? { context: values.context } : {}),
     },
-    ...(values['kube-bin']
-      ? { kubeCluster: { bin: resolve(values['kube-bin']) } }
-      : base.kubeCluster
-        ? { kubeCluster: base.kubeCluster }
-        : {}),
+    ...kubeClusterOf(values, base.kubeCluster),
   };
 }
 
@@ -213,4 +209,21 @@ async function requireProviders(cells: AnyCell[], config: RunConfig): Promise<vo
       await providerFor(cell, config);
     }
   }
+}
+
+/** --kube-bin and --proxy-mode over what the environment set (RCNC_KUBE_BIN, RCNC_KUBE_PROXY_MODE). */
+function kubeClusterOf(
+  values: RunConfigFlags,
+  base: RunConfig['kubeCluster'],
+): { kubeCluster?: RunConfig['kubeCluster'] } {
+  const mode = values['proxy-mode'];
+  if (mode !== undefined && !isOneOf(KUBE_PROXY_MODES, mode)) {
+    throw new UsageError(`--proxy-mode takes ${KUBE_PROXY_MODES.join(' or ')}; got ${mode}; see 'rcnc run --help'`);
+  }
+  const cluster = {
+    ...base,
+    ...(values['kube-bin'] ? { bin: resolve(values['kube-bin']) } : {}),
+    ...(mode ? { proxyMode: mode } : {}),
+  };
+  return Object.keys(cluster).length ? { kubeCluster: cluster } : {};
 }

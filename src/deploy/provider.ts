@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Capability, Gaps } from '../model/capabilities.ts';
-import type { ProfileName, ProviderName, TrafficPolicy } from '../model/dimensions.ts';
+import type { KubeProxyMode, ProfileName, ProviderName, TrafficPolicy } from '../model/dimensions.ts';
 import type { Provenance } from '../model/results.ts';
 import { RequirementError } from '../util/errors.ts';
 import type { ExecOptions, ExecResult } from '../util/exec.ts';
@@ -288,8 +288,8 @@ export interface ProviderSettings {
   /** The run's Redis binaries, on this machine. */
   redis: { server: string; cli: string };
   kube: { kubeconfig?: string; context?: string };
-  /** The kube provider: prebuilt binaries (--kube-bin) instead of the build cache. */
-  kubeCluster?: { bin?: string };
+  /** The kube provider: prebuilt binaries (--kube-bin) instead of the build cache; kube-proxy's mode. */
+  kubeCluster?: { bin?: string; proxyMode?: KubeProxyMode };
 }
 
 /**

@@ -26,6 +26,13 @@ export type Announce = (typeof ANNOUNCES)[number];
 export const POLICIES = ['Cluster', 'Local'] as const;
 export type TrafficPolicy = (typeof POLICIES)[number];
 
+/**
+ * kube-proxy's mode on the clusters rcnc starts (the kube provider): iptables, its default, or
+ * nftables (GA since Kubernetes 1.33). The netns lab renders iptables mode only.
+ */
+export const KUBE_PROXY_MODES = ['iptables', 'nftables'] as const;
+export type KubeProxyMode = (typeof KUBE_PROXY_MODES)[number];
+
 /** The scenario families; each has its own expectation, observation and vocabulary. */
 export const FAMILIES = ['nat-meet', 'snat', 'recovery', 'sentinel'] as const;
 export type Family = (typeof FAMILIES)[number];

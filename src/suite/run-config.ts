@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { inject } from 'vitest';
 import { PROVIDER_MODULES, traitsOf } from '../deploy/providers.ts';
 import type { CellFilter } from '../model/cell.ts';
-import { PROVIDERS, type ProviderName } from '../model/dimensions.ts';
+import { isOneOf, KUBE_PROXY_MODES, PROVIDERS, type KubeProxyMode, type ProviderName } from '../model/dimensions.ts';
 import { RequirementError, UsageError } from '../util/errors.ts';
 import { run } from '../util/exec.ts';
 import { defaultWidth } from './pool.ts';
@@ -28,7 +28,7 @@ export interface RunConfig {
   redis: { server: string; cli: string; version?: string };
   kube: { kubeconfig?: string; context?: string };
   /** The kube provider's prebuilt binaries (--kube-bin, RCNC_KUBE_BIN); absent: the build cache. */
-  kubeCluster?: { bin?: string };
+  kubeCluster?: { bin?: string; proxyMode?: KubeProxyMode };
   /** Providers that must run: "cannot run here" becomes a failure instead of a skip. */
   require: Record<ProviderName, boolean>;
   /** How many cells run side by side (src/suite/pool.ts). */
@@ -136,7 +136,7 @@ export function runConfigFromEnv(env: NodeJS.ProcessEnv = process.env, overrides
       ...(env.RCNC_KUBECONFIG ? { kubeconfig: resolve(env.RCNC_KUBECONFIG) } : {}),
       ...(env.RCNC_KUBE_CONTEXT ? { context: env.RCNC_KUBE_CONTEXT } : {}),
     },
-    ...(env.RCNC_KUBE_BIN ? { kubeCluster: { bin: resolve(env.RCNC_KUBE_BIN) } } : {}),
+    ...kubeClusterFromEnv(env),
     require,
     concurrency,
     timingCells,
@@ -273,4 +273,17 @@ async function makeDirs(abs: string): Promise<void> {
   for (const d of missing) {
     await mkdir(d);
   }
+}
+
+/** The kube provider's settings from RCNC_KUBE_BIN and RCNC_KUBE_PROXY_MODE. */
+function kubeClusterFromEnv(env: NodeJS.ProcessEnv): { kubeCluster?: RunConfig['kubeCluster'] } {
+  const mode = env.RCNC_KUBE_PROXY_MODE || undefined;
+  if (mode !== undefined && !isOneOf(KUBE_PROXY_MODES, mode)) {
+    throw new UsageError(`RCNC_KUBE_PROXY_MODE takes ${KUBE_PROXY_MODES.join(' or ')}; got ${mode}`);
+  }
+  const cluster = {
+    ...(env.RCNC_KUBE_BIN ? { bin: resolve(env.RCNC_KUBE_BIN) } : {}),
+    ...(mode ? { proxyMode: mode as KubeProxyMode } : {}),
+  };
+  return Object.keys(cluster).length ? { kubeCluster: cluster } : {};
 }

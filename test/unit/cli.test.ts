@@ -254,6 +254,16 @@ describe.concurrent('settings from the environment', () => {
     );
   });
 
+  test('a kube-proxy mode kube does not have: one line, exit 2, before any cluster starts', async () => {
+    const r = await execa(
+      process.execPath,
+      ['bin/rcnc.mjs', 'run', '--provider', 'kube', '--proxy-mode', 'ipvs', '--scenario', 'nat-meet'],
+      { cwd: ROOT, reject: false },
+    );
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim()).toBe("rcnc: --proxy-mode takes iptables or nftables; got ipvs; see 'rcnc run --help'");
+  });
+
   test('a redis-server nobody chose that is not installed: how to install it, no variable named', async () => {
     // k3d: a provider whose run does not install the lab's packages, so the binary check speaks.
     const r = await execa(process.execPath, ['bin/rcnc.mjs', 'run', '--provider', 'k3d', '--scenario', 'nat-meet'], {

@@ -3,9 +3,10 @@
 // containerd root, state, socket and runc root, own kubelet root and cgroupRoot, own CNI dirs and
 // flannel subnet file), as real-kube research found necessary.
 import { join } from 'node:path';
+import type { KubeProxyMode } from '../../model/dimensions.ts';
 import { KUBE_NET } from './names.ts';
 
-export type ProxyMode = 'iptables' | 'nftables';
+export type ProxyMode = KubeProxyMode;
 
 export interface NodePaths {
   dir: string;

@@ -31,6 +31,7 @@ export const kubeModule: ProviderModule<'kube'> = {
       runId: settings.runId,
       redis: settings.redis,
       kubeBin: settings.kubeCluster?.bin,
+      ...(settings.kubeCluster?.proxyMode ? { proxyMode: settings.kubeCluster.proxyMode } : {}),
     });
   },
 };
