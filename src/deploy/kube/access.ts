@@ -85,9 +85,11 @@ export class KubeNodes implements NodeAccess {
         for (const i of nodes) {
           const rules = await this.rules(i);
           for (const s of services) {
-            const [ip, port] = s.endpoint.split(':');
-            const dnat = rules.includes(`--to-destination ${s.endpoint}`) || rules.includes(`${ip} . ${port}`);
-            if (!dnat || !new RegExp(`dport ${s.nodePort}\\b`).test(rules)) {
+            // iptables: `-A KUBE-SEP-… -j DNAT --to-destination IP:PORT`, `… --dport N …`; nftables:
+            // `meta l4proto tcp dnat to IP:PORT` in the endpoint chain, and `tcp . N : goto external-…`
+            // in the service-nodeports map (pkg/proxy/nftables/proxier.go).
+            const dnat = rules.includes(`--to-destination ${s.endpoint}`) || rules.includes(`dnat to ${s.endpoint}`);
+            if (!dnat || !new RegExp(`(dport|tcp \\.) ${s.nodePort}\\b`).test(rules)) {
               missing.push(`node-${i}: ${s.nodePort}`);
             }
           }
