@@ -5,6 +5,11 @@
 // it comes; the checks' output is held and printed once, after vitest, so the two never interleave.
 // Either failing fails the command.
 import { execa, type ResultPromise } from 'execa';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fidelityPairs, fidelitySummary } from '../src/report/fidelity.ts';
+import { readResults } from '../src/report/write.ts';
+import { newRunId } from '../src/suite/run-config.ts';
 
 const started = performance.now();
 const seconds = () => `${Math.round((performance.now() - started) / 1000)} s`;
@@ -13,10 +18,13 @@ const check = execa('npm', ['run', '--silent', 'check'], { reject: false, all: t
 // The failover and rolling cells run beside the others here: `npm test` asserts what they prove (a
 // replica promoted, no WAIT-confirmed write lost), not their timings, and their records say they
 // shared the cores. `npm run conformance` keeps them alone for the figures it reports.
+// The run id is chosen here so the results can be read back afterwards (the lab against real
+// Kubernetes, below).
+const runId = process.env['RCNC_RUN_ID'] || newRunId();
 const vitest = execa('npx', ['vitest', 'run', ...process.argv.slice(2)], {
   reject: false,
   stdio: 'inherit',
-  env: { RCNC_TIMING_CELLS: process.env['RCNC_TIMING_CELLS'] || 'shared' },
+  env: { RCNC_TIMING_CELLS: process.env['RCNC_TIMING_CELLS'] || 'shared', RCNC_RUN_ID: runId },
 });
 let checkedIn = '';
 void check.then(() => (checkedIn = seconds()));
@@ -36,4 +44,22 @@ if (checked.exitCode === 0) {
 } else {
   process.stdout.write(`\nnpm run check failed (exit ${checked.exitCode}):\n${checked.all}\n`);
 }
-process.exitCode = checked.exitCode === 0 && tested.exitCode === 0 ? 0 : 1;
+const agreed = await labAgreesWithRealClusters();
+process.exitCode = checked.exitCode === 0 && tested.exitCode === 0 && agreed ? 0 : 1;
+
+/**
+ * Every cell that ran on the lab and on a real cluster in this run (the kube tier and its lab
+ * twins) must agree on what a user gets (src/report/fidelity.ts); a disagreement fails the run.
+ */
+async function labAgreesWithRealClusters(): Promise<boolean> {
+  const file = join(resolve(process.env['RCNC_REPORT_DIR'] || 'reports'), runId, 'results.json');
+  if (!existsSync(file)) {
+    return true;
+  }
+  const pairs = fidelityPairs((await readResults(file)).cells);
+  const summary = fidelitySummary(pairs);
+  if (summary) {
+    process.stdout.write(`\n${summary}\n`);
+  }
+  return pairs.every((p) => p.differences.length === 0);
+}

@@ -38,5 +38,6 @@ export const natMeet: FamilyModule<'nat-meet'> = {
   },
   // A ghost that appears or turns into another class is a different datapath; one that goes away is a fix.
   diff: { classes: [{ kind: 'ghost-class', name: 'ghost class', value: (o) => o.ghostClass }] },
+  fidelity: (o) => ({ 'ghost class': o.ghostClass, 'ghost owner': o.ghostOwner }),
   reproduce: natMeetReproduction,
 };

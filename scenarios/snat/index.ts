@@ -32,4 +32,11 @@ export const snat: FamilyModule<'snat'> = {
       new Map(seen && rewrite !== 'none' ? [[hostOf(seen), [rewrite, owner].filter(Boolean).join(': ')] as const] : []),
     endpoints: (o) => ({ client: [o.target], bus: [] }),
   },
+  // A rewritten source is a device's address, the same on the lab and a real cluster; a kept one
+  // is the client pod's, which the two hand out in their own order: its owner says enough.
+  fidelity: ({ seen, rewrite, owner }) => ({
+    rewrite,
+    'seen as': owner,
+    'source address': seen && rewrite !== 'none' ? hostOf(seen) : undefined,
+  }),
 };

@@ -75,9 +75,22 @@ describe('compatibilityMarkdown', () => {
     ]);
   });
 
+  test('compares a cell that ran on the lab and on a real cluster, or says why it could not', () => {
+    // The sample's k3d cell is the twin of a lab cell, and was skipped.
+    const rows = section(markdown, 'The lab against real Kubernetes').filter((l) => l.startsWith('| flannel'));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatch(/^\| flannel-vxlan\/nodeport\/announce-none \| .* \| not compared: skipped on k3d: .* \|$/);
+  });
+
   test('has one section per scenario family, with its question and a legend of its words', () => {
     const headings = markdown.split('\n').filter((line) => line.startsWith('## '));
-    expect(headings).toEqual(['## At a glance', '## nat-meet', '## snat', '## recovery']);
+    expect(headings).toEqual([
+      '## At a glance',
+      '## The lab against real Kubernetes',
+      '## nat-meet',
+      '## snat',
+      '## recovery',
+    ]);
     const snat = section(markdown, 'snat');
     expect(snat[2]).toBe('_Which source address does a Redis server see on each path?_');
     expect(snat[4]).toMatch(/^🟢 `kept`: the server sees the true source · 🟡 `rewritten`: .* · 🔴 `dropped`: /);

@@ -7,6 +7,7 @@ import type { CellResult, ResultsFile, Verdict } from '../model/results.ts';
 import type { Tone } from '../model/vocabulary.ts';
 import { compareStrings, firstLine, oneLine, truncate } from '../util/text.ts';
 import { cellAnchors } from './anchors.ts';
+import { fidelityPairs, fidelitySummary, type FidelityPair } from './fidelity.ts';
 import { answerGroups, type AnswerGroup } from './fixes.ts';
 import { environmentFacts, formatDate, plural, runDuration } from './format.ts';
 import { compatibilityMatrix } from './matrix.ts';
@@ -33,11 +34,53 @@ export function compatibilityMarkdown(results: ResultsFile): string {
   const anchors = cellAnchors(results.cells);
   const link: Link = (cell, text) => `[${text}](${HTML_PAGE}#${anchors.get(cell) ?? ''})`;
   const families = byFamily(results.cells);
-  const lines = [...header(results), ...(families.length === 0 ? ['', '_No cells ran._'] : glance(results))];
+  const lines = [
+    ...header(results),
+    ...(families.length === 0 ? ['', '_No cells ran._'] : glance(results)),
+    ...fidelitySection(fidelityPairs(results.cells), link),
+  ];
   for (const [family, cells] of families) {
     lines.push('', ...familySection(family, cells, link));
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * Cells that ran on the lab and on a real cluster, compared (src/report/fidelity.ts):
+ * disagreements first, each with both values.
+ */
+function fidelitySection(pairs: FidelityPair[], link: Link): string[] {
+  if (pairs.length === 0) {
+    return [];
+  }
+  const rows = pairs.map((p) => {
+    const agreement = p.notCompared
+      ? `not compared: ${p.notCompared}`
+      : p.differences.length === 0
+        ? 'agree'
+        : `**differ**: ${p.differences.map((d) => `${d.subject} ${codeSpan(d.lab)} vs ${codeSpan(d.real)}`).join('; ')}`;
+    return tableRow([
+      escapeCell(p.id),
+      link(p.lab, `${STATUS_MARK[p.lab.verdict.status]} ${wordLabelOf(p.lab) ?? '—'}`),
+      link(p.other, `${STATUS_MARK[p.other.verdict.status]} ${wordLabelOf(p.other) ?? '—'}`),
+      escapeCell(agreement),
+    ]);
+  });
+  return [
+    '',
+    '## The lab against real Kubernetes',
+    '',
+    `${fidelitySummary(pairs)!
+      .split('\n')[0]!
+      .replace(
+        /^lab against real Kubernetes: /,
+        '',
+      )}. Compared: the verdict, the word, and the facts each family names (ghost class and owner; rewrite, owner and source address).`,
+    '',
+    tableRow(['cell', 'netns lab', pairs[0]!.real, 'agreement']),
+    tableRow(['---', '---', '---', '---']),
+    ...rows,
+  ];
 }
 
 function header(results: ResultsFile): string[] {

@@ -27,6 +27,12 @@ export interface FamilyModule<F extends Family = Family> {
   schema: { expectation: Rule; observation: Rule };
   report: FamilyReport<F>;
   diff?: FamilyDiff<F>;
+  /**
+   * What the lab and a real cluster must agree on for the same cell, besides the verdict and the
+   * word: named facts of the observation that do not depend on which pod got which address
+   * (src/report/fidelity.ts). Undefined values count as "none".
+   */
+  fidelity?(o: ObservationOf<F>): Record<string, string | undefined>;
   /** What `rcnc reproduce` runs and tells, for a family that has a story to tell. */
   reproduce?: FamilyReproduction<F>;
 }
