@@ -239,3 +239,11 @@ describe('timing cells in the pool', () => {
     );
   });
 });
+
+describe('runConfigFromEnv', () => {
+  test('takes the kube provider variables the docs name, and still refuses a typo', () => {
+    const config = runConfigFromEnv({ RCNC_KUBE_BIN: '/opt/kube/bin', RCNC_CACHE_DIR: '/var/cache/rcnc' });
+    expect(config.kubeCluster?.bin).toBe('/opt/kube/bin');
+    expect(() => runConfigFromEnv({ RCNC_KUBE_BINS: '/opt/kube/bin' })).toThrow('RCNC_KUBE_BINS: not a setting');
+  });
+});

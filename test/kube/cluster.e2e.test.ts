@@ -6,9 +6,9 @@ import { execa } from 'execa';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, test } from 'vitest';
-import { cacheRoot, ensureKubeBinaries } from '../../src/deploy/kube/build.ts';
+import { ensureKubeBinaries } from '../../src/deploy/kube/build.ts';
 import { KubeCluster } from '../../src/deploy/kube/cluster.ts';
-import { pauseImage, redisImage } from '../../src/deploy/kube/images.ts';
+import { clusterImages } from '../../src/deploy/kube/images.ts';
 import { KUBE_NET } from '../../src/deploy/kube/names.ts';
 import { findClusters } from '../../src/deploy/kube/sweep.ts';
 import { KUBE_VERSIONS } from '../../src/deploy/kube/versions.ts';
@@ -37,10 +37,7 @@ async function traces(id: string): Promise<string[]> {
   return found;
 }
 
-async function images(bin: string) {
-  const dir = join(cacheRoot(), 'kube', 'images');
-  return { pause: await pauseImage(join(bin, 'pause'), dir), redis: await redisImage(config.redis, dir) };
-}
+const images = (bin: string) => clusterImages(bin, config.redis);
 
 describe.skipIf(!root)('kube cluster (real Kubernetes in namespaces)', { timeout: 600_000 }, () => {
   test('nodes Ready at the pinned version with their pod CIDRs, through the written kubeconfig; nothing left after stop', async () => {

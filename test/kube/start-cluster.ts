@@ -1,14 +1,11 @@
 // Starts a kube cluster and waits to be killed (cluster.e2e.test.ts SIGKILLs it mid-start, and
 // SIGTERMs it once it is up): the cluster's record carries the run id given, so the test finds it,
 // and `READY <id>` on stdout says every node is Ready.
-import { join } from 'node:path';
-import { cacheRoot } from '../../src/deploy/kube/build.ts';
 import { KubeCluster } from '../../src/deploy/kube/cluster.ts';
-import { pauseImage, redisImage } from '../../src/deploy/kube/images.ts';
+import { clusterImages } from '../../src/deploy/kube/images.ts';
 
 const [bin, server, cli, runId] = process.argv.slice(2) as [string, string, string, string];
-const dir = join(cacheRoot(), 'kube', 'images');
-const images = { pause: await pauseImage(join(bin, 'pause'), dir), redis: await redisImage({ server, cli }, dir) };
+const images = await clusterImages(bin, { server, cli });
 const cluster = await KubeCluster.start({ nodes: 2, proxyMode: 'iptables', bin, images, runId });
 process.stdout.write(`READY ${cluster.id}\n`);
 // Started: stay until killed, as a run would while its cells run (a timer keeps the event loop

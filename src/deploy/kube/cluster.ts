@@ -104,8 +104,9 @@ export class KubeCluster implements AsyncDisposable {
   }
 
   static async start(opts: KubeClusterOptions): Promise<KubeCluster> {
-    if (!Number.isInteger(opts.nodes) || opts.nodes < 1 || opts.nodes > 4) {
-      throw new TopologyError(`a kube cluster here has 1 to 4 worker nodes (2 cores), got ${opts.nodes}`);
+    // No nodes: the control plane alone (the bench's floor for a cluster start).
+    if (!Number.isInteger(opts.nodes) || opts.nodes < 0 || opts.nodes > 4) {
+      throw new TopologyError(`a kube cluster here has 0 to 4 worker nodes (2 cores), got ${opts.nodes}`);
     }
     const c = new KubeCluster(opts, opts.id ?? newKubeId());
     if (!opts.persist) {
@@ -239,7 +240,9 @@ export class KubeCluster implements AsyncDisposable {
       `UNIX-CONNECT:${n.apiSocket}`,
     ]);
     await this.kubectl(['apply', '-f', '-'], { input: flannelRbac('rcnc:flannel') });
-    await this.kubectl(['create', '-f', '-'], { input: this.nodeObjects() });
+    if (this.opts.nodes > 0) {
+      await this.kubectl(['create', '-f', '-'], { input: this.nodeObjects() });
+    }
     await this.daemons.start('kube-controller-manager', cp, this.controllerManagerArgv());
     await this.daemons.start('kube-scheduler', cp, [
       this.bin('kube-scheduler'),
@@ -457,11 +460,14 @@ export class KubeCluster implements AsyncDisposable {
     });
   }
 
-  /** Pods' processes (in the nodes' cgroups) and shims (in the nodes' namespaces) outlive containerd. */
-  private async killLeftovers(): Promise<void> {
+  /** Every process of the nodes: their daemons, and the shims and pods' processes that outlive containerd. */
+  nodePids(): Promise<number[]> {
     const namespaces = Array.from({ length: this.opts.nodes }, (_, i) => this.names.node(i));
-    const found = { id: this.id, namespaces, state: { cgroupBase: this.cgroupBase } as KubeClusterState };
-    await killAll(() => clusterPids(found), `kube cluster ${this.id}`);
+    return clusterPids({ id: this.id, namespaces, state: { cgroupBase: this.cgroupBase } as KubeClusterState });
+  }
+
+  private async killLeftovers(): Promise<void> {
+    await killAll(() => this.nodePids(), `kube cluster ${this.id}`);
   }
 
   async stop(): Promise<void> {

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { RequirementError } from '../../util/errors.ts';
 import { run } from '../../util/exec.ts';
 import { parseLdd } from '../docker/image.ts';
+import { cacheRoot } from './build.ts';
 
 export interface ImageArchive {
   /** The reference pods name (`imagePullPolicy: Never`). */
@@ -167,4 +168,14 @@ export async function redisImage(given: { server: string; cli: string }, cacheDi
   } finally {
     await rm(rootfs, { recursive: true, force: true });
   }
+}
+
+/** Both images of a cluster, made from the binaries in `bin` and the run's Redis, cached beside the builds. */
+export async function clusterImages(
+  bin: string,
+  redis: { server: string; cli: string },
+): Promise<{ pause: ImageArchive; redis: ImageArchive }> {
+  const dir = join(cacheRoot(), 'kube', 'images');
+  await mkdir(dir, { recursive: true });
+  return { pause: await pauseImage(join(bin, 'pause'), dir), redis: await redisImage(redis, dir) };
 }

@@ -5,7 +5,6 @@
 // external client are reached through namespaces this run owns.
 import { KubeConfig } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Gaps } from '../../model/capabilities.ts';
 import type { ProfileName } from '../../model/dimensions.ts';
@@ -18,11 +17,11 @@ import { K8sTopology } from '../k8s/topology.ts';
 import { onPath } from '../netns/system.ts';
 import type { Provider, Requirement, TopologySpec } from '../provider.ts';
 import { KubeNodes } from './access.ts';
-import { binDirFor, cacheRoot, ensureKubeBinaries, goBinary, missingBinaries } from './build.ts';
+import { binDirFor, ensureKubeBinaries, goBinary, missingBinaries } from './build.ts';
 import { KubeCluster } from './cluster.ts';
 import type { ProxyMode } from './config.ts';
 import { cgroupHierarchies } from './host.ts';
-import { pauseImage, redisImage, type ImageArchive } from './images.ts';
+import { clusterImages } from './images.ts';
 import { KUBE_NET } from './names.ts';
 import { KUBE_VERSIONS } from './versions.ts';
 
@@ -35,6 +34,8 @@ export interface KubeProviderOptions {
   nodes?: number;
   proxyMode?: ProxyMode;
   progress?: (line: string) => void;
+  /** A cluster already started (the bench times its start): cells run on it, and its starter stops it. */
+  cluster?: KubeCluster;
 }
 
 /** The profiles real programs back here: flannel VXLAN (Calico's modules cannot be built offline yet). */
@@ -133,21 +134,18 @@ export class KubeProvider implements Provider {
     }
   }
 
-  private async images(bin: string): Promise<{ pause: ImageArchive; redis: ImageArchive }> {
-    const dir = join(cacheRoot(), 'kube', 'images');
-    await mkdir(dir, { recursive: true });
-    return { pause: await pauseImage(join(bin, 'pause'), dir), redis: await redisImage(this.opts.redis, dir) };
-  }
-
   /** The cluster this provider's cells share, started at the first cell. */
   private shared(): Promise<KubeCluster> {
+    if (this.opts.cluster) {
+      return Promise.resolve(this.opts.cluster);
+    }
     this.cluster ??= (async () => {
       const { dir } = await ensureKubeBinaries({ kubeBin: this.opts.kubeBin, progress: this.opts.progress });
       return KubeCluster.start({
         nodes: this.opts.nodes ?? 3,
         proxyMode: this.opts.proxyMode ?? 'iptables',
         bin: dir,
-        images: await this.images(dir),
+        images: await clusterImages(dir, this.opts.redis),
         runId: this.opts.runId,
         progress: this.opts.progress,
       });
