@@ -5,9 +5,9 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { hostname, release } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { CellRecord, Environment } from '../model/results.ts';
 import type { RunConfig } from '../suite/run-config.ts';
+import { PACKAGE_ROOT } from '../util/package-root.ts';
 import { firstLine } from '../util/text.ts';
 
 /** Runs a command and gives its stdout, or undefined when it is missing or fails. */
@@ -19,8 +19,6 @@ export interface EnvironmentOptions {
   /** How commands are run; tests pass a stub. */
   command?: CommandOutput;
 }
-
-export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The kube-proxy mode the netns lab renders (src/deploy/netns/kube-proxy.ts writes iptables rules). */
 export const NETNS_KUBE_PROXY_MODE = 'iptables (rendered by the netns lab)';
