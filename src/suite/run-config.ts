@@ -73,7 +73,7 @@ export const RUN_ENV = {
   RCNC_REQUIRE_BROWSER: '1: the browser test must run',
   RCNC_CLI: 'sources or compiled: run rcnc from the TypeScript sources or from dist/ (default: dist/ when it is fresh)',
   RCNC_BENCH_ROUNDS: 'rounds of the nat-meet figure in npm run bench (default 5)',
-  RCNC_BENCH_ONLY: 'figures npm run bench measures: nat-meet,scale,recovery,sentinel,matrix (default all)',
+  RCNC_BENCH_ONLY: 'figures npm run bench measures: nat-meet,scale,recovery,sentinel,matrix,cli-start (default all)',
   RCNC_BENCH_SIZES: 'cluster sizes of the bench scale figure (default 10,30,100)',
   RCNC_BENCH_SCALE_ROUNDS: 'rounds of each bench scale figure, a lab and a loopback formation each (default 5)',
 } as Readonly<Record<string, string>>;
