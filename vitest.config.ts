@@ -12,6 +12,9 @@ import {
 // builds its own from its flags and runs the lab project without this file. Scenario files read
 // the config with inject('rcnc'), the reporter from its options. One run id for the invocation,
 // so every worker's artifacts and the reporter's files land in the same reports/<run-id>/.
+// Tests that spawn bin/rcnc.mjs run the sources under test, not dist/ (test/unit/compiled-cli.test.ts
+// compares the two); the workers and the CLIs they spawn inherit this.
+process.env['RCNC_CLI'] ||= 'sources';
 const config = runConfigFromEnv(process.env);
 config.reportDir = await checkReportDir(config.reportDir, 'RCNC_REPORT_DIR');
 // Unit tests do not need Redis; where it is missing the lab cells skip with the provider's reason.

@@ -1,8 +1,8 @@
 // npm run bench: the speed and scale figures, one JSON line per figure on stdout, each next to its
 // floor measured in the same run (bench/floors.ts) and the target it is held to; a readable line per
-// figure on stderr. RCNC_BENCH_ONLY picks figures (nat-meet, scale, recovery, sentinel, matrix, and
-// kube: real Kubernetes, bench/kube.ts), RCNC_BENCH_ROUNDS the rounds of the nat-meet figure,
-// RCNC_BENCH_SCALE_ROUNDS those of each scale figure, RCNC_BENCH_SIZES the scale sizes.
+// figure on stderr. RCNC_BENCH_ONLY picks figures (nat-meet, scale, recovery, sentinel, matrix,
+// cli-start, and kube: real Kubernetes, bench/kube.ts), RCNC_BENCH_ROUNDS the rounds of the
+// nat-meet figure, RCNC_BENCH_SCALE_ROUNDS those of each scale figure, RCNC_BENCH_SIZES the scale sizes.
 import { natMeetCells } from '../scenarios/nat-meet/cells.ts';
 import { FORMING_NODE_TIMEOUT_MS, runNatMeet, type NatMeetRun } from '../scenarios/nat-meet/run.ts';
 import type { NatMeetObservation } from '../scenarios/nat-meet/types.ts';
@@ -12,13 +12,14 @@ import { sentinelCells } from '../scenarios/sentinel/cells.ts';
 import { runSentinel } from '../scenarios/sentinel/run.ts';
 import { NetnsProvider } from '../src/deploy/netns/netns.ts';
 import { runConfigFromEnv } from '../src/suite/run-config.ts';
+import { cliStartFigures } from './cli-start.ts';
 import { emit, median, type Figure } from './figures.ts';
 import { loopbackFormation, refusedMeetMs } from './floors.ts';
 import { kubeFigures } from './kube.ts';
 import { matrixFigure } from './matrix.ts';
 
 const CONFIG = runConfigFromEnv(process.env);
-const FIGURES = ['nat-meet', 'scale', 'recovery', 'sentinel', 'matrix', 'kube'] as const;
+const FIGURES = ['nat-meet', 'scale', 'recovery', 'sentinel', 'matrix', 'cli-start', 'kube'] as const;
 const only = (process.env['RCNC_BENCH_ONLY'] ?? FIGURES.join(',')).split(',').filter(Boolean);
 const unknown = only.filter((f) => !(FIGURES as readonly string[]).includes(f));
 if (unknown.length) {
@@ -227,6 +228,9 @@ if (only.includes('sentinel')) {
 }
 if (only.includes('matrix')) {
   emit(await matrixFigure());
+}
+if (only.includes('cli-start')) {
+  cliStartFigures().forEach(emit);
 }
 if (only.includes('kube')) {
   await kubeFigures(CONFIG);

@@ -1,14 +1,25 @@
 // The `rcnc` command. Exit codes: 0 every cell as expected (skips allowed), 1 an unexpected
 // result, 2 bad usage, a missing requirement, or a run in which every cell was skipped. Each
 // command lives in src/cli/; bin/rcnc.mjs calls runCli, so importing this module runs nothing.
-import { cmdCollect } from './cli/collect.ts';
-import { cmdAnalyze, cmdDiff, cmdReport } from './cli/files.ts';
-import { help } from './cli/help.ts';
-import { cmdK3d } from './cli/k3d.ts';
-import { cmdClean, cmdDoctor, cmdSetup } from './cli/machine.ts';
-import { cmdReproduce } from './cli/reproduce.ts';
-import { cmdRun } from './cli/run.ts';
 import { isRcncError, UsageError } from './util/errors.ts';
+
+type CommandMain = (args: string[]) => Promise<number>;
+
+// Each command's module is imported when that command runs: `rcnc --version`, `--help` and
+// `analyze` then load none of the Kubernetes client, testcontainers or vitest (seconds of start).
+const COMMAND_MAINS: Record<string, () => Promise<CommandMain>> = {
+  run: async () => (await import('./cli/run.ts')).cmdRun,
+  reproduce: async () => (await import('./cli/reproduce.ts')).cmdReproduce,
+  doctor: async () => (await import('./cli/machine.ts')).cmdDoctor,
+  setup: async () => (await import('./cli/machine.ts')).cmdSetup,
+  clean: async () => (await import('./cli/machine.ts')).cmdClean,
+  k3d: async () => (await import('./cli/k3d.ts')).cmdK3d,
+  kube: async () => (await import('./cli/kube.ts')).cmdKube,
+  report: async () => (await import('./cli/files.ts')).cmdReport,
+  analyze: async () => (await import('./cli/files.ts')).cmdAnalyze,
+  diff: async () => (await import('./cli/files.ts')).cmdDiff,
+  collect: async () => (await import('./cli/collect.ts')).cmdCollect,
+};
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -17,36 +28,17 @@ export async function main(argv: string[]): Promise<number> {
     case '-h':
     case '--help':
     case 'help':
-      return help(rest[0] ?? 'main');
+      return (await import('./cli/help.ts')).help(rest[0] ?? 'main');
     case '--version':
     case '-V':
     case 'version':
       return printVersion();
-    case 'run':
-      return cmdRun(rest);
-    case 'reproduce':
-      return cmdReproduce(rest);
-    case 'doctor':
-      return cmdDoctor(rest);
-    case 'setup':
-      return cmdSetup(rest);
-    case 'clean':
-      return cmdClean(rest);
-    case 'k3d':
-      return cmdK3d(rest);
-    case 'kube':
-      return (await import('./cli/kube.ts')).cmdKube(rest);
-    case 'report':
-      return cmdReport(rest);
-    case 'analyze':
-      return cmdAnalyze(rest);
-    case 'diff':
-      return cmdDiff(rest);
-    case 'collect':
-      return cmdCollect(rest);
-    default:
-      throw new UsageError(`unknown command "${command}"; run 'rcnc --help' for the list`);
   }
+  const load = Object.hasOwn(COMMAND_MAINS, command) ? COMMAND_MAINS[command] : undefined;
+  if (!load) {
+    throw new UsageError(`unknown command "${command}"; run 'rcnc --help' for the list`);
+  }
+  return (await load())(rest);
 }
 
 async function printVersion(): Promise<number> {

@@ -16,9 +16,9 @@ import { sweepDocker } from '../deploy/docker/sweep.ts';
 import { sweep } from '../deploy/netns/sweep.ts';
 import type { RunConfig } from '../suite/run-config.ts';
 import { labProject } from '../suite/vitest-projects.ts';
+import { PACKAGE_ROOT } from '../util/package-root.ts';
 import { self, StateRecords, type Owner } from '../util/run-state.ts';
 import { waitFor } from '../util/wait.ts';
-import { PACKAGE_ROOT } from './package.ts';
 
 export interface RunRecord extends Owner {
   runId: string;

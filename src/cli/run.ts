@@ -21,10 +21,10 @@ import {
   type RunConfig,
 } from '../suite/run-config.ts';
 import { UsageError } from '../util/errors.ts';
+import { PACKAGE_ROOT } from '../util/package-root.ts';
 import { list, parse } from './args.ts';
 import { readyForLab } from './first-run.ts';
 import { help } from './help.ts';
-import { PACKAGE_ROOT } from './package.ts';
 import { runScenarioFiles, runTmpDir } from './run-vitest.ts';
 
 export async function cmdRun(args: string[]): Promise<number> {

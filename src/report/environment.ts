@@ -1,13 +1,13 @@
 // What the reporter records in `results.environment`: which rcnc (version and commit), which
 // kernel, firewall and kube-proxy mode, which Redis, on which host. Each fact is read once at the
 // end of a run; a fact that cannot be read is left out, never a reason to lose the report.
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { hostname, release } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { CellRecord, Environment } from '../model/results.ts';
 import type { RunConfig } from '../suite/run-config.ts';
-import { run } from '../util/exec.ts';
+import { PACKAGE_ROOT } from '../util/package-root.ts';
 import { firstLine } from '../util/text.ts';
 
 /** Runs a command and gives its stdout, or undefined when it is missing or fails. */
@@ -20,19 +20,18 @@ export interface EnvironmentOptions {
   command?: CommandOutput;
 }
 
-export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
 /** The kube-proxy mode the netns lab renders (src/deploy/netns/kube-proxy.ts writes iptables rules). */
 export const NETNS_KUBE_PROXY_MODE = 'iptables (rendered by the netns lab)';
 
-const defaultCommand: CommandOutput = async (argv) => {
-  try {
-    const result = await run(argv, { reject: false, timeoutMs: 5_000 });
-    return result.exitCode === 0 ? result.stdout : undefined;
-  } catch {
-    return undefined;
-  }
-};
+// node's execFile rather than util/exec.ts: `rcnc --version` asks git for the commit, and loading
+// execa would take longer than the rest of that command.
+const defaultCommand: CommandOutput = (argv) =>
+  new Promise((done) => {
+    const [file = '', ...args] = argv;
+    execFile(file, args, { timeout: 5_000, env: { ...process.env, LC_ALL: 'C' } }, (error, stdout) =>
+      done(error ? undefined : stdout),
+    );
+  });
 
 /**
  * The environment of a run: node, kernel and hostname always; Redis from the run config; rcnc's

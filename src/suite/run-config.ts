@@ -73,8 +73,10 @@ export const RUN_ENV = {
   RCNC_KEEP_K3D: '1: keep k3d clusters after the run (debugging)',
   RCNC_CHROMIUM: 'the Chromium binary the browser test drives (default /usr/bin/chromium)',
   RCNC_REQUIRE_BROWSER: '1: the browser test must run',
+  RCNC_CLI: 'sources or compiled: run rcnc from the TypeScript sources or from dist/ (default: dist/ when it is fresh)',
   RCNC_BENCH_ROUNDS: 'rounds of the nat-meet figure in npm run bench (default 5)',
-  RCNC_BENCH_ONLY: 'figures npm run bench measures: nat-meet,scale,recovery,sentinel,matrix,kube (default all)',
+  RCNC_BENCH_ONLY:
+    'figures npm run bench measures: nat-meet,scale,recovery,sentinel,matrix,cli-start,kube (default all)',
   RCNC_BENCH_SIZES: 'cluster sizes of the bench scale figure (default 10,30,100)',
   RCNC_BENCH_SCALE_ROUNDS: 'rounds of each bench scale figure, a lab and a loopback formation each (default 5)',
 } as Readonly<Record<string, string>>;
