@@ -152,7 +152,10 @@ export async function runNatMeet(
   const observation = await observe(cluster, topo, p, outcome, ids, added, collected.natMappings, captureSkipped);
   observation.formation = formation;
 
-  const fixed = outcome.meet === 'fails' && d.announce === 'none' ? await applyFix(cluster, p, observation) : undefined;
+  const fixed =
+    outcome.meet === 'fails' && d.announce === 'none' && !scenario.keep
+      ? await applyFix(cluster, p, observation)
+      : undefined;
   if (fixed) {
     phase('fix');
   }

@@ -39,8 +39,8 @@ export async function cmdRun(args: string[]): Promise<number> {
   if (values['kube-bin'] && !provider.includes('kube')) {
     throw new UsageError("--kube-bin goes with --provider kube; see 'rcnc run --help'");
   }
-  if ((values.kubeconfig || values.context) && provider[0] !== 'kubeconfig') {
-    throw new UsageError('--kubeconfig and --context go with --provider kubeconfig');
+  if ((values.kubeconfig || values.context || values.image) && provider[0] !== 'kubeconfig') {
+    throw new UsageError('--kubeconfig, --context and --image go with --provider kubeconfig');
   }
   if (values.kubeconfig && !existsSync(values.kubeconfig)) {
     throw new UsageError(`--kubeconfig ${values.kubeconfig}: no such file`);
@@ -115,7 +115,9 @@ export function listTable(cells: AnyCell[]): string {
 async function runConfigFor(
   base: RunConfig,
   filter: CellFilter,
-  values: Partial<Record<'report-dir' | 'redis-server' | 'redis-cli' | 'kubeconfig' | 'context' | 'kube-bin', string>>,
+  values: Partial<
+    Record<'report-dir' | 'redis-server' | 'redis-cli' | 'kubeconfig' | 'context' | 'image' | 'kube-bin', string>
+  >,
 ): Promise<RunConfig> {
   const flagOr = (flag: 'report-dir' | 'redis-server' | 'redis-cli', env: string) =>
     values[flag] !== undefined ? `--${flag}` : env;
@@ -142,6 +144,7 @@ async function runConfigFor(
       ...base.kube,
       ...(values.kubeconfig ? { kubeconfig: resolve(values.kubeconfig) } : {}),
       ...(values.context ? { context: values.context } : {}),
+      ...(values.image ? { image: values.image } : {}),
     },
     ...(values['kube-bin']
       ? { kubeCluster: { bin: resolve(values['kube-bin']) } }
