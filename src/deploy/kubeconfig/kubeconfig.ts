@@ -7,7 +7,7 @@
 // and kept on the topology for the report. A run-state record, written before the namespace is
 // created, lets `rcnc clean` remove the namespace of a run that was killed (leftovers.ts).
 // attach() finds pods someone else runs, for `rcnc collect` (k8s/attached.ts).
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, type V1Taint } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { Gaps } from '../../model/capabilities.ts';
@@ -237,11 +237,19 @@ export class KubeconfigProvider implements Provider {
   }
 }
 
+/**
+ * The node lifecycle controller's taint for a node that is not Ready. It lags the Ready condition:
+ * a node that just turned Ready still carries it for a moment (seen on upstream v1.34), and the
+ * scheduler places pods there once it is gone.
+ */
+const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
+
 /** Ready, schedulable nodes without a NoSchedule/NoExecute taint (control planes refuse ordinary pods), in name order. */
 async function schedulableNodes(kube: KubeClient, needed: number): Promise<string[]> {
+  const refuses = (t: V1Taint) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && t.key !== NOT_READY_TAINT;
   const nodes = (await kube.core.listNode()).items
     .filter((n) => nodeReady(n) && !n.spec?.unschedulable)
-    .filter((n) => !(n.spec?.taints ?? []).some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute'))
+    .filter((n) => !(n.spec?.taints ?? []).some(refuses))
     .map((n) => n.metadata?.name ?? '')
     .sort();
   if (nodes.length < needed) {
