@@ -1,6 +1,7 @@
-// What `rcnc reproduce nat-meet` runs and tells: the classic failure on a small netns lab, a
-// single node with add-node (the story operators live: add-node claims success) or several nodes
-// with the joiner dialling its own node, as a numbered story (explain.ts).
+// What `rcnc reproduce nat-meet` runs and tells: the classic failure on a small netns lab (or on a
+// cluster the user points at), a single node with add-node (the story operators live: add-node
+// claims success) or several nodes with the joiner dialling its own node, as a numbered story
+// (explain.ts).
 import { labProfiles } from '../../src/deploy/netns/profiles.ts';
 import { cellId, type Cell } from '../../src/model/cell.ts';
 import type { FamilyReproduction } from '../../src/suite/family.ts';
@@ -8,7 +9,7 @@ import { UsageError } from '../../src/util/errors.ts';
 import { natMeetCells, type NatMeetOptions } from './cells.ts';
 
 export const natMeetReproduction: FamilyReproduction<'nat-meet'> = {
-  cell: ({ profile = 'flannel-vxlan', nodes: nodesFlag }) => {
+  cell: ({ profile = 'flannel-vxlan', nodes: nodesFlag, provider = 'netns' }) => {
     const usable = labProfiles().filter((p) => p !== 'no-nat');
     if (!usable.includes(profile as never)) {
       throw new UsageError(
@@ -20,7 +21,7 @@ export const natMeetReproduction: FamilyReproduction<'nat-meet'> = {
       throw new UsageError(`--nodes ${nodesFlag}: give a whole number from 1 to 5`);
     }
     // One node: the classic cni0 case. More: the joiner dials its own node and the endpoint is remote.
-    const base = natMeetCells('netns').find(
+    const base = natMeetCells(provider).find(
       (c) =>
         c.dims.profile === profile &&
         c.dims.exposure === 'nodeport' &&

@@ -152,7 +152,8 @@ export async function runNatMeet(
   const observation = await observe(cluster, topo, p, outcome, ids, added, collected.natMappings, captureSkipped);
   observation.formation = formation;
 
-  const fixed = outcome.meet === 'fails' && d.announce === 'none' ? await applyFix(cluster, p, observation) : undefined;
+  const fixes = outcome.meet === 'fails' && d.announce === 'none' && !scenario.keep;
+  const fixed = fixes ? await applyFix(cluster, p, observation) : undefined;
   if (fixed) {
     phase('fix');
   }

@@ -46,42 +46,60 @@ class Sink {
 const execText = (topo: StartedTopology, pod: string, argv: string[]) =>
   topo.exec({ pod }, argv, { reject: false }).then((r) => r.stdout + (r.exitCode === 0 ? '' : r.stderr));
 
-/** CLUSTER NODES and INFO replication of every pod. */
-async function writeViews(topo: StartedTopology, sink: Sink, pods: CollectOptions['pods'], cli: string) {
-  for (const p of pods) {
-    await sink.write(
-      `${p.name}.cluster-nodes.txt`,
-      await execText(topo, p.name, [cli, '-p', String(p.port), 'cluster', 'nodes']),
-    );
+/**
+ * `f` for every pod at once, results in pod order. On a real cluster each exec is a round trip
+ * through the API server and the kubelet (a second or more on a busy one): one pod after another,
+ * a handshake ghost (it lives cluster-node-timeout) could be gone before the last view is read.
+ */
+const eachPod = <P, T>(pods: readonly P[], f: (p: P) => Promise<T>): Promise<T[]> => Promise.all(pods.map(f));
+
+/** Writes `[name, content]` pairs in order (the files' order does not depend on which exec ended first). */
+async function writeAll(sink: Sink, files: (readonly [string, string])[]): Promise<void> {
+  for (const [name, content] of files) {
+    await sink.write(name, content);
   }
-  for (const p of pods) {
-    const info = await execText(topo, p.name, [cli, '-p', String(p.port), 'info', 'replication']);
-    await sink.write(`${p.name}.info-replication.txt`, info);
+}
+
+/** CLUSTER NODES and INFO replication of every pod, each read from all pods at once. */
+async function writeViews(topo: StartedTopology, sink: Sink, pods: CollectOptions['pods'], cli: string) {
+  for (const [what, file] of [
+    [['cluster', 'nodes'], 'cluster-nodes'],
+    [['info', 'replication'], 'info-replication'],
+  ] as const) {
+    const texts = await eachPod(pods, (p) => execText(topo, p.name, [cli, '-p', String(p.port), ...what]));
+    await writeAll(
+      sink,
+      pods.map((p, i) => [`${p.name}.${file}.txt`, texts[i]!]),
+    );
   }
 }
 
 /**
  * The socket table with the tools the pod has: `ss -tanp` and `netstat -anop` (both, where both
  * exist: they differ in what they show), else `cat /proc/net/tcp /proc/net/tcp6`, which every
- * Linux container can run (the official redis image has neither tool).
+ * Linux container can run (the official redis image has neither tool). Busybox's netstat has no
+ * `-o`: its `netstat -tan` is what the fallback finds.
  */
-async function writeSockets(topo: StartedTopology, sink: Sink, pod: string): Promise<void> {
-  let wrote = false;
+async function socketFiles(topo: StartedTopology, pod: string): Promise<[string, string][]> {
+  const files: [string, string][] = [];
+  const absent = new Set<string>();
   for (const [file, argv] of [
     [`${pod}.ss.txt`, ['ss', '-tanp']],
     [`${pod}.netstat.txt`, ['netstat', '-anop']],
   ] as const) {
     const r = await topo.exec({ pod }, [...argv], { reject: false, timeoutMs: 10_000 });
     if (r.exitCode === 0 && r.stdout.trim()) {
-      await sink.write(file, r.stdout);
-      wrote = true;
+      files.push([file, r.stdout]);
+    } else if (r.exitCode === 127) {
+      absent.add(argv[0]);
     }
   }
-  if (!wrote) {
+  if (!files.length) {
     // readSockets falls back to /proc (and says what it tried when even that fails).
-    const table = await readSockets(topo, { pod });
-    await sink.write(`${pod}.${table.tool === 'proc' ? 'proc-net-tcp' : table.tool}.txt`, table.raw);
+    const table = await readSockets(topo, { pod }, { absent });
+    files.push([`${pod}.${table.tool === 'proc' ? 'proc-net-tcp' : table.tool}.txt`, table.raw]);
   }
+  return files;
 }
 
 /** Each node's interfaces, where a command can run on it; a declared gap leaves them out. */
@@ -120,17 +138,17 @@ export async function collectArtifacts(topo: StartedTopology, opts: CollectOptio
   if (!opts.viewsWritten) {
     await writeViews(topo, sink, opts.pods, opts.redisCli ?? 'redis-cli');
   }
-  for (const p of opts.pods) {
-    await writeSockets(topo, sink, p.name);
-  }
+  await writeAll(sink, (await eachPod(opts.pods, (p) => socketFiles(topo, p.name))).flat());
   for (const [pod, capture] of opts.captures ?? []) {
     const result = await capture.stop();
     await sink.write(`${pod}.tcpdump.txt`, result.text);
   }
-  for (const p of opts.pods) {
-    // `.log.txt`: the repository ignores *.log; analyze reads both.
-    await sink.write(`${p.name}.log.txt`, await topo.logs(p.name));
-  }
+  const logs = await eachPod(opts.pods, (p) => topo.logs(p.name));
+  // `.log.txt`: the repository ignores *.log; analyze reads both.
+  await writeAll(
+    sink,
+    opts.pods.map((p, i) => [`${p.name}.log.txt`, logs[i]!]),
+  );
   await writeNodeAddresses(topo, sink, opts);
   await writeTables(topo, sink, opts);
   return sink.written;
@@ -261,12 +279,14 @@ export async function redisPorts(topo: StartedTopology, pod: string): Promise<nu
 
 async function redisPods(topo: StartedTopology, opts: ClusterCollectOptions, notes: string[]) {
   const pods: { name: string; port: number }[] = [];
-  for (const p of topo.pods()) {
+  const all = topo.pods();
+  const found = opts.port ? [] : await eachPod(all, (p) => redisPorts(topo, p.name));
+  for (const [i, p] of all.entries()) {
     if (opts.port) {
       pods.push({ name: p.name, port: opts.port });
       continue;
     }
-    const ports = await redisPorts(topo, p.name);
+    const ports = found[i]!;
     if (ports.length === 1) {
       pods.push({ name: p.name, port: ports[0]! });
     } else {
@@ -340,6 +360,8 @@ export async function collectFromCluster(
     captures,
     startedAt: opts.startedAt ?? new Date(),
     namespace: opts.namespace,
+    // kubectl -A's NAMESPACE column: analyze's commands then say `kubectl -n NS exec …`.
+    allNamespaces: opts.namespace !== undefined,
     viewsWritten: true,
   });
   const files = [...sink.written, ...rest];

@@ -60,7 +60,7 @@ test('a flag shared by commands is described for each (run and reproduce say wha
       .split('\n')
       .find((line) => line.startsWith('  --profile'));
   expect(profileLine('run')).toMatch(/^ {2}--profile LIST {8}comma-separated profiles \(flannel-vxlan, /);
-  expect(profileLine('reproduce')).toMatch(/^ {2}--profile NAME {8}datapath to use \(.*; default flannel-vxlan\)$/);
+  expect(profileLine('reproduce')).toMatch(/^ {2}--profile NAME {8}datapath to use \(.*; default flannel-vxlan\);$/);
 });
 
 test('a description of several lines continues under its first line', () => {

@@ -31,6 +31,19 @@ const CONTEXT = {
   description: 'context in that kubeconfig (default: its current-context)',
 } as const satisfies FlagSpec;
 
+const KUBECONFIG = {
+  type: 'string',
+  value: 'PATH',
+  description: 'kubeconfig of the cluster (--provider kubeconfig)',
+} as const satisfies FlagSpec;
+
+const IMAGE = {
+  type: 'string',
+  value: 'REF',
+  description: `with --provider kubeconfig: the Redis image of its pods (default redis:7.0.15);
+on a cluster of rcnc kube up, the image it names`,
+} as const satisfies FlagSpec;
+
 const KUBE_BIN = {
   type: 'string',
   value: 'DIR',
@@ -71,12 +84,9 @@ kube (real upstream Kubernetes built here, started in namespaces),
 docker (containers through testcontainers: the daemon DOCKER_HOST names or
 the default socket's, else, as root, a private dockerd per topology)`,
   },
-  kubeconfig: {
-    type: 'string',
-    value: 'PATH',
-    description: 'kubeconfig of the cluster to test (--provider kubeconfig)',
-  },
+  kubeconfig: KUBECONFIG,
   context: CONTEXT,
+  image: IMAGE,
   scenario: {
     type: 'string',
     value: 'LIST',
@@ -116,12 +126,27 @@ shared: they run beside others, marked so (default with RCNC_MATRIX=full)`,
 } as const satisfies Record<string, FlagSpec>;
 
 const REPRODUCE_FLAGS = {
+  provider: {
+    type: 'string',
+    value: 'NAME',
+    description: `netns (default: a small lab of this machine's), or kubeconfig (a cluster you have,
+with --kubeconfig PATH --context NAME; the pods land in a new namespace)`,
+  },
+  kubeconfig: KUBECONFIG,
+  context: CONTEXT,
+  image: IMAGE,
+  keep: {
+    type: 'boolean',
+    description: `with --provider kubeconfig: apply no fix and leave the failure deployed in its
+namespace, for rcnc collect; it prints the namespace and how to remove it`,
+  },
   profile: {
     type: 'string',
     value: 'NAME',
     description: `datapath to use (${labProfiles()
       .filter((p) => p !== 'no-nat')
-      .join(', ')}; default flannel-vxlan)`,
+      .join(', ')}; default flannel-vxlan);
+with --provider kubeconfig, the cluster's CNI, for what to expect`,
   },
   nodes: { type: 'string', value: 'N', description: '1 (default) or more; with more, the joiner dials its own node' },
   'redis-server': {

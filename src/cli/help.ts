@@ -49,7 +49,9 @@ requirement, or every cell skipped (nothing ran).`,
 
 Builds a single-node k3s-shaped lab, exposes three masters over NodePort, lets a replica join
 without cluster-announce-ip the way operators do, and shows what each side recorded, the failed
-dial-back, the NATed bus connection, and the fix with its result.`,
+dial-back, the NATed bus connection, and the fix with its result.
+With --provider kubeconfig the same happens on your cluster, in a new namespace; with --keep no
+fix is applied and the namespace stays as the failure left it, for 'rcnc collect -n NS DIR'.`,
   },
   doctor: {
     before: `Usage: rcnc doctor [--json]

@@ -94,6 +94,9 @@ async function kubeUp(values: FlagValues<'kube'>): Promise<number> {
   );
   console.log(`  kubectl --kubeconfig ${c.names.kubeconfig} get nodes -o wide`);
   console.log(`  Redis image for pods (imagePullPolicy: Never): ${images.redis.ref}`);
+  console.log(
+    `  rcnc's cells or the NAT meet failure on it: npx rcnc run|reproduce nat-meet --provider kubeconfig --kubeconfig ${c.names.kubeconfig} --image ${images.redis.ref}`,
+  );
   console.log(`  remove it with: npx rcnc kube down ${c.id}`);
   return 0;
 }

@@ -3,7 +3,7 @@
 // usage error that names the families that can.
 import { describe, expect, test } from 'vitest';
 import { UsageError } from '../util/errors.ts';
-import { reproducible } from './reproduce.ts';
+import { cmdReproduce, reproducible } from './reproduce.ts';
 
 describe('rcnc reproduce: what to run', () => {
   test("a family name runs its classic cell, with the flags' profile and size", () => {
@@ -11,6 +11,27 @@ describe('rcnc reproduce: what to run', () => {
     expect(reproducible(['nat-meet'], { profile: 'calico-vxlan', nodes: '3' }).cell.id).toBe(
       'netns/calico-vxlan/nodeport/announce-none/3-nodes/dial-own-node',
     );
+  });
+
+  test("--provider kubeconfig: the same classic cell, the cluster's", () => {
+    expect(reproducible(['nat-meet'], { provider: 'kubeconfig' }).cell.id).toBe(
+      'kubeconfig/flannel-vxlan/nodeport/announce-none/add-node',
+    );
+    expect(reproducible(['kubeconfig/flannel-vxlan/pod-ip/announce-none'], { provider: 'kubeconfig' }).cell.id).toBe(
+      'kubeconfig/flannel-vxlan/pod-ip/announce-none',
+    );
+  });
+
+  test('--keep and the cluster flags go with --provider kubeconfig only', async () => {
+    await expect(cmdReproduce(['nat-meet', '--keep'])).rejects.toThrow(
+      /^--keep go\(es\) with --provider kubeconfig \(a cluster that outlives the command; rcnc kube up starts one\)$/,
+    );
+    await expect(cmdReproduce(['nat-meet', '--provider', 'kube'])).rejects.toThrow(
+      '--provider kube: reproduce runs on netns or kubeconfig',
+    );
+    await expect(
+      cmdReproduce(['nat-meet', '--provider', 'kubeconfig', '--kubeconfig', '/nonexistent']),
+    ).rejects.toThrow(UsageError);
   });
 
   test('a cell id runs that cell', () => {

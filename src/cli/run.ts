@@ -39,8 +39,8 @@ export async function cmdRun(args: string[]): Promise<number> {
   if (values['kube-bin'] && !provider.includes('kube')) {
     throw new UsageError("--kube-bin goes with --provider kube; see 'rcnc run --help'");
   }
-  if ((values.kubeconfig || values.context) && provider[0] !== 'kubeconfig') {
-    throw new UsageError('--kubeconfig and --context go with --provider kubeconfig');
+  if ((values.kubeconfig || values.context || values.image) && provider[0] !== 'kubeconfig') {
+    throw new UsageError('--kubeconfig, --context and --image go with --provider kubeconfig');
   }
   if (values.kubeconfig && !existsSync(values.kubeconfig)) {
     throw new UsageError(`--kubeconfig ${values.kubeconfig}: no such file`);
@@ -109,7 +109,10 @@ export function listTable(cells: AnyCell[]): string {
 }
 
 type RunConfigFlags = Partial<
-  Record<'report-dir' | 'redis-server' | 'redis-cli' | 'kubeconfig' | 'context' | 'kube-bin' | 'proxy-mode', string>
+  Record<
+    'report-dir' | 'redis-server' | 'redis-cli' | 'kubeconfig' | 'context' | 'image' | 'kube-bin' | 'proxy-mode',
+    string
+  >
 >;
 
 /**
@@ -142,6 +145,7 @@ async function runConfigFor(base: RunConfig, filter: CellFilter, values: RunConf
       ...base.kube,
       ...(values.kubeconfig ? { kubeconfig: resolve(values.kubeconfig) } : {}),
       ...(values.context ? { context: values.context } : {}),
+      ...(values.image ? { image: values.image } : {}),
     },
     ...kubeClusterOf(values, base.kubeCluster),
   };

@@ -271,6 +271,11 @@ export interface Provider {
    * the provider the harness hands out (suite/harness.ts providerFor); absent: no limit.
    */
   readonly topologiesAtOnce?: number;
+  /**
+   * The most nodes a topology may have here, where check() learns it (a cluster the user has: its
+   * Ready schedulable nodes); a cell that needs more skips with that. Absent: no limit known.
+   */
+  readonly nodeLimit?: number;
   check(): Promise<Requirement[]>;
   start(spec: TopologySpec): Promise<StartedTopology>;
   /**
@@ -287,7 +292,8 @@ export interface ProviderSettings {
   runId: string;
   /** The run's Redis binaries, on this machine. */
   redis: { server: string; cli: string };
-  kube: { kubeconfig?: string; context?: string };
+  /** The kubeconfig provider: which cluster, and the Redis image of its pods. */
+  kube: { kubeconfig?: string; context?: string; image?: string };
   /** The kube provider: prebuilt binaries (--kube-bin) instead of the build cache; kube-proxy's mode. */
   kubeCluster?: { bin?: string; proxyMode?: KubeProxyMode };
 }

@@ -16,6 +16,8 @@ export const CAPABILITIES = [
   'kill-container',
   /** Run commands on a machine outside the cluster (the external client). */
   'external-client',
+  /** Give a deleted and recreated pod its data dir back (a claim, a shared node path). */
+  'durable-data',
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 

@@ -18,13 +18,18 @@ export interface SocketTable {
 
 const PROC_HEADER = /^\s*sl\s+local_address/m;
 
-export async function readSockets(topo: Pick<StartedTopology, 'exec'>, target: ExecTarget): Promise<SocketTable> {
+/** `absent`: tools the caller already found missing there (exit 127), not tried again. */
+export async function readSockets(
+  topo: Pick<StartedTopology, 'exec'>,
+  target: ExecTarget,
+  opts: { absent?: ReadonlySet<string> } = {},
+): Promise<SocketTable> {
   const tried: string[] = [];
   const attempts: [SocketTool, string[], (t: string) => Omit<SocketTable, 'tool' | 'raw'>][] = [
     ['ss', ['ss', '-tan'], parseSs],
     ['netstat', ['netstat', '-tan'], parseNetstat],
   ];
-  for (const [tool, argv, parse] of attempts) {
+  for (const [tool, argv, parse] of attempts.filter(([tool]) => !opts.absent?.has(tool))) {
     const r = await topo.exec(target, argv, { reject: false, timeoutMs: 10_000 });
     if (r.exitCode === 0 && r.stdout.trim()) {
       return { tool, raw: r.stdout, ...parse(r.stdout) };

@@ -118,6 +118,8 @@ export interface FamilyDiff<F extends Family> {
 export interface ReproduceFlags {
   profile?: string;
   nodes?: string;
+  /** Whose cell: the lab's (default) or one for a cluster the user has. */
+  provider?: 'netns' | 'kubeconfig';
 }
 
 export interface Reproduced<F extends Family> {
@@ -133,6 +135,6 @@ export interface Reproduced<F extends Family> {
 export interface FamilyReproduction<F extends Family> {
   /** The cell `rcnc reproduce <family>` runs, from its flags; a UsageError for flags it cannot use. */
   cell(flags: ReproduceFlags): Cell<F, unknown>;
-  /** Runs a cell of the family (on the netns lab) and tells what happened. */
+  /** Runs a cell of the family and tells what happened (with `scenario.keep`, leaving the failure as it is). */
   run(provider: Provider, cell: Cell<F, unknown>, scenario: ScenarioContext): Promise<Reproduced<F>>;
 }

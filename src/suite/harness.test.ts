@@ -60,11 +60,12 @@ describe('a cell that needs a capability its provider lacks', () => {
     return { c: c as typeof c & Parameters<typeof cellProvider>[0], seen };
   };
   // A provider that counts its starts: a skip before the cell runs must build nothing.
-  const provider = () => {
+  const provider = (learned: { nodeLimit?: number } = {}) => {
     const starts: unknown[] = [];
     const p = {
       name: 'docker',
       gaps,
+      ...learned,
       check: async () => [],
       start: async (spec: unknown) => {
         starts.push(spec);
@@ -97,6 +98,19 @@ describe('a cell that needs a capability its provider lacks', () => {
     const p = await cellProvider(c, cell(['node-exec']), runConfigFromEnv({}), find);
     expect(p.name).toBe('docker');
     expect(seen.skipped).toBe('');
+  });
+
+  test('on a cluster check() found too small, is skipped saying so before anything starts', async () => {
+    const { c, seen } = fakeCtx();
+    const { find, starts } = provider({ nodeLimit: 3 });
+    const tenNodes = { ...cell(undefined), dims: { ...cell(undefined).dims, nodes: 10 } } as AnyCell;
+    await expect(cellProvider(c, tenNodes, runConfigFromEnv({}), find)).rejects.toThrow('skipped');
+    expect(seen.skipped).toBe('the docker cluster has 3 node(s) to schedule on; this cell needs 10');
+    expect(starts).toEqual([]);
+    const { c: c3, seen: seen3 } = fakeCtx();
+    const threeNodes = { ...tenNodes, dims: { ...tenNodes.dims, nodes: 3 } } as AnyCell;
+    await cellProvider(c3, threeNodes, runConfigFromEnv({}), find);
+    expect(seen3.skipped).toBe('');
   });
 
   test('fails instead when the run requires the provider', async () => {

@@ -32,6 +32,11 @@ export interface ScenarioContext {
   /** Absent when nothing is to be kept (reproduce, bench). */
   artifacts?: ArtifactSink;
   onPhase?: (phase: string) => void;
+  /**
+   * `rcnc reproduce --keep`: the topology outlives the run (its provider keeps it), so the runner
+   * leaves what it found as it found it: no fix is applied.
+   */
+  keep?: boolean;
 }
 
 export const scenarioContext = (cell: AnyCell, config: RunConfig): ScenarioContext => ({
@@ -69,6 +74,9 @@ function recordingProvenance(provider: Provider): Provider {
       return provider.gaps;
     },
     topologiesAtOnce: traitsOf(provider.name).topologiesAtOnce,
+    get nodeLimit() {
+      return provider.nodeLimit;
+    },
     check: () => provider.check(),
     attach: provider.attach?.bind(provider),
     close: provider.close?.bind(provider),
@@ -281,12 +289,18 @@ export async function cellProvider(
     record.skipReason = skipReason;
     ctx.skip(skipReason);
   }
-  const gap = neededGap(cell, provider.gaps);
+  const gap = neededGap(cell, provider.gaps) ?? tooFewNodes(cell, provider);
   if (gap) {
     await skipPart(ctx, cell, gap, { whole: true, config });
   }
   return provider;
 }
+
+/** Why the cell cannot run where check() found fewer nodes than it needs, if it cannot. */
+export const tooFewNodes = (cell: AnyCell, provider: Pick<Provider, 'name' | 'nodeLimit'>): string | undefined =>
+  provider.nodeLimit !== undefined && cell.dims.nodes > provider.nodeLimit
+    ? `the ${provider.name} cluster has ${provider.nodeLimit} node(s) to schedule on; this cell needs ${cell.dims.nodes}`
+    : undefined;
 
 /** The declared reason of the first capability the cell needs that its provider lacks, if any. */
 export const neededGap = (cell: Pick<AnyCell, 'needs'>, gaps: Gaps): string | undefined =>

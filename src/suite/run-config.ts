@@ -26,7 +26,7 @@ export interface RunConfig {
   /** `full` runs every recovery kind on every profile and exposure. */
   matrix: Matrix;
   redis: { server: string; cli: string; version?: string };
-  kube: { kubeconfig?: string; context?: string };
+  kube: { kubeconfig?: string; context?: string; image?: string };
   /** The kube provider's prebuilt binaries (--kube-bin, RCNC_KUBE_BIN); absent: the build cache. */
   kubeCluster?: { bin?: string; proxyMode?: KubeProxyMode };
   /** Providers that must run: "cannot run here" becomes a failure instead of a skip. */
@@ -70,6 +70,7 @@ export const RUN_ENV = {
   RCNC_KUBE_CONTEXT: 'context in that kubeconfig',
   RCNC_KUBE_BIN: "the kube provider's prebuilt binaries (--kube-bin; default: the build cache)",
   RCNC_CACHE_DIR: 'where the kube provider caches its builds and images (default ~/.cache/rcnc)',
+  RCNC_KUBE_IMAGE: 'the Redis image of its pods (--image)',
   RCNC_KEEP_K3D: '1: keep k3d clusters after the run (debugging)',
   RCNC_CHROMIUM: 'the Chromium binary the browser test drives (default /usr/bin/chromium)',
   RCNC_REQUIRE_BROWSER: '1: the browser test must run',
@@ -139,6 +140,7 @@ export function runConfigFromEnv(env: NodeJS.ProcessEnv = process.env, overrides
     kube: {
       ...(env.RCNC_KUBECONFIG ? { kubeconfig: resolve(env.RCNC_KUBECONFIG) } : {}),
       ...(env.RCNC_KUBE_CONTEXT ? { context: env.RCNC_KUBE_CONTEXT } : {}),
+      ...(env.RCNC_KUBE_IMAGE ? { image: env.RCNC_KUBE_IMAGE } : {}),
     },
     ...kubeClusterFromEnv(env),
     require,

@@ -3,7 +3,7 @@
 // from this machine; the root namespace unchanged; and nothing of the cluster left after a stop, or
 // after its starter is sent SIGTERM, or SIGKILLed and `rcnc clean` runs.
 import { execa } from 'execa';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, test } from 'vitest';
 import { ensureKubeBinaries } from '../../src/deploy/kube/build.ts';
@@ -12,38 +12,24 @@ import { clusterImages } from '../../src/deploy/kube/images.ts';
 import { KUBE_NET } from '../../src/deploy/kube/names.ts';
 import { findClusters } from '../../src/deploy/kube/sweep.ts';
 import { KUBE_VERSIONS } from '../../src/deploy/kube/versions.ts';
-import { run } from '../../src/util/exec.ts';
 import { waitFor } from '../../src/util/wait.ts';
 import { rootSnapshot } from '../lab/root.ts';
+import { traces } from './cluster-traces.ts';
 
 const config = inject('rcnc');
 const root = process.getuid?.() === 0;
 const REPO = join(import.meta.dirname, '..', '..');
 
-/** What a cluster of this id left on the machine: namespaces, mounts, cgroup dirs, processes, dir. */
-async function traces(id: string): Promise<string[]> {
-  const found: string[] = [];
-  const ns = (await run(['ip', 'netns', 'list'])).stdout;
-  found.push(...ns.split('\n').filter((l) => l.startsWith(`rck-${id}-`)));
-  found.push(
-    ...readFileSync('/proc/self/mountinfo', 'utf8')
-      .split('\n')
-      .filter((l) => l.includes(`rcnc-kube-${id}`)),
-  );
-  const cg = await run(['find', '/sys/fs/cgroup', '-maxdepth', '5', '-name', `rcnc-kube-${id}`], { reject: false });
-  found.push(...cg.stdout.split('\n').filter(Boolean));
-  const ps = await run(['ps', '-eo', 'pid,args'], { reject: false });
-  found.push(...ps.stdout.split('\n').filter((l) => l.includes(`rcnc-kube-${id}`)));
-  return found;
-}
-
-const images = (bin: string) => clusterImages(bin, config.redis);
-
 describe.skipIf(!root)('kube cluster (real Kubernetes in namespaces)', { timeout: 600_000 }, () => {
   test('nodes Ready at the pinned version with their pod CIDRs, through the written kubeconfig; nothing left after stop', async () => {
     const before = await rootSnapshot();
     const { dir } = await ensureKubeBinaries({ kubeBin: config.kubeCluster?.bin });
-    const cluster = await KubeCluster.start({ nodes: 3, proxyMode: 'iptables', bin: dir, images: await images(dir) });
+    const cluster = await KubeCluster.start({
+      nodes: 3,
+      proxyMode: 'iptables',
+      bin: dir,
+      images: await clusterImages(dir, config.redis),
+    });
     const id = cluster.id;
     try {
       // kubectl on this machine, through the loopback relay: the kubeconfig a person would use.
@@ -68,7 +54,7 @@ describe.skipIf(!root)('kube cluster (real Kubernetes in namespaces)', { timeout
 
   test('a starter killed with SIGKILL leaves the cluster to rcnc clean, which removes all of it', async () => {
     const { dir } = await ensureKubeBinaries({ kubeBin: config.kubeCluster?.bin });
-    await images(dir);
+    await clusterImages(dir, config.redis);
     const script = join(REPO, 'test', 'kube', 'start-cluster.ts');
     // One process (no npx or tsx wrapper in between): the SIGKILL reaches the cluster's starter itself.
     const child = execa(
@@ -105,7 +91,7 @@ describe.skipIf(!root)('kube cluster (real Kubernetes in namespaces)', { timeout
   });
   test('a starter sent SIGTERM once its nodes are Ready stops the whole cluster before it exits', async () => {
     const { dir } = await ensureKubeBinaries({ kubeBin: config.kubeCluster?.bin });
-    await images(dir);
+    await clusterImages(dir, config.redis);
     const script = join(REPO, 'test', 'kube', 'start-cluster.ts');
     const child = execa(
       'node',

@@ -118,6 +118,13 @@ describe('topologyManifests (TopologySpec → objects)', () => {
     expect(data.hostPath).toEqual({ path: '/var/lib/rcnc-data/rcnc-abc/redis-0', type: 'DirectoryOrCreate' });
   });
 
+  test('with no storage to claim the data dir is an emptyDir, and no claim', () => {
+    const { spec } = nodeportSpec(2);
+    const { pod, claim } = topologyManifests(spec, { ...opts, ephemeralData: true }).pods.get('redis-0')!;
+    expect(claim).toBeUndefined();
+    expect(pod.spec!.volumes!.find((v) => v.name === 'data')).toEqual({ name: 'data', emptyDir: {} });
+  });
+
   test('host-network pods share their node’s namespace on distinct ports', () => {
     const plan = planFor({ exposure: 'host-network', announce: 'none', members: members({ count: 4, nodes: 1 }) });
     const spec = redisTopologySpec(plan, 'flannel-vxlan', 1);

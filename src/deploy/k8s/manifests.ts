@@ -15,7 +15,9 @@
 // The data dir is a claim on the cluster's default StorageClass, or, where the provider has one,
 // a directory shared by every node (k3d bind-mounts one host dir into all node containers): then
 // the data follows a pod rescheduled to another node, as network storage would, while k3s'
-// local-path volumes are pinned to the node that first used them.
+// local-path volumes are pinned to the node that first used them. A cluster with neither (no
+// StorageClass at all, as a bare kubeadm or upstream cluster has) gets an emptyDir, which lasts as
+// long as the pod: its provider declares the `durable-data` gap.
 import type {
   KubernetesObject,
   V1ConfigMap,
@@ -78,6 +80,8 @@ export interface TopologyManifestOptions {
   dataSize?: string;
   /** A node path present on every node with the same content; data dirs go below it, no claims. */
   sharedDataRoot?: string;
+  /** No storage to claim: the data dir is an emptyDir, gone with the pod. */
+  ephemeralData?: boolean;
 }
 
 const labels = (runId: string, extra: Record<string, string> = {}) => ({
@@ -164,7 +168,9 @@ export function podManifest(p: PodSpec, o: TopologyManifestOptions, headless?: H
         name: 'data',
         hostPath: { path: sharedDataPath(o.sharedDataRoot, o.namespace, p.name), type: 'DirectoryOrCreate' },
       }
-    : { name: 'data', persistentVolumeClaim: { claimName: claimName(p.name) } };
+    : o.ephemeralData
+      ? { name: 'data', emptyDir: {} }
+      : { name: 'data', persistentVolumeClaim: { claimName: claimName(p.name) } };
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -286,7 +292,7 @@ export function validateTopologySpec(spec: TopologySpec, nodeCount: number): voi
 
 export interface PodObjects {
   configMap: V1ConfigMap;
-  /** Absent when the data dir is on the shared node path. */
+  /** Absent when the data dir is on the shared node path or an emptyDir. */
   claim?: V1PersistentVolumeClaim;
   pod: V1Pod;
 }
@@ -299,7 +305,7 @@ export function topologyManifests(spec: TopologySpec, o: TopologyManifestOptions
       p.name,
       {
         configMap: configMapManifest(p, o),
-        ...(o.sharedDataRoot ? {} : { claim: claimManifest(p, o) }),
+        ...(o.sharedDataRoot || o.ephemeralData ? {} : { claim: claimManifest(p, o) }),
         pod: podManifest(
           p,
           o,

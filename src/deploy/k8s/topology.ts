@@ -92,6 +92,8 @@ export interface K8sTopologyInit {
   nodeNames: string[];
   image: string;
   storageClassName?: string;
+  /** No storage to claim: data dirs are emptyDirs (the provider declares `durable-data` missing). */
+  ephemeralData?: boolean;
   access: NodeAccess;
   externalIP?: string;
   /** Consent to add an ephemeral debug container when the host cannot capture. */
@@ -138,6 +140,8 @@ export class K8sTopology implements StartedTopology {
   /** Restarts scheduled by killContainer (a frozen process killed later); awaited at stop. */
   private readonly pending = new Set<Promise<void>>();
   private scratch = '';
+  /** keep() was called: stop() leaves the namespace and what is in it. */
+  private kept = false;
 
   private constructor(private readonly init: K8sTopologyInit) {
     this.id = init.id;
@@ -162,6 +166,7 @@ export class K8sTopology implements StartedTopology {
       nodeNames: this.init.nodeNames,
       storageClassName: this.init.storageClassName,
       sharedDataRoot: this.init.access.sharedDataRoot,
+      ephemeralData: this.init.ephemeralData,
     };
   }
 
@@ -174,7 +179,7 @@ export class K8sTopology implements StartedTopology {
     topo.scratch = await mkdtemp(join(tmpdir(), `rcnc-k8s-${init.id}-`));
     topo.defer('remove scratch dir', () => rm(topo.scratch, { recursive: true, force: true }));
     if (init.deleteNamespace) {
-      topo.defer(`delete namespace ${namespace}`, () => kube.deleteNamespace(namespace));
+      topo.defer(`delete namespace ${namespace}`, () => (topo.kept ? undefined : kube.deleteNamespace(namespace)));
     }
     topo.defer('stop spawned processes and pending restarts', async () => {
       for (const c of topo.children) {
@@ -479,6 +484,7 @@ export class K8sTopology implements StartedTopology {
    */
   async deletePod(name: string, opts: { node?: number } = {}): Promise<PodInfo> {
     const s = this.state(name);
+    this.requireDurableData();
     const onStoppedNode = this.stoppedNodes.has(s.info.node) ? [s] : [];
     if (opts.node !== undefined && opts.node !== s.info.node) {
       this.node(opts.node);
@@ -494,7 +500,16 @@ export class K8sTopology implements StartedTopology {
   /** Deletes pods together: every one is gone before any is created again. */
   async deletePods(names: string[]): Promise<PodInfo[]> {
     const states = names.map((n) => this.state(n));
+    this.requireDurableData();
     return this.recreate(states, new Set(states.filter((s) => this.stoppedNodes.has(s.info.node))));
+  }
+
+  /** A pod recreated without its data dir would come back as a new Redis node: not what a cell means. */
+  private requireDurableData(): void {
+    const declared = this.init.gaps['durable-data'];
+    if (declared) {
+      throw new CapabilityError('durable-data', declared);
+    }
   }
 
   private async recreate(states: PodState[], onStoppedNode: Set<PodState>): Promise<PodInfo[]> {
@@ -659,6 +674,15 @@ export class K8sTopology implements StartedTopology {
       this.stoppedNodes.delete(i);
       await this.kube.waitForNodeReady(this.nodes[i]!.name, 180_000);
     }
+  }
+
+  /**
+   * stop() then leaves the namespace with everything in it, as it is (`rcnc reproduce --keep`): it
+   * is the user's from then on. The rest of the teardown (processes, scratch dir, run-state record)
+   * still runs.
+   */
+  keep(): void {
+    this.kept = true;
   }
 
   async stop(): Promise<void> {

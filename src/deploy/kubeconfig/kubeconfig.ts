@@ -2,11 +2,12 @@
 // a namespace of their own that is deleted afterwards. Only the API server is used: pods are
 // reached by Exec, nodes not at all (node exec, node faults and host-side capture need k3d;
 // packet capture works through an ephemeral debug container when the user allows it). What it
-// cannot do is declared in check() as capability gaps. The cluster's version and CNI are detected
+// cannot do is declared in check() as capability gaps: those of any cluster, and `durable-data` on
+// a cluster without a StorageClass to claim from (data dirs are emptyDirs there). The cluster's version and CNI are detected
 // and kept on the topology for the report. A run-state record, written before the namespace is
 // created, lets `rcnc clean` remove the namespace of a run that was killed (leftovers.ts).
 // attach() finds pods someone else runs, for `rcnc collect` (k8s/attached.ts).
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, type V1Taint } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { Gaps } from '../../model/capabilities.ts';
@@ -27,11 +28,13 @@ export interface KubeconfigProviderOptions {
   /** Context to use; default the file's current-context. */
   context?: string;
   image?: string;
-  /** Default: the cluster's default StorageClass (required then). */
+  /** Default: the cluster's default StorageClass; without one, emptyDirs (the `durable-data` gap). */
   storageClassName?: string;
   allowDebugContainers?: boolean;
   runId?: string;
   podReadyTimeoutMs?: number;
+  /** Leave each topology's namespace in place at its stop (`rcnc reproduce --keep`); see `kept`. */
+  keep?: boolean;
 }
 
 const API_TIMEOUT_MS = 10_000;
@@ -71,8 +74,12 @@ const NO_NODE_ACCESS: NodeAccess = {
 
 export class KubeconfigProvider implements Provider {
   readonly name = 'kubeconfig' as const;
-  /** Declared up front: the same on every cluster (only the API server is used). */
-  readonly gaps: Gaps;
+  /** Those of every cluster (only the API server is used), and what check() learns of this one. */
+  gaps: Gaps;
+  /** Ready schedulable nodes, as check() found them. */
+  nodeLimit?: number;
+  /** With `keep`: the namespaces left in place, with the context they are in. */
+  readonly kept: { namespace: string; context: string }[] = [];
 
   constructor(private readonly opts: KubeconfigProviderOptions = {}) {
     this.gaps = kubeconfigGaps(opts.allowDebugContainers);
@@ -123,14 +130,26 @@ export class KubeconfigProvider implements Provider {
     }
     const reqs: Requirement[] = [{ name: 'kubeconfig', met: true, detail: `context ${kc.getCurrentContext()}` }];
     const server = kc.getCurrentCluster()?.server;
+    const kube = new KubeClient(kc);
     try {
-      const v = await withTimeout(new KubeClient(kc).version.getCode(), server ?? 'API server');
+      const v = await withTimeout(kube.version.getCode(), server ?? 'API server');
       reqs.push({ name: 'API server', met: true, detail: `${server}: Kubernetes ${v.gitVersion}` });
     } catch (e) {
       reqs.push({
         name: 'API server',
         met: false,
         detail: `cannot reach the API server ${server} (context ${kc.getCurrentContext()}): ${apiMessage(e).split('\n')[0]}`,
+      });
+      return reqs;
+    }
+    try {
+      await withTimeout(this.storage(kube), 'listing StorageClasses');
+      this.nodeLimit = (await withTimeout(schedulableNodes(kube, 0), 'listing nodes')).length;
+    } catch (e) {
+      reqs.push({
+        name: 'nodes and StorageClasses',
+        met: false,
+        detail: `cannot list nodes and StorageClasses: ${apiMessage(e).split('\n')[0]}`,
       });
     }
     return reqs;
@@ -152,8 +171,9 @@ export class KubeconfigProvider implements Provider {
     teardown.defer('remove the run-state record', () => records.remove(namespace));
     try {
       const clusterInfo = await readClusterInfo(kube);
-      const nodes = await schedulableNodes(kube, spec.nodes, this.opts.storageClassName);
-      return await K8sTopology.deploy({
+      const nodes = await schedulableNodes(kube, spec.nodes);
+      const { ephemeralData } = await this.storage(kube);
+      const topo = await K8sTopology.deploy({
         id,
         provider: 'kubeconfig',
         spec,
@@ -163,6 +183,7 @@ export class KubeconfigProvider implements Provider {
         nodeNames: nodes.slice(0, spec.nodes),
         image: this.opts.image ?? REDIS_IMAGE,
         storageClassName: this.opts.storageClassName,
+        ephemeralData,
         access: NO_NODE_ACCESS,
         allowDebugContainers: !!this.opts.allowDebugContainers,
         podReadyTimeoutMs: this.opts.podReadyTimeoutMs ?? 300_000,
@@ -171,9 +192,36 @@ export class KubeconfigProvider implements Provider {
         clusterInfo,
         gaps: this.gaps,
       });
+      if (this.opts.keep) {
+        topo.keep();
+        this.kept.push({ namespace, context: kc.getCurrentContext() });
+      }
+      return topo;
     } catch (e) {
       return rollBack(teardown, e, `could not deploy on ${kc.getCurrentContext()}`, apiMessage);
     }
+  }
+
+  /**
+   * Where pods keep their data: the given class, else the default one; a cluster with no default
+   * StorageClass (a bare kubeadm or upstream cluster has none) gets emptyDirs, and declares the
+   * `durable-data` gap, so the cells that delete pods skip that part instead of failing.
+   */
+  private async storage(kube: KubeClient): Promise<{ ephemeralData: boolean }> {
+    if (this.opts.storageClassName) {
+      return { ephemeralData: false };
+    }
+    const classes = (await kube.storage.listStorageClass()).items;
+    const isDefault = (a?: Record<string, string>) => a?.['storageclass.kubernetes.io/is-default-class'] === 'true';
+    if (classes.some((c) => isDefault(c.metadata?.annotations))) {
+      return { ephemeralData: false };
+    }
+    const have = classes.map((c) => c.metadata?.name).join(', ') || 'none';
+    this.gaps = {
+      ...this.gaps,
+      'durable-data': `the cluster has no default StorageClass (has: ${have}): pods keep their data in an emptyDir, which a deleted pod loses`,
+    };
+    return { ephemeralData: true };
   }
 
   /** The pods of a Redis deployment that already runs (rcnc collect); nothing of it is changed. */
@@ -190,28 +238,24 @@ export class KubeconfigProvider implements Provider {
 }
 
 /**
- * Ready, schedulable nodes without a NoSchedule/NoExecute taint (control planes refuse ordinary
- * pods), in name order; and, without a storage class given, a default StorageClass must exist.
+ * The node lifecycle controller's taint for a node that is not Ready. It lags the Ready condition:
+ * a node that just turned Ready still carries it for a moment (seen on upstream v1.34), and the
+ * scheduler places pods there once it is gone.
  */
-async function schedulableNodes(kube: KubeClient, needed: number, storageClassName?: string): Promise<string[]> {
+const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
+
+/** Ready, schedulable nodes without a NoSchedule/NoExecute taint (control planes refuse ordinary pods), in name order. */
+async function schedulableNodes(kube: KubeClient, needed: number): Promise<string[]> {
+  const refuses = (t: V1Taint) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && t.key !== NOT_READY_TAINT;
   const nodes = (await kube.core.listNode()).items
     .filter((n) => nodeReady(n) && !n.spec?.unschedulable)
-    .filter((n) => !(n.spec?.taints ?? []).some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute'))
+    .filter((n) => !(n.spec?.taints ?? []).some(refuses))
     .map((n) => n.metadata?.name ?? '')
     .sort();
   if (nodes.length < needed) {
     throw new RequirementError(
       `the cluster has ${nodes.length} Ready schedulable node(s); this topology needs ${needed}`,
     );
-  }
-  if (!storageClassName) {
-    const classes = (await kube.storage.listStorageClass()).items;
-    const isDefault = (a?: Record<string, string>) => a?.['storageclass.kubernetes.io/is-default-class'] === 'true';
-    if (!classes.some((c) => isDefault(c.metadata?.annotations))) {
-      throw new RequirementError(
-        `the cluster has no default StorageClass for the pods' data dirs; pass a storage class (have: ${classes.map((c) => c.metadata?.name).join(', ') || 'none'})`,
-      );
-    }
   }
   return nodes;
 }

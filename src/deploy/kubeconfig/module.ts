@@ -14,6 +14,8 @@ export const kubeconfigModule: ProviderModule<'kubeconfig'> = {
     testBounds: { testMs: K8S_CELL_BUDGET_MS, hookMs: 600_000 },
     redis: { image: REDIS_IMAGE_BINARIES },
     require: { variable: 'REQUIRE_KUBECONFIG', meaning: '1: the kubeconfig provider must run' },
+    // Each topology's NodePorts are fixed numbers: two at once on one cluster would collide.
+    topologiesAtOnce: 1,
     emulation: false,
     label: (profile) => `kubeconfig: ${profileLabel(profile)}`,
     delayedKill: 'freeze-then-kill',
@@ -23,6 +25,7 @@ export const kubeconfigModule: ProviderModule<'kubeconfig'> = {
     return new KubeconfigProvider({
       kubeconfig: settings.kube.kubeconfig,
       context: settings.kube.context,
+      image: settings.kube.image,
       runId: settings.runId,
     });
   },
