@@ -21,13 +21,17 @@ import { readInputs, type Inputs, type PodFiles } from './inputs.ts';
 import { addressUpdates, failedDialBacks } from './log-findings.ts';
 import { natMappings } from './nat-mappings.ts';
 import { natedConnections } from './nated-connections.ts';
-import { findProblems, type Findings } from './problems.ts';
+import { addReason, findProblems, type Findings, type Problems } from './problems.ts';
 import { EXPECTED_FILES } from './read-dir.ts';
+import { KINDS } from './recognise.ts';
 import { renderAnalyzeText } from './render-text.ts';
 import type { AnalyzeReport, AnalyzeWarning, Coverage } from './report-types.ts';
 import { analyzeSentinel } from './sentinel.ts';
+import { findStale } from './stale.ts';
+import { findUnjoined, unjoinedProblems } from './unjoined.ts';
+import { decide } from './verdict.ts';
 import { printable } from './warnings.ts';
-import { whoIsWho } from './who-is-who.ts';
+import { whoIsWho, type Cluster } from './who-is-who.ts';
 
 export type * from './report-types.ts';
 export { EXPECTED_FILES, renderAnalyzeText };
@@ -88,6 +92,27 @@ function uncheckedKinds(c: Coverage): string[] {
   ];
 }
 
+/** Problems about pods that never joined, told apart from what the other findings already say. */
+function joinProblems(c: Cluster, found: Problems): { problems: string[]; next: string[] } {
+  const u = findUnjoined(c);
+  // A pod another problem already names (it stands behind a ghost or a failed dial-back) needs no
+  // second sentence; what to collect next still applies.
+  const named = new Set(found.reasons.keys());
+  for (const s of u.selfless.filter((x) => x.peers > 0)) {
+    addReason(
+      found,
+      s.pod,
+      `its own view has no address for itself (${s.self}): nobody ever sent it a MEET it could answer`,
+    );
+  }
+  const own = unjoinedProblems(c, {
+    selfless: u.selfless.filter((s) => !named.has(s.pod) || s.peers === 0),
+    absent: u.absent.filter((p) => !named.has(p)),
+  });
+  const next = unjoinedProblems(c, u).next;
+  return { problems: own.problems, next };
+}
+
 /** Reads and analyzes DIR. Throws UsageError only when DIR itself cannot be listed. */
 export async function analyzeDir(dir: string): Promise<AnalyzeReport> {
   const inputs = await readInputs(dir);
@@ -101,8 +126,18 @@ export async function analyzeDir(dir: string): Promise<AnalyzeReport> {
     addressUpdates: addressUpdates(c),
   };
   const found = findProblems(c, findings);
+  const joins = joinProblems(c, found);
+  const stale = findStale(c);
   const sentinel = analyzeSentinel(c);
   const checked = coverage(inputs);
+  const problems = [...found.problems, ...joins.problems, ...stale.problems, ...sentinel.problems];
+  const recommendations = [...fixesFor(c, findings, found), ...stale.recommendations, ...sentinel.recommendations];
+  const verdict = decide(c, checked, {
+    problems,
+    next: [...joins.next, ...stale.next],
+    ghosts: findings.ghosts,
+    recommendations,
+  });
   return {
     files: inputs.files,
     pods: [...c.pods.values()].filter((p) => inputs.pods.has(p.name)),
@@ -112,42 +147,63 @@ export async function analyzeDir(dir: string): Promise<AnalyzeReport> {
     ghosts: findings.ghosts,
     failedDialBacks: findings.failedDialBacks,
     addressUpdates: findings.addressUpdates,
-    recommendations: [...fixesFor(c, findings, found), ...sentinel.recommendations],
-    problems: [...found.problems, ...sentinel.problems],
+    recommendations,
+    problems,
     warnings: inputs.warnings.done(),
     inferences: c.inferences,
     checked,
     unchecked: uncheckedKinds(checked),
     sentinel,
+    read: inputs.read,
+    verdict: verdict.verdict,
+    checks: verdict.checks,
+    gaps: verdict.gaps,
+    next: verdict.next,
   };
 }
+
+// What a report needs to say anything: evidence of these kinds (kubectl tables and node addresses
+// alone only describe the topology).
+const TELLING: ReadonlySet<string> = new Set([
+  KINDS['cluster-info'],
+  KINDS['cluster-shards'],
+  KINDS['cluster-slots'],
+  KINDS.role,
+  KINDS['cluster-tool'],
+]);
 
 /** Whether anything in the report can show a problem or its absence. */
 const usable = (r: AnalyzeReport) =>
   r.checked.views.length + r.checked.logs.length + r.checked.sockets.length + r.checked.sentinel.length > 0 ||
-  r.checked.captures.length >= 2;
+  r.checked.captures.length >= 2 ||
+  r.read.some((x) => TELLING.has(x.as));
 
-/** A warning that a whole file was refused or could not be read. */
-const isUnread = (w: AnalyzeWarning) => w.line === 0 && /^(?:refused|unreadable):/.test(w.problem);
+/** A warning that a whole file, or a whole part of one, was not used. */
+const isUnused = (w: AnalyzeWarning) =>
+  w.line === 0 ||
+  /^(?:this output is an authentication error|redis-cli could not connect|kubectl failed|a Redis error reply)/.test(
+    w.problem,
+  );
 
 /** One line: why nothing in DIR could be used. */
 function nothingUsable(dir: string, r: AnalyzeReport): string {
-  const unread = r.warnings.filter(isUnread);
-  const shown = unread
+  const unused = r.warnings.filter((w) => isUnused(w) && !/^missing:/.test(w.problem));
+  const shown = unused
     .slice(0, 3)
-    .map((w) => `${w.file} ${w.problem}`)
+    .map((w) => `${w.file}${w.line ? `:${w.line}` : ''} ${w.problem}`)
     .join('; ');
-  const more = unread.length > 3 ? `; and ${unread.length - 3} more` : '';
-  const why = unread.length
+  const more = unused.length > 3 ? `; and ${unused.length - 3} more` : '';
+  const why = unused.length
     ? `${shown}${more}`
-    : `${r.files.join(', ')} hold(s) no CLUSTER NODES view, Redis log line, socket, Sentinel transcript or pair of captures`;
+    : `${r.files.join(', ')} hold(s) no CLUSTER NODES view, CLUSTER INFO, ROLE, Redis log line, socket, Sentinel transcript or pair of captures`;
   return `rcnc: nothing usable in ${dir}: ${why}; collect ${EXPECTED_FILES} (see npx rcnc analyze --help)`;
 }
 
 /**
- * What `rcnc analyze DIR [--json]` prints and exits with: 0 nothing wrong found (the text says
- * what could not be checked, if anything), 1 problems found, 2 DIR missing or unreadable, or
- * nothing in it usable.
+ * What `rcnc analyze DIR [--json]` prints and exits with: 0 nothing wrong, and the files could
+ * have shown each problem looked for (the text lists what was checked); 1 problems found, or
+ * nothing found but the files cannot rule problems out (the text says what to collect next); 2
+ * DIR missing or unreadable, or nothing in it usable.
  */
 export async function analyzeCommand(dir: string, json: boolean): Promise<{ output: string; exitCode: number }> {
   let report: AnalyzeReport;
@@ -159,8 +215,7 @@ export async function analyzeCommand(dir: string, json: boolean): Promise<{ outp
     }
     throw e;
   }
-  const named = report.files.length + report.warnings.filter(isUnread).length;
-  if (named === 0) {
+  if (report.files.length + report.warnings.filter(isUnused).length === 0) {
     return {
       output: `rcnc: ${printable(dir)} holds none of the files analyze reads; collect ${EXPECTED_FILES} into it (see npx rcnc analyze --help)\n`,
       exitCode: 2,
@@ -171,6 +226,6 @@ export async function analyzeCommand(dir: string, json: boolean): Promise<{ outp
   }
   return {
     output: json ? JSON.stringify(report, null, 2) + '\n' : renderAnalyzeText(report),
-    exitCode: report.problems.length ? 1 : 0,
+    exitCode: report.verdict === 'clear' ? 0 : 1,
   };
 }
