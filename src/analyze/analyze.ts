@@ -8,12 +8,16 @@
 // Nothing here throws on file content: unknown files and unreadable lines become warnings that
 // name the file and line (at most a few per file). The only errors are about DIR itself
 // (UsageError). Steps, each in its own file:
-//   read-dir.ts, transcript-text.ts, inputs.ts   reading DIR into evidence per pod and node
-//   who-is-who.ts, address-owners.ts              pods, nodes, and who owns an address
-//   nat-mappings.ts, nated-connections.ts         NAT from capture pairs; rewritten inbound bus links
-//   ghosts.ts, log-findings.ts                    ghosts and who they stand for; dial-backs, updates
-//   problems.ts, fixes.ts                         the problems and the fix per pod
-//   render-text.ts                                the text report
+//   read-dir.ts, transcript-text.ts              listing DIR (subfolders too), decoding each file
+//   transcript-parts.ts, read-parts.ts           cutting a transcript at its prompts
+//   recognise.ts (+ the readers it names)        what each piece is, by content
+//   inputs.ts, owners.ts                         evidence per pod and node, and whose each piece is
+//   who-is-who.ts, address-owners.ts             pods, nodes, and who owns an address
+//   nat-mappings.ts, nated-connections.ts        NAT from capture pairs; rewritten inbound bus links
+//   ghosts.ts, log-findings.ts                   ghosts and who they stand for; dial-backs, updates
+//   problems.ts, unjoined.ts, stale.ts, fixes.ts the problems and the fix per pod
+//   verdict.ts                                   clear, problems, or not cleared, and what to collect
+//   render-text.ts                               the text report
 import { UsageError } from '../util/errors.ts';
 import { fixesFor } from './fixes.ts';
 import { findGhosts } from './ghosts.ts';
@@ -36,25 +40,21 @@ import { whoIsWho, type Cluster } from './who-is-who.ts';
 export type * from './report-types.ts';
 export { EXPECTED_FILES, renderAnalyzeText };
 
-/** What DIR may hold, one file per line, for `rcnc analyze --help`. */
-export const ANALYZE_FILES_HELP = `  <pod>.cluster-nodes.txt   redis-cli cluster nodes
-  <pod>.netstat.txt         netstat -anop (net-tools; grep-filtered is fine)
-  <pod>.ss.txt              ss -tanp
-  <pod>.proc-net-tcp.txt    cat /proc/net/tcp /proc/net/tcp6 (images without ss or netstat)
-  <pod>.tcpdump.txt         tcpdump text, with -nn or with resolved host names (-tt -v preferred)
-  <pod>.log, <pod>.log.txt  the Redis log (kubectl logs POD)
-  <pod>.info-replication.txt  redis-cli info replication (a replica's link to its master)
-  pods.txt                  kubectl get pods -o wide (with or without -A)
-  nodes.txt                 kubectl get nodes -o wide
-  services.txt              kubectl get svc -o wide (optional: exact NodePorts for the fix)
-  podcidrs.txt              kubectl get nodes -o custom-columns=NAME:.metadata.name,CIDR:.spec.podCIDR
-                            (optional: pod CIDRs, used when a node's ip addr is missing)
-  <node>.ip-addr.txt        ip addr of a node (or <node>.ifconfig.txt: ifconfig)
-  Redis with Sentinel:
-  <pod>.info-replication.txt          redis-cli info replication (every data pod)
-  <sentinel>.sentinel-replicas.txt    redis-cli -p 26379 sentinel replicas <master-name>
-  <sentinel>.sentinel-sentinels.txt   redis-cli -p 26379 sentinel sentinels <master-name>
-  <sentinel>.sentinel-master.txt      redis-cli -p 26379 sentinel get-master-addr-by-name <master-name>`;
+/** What DIR may hold, for `rcnc analyze --help`. */
+export const ANALYZE_FILES_HELP = `  Files of any name, in subfolders too, or one terminal transcript with its prompts
+  ($ kubectl exec redis-0 -- redis-cli cluster nodes, 127.0.0.1:6379> role, …): each output is
+  told by its content. Whose it is comes from its prompt (kubectl exec POD, kubectl logs POD,
+  redis-cli -h HOST), a file name like redis-0.cluster-nodes.txt, or the content itself.
+  Redis:      cluster nodes / info / shards / slots, nodes.conf, role (also once per pod),
+              info (any section), the log (kubectl logs POD), redis.conf,
+              redis-cli --cluster create|check|add-node and redis-trib output
+  Sentinel:   sentinel replicas|slaves|sentinels|masters|get-master-addr-by-name <master>,
+              sentinel.conf, the sentinel's log
+  Sockets:    ss -tanp, netstat -anop, cat /proc/net/tcp /proc/net/tcp6; tcpdump -nn -tt -v text
+  Kubernetes: kubectl get pods|nodes|svc -o wide (also -o json, -o yaml, -o jsonpath lists),
+              kubectl get nodes -o custom-columns=NAME:.metadata.name,CIDR:.spec.podCIDR
+  Nodes:      ip addr (or ip -o addr, ifconfig) of each node
+  The more of these, the more it can tell: it says what to collect next.`;
 
 /** Pods whose files of each kind held at least one record. */
 function coverage(inputs: Inputs): Coverage {
@@ -78,16 +78,12 @@ function uncheckedKinds(c: Coverage): string[] {
   return [
     ...(c.views.length
       ? []
-      : [
-          'ghosts and misplaced entries: no CLUSTER NODES view was read (<pod>.cluster-nodes.txt: redis-cli cluster nodes)',
-        ]),
-    ...(c.logs.length
-      ? []
-      : ['failed dial-backs and address updates: no Redis log was read (<pod>.log: kubectl logs POD)']),
+      : ['ghosts and misplaced entries: no CLUSTER NODES view was read (kubectl exec POD -- redis-cli cluster nodes)']),
+    ...(c.logs.length ? [] : ['failed dial-backs and address updates: no Redis log was read (kubectl logs POD)']),
     ...(c.sockets.length
       ? []
       : [
-          'rewritten cluster-bus connections: no socket table was read (<pod>.netstat.txt: netstat -anop, or ss -tanp)',
+          'rewritten cluster-bus connections: no socket table was read (kubectl exec POD -- netstat -anop, or ss -tanp)',
         ]),
   ];
 }

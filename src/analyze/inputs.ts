@@ -570,6 +570,16 @@ function compareLabels(a: string, b: string): number {
 
 const PCAP_PROBLEM = 'pcap files are not read; add its text: tcpdump -r FILE -nn -tt -v > <pod>.tcpdump.txt';
 
+/**
+ * Why a pcap is not used, or undefined for rcnc collect's own `pcap/<pod>.pcap`, whose text
+ * `<pod>.tcpdump.txt` is next to it.
+ */
+function pcapProblem(path: string, all: string[]): string | undefined {
+  const [folder, name] = path.split('/').slice(-2);
+  const twin = `${name?.replace(/\.pcap$/, '')}.tcpdump.txt`;
+  return folder === 'pcap' && all.some((f) => f.split('/').at(-1) === twin) ? undefined : PCAP_PROBLEM;
+}
+
 /** Lists and reads DIR. Throws UsageError only when DIR itself cannot be listed. */
 export async function readInputs(dir: string): Promise<Inputs> {
   const inputs: Inputs = {
@@ -586,9 +596,13 @@ export async function readInputs(dir: string): Promise<Inputs> {
     warnings: new Warnings(),
   };
   const pieces: Piece[] = [];
-  for (const path of (await listDir(dir)).filter((p) => !isIgnored(p.split('/').at(-1)!))) {
+  const paths = await listDir(dir);
+  for (const path of paths.filter((p) => !isIgnored(p.split('/').at(-1)!))) {
     if (isPcap(path)) {
-      inputs.warnings.add(path, 0, PCAP_PROBLEM);
+      const problem = pcapProblem(path, paths);
+      if (problem) {
+        inputs.warnings.add(path, 0, problem);
+      }
       continue;
     }
     const text = await readTranscript(join(dir, path));
