@@ -447,6 +447,9 @@ describe('findings that are not problems, and what could not be checked', () => 
     for (const f of ['cluster-nodes', 'log', 'netstat', 'ss', 'tcpdump']) {
       await rm(join(dir, `redis-3.${f}.txt`));
     }
+    // redis-3 gone from the deployment too: a listed pod without files could be the one that does not announce.
+    const pods = await readFile(join(dir, 'pods.txt'), 'utf8');
+    await writeFile(join(dir, 'pods.txt'), pods.replace(/^redis-3 .*\n/m, ''));
     const view = await readFile(join(dir, 'redis-0.cluster-nodes.txt'), 'utf8');
     await writeFile(join(dir, 'redis-0.cluster-nodes.txt'), view.replace(/^.* handshake .*\n/m, ''));
     const log = await readFile(join(dir, 'redis-0.log.txt'), 'utf8');
@@ -458,6 +461,21 @@ describe('findings that are not problems, and what could not be checked', () => 
     expect(r.problems).toEqual([]);
     expect(exitCode).toBe(0);
     expect(output).toContain('No problems found');
+  });
+
+  it('a listed pod without files is named, and its rewritten links are not called harmless', async () => {
+    const dir = await copyOf('flannel-nodeport-nat-meet');
+    for (const f of ['cluster-nodes', 'log', 'netstat', 'ss', 'tcpdump']) {
+      await rm(join(dir, `redis-3.${f}.txt`));
+    }
+    const r = await analyzeDir(dir);
+    expect(r.natedConnections.filter((c) => c.harmless === 'every collected pod announces its address')).toEqual([]);
+    expect(r.ghosts).toEqual([expect.objectContaining({ seenBy: 'redis-0', class: 'bridge-gateway', pod: 'redis-3' })]);
+    expect(r.recommendations.map((x) => [x.pod, x.settings])).toEqual([
+      ['redis-3', ['cluster-announce-ip 172.18.0.2', 'cluster-announce-port 30003', 'cluster-announce-bus-port 31003']],
+    ]);
+    expect(r.next).toContainEqual(expect.stringMatching(/^redis-3's own CLUSTER NODES view and log/));
+    expect((await analyzeCommand(dir, false)).exitCode).toBe(1);
   });
 
   it('does not say "No problems found" when a kind of evidence is missing; says what it could not check', async () => {

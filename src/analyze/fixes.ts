@@ -7,7 +7,7 @@ import { hasFlag, type ClusterNode } from '../probes/cluster-nodes.ts';
 import { hostOf } from '../util/address.ts';
 import type { Findings, Problems } from './problems.ts';
 import type { AnalyzedPod, Recommendation } from './report-types.ts';
-import { isNodePort, legit, type Cluster } from './who-is-who.ts';
+import { isNodePort, unexplained, type Cluster } from './who-is-who.ts';
 
 const ends = (flow: string) => flow.split(' > ').map(hostOf) as [string, string];
 const lastPort = (flow: string) => Number(flow.split(':').at(-1));
@@ -15,7 +15,7 @@ const lastPort = (flow: string) => Number(flow.split(':').at(-1));
 /** The member to MEET: the one that recorded the pod at a bad address (it joined through it), else a master. */
 function meetTarget(c: Cluster, f: Findings, p: AnalyzedPod): ClusterNode | undefined {
   const own = c.views.find((v) => v.pod === p.name)?.nodes ?? [];
-  const ok = own.filter((n) => !hasFlag(n, 'myself') && n.linkState === 'connected' && n.ip && legit(c, n));
+  const ok = own.filter((n) => !hasFlag(n, 'myself') && n.linkState === 'connected' && n.ip && !unexplained(c, n));
   const entries = [
     ...f.ghosts.filter((g) => g.pod === p.name).map((g) => g.seenBy),
     ...f.failedDialBacks.filter((d) => d.standsFor === p.name).map((d) => d.pod),
@@ -43,11 +43,19 @@ function nodePortFor(c: Cluster, f: Findings, p: AnalyzedPod, port: number, nth:
 function announceSettings(c: Cluster, f: Findings, p: AnalyzedPod): { settings: string[]; exact: boolean } {
   const client = nodePortFor(c, f, p, p.port, 0);
   const bus = nodePortFor(c, f, p, p.busPort, 1);
+  // Peers known at NodePorts: at a node IP, or (without nodes.txt) at any address no pod holds.
   const nodePortEvident =
     client.svc !== undefined ||
     client.port !== undefined ||
     bus.port !== undefined ||
-    c.views.some((v) => v.nodes.some((n) => c.nodeIps.has(n.ip) && isNodePort(n.port)));
+    c.views.some((v) =>
+      v.nodes.some(
+        (n) =>
+          isNodePort(n.port) &&
+          isNodePort(n.cport) &&
+          (c.nodeIps.has(n.ip) || (!c.inputs.kube.read.nodes && n.ip !== '' && !c.podIps.has(n.ip))),
+      ),
+    );
   if (!nodePortEvident) {
     return {
       settings: [

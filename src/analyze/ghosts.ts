@@ -6,7 +6,8 @@
 import { hasFlag } from '../probes/cluster-nodes.ts';
 import { hostOf } from '../util/address.ts';
 import type { AnalyzeGhost, NatMapping } from './report-types.ts';
-import { knows, legit, type Cluster } from './who-is-who.ts';
+import { findUnjoined } from './unjoined.ts';
+import { knows, unexplained, type Cluster } from './who-is-who.ts';
 
 export interface Attribution {
   pod: string;
@@ -20,7 +21,8 @@ const ends = (flow: string) => flow.split(' > ').map(hostOf) as [string, string]
  * Which pod the node id `nodeId`, recorded by `viewer` at `ip`, stands for: the pod with that id;
  * else the pod whose capture shows the connection that reached the viewer from `ip`; else the one
  * pod the viewer does not know that knows the viewer (it joined, nobody could dial it back), or
- * whose own view shows it never learned its address (`:port@cport myself`).
+ * whose own view shows it never learned its address (`:port@cport myself`); else the one listed
+ * Redis pod that no view knows.
  */
 export function attribute(
   c: Cluster,
@@ -51,6 +53,13 @@ export function attribute(
   // (the joiner's view is missing or was taken before it joined), the one that never learned it.
   const pick =
     knowing.length === 1 ? knowing : knowing.length > 1 ? knowing.filter((p) => unlearned.includes(p)) : unlearned;
+  if (pick.length === 0) {
+    // No view of it at all: the one listed Redis pod that no view knows (its files were not collected).
+    const absent = findUnjoined(c).absent.filter((name) => name !== viewer);
+    return absent.length === 1
+      ? { pod: absent[0]!, why: 'the one pod in the pods list that no CLUSTER NODES view knows' }
+      : undefined;
+  }
   if (pick.length !== 1) {
     return undefined;
   }
@@ -64,7 +73,7 @@ export function findGhosts(c: Cluster, mappings: NatMapping[]): AnalyzeGhost[] {
   const ghosts: AnalyzeGhost[] = [];
   for (const v of c.views) {
     for (const n of v.nodes) {
-      if (hasFlag(n, 'myself') || !(hasFlag(n, 'handshake') || hasFlag(n, 'noaddr') || !legit(c, n))) {
+      if (hasFlag(n, 'myself') || !(hasFlag(n, 'handshake') || hasFlag(n, 'noaddr') || unexplained(c, n))) {
         continue;
       }
       const o = c.owner(n.ip);

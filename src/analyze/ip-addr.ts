@@ -76,7 +76,35 @@ export function parseIfconfig(text: string): { interfaces: InterfaceInfo[]; warn
   return { interfaces, warnings };
 }
 
-/** `ip addr` when any line looks like one of its interface lines, else ifconfig. */
+// `ip -o addr` (`-4 -o`): one line per address, `3: eth0    inet 172.18.0.3/16 scope global eth0\ …`.
+const IP_ONELINE = /^\d+:\s+([^\s:@]+)(?:@\S+)?\s+inet6?\s+([0-9a-f.:]+)(?:\/\d+)?\s/;
+
+export function parseIpOneline(text: string): { interfaces: InterfaceInfo[]; warnings: ParseWarning[] } {
+  const byName = new Map<string, InterfaceInfo>();
+  const warnings: ParseWarning[] = [];
+  text.split('\n').forEach((l, i) => {
+    const raw = l.replace(/\r+$/, '');
+    const m = IP_ONELINE.exec(raw);
+    if (!m) {
+      if (raw.trim() !== '') {
+        warnings.push({ line: i + 1, text: raw, problem: 'not a line of `ip -o addr`' });
+      }
+      return;
+    }
+    const iface = byName.get(m[1]!) ?? { name: m[1]!, ipv4: [] };
+    byName.set(iface.name, iface);
+    if (IPV4.test(m[2]!)) {
+      iface.ipv4.push(m[2]!);
+    }
+  });
+  return { interfaces: [...byName.values()], warnings };
+}
+
+/** `ip addr` when any line looks like one of its interface lines, `ip -o addr`, else ifconfig. */
 export function parseInterfaces(text: string): { interfaces: InterfaceInfo[]; warnings: ParseWarning[] } {
-  return text.split('\n').some((l) => IP_LINK.test(l)) ? parseIpAddr(text) : parseIfconfig(text);
+  const lines = text.split('\n');
+  if (lines.some((l) => IP_LINK.test(l))) {
+    return parseIpAddr(text);
+  }
+  return lines.some((l) => IP_ONELINE.test(l)) ? parseIpOneline(text) : parseIfconfig(text);
 }

@@ -3,6 +3,7 @@
 import { isTranslated, reconstructNat } from '../probes/nat-map.ts';
 import type { Packet, PacketEndpoint } from '../probes/tcpdump-text.ts';
 import { hostOf } from '../util/address.ts';
+import { compareStrings } from '../util/text.ts';
 import type { NatMapping } from './report-types.ts';
 import type { Cluster } from './who-is-who.ts';
 
@@ -37,7 +38,9 @@ const source = (flow: string) => hostOf(flow.split(' > ')[0]!);
 
 /** Translated connections between every two captures, each written from its initiator's capture. */
 export function natMappings(c: Cluster): NatMapping[] {
+  // By pod name: which capture of a pair is read first decides how a mapping is written.
   const captures = [...c.inputs.pods.entries()]
+    .sort(([a], [b]) => compareStrings(a, b))
     .filter(([, f]) => f.packets)
     .map(([name, f]) => ({ name, packets: f.packets!.map((p) => resolveHostNames(p, c)) }));
   const out: NatMapping[] = [];

@@ -14,8 +14,10 @@ function whyHarmless(c: Cluster, conn: NatedConnection, mappings: NatMapping[]):
   if (peer && announces(peer)) {
     return { from: peer.name, harmless: `${peer.name} announces ${peer.self}` };
   }
+  // Only when every Redis pod was collected: a listed pod whose files are missing may announce nothing.
   const collected = [...c.inputs.pods.keys()].map((name) => c.pods.get(name)!);
-  if (collected.length > 1 && collected.every(announces)) {
+  const all = c.members.every((m) => c.inputs.pods.has(m));
+  if (all && collected.length > 1 && collected.every(announces)) {
     return { ...(from ? { from } : {}), harmless: 'every collected pod announces its address' };
   }
   return from ? { from } : {};

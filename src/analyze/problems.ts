@@ -12,7 +12,7 @@ import type {
   NatedConnection,
   NatMapping,
 } from './report-types.ts';
-import { announces, legit, type Cluster } from './who-is-who.ts';
+import { announces, unexplained, type Cluster } from './who-is-who.ts';
 
 export interface Findings {
   natMappings: NatMapping[];
@@ -30,7 +30,7 @@ export interface Problems {
 
 export const shortId = (id: string) => id.slice(0, 8);
 
-const addReason = (out: Problems, pod: string, why: string) =>
+export const addReason = (out: Problems, pod: string, why: string) =>
   out.reasons.set(pod, [...(out.reasons.get(pod) ?? []), why]);
 
 function ghostProblems(c: Cluster, f: Findings, out: Problems): void {
@@ -56,7 +56,7 @@ function misplacedProblems(c: Cluster, out: Problems): void {
     }
     for (const v of c.views) {
       const e = v.pod === p.name ? undefined : v.nodes.find((n) => n.id === p.nodeId);
-      if (e && e.ip && !legit(c, e) && !hasFlag(e, 'handshake')) {
+      if (e && unexplained(c, e) && !hasFlag(e, 'handshake')) {
         const o = c.owner(e.ip);
         out.problems.push(
           `${v.pod} knows ${p.name} at ${e.ip}:${e.port}@${e.cport} (${o.class}, ${ownerText(o)}), not at an address of ${p.name}`,
@@ -146,6 +146,17 @@ function replicationProblems(c: Cluster, out: Problems): void {
   }
 }
 
+/** Entries a view marks failing: the viewer's peers agree they cannot reach that node's bus port. */
+function failProblems(c: Cluster, out: Problems): void {
+  for (const v of c.views) {
+    for (const n of v.nodes.filter((x) => !hasFlag(x, 'myself') && (hasFlag(x, 'fail') || hasFlag(x, 'fail?')))) {
+      out.problems.push(
+        `${v.pod} marks ${shortId(n.id)} at ${n.ip}:${n.port}@${n.cport} ${n.flags.join(',')}: its cluster bus (port ${n.cport}) does not answer there`,
+      );
+    }
+  }
+}
+
 export function findProblems(c: Cluster, f: Findings): Problems {
   const out: Problems = { problems: [], reasons: new Map() };
   ghostProblems(c, f, out);
@@ -154,5 +165,6 @@ export function findProblems(c: Cluster, f: Findings): Problems {
   updateProblems(c, f, out);
   natedProblem(c, f, out);
   replicationProblems(c, out);
+  failProblems(c, out);
   return out;
 }

@@ -4,98 +4,136 @@
 // socket would block or never end; they are refused by what they are.
 import { constants, type Stats } from 'node:fs';
 import { lstat, open, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { UsageError } from '../util/errors.ts';
 import { decodeTranscript } from './transcript-text.ts';
 
 const MIB = 1024 * 1024;
 export const MAX_FILE_BYTES = 64 * MIB;
 
-export type PodFileKind =
-  | 'cluster-nodes'
-  | 'ss'
-  | 'netstat'
-  | 'proc-net-tcp'
-  | 'tcpdump'
-  | 'log'
-  | 'info-replication'
-  | 'sentinel-replicas'
-  | 'sentinel-sentinels'
-  | 'sentinel-master';
-export type NodeFileKind = 'ip-addr' | 'ifconfig';
-export const TABLES = ['pods.txt', 'nodes.txt', 'services.txt', 'podcidrs.txt'] as const;
-export type TableName = (typeof TABLES)[number];
+/** What a file's name suggests: a kind (only a hint, content decides) and whose file it is. */
+export interface NameHint {
+  kind?: string;
+  /** The word that gave the kind, e.g. `netstat` of `redis-0.netstat.txt`. */
+  word?: string;
+  /** What is left of the name, e.g. `redis-0`: a pod or node name when a kind word was found. */
+  owner?: string;
+  /** Whether the kind word was in the name itself, not only its extension (`.log`). */
+  named?: true;
+}
 
-const POD_FILES: [PodFileKind, RegExp][] = [
-  ['cluster-nodes', /^(.+)\.cluster-nodes\.txt$/],
-  ['ss', /^(.+)\.ss\.txt$/],
-  ['netstat', /^(.+)\.netstat\.txt$/],
-  ['proc-net-tcp', /^(.+)\.proc-net-tcp\.txt$/],
-  ['info-replication', /^(.+)\.info-replication\.txt$/],
-  ['tcpdump', /^(.+)\.tcpdump\.txt$/],
-  ['log', /^(.+)\.log(?:\.txt)?$/],
-  ['info-replication', /^(.+)\.info-replication\.txt$/],
-  ['sentinel-replicas', /^(.+)\.sentinel-replicas\.txt$/],
-  ['sentinel-sentinels', /^(.+)\.sentinel-sentinels\.txt$/],
-  ['sentinel-master', /^(.+)\.sentinel-master\.txt$/],
-];
-const NODE_FILES: [NodeFileKind, RegExp][] = [
-  ['ip-addr', /^(.+)\.ip-addr\.txt$/],
-  ['ifconfig', /^(.+)\.ifconfig\.txt$/],
-];
+// Trailing words of a file name and the kind each suggests; longest first, so `sentinel-replicas`
+// wins over `replicas`. `nodes` alone is `kubectl get nodes`, as in pods.txt / nodes.txt.
+const NAME_WORDS: [string, string][] = (
+  [
+    ['cluster-nodes', 'cluster-nodes'],
+    ['cluster_nodes', 'cluster-nodes'],
+    ['nodes.conf', 'nodes-conf'],
+    ['cluster-info', 'cluster-info'],
+    ['cluster-shards', 'cluster-shards'],
+    ['cluster-slots', 'cluster-slots'],
+    ['info-replication', 'info'],
+    ['replication', 'info'],
+    ['info', 'info'],
+    ['roles', 'role'],
+    ['role', 'role'],
+    ['sentinel-replicas', 'sentinel-replicas'],
+    ['sentinel-slaves', 'sentinel-replicas'],
+    ['sentinel-sentinels', 'sentinel-sentinels'],
+    ['sentinel-masters', 'sentinel-masters'],
+    ['sentinel-master', 'sentinel-master-addr'],
+    ['sentinel-get-master-addr', 'sentinel-master-addr'],
+    ['sentinel.conf', 'sentinel-conf'],
+    ['redis.conf', 'redis-conf'],
+    ['proc-net-tcp', 'sockets'],
+    ['netstat', 'sockets'],
+    ['ss', 'sockets'],
+    ['tcpdump', 'tcpdump'],
+    ['logs', 'log'],
+    ['log', 'log'],
+    ['ip-addr', 'interfaces'],
+    ['ifconfig', 'interfaces'],
+    ['pods', 'kube-pods'],
+    ['pod-wide', 'kube-pods'],
+    ['nodes', 'kube-nodes'],
+    ['services', 'kube-services'],
+    ['svc', 'kube-services'],
+    ['podcidrs', 'kube-podcidrs'],
+  ] as [string, string][]
+).sort((a, b) => b[0].length - a[0].length);
+
 // Files that belong in an example or artifact directory but are not evidence.
 const IGNORED = /^(?:README(?:\..*)?|expected\.json|\..*)$/i;
+export const isPcap = (name: string): boolean => /\.pcap(?:ng)?$/i.test(name);
+// How deep, and how many files, a directory is read: enough for a collected tree, bounded for a mistake.
+const MAX_DEPTH = 6;
+const MAX_FILES = 5000;
+
+/** The hint in a file's name: `redis-0.cluster-nodes.txt`, `redis-0-cluster-nodes.txt`, `redis-0.log`. */
+export function nameHint(path: string): NameHint {
+  let stem = path.split('/').at(-1)!;
+  const hint: NameHint = {};
+  for (let m = /\.(txt|out|log|json|ya?ml)$/i.exec(stem); m; m = /\.(txt|out|log|json|ya?ml)$/i.exec(stem)) {
+    const ext = m[1]!.toLowerCase();
+    hint.kind ??= ext === 'log' ? 'log' : ext === 'json' ? 'kube-json' : ext.startsWith('y') ? 'kube-yaml' : undefined;
+    stem = stem.slice(0, m.index);
+    if (ext === 'log') {
+      hint.word = 'log';
+    }
+  }
+  const lower = stem.toLowerCase();
+  const word = NAME_WORDS.find(([w]) => lower === w || new RegExp(`[._-]${w.replace('.', '\\.')}$`).test(lower));
+  if (word) {
+    stem = stem.slice(0, stem.length - word[0].length).replace(/[._-]$/, '');
+    hint.kind = word[1];
+    hint.word = word[0];
+    hint.named = true;
+  }
+  if (hint.word && stem !== '') {
+    hint.owner = stem;
+  }
+  if (hint.kind === undefined) {
+    delete hint.kind;
+  }
+  return hint;
+}
+
+/** Whether a file in DIR is left alone: READMEs, expected.json, dot files. */
+export const isIgnored = (name: string): boolean => IGNORED.test(name);
 
 /** One line, for errors and the exit-2 message. */
 export const EXPECTED_FILES =
-  '<pod>.cluster-nodes.txt, <pod>.ss.txt, <pod>.netstat.txt, <pod>.proc-net-tcp.txt, <pod>.tcpdump.txt, <pod>.log, <pod>.info-replication.txt, <sentinel>.sentinel-replicas.txt, <sentinel>.sentinel-sentinels.txt, <sentinel>.sentinel-master.txt, pods.txt, nodes.txt, services.txt, podcidrs.txt, <node>.ip-addr.txt, <node>.ifconfig.txt';
+  'the output of redis-cli cluster nodes (and cluster info, role, info replication), the Redis logs, ss/netstat, and kubectl get pods/nodes/svc -o wide (e.g. pods.txt), in files of any name or one transcript';
 
-export type FileRole =
-  | { role: 'table'; table: TableName }
-  | { role: 'pod'; kind: PodFileKind; pod: string }
-  | { role: 'node'; kind: NodeFileKind; node: string }
-  | { role: 'ignored' }
-  | { role: 'unknown'; problem: string };
-
-/** What a file name says the file is. */
-export function fileRole(name: string): FileRole {
-  if (IGNORED.test(name)) {
-    return { role: 'ignored' };
-  }
-  const table = TABLES.find((t) => t === name);
-  if (table) {
-    return { role: 'table', table };
-  }
-  for (const [kind, re] of POD_FILES) {
-    const m = re.exec(name);
-    if (m) {
-      return { role: 'pod', kind, pod: m[1]! };
-    }
-  }
-  for (const [kind, re] of NODE_FILES) {
-    const m = re.exec(name);
-    if (m) {
-      return { role: 'node', kind, node: m[1]! };
-    }
-  }
-  return {
-    role: 'unknown',
-    problem: name.endsWith('.pcap')
-      ? 'pcap files are not read; add its text: tcpdump -r FILE -nn -tt -v > <pod>.tcpdump.txt'
-      : `not a file rcnc analyze reads (expected ${EXPECTED_FILES})`,
-  };
-}
-
-/** The names in DIR that are not directories, sorted. Throws UsageError when DIR cannot be listed. */
+/**
+ * The files under DIR (subfolders too, not links to folders), as paths relative to DIR, sorted.
+ * Throws UsageError when DIR cannot be listed.
+ */
 export async function listDir(dir: string): Promise<string[]> {
   try {
     const s = await stat(dir);
     if (!s.isDirectory()) {
       throw new UsageError(`${dir} is a file, not a directory; pass the directory that holds the collected files`);
     }
-    return (await readdir(dir, { withFileTypes: true }))
-      .filter((e) => !e.isDirectory())
-      .map((e) => e.name)
-      .sort();
+    const out: string[] = [];
+    const walk = async (rel: string, depth: number): Promise<void> => {
+      const entries = await readdir(rel ? join(dir, rel) : dir, { withFileTypes: true });
+      for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        const path = rel ? `${rel}/${e.name}` : e.name;
+        if (e.name.startsWith('.') || out.length >= MAX_FILES) {
+          continue;
+        }
+        if (e.isDirectory()) {
+          if (depth < MAX_DEPTH && e.name !== 'node_modules') {
+            await walk(path, depth + 1);
+          }
+        } else {
+          out.push(path);
+        }
+      }
+    };
+    await walk('', 0);
+    return out.sort();
   } catch (e) {
     if (e instanceof UsageError) {
       throw e;

@@ -15,7 +15,9 @@ const FIX_NOTE =
 
 function fixLines(r: AnalyzeReport): string[] {
   const one = (x: Recommendation) => [
-    `${x.pod}: ${x.settings.join(', ')}${x.exact ? '' : '  (fill in the <…> values; services.txt gives NodePorts)'}`,
+    x.settings.length
+      ? `${x.pod}: ${x.settings.join(', ')}${x.exact ? '' : '  (fill in the <…> values; services.txt gives NodePorts)'}`
+      : `${x.pod}: ${x.then}`,
     `  why: ${x.reason}`,
     ...(x.commands ?? []).map((cmd) => `  $ ${cmd}`),
   ];
@@ -30,15 +32,35 @@ function verdict(r: AnalyzeReport): string[] {
       r.problems.map((p) => `- ${p}`),
     );
   }
-  const { views, logs, sockets } = r.checked;
-  if (r.unchecked.length === 0) {
-    return [
-      '',
-      'No problems found: every node is known at a pod or node address, no ghosts, no failed dial-backs.',
-      `(Checked: CLUSTER NODES of ${views.length} pod(s), Redis logs of ${logs.length}, socket tables of ${sockets.length}.)`,
-    ];
+  if (r.verdict === 'not-cleared') {
+    return section(
+      'Not cleared: nothing wrong was found, but these files cannot rule problems out',
+      r.gaps.map((g) => `- ${g}`),
+    );
   }
-  return ['', 'Nothing wrong found in what could be read, but not everything could be checked (see below).'];
+  const head =
+    r.unchecked.length === 0
+      ? 'No problems found: every node is known at a pod or node address, no ghosts, no failed dial-backs.'
+      : 'Nothing wrong found, and the files show every Redis pod, but not everything could be checked (see below).';
+  return [
+    '',
+    head,
+    ...section(
+      'Checked',
+      r.checks.map((c) => `- ${c}`),
+    ),
+  ];
+}
+
+/** What each file or transcript part was read as, when any was not in rcnc's own layout. */
+function readLines(r: AnalyzeReport): string[] {
+  const own = r.read.every((x) => !x.file.includes(':') && (x.ownerFrom === undefined || x.ownerFrom === 'file name'));
+  return own
+    ? []
+    : r.read.map(
+        (x) =>
+          `${x.file}: ${x.as}${x.owner ? ` of ${x.owner}${x.ownerFrom && x.ownerFrom !== 'file name' ? ` (by its ${x.ownerFrom})` : ''}` : ''}`,
+      );
 }
 
 function evidence(r: AnalyzeReport): string[] {
@@ -100,10 +122,15 @@ export function renderAnalyzeText(r: AnalyzeReport): string {
       r.unchecked.map((u) => `- ${u}`),
     ),
     ...section(
+      'Collect next',
+      r.next.map((n) => `- ${n}`),
+    ),
+    ...section(
       'Inferred (not in the files; add `ip addr` of each node and full kubectl tables to confirm)',
       r.inferences.map((i) => `${i.address} is ${i.owner}: ${i.basis}`),
     ),
     ...evidence(r),
+    ...section('Read', readLines(r)),
     ...section(
       'Warnings',
       r.warnings.map((w) => `${w.file}${w.line ? `:${w.line}` : ''}: ${w.problem}`),

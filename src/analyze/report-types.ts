@@ -6,6 +6,19 @@ import type { FailedDialBack, Ghost, NatMapping } from '../model/results.ts';
 
 export type { NatMapping };
 
+/** One piece of evidence read: where, as what, and whose. */
+export interface ReadItem {
+  /** The file, or `file:line` of its prompt when the file holds several outputs. */
+  file: string;
+  /** What it was read as, e.g. `CLUSTER NODES`. */
+  as: string;
+  owner?: string;
+  /** How the owner was told: `command`, `file name`, `content`, or `unnamed` when nothing told. */
+  ownerFrom?: 'command' | 'file name' | 'content' | 'unnamed';
+}
+
+export type VerdictKind = 'problems' | 'clear' | 'not-cleared';
+
 export interface AnalyzeWarning {
   file: string;
   /** 1-based; 0 when the warning is about the whole file. */
@@ -163,4 +176,17 @@ export interface AnalyzeReport {
   unchecked: string[];
   /** What the INFO replication and SENTINEL transcripts show (docs/sentinel.md). */
   sentinel: SentinelAnalysis;
+  /** What each file, or each part of a transcript, was read as, and whose it is. */
+  read: ReadItem[];
+  /**
+   * `problems`; `clear` when the files could have shown each problem looked for and none is there;
+   * `not-cleared` when nothing wrong was found but the files cannot rule problems out.
+   */
+  verdict: VerdictKind;
+  /** For `clear`: what was checked. */
+  checks: string[];
+  /** For `not-cleared`: why the files cannot rule problems out. */
+  gaps: string[];
+  /** What to collect next, to see more of a problem or to clear the run. */
+  next: string[];
 }

@@ -16,10 +16,21 @@ const DEFAULT_PORTS = { data: 6379, sentinel: 26379 };
 const selects = (selector: Record<string, string>, pod: string) =>
   Object.entries(selector).some(([k, v]) => k.endsWith('pod-name') && v === pod);
 
-/** Why an `ip:port` does not reach a pod as recorded, or undefined when it can. */
-function rewriteReason(c: Cluster, address: string): string | undefined {
+/**
+ * Why an `ip:port` does not reach a pod as recorded, or undefined when it can (or, without a pods
+ * list, when nothing shows it cannot: only a loopback address, or a /24's network address, which
+ * flannel gives its VXLAN device, is evidently no pod's).
+ */
+export function rewriteReason(c: Cluster, address: string): string | undefined {
   const ip = hostOf(address);
   const port = Number(address.split(':').at(-1));
+  if (!c.podsListed) {
+    return /^127\./.test(ip)
+      ? 'a loopback address: the connection came through a local proxy (a sidecar), not from the replica'
+      : /^\d+\.\d+\.\d+\.0$/.test(ip)
+        ? "a /24's network address (flannel's VXLAN device holds it on the node), no pod's"
+        : undefined;
+  }
   if (c.podIps.has(ip)) {
     return undefined;
   }

@@ -1,13 +1,13 @@
 // Who is who: the pods and nodes the files describe, their addresses and ports, and the questions
 // every later step asks of them (who owns an address, who knows whom, which addresses are real).
 import { isCniDevice } from '../model/profiles.ts';
-import { hasFlag, type ClusterNode, type ParseWarning } from '../probes/cluster-nodes.ts';
+import { hasFlag, type ClusterNode } from '../probes/cluster-nodes.ts';
 import { inbound, type SocketEntry } from '../probes/sockets.ts';
 import { hostOf } from '../util/address.ts';
 import { addressOwners } from './address-owners.ts';
 import type { Inputs } from './inputs.ts';
-import { parseNodes, parsePodCidrs, parsePods, parseServices, type KubePod, type KubeService } from './kubectl.ts';
-import type { TableName } from './read-dir.ts';
+import type { KubePod, KubeService } from './kubectl.ts';
+import { memberPods } from './owners.ts';
 import type { AddressOwner, AnalyzedNode, AnalyzedPod, Inference } from './report-types.ts';
 
 const DEFAULT_PORT = 6379;
@@ -37,6 +37,10 @@ export interface Cluster {
   /** Who owns an address; inferred owners say so and are added to `inferences` once. */
   owner: (ip: string) => AddressOwner;
   inferences: Inference[];
+  /** The Redis pods: those with evidence, and the listed ones named like them (owners.ts memberPods). */
+  members: string[];
+  /** Whether the pods' addresses are all known: only then can an address be said to be no pod's. */
+  podsListed: boolean;
 }
 
 /** Whether `viewer`'s view knows node `id` by a usable entry (not a handshake or noaddr one). */
@@ -55,24 +59,8 @@ export const announces = (p: AnalyzedPod): boolean =>
   p.self !== undefined && !p.self.startsWith(':') && hostOf(p.self) !== p.ip;
 
 function readTables(inputs: Inputs) {
-  const table = <T extends { warnings: ParseWarning[] }>(
-    name: TableName,
-    parse: (text: string) => T,
-  ): T | undefined => {
-    const text = inputs.tables[name];
-    if (text === undefined) {
-      return undefined;
-    }
-    const parsed = parse(text);
-    inputs.warnings.addParsed(name, parsed.warnings);
-    return parsed;
-  };
-  return {
-    podRows: table('pods.txt', parsePods)?.pods ?? [],
-    nodeRows: table('nodes.txt', parseNodes)?.nodes ?? [],
-    services: table('services.txt', parseServices)?.services ?? [],
-    cidrs: table('podcidrs.txt', parsePodCidrs)?.cidrs ?? [],
-  };
+  const k = inputs.kube;
+  return { podRows: k.pods, nodeRows: k.nodes, services: k.services, cidrs: k.cidrs };
 }
 
 function buildNodes(inputs: Inputs, tables: ReturnType<typeof readTables>, podNames: Set<string>) {
@@ -183,10 +171,15 @@ function podAddress(name: string, row: KubePod | undefined, myself: ClusterNode 
 
 function buildPod(name: string, ctx: PodContext): AnalyzedPod {
   const rows = ctx.rows.filter((r) => r.name === name);
-  if (rows.length > 1) {
-    ctx.inputs.warnings.add('pods.txt', rows[1]!.line, `pod ${name} is listed twice; the first line is used`);
+  // The same pod in two listings (a table and its JSON) is one; different IPs are two moments.
+  const row = rows.find((r) => r.ip) ?? rows[0];
+  if (new Set(rows.flatMap((r) => (r.ip ? [r.ip] : []))).size > 1) {
+    ctx.inputs.warnings.add(
+      ctx.inputs.kube.read.pods ?? 'pods.txt',
+      0,
+      `pod ${name} is listed with different IPs; ${row!.ip} is used`,
+    );
   }
-  const row = rows[0];
   const files = ctx.inputs.pods.get(name);
   const myself = files?.view?.nodes.find((n) => hasFlag(n, 'myself'));
   const node = row?.node;
@@ -227,7 +220,7 @@ export function whoIsWho(inputs: Inputs): Cluster {
   const inferences: Inference[] = [];
   const ctx: PodContext = { inputs, rows: tables.podRows, nodes, nodeIps, inferences };
   const pods = new Map([...podNames].sort().map((name) => [name, buildPod(name, ctx)] as const));
-  if (inputs.pods.size && !inputs.tables['pods.txt']) {
+  if (inputs.pods.size && !inputs.kube.read.pods) {
     inputs.warnings.add(
       'pods.txt',
       0,
@@ -236,9 +229,12 @@ export function whoIsWho(inputs: Inputs): Cluster {
   }
   // A hostNetwork pod's IP is its node's: only the analyzed pods' count as pod addresses, or a
   // kube-proxy pod in pods.txt would hide every NATed node-IP peer.
-  const podIps = new Set(
-    [...pods.values()].filter((p) => p.ip && (!p.hostNetwork || inputs.pods.has(p.name))).map((p) => p.ip!),
-  );
+  const podIps = new Set([
+    ...[...pods.values()].filter((p) => p.ip && (!p.hostNetwork || inputs.pods.has(p.name))).map((p) => p.ip!),
+    ...inputs.kube.podAddresses,
+  ]);
+  const evidence = new Set(inputs.pods.keys());
+  const members = [...new Set([...evidence, ...memberPods(tables.podRows, evidence).map((p) => p.name)])].sort();
   const views = [...inputs.pods.entries()].filter(([, f]) => f.view).map(([pod, f]) => ({ pod, nodes: f.view!.nodes }));
   return {
     inputs,
@@ -252,5 +248,25 @@ export function whoIsWho(inputs: Inputs): Cluster {
     podById: new Map([...pods.values()].filter((p) => p.nodeId).map((p) => [p.nodeId!, p])),
     owner: addressOwners(pods, nodes, inferences),
     inferences,
+    members,
+    // A list of pod IPs, or a pods table with every Redis pod's address in it.
+    podsListed:
+      inputs.kube.podAddresses.length > 0 ||
+      (tables.podRows.some((r) => r.ip) && members.every((m) => pods.get(m)?.ip)),
   };
+}
+
+/**
+ * Whether an entry's address is known not to reach a pod: not a pod's, not a node's NodePort or
+ * host-network address, and either owned by a device (a rewrite) or checked against a pods list.
+ * Without the lists nothing is known: a node IP with a NodePort looks like any other address.
+ */
+export function unexplained(c: Cluster, n: ClusterNode): boolean {
+  if (!n.ip || legit(c, n)) {
+    return false;
+  }
+  if (c.owner(n.ip).class !== 'unknown') {
+    return true;
+  }
+  return c.podsListed && (!isNodePort(n.port) || !!c.inputs.kube.read.nodes);
 }

@@ -96,12 +96,14 @@ grew), 2 a file missing or not an rcnc results file.`,
   analyze: {
     before: `Usage: rcnc analyze DIR [--json]
 
-Diagnoses artifacts collected on a real cluster. DIR holds any of:
+Diagnoses what was collected on a real cluster. DIR holds any of:
 ${ANALYZE_FILES_HELP}
-It reports NATed bus connections with the likely rewrite, NAT mappings from pairs of captures,
-ghost/handshake/noaddr entries, failed dial-backs, and the announce settings that fix each node,
-with the commands to apply them. Files may be UTF-8 or UTF-16, with LF or CRLF line ends.
-Exit: 0 nothing wrong found, 1 problems found, 2 DIR missing or unreadable, or nothing in it usable.`,
+It reports nodes that never joined, NATed bus connections with the likely rewrite, NAT mappings
+from pairs of captures, ghost/handshake/noaddr entries, failed dial-backs, stale addresses, and
+the settings or commands that fix each. Files may be UTF-8 or UTF-16, with LF or CRLF line ends.
+Exit: 0 nothing wrong, and the files could have shown each problem (it lists what it checked);
+1 problems found, or nothing found but the files cannot rule problems out (it says what to
+collect next); 2 DIR missing or unreadable, or nothing in it usable.`,
   },
   collect: {
     before: `Usage: rcnc collect -n NAMESPACE [options] DIR
