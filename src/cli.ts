@@ -17,6 +17,7 @@ const COMMAND_MAINS: Record<string, () => Promise<CommandMain>> = {
   kube: async () => (await import('./cli/kube.ts')).cmdKube,
   report: async () => (await import('./cli/files.ts')).cmdReport,
   analyze: async () => (await import('./cli/files.ts')).cmdAnalyze,
+  merge: async () => (await import('./cli/files.ts')).cmdMerge,
   diff: async () => (await import('./cli/files.ts')).cmdDiff,
   collect: async () => (await import('./cli/collect.ts')).cmdCollect,
 };

@@ -1,4 +1,6 @@
-// `rcnc analyze DIR`, `rcnc report DIR` and `rcnc diff OLD NEW`: commands over files, no lab needed.
+// `rcnc analyze DIR`, `rcnc report DIR`, `rcnc merge DIR…` and `rcnc diff OLD NEW`: commands over
+// files, no lab needed.
+import { join, resolve } from 'node:path';
 import { UsageError } from '../util/errors.ts';
 import { oneLine } from '../util/text.ts';
 import { parse } from './args.ts';
@@ -33,6 +35,36 @@ export async function cmdReport(args: string[]): Promise<number> {
     console.log(`wrote ${f}`);
   }
   return 0;
+}
+
+export async function cmdMerge(args: string[]): Promise<number> {
+  const { values, positionals } = parse('merge', args);
+  if (values.help) {
+    return help('merge');
+  }
+  if (positionals.length === 0) {
+    throw new UsageError(
+      'merge takes the report directories of the shards; try: npx rcnc merge shard-1 shard-2 --out merged',
+    );
+  }
+  const out = values.out ?? join('reports', 'merged');
+  if (out.trim() === '') {
+    throw new UsageError('--out is empty; pass the directory the joined report should go to');
+  }
+  const { mergeResults, readInputs, writeMerged } = await import('../report/merge.ts');
+  const { appendStepSummary, MARKDOWN_FILE } = await import('../report/write.ts');
+  const inputs = await readInputs(positionals);
+  const { results, selected } = mergeResults(inputs);
+  for (const file of await writeMerged(results, inputs, out)) {
+    console.log(`wrote ${file}`);
+  }
+  const stepSummary = process.env['GITHUB_STEP_SUMMARY'];
+  const failed = stepSummary ? await appendStepSummary(stepSummary, results, resolve(out)) : undefined;
+  if (failed) {
+    console.error(`rcnc: $GITHUB_STEP_SUMMARY (${stepSummary}) could not be appended to (${failed})`);
+  }
+  const { finish } = await import('./outcome.ts');
+  return finish(results, selected, join(out, MARKDOWN_FILE), false);
 }
 
 export async function cmdDiff(args: string[]): Promise<number> {

@@ -4,6 +4,7 @@
 import { scenarioNames } from '../../scenarios/registry.ts';
 import { labProfiles } from '../deploy/netns/profiles.ts';
 import { EXPOSURES, PROFILES } from '../model/dimensions.ts';
+import { QUICK_CELLS } from './selection.ts';
 
 export interface FlagSpec {
   readonly type: 'string' | 'boolean';
@@ -98,7 +99,25 @@ the default socket's, else, as root, a private dockerd per topology)`,
     type: 'string',
     multiple: true,
     value: 'ID|GLOB',
-    description: 'only cells whose id matches (repeat or comma-separate; * matches anything)',
+    description: `only cells whose id matches (repeat or comma-separate; * matches anything);
+'!GLOB' leaves the cells it matches out`,
+  },
+  skip: {
+    type: 'string',
+    multiple: true,
+    value: 'GLOB',
+    description: 'leave out cells whose id matches (repeat or comma-separate)',
+  },
+  quick: {
+    type: 'boolean',
+    description: `the pull-request subset: ${QUICK_CELLS.length} fixed cells, every family and exposure (README
+lists them); combines with the other filters`,
+  },
+  shard: {
+    type: 'string',
+    value: 'I/N',
+    description: `run part I of N of the selected cells (parallel CI jobs; split by id, balanced);
+rcnc merge joins the parts' reports`,
   },
   concurrency: {
     type: 'string',
@@ -121,7 +140,11 @@ shared: they run beside others, marked so (default with RCNC_MATRIX=full)`,
   'kube-bin': KUBE_BIN,
   'proxy-mode': PROXY_MODE,
   'fail-fast': { type: 'boolean', description: 'after the first failed cell start no more (running cells finish)' },
-  list: { type: 'boolean', description: 'print the matching cells and exit without running them' },
+  'junit-file': { type: 'string', value: 'PATH', description: "also write junit.xml to PATH (for a CI's test report)" },
+  list: {
+    type: 'boolean',
+    description: 'print the matching cells and exit without running them (as JSON with --json)',
+  },
   json: { type: 'boolean', description: 'print results.json instead of the summary (progress stays on stderr)' },
 } as const satisfies Record<string, FlagSpec>;
 
@@ -202,6 +225,12 @@ export const COMMANDS = {
   analyze: { positionals: true, flags: { json: { type: 'boolean', description: 'print the analysis as JSON' } } },
   collect: { positionals: true, flags: COLLECT_FLAGS },
   report: { positionals: true, flags: {} },
+  merge: {
+    positionals: true,
+    flags: {
+      out: { type: 'string', value: 'DIR', description: 'where the joined report goes (default: reports/merged)' },
+    },
+  },
   diff: {
     positionals: true,
     flags: {

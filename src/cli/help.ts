@@ -13,6 +13,7 @@ Commands:
   analyze DIR         diagnose files collected from a real cluster (netstat, tcpdump, logs…)
   collect -n NS DIR   gather those files from a running Redis deployment, then analyze them
   report DIR          rewrite compatibility.md, junit.xml and index.html from DIR/results.json
+  merge DIR…          join the reports of a run's shards (run --shard I/N) into one
   diff OLD NEW        what changed between two runs' results (exit 1 on a regression)
   doctor              check what the lab needs from this machine
   setup               install missing system packages (apt-get, as root)
@@ -39,8 +40,10 @@ const PROSE: Record<Command, { before: string; after?: string }> = {
 
 Runs every cell of the matrix that matches the filters on the chosen provider, printing progress
 per cell, then writes results.json, compatibility.md, junit.xml and index.html (with every cell's
-evidence) to <report-dir>/<run-id>/ and <report-dir>/latest/. As root on Debian it first installs
-the packages the lab needs that are missing (what 'rcnc setup' does).`,
+evidence) to <report-dir>/<run-id>/ and <report-dir>/latest/, and lists the failed and skipped
+cells with their reasons. With $GITHUB_STEP_SUMMARY set it appends a summary to it (failed cells
+first, then the matrices; bounded in size). As root on Debian it first installs the packages the
+lab needs that are missing (what 'rcnc setup' does).`,
     after: `Exit: 0 every cell as expected (skips allowed), 1 an unexpected result, 2 bad usage, a missing
 requirement, or every cell skipped (nothing ran).`,
   },
@@ -114,6 +117,19 @@ Finds the Redis Cluster pods of NAMESPACE (those matching -l), gathers from each
 writes them into DIR (new or empty) and prints the analysis. Nothing in the cluster is changed
 unless --debug allows it.`,
     after: 'Exit: 0 nothing wrong found, 1 problems found, 2 bad usage, an unreachable cluster or no Redis pods.',
+  },
+  merge: {
+    before: `Usage: rcnc merge DIR… [--out DIR]
+
+Joins the reports of the shards of one run (rcnc run --shard I/N, e.g. parallel CI jobs; each DIR
+a report directory or its results.json) into one report in --out: results.json with every cell,
+the shards' artifacts, and compatibility.md, junit.xml and index.html written from the whole, as an
+unsplit run would have written them. A shard given twice, shards of different splits or of
+different rcnc or Redis versions, and a missing shard (unless the others hold every selected cell)
+are refused. --out is replaced; it must be new, empty, or an earlier report. With
+$GITHUB_STEP_SUMMARY set, the joined summary is appended to it.`,
+    after: `Exit: 0 every cell as expected (skips allowed), 1 a cell failed, 2 bad input (a missing or invalid
+report, shards that are not one run), or every cell skipped (nothing ran).`,
   },
   report: {
     before: `Usage: rcnc report DIR

@@ -2,15 +2,14 @@
 // anything starts, hands the config to vitest through `provide`, and prints the summary from the
 // results file the reporter wrote.
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { copyFile, readFile, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { allCells, expectationText, scenarioNames, SCENARIOS } from '../../scenarios/registry.ts';
 import { ensurePackages, missingPackages, onPath } from '../deploy/netns/system.ts';
 import { fitsProvider } from '../deploy/providers.ts';
-import { filterCells, type AnyCell, type CellFilter } from '../model/cell.ts';
+import type { AnyCell, CellFilter } from '../model/cell.ts';
 import { EXPOSURES, isOneOf, KUBE_PROXY_MODES, PROFILES, PROVIDERS, type ProviderName } from '../model/dimensions.ts';
-import type { ResultsFile } from '../model/results.ts';
-import { nothingRan, nothingRanText } from '../report/markdown.ts';
+import type { ResultsFile, Shard } from '../model/results.ts';
 import { providerFor, providerKey } from '../suite/harness.ts';
 import {
   checkReportDir,
@@ -25,7 +24,9 @@ import { PACKAGE_ROOT } from '../util/package-root.ts';
 import { list, parse } from './args.ts';
 import { readyForLab } from './first-run.ts';
 import { help } from './help.ts';
+import { finish } from './outcome.ts';
 import { runScenarioFiles, runTmpDir } from './run-vitest.ts';
+import { cellPatterns, parseShard, selectCells } from './selection.ts';
 
 export async function cmdRun(args: string[]): Promise<number> {
   const { values } = parse('run', args);
@@ -46,21 +47,29 @@ export async function cmdRun(args: string[]): Promise<number> {
     throw new UsageError(`--kubeconfig ${values.kubeconfig}: no such file`);
   }
   const filter = filterFrom(provider, values);
+  const part = values.shard === undefined ? undefined : parseShard(values.shard);
   const base = runConfigFromEnv(process.env);
   if (values['timing-cells'] !== undefined) {
     base.timingCells = parseTimingCells(values['timing-cells'], '--timing-cells');
   }
-  const cells = filterCells(
-    allCells(provider[0] as ProviderName, base.matrix).filter((c) => fitsProvider(c.dims)),
-    filter,
-  );
+  const all = allCells(provider[0] as ProviderName, base.matrix).filter((c) => fitsProvider(c.dims));
+  const { cells, shard } = selectCells(all, { filter, quick: !!values.quick, ...(part ? { shard: part } : {}) });
   if (values.list) {
-    console.log(listTable(cells));
+    console.log(values.json ? JSON.stringify(listJson(cells, shard), null, 2) : listTable(cells));
+    return 0;
+  }
+  if (cells.length === 0 && shard && shard.selected > 0) {
+    // More shards than cells: this one has nothing to do, which is no error of the job (rcnc merge
+    // knows from the other shards how many cells there were).
+    console.error(
+      `rcnc: shard ${shard.index}/${shard.count} has no cells (the selection has ${shard.selected}); nothing to run`,
+    );
     return 0;
   }
   if (cells.length === 0) {
     throw new UsageError('no cell matches these filters; run with --list to see the cells');
   }
+  const junitFile = values['junit-file'] === undefined ? undefined : await checkJunitFile(values['junit-file']);
   if (provider[0] === 'netns') {
     const stderr = (line: string) => process.stderr.write(`${line}\n`);
     await readyForLab(
@@ -68,7 +77,9 @@ export async function cmdRun(args: string[]): Promise<number> {
       { setup: ensurePackages, log: stderr },
     );
   }
-  const config = await runConfigFor(base, filter, values);
+  // The workers get the exact ids: the selection (exclusions, --quick, --shard) was made here.
+  const exact: CellFilter = { provider, cells: cells.map((c) => c.id) };
+  const config = { ...(await runConfigFor(base, exact, values)), ...(shard ? { shard } : {}) };
   if (values.concurrency !== undefined) {
     config.concurrency = parseConcurrency(values.concurrency, '--concurrency');
   }
@@ -76,20 +87,54 @@ export async function cmdRun(args: string[]): Promise<number> {
     config.stopFile = join(runTmpDir(config.runId), 'fail-fast.stop');
   }
   await requireProviders(cells, config);
-  return runVitest(cells, config, !!values.json);
+  return runVitest(cells, config, { json: !!values.json, ...(junitFile ? { junitFile } : {}) });
 }
 
 function filterFrom(
   provider: string[],
-  values: { scenario?: string; profile?: string; exposure?: string; cell?: string[] },
+  values: { scenario?: string; profile?: string; exposure?: string; cell?: string[]; skip?: string[] },
 ): CellFilter {
   return {
     provider,
     scenario: list(values.scenario, scenarioNames(), '--scenario'),
     profile: list(values.profile, PROFILES, '--profile'),
     exposure: list(values.exposure, EXPOSURES, '--exposure'),
-    ...(values.cell ? { cells: values.cell.flatMap((c) => c.split(',')).filter(Boolean) } : {}),
+    ...cellPatterns(values.cell, values.skip),
   };
+}
+
+/** `--list --json`: the selected cells with what each expects, for scripts (a CI matrix, a shard plan). */
+export function listJson(cells: AnyCell[], shard?: Shard) {
+  return {
+    total: cells.length,
+    ...(shard ? { shard } : {}),
+    families: Object.fromEntries(
+      SCENARIOS.map((s) => [s.name, cells.filter((c) => c.family === s.name).length] as const).filter(([, n]) => n > 0),
+    ),
+    cells: cells.map((c) => ({
+      id: c.id,
+      family: c.family,
+      title: c.title,
+      expects: expectationText(c),
+      dims: c.dims,
+      ...(c.runAlone ? { runsAlone: c.runAlone } : {}),
+    })),
+  };
+}
+
+/** `--junit-file PATH`, checked before anything runs: its directory is writable and PATH is no directory. */
+async function checkJunitFile(path: string): Promise<string> {
+  if (path.trim() === '') {
+    throw new UsageError('--junit-file is empty; pass the file junit.xml should also be written to');
+  }
+  const abs = resolve(path);
+  if ((await stat(abs).catch(() => undefined))?.isDirectory()) {
+    throw new UsageError(
+      `--junit-file ${path}: a directory is in the way; pass a file, e.g. ${join(path, 'junit.xml')}`,
+    );
+  }
+  await checkReportDir(dirname(abs), '--junit-file');
+  return abs;
 }
 
 /** `--list`: an aligned table with a header, then the count per scenario family. */
@@ -151,7 +196,11 @@ async function runConfigFor(base: RunConfig, filter: CellFilter, values: RunConf
   };
 }
 
-async function runVitest(cells: AnyCell[], config: RunConfig, json: boolean): Promise<number> {
+async function runVitest(
+  cells: AnyCell[],
+  config: RunConfig,
+  { json, junitFile }: { json: boolean; junitFile?: string },
+): Promise<number> {
   const families = new Set(cells.map((c) => c.family));
   const files = SCENARIOS.filter((s) => families.has(s.name)).map((s) => s.testFile);
   const reporter = join(PACKAGE_ROOT, 'src/report/reporter.ts');
@@ -169,35 +218,15 @@ async function runVitest(cells: AnyCell[], config: RunConfig, json: boolean): Pr
     return 1;
   }
   const results = JSON.parse(await readFile(resultsPath, 'utf8')) as ResultsFile;
+  if (junitFile) {
+    // Imported here: the report writers are heavy, and `--list` or `--help` never need them.
+    const { JUNIT_FILE } = await import('../report/write.ts');
+    await copyFile(join(config.reportDir, config.runId, JUNIT_FILE), junitFile);
+  }
   if (json) {
     console.log(JSON.stringify(results, null, 2));
   }
-  const { line, exitCode } = runOutcome(results, cells.length, join(config.reportDir, 'latest', 'compatibility.md'));
-  // Nothing ran is an error (exit 2), said on stderr so --json keeps stdout to the results.
-  if (exitCode === 2) {
-    console.error(`\n${line}`);
-  } else if (!json) {
-    console.log(`\n${line}`);
-  }
-  return exitCode;
-}
-
-/**
- * The run's last line and exit code: 1 when a cell failed; 2 when every cell was skipped, since a
- * run that tested nothing must not pass as one in which everything worked; else 0.
- */
-export function runOutcome(results: ResultsFile, selected: number, report: string): { line: string; exitCode: number } {
-  const s = results.summary;
-  const where = `report: ${report} (also index.html, junit.xml, results.json)`;
-  if (nothingRan(s)) {
-    return { line: `rcnc: nothing ran: ${nothingRanText(results)} — ${where}`, exitCode: 2 };
-  }
-  // Under --fail-fast, files vitest never started leave their cells out of the results.
-  const notRun = selected - results.cells.length;
-  return {
-    line: `rcnc: ${s.pass} passed, ${s.fail} failed, ${s.skip} skipped${notRun > 0 ? `, ${notRun} not run (--fail-fast)` : ''} — ${where}`,
-    exitCode: s.fail > 0 ? 1 : 0,
-  };
+  return finish(results, cells.length, join(config.reportDir, 'latest', 'compatibility.md'), json);
 }
 
 /**

@@ -54,6 +54,8 @@ export interface CellFilter {
   exposure?: string[];
   /** Cell ids or globs (`*` any run of characters within the id). */
   cells?: string[];
+  /** Cell ids or globs to leave out, whatever else matches them. */
+  exclude?: string[];
 }
 
 const keep = (value: string, wanted?: string[]) => !wanted?.length || wanted.includes(value);
@@ -67,8 +69,12 @@ export const globToRegExp = (glob: string): RegExp =>
       .replace(/\?/g, '.')}$`,
   );
 
+/** A pattern without `*` or `?` is an exact id: compared, not compiled (a run passes its workers hundreds). */
+const matches = (id: string, pattern: string): boolean =>
+  /[*?]/.test(pattern) ? globToRegExp(pattern).test(id) : id === pattern;
+
 export const matchesAny = (id: string, patterns?: string[]): boolean =>
-  !patterns?.length || patterns.some((p) => globToRegExp(p).test(id));
+  !patterns?.length || patterns.some((p) => matches(id, p));
 
 export const filterCells = <C extends { id: string; family: string; dims: CellDims }>(cells: C[], f: CellFilter): C[] =>
   cells.filter(
@@ -77,7 +83,8 @@ export const filterCells = <C extends { id: string; family: string; dims: CellDi
       keep(c.dims.provider, f.provider) &&
       keep(c.dims.profile, f.profile) &&
       keep(c.dims.exposure, f.exposure) &&
-      matchesAny(c.id, f.cells),
+      matchesAny(c.id, f.cells) &&
+      !(f.exclude?.length && matchesAny(c.id, f.exclude)),
   );
 
 /** A file-system-safe name for a cell's artifact folder. */

@@ -228,6 +228,22 @@ export interface ResultsFile {
   environment: Environment;
   cells: CellResult[];
   summary: { pass: number; fail: number; skip: number };
+  /**
+   * How long each family's scenario file ran, wall clock, ms (files run one after another, their
+   * cells side by side, so this is not the sum of the cells). Absent in files written before it was
+   * recorded.
+   */
+  familyWallMs?: Partial<Record<Family, number>>;
+  /** Set when the run was one part of a selection split with `rcnc run --shard INDEX/COUNT`. */
+  shard?: Shard;
+}
+
+/** One of `count` parts of a selection of cells, `index` from 1. */
+export interface Shard {
+  index: number;
+  count: number;
+  /** How many cells the whole selection had before it was split: `rcnc merge` checks it got them all. */
+  selected: number;
 }
 
 /** The annotation a cell's test sends when the cell leaves the queue and starts running. */

@@ -90,6 +90,52 @@ describe('diffResults', () => {
   });
 });
 
+describe('durations measured differently', () => {
+  const SHARED =
+    'asks to run alone (failover window), but this run let it share the cores (--timing-cells shared): its timings were measured beside other cells';
+  /** The failover cell of a later run, its failover slower by 5 s and, when `lost`, one write lost. */
+  const slower = (sharedCores: boolean, lost = false) =>
+    next((cell) => {
+      if (cell.id === FAILOVER && cell.family === 'recovery' && cell.observation?.failover && cell.observation.client) {
+        cell.observation.failover.afterMs = 3887 + 5000;
+        cell.observation.client.lostAckedWrites = lost ? 1 : 0;
+        if (sharedCores) {
+          cell.sharedCores = SHARED;
+        }
+      }
+    });
+
+  test('alone before, beside other cells after: not comparable, not a regression', () => {
+    const later = slower(true);
+    const changes = diffResults(sample, later);
+    expect(brief(changes)).toEqual([
+      `  ${FAILOVER} durations not compared: measured alone in the old run, beside other cells in the new (--timing-cells)`,
+    ]);
+    expect(changes[0]).toMatchObject({ kind: 'timings', before: 'alone', after: 'beside other cells' });
+    expect(hasRegression(changes)).toBe(false);
+    expect(diffText(sample, later, changes).split('\n')).toEqual([
+      'rcnc diff 20250301-101500-a1b2 → 20250302-101500-c3d4: 12 cells in both, 0 changes, 0 regressions; ' +
+        'durations of 1 cell not comparable (measured alone in one run, beside other cells in the other)',
+      `timings     ${FAILOVER}  durations not compared: measured alone in the old run, beside other cells in the new (--timing-cells)`,
+      '',
+    ]);
+  });
+
+  test('a lost write is still a regression, however the durations were measured', () => {
+    expect(brief(diffResults(sample, slower(true, true)))).toEqual([
+      `  ${FAILOVER} durations not compared: measured alone in the old run, beside other cells in the new (--timing-cells)`,
+      `! ${FAILOVER} client.lostAckedWrites 0 → 1 (+1)`,
+    ]);
+  });
+
+  test('measured the same way (both beside other cells, or both alone): compared as usual', () => {
+    const before = slower(true);
+    before.cells = sample.cells.map((cell) => (cell.id === FAILOVER ? { ...cell, sharedCores: SHARED } : cell));
+    expect(brief(diffResults(before, slower(true)))).toEqual([`! ${FAILOVER} failover.afterMs 3.9s → 8.9s (+5.0s)`]);
+    expect(brief(diffResults(sample, slower(false)))).toEqual([`! ${FAILOVER} failover.afterMs 3.9s → 8.9s (+5.0s)`]);
+  });
+});
+
 describe('diffText and hasRegression', () => {
   test('lists regressions first, one line each, after a header with the counts', () => {
     const later = next((cell) => {

@@ -3,7 +3,9 @@
 // removed, a compatibility word (snat's names the rewrite class) or a ghost class that changed, a
 // verdict that changed, and recovery figures that moved beyond a tolerance. Each change says
 // whether it is a regression (what a user gets got worse, a cell started to fail, a figure grew);
-// the command exits 1 on one.
+// the command exits 1 on one. Durations are compared only between records measured the same way:
+// a failover window measured alone and one measured beside other cells (`sharedCores`) differ by
+// the load, not by the datapath, so such a pair is reported as not comparable instead.
 import { familyModule } from '../../scenarios/registry.ts';
 import type { Family } from '../model/dimensions.ts';
 import type { CellResult, ResultsFile } from '../model/results.ts';
@@ -22,8 +24,12 @@ export interface DiffOptions {
 
 export const DEFAULT_TOLERANCE = { toleranceMs: 1000, toleranceRatio: 0.25 } as const;
 
-/** A class change is named by its family (`ghost-class`). */
-export type ChangeKind = 'added' | 'removed' | 'compatibility' | DiffClass<Family>['kind'] | 'verdict' | 'figure';
+/**
+ * A class change is named by its family (`ghost-class`). `timings`: the two records measured the
+ * cell's durations differently (alone and beside other cells), so they were not compared.
+ */
+export type ChangeKind =
+  'added' | 'removed' | 'compatibility' | DiffClass<Family>['kind'] | 'verdict' | 'figure' | 'timings';
 
 export interface Change {
   cellId: string;
@@ -107,14 +113,37 @@ function cellChanges(a: CellResult, b: CellResult, tolerance: Required<DiffOptio
   }
   const figures = familyModule(b.family).diff?.figures;
   if (a.family === b.family && a.observation && b.observation && figures) {
+    const comparable = measuredHow(a) === measuredHow(b);
+    if (!comparable) {
+      changes.push({ ...base, ...notComparable(a, b) });
+    }
     changes.push(
-      ...figureChanges(figures(a.observation), figures(b.observation), tolerance).map((change) => ({
+      ...figureChanges(figures(a.observation), figures(b.observation), tolerance, comparable).map((change) => ({
         ...base,
         ...change,
       })),
     );
   }
   return changes;
+}
+
+/**
+ * How a cell's durations were measured. A cell that asks to run alone (failover windows) and ran
+ * beside other cells says so in its record (`sharedCores`, `--timing-cells shared`); every other
+ * record was measured as the cell always is.
+ */
+const measuredHow = (cell: CellResult): string => (cell.sharedCores ? 'beside other cells' : 'alone');
+
+function notComparable(a: CellResult, b: CellResult): Omit<Change, 'cellId' | 'family'> {
+  const [was, now] = [measuredHow(a), measuredHow(b)];
+  return {
+    kind: 'timings',
+    subject: 'timings',
+    before: was,
+    after: now,
+    regression: false,
+    text: `durations not compared: measured ${was} in the old run, ${now} in the new (--timing-cells)`,
+  };
 }
 
 function toneRank(tone: Tone | undefined): number {
@@ -149,12 +178,19 @@ function classChanges(a: CellResult, b: CellResult): Omit<Change, 'cellId' | 'fa
   });
 }
 
-/** Figures both runs have, matched by subject; a duration within the tolerance has not changed. */
-function figureChanges(a: DiffFigure[], b: DiffFigure[], tolerance: Required<DiffOptions>) {
+/**
+ * Figures both runs have, matched by subject; a duration within the tolerance has not changed, and
+ * durations measured differently (`timingsComparable` false) are not compared at all. Counts (lost
+ * writes) are compared either way: a write lost beside other cells is still lost.
+ */
+function figureChanges(a: DiffFigure[], b: DiffFigure[], tolerance: Required<DiffOptions>, timingsComparable: boolean) {
   return b.flatMap((figure): Omit<Change, 'cellId' | 'family'>[] => {
     const was = a.find((old) => old.subject === figure.subject)?.value;
     const now = figure.value;
     if (was === undefined || was === null || now === undefined || now === null) {
+      return [];
+    }
+    if (figure.unit === 'ms' && !timingsComparable) {
       return [];
     }
     const delta = now - was;
@@ -182,14 +218,18 @@ function figureChanges(a: DiffFigure[], b: DiffFigure[], tolerance: Required<Dif
 /** The changes for people (and CI logs): regressions first, then the rest, one line each. */
 export function diffText(before: ResultsFile, after: ResultsFile, changes: readonly Change[]): string {
   const regressions = changes.filter((change) => change.regression);
+  const apart = changes.filter((change) => change.kind === 'timings').length;
   const compared = before.cells.filter((cell) => after.cells.some((other) => other.id === cell.id)).length;
   const head =
     `rcnc diff ${before.runId} → ${after.runId}: ${compared} cell${compared === 1 ? '' : 's'} in both, ` +
-    `${changes.length} change${changes.length === 1 ? '' : 's'}, ${regressions.length} regression${regressions.length === 1 ? '' : 's'}`;
+    `${changes.length - apart} change${changes.length - apart === 1 ? '' : 's'}, ${regressions.length} regression${regressions.length === 1 ? '' : 's'}` +
+    (apart > 0
+      ? `; durations of ${apart} cell${apart === 1 ? '' : 's'} not comparable (measured alone in one run, beside other cells in the other)`
+      : '');
   const width = Math.max(0, ...changes.map((change) => change.cellId.length));
-  const line = (change: Change) =>
-    `${(change.regression ? 'REGRESSION' : change.kind === 'added' || change.kind === 'removed' ? change.kind : 'changed').padEnd(10)}  ` +
-    `${change.cellId.padEnd(width)}  ${change.text}`;
+  const label = (change: Change) =>
+    change.regression ? 'REGRESSION' : ['added', 'removed', 'timings'].includes(change.kind) ? change.kind : 'changed';
+  const line = (change: Change) => `${label(change).padEnd(10)}  ${change.cellId.padEnd(width)}  ${change.text}`;
   const ordered = [...regressions, ...changes.filter((change) => !change.regression)];
   return [head, ...ordered.map(line)].join('\n') + '\n';
 }

@@ -1,5 +1,6 @@
 // Numbers, dates and the run's environment as every writer prints them, so compatibility.md,
 // junit.xml, index.html and `rcnc diff` say "4.2s" and "2025-03-01 10:15:00 UTC" the same way.
+import { isAbsolute, relative } from 'node:path';
 import type { ResultsFile } from '../model/results.ts';
 import { formatMs } from '../util/format.ts';
 import { oneLine } from '../util/text.ts';
@@ -45,4 +46,10 @@ export function environmentText(results: ResultsFile): string {
   return environmentFacts(results)
     .map(([name, value]) => `${name} ${value}`)
     .join(', ');
+}
+
+/** Relative to the working directory when inside it, so a path in a message is short and clickable. */
+export function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? path : rel;
 }

@@ -1,12 +1,16 @@
 // `junit.xml`: the same cells for CI test tabs (GitHub, GitLab, Jenkins). One <testsuite> per
 // scenario family, one <testcase> per cell; dimensions, provenance and the compatibility word as
-// <properties> so a CI UI can filter on them. The testcase outcome is the verdict.
+// <properties> so a CI UI can filter on them. The testcase outcome is the verdict. A test tab lists
+// names and messages, not properties: the word is in the name (`… [works-with-announce]`), and the
+// cell's story in one line — word, what the probes saw, the fix — is its <system-out>. Times are
+// wall clock: the run's for <testsuites>, each family's file for its <testsuite> (cells run side
+// by side, so their sum would overstate the run several times).
 import { familyModule } from '../../scenarios/registry.ts';
 import type { Family } from '../model/dimensions.ts';
 import type { CellResult, ResultsFile } from '../model/results.ts';
 import { cleanText, compareStrings, firstLine } from '../util/text.ts';
 import { answerOf } from './fixes.ts';
-import { expectedText, observedText } from './summaries.ts';
+import { expectedText, fixLine, observedText, storyLine } from './summaries.ts';
 import { byFamily, provenanceOf, wordLabelOf } from './words.ts';
 
 export function junitXml(results: ResultsFile): string {
@@ -19,7 +23,7 @@ export function junitXml(results: ResultsFile): string {
       failures: fail,
       errors: 0,
       skipped: skip,
-      time: seconds(totalMs(results.cells)),
+      time: seconds(Math.max(0, Date.parse(results.finishedAt) - Date.parse(results.startedAt))),
       timestamp: results.startedAt,
     })}>`,
     ...byFamily(results.cells).flatMap(([family, cells]) => testsuite(results, family, cells)),
@@ -31,13 +35,15 @@ export function junitXml(results: ResultsFile): string {
 function testsuite(results: ResultsFile, family: Family, cells: CellResult[]): string[] {
   const sorted = [...cells].sort((a, b) => compareStrings(a.id, b.id));
   const count = (status: CellResult['verdict']['status']) => sorted.filter((c) => c.verdict.status === status).length;
+  // Files written before family wall times were recorded leave the time out rather than guess it.
+  const wallMs = results.familyWallMs?.[family];
   const head = `  <testsuite ${attributes({
     name: family,
     tests: sorted.length,
     failures: count('fail'),
     errors: 0,
     skipped: count('skip'),
-    time: seconds(totalMs(sorted)),
+    ...(wallMs !== undefined ? { time: seconds(wallMs) } : {}),
     timestamp: results.startedAt,
     hostname: results.environment.hostname,
   })}>`;
@@ -45,12 +51,19 @@ function testsuite(results: ResultsFile, family: Family, cells: CellResult[]): s
 }
 
 function testcase(cell: CellResult): string[] {
+  const word = wordLabelOf(cell);
   const head = `    <testcase ${attributes({
     classname: `rcnc.${cell.family}`,
-    name: cell.id,
+    name: word === undefined ? cell.id : `${cell.id} [${word}]`,
     time: seconds(cell.durationMs),
   })}>`;
-  return [head, ...properties(cell), ...outcome(cell), '    </testcase>'];
+  return [
+    head,
+    ...properties(cell),
+    ...outcome(cell),
+    `      <system-out>${escapeText(storyLine(cell))}</system-out>`,
+    '    </testcase>',
+  ];
 }
 
 function properties(cell: CellResult): string[] {
@@ -96,15 +109,18 @@ function outcome(cell: CellResult): string[] {
     return [];
   }
   const message = firstLine(cleanText(reason ?? '')) || 'unexpected result';
-  const body = [`expected: ${expectedText(cell)}`, `observed: ${observedText(cell)}`];
+  const word = wordLabelOf(cell);
+  const fix = fixLine(cell);
+  const body = [
+    `expected: ${expectedText(cell)}`,
+    `observed: ${observedText(cell)}`,
+    ...(word !== undefined ? [`compatibility: ${word}`] : []),
+    ...(fix !== undefined ? [`fix: ${fix}`] : []),
+  ];
   if (reason) {
     body.push(`reason: ${reason}`);
   }
   return [`      <failure ${attributes({ message, type: 'unexpected' })}>${escapeText(body.join('\n'))}</failure>`];
-}
-
-function totalMs(cells: CellResult[]): number {
-  return cells.reduce((sum, cell) => sum + cell.durationMs, 0);
 }
 
 function seconds(ms: number): string {

@@ -49,7 +49,7 @@ export function compatibilityMarkdown(results: ResultsFile): string {
  * Cells that ran on the lab and on a real cluster, compared (src/report/fidelity.ts):
  * disagreements first, each with both values.
  */
-function fidelitySection(pairs: FidelityPair[], link: Link): string[] {
+export function fidelitySection(pairs: FidelityPair[], link: Link): string[] {
   if (pairs.length === 0) {
     return [];
   }
@@ -83,13 +83,17 @@ function fidelitySection(pairs: FidelityPair[], link: Link): string[] {
   ];
 }
 
-function header(results: ResultsFile): string[] {
+/** The title, the run, the environment and the verdicts, with notes on shared timings and nothing run. */
+export function header(results: ResultsFile): string[] {
   const { pass, fail, skip } = results.summary;
   const environment = environmentFacts(results).map(([name, value]) => `${name} ${codeSpan(value)}`);
   return [
     '# Redis Cluster network compatibility',
     '',
-    `Run ${codeSpan(results.runId)} · ${formatDate(results.startedAt)} · ${runDuration(results)}`,
+    `Run ${codeSpan(results.runId)} · ${formatDate(results.startedAt)} · ${runDuration(results)}` +
+      (results.shard
+        ? ` · shard ${results.shard.index} of ${results.shard.count} (\`--shard\`): only its part of the cells`
+        : ''),
     '',
     `**Environment:** ${environment.join(' · ')}`,
     '',
@@ -151,7 +155,7 @@ function sharedTimings(results: ResultsFile): string[] {
 // ---------------------------------------------------------------------------------------------
 // At a glance: one line per profile.
 
-function glance(results: ResultsFile): string[] {
+export function glance(results: ResultsFile): string[] {
   return ['', '## At a glance', '', ...glanceTable(results)];
 }
 
@@ -188,20 +192,26 @@ function glanceCells(line: ProfileLine, families: Family[]): string[] {
 function familySection(family: Family, unsorted: CellResult[], link: Link): string[] {
   const cells = [...unsorted].sort((a, b) => compareStrings(a.id, b.id));
   return [
-    `## ${family}`,
+    ...familyMatrixSection(family, cells, link),
     '',
-    `_${questionOf(family)}_`,
-    '',
-    legend(family),
-    '',
-    ...matrixTable(cells, link),
-    '',
+    ...familyAnswersSection(cells, link),
+    ...evidenceSection(cells, link),
+  ];
+}
+
+/** A family's heading, question, legend and matrix. */
+export function familyMatrixSection(family: Family, cells: CellResult[], link: Link): string[] {
+  return [`## ${family}`, '', `_${questionOf(family)}_`, '', legend(family), '', ...matrixTable(cells, link)];
+}
+
+/** What makes a family's cells work: each answer once, with the cells it applies to. */
+export function familyAnswersSection(cells: CellResult[], link: Link): string[] {
+  return [
     '### How to make it work',
     '',
     ...(cells.every((cell) => cell.verdict.status === 'skip')
       ? ['_No cell of this family ran here (every one was skipped), so there is nothing to set._']
       : answerLines(answerGroups(cells), link)),
-    ...evidenceSection(cells, link),
   ];
 }
 
@@ -280,7 +290,8 @@ function answerCell(cell: CellResult, detail: string | undefined, link: Link): s
   return `  - ${link(cell, codeSpan(cell.id))}${what}${detail ? `: ${escapeInline(detail)}` : ''}`;
 }
 
-function evidenceSection(cells: CellResult[], link: Link): string[] {
+/** Each cell's evidence in a line, folded (GitHub renders <details>). */
+export function evidenceSection(cells: CellResult[], link: Link): string[] {
   const bullets = cells.flatMap((cell) => {
     const evidence = evidenceSummary(cell, codeSpan);
     return evidence ? [`- ${link(cell, codeSpan(cell.id))}: ${evidence}`] : [];
@@ -315,12 +326,12 @@ export function escapeCell(text: string): string {
 }
 
 /** Text outside code spans: `<node IP>` stays visible instead of becoming an unknown tag. */
-function escapeInline(text: string): string {
+export function escapeInline(text: string): string {
   return oneLine(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** An inline code span that survives backticks in the text (CommonMark: use a longer fence). */
-function codeSpan(text: string): string {
+export function codeSpan(text: string): string {
   const line = oneLine(text);
   const fence = '`'.repeat(longestRun(line, '`') + 1);
   const pad = line.startsWith('`') || line.endsWith('`') ? ' ' : '';

@@ -156,6 +156,24 @@ describe('rcnc reporter', () => {
     expect(html).toContain('unexpected ghost 10.42.0.1');
   });
 
+  test("records each family's wall time (not its cells' sum) and the run's shard", async () => {
+    process.env['RCNC_REPORT_DIR'] = reportDir;
+    process.env['RCNC_RUN_ID'] = 'wall-run';
+    delete process.env['GITHUB_STEP_SUMMARY'];
+    const config = { ...runConfigFromEnv(process.env), shard: { index: 2, count: 3, selected: 7 } };
+    // Two cells that each say they ran a minute: the file itself takes well under one.
+    const minute = CELLS_TEST.replace('timings: { total: 5 }', 'timings: { total: 60000 }');
+    await runCells({ 'cells.test.js': minute }, [new Reporter({ config, quiet: true })]);
+    const results = JSON.parse(await readFile(join(reportDir, 'wall-run', 'results.json'), 'utf8')) as ResultsFile;
+    expect(results.shard).toEqual({ index: 2, count: 3, selected: 7 });
+    expect(Object.keys(results.familyWallMs ?? {})).toEqual(['nat-meet']);
+    const wall = results.familyWallMs?.['nat-meet'] ?? -1;
+    const sum = results.cells.reduce((total, cell) => total + cell.durationMs, 0);
+    expect(sum).toBeGreaterThanOrEqual(120_000);
+    expect(wall).toBeGreaterThanOrEqual(0);
+    expect(wall).toBeLessThanOrEqual(Date.parse(results.finishedAt) - Date.parse(results.startedAt));
+  });
+
   test('quiet, as `rcnc run` configures it by path, writes the reports and prints nothing', async () => {
     process.env['RCNC_REPORT_DIR'] = reportDir;
     process.env['RCNC_RUN_ID'] = 'quiet-run';

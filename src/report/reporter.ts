@@ -2,12 +2,13 @@
 // `task.meta.rcnc`; at the end of the run every such test case becomes a `CellResult` with the
 // vitest outcome as its verdict. Tests without that meta (unit tests) are ignored, and a run with
 // no cells writes nothing, so this reporter can stay in the shared config for every project.
-import { isAbsolute, join, relative } from 'node:path';
+import { join } from 'node:path';
 import type { Reporter, TestCase, TestModule } from 'vitest/node';
-import type { CellRecord, CellResult, Verdict } from '../model/results.ts';
+import type { CellRecord, CellResult, ResultsFile, Verdict } from '../model/results.ts';
 import { runConfigFromEnv, type RunConfig } from '../suite/run-config.ts';
 import { firstLines, oneLine, stripAnsi } from '../util/text.ts';
 import { gatherEnvironment } from './environment.ts';
+import { displayPath } from './format.ts';
 import { provenanceOf, wordOf } from './words.ts';
 import { buildResults, HTML_FILE, MARKDOWN_FILE, validateResults, writeReports } from './write.ts';
 
@@ -38,7 +39,8 @@ export default class RcncReporter implements Reporter {
         return;
       }
       const config = this.options.config ?? runConfigFromEnv(process.env);
-      await report(cells, config, this.startedAt, new Date(), this.options.quiet === true);
+      const run = { startedAt: this.startedAt, finishedAt: new Date(), familyWallMs: familyWallMs(testModules) };
+      await report(cells, config, run, this.options.quiet === true);
     } catch (error) {
       // A broken report must not turn a finished test run into a crash; say what failed and go on.
       process.stderr.write(`rcnc: could not write the reports: ${oneLine(errorMessage(error))}\n`);
@@ -49,13 +51,12 @@ export default class RcncReporter implements Reporter {
 async function report(
   cells: CellResult[],
   config: RunConfig,
-  startedAt: Date,
-  finishedAt: Date,
+  run: { startedAt: Date; finishedAt: Date; familyWallMs: ResultsFile['familyWallMs'] },
   quiet: boolean,
 ): Promise<void> {
   const { reportDir, runId } = config;
   const environment = await gatherEnvironment(config, cells);
-  const results = buildResults({ runId, startedAt, finishedAt, cells, environment });
+  const results = buildResults({ runId, ...run, cells, environment, ...(config.shard ? { shard: config.shard } : {}) });
   // Written anyway: a malformed cell is the scenario's bug, and its evidence is still worth keeping.
   const problems = validateResults(results);
   if (problems.length > 0) {
@@ -85,6 +86,21 @@ export function collectCells(testModules: ReadonlyArray<TestModule>): CellResult
     }
   }
   return cells;
+}
+
+/**
+ * How long each family's scenario file ran: a module's duration is its wall time (vitest times the
+ * file's suite from start to end), and the lab runs files one after another.
+ */
+export function familyWallMs(testModules: ReadonlyArray<TestModule>): ResultsFile['familyWallMs'] {
+  const wall: NonNullable<ResultsFile['familyWallMs']> = {};
+  for (const testModule of testModules) {
+    const family = [...testModule.children.allTests()].map(cellRecordOf).find(Boolean)?.family;
+    if (family) {
+      wall[family] = (wall[family] ?? 0) + Math.round(testModule.diagnostic().duration);
+    }
+  }
+  return wall;
 }
 
 /**
@@ -136,12 +152,6 @@ function outcome(testCase: TestCase, record: CellRecord): Pick<Verdict, 'status'
       // Only an interrupted run ends with pending cases; the cell neither passed nor failed.
       return { status: 'skip', reason: 'the run was interrupted before this cell finished' };
   }
-}
-
-/** Relative to the working directory when inside it, so the line is short and clickable. */
-function displayPath(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? path : rel;
 }
 
 function errorMessage(error: unknown): string {

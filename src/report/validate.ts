@@ -9,6 +9,7 @@ import { RESULTS_SCHEMA_VERSION, type CellRecord } from '../model/results.ts';
 import {
   arrayOf,
   bool,
+  count,
   date,
   describe,
   expected,
@@ -24,6 +25,7 @@ import {
   str,
   strings,
   type Problems,
+  type Rule,
 } from '../model/rules.ts';
 import { wordOf } from './words.ts';
 
@@ -63,6 +65,21 @@ const PROVENANCE = fields({
   versions: optional(recordOf(str, 'an object of version strings')),
 });
 
+/** Family names to wall-clock milliseconds. */
+const FAMILY_WALL: Rule = (p, v, at) => {
+  recordOf(nonNegative, 'an object of millisecond numbers')(p, v, at);
+  for (const name of isRecord(v) ? Object.keys(v) : []) {
+    oneOf(FAMILIES)(p, name, `${at} key`);
+  }
+};
+
+const SHARD: Rule = (p, v, at) => {
+  fields({ index: count, count, selected: count })(p, v, at);
+  if (isRecord(v) && isCount(v['index']) && isCount(v['count']) && !(v['index'] >= 1 && v['index'] <= v['count'])) {
+    p.push(`${at}: index ${v['index']} is not between 1 and count ${v['count']}`);
+  }
+};
+
 const VERDICT = fields({ status: oneOf(STATUSES), reason: optional(str) });
 
 const CELL_COMMON = fields({
@@ -95,6 +112,8 @@ export function validateResults(x: unknown): string[] {
   date(problems, x['startedAt'], 'startedAt');
   date(problems, x['finishedAt'], 'finishedAt');
   ENVIRONMENT(problems, x['environment'], 'environment');
+  optional(FAMILY_WALL)(problems, x['familyWallMs'], 'familyWallMs');
+  optional(SHARD)(problems, x['shard'], 'shard');
   const cells = x['cells'];
   if (!Array.isArray(cells)) {
     problems.push(`cells: expected an array, got ${describe(cells)}`);

@@ -64,13 +64,16 @@ describe('the compatibility word', () => {
         `<a class="slot [^"]*" href="[^"]*" data-cell="${escapeRe(cell.id)}"[^>]*>(.*?)</a>`,
       ).exec(html)?.[1];
       const summary = new RegExp(`data-cell="${escapeRe(cell.id)}">\\n<summary>(.*?)<code>`).exec(html)?.[1];
+      // The testcase is named after the cell and the word it supports (none without an observation).
+      const named = escapeRe(word === undefined ? cell.id : `${cell.id} [${word}]`);
       const property = new RegExp(
-        `<testcase [^>]*name="${escapeRe(cell.id)}"[^>]*>\\n      <properties>[\\s\\S]*?</properties>`,
+        `<testcase [^>]*name="${named}"[^>]*>\\n      <properties>[\\s\\S]*?</properties>`,
       ).exec(junit)?.[0];
       const shownWords = (markup = '') => [...markup.matchAll(/<span class="word t-([a-z-]+)">([^<]*)<\/span>/g)];
       if (word === undefined) {
         expect(shownWords(slot), cell.id).toEqual([]);
         expect(shownWords(summary), cell.id).toEqual([]);
+        expect(property, cell.id).toBeDefined();
         expect(property, cell.id).not.toContain('name="compatibility"');
         continue;
       }

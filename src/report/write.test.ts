@@ -6,6 +6,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest
 import { FAMILIES } from '../model/dimensions.ts';
 import type { ResultsFile } from '../model/results.ts';
 import { compatibilityMarkdown } from './markdown.ts';
+import { stepSummaryMarkdown } from './step-summary.ts';
 import { buildResults, readResults, validateResults, writeReports } from './write.ts';
 
 const FIXTURE = fileURLToPath(new URL('../../test/fixtures/report/results.sample.json', import.meta.url));
@@ -219,15 +220,17 @@ describe('files on disk', () => {
       expect(JSON.parse(await readFile(join(reportDir, 'latest', 'results.json'), 'utf8')).runId).toBe('newer-run');
     });
 
-    test('appends the matrix to the step summary instead of overwriting it', async () => {
+    test("appends the run's summary to the step summary instead of overwriting it", async () => {
       const stepSummary = join(dir, 'step-summary.md');
       await writeFile(stepSummary, '# earlier step\n');
       const reportDir = join(dir, 'reports');
       await writeReports(sample, { reportDir, runId: 'a', stepSummary });
       await writeReports(sample, { reportDir, runId: 'b', stepSummary });
       const text = await readFile(stepSummary, 'utf8');
-      const markdown = compatibilityMarkdown(sample);
-      expect(text).toBe(`# earlier step\n${markdown}\n${markdown}\n`);
+      const summary = (runId: string) => stepSummaryMarkdown(sample, { reportDir: join(reportDir, runId) });
+      expect(text).toBe(`# earlier step\n${summary('a')}\n${summary('b')}\n`);
+      // Not compatibility.md, whose links to index.html would be dead in a job summary.
+      expect(text).not.toContain('](index.html#');
     });
 
     test('a step summary that cannot be appended to is reported apart: the reports are still written', async () => {

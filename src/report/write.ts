@@ -6,16 +6,18 @@ import { appendFile, cp, mkdir, readFile, rename, rm, stat, writeFile } from 'no
 import { join, resolve } from 'node:path';
 import { RESULTS_SCHEMA_VERSION, type CellResult, type ResultsFile } from '../model/results.ts';
 import { compareStrings } from '../util/text.ts';
+import { displayPath } from './format.ts';
 import { HTML_FILE, indexHtml, loadEvidence } from './html/index.ts';
 import { junitXml } from './junit.ts';
 import { compatibilityMarkdown } from './markdown.ts';
+import { stepSummaryMarkdown } from './step-summary.ts';
 import { isRecord, validateResults } from './validate.ts';
 
 export interface WriteOptions {
   /** Parent of all run directories, e.g. `reports`. */
   reportDir: string;
   runId: string;
-  /** Path from `$GITHUB_STEP_SUMMARY`; the markdown matrix is appended to it. */
+  /** Path from `$GITHUB_STEP_SUMMARY`; the run's summary (step-summary.ts) is appended to it. */
   stepSummary?: string;
 }
 
@@ -39,6 +41,8 @@ export function buildResults(args: {
   finishedAt: Date;
   cells: CellResult[];
   environment: ResultsFile['environment'];
+  familyWallMs?: ResultsFile['familyWallMs'];
+  shard?: ResultsFile['shard'];
 }): ResultsFile {
   // Code-unit order, not localeCompare: the same cells must give the same file on every machine.
   const cells = [...args.cells].sort((a, b) => compareStrings(a.id, b.id));
@@ -50,6 +54,8 @@ export function buildResults(args: {
     environment: args.environment,
     cells,
     summary: countVerdicts(cells),
+    ...(args.familyWallMs && Object.keys(args.familyWallMs).length > 0 ? { familyWallMs: args.familyWallMs } : {}),
+    ...(args.shard ? { shard: args.shard } : {}),
   };
 }
 
@@ -69,20 +75,28 @@ export async function writeReports(results: ResultsFile, opts: WriteOptions): Pr
 
   const resultsFile = join(dir, RESULTS_FILE);
   await writeFileAtomic(resultsFile, JSON.stringify(results, null, 2) + '\n');
-  const { files: derived, markdown } = await writeDerivedFiles(dir, results);
-  const files = [resultsFile, ...derived];
+  const files = [resultsFile, ...(await writeDerivedReports(dir, results))];
 
   const latest = join(root, LATEST);
   await replaceWithCopy(dir, latest);
-  // GitHub renders every append as part of the job summary; several runs in one job each add theirs.
-  let stepSummaryError: string | undefined;
-  if (opts.stepSummary) {
-    stepSummaryError = await appendFile(opts.stepSummary, markdown + '\n').then(
-      () => undefined,
-      (e: NodeJS.ErrnoException) => e.code ?? e.message,
-    );
-  }
+  const stepSummaryError = opts.stepSummary ? await appendStepSummary(opts.stepSummary, results, dir) : undefined;
   return { dir, latest, files, ...(stepSummaryError ? { stepSummaryError } : {}) };
+}
+
+/**
+ * Appends the run's summary to a GitHub step summary file; returns why it could not, if it could
+ * not. GitHub renders every append as part of the job summary: several runs in one job each add theirs.
+ */
+export async function appendStepSummary(
+  file: string,
+  results: ResultsFile,
+  reportDir: string,
+): Promise<string | undefined> {
+  const markdown = stepSummaryMarkdown(results, { reportDir: displayPath(reportDir) });
+  return appendFile(file, markdown + '\n').then(
+    () => undefined,
+    (e: NodeJS.ErrnoException) => e.code ?? e.message,
+  );
 }
 
 /**
@@ -91,14 +105,9 @@ export async function writeReports(results: ResultsFile, opts: WriteOptions): Pr
  * `rcnc report DIR` can rebuild the views of an old run with a newer rcnc.
  */
 export async function writeDerivedReports(dir: string, results: ResultsFile): Promise<string[]> {
-  return (await writeDerivedFiles(dir, results)).files;
-}
-
-async function writeDerivedFiles(dir: string, results: ResultsFile): Promise<{ files: string[]; markdown: string }> {
-  const markdown = compatibilityMarkdown(results);
   const evidence = await loadEvidence(dir, results);
   const outputs: [string, string][] = [
-    [MARKDOWN_FILE, markdown],
+    [MARKDOWN_FILE, compatibilityMarkdown(results)],
     [JUNIT_FILE, junitXml(results)],
     [HTML_FILE, indexHtml(results, evidence)],
   ];
@@ -108,7 +117,7 @@ async function writeDerivedFiles(dir: string, results: ResultsFile): Promise<{ f
     await writeFileAtomic(file, text);
     files.push(file);
   }
-  return { files, markdown };
+  return files;
 }
 
 /** `latest` and path separators would make the run directory overwrite or escape the report dir. */
@@ -120,7 +129,7 @@ function assertSafeRunId(runId: string): void {
   }
 }
 
-async function writeFileAtomic(file: string, text: string): Promise<void> {
+export async function writeFileAtomic(file: string, text: string): Promise<void> {
   // Readers (the HTML viewer, a CI uploader) never see a half-written file.
   const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(tmp, text, 'utf8');
@@ -132,15 +141,22 @@ async function writeFileAtomic(file: string, text: string): Promise<void> {
  * for the instant between two renames and a crash mid-copy leaves the old copy in place.
  */
 async function replaceWithCopy(source: string, target: string): Promise<void> {
-  const suffix = randomBytes(4).toString('hex');
-  const incoming = `${target}.${suffix}.new`;
-  const outgoing = `${target}.${suffix}.old`;
+  const incoming = `${target}.${randomBytes(4).toString('hex')}.new`;
   try {
     await cp(source, incoming, { recursive: true });
+    await swapIn(incoming, target);
+  } finally {
+    await rm(incoming, { recursive: true, force: true });
+  }
+}
+
+/** Puts the directory `incoming` in the place of `target` (which may be missing) with renames. */
+export async function swapIn(incoming: string, target: string): Promise<void> {
+  const outgoing = `${target}.${randomBytes(4).toString('hex')}.old`;
+  try {
     await renameIfPresent(target, outgoing);
     await rename(incoming, target);
   } finally {
-    await rm(incoming, { recursive: true, force: true });
     await rm(outgoing, { recursive: true, force: true });
   }
 }

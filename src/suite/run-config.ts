@@ -11,6 +11,7 @@ import { inject } from 'vitest';
 import { PROVIDER_MODULES, traitsOf } from '../deploy/providers.ts';
 import type { CellFilter } from '../model/cell.ts';
 import { isOneOf, KUBE_PROXY_MODES, PROVIDERS, type KubeProxyMode, type ProviderName } from '../model/dimensions.ts';
+import type { Shard } from '../model/results.ts';
 import { RequirementError, UsageError } from '../util/errors.ts';
 import { run } from '../util/exec.ts';
 import { defaultWidth } from './pool.ts';
@@ -44,6 +45,8 @@ export interface RunConfig {
    * by then do not start (the ones running finish, so their labs come down cleanly).
    */
   stopFile?: string;
+  /** `--shard INDEX/COUNT`: this run is that part of the selection (recorded in results.json). */
+  shard?: Shard;
 }
 
 /**

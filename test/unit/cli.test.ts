@@ -37,7 +37,7 @@ describe.concurrent('rcnc help', () => {
     expect(r.stdout).toBe(head ? `rcnc ${pkg.version} (${head})` : `rcnc ${pkg.version}`);
   });
 
-  test.each(['run', 'reproduce', 'collect', 'diff', 'doctor', 'setup', 'clean', 'k3d'])(
+  test.each(['run', 'reproduce', 'collect', 'diff', 'merge', 'doctor', 'setup', 'clean', 'k3d'])(
     'rcnc %s --help documents its options',
     async (cmd) => {
       const r = await rcnc(cmd, '--help');
@@ -158,6 +158,35 @@ describe.concurrent('bad input', () => {
       /^rcnc: --tolerance-ms soon: not a number ≥ 0/,
     ],
     ['a missing analyze dir', ['analyze', '/nope'], /^rcnc: \/nope does not exist; pass the directory/],
+    ['a shard past the count', ['run', '--shard', '3/2'], /^rcnc: --shard 3\/2: give I\/N, part I of N with 1 ≤ I ≤ N/],
+    ['a bare exclusion', ['run', '--cell', '!'], /^rcnc: --cell '!': name the cells to leave out after the !/],
+    [
+      'a junit file that is a directory',
+      ['run', '--cell', 'netns/no-nat/*', '--junit-file', 'src'],
+      /^rcnc: --junit-file src: a directory is in the way; pass a file, e\.g\. src\/junit\.xml$/,
+    ],
+    [
+      'a junit file nowhere writable',
+      ['run', '--cell', 'netns/no-nat/*', '--junit-file', '/proc/rcnc/junit.xml'],
+      /^rcnc: --junit-file \/proc\/rcnc: cannot write reports there/,
+    ],
+    ['merge without reports', ['merge'], /^rcnc: merge takes the report directories of the shards/],
+    [
+      'merge of a missing report',
+      ['merge', '/nope', '--out', '/tmp/rcnc-never'],
+      /^rcnc: cannot read \/nope\/results\.json|^rcnc: cannot read \/nope/,
+    ],
+    [
+      'merge of a run with itself',
+      [
+        'merge',
+        'test/fixtures/report/results.sample.json',
+        'test/fixtures/report/results.sample.json',
+        '--out',
+        '/tmp/rcnc-never',
+      ],
+      /^rcnc: cell k3d\/flannel-vxlan\/nodeport\/announce-none is in both .* each once$/,
+    ],
     ['a profile that cannot NAT', ['reproduce', 'nat-meet', '--profile', 'no-nat'], /needs a NATing profile/],
     [
       'a bad node count',
@@ -303,6 +332,21 @@ describe.concurrent('rcnc run --list', () => {
     expect(lines.at(-1)).toMatch(
       new RegExp(`^${rows.length} cell\\(s\\): \\d+ nat-meet, \\d+ snat, \\d+ recovery, \\d+ sentinel$`),
     );
+  });
+
+  test('--list --json: the same cells as JSON, with a shard and the selection it was cut from', async () => {
+    const table = await rcnc('run', '--list', '--quick', '--shard', '2/3');
+    const json = await rcnc('run', '--list', '--json', '--quick', '--shard', '2/3');
+    expect(json.exitCode).toBe(0);
+    const listed = JSON.parse(json.stdout) as {
+      total: number;
+      shard: unknown;
+      cells: { id: string; family: string }[];
+    };
+    const lines = table.stdout.trim().split('\n');
+    expect(listed.cells.map((c) => c.id)).toEqual(lines.slice(1, lines.indexOf('')).map((l) => l.split(/\s+/)[0]));
+    expect(listed.total).toBe(listed.cells.length);
+    expect(listed.shard).toEqual({ index: 2, count: 3, selected: 12 });
   });
 
   test('filters combine', async () => {
