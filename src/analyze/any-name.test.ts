@@ -281,6 +281,25 @@ describe('the public threads’ own files (test/fixtures/analyze/public)', () =>
     expect(r.warnings.map((w) => w.file)).toContain('node-10.1.92.10.nc-probe.txt');
   });
 
+  it('bitnami/charts#8605: a replica following a master no listed pod holds (pods list added here)', async () => {
+    const info = join(pub('bitnami-charts-8605-replica-stale-master'), 'slave-info.txt');
+    const dir = await dirWith({ 'info.txt': info });
+    await writeFile(
+      join(dir, 'pods.txt'),
+      'NAME              READY   STATUS    RESTARTS   AGE   IP              NODE\n' +
+        'redis-cluster-0   1/1     Running   0          13h   192.168.10.4    n1\n',
+    );
+    const r = await analyzeDir(dir);
+    expect(r.problems).toEqual([
+      '<pod in info.txt> replicates from 192.168.168.17:6379 (link down for 717231 s): no pod holds 192.168.168.17, a stale master address',
+    ]);
+    // Alone, nothing says the address is no pod's: the link down for so long is the problem.
+    const alone = await analyzeDir(await dirWith({ 'info.txt': info }));
+    expect(alone.problems).toEqual([
+      '<pod in info.txt> replicates from 192.168.168.17:6379 (unknown, 192.168.168.17) and its link has been down for 717231 s',
+    ]);
+  });
+
   it.each([
     'ot-927-replicas-node-ip',
     'bitnami-charts-10067-sentinel-stale-master',

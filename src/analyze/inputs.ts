@@ -42,7 +42,7 @@ import {
 import { isIgnored, isPcap, listDir, readTranscript } from './read-dir.ts';
 import { filePieces, type Piece } from './read-parts.ts';
 import { KINDS, LOG_PREFIX } from './recognise.ts';
-import { sentinelConfState, type SentinelConfState } from './redis-config.ts';
+import { configDirectives, sentinelConfState, type SentinelConfState } from './redis-config.ts';
 import { pairsText, replyValues } from './redis-reply.ts';
 import type { ReadItem } from './report-types.ts';
 import { parseRole, parseRolesPerPod, type RoleReply } from './roles.ts';
@@ -114,6 +114,8 @@ export interface Inputs {
   clusterInfos: ClusterInfoRead[];
   shards: ShardsRead[];
   clusterTool: (ClusterToolRun & { file: string })[];
+  /** redis.conf files: their directives (announce settings, replicaof). */
+  configs: { owner?: string; file: string; directives: Map<string, string[]> }[];
   /** What each piece was read as, in file order. */
   read: ReadItem[];
   /** Names made up for evidence no file, prompt or content tied to a pod: `<pod of node 3a136cd5>`. */
@@ -525,6 +527,11 @@ function readRest(inputs: Inputs, p: Piece): void {
       inputs.clusterTool.push({ ...parseClusterTool(p.text, p.command), file: p.label });
       return;
     case 'redis-conf':
+      inputs.configs.push({
+        ...(p.hint.pod ? { owner: p.hint.pod } : p.name.owner ? { owner: p.name.owner } : {}),
+        file: p.label,
+        directives: configDirectives(p.text),
+      });
       return;
     default:
       readKube(inputs, p);
@@ -590,6 +597,7 @@ export async function readInputs(dir: string): Promise<Inputs> {
     clusterInfos: [],
     shards: [],
     clusterTool: [],
+    configs: [],
     read: [],
     unnamed: new Set(),
     unread: [],
