@@ -233,6 +233,36 @@ describe('error replies and unusable parts are named, with why', () => {
   });
 });
 
+describe('an interactive session: whose output is told by the exec before it, or the prompt’s host', () => {
+  it('kubectl exec -it POD -- redis-cli, then redis-cli prompts; root@POD prompts; kubectl from outside again', async () => {
+    const read = (f: string) => readFile(join(KB, f), 'utf8');
+    const dir = join(scratch, `d${dirs++}`);
+    await mkdir(dir);
+    await writeFile(
+      join(dir, 'notes.txt'),
+      [
+        '$ kubectl exec -it redisc-shard-5g8-1 -- redis-cli',
+        '127.0.0.1:6379> cluster nodes',
+        (await read(JOINER_VIEW)).trimEnd(),
+        '127.0.0.1:6379> exit',
+        '$ kubectl exec -it redisc-shard-5g8-0 -- bash',
+        'root@redisc-shard-5g8-0:/data# redis-cli cluster nodes',
+        (await read('redisc-shard-5g8-0.cluster-nodes.txt')).trimEnd(),
+        'root@redisc-shard-5g8-0:/data# exit',
+        '$ kubectl get pods -A -o wide',
+        (await read('pods.txt')).trimEnd(),
+        '',
+      ].join('\n'),
+    );
+    const r = await analyzeDir(dir);
+    expect(r.read.filter((x) => x.as === 'CLUSTER NODES').map((x) => [x.file, x.owner, x.ownerFrom])).toEqual([
+      ['notes.txt:2', 'redisc-shard-5g8-1', 'command'],
+      ['notes.txt:9', 'redisc-shard-5g8-0', 'command'],
+    ]);
+    expect(r.warnings.filter((w) => w.file === 'notes.txt')).toEqual([]);
+  });
+});
+
 describe('the public threads’ own files (test/fixtures/analyze/public)', () => {
   const pub = (name: string) => FIXTURE(join('public', name));
   const run = async (name: string) => ({ r: await analyzeDir(pub(name)), cmd: await analyzeCommand(pub(name), false) });

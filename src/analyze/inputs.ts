@@ -445,7 +445,8 @@ function assignOwners(inputs: Inputs, owned: Owned[]): void {
   for (const o of owned) {
     const { hint, name } = o.piece;
     const byAddress = hint.address ? podAt(d, hint.address) : undefined;
-    const direct = hint.pod ?? byAddress;
+    const byHost = hint.host && d.pods.some((p) => p.name === hint.host) ? hint.host : undefined;
+    const direct = hint.pod ?? byAddress ?? byHost;
     if (direct) {
       [o.owner, o.from] = [direct, 'command'];
     } else if (name.owner) {

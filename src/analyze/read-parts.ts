@@ -3,7 +3,7 @@
 // whose it is. Parts nothing recognises, and error replies, become warnings that say why.
 import { nameHint, type NameHint } from './read-dir.ts';
 import { ERROR_KINDS, KINDS, recognise, type Kind } from './recognise.ts';
-import { readCommand, splitTranscript, type CommandHint } from './transcript-parts.ts';
+import { sessionHints, splitTranscript, type CommandHint } from './transcript-parts.ts';
 import type { Warnings } from './warnings.ts';
 
 /** One recognised piece of a file. */
@@ -62,8 +62,9 @@ export function filePieces(file: string, text: string, warn: Warnings): Piece[] 
     // An empty file with a name analyze knows: the command printed nothing, which is evidence too.
     return [{ file, label: file, kind: name.kind, text: '', offset: 0, whole: true, hint: {}, name }];
   }
-  for (const part of parts) {
-    const hint = part.command ? readCommand(part.command) : {};
+  const hints = sessionHints(parts);
+  for (const [i, part] of parts.entries()) {
+    const hint = hints[i]!;
     if (part.text.trim() === '') {
       // An interactive shell or redis-cli prints nothing before its own prompt: only a command
       // whose output analyze reads is missed.
