@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -475,6 +475,43 @@ describe('findings that are not problems, and what could not be checked', () => 
       ['redis-3', ['cluster-announce-ip 172.18.0.2', 'cluster-announce-port 30003', 'cluster-announce-bus-port 31003']],
     ]);
     expect(r.next).toContainEqual(expect.stringMatching(/^redis-3's own CLUSTER NODES view and log/));
+    expect((await analyzeCommand(dir, false)).exitCode).toBe(1);
+  });
+
+  it('a justified all-clear lists what it checked', async () => {
+    const { output, exitCode } = await analyzeCommand(example('flannel-pod-ip-ok'), false);
+    expect(exitCode).toBe(0);
+    expect(output).toMatch(/\nChecked:\n {2}- CLUSTER NODES of every Redis pod \(4\): each knows its own address/);
+    expect(output).toContain('- the pods list: every Redis pod in it (4) is in the views');
+  });
+
+  it.each([
+    ['pods.txt', /^no pods list with IPs was read: a pod that never joined is in no CLUSTER NODES view/],
+    [
+      'redis-3.cluster-nodes.txt',
+      /^no CLUSTER NODES view of redis-3: a pod that failed to join shows it only in its own view/,
+    ],
+  ])('without %s nothing is wrong, and nothing is cleared either: exit 1, what to collect', async (gone, gap) => {
+    const dir = await copyOf('flannel-pod-ip-ok');
+    await rm(join(dir, gone));
+    const r = await analyzeDir(dir);
+    expect(r.problems).toEqual([]);
+    expect(r.verdict).toBe('not-cleared');
+    expect(r.gaps).toEqual([expect.stringMatching(gap)]);
+    expect(r.next.length).toBe(1);
+    const { output, exitCode } = await analyzeCommand(dir, false);
+    expect(exitCode).toBe(1);
+    expect(output).not.toMatch(/No problems found|Nothing wrong found/);
+    expect(output).toMatch(/\nCollect next:\n {2}- /);
+  });
+
+  it('sockets and logs alone clear nothing', async () => {
+    const dir = await copyOf('flannel-pod-ip-ok');
+    for (const f of (await readdir(dir)).filter((x) => /cluster-nodes|pods\.txt/.test(x))) {
+      await rm(join(dir, f));
+    }
+    const r = await analyzeDir(dir);
+    expect(r.verdict).toBe('not-cleared');
     expect((await analyzeCommand(dir, false)).exitCode).toBe(1);
   });
 

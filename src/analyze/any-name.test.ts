@@ -233,6 +233,36 @@ describe('error replies and unusable parts are named, with why', () => {
   });
 });
 
+describe('an interactive session: whose output is told by the exec before it, or the prompt’s host', () => {
+  it('kubectl exec -it POD -- redis-cli, then redis-cli prompts; root@POD prompts; kubectl from outside again', async () => {
+    const read = (f: string) => readFile(join(KB, f), 'utf8');
+    const dir = join(scratch, `d${dirs++}`);
+    await mkdir(dir);
+    await writeFile(
+      join(dir, 'notes.txt'),
+      [
+        '$ kubectl exec -it redisc-shard-5g8-1 -- redis-cli',
+        '127.0.0.1:6379> cluster nodes',
+        (await read(JOINER_VIEW)).trimEnd(),
+        '127.0.0.1:6379> exit',
+        '$ kubectl exec -it redisc-shard-5g8-0 -- bash',
+        'root@redisc-shard-5g8-0:/data# redis-cli cluster nodes',
+        (await read('redisc-shard-5g8-0.cluster-nodes.txt')).trimEnd(),
+        'root@redisc-shard-5g8-0:/data# exit',
+        '$ kubectl get pods -A -o wide',
+        (await read('pods.txt')).trimEnd(),
+        '',
+      ].join('\n'),
+    );
+    const r = await analyzeDir(dir);
+    expect(r.read.filter((x) => x.as === 'CLUSTER NODES').map((x) => [x.file, x.owner, x.ownerFrom])).toEqual([
+      ['notes.txt:2', 'redisc-shard-5g8-1', 'command'],
+      ['notes.txt:9', 'redisc-shard-5g8-0', 'command'],
+    ]);
+    expect(r.warnings.filter((w) => w.file === 'notes.txt')).toEqual([]);
+  });
+});
+
 describe('the public threads’ own files (test/fixtures/analyze/public)', () => {
   const pub = (name: string) => FIXTURE(join('public', name));
   const run = async (name: string) => ({ r: await analyzeDir(pub(name)), cmd: await analyzeCommand(pub(name), false) });
@@ -279,6 +309,25 @@ describe('the public threads’ own files (test/fixtures/analyze/public)', () =>
     ]);
     expect(r.checked.logs).toEqual(['node-10.1.92.10']);
     expect(r.warnings.map((w) => w.file)).toContain('node-10.1.92.10.nc-probe.txt');
+  });
+
+  it('bitnami/charts#8605: a replica following a master no listed pod holds (pods list added here)', async () => {
+    const info = join(pub('bitnami-charts-8605-replica-stale-master'), 'slave-info.txt');
+    const dir = await dirWith({ 'info.txt': info });
+    await writeFile(
+      join(dir, 'pods.txt'),
+      'NAME              READY   STATUS    RESTARTS   AGE   IP              NODE\n' +
+        'redis-cluster-0   1/1     Running   0          13h   192.168.10.4    n1\n',
+    );
+    const r = await analyzeDir(dir);
+    expect(r.problems).toEqual([
+      '<pod in info.txt> replicates from 192.168.168.17:6379 (link down for 717231 s): no pod holds 192.168.168.17, a stale master address',
+    ]);
+    // Alone, nothing says the address is no pod's: the link down for so long is the problem.
+    const alone = await analyzeDir(await dirWith({ 'info.txt': info }));
+    expect(alone.problems).toEqual([
+      '<pod in info.txt> replicates from 192.168.168.17:6379 (unknown, 192.168.168.17) and its link has been down for 717231 s',
+    ]);
   });
 
   it.each([

@@ -3,7 +3,7 @@
 // recognised by content (read-parts.ts); whose evidence each piece is comes from its prompt, its
 // file's name, or its content (owners.ts). Nothing here throws on content.
 import { join } from 'node:path';
-import { hasFlag, parseClusterInfo, parseClusterNodes, type ClusterNode } from '../probes/cluster-nodes.ts';
+import { hasFlag, parseClusterInfo, type ClusterNode, type ParseWarning } from '../probes/cluster-nodes.ts';
 import { parseRedisLog } from '../probes/logs.ts';
 import {
   parseInfoReplicas,
@@ -13,36 +13,18 @@ import {
   type SentinelEntry,
 } from '../probes/sentinel.ts';
 import { parseSocketTable, type SocketEntry } from '../probes/sockets.ts';
-import { parseTcpdump, type Packet } from '../probes/tcpdump-text.ts';
+import type { Packet } from '../probes/tcpdump-text.ts';
 import { compareStrings } from '../util/text.ts';
 import { parseShards, parseSlots, type ShardNode } from './cluster-replies.ts';
 import { parseClusterTool, type ClusterToolRun } from './cluster-tool.ts';
 import { parseInterfaces, type InterfaceInfo } from './ip-addr.ts';
-import { parseHeaderlessPods, parseKubeJson, parseKubeYaml, parsePodList, type KubeObjects } from './kube-objects.ts';
-import {
-  parseKubectlTable,
-  parseNodes,
-  parsePodCidrs,
-  parsePods,
-  parseServices,
-  type KubeNode,
-  type KubePod,
-  type KubeService,
-} from './kubectl.ts';
-import {
-  captureOwner,
-  logNodeId,
-  memberPods,
-  podAt,
-  podsKnownBy,
-  socketsOwner,
-  viewOwner,
-  type Directory,
-} from './owners.ts';
+import type { KubeNode, KubePod, KubeService } from './kubectl.ts';
+import { assignOwners, parseEarly, unnamedOwner, type Owned, type Parsed } from './piece-owners.ts';
 import { isIgnored, isPcap, listDir, readTranscript } from './read-dir.ts';
-import { filePieces, type Piece } from './read-parts.ts';
+import { noKube, readKube, type KubeTables } from './read-kube.ts';
+import { addParsed as addParsedTo, filePieces, warnPiece as warnPieceTo, type Piece } from './read-parts.ts';
 import { KINDS, LOG_PREFIX } from './recognise.ts';
-import { sentinelConfState, type SentinelConfState } from './redis-config.ts';
+import { configDirectives, sentinelConfState, type SentinelConfState } from './redis-config.ts';
 import { pairsText, replyValues } from './redis-reply.ts';
 import type { ReadItem } from './report-types.ts';
 import { parseRole, parseRolesPerPod, type RoleReply } from './roles.ts';
@@ -84,15 +66,6 @@ export function parseInfo(text: string): Record<string, string> {
   return out;
 }
 
-/** What kubectl output said, in whatever form it came. */
-export interface KubeTables extends KubeObjects {
-  cidrs: { node: string; cidr: string }[];
-  /** Pod IPs from a list without names (`-o jsonpath='{.items[*].status.podIP}'`). */
-  podAddresses: string[];
-  /** Where each kind came from (a file, or `file:line` of its prompt), when read. */
-  read: { pods?: string; nodes?: string; services?: string; podcidrs?: string };
-}
-
 export interface ClusterInfoRead {
   owner?: string;
   file: string;
@@ -114,6 +87,8 @@ export interface Inputs {
   clusterInfos: ClusterInfoRead[];
   shards: ShardsRead[];
   clusterTool: (ClusterToolRun & { file: string })[];
+  /** redis.conf files: their directives (announce settings, replicaof). */
+  configs: { owner?: string; file: string; directives: Map<string, string[]> }[];
   /** What each piece was read as, in file order. */
   read: ReadItem[];
   /** Names made up for evidence no file, prompt or content tied to a pod: `<pod of node 3a136cd5>`. */
@@ -124,91 +99,10 @@ export interface Inputs {
 }
 
 /** A piece's parser warnings, at the piece's lines of its file. */
-function addParsed(inputs: Inputs, p: Piece, warnings: { line: number; text: string; problem: string }[]): void {
-  inputs.warnings.addParsed(
-    p.file,
-    warnings.map((w) => ({ ...w, line: w.line + p.offset })),
-  );
-}
+const addParsed = (inputs: Inputs, p: Piece, warnings: ParseWarning[]) => addParsedTo(inputs.warnings, p, warnings);
 
 /** A whole-piece warning: line 0 for a whole file, else the piece's first line. */
-const warnPiece = (inputs: Inputs, p: Piece, problem: string) =>
-  inputs.warnings.add(p.file, p.whole ? 0 : p.offset + 1, problem);
-
-// --- kubectl output --------------------------------------------------------------------------------
-
-function readKube(inputs: Inputs, p: Piece): void {
-  const k = inputs.kube;
-  const take = (o: Partial<KubeObjects>) => {
-    k.pods.push(...(o.pods ?? []));
-    k.nodes.push(...(o.nodes ?? []));
-    k.services.push(...(o.services ?? []));
-    k.read.pods ??= o.pods?.length ? p.label : undefined;
-    k.read.nodes ??= o.nodes?.length ? p.label : undefined;
-    k.read.services ??= o.services?.length ? p.label : undefined;
-  };
-  switch (p.kind) {
-    case 'kube-pods': {
-      const parsed = parseKubectlTable(p.text, ['NAME', 'IP']).rows.length
-        ? parsePods(p.text)
-        : parseKubectlTable(p.text, ['NAME', 'READY', 'STATUS']).rows.length
-          ? readPlainPods(p.text)
-          : parseHeaderlessPods(p.text);
-      addParsed(inputs, p, parsed.warnings);
-      take({ pods: parsed.pods.map((x) => ({ ...x, line: x.line + p.offset })) });
-      k.read.pods ??= p.label;
-      return;
-    }
-    case 'kube-nodes': {
-      const parsed = parseNodes(p.text);
-      addParsed(inputs, p, parsed.warnings);
-      take({ nodes: parsed.nodes });
-      k.read.nodes ??= p.label;
-      return;
-    }
-    case 'kube-services': {
-      const parsed = parseServices(p.text);
-      addParsed(inputs, p, parsed.warnings);
-      take({ services: parsed.services });
-      k.read.services ??= p.label;
-      return;
-    }
-    case 'kube-podcidrs': {
-      const parsed = parsePodCidrs(p.text);
-      addParsed(inputs, p, parsed.warnings);
-      k.cidrs.push(...parsed.cidrs);
-      k.read.podcidrs ??= p.label;
-      return;
-    }
-    case 'kube-json':
-      take(parseKubeJson(p.text.trim()) ?? {});
-      return;
-    case 'kube-yaml':
-      take(parseKubeYaml(p.text));
-      return;
-    case 'pod-list': {
-      const list = parsePodList(p.text)!;
-      take({ pods: list.pods });
-      k.podAddresses.push(...list.addresses);
-      k.read.pods ??= p.label;
-      return;
-    }
-  }
-}
-
-/** `kubectl get pods` without -o wide: names and statuses, no IPs. */
-function readPlainPods(text: string): { pods: KubePod[]; warnings: { line: number; text: string; problem: string }[] } {
-  const { rows, warnings } = parseKubectlTable(text, ['NAME', 'READY', 'STATUS']);
-  return {
-    pods: rows.map((r) => ({
-      name: r.cells.NAME!,
-      ...(r.cells.NAMESPACE ? { namespace: r.cells.NAMESPACE } : {}),
-      ...(r.cells.STATUS ? { status: r.cells.STATUS } : {}),
-      line: r.line,
-    })),
-    warnings,
-  };
-}
+const warnPiece = (inputs: Inputs, p: Piece, problem: string) => warnPieceTo(inputs.warnings, p, problem);
 
 // --- per pod -------------------------------------------------------------------------------------
 
@@ -377,131 +271,6 @@ const POD_KINDS = new Set([
   'sentinel-master-addr',
 ]);
 
-/** What parsing a piece early gives, for telling its owner by content. */
-interface Parsed {
-  nodes?: ClusterNode[];
-  warnings?: { line: number; text: string; problem: string }[];
-  packets?: Packet[];
-}
-
-function parseEarly(p: Piece): Parsed {
-  if (p.kind === 'cluster-nodes' || p.kind === 'nodes-conf') {
-    const r = parseClusterNodes(p.kind === 'nodes-conf' ? p.text.replace(/^vars .*$/gm, '') : p.text);
-    return { nodes: r.nodes, warnings: r.warnings };
-  }
-  if (p.kind === 'tcpdump') {
-    const r = parseTcpdump(p.text);
-    return { packets: r.packets, warnings: r.warnings };
-  }
-  return {};
-}
-
-// --- whose pieces are -----------------------------------------------------------------------------
-
-interface Owned {
-  piece: Piece;
-  parsed: Parsed;
-  owner?: string;
-  from?: ReadItem['ownerFrom'];
-}
-
-function directory(inputs: Inputs): Directory {
-  return {
-    pods: inputs.kube.pods,
-    services: inputs.kube.services,
-    nodeIps: new Map(
-      inputs.kube.nodes.flatMap((n) =>
-        [n.internalIP, n.externalIP].filter((x) => x !== undefined).map((ip) => [ip, n.name]),
-      ),
-    ),
-  };
-}
-
-/** The owner a piece's content tells, against the pods list. */
-function ownerByContent(d: Directory, o: Owned, byId: Map<string, string>): string | undefined {
-  const p = o.piece;
-  switch (p.kind) {
-    case 'cluster-nodes':
-    case 'nodes-conf':
-      return viewOwner(d, o.parsed.nodes!);
-    case 'sockets':
-      return socketsOwner(d, parseSocketTable(p.text).sockets);
-    case 'tcpdump':
-      return captureOwner(d, o.parsed.packets!);
-    case 'log': {
-      const id = logNodeId(p.text);
-      return id ? byId.get(id) : undefined;
-    }
-    default:
-      return undefined;
-  }
-}
-
-/** Owners from prompts and file names, then content, then elimination for address-less views. */
-function assignOwners(inputs: Inputs, owned: Owned[]): void {
-  const d = directory(inputs);
-  for (const o of owned) {
-    const { hint, name } = o.piece;
-    const byAddress = hint.address ? podAt(d, hint.address) : undefined;
-    const direct = hint.pod ?? byAddress;
-    if (direct) {
-      [o.owner, o.from] = [direct, 'command'];
-    } else if (name.owner) {
-      [o.owner, o.from] = [name.owner, 'file name'];
-    }
-  }
-  const byId = new Map<string, string>();
-  const idOf = (o: Owned) => o.parsed.nodes?.find((n) => hasFlag(n, 'myself'))?.id;
-  for (const pass of [0, 1]) {
-    for (const o of owned.filter((x) => !x.owner)) {
-      const owner = ownerByContent(d, o, byId);
-      if (owner) {
-        [o.owner, o.from] = [owner, 'content'];
-      }
-    }
-    for (const o of owned.filter((x) => x.owner && idOf(x))) {
-      byId.set(idOf(o)!, o.owner!);
-    }
-    if (pass === 0) {
-      eliminate(inputs, d, owned);
-    }
-  }
-}
-
-/**
- * A view whose myself line has no address, owned by no prompt or name: the one listed member pod
- * that has no view of its own and that no view's entry stands for.
- */
-function eliminate(inputs: Inputs, d: Directory, owned: Owned[]): void {
-  const views = owned.filter((o) => o.parsed.nodes);
-  const unowned = views.filter((o) => !o.owner);
-  if (unowned.length !== 1) {
-    return;
-  }
-  const taken = new Set([
-    ...views.flatMap((o) => (o.owner ? [o.owner] : [])),
-    ...views.flatMap((o) => podsKnownBy(d, o.parsed.nodes!)),
-  ]);
-  const evidence = new Set(owned.flatMap((o) => (o.owner ? [o.owner] : [])));
-  const candidates = memberPods(inputs.kube.pods, evidence).filter((p) => !taken.has(p.name));
-  if (candidates.length === 1) {
-    [unowned[0]!.owner, unowned[0]!.from] = [candidates[0]!.name, 'content'];
-  }
-}
-
-/** A made-up name for evidence nothing tied to a pod, or undefined when such evidence is dropped. */
-function unnamedOwner(o: Owned): string | undefined {
-  const p = o.piece;
-  const id = o.parsed.nodes?.find((n) => hasFlag(n, 'myself'))?.id;
-  if (id) {
-    return `<pod of node ${id.slice(0, 8)}>`;
-  }
-  if (['info', 'role'].includes(p.kind) || p.kind.startsWith('sentinel')) {
-    return `<pod in ${p.label}>`;
-  }
-  return undefined;
-}
-
 // --- the directory -------------------------------------------------------------------------------
 
 function readRest(inputs: Inputs, p: Piece): void {
@@ -525,9 +294,14 @@ function readRest(inputs: Inputs, p: Piece): void {
       inputs.clusterTool.push({ ...parseClusterTool(p.text, p.command), file: p.label });
       return;
     case 'redis-conf':
+      inputs.configs.push({
+        ...(p.hint.pod ? { owner: p.hint.pod } : p.name.owner ? { owner: p.name.owner } : {}),
+        file: p.label,
+        directives: configDirectives(p.text),
+      });
       return;
     default:
-      readKube(inputs, p);
+      readKube(inputs.kube, p, inputs.warnings);
   }
 }
 
@@ -580,40 +354,46 @@ function pcapProblem(path: string, all: string[]): string | undefined {
   return folder === 'pcap' && all.some((f) => f.split('/').at(-1) === twin) ? undefined : PCAP_PROBLEM;
 }
 
+/** DIR's files as pieces of evidence; what cannot be read becomes a warning. */
+async function readPieces(dir: string, inputs: Inputs): Promise<Piece[]> {
+  const pieces: Piece[] = [];
+  const paths = await listDir(dir);
+  for (const path of paths.filter((p) => !isIgnored(p.split('/').at(-1)!))) {
+    const text = isPcap(path) ? undefined : await readTranscript(join(dir, path));
+    if (text === undefined) {
+      const problem = pcapProblem(path, paths);
+      if (problem) {
+        inputs.warnings.add(path, 0, problem);
+      }
+    } else if (typeof text !== 'string') {
+      inputs.warnings.add(path, 0, text.problem);
+      inputs.unread.push({ file: path, problem: text.problem });
+    } else {
+      pieces.push(...filePieces(path, text, inputs.warnings));
+    }
+  }
+  return pieces;
+}
+
 /** Lists and reads DIR. Throws UsageError only when DIR itself cannot be listed. */
 export async function readInputs(dir: string): Promise<Inputs> {
   const inputs: Inputs = {
     files: [],
     pods: new Map(),
     interfaces: new Map(),
-    kube: { pods: [], nodes: [], services: [], cidrs: [], podAddresses: [], read: {} },
+    kube: noKube(),
     clusterInfos: [],
     shards: [],
     clusterTool: [],
+    configs: [],
     read: [],
     unnamed: new Set(),
     unread: [],
     warnings: new Warnings(),
   };
-  const pieces: Piece[] = [];
-  const paths = await listDir(dir);
-  for (const path of paths.filter((p) => !isIgnored(p.split('/').at(-1)!))) {
-    if (isPcap(path)) {
-      const problem = pcapProblem(path, paths);
-      if (problem) {
-        inputs.warnings.add(path, 0, problem);
-      }
-      continue;
-    }
-    const text = await readTranscript(join(dir, path));
-    if (typeof text !== 'string') {
-      inputs.warnings.add(path, 0, text.problem);
-      inputs.unread.push({ file: path, problem: text.problem });
-      continue;
-    }
-    pieces.push(...filePieces(path, text, inputs.warnings));
-  }
+  const pieces = await readPieces(dir, inputs);
   inputs.files = [...new Set(pieces.map((p) => p.file))].sort();
+  // The kubectl tables first: whose each other piece is is told against them.
   for (const p of pieces.filter(
     (x) => !POD_KINDS.has(x.kind) && x.kind !== 'interfaces' && x.kind !== 'roles-per-pod',
   )) {
@@ -634,7 +414,7 @@ function readPodPieces(inputs: Inputs, pieces: Piece[]): void {
   const owned: Owned[] = pieces
     .filter((p) => POD_KINDS.has(p.kind))
     .map((piece) => ({ piece, parsed: parseEarly(piece) }));
-  assignOwners(inputs, owned);
+  assignOwners(inputs.kube, owned);
   for (const o of owned) {
     if (!o.owner) {
       const made = unnamedOwner(o);
@@ -662,4 +442,4 @@ function readPodPieces(inputs: Inputs, pieces: Piece[]): void {
   inputs.pods = new Map([...inputs.pods.entries()].sort(([a], [b]) => compareStrings(a, b)));
 }
 
-export type { KubeNode, KubePod, KubeService };
+export type { KubeNode, KubePod, KubeService, KubeTables };

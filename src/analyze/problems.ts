@@ -12,6 +12,7 @@ import type {
   NatedConnection,
   NatMapping,
 } from './report-types.ts';
+import { staleReplicas } from './stale.ts';
 import { announces, unexplained, type Cluster } from './who-is-who.ts';
 
 export interface Findings {
@@ -131,9 +132,16 @@ function natedProblem(c: Cluster, f: Findings, out: Problems): void {
 // A replica's link is down for a moment while it connects and syncs; longer than this is a problem.
 const LINK_DOWN_PROBLEM_S = 10;
 
-/** A replica whose link to its master has been down a while, with who owns the address it dials. */
+/**
+ * A replica whose link to its master has been down a while, with who owns the address it dials
+ * (one whose master address no pod holds is stale.ts's).
+ */
 function replicationProblems(c: Cluster, out: Problems): void {
+  const stale = new Set(staleReplicas(c).map((s) => s.pod));
   for (const [pod, files] of c.inputs.pods) {
+    if (stale.has(pod)) {
+      continue;
+    }
     const r = files.replication?.fields;
     const downFor = Number(r?.master_link_down_since_seconds);
     if (r?.role !== 'slave' || r.master_link_status !== 'down' || !r.master_host || !(downFor >= LINK_DOWN_PROBLEM_S)) {

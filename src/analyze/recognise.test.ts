@@ -14,7 +14,7 @@ import { sentinelConfState } from './redis-config.ts';
 import { replyValues } from './redis-reply.ts';
 import { parseRole, parseRolesPerPod } from './roles.ts';
 import { sentinelLogState } from './sentinel-log.ts';
-import { promptCommand, readCommand, splitTranscript } from './transcript-parts.ts';
+import { promptCommand, readCommand, sessionHints, splitTranscript } from './transcript-parts.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', '..', 'test', 'fixtures');
 const fixture = (path: string) => readFileSync(join(FIXTURES, path), 'utf8');
@@ -261,6 +261,18 @@ describe('prompts and commands', () => {
     ['redis-cli --cluster create 10.0.0.1:6379 10.0.0.2:6379', { kind: 'cluster-tool' }],
   ])('%s', (command, hint) => {
     expect(readCommand(command)).toEqual(hint);
+  });
+
+  it('carries the pod of an interactive exec to the commands typed inside it, until one from outside', () => {
+    const parts = splitTranscript(
+      '$ kubectl exec -it redis-0 -- redis-cli\n127.0.0.1:6379> role\nmaster\n0\n$ kubectl get pods\nx\nroot@redis-1:/data# ss -tanp\n',
+    );
+    expect(sessionHints(parts)).toEqual([
+      { pod: 'redis-0' },
+      { pod: 'redis-0', kind: 'role' },
+      { kind: 'kube-pods' },
+      { kind: 'sockets', host: 'redis-1' },
+    ]);
   });
 
   it('splits a session at its prompts, keeping each output’s first line number', () => {

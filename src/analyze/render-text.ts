@@ -2,7 +2,7 @@
 // inferred, the evidence, and what could not be read. Works from the JSON report alone.
 import { hostOf } from '../util/address.ts';
 import { cleanText } from '../util/text.ts';
-import type { AnalyzeReport, Recommendation } from './report-types.ts';
+import type { AnalyzeReport, ReadItem, Recommendation } from './report-types.ts';
 
 const shortId = (id: string) => id.slice(0, 8);
 
@@ -52,14 +52,20 @@ function verdict(r: AnalyzeReport): string[] {
   ];
 }
 
+const OWNER_FROM: Record<NonNullable<ReadItem['ownerFrom']>, string> = {
+  'file name': '',
+  command: ' (by its command)',
+  content: ' (by its content)',
+  unnamed: ' (nothing tells which pod)',
+};
+
 /** What each file or transcript part was read as, when any was not in rcnc's own layout. */
 function readLines(r: AnalyzeReport): string[] {
   const own = r.read.every((x) => !x.file.includes(':') && (x.ownerFrom === undefined || x.ownerFrom === 'file name'));
   return own
     ? []
     : r.read.map(
-        (x) =>
-          `${x.file}: ${x.as}${x.owner ? ` of ${x.owner}${x.ownerFrom && x.ownerFrom !== 'file name' ? ` (by its ${x.ownerFrom})` : ''}` : ''}`,
+        (x) => `${x.file}: ${x.as}${x.owner ? ` of ${x.owner}${OWNER_FROM[x.ownerFrom ?? 'file name']}` : ''}`,
       );
 }
 

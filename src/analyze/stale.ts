@@ -7,7 +7,7 @@
 // master is still unknown then needs CLUSTER REPLICATE. A sentinel that hands out a master address
 // no pod holds is the same staleness (bitnami/charts#10067).
 import { hostOf } from '../util/address.ts';
-import type { ClusterInfoRead } from './inputs.ts';
+import type { ClusterInfoRead, PodFiles } from './inputs.ts';
 import type { Recommendation } from './report-types.ts';
 import { rewriteReason } from './sentinel.ts';
 import type { Cluster } from './who-is-who.ts';
@@ -21,16 +21,28 @@ export interface Stale {
 /** Whether nothing the pods list knows answers at `host:port`. */
 const held = (c: Cluster, address: string) => rewriteReason(c, address) === undefined;
 
-/** Replicas (by ROLE) whose master address no pod holds. */
-function staleReplicas(c: Cluster): { pod: string; master: string; state: string }[] {
+/** A replica's master and link, by ROLE or by INFO replication; undefined for other roles. */
+function follows(f: PodFiles) {
+  const r = f.role?.reply;
+  if (r?.role === 'slave' && r.master) {
+    return { master: `${r.master.host}:${r.master.port}`, state: r.state ?? '?', up: r.state === 'connected' };
+  }
+  const i = f.replication?.fields;
+  if (i?.['role'] === 'slave' && i['master_host']) {
+    const down = Number(i['master_link_down_since_seconds']);
+    const state = down > 0 ? `down for ${down} s` : (i['master_link_status'] ?? '?');
+    return { master: `${i['master_host']}:${i['master_port'] ?? '?'}`, state, up: i['master_link_status'] === 'up' };
+  }
+  return undefined;
+}
+
+/** Replicas (by ROLE or INFO replication) whose master address no pod holds. */
+export function staleReplicas(c: Cluster): { pod: string; master: string; state: string }[] {
   const out: { pod: string; master: string; state: string }[] = [];
   for (const [pod, f] of c.inputs.pods) {
-    const r = f.role?.reply;
-    if (r?.role === 'slave' && r.master && r.state !== 'connected') {
-      const master = `${r.master.host}:${r.master.port}`;
-      if (c.podsListed && !held(c, master)) {
-        out.push({ pod, master, state: r.state ?? '?' });
-      }
+    const r = follows(f);
+    if (r && !r.up && c.podsListed && !held(c, r.master)) {
+      out.push({ pod, master: r.master, state: r.state });
     }
   }
   return out;
@@ -126,12 +138,43 @@ export function findStale(c: Cluster): Stale {
       }
     }
   }
+  staleSelves(c, out);
   toolProblems(c, out);
   return out;
 }
 
+/** A node whose own view gives it an address no pod holds: a stale nodes.conf, or an old announce. */
+function staleSelves(c: Cluster, out: Stale): void {
+  if (!c.podsListed) {
+    return;
+  }
+  for (const p of c.pods.values()) {
+    const self = p.self?.split('@')[0];
+    if (self && !self.startsWith(':') && !held(c, self) && p.ip && hostOf(self) !== p.ip) {
+      out.problems.push(
+        `${p.name}'s own view gives it ${self}, which no pod holds (its pod IP is ${p.ip}): an address left in nodes.conf from before a restart, or an announce setting that is out of date`,
+      );
+    }
+  }
+}
+
+/** The address a redis.conf announces, `ip:port`, when it sets cluster-announce-ip. */
+function announced(d: Map<string, string[]>): string | undefined {
+  const ip = d.get('cluster-announce-ip')?.[0];
+  return ip ? `${ip}:${d.get('cluster-announce-port')?.[0] ?? d.get('port')?.[0] ?? '6379'}` : undefined;
+}
+
 function toolProblems(c: Cluster, out: Stale): void {
+  const announces = c.inputs.configs.flatMap((f) => {
+    const a = announced(f.directives);
+    return a ? [{ file: f.file, address: a }] : [];
+  });
   for (const t of c.inputs.clusterTool) {
+    for (const a of announces.filter((x) => t.addresses.length && !t.addresses.includes(x.address))) {
+      out.problems.push(
+        `${a.file} announces ${a.address}, but ${t.file} was given ${t.addresses.join(', ')}: peers learn one address from the MEET and the node announces another`,
+      );
+    }
     const cmd = `redis-cli --cluster ${t.command ?? 'create'}`;
     if (t.stuckJoining) {
       const given = t.addresses.length ? ` between the addresses it was given (${t.addresses.join(', ')})` : '';

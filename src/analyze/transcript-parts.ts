@@ -6,6 +6,8 @@
 export interface TranscriptPart {
   /** The command after the prompt, when the part starts with one. */
   command?: string;
+  /** The host of a `user@host` prompt: inside a pod, its name. */
+  host?: string;
   /** The output lines, without the prompt line. */
   text: string;
   /** 1-based line of the file where `text` starts. */
@@ -50,15 +52,18 @@ export function promptCommand(line: string): string | undefined {
   return BARE_COMMAND.test(line) ? line.trim() : undefined;
 }
 
+const PROMPT_HOST = /^\s{0,3}\[?[\w.-]+@([\w.-]+)[:\]\s$#]/;
+
 /** Cuts a text at its prompt lines. Text before the first prompt is a part without a command. */
 export function splitTranscript(text: string): TranscriptPart[] {
   const lines = text.split('\n');
   const parts: TranscriptPart[] = [];
-  let current: { command?: string; start: number; lines: string[] } = { start: 1, lines: [] };
+  let current: { command?: string; host?: string; start: number; lines: string[] } = { start: 1, lines: [] };
   const flush = () => {
     if (current.command !== undefined || current.lines.some((l) => l.trim() !== '')) {
       parts.push({
         ...(current.command !== undefined ? { command: current.command } : {}),
+        ...(current.host ? { host: current.host } : {}),
         text: current.lines.join('\n'),
         firstLine: current.start,
       });
@@ -71,7 +76,8 @@ export function splitTranscript(text: string): TranscriptPart[] {
       return;
     }
     flush();
-    current = { command, start: i + 2, lines: [] };
+    const host = PROMPT_HOST.exec(line)?.[1];
+    current = { command, ...(host ? { host } : {}), start: i + 2, lines: [] };
   });
   flush();
   return parts;
@@ -91,6 +97,35 @@ export interface CommandHint {
   node?: string;
   /** Set when the command asks redis-cli for a password (-a, --pass, --askpass, REDISCLI_AUTH). */
   auth?: true;
+  /** The host of its `user@host` prompt; a pod only if the pods list has that name. */
+  host?: string;
+}
+
+// Commands run from outside the pods: they end an interactive session inside one.
+const OUTSIDE = /^(?:sudo\s+)?(?:kubectl|k|kc|oc|docker|podman|helm|exit)\b/;
+
+/**
+ * The hints of each part of a session: its own command's, and the pod of an interactive
+ * `kubectl exec -it POD -- sh|redis-cli` before it, for the commands typed inside (`redis-cli
+ * cluster nodes`, `127.0.0.1:6379> role`), until a command from outside.
+ */
+export function sessionHints(parts: TranscriptPart[]): CommandHint[] {
+  let inside: string | undefined;
+  return parts.map((part) => {
+    if (part.command === undefined) {
+      return {};
+    }
+    const hint = readCommand(part.command);
+    if (part.host) {
+      hint.host = part.host;
+    }
+    if (OUTSIDE.test(part.command)) {
+      inside = hint.pod && !hint.kind && part.text.trim() === '' ? hint.pod : undefined;
+    } else if (inside && !hint.pod && !hint.address) {
+      hint.pod = inside;
+    }
+    return hint;
+  });
 }
 
 /** Splits a command line into words, honouring quotes (enough for pasted commands, not a shell). */

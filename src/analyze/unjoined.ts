@@ -2,7 +2,7 @@
 // has no address for itself (`:6379@16379 myself`: no peer has ever reached its cluster bus, since
 // a node learns its address from the first MEET or PING it receives, cluster.c
 // clusterProcessPacket), and a listed Redis pod that no view knows at all.
-import { hasFlag } from '../probes/cluster-nodes.ts';
+import { hasFlag, type ClusterNode } from '../probes/cluster-nodes.ts';
 import { podAt, type Directory } from './owners.ts';
 import type { Cluster } from './who-is-who.ts';
 
@@ -21,18 +21,11 @@ export function directoryOf(c: Cluster): Directory {
   };
 }
 
-/** Whether some view holds `pod` by a usable entry: its node id, its pod IP, or its NodePort. */
-function knownByAView(c: Cluster, d: Directory, pod: string): boolean {
-  const p = c.pods.get(pod);
-  return c.views.some((v) =>
-    v.nodes.some(
-      (n) =>
-        !hasFlag(n, 'myself') &&
-        !hasFlag(n, 'handshake') &&
-        ((p?.nodeId !== undefined && n.id === p.nodeId) || (n.ip !== '' && podAt(d, n.ip, n.port) === pod)),
-    ),
+/** The usable entries of every view but the viewers' own lines. */
+const entries = (c: Cluster): ClusterNode[] =>
+  c.views.flatMap((v) =>
+    v.nodes.filter((n) => !hasFlag(n, 'myself') && !hasFlag(n, 'handshake') && !hasFlag(n, 'noaddr') && n.ip !== ''),
   );
-}
 
 export function findUnjoined(c: Cluster): Unjoined {
   const selfless: Unjoined['selfless'] = [];
@@ -46,8 +39,20 @@ export function findUnjoined(c: Cluster): Unjoined {
     return { selfless, absent: [] };
   }
   const d = directoryOf(c);
-  const absent = c.members.filter((m) => !c.inputs.pods.get(m)?.view && !knownByAView(c, d, m));
-  return { selfless, absent };
+  const mapped = new Set<string>();
+  const unmapped = new Set<string>();
+  for (const n of entries(c)) {
+    const pod = c.podById.get(n.id)?.name ?? podAt(d, n.ip, n.port);
+    if (pod) {
+      mapped.add(pod);
+    } else {
+      unmapped.add(n.id);
+    }
+  }
+  // An entry no list ties to a pod (a NodePort without services.txt) may be any of them: then
+  // none is said to be absent.
+  const candidates = c.members.filter((m) => !c.inputs.pods.get(m)?.view && !mapped.has(m));
+  return { selfless, absent: unmapped.size ? [] : candidates };
 }
 
 /** The problem sentences, and what to collect next to see more. */

@@ -234,7 +234,8 @@ export function whoIsWho(inputs: Inputs): Cluster {
     ...inputs.kube.podAddresses,
   ]);
   const evidence = new Set(inputs.pods.keys());
-  const members = [...new Set([...evidence, ...memberPods(tables.podRows, evidence).map((p) => p.name)])].sort();
+  const listed = memberPods(tables.podRows, evidence);
+  const members = [...new Set([...evidence, ...listed.map((p) => p.name)])].sort();
   const views = [...inputs.pods.entries()].filter(([, f]) => f.view).map(([pod, f]) => ({ pod, nodes: f.view!.nodes }));
   return {
     inputs,
@@ -249,10 +250,8 @@ export function whoIsWho(inputs: Inputs): Cluster {
     owner: addressOwners(pods, nodes, inferences),
     inferences,
     members,
-    // A list of pod IPs, or a pods table with every Redis pod's address in it.
-    podsListed:
-      inputs.kube.podAddresses.length > 0 ||
-      (tables.podRows.some((r) => r.ip) && members.every((m) => pods.get(m)?.ip)),
+    // A list of pod IPs, or a pods table with the address of every Redis pod it lists.
+    podsListed: inputs.kube.podAddresses.length > 0 || (listed.length > 0 && listed.every((p) => pods.get(p.name)?.ip)),
   };
 }
 
