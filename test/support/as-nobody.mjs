@@ -2,8 +2,8 @@
 // `node test/support/as-nobody.mjs ARGS…`, started as root: rcnc's command line run by an
 // unprivileged process, whatever directory the checkout lives in. Starting rcnc as another user
 // (setpriv --reuid) needs that user to read the checkout, which fails when the clone sits under a
-// directory of mode 0700 (`mktemp -d`, some CI runners). Here root loads the CLI (tsx, and the
-// module of the command under test with everything it imports statically), then the process becomes nobody for good — uid and gid
+// directory of mode 0700 (`mktemp -d`, some CI runners). Here root loads the CLI (tsx and every
+// module the commands import statically), then the process becomes nobody for good — uid and gid
 // 65534, no supplementary groups, and, as setuid from root clears them, no capabilities — before
 // runCli sees its arguments, exactly as bin/rcnc.mjs hands them over.
 import { readFileSync } from 'node:fs';
@@ -13,11 +13,6 @@ const NOBODY = 65534;
 
 register();
 const { runCli } = await import('../../src/cli.ts');
-// The CLI loads a command's module only when the command runs: load the one under test while
-// still root, so nobody never has to read the checkout.
-if (process.argv[2]) {
-  await import(`../../src/cli/${process.argv[2]}.ts`).catch(() => undefined);
-}
 process.setgroups([]);
 process.setgid(NOBODY);
 process.setuid(NOBODY);
