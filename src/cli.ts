@@ -22,6 +22,23 @@ const COMMAND_MAINS: Record<string, () => Promise<CommandMain>> = {
   collect: async () => (await import('./cli/collect.ts')).cmdCollect,
 };
 
+const loaded = new Map<string, CommandMain>();
+
+/**
+ * A command's main, imported once. Loading it ahead (test/support/as-nobody.mjs does, as root,
+ * before it drops to an unprivileged user who may not read the checkout) makes the run import
+ * nothing more.
+ */
+export async function loadCommand(name: string): Promise<CommandMain | undefined> {
+  const load = Object.hasOwn(COMMAND_MAINS, name) ? COMMAND_MAINS[name] : undefined;
+  if (!load) {
+    return undefined;
+  }
+  const cached = loaded.get(name) ?? (await load());
+  loaded.set(name, cached);
+  return cached;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -35,11 +52,11 @@ export async function main(argv: string[]): Promise<number> {
     case 'version':
       return printVersion();
   }
-  const load = Object.hasOwn(COMMAND_MAINS, command) ? COMMAND_MAINS[command] : undefined;
-  if (!load) {
+  const commandMain = await loadCommand(command);
+  if (!commandMain) {
     throw new UsageError(`unknown command "${command}"; run 'rcnc --help' for the list`);
   }
-  return (await load())(rest);
+  return commandMain(rest);
 }
 
 async function printVersion(): Promise<number> {

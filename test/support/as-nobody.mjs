@@ -12,7 +12,10 @@ import { register } from 'tsx/esm/api';
 const NOBODY = 65534;
 
 register();
-const { runCli } = await import('../../src/cli.ts');
+const { loadCommand, runCli } = await import('../../src/cli.ts');
+// Commands are imported when they run: the one under test is loaded while still root, so nobody
+// never has to read the checkout.
+await loadCommand(process.argv[2] ?? '');
 process.setgroups([]);
 process.setgid(NOBODY);
 process.setuid(NOBODY);
