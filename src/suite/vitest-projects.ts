@@ -126,12 +126,9 @@ export const KUBE_TIER_CELLS = [
 ];
 
 /**
- * The kube tier: the same scenario files on the kube provider, plus the kube end-to-end tests.
- * After the lab's scenario files (a real cluster's daemons would otherwise take cores from the
- * lab's timing cells and failover windows), beside the unit and end-to-end tests, and beside each
- * other: each file starts a cluster of its own (its own id, namespaces, cgroups and hub, so two
- * never meet), every leftover check counts only its own names, and its cells mostly wait on Redis
- * and kube-proxy. vitest runs projects of one group with one worker count, so it has the others'.
+ * The kube tier: the same scenario files on the kube provider, after everything else (a real
+ * cluster's daemons would otherwise take cores from the lab's timing cells), one file at a time
+ * (each file starts and removes its cluster), plus the kube end-to-end tests.
  */
 export function kubeProject(config: RunConfig, root: string): TestProjectInlineConfiguration {
   const kube: RunConfig = { ...config, filter: { provider: ['kube'], cells: KUBE_TIER_CELLS } };
@@ -140,7 +137,8 @@ export function kubeProject(config: RunConfig, root: string): TestProjectInlineC
       name: 'kube',
       root,
       include: ['scenarios/nat-meet/nat-meet.test.ts', 'scenarios/snat/snat.test.ts', 'test/kube/**/*.test.ts'],
-      sequence: { groupOrder: 2 },
+      fileParallelism: false,
+      sequence: { groupOrder: 3 },
       ...labTestOptions(kube, root),
     },
   };
