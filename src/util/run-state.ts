@@ -56,6 +56,16 @@ export async function self(): Promise<Owner> {
   return { pid: process.pid, startTime };
 }
 
+/** A process with this PID exists (EPERM: it does, owned by someone else). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Alive: the PID exists and started when the record says (so it is the owner, not a reuse). */
 export const ownerAlive = async (o: Owner): Promise<boolean> => (await processStartTime(o.pid)) === o.startTime;
 

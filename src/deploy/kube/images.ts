@@ -5,10 +5,11 @@
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { chmod, copyFile, mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { RequirementError } from '../../util/errors.ts';
 import { run } from '../../util/exec.ts';
+import { pidAlive } from '../../util/run-state.ts';
 import { parseLdd } from '../docker/image.ts';
 import { cacheRoot } from './build.ts';
 
@@ -40,14 +41,31 @@ interface ImageConfig {
 }
 
 /**
- * A docker-archive of one layer made from `rootfs`. Numeric owners and a fixed mtime keep the layer
- * the same bytes for the same content, so its digest can key the cache.
+ * A scratch dir for one image build, in the cache dir (same filesystem, so the finished archive is
+ * published by a rename). Its name carries this process's pid: two runs, or two test files, build
+ * the same image at once, and a fixed name let one remove the other's half-written tree. Dirs left by
+ * a killed build (their pid is gone) are removed here.
  */
-async function writeArchive(rootfs: string, ref: (digest: string) => string, config: ImageConfig, out: string) {
-  const work = `${out}.d`;
-  await rm(work, { recursive: true, force: true });
-  await mkdir(work, { recursive: true });
-  const layer = join(work, 'layer.tar');
+async function scratch(cacheDir: string, what: string): Promise<string> {
+  await mkdir(cacheDir, { recursive: true });
+  for (const e of await readdir(cacheDir)) {
+    const pid = /^\.build-(\d+)-/.exec(e)?.[1];
+    if (pid && !pidAlive(Number(pid))) {
+      await rm(join(cacheDir, e), { recursive: true, force: true });
+    }
+  }
+  return mkdtemp(join(cacheDir, `.build-${process.pid}-${what}-`));
+}
+
+/**
+ * A docker-archive of one layer made from `rootfs`, built in `work` (a scratch dir of its own).
+ * Numeric owners and a fixed mtime keep the layer the same bytes for the same content, so its digest
+ * can key the cache; the archive is published by a rename, so a reader never sees half of one.
+ */
+async function writeArchive(rootfs: string, ref: (digest: string) => string, config: ImageConfig, work: string) {
+  const image = join(work, 'image');
+  await mkdir(image);
+  const layer = join(image, 'layer.tar');
   await execa('tar', ['-C', rootfs, '--numeric-owner', '--sort=name', '--mtime=@0', '-cf', layer, '.']);
   const diffId = await sha256File(layer);
   const cfg = JSON.stringify({
@@ -57,20 +75,20 @@ async function writeArchive(rootfs: string, ref: (digest: string) => string, con
     rootfs: { type: 'layers', diff_ids: [`sha256:${diffId}`] },
   });
   const cfgName = `${createHash('sha256').update(cfg).digest('hex')}.json`;
-  await writeFile(join(work, cfgName), cfg);
-  await mkdir(join(work, diffId));
-  await rename(layer, join(work, diffId, 'layer.tar'));
+  await writeFile(join(image, cfgName), cfg);
+  await mkdir(join(image, diffId));
+  await rename(layer, join(image, diffId, 'layer.tar'));
   const tag = ref(diffId);
   await writeFile(
-    join(work, 'manifest.json'),
+    join(image, 'manifest.json'),
     JSON.stringify([{ Config: cfgName, RepoTags: [tag], Layers: [`${diffId}/layer.tar`] }]),
   );
-  const file = join(dirname(out), `${tag.replace(/[/:]/g, '_')}.tar`);
+  const file = join(dirname(work), `${tag.replace(/[/:]/g, '_')}.tar`);
   if (!existsSync(file)) {
-    await execa('tar', ['-C', work, '--numeric-owner', '-cf', `${file}.tmp`, '.']);
-    await rename(`${file}.tmp`, file);
+    const tmp = join(work, 'image.tar');
+    await execa('tar', ['-C', image, '--numeric-owner', '-cf', tmp, '.']);
+    await rename(tmp, file);
   }
-  await rm(work, { recursive: true, force: true });
   return { ref: tag, file };
 }
 
@@ -78,9 +96,9 @@ const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/
 
 /** The pause image: the static `pause` binary alone, run as 65535 as upstream's image does. */
 export async function pauseImage(pauseBinary: string, cacheDir: string): Promise<ImageArchive> {
-  const rootfs = join(cacheDir, 'pause-rootfs');
-  await rm(rootfs, { recursive: true, force: true });
-  await mkdir(rootfs, { recursive: true });
+  const work = await scratch(cacheDir, 'pause');
+  const rootfs = join(work, 'rootfs');
+  await mkdir(rootfs);
   await copyFile(pauseBinary, join(rootfs, 'pause'));
   await chmod(join(rootfs, 'pause'), 0o755);
   try {
@@ -88,10 +106,10 @@ export async function pauseImage(pauseBinary: string, cacheDir: string): Promise
       rootfs,
       () => PAUSE_REF,
       { Entrypoint: ['/pause'], User: '65535:65535', Env: [PATH_ENV] },
-      join(cacheDir, 'pause'),
+      work,
     );
   } finally {
-    await rm(rootfs, { recursive: true, force: true });
+    await rm(work, { recursive: true, force: true });
   }
 }
 
@@ -128,8 +146,8 @@ export async function redisImage(given: { server: string; cli: string }, cacheDi
     throw new RequirementError(`${redis.server} --version printed no version; pass a redis-server binary`);
   }
   const ldd = await run(['ldd', redis.server, redis.cli]);
-  const rootfs = join(cacheDir, 'redis-rootfs');
-  await rm(rootfs, { recursive: true, force: true });
+  const work = await scratch(cacheDir, 'redis');
+  const rootfs = join(work, 'rootfs');
   try {
     await mkdir(join(rootfs, 'usr/bin'), { recursive: true });
     for (const d of ['data', 'tmp', 'etc', 'bin']) {
@@ -163,10 +181,10 @@ export async function redisImage(given: { server: string; cli: string }, cacheDi
       rootfs,
       (digest) => `${REDIS_REPO}:${version}-${digest.slice(0, 12)}`,
       { Cmd: ['redis-server'], WorkingDir: '/data', Env: [PATH_ENV] },
-      join(cacheDir, 'redis'),
+      work,
     );
   } finally {
-    await rm(rootfs, { recursive: true, force: true });
+    await rm(work, { recursive: true, force: true });
   }
 }
 

@@ -3,6 +3,7 @@
 import { readdir, readFile, readlink, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from '../../util/exec.ts';
+import { pidAlive } from '../../util/run-state.ts';
 import { waitFor } from '../../util/wait.ts';
 import { ETC_NETNS, labIdOf, labRoots, NS_PREFIX } from './names.ts';
 import { ownerAlive, readRecords, removeRecord } from './ownership.ts';
@@ -41,15 +42,6 @@ export async function killNamespaceProcesses(ns: string): Promise<void> {
     },
   });
 }
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 
 export interface LabLeftovers {
   id: string;
@@ -120,7 +112,7 @@ export async function findLabs(): Promise<LabLeftovers[]> {
     if (legacy) {
       lab.dir = legacy.dir;
       lab.ownerPid = legacy.pid;
-      lab.owner = legacy.pid && alive(legacy.pid) ? 'alive' : 'gone';
+      lab.owner = legacy.pid && pidAlive(legacy.pid) ? 'alive' : 'gone';
     }
   }
   await addEtcDirs(get);
@@ -135,7 +127,7 @@ export async function findLabs(): Promise<LabLeftovers[]> {
           namespaces: [],
           dir: join(root, entry),
           ownerPid: legacy?.pid,
-          owner: legacy?.pid && alive(legacy.pid) ? 'alive' : 'gone',
+          owner: legacy?.pid && pidAlive(legacy.pid) ? 'alive' : 'gone',
         });
       }
     }
