@@ -71,6 +71,7 @@ async function finish(client: LoadClient, faultEpochMs: number): Promise<ClientS
     waitConfirmedWrites: report.waitConfirmedWrites,
     lostWaitConfirmedWrites: verify.lostWaitConfirmedWrites,
     unreadWrites: verify.unreadable.length,
+    ...(verify.unreadable[0] ? { unreadError: verify.unreadable[0].err } : {}),
     ...(report.latency ? { p99Ms: report.latency.p99 } : {}),
   };
 }

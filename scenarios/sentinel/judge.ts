@@ -126,7 +126,12 @@ function failoverChecks(cell: SentinelCell, seen: SentinelSeen): Check[] {
     check('WAIT-confirmed writes', '> 0', c?.waitConfirmedWrites, (c?.waitConfirmedWrites ?? 0) > 0),
     same('WAIT-confirmed writes lost', 0, c?.lostWaitConfirmedWrites),
     // The read-back read every acknowledged write: zero lost means zero lost.
-    same('acknowledged writes not read back', 0, c?.unreadWrites),
+    check(
+      'acknowledged writes not read back',
+      0,
+      c?.unreadError ? `${c.unreadWrites} (${c.unreadError})` : c?.unreadWrites,
+      c?.unreadWrites === 0,
+    ),
     same('clients that reach the new master', [...cell.expectation.clientsReach].sort(), reaching(f?.clients ?? [])),
     same('compatibility', 'works', seen.record.compatibility),
   ];

@@ -59,6 +59,8 @@ export interface ClientSummary {
   lostWaitConfirmedWrites: number;
   /** Acknowledged writes the read-back could not read (neither found nor lost): must be 0 for the figures to hold. */
   unreadWrites?: number;
+  /** Why the read-back could not read them: the last error of the first one, as the client got it. */
+  unreadError?: string;
   p99Ms?: number;
 }
 

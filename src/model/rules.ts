@@ -122,6 +122,7 @@ export const CLIENT_SUMMARY = fields({
   waitConfirmedWrites: count,
   lostWaitConfirmedWrites: count,
   unreadWrites: optional(count),
+  unreadError: optional(str),
   p99Ms: optional(nonNegative),
 });
 
