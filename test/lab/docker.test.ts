@@ -30,6 +30,9 @@ const holdDocker = () => {
     cwd: ROOT,
     reject: false,
     buffer: true,
+    // execa's kill() SIGKILLs 5 s after SIGTERM by default: a teardown on a loaded machine takes
+    // longer, and the test would then see what a SIGKILL leaves, not what SIGTERM's teardown does.
+    forceKillAfterDelay: false,
   });
   const ready = new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (b: Buffer) => {
