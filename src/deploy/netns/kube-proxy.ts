@@ -28,8 +28,9 @@ export interface ProxiedService {
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
-// kube-proxy: base32(sha256(servicePortName + protocol))[:16] (proxier.go portProtoHash).
-const hash16 = (text: string): string => {
+// kube-proxy: base32(sha256(servicePortName + protocol))[:16] (proxier.go portProtoHash); for an
+// endpoint chain the endpoint `ip:port` is appended to the hashed text.
+export const hash16 = (text: string): string => {
   const bytes = createHash('sha256').update(text).digest();
   let bits = 0;
   let value = 0;
