@@ -83,6 +83,8 @@ export const RUN_ENV = {
     'figures npm run bench measures: nat-meet,scale,recovery,sentinel,matrix,cli-start,kube (default all)',
   RCNC_BENCH_SIZES: 'cluster sizes of the bench scale figure (default 10,30,100)',
   RCNC_BENCH_SCALE_ROUNDS: 'rounds of each bench scale figure, a lab and a loopback formation each (default 5)',
+  RCNC_SAVE_RULES:
+    "a folder where the kube end-to-end test keeps each node's iptables-save, kube-proxy's and the lab's (how test/fixtures/kube-proxy/ was captured)",
 } as Readonly<Record<string, string>>;
 
 /** The variable that makes a provider required (its traits say which), for messages. */

@@ -1,39 +1,56 @@
 // Real Kubernetes in the run's namespaces (the kube provider's cluster), end to end: nodes Ready at
 // the pinned version with the lab's pod CIDRs, reached through the written kubeconfig by kubectl
-// from this machine; the root namespace unchanged; and nothing of the cluster left after a stop, or
-// after its starter is sent SIGTERM, or SIGKILLed and `rcnc clean` runs.
+// from this machine; real kube-proxy's rules on two nodes beside the lab's for the same Services;
+// the root namespace unchanged; and nothing of the cluster left after a stop, or after its starter
+// is sent SIGTERM, or SIGKILLed and `rcnc clean` runs.
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, inject, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { ensureKubeBinaries } from '../../src/deploy/kube/build.ts';
 import { KubeCluster } from '../../src/deploy/kube/cluster.ts';
 import { clusterImages } from '../../src/deploy/kube/images.ts';
 import { KUBE_NET } from '../../src/deploy/kube/names.ts';
+import { KubeProvider } from '../../src/deploy/kube/provider.ts';
 import { findClusters } from '../../src/deploy/kube/sweep.ts';
 import { KUBE_VERSIONS } from '../../src/deploy/kube/versions.ts';
+import { NetnsProvider, SERVICE_NAMESPACE } from '../../src/deploy/netns/netns.ts';
+import {
+  compareRulesets,
+  explainDifferences,
+  formatDifference,
+  normaliseIptablesSave,
+} from '../../src/probes/kube-proxy-rules.ts';
 import { waitFor } from '../../src/util/wait.ts';
 import { rootSnapshot } from '../lab/root.ts';
 import { traces } from './cluster-traces.ts';
+import { clusterWords, proxiedSpec, saveDump, scopeOf } from './proxy-rules.ts';
 
 const config = inject('rcnc');
 const root = process.getuid?.() === 0;
 const REPO = join(import.meta.dirname, '..', '..');
 
 describe.skipIf(!root)('kube cluster (real Kubernetes in namespaces)', { timeout: 600_000 }, () => {
-  test('nodes Ready at the pinned version with their pod CIDRs, through the written kubeconfig; nothing left after stop', async () => {
-    const before = await rootSnapshot();
-    const { dir } = await ensureKubeBinaries({ kubeBin: config.kubeCluster?.bin });
-    const cluster = await KubeCluster.start({
-      nodes: 3,
-      proxyMode: 'iptables',
-      bin: dir,
-      images: await clusterImages(dir, config.redis),
-    });
-    const id = cluster.id;
-    try {
+  describe('a 3-node cluster', () => {
+    let before: Record<string, string>;
+    let cluster: KubeCluster;
+    let bin: string;
+    beforeAll(async () => {
+      before = await rootSnapshot();
+      bin = (await ensureKubeBinaries({ kubeBin: config.kubeCluster?.bin })).dir;
+      cluster = await KubeCluster.start({
+        nodes: 3,
+        proxyMode: 'iptables',
+        bin,
+        images: await clusterImages(bin, config.redis),
+      });
+    }, 600_000);
+    // A failed test still leaves nothing (stop is idempotent); the last test checks that it does.
+    afterAll(() => cluster?.stop(), 600_000);
+
+    test('nodes Ready at the pinned version with their pod CIDRs, through the written kubeconfig', async () => {
       // kubectl on this machine, through the loopback relay: the kubeconfig a person would use.
-      const r = await execa(join(dir, 'kubectl'), [
+      const r = await execa(join(bin, 'kubectl'), [
         '--kubeconfig',
         cluster.names.kubeconfig,
         'get',
@@ -44,12 +61,59 @@ describe.skipIf(!root)('kube cluster (real Kubernetes in namespaces)', { timeout
       expect(r.stdout.trim().split('\n').sort()).toEqual(
         [0, 1, 2].map((i) => `node-${i} ${KUBE_VERSIONS.kubernetes} 10.42.${i}.0/24 ${KUBE_NET.nodeIP(i)} True`),
       );
-      expect(await traces(id)).not.toEqual([]);
-    } finally {
+      expect(await traces(cluster.id)).not.toEqual([]);
+    });
+
+    // docs/kubernetes.md#kube-proxy-rules-beside-the-labs: every difference left after normalising
+    // is one of the documented kinds, and each of those is there (a kube-proxy that stops writing
+    // one fails this as surely as a lab rule that drifts).
+    test('kube-proxy on node-0 and node-1 installs the rules the lab renders for the same Services', async () => {
+      const spec = proxiedSpec(config.redis);
+      await using lab = await new NetnsProvider().start(spec);
+      await using kube = await new KubeProvider({ profile: 'flannel-vxlan', redis: config.redis, cluster }).start(spec);
+      // RCNC_SAVE_RULES=DIR keeps each dump: how test/fixtures/kube-proxy/iptables-save.* were made.
+      const saveTo = process.env['RCNC_SAVE_RULES'];
+      for (const node of [0, 1]) {
+        const [k, l] = [scopeOf(kube, kube.namespace), scopeOf(lab, SERVICE_NAMESPACE)];
+        // Inside each node's network namespace (nsenter / ip netns exec), never the root one.
+        const kText = (await kube.exec({ node }, ['iptables-save'])).stdout;
+        const lText = (await lab.exec({ node }, ['iptables-save'])).stdout;
+        if (saveTo) {
+          const how = `iptables-save in node-${node}'s network namespace, by test/kube/cluster.e2e.test.ts with RCNC_SAVE_RULES set:`;
+          await saveDump({
+            dir: saveTo,
+            file: `iptables-save.kube-proxy.node-${node}.txt`,
+            how: `${how}\n${clusterWords('iptables')}`,
+            text: kText,
+            scope: k,
+          });
+          await saveDump({
+            dir: saveTo,
+            file: `iptables-save.lab.node-${node}.txt`,
+            how: `${how}\nthe netns lab's node (flannel-vxlan) for the same topology.`,
+            text: lText,
+            scope: l,
+          });
+        }
+        const [real, rendered] = [normaliseIptablesSave(kText, k), normaliseIptablesSave(lText, l)];
+        // Something to compare: a ClusterIP rule per Service port, then the NodePort jump.
+        expect(real.get('nat KUBE-SERVICES')?.rules, `node-${node}`).toHaveLength(9);
+        const { known, unexplained } = explainDifferences(compareRulesets(real, rendered), rendered);
+        expect(unexplained.map(formatDifference), `node-${node}`).toEqual([]);
+        expect(known.map((d) => `${d.id} ×${d.differences.length}`).sort(), `node-${node}`).toEqual([
+          'localhost-nodeport-counter ×8',
+          'nfacct-counter ×2',
+          'proxy-canary ×3',
+        ]);
+      }
+    });
+
+    test('nothing left after stop, and the root namespace unchanged', async () => {
+      const id = cluster.id;
       await cluster.stop();
-    }
-    expect(await traces(id)).toEqual([]);
-    expect(await rootSnapshot()).toEqual(before);
+      expect(await traces(id)).toEqual([]);
+      expect(await rootSnapshot()).toEqual(before);
+    });
   });
 
   test('a starter killed with SIGKILL leaves the cluster to rcnc clean, which removes all of it', async () => {

@@ -28,8 +28,9 @@ export interface ProxiedService {
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
-// kube-proxy: base32(sha256(servicePortName + protocol))[:16] (proxier.go portProtoHash).
-const hash16 = (text: string): string => {
+// kube-proxy: base32(sha256(servicePortName + protocol))[:16] (proxier.go portProtoHash); for an
+// endpoint chain the endpoint `ip:port` is appended to the hashed text.
+export const hash16 = (text: string): string => {
   const bytes = createHash('sha256').update(text).digest();
   let bits = 0;
   let value = 0;
@@ -131,15 +132,20 @@ export function kubeProxyTables(nodeIndex: number, services: ProxiedService[], c
           `-A ${n.ext} -j ${n.svc}`,
         );
       } else {
-        nat.chains.push(n.svl);
         nat.rules.push(
           `-A ${n.ext} -s ${clusterCidr} ${c(`pod traffic for ${spn} external destinations`)} -j ${n.svc}`,
           `-A ${n.ext} ${c(`masquerade LOCAL traffic for ${spn} external destinations`)} -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`,
           `-A ${n.ext} ${c(`route LOCAL traffic for ${spn} external destinations`)} -m addrtype --src-type LOCAL -j ${n.svc}`,
-          `-A ${n.ext} -j ${n.svl}`,
         );
+        // The SVL chain and the EXT chain's fall-through jump to it exist only where an endpoint is
+        // local (proxier.go: usesLocalPolicyChain, hasExternalEndpoints); elsewhere what reaches the
+        // end of EXT falls off it, and the filter table drops it.
         if (local) {
-          nat.rules.push(`-A ${n.svl} ${c(`${spn} -> ${ep.ip}:${port.targetPort}`)} -j ${n.sep}`);
+          nat.chains.push(n.svl);
+          nat.rules.push(
+            `-A ${n.ext} -j ${n.svl}`,
+            `-A ${n.svl} ${c(`${spn} -> ${ep.ip}:${port.targetPort}`)} -j ${n.sep}`,
+          );
         } else {
           filter.rules.push(
             `-A KUBE-EXTERNAL-SERVICES ${c(`${spn} has no local endpoints`)} -m addrtype --dst-type LOCAL -p tcp -m tcp --dport ${port.nodePort} -j DROP`,

@@ -59,7 +59,8 @@ import {
 import { killNamespaceProcesses } from './sweep.ts';
 import { labRequirements } from './system.ts';
 
-const SERVICE_NAMESPACE = 'rcnc';
+/** The namespace the lab's Services are named in, as kube-proxy's rules name them (`rcnc/<name>:<port>`). */
+export const SERVICE_NAMESPACE = 'rcnc';
 const POD_READY_TIMEOUT_MS = 20_000;
 
 interface PodState {
