@@ -5,6 +5,7 @@
 // is sent SIGTERM, or SIGKILLed and `rcnc clean` runs.
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { ensureKubeBinaries } from '../../src/deploy/kube/build.ts';
@@ -62,6 +63,21 @@ describe.skipIf(!root)('kube cluster (real Kubernetes in namespaces)', { timeout
         [0, 1, 2].map((i) => `node-${i} ${KUBE_VERSIONS.kubernetes} 10.42.${i}.0/24 ${KUBE_NET.nodeIP(i)} True`),
       );
       expect(await traces(cluster.id)).not.toEqual([]);
+    });
+
+    test("every daemon's TMPDIR is in the cluster's own dir, so what it writes there goes with the cluster", async () => {
+      const pids = (await execa('ip', ['netns', 'pids', cluster.names.node(0)])).stdout.split('\n').filter(Boolean);
+      const daemons: string[] = [];
+      for (const pid of pids) {
+        const comm = (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim();
+        if (['containerd', 'kubelet', 'kube-proxy', 'flanneld'].includes(comm)) {
+          const env = (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
+          daemons.push(`${comm} ${env.find((e) => e.startsWith('TMPDIR=')) ?? 'no TMPDIR'}`);
+        }
+      }
+      expect(daemons.sort()).toEqual(
+        ['containerd', 'flanneld', 'kube-proxy', 'kubelet'].map((d) => `${d} TMPDIR=${cluster.names.logs}`),
+      );
     });
 
     // docs/kubernetes.md#kube-proxy-rules-beside-the-labs: every difference left after normalising

@@ -131,7 +131,14 @@ function launch(names: DockerNames): ChildProcess {
   try {
     const argv = dockerdArgv(names);
     // detached: its own process group, so a terminal's Ctrl-C reaches rcnc, whose teardown stops it.
-    return spawn(argv[0]!, argv.slice(1), { cwd: names.dir, stdio: ['ignore', fd, fd], detached: true });
+    // TMPDIR in the host's own dir: what dockerd and its containerd write there (a containerd
+    // stack dump) goes with the host instead of outliving it in /tmp.
+    return spawn(argv[0]!, argv.slice(1), {
+      cwd: names.dir,
+      stdio: ['ignore', fd, fd],
+      detached: true,
+      env: { ...process.env, TMPDIR: names.dir },
+    });
   } finally {
     closeSync(fd);
   }

@@ -83,7 +83,9 @@ export class Daemons {
       const child = spawn(full[0]!, full.slice(1), {
         stdio: ['ignore', fd, fd],
         detached: true,
-        env: { ...process.env, ...env },
+        // TMPDIR in the cluster's own dir: what a daemon writes there (containerd's stack dumps,
+        // kubelet's scratch files) goes with the cluster instead of outliving it in /tmp.
+        env: { ...process.env, TMPDIR: this.logDir, ...env },
       });
       if (child.pid === undefined) {
         throw new TopologyError(`could not start ${name} (${argv[0]})`);
