@@ -5,21 +5,29 @@
 // only cluster-node-timeout), the socket table with whatever the image has (ss, netstat, else
 // /proc/net/tcp), packet captures when asked for and possible, the log; per node its addresses
 // when a command can run there; and the kubectl-like tables. examples/make-example.ts and the
-// nat-meet scenario use collectArtifacts on their own topologies.
+// nat-meet scenario use collectArtifacts on their own topologies. redis-cli gets a password and
+// TLS through deploy/redis-cli.ts (never in its argv); the password is replaced in every file
+// written, and --bundle packs the files with every secret redacted (bundle.ts).
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import type { AttachSpec, Capture, Provider, StartedTopology } from '../deploy/provider.ts';
 import { isCapabilityError } from '../deploy/provider.ts';
+import { accessSecrets, redisCliCall, type RedisAccess } from '../deploy/redis-cli.ts';
 import { readSockets } from '../probes/socket-table.ts';
 import { UsageError } from '../util/errors.ts';
+import { writeBundle, type Bundle } from './bundle.ts';
+import { accessFault, accessFaultMessage, needlessPassword, type CliAnswer } from './collect-access.ts';
 import { formatKubectlTable, humanAge } from './kubectl.ts';
+import { maskBytes, redactKnown } from './redact.ts';
 
 export interface CollectOptions {
   dir: string;
   /** Pods to collect per-pod files for, with the port their redis-server listens on. */
   pods: { name: string; port: number }[];
   redisCli?: string;
+  /** Password and TLS for redis-cli (default: none). */
+  access?: RedisAccess;
   /** Running captures, by pod: stopped here and written as `<pod>.tcpdump.txt`. */
   captures?: Map<string, Capture>;
   /** How each node lists its interfaces (`ip addr` by default). */
@@ -33,18 +41,36 @@ export interface CollectOptions {
   viewsWritten?: boolean;
 }
 
-/** Writes files into a dir and remembers their names in the order written. */
+/**
+ * Writes files into a dir and remembers their names in the order written. `secrets` (the password
+ * collect used) are replaced in every file: a log or a capture may hold them.
+ */
 class Sink {
   readonly written: string[] = [];
-  constructor(private readonly dir: string) {}
+  constructor(
+    private readonly dir: string,
+    private readonly secrets: readonly string[] = [],
+  ) {}
   async write(name: string, content: string | Buffer): Promise<void> {
+    if (typeof content === 'string') {
+      content = redactKnown(content, this.secrets).text;
+    } else {
+      maskBytes(content, this.secrets);
+    }
     await writeFile(join(this.dir, name), content);
     this.written.push(name);
   }
 }
 
-const execText = (topo: StartedTopology, pod: string, argv: string[]) =>
-  topo.exec({ pod }, argv, { reject: false }).then((r) => r.stdout + (r.exitCode === 0 ? '' : r.stderr));
+/** redis-cli ARGS… in a pod, with the password and TLS of `access`. */
+async function cli(topo: StartedTopology, pod: string, cmd: string, args: string[], access?: RedisAccess) {
+  const call = redisCliCall(cmd, args, access);
+  const r = await topo.exec({ pod }, call.argv, { reject: false, input: call.input });
+  return { pod, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr } satisfies CliAnswer;
+}
+
+/** What a file holds of an answer: stdout, and stderr when the command failed. */
+const answerText = (a: CliAnswer) => a.stdout + (a.exitCode === 0 ? '' : a.stderr);
 
 /**
  * `f` for every pod at once, results in pod order. On a real cluster each exec is a round trip
@@ -60,17 +86,27 @@ async function writeAll(sink: Sink, files: (readonly [string, string])[]): Promi
   }
 }
 
+const VIEWS = [
+  [['cluster', 'nodes'], 'cluster-nodes'],
+  [['info', 'replication'], 'info-replication'],
+] as const;
+
+type Pods = CollectOptions['pods'];
+
+/** One view of every pod at once, as redis-cli answered. */
+const readView = (topo: StartedTopology, pods: Pods, what: readonly string[], redisCli: string, access?: RedisAccess) =>
+  eachPod(pods, (p) => cli(topo, p.name, redisCli, ['-p', String(p.port), ...what], access));
+
+const writeView = (sink: Sink, file: string, answers: CliAnswer[]) =>
+  writeAll(
+    sink,
+    answers.map((a) => [`${a.pod}.${file}.txt`, answerText(a)]),
+  );
+
 /** CLUSTER NODES and INFO replication of every pod, each read from all pods at once. */
-async function writeViews(topo: StartedTopology, sink: Sink, pods: CollectOptions['pods'], cli: string) {
-  for (const [what, file] of [
-    [['cluster', 'nodes'], 'cluster-nodes'],
-    [['info', 'replication'], 'info-replication'],
-  ] as const) {
-    const texts = await eachPod(pods, (p) => execText(topo, p.name, [cli, '-p', String(p.port), ...what]));
-    await writeAll(
-      sink,
-      pods.map((p, i) => [`${p.name}.${file}.txt`, texts[i]!]),
-    );
+async function writeViews(topo: StartedTopology, sink: Sink, pods: Pods, redisCli: string, access?: RedisAccess) {
+  for (const [what, file] of VIEWS) {
+    await writeView(sink, file, await readView(topo, pods, what, redisCli, access));
   }
 }
 
@@ -134,9 +170,9 @@ async function writeTables(topo: StartedTopology, sink: Sink, opts: CollectOptio
 /** Writes the files into `opts.dir`; returns their names in the order written. */
 export async function collectArtifacts(topo: StartedTopology, opts: CollectOptions): Promise<string[]> {
   await mkdir(opts.dir, { recursive: true });
-  const sink = new Sink(opts.dir);
+  const sink = new Sink(opts.dir, accessSecrets(opts.access));
   if (!opts.viewsWritten) {
-    await writeViews(topo, sink, opts.pods, opts.redisCli ?? 'redis-cli');
+    await writeViews(topo, sink, opts.pods, opts.redisCli ?? 'redis-cli', opts.access);
   }
   await writeAll(sink, (await eachPod(opts.pods, (p) => socketFiles(topo, p.name))).flat());
   for (const [pod, capture] of opts.captures ?? []) {
@@ -257,6 +293,10 @@ export interface ClusterCollectOptions {
   /** Capture this many seconds of traffic in every Redis pod (0 or absent: none). */
   captureSeconds?: number;
   redisCli?: string;
+  /** Password and TLS for redis-cli. */
+  access?: RedisAccess;
+  /** Where the password and certificates came from, for messages (never their values). */
+  accessFrom?: string;
   namespace?: string;
   startedAt?: Date;
   log?: (line: string) => void;
@@ -300,6 +340,24 @@ async function redisPods(topo: StartedTopology, opts: ClusterCollectOptions, not
   return pods;
 }
 
+/**
+ * Stops before anything is written when no pod let redis-cli in (the fix is a flag away); pods that
+ * did not, beside pods that did, become notes (their files say why).
+ */
+function checkAccess(answers: CliAnswer[], opts: ClusterCollectOptions, notes: string[]): void {
+  const faults = answers.flatMap((a) => accessFault(a, opts.access) ?? []);
+  if (faults.length === answers.length) {
+    throw new UsageError(`${accessFaultMessage(faults, opts.accessFrom)}; see 'rcnc collect --help'`);
+  }
+  if (faults.length) {
+    notes.push(accessFaultMessage(faults, opts.accessFrom));
+  }
+  const needless = answers.flatMap((a) => (needlessPassword(a) ? [a.pod] : []));
+  if (needless.length) {
+    notes.push(`${needless.join(', ')}: no password is configured; the one given was not needed`);
+  }
+}
+
 /** Starts a capture in every pod; a declared gap becomes a note and no capture is kept. */
 async function startCaptures(topo: StartedTopology, pods: string[], seconds: number, notes: string[]) {
   const captures = new Map<string, Capture>();
@@ -334,9 +392,16 @@ export async function collectFromCluster(
     // Nothing is written: the user fixes the selector or --port and runs it again.
     throw new UsageError(`none of the ${topo.pods().length} pod(s) runs a Redis Cluster node: ${notes.join('; ')}`);
   }
+  const redisCli = opts.redisCli ?? 'redis-cli';
+  const [[firstWhat, firstFile], ...otherViews] = VIEWS;
+  const first = await readView(topo, pods, firstWhat, redisCli, opts.access);
+  checkAccess(first, opts, notes);
   await mkdir(opts.dir, { recursive: true });
-  const sink = new Sink(opts.dir);
-  await writeViews(topo, sink, pods, opts.redisCli ?? 'redis-cli');
+  const sink = new Sink(opts.dir, accessSecrets(opts.access));
+  await writeView(sink, firstFile, first);
+  for (const [what, file] of otherViews) {
+    await writeView(sink, file, await readView(topo, pods, what, redisCli, opts.access));
+  }
   const seconds = opts.captureSeconds ?? 0;
   const captures =
     seconds > 0
@@ -358,20 +423,21 @@ export async function collectFromCluster(
     dir: opts.dir,
     pods,
     captures,
+    access: opts.access,
     startedAt: opts.startedAt ?? new Date(),
     namespace: opts.namespace,
     // kubectl -A's NAMESPACE column: analyze's commands then say `kubectl -n NS exec …`.
     allNamespaces: opts.namespace !== undefined,
     viewsWritten: true,
   });
-  const files = [...sink.written, ...rest];
+  const views = [...sink.written];
   if (pcaps.size) {
     await mkdir(join(opts.dir, 'pcap'), { recursive: true });
     for (const [pod, c] of pcaps) {
-      await writeFile(join(opts.dir, 'pcap', `${pod}.pcap`), await readFile((await c.stop()).file));
-      files.push(`pcap/${pod}.pcap`);
+      await sink.write(`pcap/${pod}.pcap`, await readFile((await c.stop()).file));
     }
   }
+  const files = [...views, ...rest, ...sink.written.slice(views.length)];
   const nodesSkipped = !files.some((f) => /\.(ip-addr|ifconfig)\.txt$/.test(f)) && topo.nodes.length > 0;
   if (nodesSkipped) {
     notes.push('no node addresses: no command can run on the nodes here (owners of rewritten addresses are inferred)');
@@ -394,7 +460,7 @@ export interface CollectRun {
 export async function collectAndAnalyze(
   provider: Provider,
   target: AttachSpec & { container?: string },
-  opts: ClusterCollectOptions & { json?: boolean },
+  opts: ClusterCollectOptions & { json?: boolean; bundle?: BundleRequest },
 ): Promise<CollectRun> {
   if (!provider.attach) {
     throw new UsageError(`the ${provider.name} provider cannot attach to pods it did not start`);
@@ -405,5 +471,46 @@ export async function collectAndAnalyze(
   log.push(`${got.files.length} files from ${got.pods.length} Redis pod(s) of ${target.namespace} in ${opts.dir}`);
   log.push(...got.notes);
   const { analyzeCommand } = await import('./analyze.ts');
-  return { log, ...(await analyzeCommand(opts.dir, !!opts.json)) };
+  const analysis = await analyzeCommand(opts.dir, !!opts.json);
+  if (opts.bundle) {
+    const other = await analyzeCommand(opts.dir, !opts.json);
+    const [text, json] = opts.json ? [other, analysis] : [analysis, other];
+    const versions = { ...opts.bundle.versions, ...(await deploymentVersions(topo, got.pods, opts)) };
+    const b = await writeBundle({
+      file: opts.bundle.file,
+      dir: opts.dir,
+      files: got.files,
+      analysis: { text: text.output, json: json.output },
+      versions,
+      secrets: accessSecrets(opts.access),
+    });
+    log.push(bundleLine(b));
+  }
+  return { log, ...analysis };
+}
+
+export interface BundleRequest {
+  /** The .tar.gz to write. */
+  file: string;
+  /** What the caller knows (rcnc's version, the API server's); Redis's are read here. */
+  versions: Record<string, unknown>;
+}
+
+/** Each pod's redis_version (INFO server) and each node's kubelet, for the bundle. */
+async function deploymentVersions(topo: StartedTopology, pods: Pods, opts: ClusterCollectOptions) {
+  const answers = await readView(topo, pods, ['info', 'server'], opts.redisCli ?? 'redis-cli', opts.access);
+  const redis = Object.fromEntries(
+    answers.map((a) => [
+      a.pod,
+      /^redis_version:(\S+)/m.exec(a.stdout)?.[1] ?? `unknown: ${answerText(a).trim().split('\n')[0]}`,
+    ]),
+  );
+  const kubelets = Object.fromEntries(topo.nodes.flatMap((n) => (n.kubelet ? [[n.name, n.kubelet.version]] : [])));
+  return { redis, kubelets, node: process.version };
+}
+
+function bundleLine(b: Bundle): string {
+  const redacted = b.files.reduce((n, f) => n + f.redactions, 0);
+  const left = b.leftOut.length ? `; left out (binary): ${b.leftOut.map((l) => l.path).join(', ')}` : '';
+  return `bundle ${b.file}: ${b.files.length} files, ${redacted} value(s) redacted${left}`;
 }

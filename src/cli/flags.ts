@@ -199,12 +199,53 @@ const COLLECT_FLAGS = {
     type: 'string',
     short: 'c',
     value: 'NAME',
-    description: 'the Redis container (default: the one with port 6379, or named redis*)',
+    description: `the Redis container, in pods with sidecars (default: the one with port
+6379, else the pod's default container, else one named redis*)`,
   },
   port: {
     type: 'string',
     value: 'N',
     description: 'Redis port of every pod (default: detected, a port p with p+10000 listening)',
+  },
+  'password-secret': {
+    type: 'string',
+    value: 'NAME/KEY',
+    // The label is wider than the column: the description starts on the next line.
+    description: `
+the Redis password from key KEY of Secret NAME in the namespace
+(Bitnami's redis-cluster chart: RELEASE-redis-cluster/redis-password)`,
+  },
+  password: {
+    type: 'string',
+    value: 'PASS',
+    description: `the Redis password; shows in the process list: prefer --password-secret or
+REDISCLI_AUTH in the environment (used when neither option is given)`,
+  },
+  user: { type: 'string', value: 'NAME', description: 'ACL user to authenticate as (with the password)' },
+  tls: {
+    type: 'boolean',
+    description: 'connect with TLS (implied by the TLS options below; alone: the system CAs)',
+  },
+  'tls-dir': {
+    type: 'string',
+    value: 'PATH',
+    description: `TLS files already in the pod: PATH/ca.crt, PATH/tls.crt, PATH/tls.key
+(Bitnami's redis-cluster chart mounts them at /opt/bitnami/redis/certs)`,
+  },
+  'tls-secret': {
+    type: 'string',
+    value: 'NAME',
+    description: 'CA, certificate and key from Secret NAME (keys ca.crt, tls.crt, tls.key)',
+  },
+  cacert: { type: 'string', value: 'FILE', description: 'CA certificate (PEM), a file on this machine' },
+  cert: { type: 'string', value: 'FILE', description: 'client certificate (PEM), with --key' },
+  key: { type: 'string', value: 'FILE', description: 'client private key (PEM), with --cert' },
+  bundle: {
+    type: 'string',
+    value: 'FILE.tar.gz',
+    description: `also pack the files, the analysis (text and JSON), the versions and a
+manifest (sizes, sha256) into one archive, with passwords, tokens, keys and
+certificates redacted (packet captures stay out)`,
   },
   debug: {
     type: 'boolean',

@@ -115,8 +115,15 @@ Finds the Redis Cluster pods of NAMESPACE (those matching -l), gathers from each
 'rcnc analyze' reads — CLUSTER NODES, INFO replication, its socket table (ss, netstat or
 /proc/net/tcp, whichever the image has), its log — plus the pods, nodes, Services and pod CIDRs,
 writes them into DIR (new or empty) and prints the analysis. Nothing in the cluster is changed
-unless --debug allows it.`,
-    after: 'Exit: 0 nothing wrong found, 1 problems found, 2 bad usage, an unreachable cluster or no Redis pods.',
+unless --debug allows it.
+A password (from --password-secret, REDISCLI_AUTH in the environment, or --password) and TLS
+material reach redis-cli in the pod on its stdin, never in an argv, and are never printed or
+written; the password is replaced by <redacted> in every file written. For Bitnami's
+redis-cluster chart: --password-secret RELEASE-redis-cluster/redis-password, and with TLS
+--tls-dir /opt/bitnami/redis/certs. The kubeconfig is --kubeconfig, else $KUBECONFIG, else
+~/.kube/config (under sudo, root's).`,
+    after: `Exit: 0 nothing wrong found, 1 problems found, 2 bad usage, no kubeconfig, an unreachable
+cluster, no Redis pods, or Redis refusing redis-cli (a password or TLS missing or wrong).`,
   },
   merge: {
     before: `Usage: rcnc merge DIR… [--out DIR]

@@ -4,14 +4,26 @@
 // joiner's MEET arrives through the NodePort without cluster-announce-ip, so the master records it
 // at the flannel bridge gateway 10.42.0.1); then the real `rcnc collect` and `rcnc analyze` CLIs.
 // Both must name the joiner and the announce fix and exit 1; collect must change no pod; and
-// nothing may be left once the namespace is removed and the cluster stopped. One cluster serves
-// the whole file.
+// nothing may be left once the namespace is removed and the cluster stopped. Then the same
+// deployment behind a password (requirepass set in every pod, the password in a Secret, secrets
+// planted in the pods' logs): without it collect stops in one line; with --password-secret and
+// --bundle it finds what it found before, and the archive holds no secret. Then a Redis Cluster
+// that speaks only TLS, as Bitnami's chart deploys it (tls-redis.ts), collected with --tls-dir, -c
+// and REDISCLI_AUTH, and its certificates also taken from their Secret. One cluster serves the
+// whole file.
 import { execa } from 'execa';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, test, type TestContext } from 'vitest';
+import { analyzeDir } from '../../src/analyze/analyze.ts';
+import { accessFault } from '../../src/analyze/collect-access.ts';
+import { parse } from '../../src/cli/args.ts';
+import { accessRequest, resolveAccess } from '../../src/cli/collect-access.ts';
 import { KubeClient } from '../../src/deploy/k8s/apply.ts';
+import { execInPod } from '../../src/deploy/k8s/exec.ts';
 import { ensureKubeBinaries } from '../../src/deploy/kube/build.ts';
 import { KubeCluster } from '../../src/deploy/kube/cluster.ts';
 import { clusterImages } from '../../src/deploy/kube/images.ts';
@@ -20,8 +32,18 @@ import { KubeProvider } from '../../src/deploy/kube/provider.ts';
 import { KubeconfigProvider } from '../../src/deploy/kubeconfig/kubeconfig.ts';
 import { namespaceRecords } from '../../src/deploy/kubeconfig/leftovers.ts';
 import { describeUnmet } from '../../src/deploy/provider.ts';
+import { redisCliCall, type RedisAccess } from '../../src/deploy/redis-cli.ts';
 import { RequirementError } from '../../src/util/errors.ts';
 import { traces } from './cluster-traces.ts';
+import {
+  AUTH_SECRET,
+  CERTS,
+  deployTlsCluster,
+  makeCertificates,
+  REDIS_CONTAINER,
+  SIDECAR,
+  TLS_SECRET,
+} from './tls-redis.ts';
 
 const config = inject('rcnc');
 const REPO = join(import.meta.dirname, '..', '..');
@@ -55,11 +77,36 @@ const cluster = () =>
     return KubeCluster.start({ nodes: 1, proxyMode: 'iptables', bin: dir, images });
   })());
 
-const rcnc = (args: string[]) => execa('node', [join(REPO, 'bin', 'rcnc.mjs'), ...args], { cwd: REPO, reject: false });
+const rcnc = (args: string[], env: Record<string, string> = {}) =>
+  execa('node', [join(REPO, 'bin', 'rcnc.mjs'), ...args], { cwd: REPO, reject: false, env });
 
-/** Scratch dirs rcnc's commands make in the temp dir (deploy and attach): none may outlive them. */
+/** Scratch dirs rcnc's commands make in the temp dir (deploy, attach, bundle): none may outlive them. */
 const scratchDirs = async () =>
-  (await readdir(tmpdir())).filter((f) => /^rcnc-(k8s-[0-9a-f]{6}|collect)-[A-Za-z0-9]{6}$/.test(f));
+  (await readdir(tmpdir())).filter((f) => /^rcnc-(k8s-[0-9a-f]{6}|collect|bundle)-[A-Za-z0-9]{6}$/.test(f));
+
+/** Every file under `dir`, with its text. */
+async function filesOf(dir: string): Promise<Map<string, string>> {
+  const names = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+  return new Map(
+    await Promise.all(
+      names.map(async (e) => [join(e.parentPath, e.name), await readFile(join(e.parentPath, e.name), 'utf8')] as const),
+    ),
+  );
+}
+
+/** The analysis must have read every view: no authentication error, no connection failure. */
+async function expectUsableViews(dir: string, pods: string[]) {
+  const analysis = await analyzeDir(dir);
+  expect(analysis.warnings.filter((w) => /authentication error|could not connect|error reply/.test(w.problem))).toEqual(
+    [],
+  );
+  expect(analysis.checked.views.sort()).toEqual([...pods].sort());
+  for (const [file, text] of await filesOf(dir)) {
+    if (/\.(cluster-nodes|info-replication)\.txt$/.test(file)) {
+      expect(text, file).not.toMatch(/NOAUTH|WRONGPASS|I\/O error|Connection reset|Error/);
+    }
+  }
+}
 
 /** The Redis pods as the API server has them: a collect that changed something shows here. */
 async function podStates(kube: KubeClient, namespace: string) {
@@ -153,6 +200,185 @@ describe('rcnc collect on real Kubernetes, through the written kubeconfig', { ti
     // Collect created, changed and deleted nothing in the cluster, and left nothing here.
     expect(await podStates(kube, namespace)).toEqual(before);
     expect(await scratchDirs()).toEqual(scratchBefore);
+  });
+
+  test('behind a password: without it one line and nothing written; with --password-secret and --bundle the same analysis, and no secret in the archive', async (ctx) => {
+    await requireKube(ctx);
+    if (!kept) {
+      ctx.skip('the first test left no namespace');
+    }
+    const namespace = kept!;
+    const c = await cluster();
+    const kubeconfig = c.names.kubeconfig;
+    const kube = new KubeClient(new KubeconfigProvider({ kubeconfig }).load());
+    const password = `pw-${randomBytes(9).toString('base64url')}`;
+    const token = `eyJhbGciOiJSUzI1NiJ9.${randomBytes(12).toString('base64url')}.${randomBytes(9).toString('base64url')}`;
+    const planted = [`requirepass ${password}`, `Authorization: Bearer ${token}`, `token: ${token}`];
+    const pods = ['redis-0', 'redis-1', 'redis-2', 'redis-3'];
+    await kube.core.createNamespacedSecret({
+      namespace,
+      body: {
+        metadata: { name: AUTH_SECRET },
+        data: { 'redis-password': Buffer.from(password).toString('base64') },
+      },
+    });
+    const inPod = (pod: string, argv: string[], input?: string) =>
+      execInPod(kube.exec, { namespace, pod, container: 'main', argv, input, timeoutMs: 30_000 });
+    // Every pod at once: an exec is a round trip through the API server and the kubelet.
+    await Promise.all(
+      pods.map(async (pod) => {
+        // Lines in the container's log (its stdout), where a chart's start script might print them.
+        await inPod(pod, ['sh', '-c', 'printf "%s\\n" "$@" >/proc/1/fd/1', 'plant', ...planted]);
+        // The password on stdin (-x), not in redis-cli's argv.
+        for (const setting of ['masterauth', 'requirepass']) {
+          const set = await inPod(pod, ['redis-cli', '-p', '6379', '-x', 'config', 'set', setting], password);
+          expect(set.stdout.trim(), `${pod} ${setting}: ${set.stderr}`).toBe('OK');
+        }
+      }),
+    );
+    const t0 = performance.now();
+    const before = await podStates(kube, namespace);
+    const work = await mkdtemp(join(tmpdir(), 'rcnc-kube-collect-pw-'));
+    try {
+      const refused = join(work, 'refused');
+      const r = await rcnc(['collect', '--kubeconfig', kubeconfig, '-n', namespace, refused]);
+      expect(r.exitCode, r.stdout + r.stderr).toBe(2);
+      expect(r.stderr.trim()).toMatch(
+        /^rcnc: redis-0, redis-1, redis-2 and 1 more answered "NOAUTH Authentication required\.": Redis wants a password; pass --password-secret NAME\/KEY .*; see 'rcnc collect --help'$/,
+      );
+      expect(existsSync(refused)).toBe(false);
+
+      const dir = join(work, 'evidence');
+      const bundle = join(work, 'evidence.tar.gz');
+      const secretArgs = ['--password-secret', `${AUTH_SECRET}/redis-password`, '--bundle', bundle];
+      const tRefused = performance.now();
+      const collected = await rcnc(['collect', '--kubeconfig', kubeconfig, '-n', namespace, ...secretArgs, dir]);
+      console.log(['rcnc collect --password-secret (kube):', collected.stderr].join('\n'));
+      console.log(
+        `figures: collect refused for NOAUTH ${Math.round(tRefused - t0)} ms, ` +
+          `collect --password-secret --bundle ${Math.round(performance.now() - tRefused)} ms`,
+      );
+      expect(collected.exitCode, collected.stdout + collected.stderr).toBe(1);
+      expect(collected.stderr).toContain(
+        `rcnc collect: access: password from --password-secret ${AUTH_SECRET}/redis-password`,
+      );
+      // What the first test found without a password, found again through it.
+      expect(collected.stdout).toContain(
+        `redis-3: cluster-announce-ip ${NODE_IP}, cluster-announce-port 30003, cluster-announce-bus-port 31003`,
+      );
+      expect(collected.stdout + collected.stderr).not.toContain(password);
+      await expectUsableViews(dir, pods);
+      // The password is replaced in the files written; the other planted secrets stay in the
+      // dir (the user's own logs) and are redacted only in the bundle.
+      const logs = [...(await filesOf(dir)).entries()].filter(([f]) => f.endsWith('.log.txt'));
+      expect(logs.map(([, t]) => t).join('')).toContain('requirepass <redacted>');
+
+      const unpacked = join(work, 'unpacked');
+      await mkdir(unpacked);
+      await execa('tar', ['-xzf', bundle, '-C', unpacked]);
+      for (const secret of [password, token]) {
+        const found = await execa('grep', ['-rlF', '--', secret, unpacked], { reject: false });
+        expect(found.exitCode, `${secret} in ${found.stdout}`).toBe(1);
+      }
+      const root = join(unpacked, 'evidence');
+      const versions = JSON.parse(await readFile(join(root, 'versions.json'), 'utf8')) as Record<string, unknown>;
+      expect(versions).toMatchObject({
+        kubernetes: expect.stringMatching(/^v1\.\d+\.\d+/),
+        redis: Object.fromEntries(pods.map((p) => [p, expect.stringMatching(/^\d+\.\d+\.\d+$/)])),
+      });
+      expect(await readFile(join(root, 'analysis.txt'), 'utf8')).toContain(`redis-3: cluster-announce-ip ${NODE_IP}`);
+      const log0 = await readFile(join(root, 'collected', 'redis-0.log.txt'), 'utf8');
+      expect(log0).toContain('Authorization: Bearer <redacted>');
+      expect(log0).toContain('token: <redacted>');
+      expect(log0).toMatch(/Ready to accept connections/);
+      const manifest = JSON.parse(await readFile(join(root, 'manifest.json'), 'utf8')) as { files: { path: string }[] };
+      expect(manifest.files.map((f) => f.path)).toEqual(
+        expect.arrayContaining(['collected/redis-0.cluster-nodes.txt', 'analysis.json', 'versions.json']),
+      );
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+    expect(await podStates(kube, namespace)).toEqual(before);
+  });
+
+  test('TLS only, as Bitnami deploys it: --tls-dir with -c and REDISCLI_AUTH, and the certificates from their Secret', async (ctx) => {
+    await requireKube(ctx);
+    const c = await cluster();
+    const kubeconfig = c.names.kubeconfig;
+    const provider = new KubeconfigProvider({ kubeconfig });
+    const kube = new KubeClient(provider.load());
+    const namespace = `rcnc-tls-${randomBytes(3).toString('hex')}`;
+    const password = `pw-${randomBytes(9).toString('base64url')}`;
+    await kube.createNamespace(namespace, c.id);
+    const work = await mkdtemp(join(tmpdir(), 'rcnc-kube-collect-tls-'));
+    try {
+      const tls = await makeCertificates();
+      const pods = await deployTlsCluster(kube, { namespace, image: c.opts.images.redis.ref, password, tls });
+      const t0 = performance.now();
+      const dir = join(work, 'evidence');
+      const args = [
+        'collect',
+        '--kubeconfig',
+        kubeconfig,
+        '-n',
+        namespace,
+        '-c',
+        REDIS_CONTAINER,
+        '--tls-dir',
+        CERTS,
+        dir,
+      ];
+      const collected = await rcnc(args, { REDISCLI_AUTH: password });
+      console.log(['rcnc collect --tls-dir (kube):', collected.stderr, collected.stdout].join('\n'));
+      console.log(`figures: collect over TLS ${Math.round(performance.now() - t0)} ms`);
+      expect([0, 1], collected.stdout + collected.stderr).toContain(collected.exitCode);
+      expect(collected.stderr).toContain(`from 3 Redis pod(s) of ${namespace}`);
+      await expectUsableViews(dir, pods);
+      for (const pod of pods) {
+        const view = await readFile(join(dir, `${pod}.cluster-nodes.txt`), 'utf8');
+        expect(view.trim().split('\n')).toHaveLength(3);
+        expect(view).toMatch(/ myself,master - 0 \d+ \d+ connected \d+-\d+$/m);
+        // -c: the Redis container's log, not the sidecar's (empty).
+        expect(await readFile(join(dir, `${pod}.log.txt`), 'utf8')).toMatch(/Ready to accept connections/);
+      }
+
+      // The certificates from their Secret, handed in on stdin: they work even from the sidecar,
+      // which has none of the files mounted.
+      const request = await accessRequest(
+        parse('collect', [
+          '--tls-secret',
+          TLS_SECRET,
+          '--password-secret',
+          `${AUTH_SECRET}/redis-password`,
+          '-n',
+          namespace,
+          dir,
+        ]).values,
+        {},
+      );
+      const { access } = await resolveAccess(request, (name) => provider.readSecret(namespace, name));
+      expect(access.tls).toEqual({ ca: tls.ca, cert: tls.cert, key: tls.key });
+      const ask = async (container: string, a: RedisAccess) => {
+        const call = redisCliCall('redis-cli', ['-p', '6379', 'cluster', 'nodes'], a);
+        const r = await execInPod(kube.exec, {
+          namespace,
+          pod: pods[0]!,
+          container,
+          argv: call.argv,
+          input: call.input,
+        });
+        return { pod: pods[0]!, exitCode: r.exitCode ?? 255, stdout: r.stdout, stderr: r.stderr };
+      };
+      const fromSecret = await ask(SIDECAR, access);
+      expect(fromSecret.stdout).toMatch(/ myself,master /);
+      expect(accessFault(fromSecret, access)).toBeUndefined();
+      // Without TLS the port closes on redis-cli, and collect would say to pass --tls-dir.
+      const plain = await ask(REDIS_CONTAINER, { password });
+      expect(accessFault(plain, { password })?.kind, plain.stdout + plain.stderr).toBe('needs-tls');
+    } finally {
+      await rm(work, { recursive: true, force: true });
+      await kube.deleteNamespace(namespace);
+    }
   });
 
   test('removing the kept namespace and stopping the cluster leaves nothing', async (ctx) => {

@@ -206,6 +206,16 @@ describe.concurrent('bad input', () => {
       /--capture needs --debug/,
     ],
     [
+      'collect with two passwords',
+      ['collect', '-n', 'shop', '--password', 'a', '--password-secret', 'redis/key', '/tmp/rcnc-never'],
+      /^rcnc: --password and --password-secret are alternatives; pass one; see 'rcnc collect --help'$/,
+    ],
+    [
+      'collect bundling into a zip',
+      ['collect', '-n', 'shop', '--bundle', '/tmp/rcnc-never.zip', '/tmp/rcnc-never'],
+      /^rcnc: --bundle \/tmp\/rcnc-never\.zip: name a \.tar\.gz file; see 'rcnc collect --help'$/,
+    ],
+    [
       'collect into a dir in use',
       ['collect', '-n', 'shop', 'src'],
       /src is not empty .*; pass a new or empty directory/,

@@ -143,9 +143,14 @@ describe('attach', () => {
   });
 });
 
-test('the Redis container: given, or the one declaring 6379, or named redis*, or the first', () => {
+test("the Redis container: given, or the one declaring 6379, or the pod's default, or named redis*, or the first", () => {
   expect(redisContainerOf(pod(0, 'n'))).toBe('redis-cluster');
+  expect(redisContainerOf(pod(0, 'n'), 'metrics')).toBe('metrics');
   expect(redisContainerOf({ spec: { containers: [{ name: 'sidecar' }, { name: 'redis' }] } })).toBe('redis');
+  // kubectl exec's choice (the annotation) before a name guess.
+  const annotated = { 'kubectl.kubernetes.io/default-container': 'server' };
+  const containers = [{ name: 'redis-exporter' }, { name: 'server' }];
+  expect(redisContainerOf({ metadata: { annotations: annotated }, spec: { containers } })).toBe('server');
   expect(redisContainerOf({ spec: { containers: [{ name: 'main' }] } })).toBe('main');
   expect(() => redisContainerOf(pod(0, 'n'), 'server')).toThrow(
     /has no container server \(it has metrics, redis-cluster\)/,

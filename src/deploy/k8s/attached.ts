@@ -37,7 +37,7 @@ export interface AttachOptions {
   kube: KubeClient;
   namespace: string;
   selector?: string;
-  /** The Redis container's name; default the one that declares port 6379, is named redis, or the first. */
+  /** The Redis container's name; default the one that declares port 6379, kubectl's default, redis*, or the first. */
   container?: string;
   /** Consent to ephemeral debug containers and host-network probe pods (they change the cluster). */
   allowDebug: boolean;
@@ -46,7 +46,13 @@ export interface AttachOptions {
 
 const DEBUG_NEEDED = 'allowing debug containers (rcnc collect --debug) would';
 
-/** The container Redis runs in: declared port 6379, else named redis*, else the first. */
+/** kubectl's own choice of container (`kubectl exec` without -c). */
+const DEFAULT_CONTAINER = 'kubectl.kubernetes.io/default-container';
+
+/**
+ * The container Redis runs in: declared port 6379, else the pod's default container (the one
+ * `kubectl exec` picks), else named redis*, else the first.
+ */
 export function redisContainerOf(pod: V1Pod, wanted?: string): string {
   const containers = pod.spec?.containers ?? [];
   if (wanted) {
@@ -58,7 +64,9 @@ export function redisContainerOf(pod: V1Pod, wanted?: string): string {
     return wanted;
   }
   const byPort = containers.find((c) => (c.ports ?? []).some((p) => p.containerPort === 6379));
-  return (byPort ?? containers.find((c) => /^redis/.test(c.name)) ?? containers[0])?.name ?? 'redis';
+  const annotated = pod.metadata?.annotations?.[DEFAULT_CONTAINER];
+  const byDefault = containers.find((c) => c.name === annotated);
+  return (byPort ?? byDefault ?? containers.find((c) => /^redis/.test(c.name)) ?? containers[0])?.name ?? 'redis';
 }
 
 /** The pod a Service selects, when its selector picks exactly one of `pods`. */

@@ -10,12 +10,14 @@
 import { KubeConfig, type V1Taint } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Gaps } from '../../model/capabilities.ts';
 import { isRcncError, RequirementError } from '../../util/errors.ts';
 import { Teardown, trackForSignals } from '../../util/teardown.ts';
 import { apiMessage, KubeClient, nodeReady } from '../k8s/apply.ts';
 import { AttachedK8sTopology } from '../k8s/attached.ts';
 import { readClusterInfo } from '../k8s/cluster-info.ts';
+import { readSecret } from '../k8s/secrets.ts';
 import { K8sTopology, type NodeAccess } from '../k8s/topology.ts';
 import { REDIS_IMAGE } from '../k8s/versions.ts';
 import { CapabilityError, type AttachSpec, type Provider, type Requirement, type TopologySpec } from '../provider.ts';
@@ -49,6 +51,28 @@ const withTimeout = <T>(p: Promise<T>, what: string): Promise<T> =>
 
 const ONLY_API = 'a kubeconfig cluster is reached only through its API server';
 
+/** Where a pod finds its service account token: client-node then loads the in-cluster config. */
+const IN_CLUSTER_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+/**
+ * Why no kubeconfig would be found without --kubeconfig, or undefined when one would. client-node's
+ * loadFromDefault falls back to http://localhost:8080, whose error says nothing of the real cause.
+ */
+export function missingDefaultKubeconfig(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const listed = (env['KUBECONFIG'] ?? '').split(':').filter(Boolean);
+  if (listed.length) {
+    const absent = listed.filter((f) => !existsSync(f));
+    return absent.length
+      ? `$KUBECONFIG names ${absent.join(', ')}, which does not exist; pass --kubeconfig PATH`
+      : undefined;
+  }
+  const home = env['HOME'] ? join(env['HOME'], '.kube', 'config') : undefined;
+  if ((home && existsSync(home)) || existsSync(IN_CLUSTER_TOKEN)) {
+    return undefined;
+  }
+  return `no kubeconfig: $KUBECONFIG is not set and ${home ?? '~/.kube/config ($HOME unset)'} does not exist (sudo changes $HOME to root's); pass --kubeconfig PATH`;
+}
+
 /** The provider's gaps on any cluster, declared up front (its cells skip those parts). */
 export function kubeconfigGaps(allowDebugContainers = false): Gaps {
   return {
@@ -80,6 +104,8 @@ export class KubeconfigProvider implements Provider {
   nodeLimit?: number;
   /** With `keep`: the namespaces left in place, with the context they are in. */
   readonly kept: { namespace: string; context: string }[] = [];
+  /** The API server's version, as check() found it. */
+  serverVersion?: string;
 
   constructor(private readonly opts: KubeconfigProviderOptions = {}) {
     this.gaps = kubeconfigGaps(opts.allowDebugContainers);
@@ -96,6 +122,10 @@ export class KubeconfigProvider implements Provider {
         }
         kc.loadFromFile(file);
       } else {
+        const missing = missingDefaultKubeconfig();
+        if (missing) {
+          throw new RequirementError(missing);
+        }
         kc.loadFromDefault();
       }
     } catch (e) {
@@ -133,6 +163,7 @@ export class KubeconfigProvider implements Provider {
     const kube = new KubeClient(kc);
     try {
       const v = await withTimeout(kube.version.getCode(), server ?? 'API server');
+      this.serverVersion = v.gitVersion;
       reqs.push({ name: 'API server', met: true, detail: `${server}: Kubernetes ${v.gitVersion}` });
     } catch (e) {
       reqs.push({
@@ -222,6 +253,11 @@ export class KubeconfigProvider implements Provider {
       'durable-data': `the cluster has no default StorageClass (has: ${have}): pods keep their data in an emptyDir, which a deleted pod loses`,
     };
     return { ephemeralData: true };
+  }
+
+  /** A Secret's keys and decoded values (rcnc collect's passwords and certificates). */
+  async readSecret(namespace: string, name: string): Promise<Map<string, Buffer>> {
+    return readSecret(new KubeClient(this.load()), namespace, name);
   }
 
   /** The pods of a Redis deployment that already runs (rcnc collect); nothing of it is changed. */
