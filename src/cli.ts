@@ -1,5 +1,6 @@
 // The `rcnc` command. Exit codes: 0 every cell as expected (skips allowed), 1 an unexpected
-// result, 2 bad usage, a missing requirement, or a run in which every cell was skipped. Each
+// result, 2 bad usage, a missing requirement, or a run in which every cell was skipped; 130 and 143
+// after SIGINT and SIGTERM (util/teardown.ts, cli/run-vitest.ts), once what ran is torn down. Each
 // command lives in src/cli/; bin/rcnc.mjs calls runCli, so importing this module runs nothing.
 import { isRcncError, UsageError } from './util/errors.ts';
 
@@ -54,7 +55,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const commandMain = await loadCommand(command);
   if (!commandMain) {
-    throw new UsageError(`unknown command "${command}"; run 'rcnc --help' for the list`);
+    throw new UsageError(`unknown command "${command}"; see 'rcnc --help' for the list`);
   }
   return commandMain(rest);
 }

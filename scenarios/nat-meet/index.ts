@@ -25,6 +25,10 @@ export const natMeet: FamilyModule<'nat-meet'> = {
       [...o.ghosts, ...o.failedDialBacks].map((entry) => [hostOf(entry.address), o.ghostClass ?? 'unknown']),
     rewrittenAddresses: natMeetRewritten,
     ghostIds: (o) => o.ghosts.map((ghost) => ghost.nodeId),
+    converged: (o) =>
+      o.fix?.meet === 'ok'
+        ? { stage: 'after-fix', ...(o.fix.nodeTimeoutMs !== undefined ? { nodeTimeoutMs: o.fix.nodeTimeoutMs } : {}) }
+        : undefined,
     viewsRead: 'after the join',
     endpoints: (o) => ({
       client: (o.natMappings ?? []).map((mapping) => mapping.flow.split(' > ')[1] ?? ''),

@@ -356,6 +356,7 @@ async function applyFix(cluster: RedisCluster, p: Plan, observation: NatMeetObse
     settings,
     meet,
     clusterState: after.find((v) => v.member === p.entryMaster.name)?.info.cluster_state ?? '?',
+    nodeTimeoutMs: FORMING_NODE_TIMEOUT_MS,
   };
   return { settings, after };
 }

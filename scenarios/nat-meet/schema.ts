@@ -24,7 +24,7 @@ export const natMeetSchema = {
     busPeers: arrayOf(fields({ pod: str, local: str, peer: str, class: oneOf(ADDRESS_CLASSES) })),
     clusterState: optional(str),
     slotsAssigned: optional(count),
-    fix: optional(fields({ settings: strings, meet: oneOf(MEETS), clusterState: str })),
+    fix: optional(fields({ settings: strings, meet: oneOf(MEETS), clusterState: str, nodeTimeoutMs: optional(count) })),
     natMappings: optional(NAT_MAPPINGS),
     captureSkipped: optional(str),
     notes: strings,

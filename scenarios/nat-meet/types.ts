@@ -29,6 +29,12 @@ export interface FixObservation {
   settings: string[];
   meet: MeetOutcome;
   clusterState: string;
+  /**
+   * cluster-node-timeout while the fix converged: the handshake entry a failed MEET left is gone
+   * at most this long (1 s at least) after it was made. Absent in results written before it was
+   * recorded.
+   */
+  nodeTimeoutMs?: number;
 }
 
 export interface NatMeetObservation {

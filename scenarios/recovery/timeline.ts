@@ -1,6 +1,8 @@
 // The failover timeline of a recovery cell (sentinel draws its failovers with it too): the fault
 // at 0, the moments the scenario recorded (PFAIL/FAIL flags, the promotion, a remediation, healthy
-// again), the client's error window shaded and each failed command as a tick. Draws what the
+// again), the client's error window shaded and each failed command as a tick where it was issued
+// and a bar to where it failed, so the failures drawn span the band and its "errors for" label
+// (results written before the durations were recorded get the ticks alone). Draws what the
 // observation holds; a cell with no timed fact besides the fault gets no picture (its table says
 // it all).
 import type { TimelineEvent } from '../../src/model/results.ts';
@@ -44,11 +46,15 @@ export function recoveryTimeline(observation: RecoveryObservation, id: string): 
     client?.errorWindowFromMs !== undefined && client.errorWindowToMs !== undefined
       ? { from: client.errorWindowFromMs, to: client.errorWindowToMs }
       : undefined;
-  const ticks = (client?.failedAtMs ?? []).slice(0, MAX_TICKS);
+  const ticks = failures(client);
   if (marks.length <= 1 && !window && ticks.length === 0) {
     return [];
   }
-  const times = [...marks.map((mark) => mark.atMs), ...(window ? [window.from, window.to] : []), ...ticks];
+  const times = [
+    ...marks.map((mark) => mark.atMs),
+    ...(window ? [window.from, window.to] : []),
+    ...ticks.flatMap((tick) => [tick.at, tick.at + (tick.took ?? 0)]),
+  ];
   const min = Math.min(0, ...times);
   const span = Math.max(1, (Math.max(...times) - min) * 1.04);
   const x = (ms: number) => LEFT + ((ms - min) / span) * (WIDTH - LEFT - RIGHT);
@@ -62,7 +68,7 @@ export function recoveryTimeline(observation: RecoveryObservation, id: string): 
   return figure({
     id,
     title: 'Timeline of the fault (ms after it began)',
-    desc: timelineDescription(observation, marks, window, ticks.length),
+    desc: timelineDescription(observation, marks, window, ticks),
     width: WIDTH,
     height: axisY + 20,
     body,
@@ -107,15 +113,46 @@ function healthyAtMs(observation: RecoveryObservation, events: TimelineEvent[]):
   return remediation ? remediation.atMs + observation.recoveryMs : undefined;
 }
 
-function clientBand(x: (ms: number) => number, window: { from: number; to: number } | undefined, ticks: number[]) {
+interface Failure {
+  at: number;
+  /** How long it took to fail; absent in results written before that was recorded. */
+  took?: number;
+}
+
+/** The failed commands to draw: when each was issued and, where recorded, how long it took. */
+function failures(client: RecoveryObservation['client']): Failure[] {
+  const at = (client?.failedAtMs ?? []).slice(0, MAX_TICKS);
+  const took = client?.failedTookMs?.length === client?.failedAtMs?.length ? client?.failedTookMs : undefined;
+  return at.map((ms, i) => (took?.[i] !== undefined ? { at: ms, took: took[i] } : { at: ms }));
+}
+
+const px = (n: number) => Math.round(n * 10) / 10;
+
+/** How the failed commands are drawn, for the text equivalent. */
+function drawn(ticks: Failure[]): string {
+  if (ticks.length === 0) {
+    return '';
+  }
+  return ticks.some((tick) => tick.took !== undefined)
+    ? `, ${ticks.length} drawn from when each was issued to when it failed`
+    : `, ${ticks.length} drawn as ticks`;
+}
+
+function clientBand(x: (ms: number) => number, window: { from: number; to: number } | undefined, ticks: Failure[]) {
   const lines = [text(LEFT, 72, 'client', 'lane-label')];
   if (window) {
     lines.push(rect(x(window.from), 60, x(window.to) - x(window.from), 18, 'error-window'));
     lines.push(text(x(window.to) + 4, 73, `errors for ${formatMs(window.to - window.from)}`, 'small'));
   }
-  // One path for all ticks: hundreds of <line> elements would weigh more than the rest of the cell.
+  // One path each for all bars and all ticks: hundreds of elements would weigh more than the rest
+  // of the cell.
+  const spans = ticks.filter((tick) => tick.took !== undefined && tick.took > 0);
+  if (spans.length > 0) {
+    const d = spans.map((tick) => `M${px(x(tick.at))} 66H${px(x(tick.at + tick.took!))}v6H${px(x(tick.at))}z`).join('');
+    lines.push(`<path d="${d}" class="failed-span"/>`);
+  }
   if (ticks.length > 0) {
-    const d = ticks.map((ms) => `M${Math.round(x(ms) * 10) / 10} 62v14`).join('');
+    const d = ticks.map((tick) => `M${px(x(tick.at))} 62v14`).join('');
     lines.push(`<path d="${d}" class="failed-tick"/>`);
   }
   return lines;
@@ -156,7 +193,7 @@ function timelineDescription(
   observation: RecoveryObservation,
   marks: Mark[],
   window: { from: number; to: number } | undefined,
-  tickCount: number,
+  ticks: Failure[],
 ): string {
   const sentences = marks.map(
     (mark) =>
@@ -166,7 +203,7 @@ function timelineDescription(
   if (client && window) {
     sentences.push(
       `Client commands failed from ${formatMs(window.from)} to ${formatMs(window.to)}: ` +
-        `${client.errors} of ${client.ops} failed${tickCount > 0 ? `, ${tickCount} drawn as ticks` : ''}.`,
+        `${client.errors} of ${client.ops} failed${drawn(ticks)}.`,
     );
   } else if (client && client.errorWindowMs !== null) {
     sentences.push(

@@ -12,7 +12,7 @@ import {
   type SentinelMember,
 } from '../../src/deploy/redis-sentinel.ts';
 import type { ClientSummary, TimelineEvent } from '../../src/model/results.ts';
-import { startClient, type LoadClient } from '../../src/probes/client.ts';
+import { placeFailures, startClient, type LoadClient } from '../../src/probes/client.ts';
 import { clientReach, sentinelEvents, vantages } from '../../src/probes/sentinel.ts';
 import { waitFor } from '../../src/util/wait.ts';
 import { FAILOVER_MS, manualFailover, replicasUp, SETTLE_MS, settled, waitPromoted } from './steps.ts';
@@ -53,19 +53,12 @@ async function sentinelClient(topo: StartedTopology, set: RedisSentinelSet, boun
 async function finish(client: LoadClient, faultEpochMs: number): Promise<ClientSummary> {
   const report = await client.stop();
   const verify = await client.verify();
-  const shift = (t: number) => Math.round((report.startedAtEpochMs ?? faultEpochMs) + t - faultEpochMs);
-  const failed = client.records.filter((r) => !r.ok);
+  const shift = (t: number) => (report.startedAtEpochMs ?? faultEpochMs) + t - faultEpochMs;
   return {
     ops: report.ops,
     errors: report.errors,
     errorWindowMs: report.errorWindow?.windowMs ?? null,
-    ...(report.errorWindow
-      ? {
-          errorWindowFromMs: shift(report.errorWindow.firstErrorAt),
-          errorWindowToMs: shift(report.errorWindow.lastErrorAt),
-        }
-      : {}),
-    failedAtMs: failed.slice(0, 300).map((r) => shift(r.t)),
+    ...placeFailures(client.records, shift),
     ackedWrites: report.ackedWrites,
     lostAckedWrites: verify.lostAckedWrites,
     waitConfirmedWrites: report.waitConfirmedWrites,

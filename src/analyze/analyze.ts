@@ -192,7 +192,7 @@ function nothingUsable(dir: string, r: AnalyzeReport): string {
   const why = unused.length
     ? `${shown}${more}`
     : `${r.files.join(', ')} hold(s) no CLUSTER NODES view, CLUSTER INFO, ROLE, Redis log line, socket, Sentinel transcript or pair of captures`;
-  return `rcnc: nothing usable in ${dir}: ${why}; collect ${EXPECTED_FILES} (see npx rcnc analyze --help)`;
+  return `rcnc: nothing usable in ${dir}: ${why}; collect ${EXPECTED_FILES} (see 'rcnc analyze --help')`;
 }
 
 /**
@@ -213,7 +213,7 @@ export async function analyzeCommand(dir: string, json: boolean): Promise<{ outp
   }
   if (report.files.length + report.warnings.filter(isUnused).length === 0) {
     return {
-      output: `rcnc: ${printable(dir)} holds none of the files analyze reads; collect ${EXPECTED_FILES} into it (see npx rcnc analyze --help)\n`,
+      output: `rcnc: ${printable(dir)} holds none of the files analyze reads; collect ${EXPECTED_FILES} into it (see 'rcnc analyze --help')\n`,
       exitCode: 2,
     };
   }

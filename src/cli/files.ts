@@ -12,7 +12,7 @@ export async function cmdAnalyze(args: string[]): Promise<number> {
     return help('analyze');
   }
   if (positionals.length !== 1) {
-    throw new UsageError('analyze takes one directory of collected files; see npx rcnc analyze --help');
+    throw new UsageError("analyze takes one directory of collected files; see 'rcnc analyze --help'");
   }
   const { analyzeCommand } = await import('../analyze/index.ts');
   const { output, exitCode } = await analyzeCommand(positionals[0]!, !!values.json);
@@ -27,7 +27,9 @@ export async function cmdReport(args: string[]): Promise<number> {
     return help('report');
   }
   if (positionals.length !== 1) {
-    throw new UsageError('report takes one report directory (or results.json); try: npx rcnc report reports/latest');
+    throw new UsageError(
+      "report takes one report directory (or results.json), e.g. reports/latest; see 'rcnc report --help'",
+    );
   }
   const { regenerateReports } = await import('../report/regenerate.ts');
   const { files } = await regenerateReports(positionals[0]!);
@@ -44,12 +46,12 @@ export async function cmdMerge(args: string[]): Promise<number> {
   }
   if (positionals.length === 0) {
     throw new UsageError(
-      'merge takes the report directories of the shards; try: npx rcnc merge shard-1 shard-2 --out merged',
+      "merge takes the report directories of the shards, e.g. shard-1 shard-2 --out merged; see 'rcnc merge --help'",
     );
   }
   const out = values.out ?? join('reports', 'merged');
   if (out.trim() === '') {
-    throw new UsageError('--out is empty; pass the directory the joined report should go to');
+    throw new UsageError("--out is empty; pass the directory the joined report should go to; see 'rcnc merge --help'");
   }
   const { mergeResults, readInputs, writeMerged } = await import('../report/merge.ts');
   const { appendStepSummary, MARKDOWN_FILE } = await import('../report/write.ts');
@@ -73,13 +75,13 @@ export async function cmdDiff(args: string[]): Promise<number> {
     return help('diff');
   }
   if (positionals.length !== 2) {
-    throw new UsageError('diff takes two results files (or report directories): OLD NEW; see npx rcnc diff --help');
+    throw new UsageError("diff takes two results files (or report directories): OLD NEW; see 'rcnc diff --help'");
   }
   const { diffResults, diffText, hasRegression, DEFAULT_TOLERANCE } = await import('../report/diff.ts');
   const { readResults } = await import('../report/write.ts');
   const tolerance = {
-    toleranceMs: number(values['tolerance-ms'], '--tolerance-ms', DEFAULT_TOLERANCE.toleranceMs),
-    toleranceRatio: number(values['tolerance-ratio'], '--tolerance-ratio', DEFAULT_TOLERANCE.toleranceRatio),
+    toleranceMs: toleranceFlag(values['tolerance-ms'], '--tolerance-ms', DEFAULT_TOLERANCE.toleranceMs),
+    toleranceRatio: toleranceFlag(values['tolerance-ratio'], '--tolerance-ratio', DEFAULT_TOLERANCE.toleranceRatio),
   };
   const [before, after] = await Promise.all(
     positionals.map((p) =>
@@ -98,14 +100,21 @@ export async function cmdDiff(args: string[]): Promise<number> {
   return regression ? 1 : 0;
 }
 
-/** A non-negative number flag, or the default when absent. */
-function number(value: string | undefined, flag: string, fallback: number): number {
+/** A tolerance flag, or its default when absent: a whole number of ms, or a ratio; never below 0. */
+function toleranceFlag(
+  value: string | undefined,
+  flag: '--tolerance-ms' | '--tolerance-ratio',
+  fallback: number,
+): number {
   if (value === undefined) {
     return fallback;
   }
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
-    throw new UsageError(`${flag} ${value}: not a number ≥ 0`);
+  const ms = flag === '--tolerance-ms';
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || (ms && !Number.isInteger(n))) {
+    throw new UsageError(
+      `${flag} ${value}: use ${ms ? 'a whole number of milliseconds' : 'a ratio such as 0.25 (25 %)'}, 0 or more; see 'rcnc diff --help'`,
+    );
   }
   return n;
 }

@@ -49,7 +49,9 @@ describe.each(commands)('rcnc %s', (command) => {
     if (COMMANDS[command].positionals) {
       expect(positionals()).toEqual(['operand']);
     } else {
-      expect(positionals).toThrow(/Unexpected argument 'operand'/);
+      expect(positionals).toThrow(
+        `rcnc ${command} takes no operands, only options (got "operand"); see 'rcnc ${command} --help'`,
+      );
     }
   });
 });

@@ -21,9 +21,10 @@ Commands:
   kube up|down|list   a real Kubernetes cluster in namespaces, to look at with kubectl
   k3d -- ARGS…        run the real k3d binary ($K3D_BIN, PATH, or the rcnc cache)
 
-Run 'npx rcnc <command> --help' for the options of a command, 'npx rcnc --version' for the version.
+See 'rcnc <command> --help' for the options of a command, 'rcnc --version' for the version.
 Exit codes: 0 as expected, 1 an unexpected result, 2 bad usage, a missing requirement, or a run in
-which every cell was skipped (nothing ran).`;
+which every cell was skipped (nothing ran); 130 interrupted (SIGINT, Ctrl-C) and 143 terminated
+(SIGTERM), after tearing down what it had started (a second signal exits at once).`;
 
 /** `rcnc k3d` passes its arguments to k3d untouched: it has no options of its own. */
 const K3D = `Usage: rcnc k3d -- ARGS…
@@ -45,7 +46,8 @@ cells with their reasons. With $GITHUB_STEP_SUMMARY set it appends a summary to 
 first, then the matrices; bounded in size). As root on Debian it first installs the packages the
 lab needs that are missing (what 'rcnc setup' does).`,
     after: `Exit: 0 every cell as expected (skips allowed), 1 an unexpected result, 2 bad usage, a missing
-requirement, or every cell skipped (nothing ran).`,
+requirement, or every cell skipped (nothing ran); 130 on SIGINT (Ctrl-C) and 143 on SIGTERM, once
+the labs of the run are torn down (a second signal exits at once).`,
   },
   reproduce: {
     before: `Usage: rcnc reproduce nat-meet [options]

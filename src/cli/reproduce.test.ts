@@ -1,7 +1,7 @@
 // `rcnc reproduce FAMILY|CELL` chooses what to run before any lab is built: a family's classic
 // cell from the flags, or a netns cell by id in a family that tells a story; anything else is a
 // usage error that names the families that can.
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { UsageError } from '../util/errors.ts';
 import { cmdReproduce, reproducible } from './reproduce.ts';
 
@@ -54,5 +54,18 @@ describe('rcnc reproduce: what to run', () => {
     );
     expect(refused([])).toThrow(UsageError);
     expect(refused(['nat-meet', 'snat'])).toThrow(/give one family or cell id/);
+  });
+
+  test('a --redis-server that is no redis-server is refused before any lab is looked at or built', async () => {
+    const said = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      // /bin/true answers --version with coreutils' banner, and exits 0.
+      await expect(cmdReproduce(['nat-meet', '--redis-server', '/bin/true'])).rejects.toThrow(
+        /^--redis-server \/bin\/true: `\/bin\/true --version` printed "true \(GNU coreutils\) [^"]*", not a redis-server version; pass a redis-server binary$/,
+      );
+      expect(said.mock.calls.flat().join('\n')).not.toMatch(/building/);
+    } finally {
+      said.mockRestore();
+    }
   });
 });

@@ -30,10 +30,7 @@ export async function cmdReproduce(args: string[]): Promise<number> {
   if (provider === 'kubeconfig') {
     return reproduceOnCluster(values, reproduction, cell);
   }
-  await labCanRun();
-  if (!values.json) {
-    console.error(`rcnc: building a ${cell.dims.profile} lab with ${cell.dims.nodes} node(s)…`);
-  }
+  // The binaries are checked (each must say it is Redis) before the lab is looked at or built.
   const config = runConfigFromEnv(process.env);
   const server = await resolveRedisBinary(
     values['redis-server'] ?? config.redis.server,
@@ -45,6 +42,10 @@ export async function cmdReproduce(args: string[]): Promise<number> {
     'redis-cli',
     values['redis-cli'] !== undefined ? '--redis-cli' : 'RCNC_REDIS_CLI',
   );
+  await labCanRun();
+  if (!values.json) {
+    console.error(`rcnc: building a ${cell.dims.profile} lab with ${cell.dims.nodes} node(s)…`);
+  }
   const { NetnsProvider } = await import('../deploy/netns/netns.ts');
   return tell(values, reproduction, cell, new NetnsProvider(), { redis: { server: server.path, cli: cli.path } });
 }

@@ -6,9 +6,18 @@ import { copyFile, readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { allCells, expectationText, scenarioNames, SCENARIOS } from '../../scenarios/registry.ts';
 import { ensurePackages, missingPackages, onPath } from '../deploy/netns/system.ts';
-import { fitsProvider } from '../deploy/providers.ts';
+import { fitsProvider, profileProviders, providerProfiles } from '../deploy/providers.ts';
 import type { AnyCell, CellFilter } from '../model/cell.ts';
-import { EXPOSURES, isOneOf, KUBE_PROXY_MODES, PROFILES, PROVIDERS, type ProviderName } from '../model/dimensions.ts';
+import {
+  EXPOSURES,
+  isOneOf,
+  KUBE_PROXY_MODES,
+  PROFILES,
+  PROVIDERS,
+  type KubeProxyMode,
+  type ProfileName,
+  type ProviderName,
+} from '../model/dimensions.ts';
 import type { ResultsFile, Shard } from '../model/results.ts';
 import { providerFor, providerKey } from '../suite/harness.ts';
 import {
@@ -23,6 +32,7 @@ import { UsageError } from '../util/errors.ts';
 import { PACKAGE_ROOT } from '../util/package-root.ts';
 import { list, parse } from './args.ts';
 import { readyForLab } from './first-run.ts';
+import type { FlagValues } from './flags.ts';
 import { help } from './help.ts';
 import { finish } from './outcome.ts';
 import { runScenarioFiles, runTmpDir } from './run-vitest.ts';
@@ -33,21 +43,8 @@ export async function cmdRun(args: string[]): Promise<number> {
   if (values.help) {
     return help('run');
   }
-  const provider = list(values.provider, PROVIDERS, '--provider') ?? ['netns'];
-  if (provider.length !== 1) {
-    throw new UsageError('--provider takes one provider');
-  }
-  if (values['kube-bin'] && !provider.includes('kube')) {
-    throw new UsageError("--kube-bin goes with --provider kube; see 'rcnc run --help'");
-  }
-  if ((values.kubeconfig || values.context || values.image) && provider[0] !== 'kubeconfig') {
-    throw new UsageError('--kubeconfig, --context and --image go with --provider kubeconfig');
-  }
-  if (values.kubeconfig && !existsSync(values.kubeconfig)) {
-    throw new UsageError(`--kubeconfig ${values.kubeconfig}: no such file`);
-  }
-  const filter = filterFrom(provider, values);
-  const part = values.shard === undefined ? undefined : parseShard(values.shard);
+  // Every value is checked before --list prints anything: a bad one is refused whatever follows.
+  const { provider, filter, part, concurrency } = checkedFlags(values);
   const base = runConfigFromEnv(process.env);
   if (values['timing-cells'] !== undefined) {
     base.timingCells = parseTimingCells(values['timing-cells'], '--timing-cells');
@@ -67,7 +64,9 @@ export async function cmdRun(args: string[]): Promise<number> {
     return 0;
   }
   if (cells.length === 0) {
-    throw new UsageError('no cell matches these filters; run with --list to see the cells');
+    throw new UsageError(
+      `no ${provider[0]} cell matches these filters; 'rcnc run --list --provider ${provider[0]}' lists them all`,
+    );
   }
   const junitFile = values['junit-file'] === undefined ? undefined : await checkJunitFile(values['junit-file']);
   if (provider[0] === 'netns') {
@@ -80,14 +79,58 @@ export async function cmdRun(args: string[]): Promise<number> {
   // The workers get the exact ids: the selection (exclusions, --quick, --shard) was made here.
   const exact: CellFilter = { provider, cells: cells.map((c) => c.id) };
   const config = { ...(await runConfigFor(base, exact, values)), ...(shard ? { shard } : {}) };
-  if (values.concurrency !== undefined) {
-    config.concurrency = parseConcurrency(values.concurrency, '--concurrency');
+  if (concurrency !== undefined) {
+    config.concurrency = concurrency;
   }
   if (values['fail-fast']) {
     config.stopFile = join(runTmpDir(config.runId), 'fail-fast.stop');
   }
   await requireProviders(cells, config);
   return runVitest(cells, config, { json: !!values.json, ...(junitFile ? { junitFile } : {}) });
+}
+
+/** The flags that need no file or binary checked: the provider and its own flags, the selection. */
+function checkedFlags(values: FlagValues<'run'>) {
+  const provider = list(values.provider, PROVIDERS, '--provider') ?? ['netns'];
+  if (provider.length !== 1) {
+    throw new UsageError("--provider takes one provider; see 'rcnc run --help'");
+  }
+  if (values['kube-bin'] && !provider.includes('kube')) {
+    throw new UsageError("--kube-bin goes with --provider kube; see 'rcnc run --help'");
+  }
+  if ((values.kubeconfig || values.context || values.image) && provider[0] !== 'kubeconfig') {
+    throw new UsageError("--kubeconfig, --context and --image go with --provider kubeconfig; see 'rcnc run --help'");
+  }
+  if (values.kubeconfig && !existsSync(values.kubeconfig)) {
+    throw new UsageError(`--kubeconfig ${values.kubeconfig}: no such file`);
+  }
+  const filter = filterFrom(provider, values);
+  profilesOfProvider(provider[0] as ProviderName, filter.profile ?? []);
+  proxyModeOf(values);
+  return {
+    provider,
+    filter,
+    part: values.shard === undefined ? undefined : parseShard(values.shard),
+    concurrency: values.concurrency === undefined ? undefined : parseConcurrency(values.concurrency, '--concurrency'),
+  };
+}
+
+/**
+ * Each --profile the provider runs, or a refusal that names the providers that run it: a profile
+ * belongs to the providers of its platform (the profile table and the providers' traits).
+ */
+function profilesOfProvider(provider: ProviderName, profiles: string[]): void {
+  const foreign = profiles.filter((p) => !providerProfiles(provider).includes(p as ProfileName));
+  if (foreign.length === 0) {
+    return;
+  }
+  const owners = profileProviders(foreign[0] as ProfileName);
+  const [first, ...others] = owners;
+  const profileWords = foreign.length === 1 ? `${foreign[0]} is a profile` : `${foreign.join(', ')} are profiles`;
+  throw new UsageError(
+    `--profile ${profileWords} of provider${owners.length === 1 ? '' : 's'} ${owners.join(', ')}, not of ${provider}: add --provider ${first}` +
+      `${others.length ? ` (or ${others.join(', ')})` : ''}; ${provider} runs ${providerProfiles(provider).join(', ')}`,
+  );
 }
 
 function filterFrom(
@@ -249,14 +292,19 @@ function kubeClusterOf(
   values: RunConfigFlags,
   base: RunConfig['kubeCluster'],
 ): { kubeCluster?: RunConfig['kubeCluster'] } {
-  const mode = values['proxy-mode'];
-  if (mode !== undefined && !isOneOf(KUBE_PROXY_MODES, mode)) {
-    throw new UsageError(`--proxy-mode takes ${KUBE_PROXY_MODES.join(' or ')}; got ${mode}; see 'rcnc run --help'`);
-  }
+  const mode = proxyModeOf(values);
   const cluster = {
     ...base,
     ...(values['kube-bin'] ? { bin: resolve(values['kube-bin']) } : {}),
     ...(mode ? { proxyMode: mode } : {}),
   };
   return Object.keys(cluster).length ? { kubeCluster: cluster } : {};
+}
+
+function proxyModeOf(values: RunConfigFlags): KubeProxyMode | undefined {
+  const mode = values['proxy-mode'];
+  if (mode !== undefined && !isOneOf(KUBE_PROXY_MODES, mode)) {
+    throw new UsageError(`--proxy-mode takes ${KUBE_PROXY_MODES.join(' or ')}; got ${mode}; see 'rcnc run --help'`);
+  }
+  return mode;
 }

@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Capability, Gaps } from '../model/capabilities.ts';
 import type { KubeProxyMode, ProfileName, ProviderName, TrafficPolicy } from '../model/dimensions.ts';
+import type { Platform } from '../model/profiles.ts';
 import type { Provenance } from '../model/results.ts';
 import { RequirementError } from '../util/errors.ts';
 import type { ExecOptions, ExecResult } from '../util/exec.ts';
@@ -322,6 +323,8 @@ export interface ProviderTraits {
   maxNodes?: number;
   /** An emulation of a datapath (the netns lab) rather than a real system. */
   emulation: boolean;
+  /** Which profiles it runs: those of this platform (src/model/profiles.ts); absent: kubernetes. */
+  platform?: Platform;
   /** Where a cell's result comes from, in words, before a topology says more about itself. */
   label(profile: ProfileName): string;
   /**

@@ -42,11 +42,14 @@ export type CalicoMode = 'Always' | 'CrossSubnet';
 export type K3dCni = { cni: 'flannel' } | { cni: 'calico'; calicoMode: CalicoMode };
 export type Cni = K3dCni['cni'];
 
+/** What a profile's datapath runs on; a provider runs the profiles of its platform (its traits). */
+export type Platform = 'kubernetes' | 'docker';
+
 export interface ProfileFacts {
   /** The datapath in words, e.g. `flannel VXLAN`. */
   label: string;
   /** A CNI with kube-proxy (the netns lab, k3d, kubeconfig), or Docker's bridge (the docker provider). */
-  platform: 'kubernetes' | 'docker';
+  platform: Platform;
   devices: readonly DeviceFact[];
   /** The range pod addresses come from, on Kubernetes. */
   podCidr?: string;

@@ -53,6 +53,8 @@ export interface ClientSummary {
   errorWindowToMs?: number;
   /** When commands failed, ms after the fault began (at most a few hundred, for the timeline). */
   failedAtMs?: number[];
+  /** How long each of those commands took to fail, in the same order: each spans at to at + took. */
+  failedTookMs?: number[];
   ackedWrites: number;
   lostAckedWrites: number;
   waitConfirmedWrites: number;

@@ -117,6 +117,7 @@ export const CLIENT_SUMMARY = fields({
   errorWindowFromMs: optional(ms),
   errorWindowToMs: optional(ms),
   failedAtMs: optional(arrayOf(ms)),
+  failedTookMs: optional(arrayOf(nonNegative)),
   ackedWrites: count,
   lostAckedWrites: count,
   waitConfirmedWrites: count,

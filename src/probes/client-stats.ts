@@ -123,6 +123,66 @@ export function errorWindow(records: readonly OpRecord[]): ErrorWindow | null {
   };
 }
 
+/** The error window and the failed commands on the clock of a timeline (ms after the fault began). */
+export interface PlacedFailures {
+  /** Absent when nothing failed. */
+  errorWindowFromMs?: number;
+  errorWindowToMs?: number;
+  /** When each drawn failed command was issued. */
+  failedAtMs: number[];
+  /** How long each of them took to fail (ioredis' retries included), in the same order. */
+  failedTookMs: number[];
+}
+
+/** Failed commands a timeline draws; the rest are counted. A few hundred already read as a band. */
+export const MAX_DRAWN_FAILURES = 300;
+
+/**
+ * The failed commands a timeline draws, on the clock `toClock` maps the load's times to: each from
+ * its issue to its outcome, at most `max`, evenly spread over the failures in issue order with the
+ * first issued and the last to end kept. The window is the span of those failures, so the band and
+ * its "errors for" label cover exactly what the drawn failures cover: the first failure's issue to
+ * the last failure's end, the interval `errorWindow` measures. (Drawing issue times only, or the
+ * first few hundred failures, ended the drawing seconds before the band.)
+ */
+export function placeFailures(
+  records: readonly OpRecord[],
+  toClock: (loadMs: number) => number,
+  max = MAX_DRAWN_FAILURES,
+): PlacedFailures {
+  const failed = records.filter((r) => !r.ok).sort((a, b) => a.t - b.t);
+  if (failed.length === 0) {
+    return { failedAtMs: [], failedTookMs: [] };
+  }
+  const end = (r: OpRecord) => r.t + r.ms;
+  const lastToEnd = failed.reduce((last, r) => (end(r) > end(last) ? r : last));
+  const drawn = [
+    ...spread(
+      failed.filter((r) => r !== lastToEnd),
+      max - 1,
+    ),
+    lastToEnd,
+  ].sort((a, b) => a.t - b.t);
+  const at = (r: OpRecord) => Math.round(toClock(r.t));
+  return {
+    errorWindowFromMs: at(failed[0]!),
+    errorWindowToMs: Math.round(toClock(end(lastToEnd))),
+    failedAtMs: drawn.map(at),
+    failedTookMs: drawn.map((r) => Math.round(toClock(end(r))) - at(r)),
+  };
+}
+
+/** At most `n` of the values, evenly spread, the first and the last kept. */
+export function spread<T>(values: readonly T[], n: number): T[] {
+  if (values.length <= n) {
+    return [...values];
+  }
+  if (n <= 1) {
+    return values.slice(0, Math.max(0, n));
+  }
+  return Array.from({ length: n }, (_, i) => values[Math.round((i * (values.length - 1)) / (n - 1))]!);
+}
+
 /** Seqs of writes the cluster acknowledged, and of those a replica confirmed through WAIT. */
 export function ackedSeqs(records: readonly OpRecord[]): { acked: Set<number>; waitConfirmed: Set<number> } {
   const acked = new Set<number>();

@@ -8,6 +8,7 @@ import {
   errorWindow,
   lostWrites,
   percentile,
+  placeFailures,
   summarize,
   workerConfig,
   type OpRecord,
@@ -91,6 +92,40 @@ describe('errorWindow', () => {
     // Lanes run in parallel: a long failure issued first can end after a short one issued later.
     const w = errorWindow([fail(1, 0, 2_000, 'a'), fail(2, 500, 10, 'b')]);
     expect(w).toMatchObject({ firstErrorAt: 0, lastErrorAt: 2_000, windowMs: 2_000 });
+  });
+});
+
+describe('placeFailures', () => {
+  // Shaped on a real cluster failover (netns pod-ip, 3 nodes): commands failed fast while the dead
+  // master refused, then hung up to ~1.4 s each until the replica was promoted, so the last failure
+  // to end was issued well before it ended, and there were more failures than are drawn.
+  const records: OpRecord[] = [
+    set(1, 0),
+    ...Array.from({ length: 400 }, (_, i) => fail(10 + i, 1_004 + i * 5, 2, 'ECONNREFUSED')),
+    ...Array.from({ length: 100 }, (_, i) => fail(500 + i, 3_000 + i * 2, 1_400 - i * 10, 'CLUSTERDOWN')),
+    set(900, 5_000),
+  ];
+  const placed = placeFailures(records, (t) => t - 1_000);
+
+  test('draws at most 300, the first issued and the last to end among them', () => {
+    expect(placed.failedAtMs).toHaveLength(300);
+    expect(placed.failedTookMs).toHaveLength(300);
+    expect(placed.failedAtMs[0]).toBe(4);
+    const ends = placed.failedAtMs.map((at, i) => at + placed.failedTookMs[i]!);
+    expect(Math.max(...ends)).toBe(3_000 + 1_400 - 1_000);
+    // Spread over all of them, not the first 300 (which all failed before 2.6 s).
+    expect(Math.max(...placed.failedAtMs)).toBeGreaterThan(2_000);
+  });
+
+  test('the window is the span of the failures drawn, on the given clock, as errorWindow measures it', () => {
+    const ends = placed.failedAtMs.map((at, i) => at + placed.failedTookMs[i]!);
+    expect(placed.errorWindowFromMs).toBe(Math.min(...placed.failedAtMs));
+    expect(placed.errorWindowToMs).toBe(Math.max(...ends));
+    expect(placed.errorWindowToMs! - placed.errorWindowFromMs!).toBe(errorWindow(records)!.windowMs);
+  });
+
+  test('nothing to place without failures', () => {
+    expect(placeFailures([set(1, 0)], (t) => t)).toEqual({ failedAtMs: [], failedTookMs: [] });
   });
 });
 

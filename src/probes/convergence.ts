@@ -25,7 +25,10 @@ export async function readView(cluster: RedisCluster, m: RedisMember): Promise<M
 export const readViews = (cluster: RedisCluster, members: RedisMember[] = cluster.plan.members) =>
   Promise.all(members.map((m) => readView(cluster, m)));
 
-/** What still keeps `views` from being one healthy cluster, one line per problem. */
+/**
+ * What still keeps `views` from being one healthy cluster, one line per problem, in words a user
+ * reads in a report's notes: `redis-1 lists redis-0 with no slots, but redis-0 serves slots 0-5460`.
+ */
 export function meetProblems(
   views: MemberView[],
   opts: { requireStateOk?: boolean; addresses?: Record<string, string> } = {},
@@ -44,7 +47,7 @@ export function meetProblems(
       if (!entry) {
         problems.push(`${v.member} does not know ${other.member}`);
       } else if (entry.linkState !== 'connected' || entry.flags.some((f) => BAD_FLAGS.includes(f))) {
-        problems.push(`${v.member} sees ${other.member} as ${entry.flags.join(',')} ${entry.linkState}`);
+        problems.push(`${v.member} lists ${other.member} as ${entry.flags.join(',')}, link ${entry.linkState}`);
       } else if (
         opts.addresses?.[other.member] &&
         `${entry.ip}:${entry.port}@${entry.cport}` !== opts.addresses[other.member]
@@ -54,16 +57,16 @@ export function meetProblems(
         );
       } else if (slotsOf(entry) !== ownSlots.get(other.id)) {
         problems.push(
-          `${v.member} thinks ${other.member} owns [${slotsOf(entry)}], it says [${ownSlots.get(other.id)}]`,
+          `${v.member} lists ${other.member} with ${slotWords(slotsOf(entry))}, but ${other.member} serves ${slotWords(ownSlots.get(other.id) ?? '')}`,
         );
       }
     }
     if (opts.requireStateOk !== false && v.info.cluster_state !== 'ok') {
-      problems.push(`${v.member} cluster_state:${v.info.cluster_state ?? '?'}`);
+      problems.push(`${v.member} reports cluster_state:${v.info.cluster_state ?? '?'}`);
     }
     for (const n of v.nodes) {
       if (!byId.has(n.id) && !hasFlag(n, 'handshake')) {
-        problems.push(`${v.member} knows a node no member is: ${n.id.slice(0, 8)}`);
+        problems.push(`${v.member} lists a node that is none of the members (${n.id.slice(0, 8)}…)`);
       }
     }
   }
@@ -100,6 +103,9 @@ export function findGhosts(
 }
 
 const slotsOf = (n: ClusterNode | undefined) => (n ? n.slots.filter((t) => !t.startsWith('[')).join(' ') : '');
+
+/** `slots 0-5460`, `no slots`. */
+const slotWords = (slots: string) => (slots === '' ? 'no slots' : `slots ${slots}`);
 
 export const summarize = (views: MemberView[]): string =>
   views

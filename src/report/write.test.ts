@@ -156,8 +156,8 @@ describe('files on disk', () => {
       await writeFile(file, JSON.stringify({ ...sample, schemaVersion: 1 }));
       await expect(readResults(file)).rejects.toThrow(/has schemaVersion 1, this rcnc reads 2: use the rcnc version/);
 
-      await writeFile(file, '[]');
-      await expect(readResults(file)).rejects.toThrow(/not a valid rcnc results file: results: expected an object/);
+      await writeFile(file, JSON.stringify({ ...sample, cells: 3 }));
+      await expect(readResults(file)).rejects.toThrow(/not a valid rcnc results file: cells: expected an array/);
 
       const broken = mutable();
       broken.cells[0] = { ...broken.cells[0], verdict: { status: 'maybe' } };
@@ -165,6 +165,29 @@ describe('files on disk', () => {
       await expect(readResults(file)).rejects.toThrow(
         /not a valid rcnc results file: cells\[0\]\.verdict\.status: expected one of pass, fail, skip/,
       );
+    });
+    test('a file that is no results file is called the wrong file, not a damaged one', async () => {
+      // What `rcnc diff /etc/hostname X` read: a line of text.
+      const text = join(dir, 'hostname');
+      await writeFile(text, 'vm-7f3a\n');
+      const other = join(dir, 'package.json');
+      await writeFile(other, JSON.stringify({ name: 'x', version: '1.0.0' }));
+      const list = join(dir, 'list.json');
+      await writeFile(list, '[]');
+      for (const [file, what] of [
+        [text, 'it is not JSON'],
+        [other, 'it is JSON, but without schemaVersion, runId and cells'],
+        [list, 'it is JSON, but a list'],
+      ] as const) {
+        const error = await readResults(file).then(
+          () => undefined,
+          (e: unknown) => e as Error,
+        );
+        expect(error?.message).toBe(
+          `${file} is not an rcnc results.json (${what}): pass the results.json of a report directory, ` +
+            'e.g. reports/latest/results.json, or the directory itself',
+        );
+      }
     });
   });
 

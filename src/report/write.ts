@@ -189,10 +189,20 @@ export async function readResults(path: string): Promise<ResultsFile> {
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${file} is not JSON (${errorMessage(error)}): the file is damaged; run the suite again`);
+    // A results file cut short is damaged; any other text is simply not one (a wrong path).
+    if (/^\s*\{/.test(text) && text.includes('"schemaVersion"')) {
+      throw new Error(`${file} is not JSON (${errorMessage(error)}): the file is damaged; run the suite again`);
+    }
+    throw notResults(file, 'it is not JSON');
+  }
+  if (!isRecord(data) || !('schemaVersion' in data || ('runId' in data && 'cells' in data))) {
+    throw notResults(
+      file,
+      `it is JSON, but ${Array.isArray(data) ? 'a list' : 'without schemaVersion, runId and cells'}`,
+    );
   }
   // A different version gets its own advice; a missing one is just one more shape problem below.
-  const version = isRecord(data) ? data['schemaVersion'] : undefined;
+  const version = data['schemaVersion'];
   if (version !== undefined && version !== RESULTS_SCHEMA_VERSION) {
     throw new Error(
       `${file} has schemaVersion ${JSON.stringify(version)}, this rcnc reads ${RESULTS_SCHEMA_VERSION}: ` +
@@ -205,8 +215,15 @@ export async function readResults(path: string): Promise<ResultsFile> {
     const more = problems.length > 5 ? ` (and ${problems.length - 5} more)` : '';
     throw new Error(`${file} is not a valid rcnc results file: ${shown}${more}. Run the suite again to regenerate it`);
   }
-  return data as ResultsFile;
+  return data as unknown as ResultsFile;
 }
+
+/** A file that is no rcnc results file at all: the user passed the wrong one. */
+const notResults = (file: string, what: string) =>
+  new Error(
+    `${file} is not an rcnc results.json (${what}): pass the results.json of a report directory, ` +
+      'e.g. reports/latest/results.json, or the directory itself',
+  );
 
 async function resultsPath(path: string): Promise<string> {
   try {

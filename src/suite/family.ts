@@ -69,6 +69,12 @@ export interface OutputMark {
   mark: string;
 }
 
+/** Views of a stage read after the cluster converged; `nodeTimeoutMs` when the run recorded it. */
+export interface ConvergedStage {
+  stage: string;
+  nodeTimeoutMs?: number;
+}
+
 /** The family's part of index.html and of the other writers. */
 export interface FamilyReport<F extends Family> {
   /** A picture above the checks: where a path was rewritten, a fault's timeline. */
@@ -85,6 +91,12 @@ export interface FamilyReport<F extends Family> {
   rewrittenAddresses?(o: ObservationOf<F>): Map<string, string>;
   /** Node ids the CLUSTER NODES views mark as ghosts. */
   ghostIds?(o: ObservationOf<F>): string[];
+  /**
+   * The stage whose views were read once the cluster had converged (nat-meet: after the fix), and
+   * the cluster-node-timeout then: a handshake entry still in them is a leftover of an earlier
+   * MEET that Redis removes by itself, not a ghost.
+   */
+  converged?(o: ObservationOf<F>): ConvergedStage | undefined;
   /** When the views saved without a stage were read; `at the end` when not said. */
   viewsRead?: string;
   /** Endpoints the observation names (`ip:port`), so socket tables keep the rows on those ports. */

@@ -211,6 +211,38 @@ describe('index.html in headless Chromium', { timeout: 60_000 }, () => {
     }
   });
 
+  test('a handshake left in a view after the fix is grey and says when it goes, the ghost before it red', async (ctx) => {
+    const b = requireBrowser(ctx);
+    // test/fixtures/report/nat-meet-fix: a lab run of the classic cell whose fix converged.
+    const run = await readResults(join(FIXTURE_DIR, 'nat-meet-fix'));
+    const site = join(OUT_DIR, 'nat-meet-fix');
+    await rm(site, { recursive: true, force: true });
+    await mkdir(join(site, run.runId), { recursive: true });
+    await cp(join(FIXTURE_DIR, 'nat-meet-fix', 'artifacts'), join(site, run.runId, 'artifacts'), { recursive: true });
+    const written = await writeReports(run, { reportDir: site, runId: run.runId });
+    const url = pathToFileURL(join(written.latest, 'index.html')).href;
+    const { page, problems, close } = await openPage(b, true, undefined, `${url}#cell-${CLASSIC.replaceAll('/', '_')}`);
+    try {
+      const cell = page.locator(`details.cell[data-cell="${CLASSIC}"]`);
+      await expect.poll(() => cell.evaluate((element) => (element as unknown as Details).open)).toBe(true);
+      const leftover = cell.locator('.ln.leftover');
+      expect(await leftover.count()).toBe(1);
+      expect(await leftover.textContent()).toContain('10.42.0.1:6379@16379 handshake');
+      expect(await leftover.evaluate((element) => getComputedStyle(element).backgroundColor)).toBe(BACKGROUND.none);
+      expect(await leftover.evaluate((element) => getComputedStyle(element, '::after').content)).toContain(
+        'not a ghost: Redis removes it by itself within 2.0s of this view',
+      );
+      const ghosts = cell.locator('.ln.ghost');
+      expect(await ghosts.count()).toBe(2);
+      expect(await ghosts.first().evaluate((element) => getComputedStyle(element).backgroundColor)).toBe(
+        BACKGROUND.bad,
+      );
+      expect(problems).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
   test('works without JavaScript: links jump, summaries open the drill-down', async (ctx) => {
     const { page, close } = await openPage(requireBrowser(ctx), false);
     try {

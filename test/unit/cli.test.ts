@@ -27,6 +27,7 @@ describe.concurrent('rcnc help', () => {
       expect(r.stdout).toContain(cmd);
     }
     expect(r.stdout).toMatch(/Exit codes: 0 .*1 .*2 /);
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain('130 interrupted (SIGINT, Ctrl-C) and 143 terminated (SIGTERM)');
   });
 
   test('rcnc --version names the version, and the commit in a checkout', async () => {
@@ -102,7 +103,18 @@ describe.concurrent('bad input', () => {
       ['run', '--timing-cells', 'sometimes'],
       /^rcnc: --timing-cells sometimes: choose alone or shared$/m,
     ],
-    ['an unknown option', ['run', '--colour'], /Unknown option '--colour'.*rcnc run --help/],
+    ['an unknown option', ['run', '--colour'], /^rcnc: unknown option --colour; see 'rcnc run --help'$/m],
+    [
+      'a value left out before the next option',
+      ['run', '--report-dir', '--json'],
+      /^rcnc: --report-dir DIR needs a value, but --json follows it .*; see 'rcnc run --help'$/m,
+    ],
+    [
+      'a profile of another provider',
+      ['run', '--profile', 'docker-iptables'],
+      /^rcnc: --profile docker-iptables is a profile of provider docker, not of netns: add --provider docker;/,
+    ],
+    ['no cells side by side', ['run', '--concurrency', '0', '--list'], /^rcnc: --concurrency 0: give a whole number/],
     ['an unknown profile', ['run', '--profile', 'weave'], /--profile: unknown value weave; choose from flannel-vxlan/],
     [
       'an unknown exposure',
@@ -112,7 +124,7 @@ describe.concurrent('bad input', () => {
     [
       'a filter that matches nothing',
       ['run', '--profile', 'no-nat', '--exposure', 'nodeport'],
-      /no cell matches these filters; run with --list/,
+      /no netns cell matches these filters; 'rcnc run --list --provider netns' lists them all/,
     ],
     [
       'a missing redis-server binary',
@@ -150,12 +162,27 @@ describe.concurrent('bad input', () => {
     [
       'diff of a file that is not results',
       ['diff', 'package.json', 'package.json'],
-      /^rcnc: .*package\.json is not a valid rcnc results file/,
+      /^rcnc: .*package\.json is not an rcnc results\.json \(it is JSON, but without schemaVersion, runId and cells\): pass the results\.json of a report directory/,
     ],
     [
       'diff with a bad tolerance',
       ['diff', '--tolerance-ms', 'soon', 'a', 'b'],
-      /^rcnc: --tolerance-ms soon: not a number ≥ 0/,
+      /^rcnc: --tolerance-ms soon: use a whole number of milliseconds, 0 or more; see 'rcnc diff --help'$/m,
+    ],
+    [
+      'diff with a negative tolerance',
+      ['diff', 'a', 'b', '--tolerance-ms', '-5'],
+      /^rcnc: --tolerance-ms -5: use a whole number of milliseconds, 0 or more; see 'rcnc diff --help'$/m,
+    ],
+    [
+      'diff of a file that is not JSON',
+      ['diff', '/etc/hostname', 'test/fixtures/report/results.sample.json'],
+      /^rcnc: \/etc\/hostname is not an rcnc results\.json \(it is not JSON\): pass the results\.json of a report directory/,
+    ],
+    [
+      'reproduce with a redis-server that is not Redis',
+      ['reproduce', 'nat-meet', '--redis-server', '/bin/true'],
+      /^rcnc: --redis-server \/bin\/true: `\/bin\/true --version` printed ".*", not a redis-server version/,
     ],
     ['a missing analyze dir', ['analyze', '/nope'], /^rcnc: \/nope does not exist; pass the directory/],
     ['a shard past the count', ['run', '--shard', '3/2'], /^rcnc: --shard 3\/2: give I\/N, part I of N with 1 ≤ I ≤ N/],

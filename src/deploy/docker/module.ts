@@ -16,6 +16,7 @@ export const dockerModule: ProviderModule<'docker'> = {
     topologiesAtOnce: 1,
     maxNodes: 1,
     emulation: false,
+    platform: 'docker',
     label: (profile) => `docker: ${profileLabel(profile)}`,
     // The restart policy stands aside while rcnc holds the container back for the delay.
     delayedKill: 'restart-after-delay',

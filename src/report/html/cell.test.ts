@@ -267,3 +267,52 @@ describe('a timing cell that shared the cores', () => {
     expect(compatibilityMarkdown(sample)).not.toContain('**Timings:**');
   });
 });
+
+describe('a nat-meet drill-down of a lab run whose fix converged', () => {
+  // test/fixtures/report/nat-meet-fix: the classic cell as a lab run recorded it, with its views.
+  const RUN_DIR = join(FIXTURE_DIR, 'nat-meet-fix');
+  let cell: string;
+  beforeAll(async () => {
+    const run = await readResults(RUN_DIR);
+    cell = drillDown(indexHtml(run, await loadEvidence(RUN_DIR, run)), CLASSIC);
+  });
+  const GHOST = '87617feef7afe9be45007c11e8eebd00c1728891 10.42.0.1:6379@16379 handshake - 0 0 0 disconnected';
+  /** The marked lines of a view, by their class. */
+  const marked = (view: string, cls: string) =>
+    [...view.matchAll(new RegExp(`<span class="ln ${cls}" data-mark="([^"]*)">([^<]*)</span>`, 'g'))].map((m) => ({
+      mark: m[1],
+      line: m[2],
+    }));
+  const viewOf = (when: string) => {
+    const at = cell.indexOf(`<span class="member">redis-0</span> · ${when} ·`);
+    expect(at, when).toBeGreaterThan(0);
+    return cell.slice(at, cell.indexOf('</details>', at));
+  };
+
+  test('the handshake still in the view after the fix is a leftover that goes by itself, and when', () => {
+    const after = viewOf('after the fix');
+    expect(marked(after, 'ghost')).toEqual([]);
+    expect(marked(after, 'leftover')).toEqual([
+      {
+        line: GHOST,
+        mark:
+          'leftover handshake of an earlier MEET, not a ghost: Redis removes it by itself within 2.0s of this view ' +
+          '(handshake timeout: cluster-node-timeout 2000 ms, 1 s at least)',
+      },
+    ]);
+  });
+
+  test('the same entry is the ghost in the views of the failure', () => {
+    for (const when of ['when the failed dial-back was seen', 'after the join']) {
+      expect(marked(viewOf(when), 'ghost').map((m) => m.line)).toEqual([GHOST]);
+      expect(marked(viewOf(when), 'leftover')).toEqual([]);
+    }
+  });
+
+  test('says what kept the members apart in words, not in slot lists', () => {
+    const notes = textOf(cell.slice(cell.indexOf('<h4>Notes</h4>')));
+    expect(notes).toContain('redis-1 lists redis-0 with no slots, but redis-0 serves slots 0-5460');
+    expect(notes).toContain('redis-0 reports cluster_state:fail');
+    expect(notes).not.toMatch(/thinks|owns \[/);
+  });
+});

@@ -118,7 +118,12 @@ function evidenceSections(cell: CellResult, files: EvidenceFile[]): string[] {
   const report = familyModule(cell.family).report;
   const ghostIds = new Set(cell.observation && report.ghostIds ? report.ghostIds(cell.observation) : []);
   return [
-    ...viewsSection(files, ghostIds, report.viewsRead ?? 'at the end'),
+    ...viewsSection(
+      files,
+      ghostIds,
+      report.viewsRead ?? 'at the end',
+      cell.observation && report.converged ? report.converged(cell.observation) : undefined,
+    ),
     ...socketsSection(files, redisPorts(cell, files), nat),
     ...natFilesSection(files),
     ...logsSection(files, nat),

@@ -3,10 +3,12 @@
 import { describe, expect, test } from 'vitest';
 import { recoveryTimeline, timelineMarks } from '../../../scenarios/recovery/timeline.ts';
 import type { RecoveryObservation } from '../../../scenarios/recovery/types.ts';
+import { allCells } from '../../../scenarios/registry.ts';
 import { snatPicture } from '../../../scenarios/snat/html.ts';
 import type { SnatObservation } from '../../../scenarios/snat/types.ts';
+import { PROVIDERS } from '../../model/dimensions.ts';
 import type { CellRecordOf, CellResult, ResultsFile } from '../../model/results.ts';
-import { durationChart } from './durations.ts';
+import { durationChart, LABEL_CHARS } from './durations.ts';
 
 const recovery = (extra: Partial<RecoveryObservation>): RecoveryObservation => ({
   action: 'deleted pod redis-0',
@@ -80,6 +82,43 @@ describe('recoveryTimeline', () => {
   });
 });
 
+describe('the client lane of a failover', () => {
+  // The figures of a real cluster failover (netns pod-ip, 3 nodes): errors for 4.6 s, but the last
+  // command to fail was issued at 3.2 s and hung 1.4 s before it failed.
+  const client = {
+    ops: 1203,
+    errors: 174,
+    errorWindowMs: 4575.18,
+    errorWindowFromMs: 4,
+    errorWindowToMs: 4579,
+    failedAtMs: [4, 18, 134, 35, 2634, 3101, 3027, 3193],
+    failedTookMs: [1, 2, 3, 1, 5, 1386, 1550, 9],
+    ackedWrites: 756,
+    lostAckedWrites: 0,
+    waitConfirmedWrites: 19,
+    lostWaitConfirmedWrites: 0,
+  };
+  const svg = recoveryTimeline(recovery({ failover: { promoted: 'redis-3', afterMs: 4565 }, client }), 'x').join('\n');
+  const band = /<rect x="([\d.]+)" y="60" width="([\d.]+)" height="18" class="error-window"\/>/.exec(svg);
+  const spans = /<path d="([^"]+)" class="failed-span"\/>/.exec(svg)?.[1] ?? '';
+  const xs = [...spans.matchAll(/[MH]([\d.]+)/g)].map((m) => Number(m[1]));
+
+  test('draws each failed command from its issue to its failure, over exactly the band', () => {
+    expect(band).not.toBeNull();
+    const [from, width] = [Number(band![1]), Number(band![2])];
+    expect(xs.length).toBeGreaterThan(0);
+    expect(Math.min(...xs)).toBeCloseTo(from, 0);
+    expect(Math.max(...xs)).toBeCloseTo(from + width, 0);
+  });
+
+  test('labels the band with the same interval, and says so in words', () => {
+    expect(svg).toContain('>errors for 4.6s</text>');
+    expect(descOf([svg])).toContain(
+      'Client commands failed from 4ms to 4.6s: 174 of 1203 failed, 8 drawn from when each was issued to when it failed.',
+    );
+  });
+});
+
 describe('snatPicture', () => {
   test('draws nothing for a kept source', () => {
     const observation: SnatObservation = {
@@ -110,5 +149,37 @@ describe('durationChart', () => {
     expect([...chart.matchAll(/<a href="#(cell-\w)">/g)].map((m) => m[1])).toEqual(['cell-b', 'cell-c', 'cell-a']);
     expect(descOf([chart])).toBe('Each bar is one cell&#39;s duration. b (snat) 3.0s; c (snat) 2.0s; a (snat) 1.0s.');
     expect(durationChart({ ...results, cells: [] }, new Map())).toEqual([]);
+  });
+
+  test('long ids keep what tells them apart: each label differs, fits, and ends with the variant', () => {
+    // Every cell of every provider's full matrix in one chart: 436 ids, most longer than a label.
+    const cells = PROVIDERS.flatMap((provider) => allCells(provider, 'full')).map(
+      (cell, i) => ({ id: cell.id, family: cell.family, durationMs: 1000 + i }) as CellResult,
+    );
+    const results = { cells, startedAt: '2025-03-01T10:00:00Z', finishedAt: '2025-03-01T11:00:00Z' } as ResultsFile;
+    const chart = durationChart(results, new Map()).join('\n');
+    const bars = [...chart.matchAll(/<title>([^<]+)<\/title>\n<text [^>]*class="bar-label"[^>]*>([^<]+)<\/text>/g)].map(
+      (m) => ({ id: m[1]!, label: m[2]! }),
+    );
+    expect(bars).toHaveLength(cells.length);
+    expect(new Set(bars.map((bar) => bar.label)).size).toBe(bars.length);
+    for (const { id, label } of bars) {
+      expect(label.length, label).toBeLessThanOrEqual(LABEL_CHARS);
+      expect(label.endsWith(`/${id.split('/').at(-1)}`) || label === id, label).toBe(true);
+      // The label is the id with runs of whole parts left out, each run one '…'.
+      const pattern = label
+        .split('/')
+        .map((part) => (part === '…' ? '[^/]+(?:/[^/]+)*' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+        .join('/');
+      expect(id, label).toMatch(new RegExp(`^${pattern}$`));
+    }
+    // The three bars cutting from the left made read alike: `…an/nodeport/announce-none/2-nodes/…`.
+    const label = (id: string) => bars.find((bar) => bar.id === id)?.label;
+    const local = ['flannel-vxlan', 'calico-vxlan', 'calico-crosssubnet'].map((profile) =>
+      label(`netns/${profile}/nodeport/announce-none/2-nodes/external-nodeport-local`),
+    );
+    expect(
+      local.map((l) => l?.split('/').find((part) => part.includes('-vxlan') || part.includes('crosssubnet'))),
+    ).toEqual(['flannel-vxlan', 'calico-vxlan', 'calico-crosssubnet']);
   });
 });

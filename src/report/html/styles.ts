@@ -82,6 +82,8 @@ p.fix-text { background: var(--code-bg); border-left: 3px solid var(--needs-edge
 .ln[data-mark]::after { content: "  \\2190  " attr(data-mark); font-weight: 700; white-space: pre; }
 .ln.ghost { background: var(--bad-bg); color: var(--bad-fg); }
 .ln.noaddr { background: var(--needs-bg); color: var(--needs-fg); }
+.ln.leftover { background: var(--none-bg); color: var(--none-fg); }
+.ln.leftover[data-mark]::after { font-weight: 400; font-style: italic; }
 .ln.self { font-weight: 600; }
 .ln.head { color: var(--muted); }
 .ln.bad { color: var(--bad-fg); }
@@ -122,6 +124,7 @@ svg text.label.fault, svg text.label.bad { fill: var(--bad-fg); }
 svg text.label.good { fill: var(--good-fg); }
 svg .error-window { fill: var(--bad-bg); stroke: var(--bad-edge); }
 svg .failed-tick { stroke: var(--bad-fg); stroke-width: 1; }
+svg .failed-span { fill: var(--bad-fg); fill-opacity: .45; }
 svg .bar { fill: #8c959f; }
 svg .bar.f-nat-meet { fill: #0969da; }
 svg .bar.f-snat { fill: #8250df; }

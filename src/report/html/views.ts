@@ -2,7 +2,9 @@
 // taken after the join), the view that held the ghost first and open, ghost lines and a joiner that
 // knows no address of its own marked. Views without a marked line are folded, and beyond the first
 // of their stage only linked.
+import type { ConvergedStage } from '../../suite/family.ts';
 import { compareStrings } from '../../util/text.ts';
+import { formatMs } from '../format.ts';
 import type { EvidenceFile } from './evidence.ts';
 import { fileBody } from './files.ts';
 import { esc, fileLink, fold, markedLine, nonEmptyLines, plainLine } from './markup.ts';
@@ -18,7 +20,12 @@ const STAGE_WORDS: Record<string, string> = {
  * members' views of that stage are links with their node counts, so a cell of eleven members reads
  * as fast as one of four and the page stays small.
  */
-export function viewsSection(files: EvidenceFile[], ghostIds: Set<string>, unstaged = 'after the join'): string[] {
+export function viewsSection(
+  files: EvidenceFile[],
+  ghostIds: Set<string>,
+  unstaged = 'after the join',
+  converged?: ConvergedStage,
+): string[] {
   const views = viewGroups(files.filter((file) => file.kind === 'cluster-nodes'));
   if (views.length === 0) {
     return [];
@@ -27,11 +34,12 @@ export function viewsSection(files: EvidenceFile[], ghostIds: Set<string>, unsta
   const stages = [...new Set(views.map((view) => view.file.stage))];
   for (const stage of stages) {
     const when = stage === undefined ? unstaged : (STAGE_WORDS[stage] ?? stage);
+    const leftover = converged && converged.stage === stage ? leftoverMark(converged.nodeTimeoutMs) : undefined;
     const listed: string[] = [];
     views
       .filter((view) => view.file.stage === stage)
       .forEach((view, index) => {
-        const marked = viewLines(view.file.text ?? '', ghostIds);
+        const marked = viewLines(view.file.text ?? '', ghostIds, leftover);
         const open = marked.includes('data-mark=');
         if (index > 0 && !open) {
           listed.push(unshownView(view));
@@ -163,12 +171,36 @@ function tableKey(text: string, withSelf: boolean): string {
     .join('\n');
 }
 
-/** Marks the lines that stand for no live node, and the node that does not know its own address. */
-export function viewLines(text: string, ghostIds: Set<string>): string {
+/**
+ * What a handshake entry in a view read after the cluster converged is: what is left of a MEET
+ * made before, which Redis removes without help. Its cron deletes a node still in handshake once
+ * the node is older than the handshake timeout, and that timeout is cluster-node-timeout, raised
+ * to 1000 ms when smaller (redis/src/cluster.c, clusterCron: `handshake_timeout`, compared with the
+ * node's `ctime`; Redis 7.0). The entry was made before the view was read, so it is gone at most
+ * that long after.
+ */
+export function leftoverMark(nodeTimeoutMs: number | undefined): string {
+  const timeout =
+    nodeTimeoutMs === undefined
+      ? 'cluster-node-timeout, 1 s at least'
+      : `cluster-node-timeout ${nodeTimeoutMs} ms, 1 s at least`;
+  const within = nodeTimeoutMs === undefined ? 'its handshake timeout' : formatMs(Math.max(1000, nodeTimeoutMs));
+  return `leftover handshake of an earlier MEET, not a ghost: Redis removes it by itself within ${within} of this view (handshake timeout: ${timeout})`;
+}
+
+/**
+ * Marks the lines that stand for no live node, and the node that does not know its own address.
+ * With `leftover` (the view was read after the cluster converged), a handshake line is marked as
+ * the leftover it is, with that text, instead of as a ghost.
+ */
+export function viewLines(text: string, ghostIds: Set<string>, leftover?: string): string {
   return nonEmptyLines(text)
     .map((line) => {
       const [id = '', address = '', flagText = ''] = line.trim().split(/\s+/);
       const flags = flagText.split(',');
+      if (leftover !== undefined && flags.includes('handshake')) {
+        return markedLine(line, 'leftover', leftover);
+      }
       const ghostFlags = flags.filter((flag) => flag === 'handshake' || flag === 'noaddr');
       if (ghostFlags.length > 0 || ghostIds.has(id)) {
         const why = ghostFlags.length > 0 ? ghostFlags.join(',') : 'ghost';
