@@ -2,7 +2,7 @@
 // the source it comes from (docs/datapath.md anchors, which name the flannel, kube-proxy and Redis code they describe).
 import { cellId, type Cell } from '../../src/model/cell.ts';
 import type { AddressClass, CellDims, ProviderName } from '../../src/model/dimensions.ts';
-import { nodePortRewrite, type ServingProfile } from '../../src/model/profiles.ts';
+import { kubeProxyVariantsOf, nodePortRewrite, variantSource, type ServingProfile } from '../../src/model/profiles.ts';
 import type { Matrix } from '../../src/suite/run-config.ts';
 import { dockerNatMeetRows } from './docker-cells.ts';
 import type { NatMeetExpectation } from './types.ts';
@@ -250,6 +250,22 @@ const rows: Row[] = [
   },
 ];
 
+/**
+ * The rows through kube-proxy (NodePort) again for each profile that is a row's profile with
+ * kube-proxy in another mode: the same expectation, with the source saying why that mode gives it.
+ * Pod-IP and host-network rows take no kube-proxy rule, so they would repeat the other profile's.
+ */
+const kubeProxyVariantRows = (rows: Row[]): Row[] =>
+  rows
+    .filter((r) => r.exposure === 'nodeport')
+    .flatMap((r) =>
+      kubeProxyVariantsOf(r.profile).map((profile) => ({
+        ...r,
+        profile,
+        expectation: { ...r.expectation, source: variantSource(profile, r.expectation.source) },
+      })),
+    );
+
 /** 10 members in the default matrix; 30 and 100 with RCNC_MATRIX=full (and in the bench). */
 const scaleRows = (matrix: Matrix): Row[] =>
   (matrix === 'full' ? [10, 30, 100] : [10]).flatMap((n) => [
@@ -266,7 +282,7 @@ export const natMeetCells = (
   provider: ProviderName = 'netns',
   matrix: Matrix = 'default',
 ): Cell<'nat-meet', NatMeetOptions>[] =>
-  (provider === 'docker' ? dockerRows() : [...rows, ...scaleRows(matrix)]).map(
+  (provider === 'docker' ? dockerRows() : [...rows, ...kubeProxyVariantRows(rows), ...scaleRows(matrix)]).map(
     ({ expectation, options, title, ...rest }) => {
       const dims: CellDims = { provider, ...rest };
       // Ten members load the cores like one ordinary cell does.

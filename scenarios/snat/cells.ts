@@ -3,11 +3,13 @@
 import { cellId, type Cell } from '../../src/model/cell.ts';
 import type { CellDims, ProfileName, ProviderName, TrafficPolicy } from '../../src/model/dimensions.ts';
 import {
+  expectsAs,
   kubernetesProfiles,
   nodePortRewrite,
   PROFILE_FACTS,
   profileFacts,
   servesServices,
+  variantSource,
   type ServingProfile,
 } from '../../src/model/profiles.ts';
 import { dockerSnatRows, type DockerSnatPath } from './docker-cells.ts';
@@ -135,7 +137,7 @@ const kubernetesCells = (provider: ProviderName): Cell<'snat', SnatOptions>[] =>
           const expectation: SnatExpectation = {
             rewrite,
             summary: summaryOf(rewrite),
-            source: sourceFor(profile as ProfileName, path, policy, rewrite),
+            source: variantSource(profile, sourceFor(expectsAs(profile), path, policy, rewrite)),
             ...(rewrite === 'unreachable' ? { knownFix: DROPPED_FIX } : {}),
           };
           return {

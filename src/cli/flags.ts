@@ -138,7 +138,8 @@ shared: they run beside others, marked so (default with RCNC_MATRIX=full)`,
   },
   'redis-cli': { type: 'string', value: 'PATH', description: 'redis-cli binary to use (default: redis-cli on PATH)' },
   'kube-bin': KUBE_BIN,
-  'proxy-mode': PROXY_MODE,
+  // kube-proxy's mode is the profile's now: declared so that the flag gets an error naming it.
+  'proxy-mode': { ...PROXY_MODE, description: 'gone: kube-proxy nftables mode is --profile flannel-vxlan-nftables' },
   'fail-fast': { type: 'boolean', description: 'after the first failed cell start no more (running cells finish)' },
   'junit-file': { type: 'string', value: 'PATH', description: "also write junit.xml to PATH (for a CI's test report)" },
   list: {

@@ -6,24 +6,16 @@ import { copyFile, readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { allCells, expectationText, scenarioNames, SCENARIOS } from '../../scenarios/registry.ts';
 import { ensurePackages, missingPackages, onPath } from '../deploy/netns/system.ts';
-import { fitsProvider, profileProviders, providerProfiles } from '../deploy/providers.ts';
+import { fitsProvider, profileGap, profileProviders, providerProfiles } from '../deploy/providers.ts';
 import type { AnyCell, CellFilter } from '../model/cell.ts';
-import {
-  EXPOSURES,
-  isOneOf,
-  KUBE_PROXY_MODES,
-  PROFILES,
-  PROVIDERS,
-  type KubeProxyMode,
-  type ProfileName,
-  type ProviderName,
-} from '../model/dimensions.ts';
+import { EXPOSURES, PROFILES, PROVIDERS, type ProfileName, type ProviderName } from '../model/dimensions.ts';
 import type { ResultsFile, Shard } from '../model/results.ts';
 import { providerFor, providerKey } from '../suite/harness.ts';
 import {
   checkReportDir,
   parseConcurrency,
   parseTimingCells,
+  PROXY_MODE_IS_A_PROFILE,
   resolveRedisBinary,
   runConfigFromEnv,
   type RunConfig,
@@ -106,7 +98,6 @@ function checkedFlags(values: FlagValues<'run'>) {
   }
   const filter = filterFrom(provider, values);
   profilesOfProvider(provider[0] as ProviderName, filter.profile ?? []);
-  proxyModeOf(values);
   return {
     provider,
     filter,
@@ -133,14 +124,28 @@ function profilesOfProvider(provider: ProviderName, profiles: string[]): void {
   );
 }
 
+/**
+ * The selection the flags make; a profile the provider cannot run at all (profileGap) and the
+ * run-wide --proxy-mode (now a profile) are refused with where to go instead.
+ */
 function filterFrom(
   provider: string[],
-  values: { scenario?: string; profile?: string; exposure?: string; cell?: string[]; skip?: string[] },
+  values: { scenario?: string; profile?: string; exposure?: string; cell?: string[]; skip?: string[] } & {
+    'proxy-mode'?: string;
+  },
 ): CellFilter {
+  if (values['proxy-mode'] !== undefined) {
+    throw new UsageError(`${PROXY_MODE_IS_A_PROFILE('--proxy-mode')}; see 'rcnc run --help'`);
+  }
+  const profile = list(values.profile, PROFILES, '--profile');
+  const gap = profile?.map((p) => profileGap(provider[0] as ProviderName, p as ProfileName)).find((g) => g);
+  if (gap) {
+    throw new UsageError(`${gap}; see 'rcnc run --help'`);
+  }
   return {
     provider,
     scenario: list(values.scenario, scenarioNames(), '--scenario'),
-    profile: list(values.profile, PROFILES, '--profile'),
+    profile,
     exposure: list(values.exposure, EXPOSURES, '--exposure'),
     ...cellPatterns(values.cell, values.skip),
   };
@@ -287,24 +292,14 @@ async function requireProviders(cells: AnyCell[], config: RunConfig): Promise<vo
   }
 }
 
-/** --kube-bin and --proxy-mode over what the environment set (RCNC_KUBE_BIN, RCNC_KUBE_PROXY_MODE). */
+/** --kube-bin over what the environment set (RCNC_KUBE_BIN). */
 function kubeClusterOf(
   values: RunConfigFlags,
   base: RunConfig['kubeCluster'],
 ): { kubeCluster?: RunConfig['kubeCluster'] } {
-  const mode = proxyModeOf(values);
   const cluster = {
     ...base,
     ...(values['kube-bin'] ? { bin: resolve(values['kube-bin']) } : {}),
-    ...(mode ? { proxyMode: mode } : {}),
   };
   return Object.keys(cluster).length ? { kubeCluster: cluster } : {};
-}
-
-function proxyModeOf(values: RunConfigFlags): KubeProxyMode | undefined {
-  const mode = values['proxy-mode'];
-  if (mode !== undefined && !isOneOf(KUBE_PROXY_MODES, mode)) {
-    throw new UsageError(`--proxy-mode takes ${KUBE_PROXY_MODES.join(' or ')}; got ${mode}; see 'rcnc run --help'`);
-  }
-  return mode;
 }

@@ -295,8 +295,8 @@ export interface ProviderSettings {
   redis: { server: string; cli: string };
   /** The kubeconfig provider: which cluster, and the Redis image of its pods. */
   kube: { kubeconfig?: string; context?: string; image?: string };
-  /** The kube provider: prebuilt binaries (--kube-bin) instead of the build cache; kube-proxy's mode. */
-  kubeCluster?: { bin?: string; proxyMode?: KubeProxyMode };
+  /** The kube provider: prebuilt binaries (--kube-bin) instead of the build cache (kube-proxy's mode is the profile's). */
+  kubeCluster?: { bin?: string };
 }
 
 /**
@@ -321,6 +321,12 @@ export interface ProviderTraits {
   topologiesAtOnce?: number;
   /** The most nodes one of its topologies has; absent: as many as the system it reaches. */
   maxNodes?: number;
+  /**
+   * The kube-proxy modes it runs for real, beyond iptables: a profile that puts kube-proxy in
+   * another mode (flannel-vxlan-nftables) is part of its matrix only when the mode is listed here.
+   * Absent: iptables mode only (the netns lab renders iptables mode; k3d and kubeconfig run it).
+   */
+  kubeProxyModes?: readonly KubeProxyMode[];
   /** An emulation of a datapath (the netns lab) rather than a real system. */
   emulation: boolean;
   /** Which profiles it runs: those of this platform (src/model/profiles.ts); absent: kubernetes. */

@@ -1,7 +1,9 @@
 // The provider list: one module per provider name, each with the traits the suite looks up.
 import { describe, expect, test } from 'vitest';
-import { PROVIDERS } from '../model/dimensions.ts';
-import { PROVIDER_MODULES, providerModule, traitsOf } from './providers.ts';
+import { PROFILES, PROVIDERS } from '../model/dimensions.ts';
+import { kubeProxyMode } from '../model/profiles.ts';
+import type { KubeProvider } from './kube/provider.ts';
+import { fitsProvider, profileGap, PROVIDER_MODULES, providerModule, traitsOf } from './providers.ts';
 
 describe('the provider list', () => {
   test('every provider name has its module, under its own name', () => {
@@ -36,5 +38,34 @@ describe('the provider list', () => {
     expect(traitsOf('k3d').topologiesAtOnce).toBe(1);
     expect(traitsOf('docker').topologiesAtOnce).toBe(1);
     expect(traitsOf('netns').topologiesAtOnce).toBeUndefined();
+  });
+});
+
+describe("kube-proxy's mode as a profile", () => {
+  test('only the kube provider runs real kube-proxy in nftables mode: the others are told where to go', () => {
+    expect(PROVIDERS.filter((p) => profileGap(p, 'flannel-vxlan-nftables') === undefined)).toEqual(['kube']);
+    expect(profileGap('netns', 'flannel-vxlan-nftables')).toBe(
+      'profile flannel-vxlan-nftables needs real kube-proxy in nftables mode, which the netns provider does not run; run it with --provider kube',
+    );
+    // iptables-mode profiles are no provider's gap on this account.
+    for (const p of PROVIDERS) {
+      expect(PROFILES.filter((f) => kubeProxyMode(f) === 'iptables' && profileGap(p, f) !== undefined)).toEqual([]);
+    }
+  });
+
+  test("a profile a provider cannot run is not part of its matrix, whatever the cell's size", () => {
+    const cell = { profile: 'flannel-vxlan-nftables', nodes: 1 } as const;
+    expect(fitsProvider({ ...cell, provider: 'kube' })).toBe(true);
+    expect(fitsProvider({ ...cell, provider: 'netns' })).toBe(false);
+    expect(fitsProvider({ ...cell, provider: 'k3d' })).toBe(false);
+    expect(fitsProvider({ ...cell, profile: 'flannel-vxlan', provider: 'netns' })).toBe(true);
+  });
+
+  test("the kube provider starts each profile's cluster with the profile's kube-proxy mode", async () => {
+    const settings = { runId: 'unit', redis: { server: 'redis-server', cli: 'redis-cli' }, kube: {} };
+    const modeOf = async (profile: 'flannel-vxlan' | 'flannel-vxlan-nftables') =>
+      ((await providerModule('kube').create(settings, profile)) as KubeProvider).proxyMode;
+    expect(await modeOf('flannel-vxlan-nftables')).toBe('nftables');
+    expect(await modeOf('flannel-vxlan')).toBe('iptables');
   });
 });

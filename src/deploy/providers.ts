@@ -2,7 +2,7 @@
 // here instead of switching on its name. A new provider is its folder (a ProviderModule beside its
 // code), a line here and its name in PROVIDERS (model/dimensions.ts).
 import { PROFILES, PROVIDERS, type ProfileName, type ProviderName } from '../model/dimensions.ts';
-import { profileFacts } from '../model/profiles.ts';
+import { kubeProxyMode, profileFacts } from '../model/profiles.ts';
 import { dockerModule } from './docker/module.ts';
 import { k3dModule } from './k3d/module.ts';
 import { kubeModule } from './kube/module.ts';
@@ -23,15 +23,35 @@ export const providerModule = (name: ProviderName): ProviderModule => PROVIDER_M
 export const traitsOf = (name: ProviderName): ProviderTraits => PROVIDER_MODULES[name].traits;
 
 /**
- * Whether a provider can hold a cell's topology at all (its declared node limit): cells it cannot
- * are not part of its matrix, rather than failures found when they start.
+ * Why a provider cannot run a profile at all, if it cannot: the profile puts kube-proxy in a mode
+ * the provider does not run for real (its `kubeProxyModes`).
  */
-export const fitsProvider = (dims: { provider: ProviderName; nodes: number }): boolean =>
-  dims.nodes <= (traitsOf(dims.provider).maxNodes ?? Number.POSITIVE_INFINITY);
+export function profileGap(provider: ProviderName, profile: ProfileName): string | undefined {
+  const mode = kubeProxyMode(profile);
+  const runs = (p: ProviderName) => mode === 'iptables' || (traitsOf(p).kubeProxyModes ?? []).includes(mode);
+  if (runs(provider)) {
+    return undefined;
+  }
+  const where = PROVIDERS.filter(runs).map((p) => `--provider ${p}`);
+  return `profile ${profile} needs real kube-proxy in ${mode} mode, which the ${provider} provider does not run; run it with ${where.join(' or ')}`;
+}
 
-/** The profiles a provider runs: those of its platform. */
+/**
+ * Whether a provider can hold a cell's topology at all (its declared node limit) and run its
+ * profile (profileGap): cells it cannot are not part of its matrix, rather than failures found
+ * when they start.
+ */
+export const fitsProvider = (dims: { provider: ProviderName; profile: ProfileName; nodes: number }): boolean =>
+  dims.nodes <= (traitsOf(dims.provider).maxNodes ?? Number.POSITIVE_INFINITY) &&
+  profileGap(dims.provider, dims.profile) === undefined;
+
+/** The profiles a provider runs: those of its platform, whose kube-proxy mode it runs. */
 export const providerProfiles = (name: ProviderName): ProfileName[] =>
-  PROFILES.filter((profile) => profileFacts(profile).platform === (traitsOf(name).platform ?? 'kubernetes'));
+  PROFILES.filter(
+    (profile) =>
+      profileFacts(profile).platform === (traitsOf(name).platform ?? 'kubernetes') &&
+      profileGap(name, profile) === undefined,
+  );
 
 /** The providers that run a profile. */
 export const profileProviders = (profile: ProfileName): ProviderName[] =>

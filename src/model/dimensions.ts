@@ -9,7 +9,15 @@ export type ProviderName = (typeof PROVIDERS)[number];
 
 // The profiles and the address classes their devices give live with the rest of the profile
 // facts in one table (profiles.ts).
-export { ADDRESS_CLASSES, profileLabel, PROFILES, type AddressClass, type ProfileName } from './profiles.ts';
+export {
+  ADDRESS_CLASSES,
+  KUBE_PROXY_MODES,
+  profileLabel,
+  PROFILES,
+  type AddressClass,
+  type KubeProxyMode,
+  type ProfileName,
+} from './profiles.ts';
 
 /**
  * How Redis nodes are reached: by pod IP, a NodePort Service, the node's own network, or a
@@ -25,13 +33,6 @@ export type Announce = (typeof ANNOUNCES)[number];
 /** externalTrafficPolicy of the NodePort Services. */
 export const POLICIES = ['Cluster', 'Local'] as const;
 export type TrafficPolicy = (typeof POLICIES)[number];
-
-/**
- * kube-proxy's mode on the clusters rcnc starts (the kube provider): iptables, its default, or
- * nftables (GA since Kubernetes 1.33). The netns lab renders iptables mode only.
- */
-export const KUBE_PROXY_MODES = ['iptables', 'nftables'] as const;
-export type KubeProxyMode = (typeof KUBE_PROXY_MODES)[number];
 
 /** The scenario families; each has its own expectation, observation and vocabulary. */
 export const FAMILIES = ['nat-meet', 'snat', 'recovery', 'sentinel'] as const;

@@ -3,15 +3,21 @@
 import { describe, expect, test } from 'vitest';
 import {
   deviceClass,
+  expectsAs,
   isCniDevice,
+  kubeProxyMode,
+  kubeProxyVariantsOf,
   kubernetesProfiles,
   NODE_DEVICE,
   nodePortRewrite,
   PROFILE_FACTS,
+  profileFacts,
   profileLabel,
   PROFILES,
   profilesWithServices,
   servesServices,
+  variantSource,
+  type ProfileFacts,
 } from './profiles.ts';
 
 describe('deviceClass', () => {
@@ -80,6 +86,7 @@ describe('NodePort rewrites', () => {
       servesServices(p) ? [nodePortRewrite(p, 'local').class, nodePortRewrite(p, 'remote').class] : undefined;
     expect(Object.fromEntries(PROFILES.map((p) => [p, classes(p)]))).toEqual({
       'flannel-vxlan': ['bridge-gateway', 'tunnel'],
+      'flannel-vxlan-nftables': ['bridge-gateway', 'tunnel'],
       'calico-vxlan': ['node-ip', 'tunnel'],
       'calico-crosssubnet': ['node-ip', 'node-ip'],
       'no-nat': undefined,
@@ -93,6 +100,7 @@ describe('the table', () => {
   test('names, labels and platforms', () => {
     expect(PROFILES).toEqual([
       'flannel-vxlan',
+      'flannel-vxlan-nftables',
       'calico-vxlan',
       'calico-crosssubnet',
       'no-nat',
@@ -100,8 +108,47 @@ describe('the table', () => {
       'docker-iptables',
     ]);
     expect(profileLabel('calico-vxlan')).toBe('Calico VXLAN (vxlanMode Always)');
-    expect(kubernetesProfiles()).toEqual(['flannel-vxlan', 'calico-vxlan', 'calico-crosssubnet', 'no-nat']);
-    expect(profilesWithServices()).toEqual(['flannel-vxlan', 'calico-vxlan', 'calico-crosssubnet']);
+    expect(kubernetesProfiles()).toEqual([
+      'flannel-vxlan',
+      'flannel-vxlan-nftables',
+      'calico-vxlan',
+      'calico-crosssubnet',
+      'no-nat',
+    ]);
+    expect(profilesWithServices()).toEqual([
+      'flannel-vxlan',
+      'flannel-vxlan-nftables',
+      'calico-vxlan',
+      'calico-crosssubnet',
+    ]);
+  });
+
+  test("kube-proxy's mode: iptables unless a profile is another's variant in another mode", () => {
+    expect(Object.fromEntries(PROFILES.map((p) => [p, kubeProxyMode(p)]))).toEqual({
+      'flannel-vxlan': 'iptables',
+      'flannel-vxlan-nftables': 'nftables',
+      'calico-vxlan': 'iptables',
+      'calico-crosssubnet': 'iptables',
+      'no-nat': 'iptables',
+      'docker-userland-proxy': 'iptables',
+      'docker-iptables': 'iptables',
+    });
+    expect(kubeProxyVariantsOf('flannel-vxlan')).toEqual(['flannel-vxlan-nftables']);
+    expect(kubeProxyVariantsOf('calico-vxlan')).toEqual([]);
+    for (const p of PROFILES) {
+      const kp = profileFacts(p).kubeProxy;
+      if (kp) {
+        // A variant is the profile it expects as, datapath and all, with only kube-proxy's mode changed.
+        const { label: _l, kubeProxy: _k, k3d: _d, ...rest } = PROFILE_FACTS[p] as ProfileFacts;
+        const { label: _l2, k3d: _d2, ...other } = profileFacts(expectsAs(p));
+        expect(PROFILES, p).toContain(kp.expectsAs);
+        expect(kp.mode, p).not.toBe(kubeProxyMode(expectsAs(p)));
+        expect(rest, p).toEqual(other);
+        expect(variantSource(p, 'S')).toBe(`${kp.source}; the iptables-mode rules it mirrors: S`);
+      } else {
+        expect(variantSource(p, 'S')).toBe('S');
+      }
+    }
   });
 
   test('Kubernetes profiles run on k3d or say why not; Docker ones say how the daemon publishes', () => {

@@ -45,6 +45,26 @@ export type Cni = K3dCni['cni'];
 /** What a profile's datapath runs on; a provider runs the profiles of its platform (its traits). */
 export type Platform = 'kubernetes' | 'docker';
 
+/**
+ * kube-proxy's mode: iptables, its default and the one the netns lab renders, or nftables (GA since
+ * Kubernetes 1.33), which only a provider running real kube-proxy runs (docs/kubernetes.md#kube-proxy-mode).
+ */
+export const KUBE_PROXY_MODES = ['iptables', 'nftables'] as const;
+export type KubeProxyMode = (typeof KUBE_PROXY_MODES)[number];
+
+/**
+ * A profile that is another one with kube-proxy in another mode: it runs only where kube-proxy
+ * itself runs in that mode, and its cells expect what the other profile's expect, for the reason
+ * its source gives.
+ */
+export interface KubeProxyVariant {
+  mode: KubeProxyMode;
+  /** The profile whose expectations hold unchanged in this mode (a key of PROFILE_FACTS). */
+  expectsAs: string;
+  /** Why they hold: the mode's code for the paths the cells take. */
+  source: string;
+}
+
 export interface ProfileFacts {
   /** The datapath in words, e.g. `flannel VXLAN`. */
   label: string;
@@ -66,6 +86,8 @@ export interface ProfileFacts {
   k3d: K3dCni | { unsupported: string };
   /** How the daemon publishes ports (docs/docker.md#profiles). */
   docker?: { userlandProxy: boolean };
+  /** kube-proxy in a mode other than iptables; absent: iptables mode. */
+  kubeProxy?: KubeProxyVariant;
 }
 
 // k3s' default cluster CIDR, which flannel's pods use (docs/datapath.md#k3s-defaults).
@@ -119,20 +141,40 @@ const DOCKER = {
 } as const;
 const DOCKER_ONLY = (p: string) => `profile ${p} is Docker's bridge without Kubernetes; run it with --provider docker`;
 
+// flannel VXLAN with kube-proxy in iptables mode, and the same CNI with nftables mode.
+const FLANNEL_VXLAN = {
+  label: 'flannel VXLAN',
+  platform: 'kubernetes',
+  devices: [CNI0, FLANNEL_1],
+  podCidr: K3S_CLUSTER_CIDR,
+  podToPod: 'docs/datapath.md#flannel-pod-to-pod-traffic (FLANNEL-POSTRTG returns before MASQUERADE for pod↔pod)',
+  nodePort: {
+    local: { leavesBy: 'cni0', class: 'bridge-gateway', source: 'docs/datapath.md#flannel-local-endpoint' },
+    remote: { leavesBy: 'flannel.1', class: 'tunnel', source: 'docs/datapath.md#flannel-remote-endpoint' },
+  },
+  cniNetwork: 'cbr0',
+  k3d: { cni: 'flannel' },
+} as const;
+
 /** One entry per profile, in the order reports list them. */
 export const PROFILE_FACTS = {
-  'flannel-vxlan': {
-    label: 'flannel VXLAN',
-    platform: 'kubernetes',
-    devices: [CNI0, FLANNEL_1],
-    podCidr: K3S_CLUSTER_CIDR,
-    podToPod: 'docs/datapath.md#flannel-pod-to-pod-traffic (FLANNEL-POSTRTG returns before MASQUERADE for pod↔pod)',
-    nodePort: {
-      local: { leavesBy: 'cni0', class: 'bridge-gateway', source: 'docs/datapath.md#flannel-local-endpoint' },
-      remote: { leavesBy: 'flannel.1', class: 'tunnel', source: 'docs/datapath.md#flannel-remote-endpoint' },
+  'flannel-vxlan': FLANNEL_VXLAN,
+  'flannel-vxlan-nftables': {
+    ...FLANNEL_VXLAN,
+    label: 'flannel VXLAN, kube-proxy in nftables mode',
+    kubeProxy: {
+      mode: 'nftables',
+      expectsAs: 'flannel-vxlan',
+      source:
+        'docs/kubernetes.md#the-flannel-vxlan-nftables-profile (kube-proxy nftables mode, pkg/proxy/nftables/proxier.go: ' +
+        'the same 0x4000 mark on every NodePort connection under policy Cluster, the same pod and local short-circuits ' +
+        'under Local, a no-endpoint-nodeports drop without a local endpoint, and a masquerade in a srcnat chain that ' +
+        'takes the outgoing device address as MASQUERADE does; flannel returns for marked packets)',
     },
-    cniNetwork: 'cbr0',
-    k3d: { cni: 'flannel' },
+    k3d: {
+      unsupported:
+        'profile flannel-vxlan-nftables needs kube-proxy in nftables mode, which rcnc sets only on the clusters it starts: run it with --provider kube',
+    },
   },
   'calico-vxlan': {
     ...CALICO,
@@ -190,6 +232,28 @@ export const PROFILES = Object.keys(PROFILE_FACTS) as readonly ProfileName[];
 
 /** The facts of one profile. */
 export const profileFacts = (p: ProfileName): ProfileFacts => PROFILE_FACTS[p];
+
+/** kube-proxy's mode on the profile: iptables unless its facts name another. */
+export const kubeProxyMode = (p: ProfileName): KubeProxyMode => profileFacts(p).kubeProxy?.mode ?? 'iptables';
+
+/** The profile whose expectations `p`'s cells share: `p` itself unless it is a kube-proxy variant. */
+export const expectsAs = (p: ProfileName): ProfileName => (profileFacts(p).kubeProxy?.expectsAs ?? p) as ProfileName;
+
+/**
+ * The profiles that are `p` with kube-proxy in another mode (flannel-vxlan-nftables for
+ * flannel-vxlan): their cells are `p`'s on the paths through kube-proxy.
+ */
+export const kubeProxyVariantsOf = (p: ProfileName): ProfileName[] =>
+  PROFILES.filter((v) => v !== p && expectsAs(v) === p);
+
+/**
+ * The source of an expectation on profile `p` that `expectsAs(p)`'s rules give, cited by `source`:
+ * for a kube-proxy variant, first why its mode's rules give the same.
+ */
+export const variantSource = (p: ProfileName, source: string): string => {
+  const kp = profileFacts(p).kubeProxy;
+  return kp ? `${kp.source}; the iptables-mode rules it mirrors: ${source}` : source;
+};
 
 /** The datapath in words, e.g. `flannel VXLAN`. */
 export const profileLabel = (p: ProfileName): string => PROFILE_FACTS[p]?.label ?? p;

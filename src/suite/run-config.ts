@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { inject } from 'vitest';
 import { PROVIDER_MODULES, traitsOf } from '../deploy/providers.ts';
 import type { CellFilter } from '../model/cell.ts';
-import { isOneOf, KUBE_PROXY_MODES, PROVIDERS, type KubeProxyMode, type ProviderName } from '../model/dimensions.ts';
+import { PROVIDERS, type ProviderName } from '../model/dimensions.ts';
 import type { Shard } from '../model/results.ts';
 import { RequirementError, UsageError } from '../util/errors.ts';
 import { run } from '../util/exec.ts';
@@ -29,7 +29,7 @@ export interface RunConfig {
   redis: { server: string; cli: string; version?: string };
   kube: { kubeconfig?: string; context?: string; image?: string };
   /** The kube provider's prebuilt binaries (--kube-bin, RCNC_KUBE_BIN); absent: the build cache. */
-  kubeCluster?: { bin?: string; proxyMode?: KubeProxyMode };
+  kubeCluster?: { bin?: string };
   /** Providers that must run: "cannot run here" becomes a failure instead of a skip. */
   require: Record<ProviderName, boolean>;
   /** How many cells run side by side (src/suite/pool.ts). */
@@ -286,15 +286,17 @@ async function makeDirs(abs: string): Promise<void> {
   }
 }
 
-/** The kube provider's settings from RCNC_KUBE_BIN and RCNC_KUBE_PROXY_MODE. */
+/** The kube provider's settings from RCNC_KUBE_BIN. */
 function kubeClusterFromEnv(env: NodeJS.ProcessEnv): { kubeCluster?: RunConfig['kubeCluster'] } {
-  const mode = env.RCNC_KUBE_PROXY_MODE || undefined;
-  if (mode !== undefined && !isOneOf(KUBE_PROXY_MODES, mode)) {
-    throw new UsageError(`RCNC_KUBE_PROXY_MODE takes ${KUBE_PROXY_MODES.join(' or ')}; got ${mode}`);
+  if (env.RCNC_KUBE_PROXY_MODE) {
+    throw new UsageError(PROXY_MODE_IS_A_PROFILE('RCNC_KUBE_PROXY_MODE'));
   }
-  const cluster = {
-    ...(env.RCNC_KUBE_BIN ? { bin: resolve(env.RCNC_KUBE_BIN) } : {}),
-    ...(mode ? { proxyMode: mode as KubeProxyMode } : {}),
-  };
-  return Object.keys(cluster).length ? { kubeCluster: cluster } : {};
+  return env.RCNC_KUBE_BIN ? { kubeCluster: { bin: resolve(env.RCNC_KUBE_BIN) } } : {};
 }
+
+/**
+ * A run's kube-proxy mode is its profiles' (flannel-vxlan-nftables), so that a cell's id says which
+ * mode it ran: the run-wide switch that came before is refused with where the mode went.
+ */
+export const PROXY_MODE_IS_A_PROFILE = (what: string): string =>
+  `${what} is gone: kube-proxy's mode is part of the profile; for nftables mode run --provider kube --profile flannel-vxlan-nftables`;

@@ -320,14 +320,27 @@ describe.concurrent('settings from the environment', () => {
     );
   });
 
-  test('a kube-proxy mode kube does not have: one line, exit 2, before any cluster starts', async () => {
+  test('--proxy-mode: one line naming the profile that took its place, exit 2, before any cluster starts', async () => {
     const r = await execa(
       process.execPath,
-      ['bin/rcnc.mjs', 'run', '--provider', 'kube', '--proxy-mode', 'ipvs', '--scenario', 'nat-meet'],
+      ['bin/rcnc.mjs', 'run', '--provider', 'kube', '--proxy-mode', 'nftables', '--scenario', 'nat-meet'],
       { cwd: ROOT, reject: false },
     );
     expect(r.exitCode).toBe(2);
-    expect(r.stderr.trim()).toBe("rcnc: --proxy-mode takes iptables or nftables; got ipvs; see 'rcnc run --help'");
+    expect(r.stderr.trim()).toBe(
+      "rcnc: --proxy-mode is gone: kube-proxy's mode is part of the profile; for nftables mode run --provider kube --profile flannel-vxlan-nftables; see 'rcnc run --help'",
+    );
+  });
+
+  test('the nftables profile on the lab: one line saying it needs real kube-proxy, exit 2', async () => {
+    const r = await rcnc('run', '--list', '--provider', 'netns', '--profile', 'flannel-vxlan-nftables');
+    expect(r.exitCode).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim()).toBe(
+      "rcnc: profile flannel-vxlan-nftables needs real kube-proxy in nftables mode, which the netns provider does not run; run it with --provider kube; see 'rcnc run --help'",
+    );
+    const kube = await rcnc('run', '--list', '--provider', 'kube', '--profile', 'flannel-vxlan-nftables');
+    expect(kube.stdout).toMatch(/^kube\/flannel-vxlan-nftables\/nodeport\/announce-none /m);
   });
 
   test('a redis-server nobody chose that is not installed: how to install it, no variable named', async () => {

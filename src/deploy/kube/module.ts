@@ -4,6 +4,7 @@
 // from the run's own Redis binaries. Its code loads client-node: create() imports it only when a run
 // uses kube.
 import { profileLabel } from '../../model/dimensions.ts';
+import { kubeProxyMode } from '../../model/profiles.ts';
 import type { ProviderModule } from '../provider.ts';
 
 /** A cluster start from cached binaries is about 20 s here; a cold build is far longer (setup --kube). */
@@ -21,6 +22,8 @@ export const kubeModule: ProviderModule<'kube'> = {
     require: { variable: 'REQUIRE_KUBE', meaning: '1: the kube provider (real Kubernetes in namespaces) must run' },
     topologiesAtOnce: 1,
     maxNodes: 3,
+    // Real kube-proxy, started in the mode of the profile's facts.
+    kubeProxyModes: ['iptables', 'nftables'],
     emulation: false,
     label: (profile) => `kube: upstream Kubernetes with ${profileLabel(profile)}`,
     delayedKill: 'freeze-then-kill',
@@ -31,7 +34,7 @@ export const kubeModule: ProviderModule<'kube'> = {
       runId: settings.runId,
       redis: settings.redis,
       kubeBin: settings.kubeCluster?.bin,
-      ...(settings.kubeCluster?.proxyMode ? { proxyMode: settings.kubeCluster.proxyMode } : {}),
+      proxyMode: kubeProxyMode(profile),
     });
   },
 };

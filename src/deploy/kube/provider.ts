@@ -39,7 +39,10 @@ export interface KubeProviderOptions {
 }
 
 /** The profiles real programs back here: flannel VXLAN (Calico's modules cannot be built offline yet). */
-const KUBE_PROFILES: Partial<Record<ProfileName, string>> = { 'flannel-vxlan': 'flannel' };
+const KUBE_PROFILES: Partial<Record<ProfileName, string>> = {
+  'flannel-vxlan': 'flannel',
+  'flannel-vxlan-nftables': 'flannel',
+};
 
 /** What the kube provider declares it cannot do, with why (known before any cell runs). */
 export const KUBE_GAPS: Gaps = {
@@ -65,6 +68,11 @@ export class KubeProvider implements Provider {
 
   constructor(private readonly opts: KubeProviderOptions) {}
 
+  /** kube-proxy's mode on the cluster this provider starts: its profile's (kubeModule.create). */
+  get proxyMode(): ProxyMode {
+    return this.opts.proxyMode ?? 'iptables';
+  }
+
   static forProfile(profile: ProfileName, opts: Omit<KubeProviderOptions, 'profile'>): KubeProvider {
     return new KubeProvider({ ...opts, profile });
   }
@@ -77,7 +85,7 @@ export class KubeProvider implements Provider {
         name: `profile ${this.opts.profile} on kube`,
         met: !!cni,
         detail: cni
-          ? `${cni} ${KUBE_VERSIONS.flannel}`
+          ? `${cni} ${KUBE_VERSIONS.flannel}, kube-proxy ${this.proxyMode}`
           : `the kube provider runs flannel VXLAN only (Calico cannot be built from this machine's Go modules: docs/kubernetes.md#calico-on-kube)`,
       });
     }
@@ -143,7 +151,7 @@ export class KubeProvider implements Provider {
       const { dir } = await ensureKubeBinaries({ kubeBin: this.opts.kubeBin, progress: this.opts.progress });
       return KubeCluster.start({
         nodes: this.opts.nodes ?? 3,
-        proxyMode: this.opts.proxyMode ?? 'iptables',
+        proxyMode: this.proxyMode,
         bin: dir,
         images: await clusterImages(dir, this.opts.redis),
         runId: this.opts.runId,
