@@ -2,6 +2,7 @@
 // run`, `--list`, `rcnc reproduce`), the reporter and the validator look a family up here and never
 // switch on its name. A new scenario is a folder here (cells, runner, test file, words, schema,
 // report sections, README) plus one line below and its name in FAMILIES (src/model/dimensions.ts).
+import { fitsProvider } from '../src/deploy/providers.ts';
 import type { AnyCell } from '../src/model/cell.ts';
 import { FAMILIES, type Family, type ProviderName } from '../src/model/dimensions.ts';
 import type { CellRecord } from '../src/model/results.ts';
@@ -27,9 +28,12 @@ export const familyModule = (family: Family): FamilyModule => MODULES[family] as
 
 export const scenarioNames = (): Family[] => SCENARIOS.map((s) => s.name);
 
-/** Every cell of every family for a provider. */
+/**
+ * Every cell of every family that a provider can run: a cell too big for it, or on a profile whose
+ * kube-proxy mode it does not run, is not part of its matrix (fitsProvider).
+ */
 export const allCells = (provider: ProviderName, matrix: Matrix): AnyCell[] =>
-  SCENARIOS.flatMap((s) => s.cells(provider, matrix) as AnyCell[]);
+  SCENARIOS.flatMap((s) => s.cells(provider, matrix) as AnyCell[]).filter((c) => fitsProvider(c.dims));
 
 /** What a cell expects, in its family's words (for `rcnc run --list` and the reports). */
 export const expectationText = (cell: Pick<CellRecord, 'family' | 'expectation'>): string =>

@@ -53,7 +53,8 @@ test('--concurrency 0 is refused with --list too (exit 2, one line)', async () =
   const error = await refusal(['--concurrency', '0', '--list']);
   expect(error.exitCode).toBe(2);
   expect(error.message).toBe('--concurrency 0: give a whole number of cells from 1 to 64');
-  expect((await refusal(['--proxy-mode', 'ipvs', '--list'])).message).toBe(
-    "--proxy-mode takes iptables or nftables; got ipvs; see 'rcnc run --help'",
+  // --proxy-mode is now a profile: refused with --list too, naming it.
+  expect((await refusal(['--proxy-mode', 'nftables', '--list'])).message).toMatch(
+    /^--proxy-mode is gone: .*--profile flannel-vxlan-nftables.*; see 'rcnc run --help'$/,
   );
 });

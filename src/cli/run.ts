@@ -6,7 +6,7 @@ import { copyFile, readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { allCells, expectationText, scenarioNames, SCENARIOS } from '../../scenarios/registry.ts';
 import { ensurePackages, missingPackages, onPath } from '../deploy/netns/system.ts';
-import { fitsProvider, profileGap, profileProviders, providerProfiles } from '../deploy/providers.ts';
+import { profileGap, profileProviders, providerProfiles } from '../deploy/providers.ts';
 import type { AnyCell, CellFilter } from '../model/cell.ts';
 import { EXPOSURES, PROFILES, PROVIDERS, type ProfileName, type ProviderName } from '../model/dimensions.ts';
 import type { ResultsFile, Shard } from '../model/results.ts';
@@ -41,7 +41,7 @@ export async function cmdRun(args: string[]): Promise<number> {
   if (values['timing-cells'] !== undefined) {
     base.timingCells = parseTimingCells(values['timing-cells'], '--timing-cells');
   }
-  const all = allCells(provider[0] as ProviderName, base.matrix).filter((c) => fitsProvider(c.dims));
+  const all = allCells(provider[0] as ProviderName, base.matrix);
   const { cells, shard } = selectCells(all, { filter, quick: !!values.quick, ...(part ? { shard: part } : {}) });
   if (values.list) {
     console.log(values.json ? JSON.stringify(listJson(cells, shard), null, 2) : listTable(cells));
