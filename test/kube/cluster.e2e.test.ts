@@ -31,6 +31,26 @@ const config = inject('rcnc');
 const root = process.getuid?.() === 0;
 const REPO = join(import.meta.dirname, '..', '..');
 
+/**
+ * test/kube/start-cluster.ts as one process (no npx or tsx wrapper in between, so a signal reaches
+ * the cluster's starter itself), with the binaries and images it needs ready. Wrapped: an execa
+ * child is itself a promise, and returning it bare would wait for it to exit.
+ */
+async function starter(runId: string) {
+  const { dir } = await ensureKubeBinaries({ kubeBin: config.kubeCluster?.bin });
+  await clusterImages(dir, config.redis);
+  const script = join(REPO, 'test', 'kube', 'start-cluster.ts');
+  const child = execa('node', ['--import', 'tsx', script, dir, config.redis.server, config.redis.cli, runId], {
+    cwd: REPO,
+    reject: false,
+    all: true,
+    // execa's kill() SIGKILLs 5 s after SIGTERM by default, and a cluster's teardown on a loaded
+    // machine takes longer: a SIGTERM test must see the starter's own teardown, not a SIGKILL's leftovers.
+    forceKillAfterDelay: false,
+  });
+  return { child };
+}
+
 describe.skipIf(!root)('kube cluster (real Kubernetes in namespaces)', { timeout: 600_000 }, () => {
   describe('a 3-node cluster', () => {
     let before: Record<string, string>;
@@ -133,15 +153,7 @@ describe.skipIf(!root)('kube cluster (real Kubernetes in namespaces)', { timeout
   });
 
   test('a starter killed with SIGKILL leaves the cluster to rcnc clean, which removes all of it', async () => {
-    const { dir } = await ensureKubeBinaries({ kubeBin: config.kubeCluster?.bin });
-    await clusterImages(dir, config.redis);
-    const script = join(REPO, 'test', 'kube', 'start-cluster.ts');
-    // One process (no npx or tsx wrapper in between): the SIGKILL reaches the cluster's starter itself.
-    const child = execa(
-      'node',
-      ['--import', 'tsx', script, dir, config.redis.server, config.redis.cli, 'e2e-sigkill'],
-      { cwd: REPO, reject: false, all: true },
-    );
+    const { child } = await starter('e2e-sigkill');
     // Killed once its first node's containerd runs: mid-start, daemons, mounts and cgroups exist.
     const { value: id } = await waitFor({
       target: 'the cluster under test to start its first containerd',
@@ -170,21 +182,7 @@ describe.skipIf(!root)('kube cluster (real Kubernetes in namespaces)', { timeout
     });
   });
   test('a starter sent SIGTERM once its nodes are Ready stops the whole cluster before it exits', async () => {
-    const { dir } = await ensureKubeBinaries({ kubeBin: config.kubeCluster?.bin });
-    await clusterImages(dir, config.redis);
-    const script = join(REPO, 'test', 'kube', 'start-cluster.ts');
-    const child = execa(
-      'node',
-      ['--import', 'tsx', script, dir, config.redis.server, config.redis.cli, 'e2e-sigterm'],
-      {
-        cwd: REPO,
-        reject: false,
-        all: true,
-        // execa's kill() SIGKILLs 5 s after SIGTERM by default, and a cluster's teardown on a loaded
-        // machine takes longer: the test must see the starter's own teardown, not a SIGKILL's leftovers.
-        forceKillAfterDelay: false,
-      },
-    );
+    const { child } = await starter('e2e-sigterm');
     const ready = new Promise<string>((resolve, reject) => {
       child.stdout!.on('data', (b: Buffer) => {
         const m = /READY ([0-9a-f]+)/.exec(b.toString());
