@@ -523,7 +523,6 @@ export async function bundleCollection(c: {
 
 type AnalyzeOutput = { output: string; exitCode: number };
 
-
 export interface BundleRequest {
   /** The .tar.gz to write. */
   file: string;

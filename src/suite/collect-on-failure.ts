@@ -24,8 +24,7 @@ export const BUNDLE_NAME = 'collect-on-failure.tar.gz';
 
 /** What the teardown collected, or why it could not. */
 type Gathered =
-  | { ok: true; files: string[]; notes: string[]; versions: Record<string, unknown> }
-  | { ok: false; why: string };
+  { ok: true; files: string[]; notes: string[]; versions: Record<string, unknown> } | { ok: false; why: string };
 
 export interface CollectDeps {
   collect: (topo: StartedTopology, dir: string) => Promise<Extract<Gathered, { ok: true }>>;

@@ -1,29 +1,42 @@
 // `rcnc collect` end to end on the netns lab: the NAT meet failure is built on a one-node
 // flannel-vxlan lab (three masters announcing node IP + NodePorts, a replica joining over the bus
-// NodePort without announcing), the lab is kept running, and the same code `rcnc collect` runs
-// against a real cluster attaches to its pods by namespace (the lab id) and selector, gathers the
-// files, captures a few seconds of traffic, and analyzes them. The analysis must find what the
+// NodePort without announcing), behind a password as Bitnami's chart deploys it (requirepass and
+// masterauth in every member), the lab is kept running, and the same code `rcnc collect` runs
+// against a real cluster attaches to its pods by namespace (the lab id) and selector. Without the
+// password it stops in one line with the fix and writes nothing; with it (REDISCLI_AUTH) it gathers
+// the files, captures a few seconds of traffic, and analyzes them. The analysis must find what the
 // cluster really shows: the ghost at cni0, the NAT mapping from the two captures, the refused
-// dial-back, and the fix (announce the node IP and the NodePorts).
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+// dial-back, and the fix (announce the node IP and the NodePorts); and the --bundle archive must
+// hold none of the secrets planted in a pod's log.
+//
+// Then `rcnc run --collect-on-failure`, through the CLI, on a cell that really fails: its
+// redis-server announces an address no pod holds, so the joiner never meets. The failed cell must
+// leave a bundle of its live pods in its artifacts, named in results.json, junit.xml, index.html and
+// the end of the run, and nothing else behind.
+import { execa } from 'execa';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { collectAndAnalyze } from '../../src/analyze/collect.ts';
 import { analyzeDir } from '../../src/analyze/index.ts';
+import { accessRequest, resolveAccess } from '../../src/cli/collect-access.ts';
 import { NetnsProvider } from '../../src/deploy/netns/netns.ts';
 import { describeUnmet } from '../../src/deploy/provider.ts';
 import { members, planFor, RedisCluster, redisTopologySpec, type RedisMember } from '../../src/deploy/redis-cluster.ts';
+import type { ResultsFile } from '../../src/model/results.ts';
 import { readView, waitForMeet } from '../../src/probes/convergence.ts';
 import { findFailedConnections } from '../../src/probes/logs.ts';
-import { RequirementError } from '../../src/util/errors.ts';
+import { RequirementError, UsageError } from '../../src/util/errors.ts';
 import { waitFor } from '../../src/util/wait.ts';
-import { labSkipReason } from './leftovers.ts';
+import { labSkipReason, leftovers } from './leftovers.ts';
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('rcnc collect on the netns lab', () => {
-  test('attaches to a NAT-meet failure, collects, and the analysis finds ghost, mapping, dial-back and fix', async (ctx) => {
+  test('behind a password: refused in one line without it; with it the analysis finds ghost, mapping, dial-back and fix, and the bundle holds no secret', async (ctx) => {
     const provider = new NetnsProvider({ runId: process.env.RCNC_RUN_ID });
     const reason = labSkipReason ?? (describeUnmet(await provider.check()) || undefined);
     if (reason) {
@@ -32,12 +45,15 @@ describe('rcnc collect on the netns lab', () => {
       }
       ctx.skip(reason);
     }
+    const password = `pw-${randomBytes(9).toString('base64url')}`;
+    const token = randomBytes(12).toString('base64url');
     // A long node timeout keeps the entry master's handshake entry (the ghost) alive while collecting.
     const plan = planFor({
       exposure: 'nodeport',
       announce: 'none',
       members: members({ count: 4, nodes: 1, announce: (i) => i < 3 }),
       nodeTimeoutMs: 60_000,
+      password,
     });
     await using topo = await provider.start(redisTopologySpec(plan, 'flannel-vxlan', 1));
     const cluster = new RedisCluster(topo, plan);
@@ -64,16 +80,51 @@ describe('rcnc collect on the netns lab', () => {
     });
     const ghostIp = seen.value!.ip;
     const nodeIp = topo.nodes[0]!.ip;
+    // Secrets in redis-0's log: Redis logs a closed client's name (verbose), here the password
+    // itself and a variable that holds another.
+    for (const name of [password, `REDIS_PASSWORD=${token}`]) {
+      await cluster.cli(m0, ['client', 'setname', name]);
+    }
+    await waitFor({
+      target: "redis-0's log to hold the planted client names",
+      timeoutMs: 10_000,
+      intervalMs: 100,
+      check: async () => {
+        const log = await topo.logs('redis-0');
+        return { done: log.includes(password) && log.includes(token), state: 'not yet logged' };
+      },
+    });
 
-    const dir = await mkdtemp(join(tmpdir(), 'rcnc-collect-lab-'));
+    const work = await mkdtemp(join(tmpdir(), 'rcnc-collect-lab-'));
+    const dir = join(work, 'evidence');
+    const target = { namespace: topo.id, selector: 'app.kubernetes.io/managed-by=rcnc' };
     try {
-      const run = await collectAndAnalyze(
-        provider,
-        { namespace: topo.id, selector: 'app.kubernetes.io/managed-by=rcnc' },
-        { dir, captureSeconds: 5, namespace: 'default' },
+      const refused = join(work, 'refused');
+      const noAuth = await collectAndAnalyze(provider, target, { dir: refused, namespace: 'default' }).catch(
+        (e: unknown) => e,
       );
+      expect(noAuth).toBeInstanceOf(UsageError);
+      expect((noAuth as Error).message).toMatch(
+        /^redis-0, redis-1, redis-2 and 1 more answered "NOAUTH Authentication required\.": Redis wants a password; pass --password-secret NAME\/KEY .* or set REDISCLI_AUTH; see 'rcnc collect --help'$/,
+      );
+      expect(existsSync(refused)).toBe(false);
+
+      // As `REDISCLI_AUTH=… rcnc collect` gets it.
+      const access = await resolveAccess(await accessRequest({}, { REDISCLI_AUTH: password }), () => {
+        throw new Error('no Secret is read here');
+      });
+      const bundle = join(work, 'evidence.tar.gz');
+      const run = await collectAndAnalyze(provider, target, {
+        dir,
+        captureSeconds: 5,
+        namespace: 'default',
+        access: access.access,
+        accessFrom: access.from,
+        bundle: { file: bundle, versions: {} },
+      });
       console.log(['rcnc collect (netns lab):', ...run.log, '', run.output].join('\n'));
       expect(run.exitCode, run.output).toBe(1);
+      expect(run.log.join('\n') + run.output).not.toContain(password);
 
       const files = await readdir(dir);
       for (const pod of ['redis-0', 'redis-1', 'redis-2', 'redis-3']) {
@@ -126,8 +177,113 @@ describe('rcnc collect on the netns lab', () => {
         'cluster-announce-bus-port 31003',
       ]);
       expect(run.output).toContain(`cluster-announce-ip ${nodeIp}`);
+      // Every view is usable: no authentication error among them.
+      expect(analysis.warnings.filter((w) => /authentication error|error reply/.test(w.problem))).toEqual([]);
+
+      const unpacked = join(work, 'unpacked');
+      await mkdir(unpacked);
+      await execa('tar', ['-xzf', bundle, '-C', unpacked]);
+      for (const secret of [password, token]) {
+        const found = await execa('grep', ['-rlF', '--', secret, unpacked], { reject: false });
+        expect(found.exitCode, `${secret} in ${found.stdout}`).toBe(1);
+      }
+      const log0 = await readFile(join(unpacked, 'evidence', 'collected', 'redis-0.log.txt'), 'utf8');
+      expect(log0).toContain('name=<redacted>');
+      expect(log0).toContain('name=REDIS_PASSWORD=<redacted>');
+      expect(await readFile(join(unpacked, 'evidence', 'analysis.txt'), 'utf8')).toContain(
+        `redis-3: cluster-announce-ip ${nodeIp}`,
+      );
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await rm(work, { recursive: true, force: true });
     }
   });
+});
+
+const ROOT = join(import.meta.dirname, '..', '..');
+/** An address no pod holds (TEST-NET-1, RFC 5737). */
+const NOWHERE = '192.0.2.1';
+
+/** redis-server on PATH, as the run would find it. */
+function redisServerOnPath(): string {
+  const found = (process.env.PATH ?? '')
+    .split(':')
+    .filter(Boolean)
+    .map((d) => join(d, 'redis-server'))
+    .find((p) => existsSync(p));
+  if (!found) {
+    throw new RequirementError('redis-server is not on PATH');
+  }
+  return found;
+}
+
+describe.skipIf(!!labSkipReason)('rcnc run --collect-on-failure on the lab', () => {
+  // One cell that waits out its meet bound (30 s) before it is judged.
+  test(
+    'a cell that really fails keeps a bundle of its live pods, named in every report',
+    { timeout: 5 * 60_000 },
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'rcnc-collect-on-failure-'));
+      try {
+        // Every node announces an address nobody can reach: the joiner's MEET never completes.
+        const wrong = join(dir, 'redis-server');
+        await writeFile(wrong, `#!/bin/sh\nexec ${redisServerOnPath()} "$@" --cluster-announce-ip ${NOWHERE}\n`);
+        await chmod(wrong, 0o755);
+        const cell = 'netns/flannel-vxlan/pod-ip/announce-none';
+        const slug = 'netns_flannel-vxlan_pod-ip_announce-none';
+        const before = await leftovers();
+        const r = await execa(
+          'node',
+          ['bin/rcnc.mjs', 'run', '--cell', cell, '--collect-on-failure', '--redis-server', wrong, '--report-dir', dir],
+          { cwd: ROOT, reject: false, env: { NO_COLOR: '1' } },
+        );
+        expect(r.exitCode, r.stderr).toBe(1);
+        const rel = `artifacts/${slug}/collect-on-failure.tar.gz`;
+        expect(r.stdout).toContain(`✗ ${cell}`);
+        expect(r.stdout).toContain(`    collected: ${rel}`);
+
+        const run = join(dir, 'latest');
+        const results = JSON.parse(await readFile(join(run, 'results.json'), 'utf8')) as ResultsFile;
+        const record = results.cells[0]!;
+        expect(record.verdict.status).toBe('fail');
+        expect(record.checks?.find((c) => c.name === 'meet')).toMatchObject({ ok: false });
+        expect(record.collected).toEqual({
+          bundle: rel,
+          note: expect.stringMatching(/^\d+ collected files and the analysis, 0 value\(s\) redacted/),
+        });
+        expect(record.artifacts).toContain(rel);
+        expect(await readFile(join(run, 'junit.xml'), 'utf8')).toContain(`collected: ${rel}`);
+        expect(await readFile(join(run, 'index.html'), 'utf8')).toContain(rel);
+        // Only the bundle: what was collected for it is gone.
+        expect(existsSync(join(run, 'artifacts', slug, 'collect-on-failure'))).toBe(false);
+
+        const out = join(dir, 'bundle');
+        await mkdir(out);
+        await execa('tar', ['xzf', join(run, rel), '-C', out]);
+        const files = await readdir(join(out, 'collect-on-failure', 'collected'));
+        for (const pod of ['redis-0', 'redis-1', 'redis-2', 'redis-3']) {
+          for (const kind of ['cluster-nodes', 'info-replication', 'ss', 'log']) {
+            expect(files).toContain(`${pod}.${kind}.txt`);
+          }
+        }
+        // Read from the live pods before teardown: the joiner's view holds the address they announced.
+        const joinerView = await readFile(
+          join(out, 'collect-on-failure', 'collected', 'redis-3.cluster-nodes.txt'),
+          'utf8',
+        );
+        expect(joinerView).toContain(`${NOWHERE}:6379@16379`);
+        // The analysis names the cause and the fix: announce the pod's own address.
+        const analysis = await readFile(join(out, 'collect-on-failure', 'analysis.txt'), 'utf8');
+        expect(analysis).toMatch(
+          new RegExp(`recorded it at ${esc(NOWHERE)}:6379@16379 .*an address that does not reach it`),
+        );
+        expect(analysis).toMatch(/redis-0: cluster-announce-ip 10\.42\.0\.\d+/);
+        expect(JSON.parse(await readFile(join(out, 'collect-on-failure', 'manifest.json'), 'utf8')).files.length).toBe(
+          files.length + 3,
+        );
+        expect(await leftovers()).toEqual(before);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });
