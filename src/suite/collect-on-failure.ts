@@ -23,11 +23,17 @@ export const COLLECT_TIMEOUT_MS = 90_000;
 export const BUNDLE_NAME = 'collect-on-failure.tar.gz';
 
 /** What the teardown collected, or why it could not. */
-type Gathered =
+type Collected =
   { ok: true; files: string[]; notes: string[]; versions: Record<string, unknown> } | { ok: false; why: string };
 
+/** One topology's collection: where it went, and what it got. */
+interface Gathered {
+  dir: string;
+  got: Collected;
+}
+
 export interface CollectDeps {
-  collect: (topo: StartedTopology, dir: string) => Promise<Extract<Gathered, { ok: true }>>;
+  collect: (topo: StartedTopology, dir: string) => Promise<Extract<Collected, { ok: true }>>;
   bundle: typeof bundleCollection;
   timeoutMs: number;
 }
@@ -54,6 +60,45 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
+/** `target` with some members replaced; the others forwarded, methods bound to it. */
+function forwarding<T extends object>(target: T, overrides: Partial<Record<keyof T, unknown>>): T {
+  return new Proxy(target, {
+    get(t, key) {
+      if (Object.hasOwn(overrides, key)) {
+        return overrides[key as keyof T];
+      }
+      const v: unknown = Reflect.get(t, key, t);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+    },
+  });
+}
+
+/** `topo`, collecting (once) before it stops, however it is stopped. */
+function collectingTopology(
+  topo: StartedTopology,
+  sink: ArtifactSink,
+  gathered: Gathered[],
+  deps: CollectDeps,
+): StartedTopology {
+  let once: Promise<void> | undefined;
+  const before = () =>
+    (once ??= (async () => {
+      // One folder per topology the cell started (a cell may start more than one).
+      const entry: Gathered = {
+        dir: sink.dir(`collect-on-failure/${gathered.length + 1}`).abs,
+        got: { ok: false, why: 'collection still running' },
+      };
+      gathered.push(entry);
+      entry.got = await within(deps.collect(topo, entry.dir), deps.timeoutMs, `collecting from ${topo.id}`).catch(
+        (e: unknown) => ({ ok: false as const, why: message(e) }),
+      );
+    })());
+  return forwarding(topo, {
+    stop: async () => (await before(), topo.stop()),
+    [Symbol.asyncDispose]: async () => (await before(), topo[Symbol.asyncDispose]()),
+  });
+}
+
 /**
  * The provider a cell's runner gets under --collect-on-failure: its topologies collect before they
  * stop. Registers, on the test, what happens once the verdict is known. `forget` removes what was
@@ -67,47 +112,13 @@ export function collectingOnFailure(
   deps: CollectDeps = DEFAULTS,
 ): { provider: Provider; forget: () => Promise<void> } {
   const sink = new ArtifactSink(join(config.reportDir, config.runId), cell.id);
-  const gathered: { dir: string; got: Gathered }[] = [];
+  const gathered: Gathered[] = [];
   let started = 0;
-  const collectBefore = (topo: StartedTopology) => {
-    let once: Promise<void> | undefined;
-    return () =>
-      (once ??= (async () => {
-        // One folder per topology the cell started (a cell may start more than one).
-        const dir = sink.dir(`collect-on-failure/${gathered.length + 1}`).abs;
-        const entry: { dir: string; got: Gathered } = { dir, got: { ok: false, why: 'collection still running' } };
-        gathered.push(entry);
-        entry.got = await within(deps.collect(topo, dir), deps.timeoutMs, `collecting from ${topo.id}`).catch(
-          (e: unknown) => ({ ok: false as const, why: message(e) }),
-        );
-      })());
-  };
-  const wrapTopology = (topo: StartedTopology): StartedTopology => {
-    const before = collectBefore(topo);
-    return new Proxy(topo, {
-      get(target, key) {
-        if (key === 'stop') {
-          return async () => (await before(), target.stop());
-        }
-        if (key === Symbol.asyncDispose) {
-          return async () => (await before(), target[Symbol.asyncDispose]());
-        }
-        const v: unknown = Reflect.get(target, key, target);
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
-  };
-  const wrapped = new Proxy(provider, {
-    get(target, key) {
-      if (key === 'start') {
-        return async (spec: TopologySpec) => {
-          const topo = await target.start(spec);
-          started++;
-          return wrapTopology(topo);
-        };
-      }
-      const v: unknown = Reflect.get(target, key, target);
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+  const wrapped = forwarding(provider, {
+    start: async (spec: TopologySpec) => {
+      const topo = await provider.start(spec);
+      started++;
+      return collectingTopology(topo, sink, gathered, deps);
     },
   });
   const forget = () => rm(sink.dir('collect-on-failure').abs, { recursive: true, force: true });
@@ -127,7 +138,7 @@ export function collectingOnFailure(
 async function settleFailure(
   ctx: CollectContext,
   sink: ArtifactSink,
-  gathered: { dir: string; got: Gathered }[],
+  gathered: Gathered[],
   started: number,
   deps: CollectDeps,
 ): Promise<void> {
