@@ -30,6 +30,8 @@ type Collected =
 interface Gathered {
   dir: string;
   got: Collected;
+  /** How long the collection held the teardown. */
+  ms?: number;
 }
 
 export interface CollectDeps {
@@ -89,9 +91,11 @@ function collectingTopology(
         got: { ok: false, why: 'collection still running' },
       };
       gathered.push(entry);
+      const t0 = performance.now();
       entry.got = await within(deps.collect(topo, entry.dir), deps.timeoutMs, `collecting from ${topo.id}`).catch(
         (e: unknown) => ({ ok: false as const, why: message(e) }),
       );
+      entry.ms = Math.round(performance.now() - t0);
     })());
   return forwarding(topo, {
     stop: async () => (await before(), topo.stop()),
@@ -152,7 +156,7 @@ async function settleFailure(
   }
   const notes: string[] = [];
   let bundle: string | undefined;
-  for (const [i, { dir, got }] of gathered.entries()) {
+  for (const [i, { dir, got, ms }] of gathered.entries()) {
     if (!got.ok) {
       notes.push(`not collected: ${got.why}`);
       continue;
@@ -164,7 +168,10 @@ async function settleFailure(
       sink.track(rel);
       record.artifacts = [...(record.artifacts ?? []), rel];
       bundle ??= rel;
-      notes.push(bundleSummary(b.bundle), ...got.notes);
+      notes.push(
+        `${bundleSummary(b.bundle)}; collected in ${((ms ?? 0) / 1000).toFixed(1)} s before teardown`,
+        ...got.notes,
+      );
     } catch (e) {
       notes.push(`no bundle: ${message(e)}`);
     }
