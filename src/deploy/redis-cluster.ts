@@ -41,7 +41,30 @@ export interface RedisClusterPlan {
    * as Bitnami's chart deploys by default. It is in each pod's redis.conf, never in an argv.
    */
   password?: string;
+  /**
+   * TLS only, as Bitnami's chart deploys it with TLS: no plain port (`port 0`), the client port on
+   * TLS, the bus and replication on TLS, client certificates required. The PEMs are each pod's
+   * files (a mounted Secret); redis-cli gets them on stdin (deploy/redis-cli.ts).
+   */
+  tls?: TlsFiles;
 }
+
+/** PEM contents: the CA, and the certificate and key every member (and redis-cli) presents. */
+export interface TlsFiles {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+/** Where a member's TLS files are, in its config dir. */
+const TLS_ARGS = [
+  '--tls-cert-file',
+  '$(CONFIG_DIR)/tls.crt',
+  '--tls-key-file',
+  '$(CONFIG_DIR)/tls.key',
+  '--tls-ca-cert-file',
+  '$(CONFIG_DIR)/ca.crt',
+];
 
 export interface Address {
   ip: string;
@@ -95,7 +118,9 @@ const noLoadBalancer = () =>
 export function redisConf(plan: RedisClusterPlan, m: RedisMember): string {
   const p = memberPorts(plan, m);
   return [
-    `port ${p.port}`,
+    ...(plan.tls
+      ? ['port 0', `tls-port ${p.port}`, 'tls-cluster yes', 'tls-replication yes', 'tls-auth-clients yes']
+      : [`port ${p.port}`]),
     'bind 0.0.0.0',
     'protected-mode no',
     'cluster-enabled yes',
@@ -131,10 +156,30 @@ export function redisPods(plan: RedisClusterPlan): PodSpec[] {
         '$(CONFIG_DIR)/redis.conf',
         '--unixsocket',
         `$(DATA_DIR)/${UNIX_SOCKET}`,
+        ...(plan.tls ? TLS_ARGS : []),
         ...announce,
       ],
-      files: { 'redis.conf': redisConf(plan, m) },
-      readiness: [plan.redisCli, '-p', String(p.port), 'ping'],
+      files: {
+        'redis.conf': redisConf(plan, m),
+        ...(plan.tls ? { 'ca.crt': plan.tls.ca, 'tls.crt': plan.tls.cert, 'tls.key': plan.tls.key } : {}),
+      },
+      readiness: [
+        plan.redisCli,
+        ...(plan.tls
+          ? [
+              '--tls',
+              '--cacert',
+              '$(CONFIG_DIR)/ca.crt',
+              '--cert',
+              '$(CONFIG_DIR)/tls.crt',
+              '--key',
+              '$(CONFIG_DIR)/tls.key',
+            ]
+          : []),
+        '-p',
+        String(p.port),
+        'ping',
+      ],
       // server.c serverLog after the listeners are bound (7.0: "Ready to accept connections").
       readyLogLine: 'Ready to accept connections',
     };
@@ -197,6 +242,7 @@ export function planFor(opts: {
   redisCli?: string;
   persistence?: boolean;
   password?: string;
+  tls?: TlsFiles;
 }): RedisClusterPlan {
   return {
     exposure: opts.exposure,
@@ -207,6 +253,7 @@ export function planFor(opts: {
     redisCli: opts.redisCli ?? 'redis-cli',
     persistence: opts.persistence,
     ...(opts.password ? { password: opts.password } : {}),
+    ...(opts.tls ? { tls: opts.tls } : {}),
   };
 }
 
@@ -288,11 +335,11 @@ export class RedisCluster {
   }
 
   /**
-   * redis-cli ARGS… in the member's pod; with the plan's password, handed to it outside its argv
+   * redis-cli ARGS… in the member's pod; with the plan's password and TLS, handed to it outside its argv
    * (deploy/redis-cli.ts). `input` follows the password on stdin.
    */
   private redisCli(m: RedisMember, args: string[], opts: { timeoutMs: number; input?: string; reject?: boolean }) {
-    const call = redisCliCall(this.plan.redisCli, args, { password: this.plan.password });
+    const call = redisCliCall(this.plan.redisCli, args, { password: this.plan.password, tls: this.plan.tls });
     const input = (call.input ?? '') + (opts.input ?? '');
     return this.topology.exec({ pod: m.name }, call.argv, { ...opts, ...(input ? { input } : {}) });
   }
