@@ -470,24 +470,58 @@ export async function collectAndAnalyze(
   const got = await collectFromCluster(topo, { ...opts, log: (l) => log.push(l) });
   log.push(`${got.files.length} files from ${got.pods.length} Redis pod(s) of ${target.namespace} in ${opts.dir}`);
   log.push(...got.notes);
-  const { analyzeCommand } = await import('./analyze.ts');
-  const analysis = await analyzeCommand(opts.dir, !!opts.json);
-  if (opts.bundle) {
-    const other = await analyzeCommand(opts.dir, !opts.json);
-    const [text, json] = opts.json ? [other, analysis] : [analysis, other];
-    const versions = { ...opts.bundle.versions, ...(await deploymentVersions(topo, got.pods, opts)) };
-    const b = await writeBundle({
-      file: opts.bundle.file,
-      dir: opts.dir,
-      files: got.files,
-      analysis: { text: text.output, json: json.output },
-      versions,
-      secrets: accessSecrets(opts.access),
-    });
-    log.push(bundleLine(b));
+  const versions = opts.bundle ? await deploymentVersions(topo, got.pods, opts) : {};
+  if (!opts.bundle) {
+    const { analyzeCommand } = await import('./analyze.ts');
+    return { log, ...(await analyzeCommand(opts.dir, !!opts.json)) };
   }
-  return { log, ...analysis };
+  const b = await bundleCollection({
+    file: opts.bundle.file,
+    dir: opts.dir,
+    files: got.files,
+    versions: { ...opts.bundle.versions, ...versions },
+    access: opts.access,
+  });
+  log.push(bundleLine(b.bundle));
+  return { log, ...(opts.json ? b.json : b.text) };
 }
+
+/**
+ * What a topology holds for a bundle, read while it still runs: the files, and the versions of its
+ * Redis pods and nodes (`rcnc run --collect-on-failure` collects at a cell's teardown and bundles
+ * once the cell's verdict is known).
+ */
+export async function collectForBundle(
+  topo: StartedTopology,
+  opts: ClusterCollectOptions,
+): Promise<ClusterCollection & { versions: Record<string, unknown> }> {
+  const got = await collectFromCluster(topo, opts);
+  return { ...got, versions: await deploymentVersions(topo, got.pods, opts) };
+}
+
+/** Analyzes a collected dir (as text and JSON) and packs it, secrets redacted, into `file`. */
+export async function bundleCollection(c: {
+  file: string;
+  dir: string;
+  files: readonly string[];
+  versions: Record<string, unknown>;
+  access?: RedisAccess;
+}): Promise<{ bundle: Bundle; text: AnalyzeOutput; json: AnalyzeOutput }> {
+  const { analyzeCommand } = await import('./analyze.ts');
+  const text = await analyzeCommand(c.dir, false);
+  const json = await analyzeCommand(c.dir, true);
+  const bundle = await writeBundle({
+    file: c.file,
+    dir: c.dir,
+    files: c.files,
+    analysis: { text: text.output, json: json.output },
+    versions: c.versions,
+    secrets: accessSecrets(c.access),
+  });
+  return { bundle, text, json };
+}
+
+type AnalyzeOutput = { output: string; exitCode: number };
 
 export interface BundleRequest {
   /** The .tar.gz to write. */

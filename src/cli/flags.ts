@@ -141,6 +141,12 @@ shared: they run beside others, marked so (default with RCNC_MATRIX=full)`,
   // kube-proxy's mode is the profile's now: declared so that the flag gets an error naming it.
   'proxy-mode': { ...PROXY_MODE, description: 'gone: kube-proxy nftables mode is --profile flannel-vxlan-nftables' },
   'fail-fast': { type: 'boolean', description: 'after the first failed cell start no more (running cells finish)' },
+  'collect-on-failure': {
+    type: 'boolean',
+    description: `a failed cell keeps what rcnc collect gathers from its pods, as a bundle
+(secrets redacted) in its artifacts, named in the report; every provider. Cells
+collect at teardown (the verdict comes after): each pays for it, a pass discards it`,
+  },
   'junit-file': { type: 'string', value: 'PATH', description: "also write junit.xml to PATH (for a CI's test report)" },
   list: {
     type: 'boolean',

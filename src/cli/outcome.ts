@@ -43,7 +43,12 @@ export function problemLines(results: ResultsFile): string[] {
   const skips = [...byReason.entries()].sort(([a, x], [b, y]) => y.length - x.length || compareStrings(a, b));
   return [
     ...(failed.length ? [`Failed (${failed.length}):`] : []),
-    ...failed.slice(0, MAX_LISTED).map((c) => `  ✗ ${c.id.padEnd(width)}  ${reasonOf(c)}`),
+    ...failed
+      .slice(0, MAX_LISTED)
+      .flatMap((c) => [
+        `  ✗ ${c.id.padEnd(width)}  ${reasonOf(c)}`,
+        ...(c.collected ? [`    collected: ${c.collected.bundle ?? c.collected.note}`] : []),
+      ]),
     ...more(failed.length),
     ...(skips.length ? [`Skipped (${skipped.length - unstarted}):`] : []),
     ...skips.slice(0, MAX_LISTED).map(([reason, ids]) => {

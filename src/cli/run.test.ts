@@ -61,6 +61,18 @@ describe('problemLines', () => {
     ]);
   });
 
+  test('a failed cell that kept a --collect-on-failure bundle names it under its line', () => {
+    const bundle = 'artifacts/netns_calico-vxlan_nodeport_announce-none/collect-on-failure.tar.gz';
+    const cells = sample.cells.map((c) =>
+      c.id === 'netns/calico-vxlan/nodeport/announce-none' ? { ...c, collected: { bundle, note: '24 files' } } : c,
+    );
+    const lines = problemLines(results(cells));
+    expect(lines.slice(1, 3)).toEqual([
+      `  ✗ ${'netns/calico-vxlan/nodeport/announce-none'.padEnd(62)}  unexpected ghost class tunnel | expected node-ip`,
+      `    collected: ${bundle}`,
+    ]);
+  });
+
   test('nothing to list when every cell passed', () => {
     const passed = sample.cells.map((c) => ({ ...c, verdict: { status: 'pass' } }) as CellResult);
     expect(problemLines(results(passed))).toEqual([]);

@@ -74,6 +74,9 @@ export async function cmdRun(args: string[]): Promise<number> {
   if (concurrency !== undefined) {
     config.concurrency = concurrency;
   }
+  if (values['collect-on-failure']) {
+    config.collectOnFailure = true;
+  }
   if (values['fail-fast']) {
     config.stopFile = join(runTmpDir(config.runId), 'fail-fast.stop');
   }

@@ -8,7 +8,8 @@ import type { Announce, Exposure, TrafficPolicy } from '../model/dimensions.ts';
 import { DeployError } from '../util/errors.ts';
 import { waitFor } from '../util/wait.ts';
 import type { NodePortServiceSpec, PodSpec, StartedTopology, TopologySpec } from './provider.ts';
-import { renderReply, respCall, respPipeline } from './resp.ts';
+import { redisCliCall } from './redis-cli.ts';
+import { renderReply, RespError, respPipeline, type RespValue } from './resp.ts';
 
 export const REDIS_PORT = 6379;
 export const BUS_PORT_INCR = 10000; // CLUSTER_PORT_INCR in cluster.c
@@ -35,7 +36,35 @@ export interface RedisClusterPlan {
   redisCli: string;
   /** Keep data across restarts (appendonly); off for cells that only look at the bus. */
   persistence?: boolean;
+  /**
+   * A password every member wants (`requirepass`) and replicas give their master (`masterauth`),
+   * as Bitnami's chart deploys by default. It is in each pod's redis.conf, never in an argv.
+   */
+  password?: string;
+  /**
+   * TLS only, as Bitnami's chart deploys it with TLS: no plain port (`port 0`), the client port on
+   * TLS, the bus and replication on TLS, client certificates required. The PEMs are each pod's
+   * files (a mounted Secret); redis-cli gets them on stdin (deploy/redis-cli.ts).
+   */
+  tls?: TlsFiles;
 }
+
+/** PEM contents: the CA, and the certificate and key every member (and redis-cli) presents. */
+export interface TlsFiles {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+/** Where a member's TLS files are, in its config dir. */
+const TLS_ARGS = [
+  '--tls-cert-file',
+  '$(CONFIG_DIR)/tls.crt',
+  '--tls-key-file',
+  '$(CONFIG_DIR)/tls.key',
+  '--tls-ca-cert-file',
+  '$(CONFIG_DIR)/ca.crt',
+];
 
 export interface Address {
   ip: string;
@@ -89,7 +118,9 @@ const noLoadBalancer = () =>
 export function redisConf(plan: RedisClusterPlan, m: RedisMember): string {
   const p = memberPorts(plan, m);
   return [
-    `port ${p.port}`,
+    ...(plan.tls
+      ? ['port 0', `tls-port ${p.port}`, 'tls-cluster yes', 'tls-replication yes', 'tls-auth-clients yes']
+      : [`port ${p.port}`]),
     'bind 0.0.0.0',
     'protected-mode no',
     'cluster-enabled yes',
@@ -106,6 +137,7 @@ export function redisConf(plan: RedisClusterPlan, m: RedisMember): string {
     // 7.0 waits 5 s for more replicas before a diskless full sync; a replica that has not synced
     // refuses to fail over, so the wait would only delay every scenario.
     'repl-diskless-sync-delay 0',
+    ...(plan.password ? [`requirepass ${plan.password}`, `masterauth ${plan.password}`] : []),
     '',
   ].join('\n');
 }
@@ -124,10 +156,30 @@ export function redisPods(plan: RedisClusterPlan): PodSpec[] {
         '$(CONFIG_DIR)/redis.conf',
         '--unixsocket',
         `$(DATA_DIR)/${UNIX_SOCKET}`,
+        ...(plan.tls ? TLS_ARGS : []),
         ...announce,
       ],
-      files: { 'redis.conf': redisConf(plan, m) },
-      readiness: [plan.redisCli, '-p', String(p.port), 'ping'],
+      files: {
+        'redis.conf': redisConf(plan, m),
+        ...(plan.tls ? { 'ca.crt': plan.tls.ca, 'tls.crt': plan.tls.cert, 'tls.key': plan.tls.key } : {}),
+      },
+      readiness: [
+        plan.redisCli,
+        ...(plan.tls
+          ? [
+              '--tls',
+              '--cacert',
+              '$(CONFIG_DIR)/ca.crt',
+              '--cert',
+              '$(CONFIG_DIR)/tls.crt',
+              '--key',
+              '$(CONFIG_DIR)/tls.key',
+            ]
+          : []),
+        '-p',
+        String(p.port),
+        'ping',
+      ],
       // server.c serverLog after the listeners are bound (7.0: "Ready to accept connections").
       readyLogLine: 'Ready to accept connections',
     };
@@ -189,6 +241,8 @@ export function planFor(opts: {
   redisServer?: string;
   redisCli?: string;
   persistence?: boolean;
+  password?: string;
+  tls?: TlsFiles;
 }): RedisClusterPlan {
   return {
     exposure: opts.exposure,
@@ -198,6 +252,8 @@ export function planFor(opts: {
     redisServer: opts.redisServer ?? 'redis-server',
     redisCli: opts.redisCli ?? 'redis-cli',
     persistence: opts.persistence,
+    ...(opts.password ? { password: opts.password } : {}),
+    ...(opts.tls ? { tls: opts.tls } : {}),
   };
 }
 
@@ -242,15 +298,12 @@ export class RedisCluster {
     const socket = this.socketOf(m);
     let out: string;
     if (socket) {
-      out = await respCall(socket, args, timeoutMs).then(
-        (reply) => renderReply(reply) + '\n',
+      out = await this.onSocket(socket, [args], timeoutMs).then(
+        ([reply]) => renderReply(reply!) + '\n',
         (e: Error) => `Could not connect to Redis at ${socket}: ${e.message}`,
       );
     } else {
-      const p = memberPorts(this.plan, m);
-      const r = await this.topology.exec({ pod: m.name }, [this.plan.redisCli, '-p', String(p.port), ...args], {
-        timeoutMs,
-      });
+      const r = await this.redisCli(m, ['-p', String(memberPorts(this.plan, m).port), ...args], { timeoutMs });
       out = r.stdout + r.stderr;
     }
     if (/^(ERR|WRONGTYPE|MOVED|ASK|CLUSTERDOWN|Could not connect)/m.test(out)) {
@@ -269,6 +322,28 @@ export class RedisCluster {
     return dir ? join(dir, UNIX_SOCKET) : undefined;
   }
 
+  /** Commands on a member's unix socket, after an AUTH where the plan has a password. */
+  private async onSocket(socket: string, commands: string[][], timeoutMs: number): Promise<RespValue[]> {
+    if (!this.plan.password) {
+      return respPipeline(socket, commands, timeoutMs);
+    }
+    const [auth, ...replies] = await respPipeline(socket, [['AUTH', this.plan.password], ...commands], timeoutMs);
+    if (auth instanceof RespError) {
+      throw new DeployError(`AUTH on ${socket} failed: ${renderReply(auth)}`);
+    }
+    return replies;
+  }
+
+  /**
+   * redis-cli ARGS… in the member's pod; with the plan's password and TLS, handed to it outside its argv
+   * (deploy/redis-cli.ts). `input` follows the password on stdin.
+   */
+  private redisCli(m: RedisMember, args: string[], opts: { timeoutMs: number; input?: string; reject?: boolean }) {
+    const call = redisCliCall(this.plan.redisCli, args, { password: this.plan.password, tls: this.plan.tls });
+    const input = (call.input ?? '') + (opts.input ?? '');
+    return this.topology.exec({ pod: m.name }, call.argv, { ...opts, ...(input ? { input } : {}) });
+  }
+
   /** CONFIG SET cluster-node-timeout on every given member. */
   async setNodeTimeout(members: RedisMember[], ms: number): Promise<void> {
     await Promise.all(members.map((m) => this.cli(m, ['config', 'set', 'cluster-node-timeout', String(ms)])));
@@ -285,17 +360,9 @@ export class RedisCluster {
       throw new DeployError('createWithRedisCli needs at least one member');
     }
     const addrs = masters.map((m) => fmt(this.address(m)));
-    const r = await this.topology.exec(
-      { pod: first.name },
-      [
-        this.plan.redisCli,
-        '--cluster',
-        'create',
-        ...addrs,
-        '--cluster-replicas',
-        String(replicasPerMaster),
-        '--cluster-yes',
-      ],
+    const r = await this.redisCli(
+      first,
+      ['--cluster', 'create', ...addrs, '--cluster-replicas', String(replicasPerMaster), '--cluster-yes'],
       { timeoutMs: 60_000, reject: false },
     );
     if (r.exitCode !== 0 || !/\[OK\] All 16384 slots covered/.test(r.stdout)) {
@@ -335,13 +402,12 @@ export class RedisCluster {
         });
         const socket = this.socketOf(m);
         const replies = socket
-          ? (await respPipeline(socket, meets, 30_000)).map(renderReply)
+          ? (await this.onSocket(socket, meets, 30_000)).map(renderReply)
           : (
-              await this.topology.exec(
-                { pod: m.name },
-                [this.plan.redisCli, '-p', String(memberPorts(this.plan, m).port)],
-                { input: meets.map((c) => c.join(' ')).join('\n') + '\n', timeoutMs: 30_000 },
-              )
+              await this.redisCli(m, ['-p', String(memberPorts(this.plan, m).port)], {
+                input: meets.map((c) => c.join(' ')).join('\n') + '\n',
+                timeoutMs: 30_000,
+              })
             ).stdout.split('\n');
         const refused = replies.filter((l) => l.trim() && l.trim() !== 'OK');
         if (refused.length) {
@@ -370,14 +436,14 @@ export class RedisCluster {
     const p = memberPorts(this.plan, joiner);
     const pod = this.topology.pod(joiner.name);
     const entryAddr = this.address(entry, opts.viaNode);
-    const argv = [this.plan.redisCli, '--cluster', 'add-node', `${pod.ip}:${p.port}`, fmt(entryAddr)];
+    const args = ['--cluster', 'add-node', `${pod.ip}:${p.port}`, fmt(entryAddr)];
     if (opts.slave) {
-      argv.push('--cluster-slave');
+      args.push('--cluster-slave');
     }
     if (opts.masterId) {
-      argv.push('--cluster-master-id', opts.masterId);
+      args.push('--cluster-master-id', opts.masterId);
     }
-    const r = await this.topology.exec({ pod: joiner.name }, argv, { timeoutMs: 60_000, reject: false });
+    const r = await this.redisCli(joiner, args, { timeoutMs: 60_000, reject: false });
     // redis-cli colours its --cluster output even when stdout is not a terminal.
     const output = stripVTControlCharacters(r.stdout + r.stderr);
     const lastLine = output.trim().split('\n').at(-1) ?? '';

@@ -188,6 +188,12 @@ interface CellRecordBase {
   timings: Record<string, number>;
   /** Paths relative to the report directory. */
   artifacts: string[];
+  /**
+   * `rcnc run --collect-on-failure`, on a failed cell: the bundle of what `rcnc collect` gathered
+   * from its pods before teardown (relative to the report directory, also in `artifacts`), and one
+   * line on what it holds or why there is none.
+   */
+  collected?: { bundle?: string; note: string };
   /** What the cell's test checked (absent in results written before checks were recorded, and for a cell stopped before it was judged). */
   checks?: Check[];
 }

@@ -120,6 +120,9 @@ function outcome(cell: CellResult): string[] {
   if (reason) {
     body.push(`reason: ${reason}`);
   }
+  if (cell.collected) {
+    body.push(`collected: ${cell.collected.bundle ?? 'no bundle'} (${cell.collected.note})`);
+  }
   return [`      <failure ${attributes({ message, type: 'unexpected' })}>${escapeText(body.join('\n'))}</failure>`];
 }
 

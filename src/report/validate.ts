@@ -92,6 +92,7 @@ const CELL_COMMON = fields({
   sharedCores: optional(str),
   timings: recordOf(ms, 'an object of millisecond numbers'),
   artifacts: strings,
+  collected: optional(fields({ bundle: optional(str), note: str })),
   checks: optional(arrayOf(fields({ name: nonEmpty, expected: str, observed: str, ok: bool }))),
   verdict: VERDICT,
   durationMs: nonNegative,

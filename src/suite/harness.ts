@@ -23,6 +23,7 @@ import type { Family, ProviderName } from '../model/dimensions.ts';
 import { CELL_STARTED, type CellRecord, type CellRecordOf, type Provenance } from '../model/results.ts';
 import { RequirementError } from '../util/errors.ts';
 import { ArtifactSink } from './artifacts.ts';
+import { collectingOnFailure } from './collect-on-failure.ts';
 import { cellPool, providerGate } from './pool.ts';
 import { currentRunConfig, requireVariable, type Matrix, type RunConfig } from './run-config.ts';
 
@@ -358,12 +359,27 @@ export async function runScenarioCell<C extends AnyCell, R extends { record: Cel
   runner: (provider: Provider, cell: C, sctx: ScenarioContext) => Promise<R>,
 ): Promise<R> {
   const provider = await cellProvider(ctx, cell, config);
-  const run = await inPool({ ctx, cell, config, provider }, () =>
-    orSkipMissingCapability(ctx, cell, () => runner(provider, cell, scenarioContext(cell, config))),
-  );
-  ctx.task.meta.rcnc = run.record;
-  return run;
+  // --collect-on-failure: its topologies collect before they stop; kept only if the cell fails.
+  const collecting = config.collectOnFailure ? collectingOnFailure(ctx, cell, config, provider) : undefined;
+  try {
+    const run = await inPool({ ctx, cell, config, provider }, () =>
+      orSkipMissingCapability(ctx, cell, () =>
+        runner(collecting?.provider ?? provider, cell, scenarioContext(cell, config)),
+      ),
+    );
+    ctx.task.meta.rcnc = run.record;
+    return run;
+  } catch (e) {
+    // A skip runs no finish hook: what was collected goes now.
+    if (isSkip(e)) {
+      await collecting?.forget();
+    }
+    throw e;
+  }
 }
+
+/** vitest's error for `ctx.skip()` (a PendingError). */
+const isSkip = (e: unknown): boolean => (e as { code?: unknown } | undefined)?.code === 'VITEST_PENDING';
 
 /**
  * A part of a cell cannot run here for a reason its provider declared: the whole test skips

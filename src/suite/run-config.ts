@@ -45,6 +45,11 @@ export interface RunConfig {
    * by then do not start (the ones running finish, so their labs come down cleanly).
    */
   stopFile?: string;
+  /**
+   * `--collect-on-failure`: a failed cell keeps a bundle of what `rcnc collect` gathers from its
+   * pods, collected at its teardown (src/suite/collect-on-failure.ts).
+   */
+  collectOnFailure?: boolean;
   /** `--shard INDEX/COUNT`: this run is that part of the selection (recorded in results.json). */
   shard?: Shard;
 }
