@@ -2,6 +2,7 @@
 // inferred, the evidence, and what could not be read. Works from the JSON report alone.
 import { hostOf } from '../util/address.ts';
 import { cleanText } from '../util/text.ts';
+import type { Diagnosis } from './diagnoses.ts';
 import type { AnalyzeReport, ReadItem, Recommendation } from './report-types.ts';
 
 const shortId = (id: string) => id.slice(0, 8);
@@ -49,6 +50,24 @@ function verdict(r: AnalyzeReport): string[] {
       'Checked',
       r.checks.map((c) => `- ${c}`),
     ),
+  ];
+}
+
+/** Each diagnosis: what, whose, why, and the fix with its snippets (indented, ready to copy). */
+export function diagnosisLines(d: Diagnosis): string[] {
+  return [
+    `- ${d.kind}${d.certainty === 'likely' ? ' (likely)' : ''}: ${d.addresses.join(', ')}`,
+    `  owner now: ${d.owner}`,
+    ...(d.previousOwner ? [`  held before by: ${d.previousOwner}`] : []),
+    ...(d.seenBy.length ? [`  seen by: ${d.seenBy.join(', ')}`] : []),
+    `  cause: ${d.cause}`,
+    `  fix: ${d.fix.summary}`,
+    ...d.fix.commands.map((c) => `    $ ${c}`),
+    ...d.fix.snippets.flatMap((sn) => [
+      `  ${sn.title}${sn.source ? ` (source: ${sn.source})` : ''}:`,
+      ...sn.text.split('\n').map((l) => `      ${l}`),
+    ]),
+    ...d.next.map((n) => `  collect: ${n}`),
   ];
 }
 
@@ -123,6 +142,7 @@ export function renderAnalyzeText(r: AnalyzeReport): string {
     `rcnc analyze: ${r.pods.length} pod(s), ${r.nodes.length} node(s), ${r.files.length} file(s) read`,
     ...section(`Fix (${r.recommendations.length} pod(s))`, fixLines(r)),
     ...verdict(r),
+    ...section(`Diagnoses (${r.diagnoses.length})`, r.diagnoses.flatMap(diagnosisLines)),
     ...section(
       'Not checked',
       r.unchecked.map((u) => `- ${u}`),
