@@ -17,25 +17,10 @@
 //   KubeBlocks             https://github.com/apecloud/kubeblocks-addons/blob/main/examples/redis/cluster-sharding.yaml
 //                          (a per-pod `redis-advertised` service: podService true, serviceType NodePort)
 // Istio's inbound-interception annotation: https://istio.io/latest/docs/reference/config/annotations/
+import type { Deployer, DeployerName, Need, Snippet } from './diagnosis-types.ts';
 import type { Cluster } from './who-is-who.ts';
 
-export type DeployerName =
-  'bitnami-redis-cluster' | 'bitnami-redis-sentinel' | 'ot-redis-operator' | 'spotahome-redis-operator' | 'kubeblocks';
-
-export interface Deployer {
-  name: DeployerName;
-  /** What in the files told it. */
-  evidence: string;
-}
-
-/** A paste-ready block: a StatefulSet, values or a custom resource fragment, or commands. */
-export interface Snippet {
-  title: string;
-  language: 'yaml' | 'sh' | 'conf';
-  text: string;
-  /** The public source the keys were read in. */
-  source?: string;
-}
+export type { Deployer, DeployerName, Need, Snippet };
 
 const SOURCES: Record<DeployerName, string> = {
   'bitnami-redis-cluster': 'https://github.com/bitnami/charts/blob/main/bitnami/redis-cluster/values.yaml',
@@ -99,9 +84,6 @@ export function recogniseDeployer(c: Cluster): Deployer | undefined {
   }
   return undefined;
 }
-
-/** What the fix asks of the deployment: the cluster bus, replication (Sentinel), or a sidecar. */
-export type Need = 'cluster-announce' | 'replica-announce' | 'sidecar' | 'hostnames';
 
 // Each deployer's keys per need, as read in its source (SOURCES); a need it has no key for is absent.
 const SNIPPETS: Record<DeployerName, Partial<Record<Need, { title: string; lines: string[] }>>> = {

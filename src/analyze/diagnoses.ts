@@ -25,7 +25,16 @@
 //   unjoined           a node no peer reached: its own view has no address (kubeblocks-addons#447)
 import { hasFlag } from '../probes/cluster-nodes.ts';
 import { hostOf } from '../util/address.ts';
-import { deployerSnippet, recogniseDeployer, type Deployer, type Need, type Snippet } from './deployers.ts';
+import { deployerSnippet, recogniseDeployer } from './deployers.ts';
+import {
+  DIAGNOSIS_KINDS,
+  type Deployer,
+  type Diagnosis,
+  type DiagnosisFix,
+  type DiagnosisKind,
+  type Need,
+  type Snippet,
+} from './diagnosis-types.ts';
 import type {
   AnalyzeFailedDialBack,
   AnalyzeGhost,
@@ -37,52 +46,8 @@ import { staleReplicas } from './stale.ts';
 import { nodePortSnippets, podIpSnippet } from './statefulset-snippets.ts';
 import type { Cluster } from './who-is-who.ts';
 
-export const DIAGNOSIS_KINDS = [
-  'unjoined',
-  'flannel-dot0',
-  'bridge-gateway',
-  'node-ip',
-  'loopback-sidecar',
-  'docker-gateway',
-  'stale-address',
-  'sentinel-master-no-pod',
-  'reused-ip',
-  'bus-port-unreachable',
-  'bus-port-twice',
-  'service-ip-create',
-  'announce-mismatch',
-  'create-stuck',
-] as const;
-export type DiagnosisKind = (typeof DIAGNOSIS_KINDS)[number];
-
-export type { Snippet };
-
-export interface DiagnosisFix {
-  /** What to change, in words. */
-  summary: string;
-  /** Commands to paste (kubectl exec … redis-cli …), in order. */
-  commands: string[];
-  /** StatefulSet, values or custom-resource fragments; each says its source when it is a chart's. */
-  snippets: Snippet[];
-}
-
-export interface Diagnosis {
-  kind: DiagnosisKind;
-  /** `shown` when the files prove it; `likely` when they point at it and `next` would prove it. */
-  certainty: 'shown' | 'likely';
-  /** The addresses it is about (`ip` or `ip:port`), sorted. */
-  addresses: string[];
-  /** Who holds the address now: a pod, `device@node`, a node, `no pod`, or a description. */
-  owner: string;
-  /** For a reused or stale address: the pod (or node id) that held it before, when told. */
-  previousOwner?: string;
-  /** The pods or sentinels whose records show it, sorted. */
-  seenBy: string[];
-  cause: string;
-  fix: DiagnosisFix;
-  /** What to collect next to prove it or to see more. */
-  next: string[];
-}
+export { DIAGNOSIS_KINDS };
+export type { Diagnosis, DiagnosisFix, DiagnosisKind, Snippet };
 
 /** The findings a diagnosis is made from. */
 export interface DiagnosisInput {
@@ -398,16 +363,20 @@ function reusedIps(c: Cluster): Diagnosis[] {
   }
   const out: Diagnosis[] = [];
   for (const id of ids) {
+    const previous = c.podById.get(id);
+    // Where the id was recorded, other than where its pod is now: the address another pod took.
     const addresses = sorted(
-      c.views.flatMap((v) =>
-        v.nodes.filter((n) => n.id === id && n.ip && !hasFlag(n, 'noaddr')).map((n) => `${n.ip}:${n.port}`),
-      ),
+      c.views
+        .flatMap((v) =>
+          v.nodes.filter((n) => n.id === id && n.ip && !hasFlag(n, 'noaddr')).map((n) => `${n.ip}:${n.port}`),
+        )
+        .filter((a) => hostOf(a) !== previous?.ip),
     );
     const holders = addresses.flatMap((a) => {
       const p = [...c.pods.values()].find((x) => x.ip === hostOf(a) && x.nodeId !== id);
       return p ? [p.name] : [];
     });
-    const previous = c.podById.get(id);
+
     const seenBy = sorted(
       c.views.filter((v) => v.nodes.some((n) => n.id === id && hasFlag(n, 'noaddr'))).map((v) => v.pod),
     );

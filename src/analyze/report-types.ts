@@ -3,8 +3,7 @@
 // describe a subset of what newer ones print.
 import type { AddressClass } from '../model/dimensions.ts';
 import type { FailedDialBack, Ghost, NatMapping } from '../model/results.ts';
-import type { Deployer } from './deployers.ts';
-import type { Diagnosis } from './diagnoses.ts';
+import type { Deployer, Diagnosis } from './diagnosis-types.ts';
 
 export type { NatMapping };
 

@@ -1,0 +1,46 @@
+// Issue #23's done-when: analyze gives the same diagnosis and fix on every examples/* folder and
+// every fixture folder whether the files keep their names, take arbitrary names in subfolders, or
+// are concatenated into ONE terminal transcript (test/support/any-name.ts).
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { diagnosisOf, writeRenamed, writeTranscript } from '../../test/support/any-name.ts';
+import { analyzeCommand, analyzeDir } from './analyze.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const FIXTURES = join(ROOT, 'test', 'fixtures', 'analyze');
+
+let scratch: string;
+let n = 0;
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'analyze-same-'));
+});
+afterAll(() => rm(scratch, { recursive: true, force: true }));
+
+const examples = (await readdir(join(ROOT, 'examples'), { withFileTypes: true }))
+  .filter((d) => d.isDirectory())
+  .map((d) => join('examples', d.name));
+const fixtures = [
+  join('test', 'fixtures', 'analyze', 'redis-15136-stale-masters'),
+  ...(await readdir(join(FIXTURES, 'public'))).map((d) => join('test', 'fixtures', 'analyze', 'public', d)),
+];
+
+describe.each([...examples, ...fixtures])('%s', (folder) => {
+  const from = join(ROOT, folder);
+
+  it('as ONE terminal transcript in a subfolder: the same diagnosis, fix and exit code', async () => {
+    const dir = join(scratch, `t${n++}`);
+    await writeTranscript(from, dir);
+    const [original, again] = [await analyzeDir(from), await analyzeDir(dir)];
+    expect(again.files).toEqual(['session/terminal-2024-05-01.log']);
+    expect(diagnosisOf(again)).toEqual(diagnosisOf(original));
+    expect((await analyzeCommand(dir, 'text')).exitCode).toBe((await analyzeCommand(from, 'text')).exitCode);
+  });
+
+  it('under arbitrary names in subfolders: the same diagnosis and fix', async () => {
+    const dir = join(scratch, `r${n++}`);
+    await writeRenamed(from, dir);
+    expect(diagnosisOf(await analyzeDir(dir))).toEqual(diagnosisOf(await analyzeDir(from)));
+  });
+});
