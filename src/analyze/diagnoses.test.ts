@@ -127,6 +127,17 @@ describe("the public threads' files: kind, address, owner, fix", () => {
     expect(r.diagnoses[0]!.owner).toMatch(/^kube-proxy: Service ClusterIPs \(redis-0, /);
   });
 
+  it("the joiner's own view alone: unjoined, named by its node id, with the NodePort placeholders to collect", async () => {
+    const kb = join(ROOT, 'examples', 'kubeblocks-k3d-flannel-nodeport');
+    const dir = join(scratch, `j${n++}`);
+    await mkdir(dir, { recursive: true });
+    await cp(join(kb, 'redisc-shard-5g8-1.cluster-nodes.txt'), join(dir, 'cluster-nodes.txt'));
+    const r = await analyzeDir(dir);
+    expect(r.diagnoses.map((d) => [d.kind, d.owner])).toEqual([['unjoined', '<pod of node 3a136cd5>']]);
+    expect(r.diagnoses[0]!.next[0]).toMatch(/^kubectl get svc -o wide and kubectl get nodes -o wide/);
+    expect((await analyzeCommand(dir, 'text')).exitCode).toBe(1);
+  });
+
   it('kubeblocks example: the joiner with the KubeBlocks per-pod NodePort service and the StatefulSet snippet', async () => {
     const r = await analyzeDir(join(ROOT, 'examples', 'kubeblocks-k3d-flannel-nodeport'));
     expect(r.deployer?.name).toBe('kubeblocks');
@@ -200,6 +211,62 @@ describe('mechanisms from output in Redis and kubectl formats', () => {
     ].join('\n');
     const r = await analyzeDir(await dirOf({ 'redis-0.cluster-nodes.txt': view }));
     expect(r.diagnoses.find((x) => x.kind === 'bus-port-twice')).toMatchObject({ addresses: ['10.0.0.2:17000'] });
+  });
+});
+
+describe('the same symptom, different owners: .0 flannel device, .1 bridge gateway, Docker gateway, loopback', () => {
+  it('flannel-nodeport-cross-node: the .0 is flannel.1 of the joiner node, the .1s the bridges of each node', async () => {
+    const r = await analyzeDir(join(ROOT, 'examples', 'flannel-nodeport-cross-node'));
+    expect(r.diagnoses.map((d) => `${d.kind} ${d.addresses.join()} ${d.owner}`)).toEqual([
+      'unjoined :6379@16379 redis-3',
+      'flannel-dot0 10.42.1.0 flannel.1@node-1',
+      'bridge-gateway 10.42.0.1 cni0@node-0',
+      'bridge-gateway 10.42.1.1 cni0@node-1',
+    ]);
+    expect(r.diagnoses[1]!.cause).toMatch(/NodePort on another node .* flannel device/);
+    expect(r.diagnoses[2]!.cause).toMatch(/one node went through a Service .* bridge gateway \(hairpin\)/);
+  });
+
+  const pods = [
+    'NAME      READY   STATUS    RESTARTS   AGE   IP          NODE',
+    'redis-0   1/1     Running   0          1h    10.42.0.5   node-0',
+    'redis-1   1/1     Running   0          1h    10.42.1.5   node-1',
+  ].join('\n');
+  const nodes = [
+    'NAME     STATUS   ROLES    AGE   VERSION   INTERNAL-IP   EXTERNAL-IP   OS-IMAGE   KERNEL-VERSION   CONTAINER-RUNTIME',
+    'node-0   Ready    <none>   1h    v1.30.0   172.18.0.2    <none>        Ubuntu     6.8.0            containerd://1.7',
+    'node-1   Ready    <none>   1h    v1.30.0   172.18.0.3    <none>        Ubuntu     6.8.0            containerd://1.7',
+  ].join('\n');
+  const info = (replica: string) =>
+    `# Replication\nrole:master\nconnected_slaves:1\nslave0:ip=${replica},port=6379,state=online,offset=100,lag=0\n`;
+
+  it("a replica at the nodes' Docker network gateway: the gateway on the master's host", async () => {
+    const dir = await dirOf({
+      'pods.txt': pods,
+      'nodes.txt': nodes,
+      'redis-0.info-replication.txt': info('172.18.0.1'),
+    });
+    const [d] = (await analyzeDir(dir)).diagnoses;
+    expect(d).toMatchObject({ kind: 'docker-gateway', addresses: ['172.18.0.1'], seenBy: ['redis-0'] });
+    expect(d!.owner).toMatch(/^the Docker network's gateway 172\.18\.0\.1 on the host of node-0/);
+  });
+
+  it("a replica at its node's address: node-ip, owner the node", async () => {
+    const dir = await dirOf({
+      'pods.txt': pods,
+      'nodes.txt': nodes,
+      'redis-0.info-replication.txt': info('172.18.0.3'),
+    });
+    const [d] = (await analyzeDir(dir)).diagnoses;
+    expect(d).toMatchObject({ kind: 'node-ip', certainty: 'shown', addresses: ['172.18.0.3'] });
+    expect(d!.owner).toContain('node-1');
+  });
+
+  it("a replica at 127.0.0.6 (Istio's newer source): the sidecar of the master's pod", async () => {
+    const dir = await dirOf({ 'pods.txt': pods, 'redis-0.info-replication.txt': info('127.0.0.6') });
+    const [d] = (await analyzeDir(dir)).diagnoses;
+    expect(d).toMatchObject({ kind: 'loopback-sidecar', addresses: ['127.0.0.6'] });
+    expect(d!.owner).toMatch(/^a sidecar proxy in redis-0's pod/);
   });
 });
 

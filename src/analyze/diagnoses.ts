@@ -609,7 +609,7 @@ function unjoinedDiagnoses(c: Cluster, d: DiagnosisInput, deployer: Deployer | u
         owner: r.pod,
         seenBy: [r.pod],
         cause: r.reason,
-        fix: announceFix(c, deployer, false, `${r.settings.join(', ')}; then ${r.then || 'CLUSTER MEET'}`, [r]),
+        fix: announceFix(c, deployer, false, `${r.settings.join(', ')}; ${r.then || 'then CLUSTER MEET'}`, [r]),
         next: r.exact
           ? []
           : ['kubectl get svc -o wide and kubectl get nodes -o wide: the NodePorts and node IP the fix needs'],

@@ -9,7 +9,15 @@ const fence = (lang: string, lines: string[]) => (lines.length ? ['', '```' + la
 /** Inline text: backticks would end a code span, pipes and angle brackets would be markup. */
 const md = (s: string) => s.replace(/([\\`*_<>|[\]])/g, '\\$1');
 
-function diagnosis(d: Diagnosis, i: number): string[] {
+/** A diagnosis, its commands and snippets printed once per report (`shown`), referred to after. */
+function diagnosis(d: Diagnosis, i: number, shown: Set<string>): string[] {
+  const once = (key: string, lines: string[], ref: string) => {
+    if (shown.has(key)) {
+      return ['', ref];
+    }
+    shown.add(key);
+    return lines;
+  };
   return [
     '',
     `### ${i + 1}. ${d.kind}${d.certainty === 'likely' ? ' (likely)' : ''}: ${md(d.addresses.join(', '))}`,
@@ -19,12 +27,16 @@ function diagnosis(d: Diagnosis, i: number): string[] {
     ...(d.seenBy.length ? [`- **Seen by:** ${md(d.seenBy.join(', '))}`] : []),
     `- **Cause:** ${md(d.cause)}`,
     `- **Fix:** ${md(d.fix.summary)}`,
-    ...fence('sh', d.fix.commands),
-    ...d.fix.snippets.flatMap((s) => [
-      '',
-      `${md(s.title)}${s.source ? ` (source: ${s.source})` : ''}:`,
-      ...fence(s.language, s.text.split('\n')),
-    ]),
+    ...(d.fix.commands.length
+      ? once(d.fix.commands.join('\n'), fence('sh', d.fix.commands), '(the same commands as above)')
+      : []),
+    ...d.fix.snippets.flatMap((s) =>
+      once(
+        s.title + s.text,
+        ['', `${md(s.title)}${s.source ? ` (source: ${s.source})` : ''}:`, ...fence(s.language, s.text.split('\n'))],
+        `${md(s.title)}: as above.`,
+      ),
+    ),
     ...(d.next.length ? ['', '**Collect next:**', '', ...d.next.map((n) => `- ${md(n)}`)] : []),
   ];
 }
@@ -33,6 +45,7 @@ const list = (title: string, items: string[]) =>
   items.length ? ['', `## ${title}`, '', ...items.map((x) => `- ${md(x)}`)] : [];
 
 export function renderAnalyzeMarkdown(r: AnalyzeReport): string {
+  const shown = new Set<string>();
   const head =
     r.verdict === 'problems'
       ? `**${r.problems.length} problem(s) found.**`
@@ -46,7 +59,9 @@ export function renderAnalyzeMarkdown(r: AnalyzeReport): string {
     ...(r.deployer ? ['', `Deployed by: ${r.deployer.name} (${md(r.deployer.evidence)})`] : []),
     ...list(`Problems (${r.problems.length})`, r.problems),
     ...list('Why it is not cleared', r.gaps),
-    ...(r.diagnoses.length ? ['', `## Diagnoses (${r.diagnoses.length})`, ...r.diagnoses.flatMap(diagnosis)] : []),
+    ...(r.diagnoses.length
+      ? ['', `## Diagnoses (${r.diagnoses.length})`, ...r.diagnoses.flatMap((d, i) => diagnosis(d, i, shown))]
+      : []),
     ...(r.recommendations.length
       ? [
           '',
