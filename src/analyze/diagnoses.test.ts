@@ -83,6 +83,16 @@ describe("the public threads' files: kind, address, owner, fix", () => {
     expect(d!.fix.snippets[0]).toMatchObject({ text: expect.stringContaining('useHostnames: true') });
   });
 
+  it("bitnami#8605: a replica's link down for days to an address no known pod holds: likely stale", async () => {
+    const r = await analyzeDir(PUB('bitnami-charts-8605-replica-stale-master'));
+    expect(r.diagnoses).toEqual([
+      expect.objectContaining({ kind: 'stale-address', certainty: 'likely', addresses: ['192.168.168.17:6379'] }),
+    ]);
+    expect(r.diagnoses[0]!.next).toEqual([
+      'kubectl get pods -o wide (with -n NAMESPACE): which pod holds each address now',
+    ]);
+  });
+
   it('redis#5983: the fail node at bus port 6380 is unreachable there; test the bus port, not 6379', async () => {
     const [d] = (await analyzeDir(PUB('redis-5983-docker-cluster-bus-6380'))).diagnoses;
     expect(d).toMatchObject({ kind: 'bus-port-unreachable', addresses: ['10.1.85.30:6379@6380'] });

@@ -13,7 +13,8 @@
 //   loopback-sidecar   at 127.0.0.1/127.0.0.6: a sidecar proxy took the connection and opened its own
 //                      from loopback (spotahome/redis-operator#312, Istio)
 //   docker-gateway     at a Docker network's gateway: a published port's proxy or DNAT on that host
-//   stale-address      a master address no pod holds any more (redis/redis#15136, bitnami/charts#8605)
+//   stale-address      a master address no pod holds any more (redis/redis#15136); likely, without
+//                      a pods list, when a replica's link to it has long been down (bitnami/charts#8605)
 //   sentinel-master-no-pod  a sentinel hands out a master no pod is at (bitnami/charts#10067)
 //   reused-ip          a node id lost its address (noaddr) because another node answered there:
 //                      Redis logs "PONG contains mismatching sender ID" (cluster.c clusterProcessPacket)
@@ -35,6 +36,7 @@ import {
   type Need,
   type Snippet,
 } from './diagnosis-types.ts';
+import { LINK_DOWN_PROBLEM_S } from './problems.ts';
 import type {
   AnalyzeFailedDialBack,
   AnalyzeGhost,
@@ -266,6 +268,41 @@ function staleDiagnoses(c: Cluster, d: DiagnosisInput): Diagnosis[] {
       next: rec ? [] : ['CLUSTER NODES or INFO replication of every pod: which pod is the master now'],
     },
   ];
+}
+
+/**
+ * Without a full pods list a stale master cannot be proven: a replica whose link to an address no
+ * known pod holds has been down a while likely follows one (bitnami/charts#8605).
+ */
+function likelyStale(c: Cluster): Diagnosis[] {
+  if (c.podsListed) {
+    return [];
+  }
+  return [...c.inputs.pods.entries()].flatMap(([pod, f]) => {
+    const r = f.replication?.fields;
+    const down = Number(r?.['master_link_down_since_seconds']);
+    const host = r?.['master_host'];
+    if (r?.['role'] !== 'slave' || !host || c.podIps.has(host) || !(down >= LINK_DOWN_PROBLEM_S)) {
+      return [];
+    }
+    const address = `${host}:${r['master_port'] ?? '6379'}`;
+    return [
+      {
+        kind: 'stale-address' as const,
+        certainty: 'likely' as const,
+        addresses: [address],
+        owner: 'unknown: no pods list to check it against',
+        seenBy: [pod],
+        cause: `the replica's link to ${address} has been down for ${down} s: likely its master's address before that pod restarted or moved (a replica keeps dialling the old address)`,
+        fix: {
+          summary: `point the replica at its master's current address (REPLICAOF <master IP> 6379, or SENTINEL RESET <master> on every sentinel); announce stable hostnames (replica-announce-ip the pod's DNS name) so it does not come back`,
+          commands: [`kubectl exec ${pod} -- redis-cli REPLICAOF <current master IP> 6379`],
+          snippets: [],
+        },
+        next: [PODS_NEXT],
+      },
+    ];
+  });
 }
 
 /** Pods the tables show restarting or not running: the likely previous owners of an old address. */
@@ -627,6 +664,7 @@ export function diagnose(c: Cluster, d: DiagnosisInput): Diagnosis[] {
     ...rewrites,
     ...nodeIpLikely(c, taken, deployer),
     ...staleDiagnoses(c, d),
+    ...likelyStale(c),
     ...sentinelMasterDiagnoses(c, deployer),
     ...reusedIps(c),
     ...busPortDiagnoses(c),
