@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diagnosisOf, writeRenamed, writeTranscript } from '../../test/support/any-name.ts';
 import { analyzeCommand, analyzeDir } from './analyze.ts';
+import { asRenamed, asTranscript } from './any-name.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'analyze');
@@ -30,6 +31,45 @@ const fixtures = [
     .filter((d) => !NAMED_BY_FILE_NAME_ONLY.has(d))
     .map((d) => join('test', 'fixtures', 'analyze', 'public', d)),
 ];
+
+describe('the pure forms (src/analyze/any-name.ts)', () => {
+  const files = [
+    { name: 'redis-0.cluster-nodes.txt', text: 'ID 10.0.0.1:6379@16379 myself,master - 0 0 1 connected\n' },
+    { name: 'pods.txt', text: 'NAME IP\n' },
+    {
+      name: 'rfr-0.info-replication.txt',
+      text: '/data $ redis-cli\n127.0.0.1:6379> info replication\n# Replication\n',
+    },
+    { name: 'notes.md', text: 'hello' },
+  ];
+
+  it('one transcript: pod names only in the prompts, a neutral prompt for files of other names', () => {
+    expect(asTranscript(files)).toBe(
+      [
+        '$ ./collect-part-0.sh',
+        'hello',
+        'root@bastion:~# kubectl get pods -o wide',
+        'NAME IP',
+        'user@laptop:~/debug$ kubectl exec redis-0 -- redis-cli cluster nodes',
+        'ID 10.0.0.1:6379@16379 myself,master - 0 0 1 connected',
+        'PS C:\\Users\\me> kubectl exec -it rfr-0 -- redis-cli',
+        '/data $ redis-cli',
+        '127.0.0.1:6379> info replication',
+        '# Replication',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('renamed: arbitrary names in three subfolders, each after its own prompt', () => {
+    expect(asRenamed(files).map((f) => [f.name, f.text.split('\n')[0]])).toEqual([
+      ['part-0/paste-0.txt', 'hello'],
+      ['part-1/paste-1.txt', '$ kubectl get pods -o wide'],
+      ['part-2/paste-2.txt', '$ kubectl exec redis-0 -- redis-cli cluster nodes'],
+      ['part-0/paste-3.txt', '$ kubectl exec -it rfr-0 -- redis-cli'],
+    ]);
+  });
+});
 
 describe.each([...examples, ...fixtures])('%s', (folder) => {
   const from = join(ROOT, folder);
