@@ -93,6 +93,14 @@ describe("the public threads' files: kind, address, owner, fix", () => {
     ]);
   });
 
+  it('flannel#1059: a create stuck joining across three node subnets: the masquerade to check, the views to collect', async () => {
+    const [d] = (await analyzeDir(PUB('flannel-1059-cluster-join-flannel'))).diagnoses;
+    expect(d).toMatchObject({ kind: 'create-stuck', certainty: 'shown' });
+    expect(d!.addresses).toHaveLength(6);
+    expect(d!.cause).toContain('in 3 subnets (172.30.5.0/24, 172.30.6.0/24, 172.30.8.0/24)');
+    expect(d!.next[0]).toMatch(/^CLUSTER NODES of each node it was given: at which address \(a \.0, a node IP\)/);
+  });
+
   it('redis#5983: the fail node at bus port 6380 is unreachable there; test the bus port, not 6379', async () => {
     const [d] = (await analyzeDir(PUB('redis-5983-docker-cluster-bus-6380'))).diagnoses;
     expect(d).toMatchObject({ kind: 'bus-port-unreachable', addresses: ['10.1.85.30:6379@6380'] });

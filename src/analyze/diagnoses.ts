@@ -610,6 +610,13 @@ function announceMismatch(c: Cluster, t: ToolRun): Diagnosis[] {
 
 function createStuck(t: ToolRun): Diagnosis[] {
   const out: Diagnosis[] = [];
+  // Addresses in several /24s are pods on several nodes (flannel gives each node one): only then
+  // does a masquerade of cross-node traffic apply, and pods on one node would join (flannel#1059).
+  const subnets = sorted(t.addresses.map((a) => `${hostOf(a).split('.').slice(0, 3).join('.')}.0/24`));
+  const across =
+    subnets.length > 1
+      ? `; the addresses are in ${subnets.length} subnets (${subnets.join(', ')}), likely pods on as many nodes (flannel gives each node one): if pods on one node join and pods across nodes do not, cross-node traffic is masqueraded`
+      : '';
   if (t.stuckJoining) {
     out.push({
       kind: 'create-stuck',
@@ -617,8 +624,7 @@ function createStuck(t: ToolRun): Diagnosis[] {
       addresses: sorted(t.addresses),
       owner: 'unknown until the views are read: the address a peer recorded each node at',
       seenBy: [t.file],
-      cause:
-        "the nodes' cluster-bus handshakes did not complete: a peer records a MEET's sender at the connection's source address, which a masquerade (a subnet's .0 with flannel, a node IP, a Service) rewrites, and then dials that address in vain",
+      cause: `the nodes' cluster-bus handshakes did not complete: a peer records a MEET's sender at the connection's source address, which a masquerade (a subnet's .0 with flannel, a node IP, a Service) rewrites, and then dials that address in vain${across}`,
       fix: {
         summary:
           'have each node announce the address peers reach it at (cluster-announce-ip $(POD_IP)), or stop masquerading pod-to-pod traffic; then run the create again',
