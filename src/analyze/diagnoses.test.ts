@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeCommand, analyzeDir } from './analyze.ts';
+import { sentinelConfState } from './redis-config.ts';
+import { sentinelLogState } from './sentinel-log.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const PUB = (name: string) => join(ROOT, 'test', 'fixtures', 'analyze', 'public', name);
@@ -79,7 +81,8 @@ describe("the public threads' files: kind, address, owner, fix", () => {
       previousOwner: 'myapp-dev-redis-node-0 (CrashLoopBackOff, Terminating)',
     });
     expect(d!.owner).toContain('myapp-dev-redis-node-0 is at 172.16.103.44');
-    expect(d!.fix.commands[0]).toMatch(/SENTINEL RESET <master>$/);
+    // The master's name comes from the command the reply was printed by (get-master-addr-by-name mymaster).
+    expect(d!.fix.commands).toEqual(['kubectl exec sentinel -- redis-cli -p 26379 SENTINEL RESET mymaster']);
     expect(d!.fix.snippets[0]).toMatchObject({ text: expect.stringContaining('useHostnames: true') });
   });
 
@@ -285,6 +288,18 @@ describe('the same symptom, different owners: .0 flannel device, .1 bridge gatew
     const [d] = (await analyzeDir(dir)).diagnoses;
     expect(d).toMatchObject({ kind: 'loopback-sidecar', addresses: ['127.0.0.6'] });
     expect(d!.owner).toMatch(/^a sidecar proxy in redis-0's pod/);
+  });
+});
+
+describe("the master's name, for SENTINEL RESET", () => {
+  it('from sentinel.conf (sentinel monitor) and from the log (+monitor, +switch-master)', () => {
+    expect(sentinelConfState('sentinel monitor mymaster 10.0.0.1 6379 2\n').masterName).toBe('mymaster');
+    const log = [
+      '1:X 15 May 2024 12:57:47.835 # +monitor master redis 10.0.10.235 6379 quorum 2',
+      '1:X 15 May 2024 13:00:00.000 # +switch-master other 10.0.10.235 6379 10.0.10.9 6379',
+    ];
+    expect(sentinelLogState(log[0]!)?.masterName).toBe('redis');
+    expect(sentinelLogState(log.join('\n'))).toMatchObject({ masterName: 'other', master: '10.0.10.9:6379' });
   });
 });
 

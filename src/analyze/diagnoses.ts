@@ -327,6 +327,7 @@ function sentinelMasterDiagnoses(c: Cluster, deployer: Deployer | undefined): Di
       continue;
     }
     const elsewhere = known.map((p) => `${p.name} is at ${p.ip}`).join(', ');
+    const name = f.sentinel?.masterName ?? '<master>';
     const restarted = restartedPods(c);
     const own = deployer ? deployerSnippet(deployer, 'hostnames') : undefined;
     out.push({
@@ -339,8 +340,8 @@ function sentinelMasterDiagnoses(c: Cluster, deployer: Deployer | undefined): Di
       cause:
         'the sentinel still hands out the address the master had before its pod restarted with a new IP; clients and a restarting pod that asks the sentinel for the master wait on an address nobody holds',
       fix: {
-        summary: `SENTINEL RESET <master> on every sentinel (or SENTINEL FAILOVER <master> to a live replica); announce hostnames (replica-announce-ip the pod's DNS name, sentinel resolve-hostnames and announce-hostnames yes, Redis 6.2+) so a new pod IP does not strand it${own ? `; with ${deployer!.name}: ${own.title} (${own.source})` : ''}`,
-        commands: [`kubectl exec ${pod} -- redis-cli -p 26379 SENTINEL RESET <master>`],
+        summary: `SENTINEL RESET ${name} on every sentinel (or SENTINEL FAILOVER ${name} to a live replica); announce hostnames (replica-announce-ip the pod's DNS name, sentinel resolve-hostnames and announce-hostnames yes, Redis 6.2+) so a new pod IP does not strand it${own ? `; with ${deployer!.name}: ${own.title} (${own.source})` : ''}`,
+        commands: [`kubectl exec ${pod} -- redis-cli -p 26379 SENTINEL RESET ${name}`],
         snippets: own ? [own] : [],
       },
       next: c.podsListed ? [] : [PODS_NEXT],
