@@ -1,4 +1,4 @@
-// `rcnc analyze DIR [--json]`: diagnoses the files a user collected from a real cluster (or a lab
+// `rcnc analyze DIR [--format text|json|markdown]`: diagnoses the files a user collected from a real cluster (or a lab
 // run) with the same probes the scenarios use. What DIR may hold is ANALYZE_FILES_HELP below (the
 // CLI help prints it). Files may be UTF-8 (with or without a BOM) or UTF-16 LE/BE (PowerShell's
 // `>`), with LF or CRLF line ends; anything else that is not text is reported once and skipped.
@@ -19,6 +19,7 @@
 //   verdict.ts                                   clear, problems, or not cleared, and what to collect
 //   render-text.ts                               the text report
 import { UsageError } from '../util/errors.ts';
+import { diagnose, diagnosisProblem, recogniseDeployer } from './diagnoses.ts';
 import { fixesFor } from './fixes.ts';
 import { findGhosts } from './ghosts.ts';
 import { readInputs, type Inputs, type PodFiles } from './inputs.ts';
@@ -28,6 +29,7 @@ import { natedConnections } from './nated-connections.ts';
 import { addReason, findProblems, type Findings, type Problems } from './problems.ts';
 import { EXPECTED_FILES } from './read-dir.ts';
 import { KINDS } from './recognise.ts';
+import { renderAnalyzeMarkdown } from './render-markdown.ts';
 import { renderAnalyzeText } from './render-text.ts';
 import type { AnalyzeReport, AnalyzeWarning, Coverage } from './report-types.ts';
 import { analyzeSentinel } from './sentinel.ts';
@@ -39,6 +41,10 @@ import { whoIsWho, type Cluster } from './who-is-who.ts';
 
 export type * from './report-types.ts';
 export { EXPECTED_FILES, renderAnalyzeText };
+
+/** What `rcnc analyze --format` prints: the text report, the AnalyzeReport as JSON, or Markdown for a ticket. */
+export const ANALYZE_FORMATS = ['text', 'json', 'markdown'] as const;
+export type AnalyzeFormat = (typeof ANALYZE_FORMATS)[number];
 
 /** What DIR may hold, for `rcnc analyze --help`. */
 export const ANALYZE_FILES_HELP = `  Files of any name, in subfolders too, or one terminal transcript with its prompts
@@ -126,11 +132,18 @@ export async function analyzeDir(dir: string): Promise<AnalyzeReport> {
   const stale = findStale(c);
   const sentinel = analyzeSentinel(c);
   const checked = coverage(inputs);
-  const problems = [...found.problems, ...joins.problems, ...stale.problems, ...sentinel.problems];
+  const deployer = recogniseDeployer(c);
+  const stated = [...found.problems, ...joins.problems, ...stale.problems, ...sentinel.problems];
   const recommendations = [...fixesFor(c, findings, found), ...stale.recommendations, ...sentinel.recommendations];
+  const diagnoses = diagnose(c, { ...findings, sentinel, recommendations });
+  // A diagnosis whose addresses no stated problem names is a problem of its own: it counts.
+  const unstated = diagnoses.filter(
+    (d) => !d.addresses.some((a) => stated.some((p) => p.includes(a.replace(/:\d+(@\d+)?$/, '')))),
+  );
+  const problems = [...stated, ...unstated.map(diagnosisProblem)];
   const verdict = decide(c, checked, {
     problems,
-    next: [...joins.next, ...stale.next],
+    next: [...joins.next, ...stale.next, ...unstated.flatMap((d) => d.next)],
     ghosts: findings.ghosts,
     recommendations,
   });
@@ -155,6 +168,8 @@ export async function analyzeDir(dir: string): Promise<AnalyzeReport> {
     checks: verdict.checks,
     gaps: verdict.gaps,
     next: verdict.next,
+    diagnoses,
+    ...(deployer ? { deployer } : {}),
   };
 }
 
@@ -196,12 +211,17 @@ function nothingUsable(dir: string, r: AnalyzeReport): string {
 }
 
 /**
- * What `rcnc analyze DIR [--json]` prints and exits with: 0 nothing wrong, and the files could
+ * What `rcnc analyze DIR [--format F]` prints and exits with: 0 nothing wrong, and the files could
  * have shown each problem looked for (the text lists what was checked); 1 problems found, or
  * nothing found but the files cannot rule problems out (the text says what to collect next); 2
  * DIR missing or unreadable, or nothing in it usable.
  */
-export async function analyzeCommand(dir: string, json: boolean): Promise<{ output: string; exitCode: number }> {
+export async function analyzeCommand(
+  dir: string,
+  format: AnalyzeFormat | boolean,
+): Promise<{ output: string; exitCode: number }> {
+  // true/false: --json or not, as collect.ts asks.
+  const as: AnalyzeFormat = format === true ? 'json' : format === false ? 'text' : format;
   let report: AnalyzeReport;
   try {
     report = await analyzeDir(dir);
@@ -221,7 +241,12 @@ export async function analyzeCommand(dir: string, json: boolean): Promise<{ outp
     return { output: printable(nothingUsable(dir, report)) + '\n', exitCode: 2 };
   }
   return {
-    output: json ? JSON.stringify(report, null, 2) + '\n' : renderAnalyzeText(report),
+    output:
+      as === 'json'
+        ? JSON.stringify(report, null, 2) + '\n'
+        : as === 'markdown'
+          ? renderAnalyzeMarkdown(report)
+          : renderAnalyzeText(report),
     exitCode: report.verdict === 'clear' ? 0 : 1,
   };
 }

@@ -49,7 +49,14 @@ export interface PodFiles {
     replicas: ReplicaLine[];
   };
   /** What a sentinel records: SENTINEL replies, its sentinel.conf, or its log's events. */
-  sentinel?: { files: string[]; replicas?: SentinelEntry[]; sentinels?: SentinelEntry[]; master?: string };
+  sentinel?: {
+    files: string[];
+    replicas?: SentinelEntry[];
+    sentinels?: SentinelEntry[];
+    master?: string;
+    /** The master's name, from sentinel.conf, the log, or the command of a SENTINEL reply. */
+    masterName?: string;
+  };
   /** `redis-cli role`. */
   role?: { file: string; reply: RoleReply };
 }
@@ -151,6 +158,8 @@ function readReplication(inputs: Inputs, p: Piece, f: PodFiles): void {
 function readSentinel(inputs: Inputs, p: Piece, f: PodFiles, state?: SentinelConfState): void {
   const s = (f.sentinel ??= { files: [] });
   s.files.push(p.label);
+  const named = /\bsentinel\s+(?:get-master-addr-by-name|replicas|slaves|sentinels)\s+(\S+)/i.exec(p.command ?? '');
+  s.masterName ??= state?.masterName ?? named?.[1];
   if (state) {
     s.replicas = [...(s.replicas ?? []), ...state.replicas];
     s.sentinels = [...(s.sentinels ?? []), ...state.sentinels];

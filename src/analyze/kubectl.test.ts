@@ -150,7 +150,10 @@ describe('parseNodes and parseServices', () => {
       ],
       selector: { 'statefulset.kubernetes.io/pod-name': 'redis-cluster-0' },
       line: 3,
+      clusterIP: '10.43.12.80',
     });
+    // A headless Service has no virtual address (CLUSTER-IP None).
+    expect(services.find((s) => s.name === 'redis-headless')?.clusterIP).toBeUndefined();
     expect(services.find((s) => s.name === 'redis-headless')?.ports).toEqual([
       { port: 6379, protocol: 'TCP' },
       { port: 16379, protocol: 'TCP' },

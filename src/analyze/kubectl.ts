@@ -193,6 +193,8 @@ export interface KubeService {
   /** EXTERNAL-IP: a LoadBalancer's ingress addresses (comma-separated in kubectl's column). */
   externalIPs?: string[];
   line: number;
+  /** CLUSTER-IP: the Service's virtual address, when it has one. */
+  clusterIP?: string;
 }
 
 // PORT(S): '6379:30003/TCP,16379:31003/TCP' (NodePort), '6379/TCP' (ClusterIP)
@@ -230,6 +232,10 @@ export function parseServices(text: string): { services: KubeService[]; warnings
     }
     if (NONE(r.cells.NAMESPACE)) {
       s.namespace = r.cells.NAMESPACE;
+    }
+    const vip = NONE(r.cells['CLUSTER-IP']);
+    if (vip && /^[\d.]+$/.test(vip)) {
+      s.clusterIP = vip;
     }
     services.push(s);
   }

@@ -130,7 +130,7 @@ function natedProblem(c: Cluster, f: Findings, out: Problems): void {
 }
 
 // A replica's link is down for a moment while it connects and syncs; longer than this is a problem.
-const LINK_DOWN_PROBLEM_S = 10;
+export const LINK_DOWN_PROBLEM_S = 10;
 
 /**
  * A replica whose link to its master has been down a while, with who owns the address it dials

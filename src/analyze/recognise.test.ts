@@ -414,6 +414,7 @@ describe('the readers behind the kinds', () => {
     const log = sentinelLogState(fixture('analyze/public/ot-927-replicas-node-ip/redis-sentinel-0.log'));
     expect(log).toEqual({
       master: '10.0.10.235:6379',
+      masterName: 'redis',
       replicas: [
         { name: '10.138.26.22:6379', ip: '10.138.26.22', port: '6379', flags: 'slave' },
         { name: '10.138.26.28:6379', ip: '10.138.26.28', port: '6379', flags: 'slave' },

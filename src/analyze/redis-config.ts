@@ -23,6 +23,8 @@ export function configDirectives(text: string): Map<string, string[]> {
 
 export interface SentinelConfState {
   master?: string;
+  /** The name the sentinel monitors the master by (SENTINEL RESET takes it). */
+  masterName?: string;
   replicas: SentinelEntry[];
   sentinels: SentinelEntry[];
 }
@@ -39,6 +41,7 @@ export function sentinelConfState(text: string): SentinelConfState {
     const verb = what.toLowerCase();
     if (verb === 'monitor') {
       out.master = `${ip}:${port}`;
+      out.masterName = w[2];
     } else if (verb === 'known-replica' || verb === 'known-slave') {
       out.replicas.push({ name: `${ip}:${port}`, ip, port, flags: 'slave' });
     } else if (verb === 'known-sentinel') {

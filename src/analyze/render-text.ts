@@ -2,6 +2,7 @@
 // inferred, the evidence, and what could not be read. Works from the JSON report alone.
 import { hostOf } from '../util/address.ts';
 import { cleanText } from '../util/text.ts';
+import type { Diagnosis } from './diagnoses.ts';
 import type { AnalyzeReport, ReadItem, Recommendation } from './report-types.ts';
 
 const shortId = (id: string) => id.slice(0, 8);
@@ -51,6 +52,52 @@ function verdict(r: AnalyzeReport): string[] {
     ),
   ];
 }
+
+/**
+ * Each diagnosis: what, whose, why, and the fix with its snippets (indented, ready to copy). A
+ * command list or snippet an earlier diagnosis already printed (`shown`) is referred to, not repeated.
+ */
+export function diagnosisLines(d: Diagnosis, shown = new Set<string>()): string[] {
+  const once = (key: string, lines: string[], ref: string) => {
+    if (shown.has(key)) {
+      return [ref];
+    }
+    shown.add(key);
+    return lines;
+  };
+  return [
+    `- ${d.kind}${d.certainty === 'likely' ? ' (likely)' : ''}: ${d.addresses.join(', ')}`,
+    `  owner now: ${d.owner}`,
+    ...(d.previousOwner ? [`  held before by: ${d.previousOwner}`] : []),
+    ...(d.seenBy.length ? [`  seen by: ${d.seenBy.join(', ')}`] : []),
+    `  cause: ${d.cause}`,
+    `  fix: ${d.fix.summary}`,
+    ...(d.fix.commands.length
+      ? once(
+          d.fix.commands.join('\n'),
+          d.fix.commands.map((c) => `    $ ${c}`),
+          '    (the commands above)',
+        )
+      : []),
+    ...d.fix.snippets.flatMap((sn) =>
+      once(
+        sn.title + sn.text,
+        [
+          `  ${sn.title}${sn.source ? ` (source: ${sn.source})` : ''}:`,
+          ...sn.text.split('\n').map((l) => `      ${l}`),
+        ],
+        `  ${sn.title}: as above`,
+      ),
+    ),
+    ...d.next.map((n) => `  collect: ${n}`),
+  ];
+}
+
+/** All diagnoses, each command list and snippet printed once. */
+const diagnosesLines = (r: AnalyzeReport) => {
+  const shown = new Set<string>();
+  return r.diagnoses.flatMap((d) => diagnosisLines(d, shown));
+};
 
 const OWNER_FROM: Record<NonNullable<ReadItem['ownerFrom']>, string> = {
   'file name': '',
@@ -123,6 +170,7 @@ export function renderAnalyzeText(r: AnalyzeReport): string {
     `rcnc analyze: ${r.pods.length} pod(s), ${r.nodes.length} node(s), ${r.files.length} file(s) read`,
     ...section(`Fix (${r.recommendations.length} pod(s))`, fixLines(r)),
     ...verdict(r),
+    ...section(`Diagnoses (${r.diagnoses.length})`, diagnosesLines(r)),
     ...section(
       'Not checked',
       r.unchecked.map((u) => `- ${u}`),

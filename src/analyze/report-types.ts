@@ -3,6 +3,7 @@
 // describe a subset of what newer ones print.
 import type { AddressClass } from '../model/dimensions.ts';
 import type { FailedDialBack, Ghost, NatMapping } from '../model/results.ts';
+import type { Deployer, Diagnosis } from './diagnosis-types.ts';
 
 export type { NatMapping };
 
@@ -189,4 +190,11 @@ export interface AnalyzeReport {
   gaps: string[];
   /** What to collect next, to see more of a problem or to clear the run. */
   next: string[];
+  /**
+   * The problems sorted by mechanism (diagnoses.ts): kind, addresses, who holds them now and held
+   * them before, the cause, the fix with paste-ready snippets, and what to collect next.
+   */
+  diagnoses: Diagnosis[];
+  /** The chart or operator the files show, when they show one (its keys are in the fixes). */
+  deployer?: Deployer;
 }

@@ -20,8 +20,11 @@ export function sentinelLogState(text: string): SentinelConfState | undefined {
     const w = rest.split(/\s+/);
     if (event === '+monitor' && type === 'master') {
       out.master = `${w[1]}:${w[2]}`;
+      out.masterName = w[0];
     } else if (event === '+switch-master') {
-      out.master = `${w[3]}:${w[4]}`;
+      // `+switch-master NAME OLDIP OLDPORT NEWIP NEWPORT`: NAME is matched as the type.
+      out.master = `${w[2]}:${w[3]}`;
+      out.masterName = type;
     } else if (event === '+slave' && type === 'slave') {
       const name = w[0]!;
       if (!out.replicas.some((r) => r['name'] === name)) {

@@ -185,6 +185,13 @@ function toolProblems(c: Cluster, out: Stale): void {
         'CLUSTER NODES of each node it was given (handshake and noaddr entries show at which address a peer recorded it) and their logs (Connection with Node … failed)',
       );
     }
+    // A create over Service ClusterIPs never joins (kelseyhightower/kubernetes-redis-cluster#1):
+    // only the Services list can tell such addresses from pod IPs.
+    if (!c.services.length && t.addresses.length) {
+      out.next.push(
+        `kubectl get svc -o wide: whether the addresses ${t.file} was given (${t.addresses.map(hostOf).join(', ')}) are Service ClusterIPs, which a cluster must not be created over`,
+      );
+    }
     const foreign = c.podsListed ? t.addresses.filter((a) => !held(c, a)) : [];
     if (foreign.length) {
       out.problems.push(

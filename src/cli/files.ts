@@ -14,8 +14,14 @@ export async function cmdAnalyze(args: string[]): Promise<number> {
   if (positionals.length !== 1) {
     throw new UsageError("analyze takes one directory of collected files; see 'rcnc analyze --help'");
   }
-  const { analyzeCommand } = await import('../analyze/index.ts');
-  const { output, exitCode } = await analyzeCommand(positionals[0]!, !!values.json);
+  const { analyzeCommand, ANALYZE_FORMATS } = await import('../analyze/index.ts');
+  const format = values.format ?? (values.json ? 'json' : 'text');
+  if (!(ANALYZE_FORMATS as readonly string[]).includes(format) || (values.json && format !== 'json')) {
+    throw new UsageError(
+      `--format takes ${ANALYZE_FORMATS.join(', ')}${values.json ? ' (json with --json)' : ''}, not "${oneLine(format)}"; see 'rcnc analyze --help'`,
+    );
+  }
+  const { output, exitCode } = await analyzeCommand(positionals[0]!, format as (typeof ANALYZE_FORMATS)[number]);
   // Exit 2 (nothing usable) is an error message of its own, already prefixed: it goes to stderr.
   (exitCode === 2 ? process.stderr : process.stdout).write(output.endsWith('\n') ? output : output + '\n');
   return exitCode;

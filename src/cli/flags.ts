@@ -270,7 +270,17 @@ host-network debug pod per node: packet captures and node addresses`,
 export const COMMANDS = {
   run: { positionals: false, flags: RUN_FLAGS },
   reproduce: { positionals: true, flags: REPRODUCE_FLAGS },
-  analyze: { positionals: true, flags: { json: { type: 'boolean', description: 'print the analysis as JSON' } } },
+  analyze: {
+    positionals: true,
+    flags: {
+      format: {
+        type: 'string',
+        value: 'FORMAT',
+        description: 'text (default), json (AnalyzeReport, src/analyze/report-types.ts) or markdown (a ticket)',
+      },
+      json: { type: 'boolean', description: 'the same as --format json' },
+    },
+  },
   collect: { positionals: true, flags: COLLECT_FLAGS },
   report: { positionals: true, flags: {} },
   merge: {

@@ -99,13 +99,20 @@ time, failover, the client's error window) that moved beyond the tolerance.`,
 grew), 2 a file missing or not an rcnc results file.`,
   },
   analyze: {
-    before: `Usage: rcnc analyze DIR [--json]
+    before: `Usage: rcnc analyze DIR [--format text|json|markdown]
 
 Diagnoses what was collected on a real cluster. DIR holds any of:
 ${ANALYZE_FILES_HELP}
 It reports nodes that never joined, NATed bus connections with the likely rewrite, NAT mappings
 from pairs of captures, ghost/handshake/noaddr entries, failed dial-backs, stale addresses, and
-the settings or commands that fix each. Files may be UTF-8 or UTF-16, with LF or CRLF line ends.
+the settings or commands that fix each. Each diagnosis names the address, who holds it now (and
+before, for a reused or stale one) and its cause: a flannel .0 device, a .1 bridge gateway, a node
+IP, a sidecar's loopback, a Docker gateway, a reused IP, an unreachable or doubled bus port, a
+create over Service IPs, a Sentinel master no pod is at. Fixes come as commands, StatefulSet
+snippets, and the values or fields of Bitnami's redis-cluster and redis charts, the OT and
+spotahome operators, or KubeBlocks when the files show which deployed the pods.
+--format markdown prints it for a ticket; --format json prints the AnalyzeReport type
+(src/analyze/report-types.ts). Files may be UTF-8 or UTF-16, with LF or CRLF line ends.
 Exit: 0 nothing wrong, and the files could have shown each problem (it lists what it checked);
 1 problems found, or nothing found but the files cannot rule problems out (it says what to
 collect next); 2 DIR missing or unreadable, or nothing in it usable.`,
