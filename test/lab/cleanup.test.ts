@@ -22,6 +22,9 @@ const holdLab = () => {
     cwd: ROOT,
     reject: false,
     buffer: true,
+    // execa's kill() SIGKILLs 5 s after SIGTERM by default; on a loaded machine a lab's teardown
+    // takes longer, and the signal tests must see the holder's own teardown and exit code.
+    forceKillAfterDelay: false,
   });
   const ready = new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (b: Buffer) => {

@@ -22,6 +22,9 @@ const rcnc = (args: string[], env: Record<string, string | undefined> = {}): Res
     reject: false,
     env: { NO_COLOR: '1', ...env },
     extendEnv: true,
+    // execa's kill() SIGKILLs 5 s after SIGTERM by default; under load a run's teardown takes
+    // longer, and the SIGTERM test must see the CLI's own teardown and its exit code.
+    forceKillAfterDelay: false,
   });
 
 const labsOfRun = async (runId: string) => (await readRecords()).records.filter((r) => r.runId === runId);
