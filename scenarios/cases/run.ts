@@ -478,13 +478,14 @@ async function createPhase(
   const { nodes, raw } = await view(lab, holder);
   const entry = foreign ?? nodes.find((n) => n.id === subjectId);
   const c = entry ? classifyRecord(entry.ip, entry.cport, subject, book(lab)) : { recordedAs: undefined, owner: 'not in the view' };
-  const last = made.output.trim().split('\n').filter(Boolean).at(-1) ?? '';
+  const lines = made.output.trim().split('\n').filter(Boolean);
+  const last = [lines.find((l) => /Waiting for the cluster to join/.test(l)), lines.at(-1)].filter(Boolean).join(' ');
   return {
     phase: {
       state: made.state,
       recorded: entry ? `${entry.ip}:${entry.port}@${entry.cport}` : undefined,
       ...c,
-      evidence: `redis-cli --cluster create ${addresses.join(' ')}: ${last.slice(0, 160)}; ${holder} CLUSTER NODES${foreign ? ' (while it ran)' : ''}: ${(entry?.raw ?? raw).trim().split('\n').join(' | ')}`,
+      evidence: `redis-cli --cluster create ${addresses.map((a) => `${a}:${PORT}`).join(' ')}: ${last.slice(0, 200)}; ${holder} CLUSTER NODES${foreign ? ' (while it ran)' : ''}: ${(entry?.raw ?? raw).trim().split('\n').join(' | ')}`,
     },
     output: made.output,
   };
