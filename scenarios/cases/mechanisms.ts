@@ -24,6 +24,12 @@ export function masqueradeRule(kind: Masquerade, podCidr: string): string[] {
     : ['-t', 'nat', '-I', 'POSTROUTING', '1', '-s', podCidr, '!', '-d', podCidr, '-o', 'eth0', '-j', 'MASQUERADE'];
 }
 
+/** The same rule to delete: `-I CHAIN 1` becomes `-D CHAIN`. */
+export function deleteRule(insert: string[]): string[] {
+  const at = insert.indexOf('-I');
+  return [...insert.slice(0, at), '-D', insert[at + 1]!, ...insert.slice(at + 3)];
+}
+
 /** Adds the masquerade on every node; returns the commands as run. */
 export async function addMasquerade(topo: StartedTopology, kind: Masquerade): Promise<string[]> {
   return Promise.all(
@@ -39,7 +45,7 @@ export async function addMasquerade(topo: StartedTopology, kind: Masquerade): Pr
 export async function removeMasquerade(topo: StartedTopology, kind: Masquerade): Promise<string[]> {
   return Promise.all(
     topo.nodes.map(async (n) => {
-      const args = masqueradeRule(kind, n.podCidr).map((a) => (a === '-I' ? '-D' : a)).filter((a) => a !== '1');
+      const args = deleteRule(masqueradeRule(kind, n.podCidr));
       await topo.exec({ node: n.index }, ['iptables', ...args]);
       return `${n.name}: iptables ${args.join(' ')}`;
     }),
