@@ -8,6 +8,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { collectArtifacts } from '../../src/analyze/collect.ts';
 import type { PodSpec, Provider, ServiceInfo, StartedTopology } from '../../src/deploy/provider.ts';
 import { sentinelArgv } from '../../src/deploy/redis-sentinel.ts';
+import { renderReply, respCall } from '../../src/deploy/resp.ts';
 import type { Cell } from '../../src/model/cell.ts';
 import type { CellRecordOf } from '../../src/model/results.ts';
 import { hasFlag, parseClusterInfo, parseClusterNodes, type ClusterNode } from '../../src/probes/cluster-nodes.ts';
@@ -29,21 +30,27 @@ const MASTER = 'mymaster';
 /** Short, so a failure detection (PFAIL, FAIL) and a handshake's end come within seconds. */
 const NODE_TIMEOUT_MS = 1000;
 const DOWN_AFTER_MS = 1000;
-/** How long a healthy reading must hold before it counts (three node timeouts: no failure detection pending). */
-const HOLD_MS = 3000;
+/**
+ * How long a reading that could still change must hold before it counts: two node timeouts (and
+ * two down-after periods), so no failure detection is still on its way.
+ */
+const HOLD_MS = 2 * Math.max(NODE_TIMEOUT_MS, DOWN_AFTER_MS);
 /** A failed create loops for ever: it is given this long (a good create joins in about a second). */
-const CREATE_BOUND_MS = 8000;
+const CREATE_BOUND_MS = 5000;
 const SETTLE_BOUND_MS = 20_000;
 const NODEPORT_BASE = 30000;
+/** The unix socket every server of a case also listens on, in its data dir. */
+const SOCKET = 'redis.sock';
 const BUS_NODEPORT_BASE = 31000;
 
 interface Lab {
   topo: StartedTopology;
   redis: ScenarioContext['redis'];
   scenario: ScenarioContext;
-  notes: string[];
   startedAt: Date;
   former: Record<string, string>;
+  /** Time spent writing what `rcnc collect` would, for the cell's timings. */
+  collectMs: number;
 }
 
 /** What a runner observed; the thread and the verdicts are added by runCase. */
@@ -63,7 +70,7 @@ const dataPod = (name: string, node: number, redis: Lab['redis'], extra: string[
     redis.server,
     ...['--port', String(PORT), '--bind', '0.0.0.0', '--protected-mode', 'no', '--save', '', '--appendonly', 'no'],
     // 7.0 waits 5 s for more replicas before a diskless full sync.
-    ...['--repl-diskless-sync-delay', '0', '--loglevel', 'verbose'],
+    ...['--repl-diskless-sync-delay', '0', '--loglevel', 'verbose', '--unixsocket', `$(DATA_DIR)/${SOCKET}`],
     ...extra,
   ],
   readiness: [redis.cli, '-p', String(PORT), 'ping'],
@@ -78,13 +85,25 @@ const sentinelPod = (name: string, node: number, redis: Lab['redis']): PodSpec =
   return {
     name,
     node,
-    command: [s.bin, '$(CONFIG_DIR)/sentinel.conf', ...s.args],
+    command: [s.bin, '$(CONFIG_DIR)/sentinel.conf', ...s.args, '--unixsocket', `$(DATA_DIR)/${SOCKET}`],
     files: { 'sentinel.conf': [`port ${SENTINEL_PORT}`, 'logfile ""', 'daemonize no', ''].join('\n') },
     readiness: [redis.cli, '-p', String(SENTINEL_PORT), 'ping'],
   };
 };
 
+/**
+ * A command to the pod's own server, through its unix socket where this machine shares the pod's
+ * data dir (the lab: no process per command, which the polling waits would otherwise spawn by the
+ * hundred), else redis-cli in the pod. The reply reads as redis-cli prints it.
+ */
 async function cli(lab: Lab, pod: string, args: string[], port = PORT, timeoutMs = 10_000): Promise<string> {
+  const dir = args[0] === '-h' ? undefined : lab.topo.localDataDir?.(pod);
+  if (dir) {
+    return respCall(join(dir, SOCKET), args, timeoutMs).then(
+      (reply) => renderReply(reply) + '\n',
+      (e: Error) => `Could not connect to Redis at ${pod}: ${e.message}`,
+    );
+  }
   const r = await lab.topo.exec({ pod }, [lab.redis.cli, '-p', String(port), ...args], { reject: false, timeoutMs });
   return r.stdout + r.stderr;
 }
@@ -106,27 +125,35 @@ const book = (lab: Lab): RecordBook => ({
 });
 
 /**
- * Waits until `read` reaches a conclusion, good or bad, that has held for HOLD_MS (a failure
- * detection may still be on its way, a link may be between two connects). Returns the reading.
+ * A reading: `done` ends the wait at once (a healthy record that cannot be a passing state, or a
+ * state Redis keeps until something changes: fail, noaddr, s_down); `good` and `bad` only once they
+ * have held for HOLD_MS (a failure detection may still be on its way, a link may be between two
+ * connects). After a fix a lasting failure is held too, for FIX_HOLD_MS: the fix takes a moment.
  */
+type Verdict = 'done-good' | 'done-bad' | 'good' | 'bad' | 'pending';
+const FIX_HOLD_MS = 5000;
+
+/** Waits until `read` reaches a conclusion (see Verdict); returns the reading. */
 async function conclude<T>(
   target: string,
-  read: () => Promise<{ value: T; verdict: 'bad' | 'good' | 'pending'; state: string }>,
-  timeoutMs = SETTLE_BOUND_MS,
+  read: () => Promise<{ value: T; verdict: Verdict; state: string }>,
+  afterFix = false,
 ): Promise<T> {
-  let since: { verdict: string; at: number } | undefined;
+  let since: { verdict: Verdict; at: number } | undefined;
   const r = await waitFor<T>({
     target,
-    timeoutMs,
-    intervalMs: 100,
+    timeoutMs: SETTLE_BOUND_MS,
+    intervalMs: 200,
     check: async () => {
       const x = await read();
-      if (x.verdict === 'pending') {
+      const verdict = afterFix && x.verdict === 'done-bad' ? 'bad' : x.verdict;
+      if (verdict === 'pending' || verdict.startsWith('done')) {
         since = undefined;
-      } else if (since?.verdict !== x.verdict) {
-        since = { verdict: x.verdict, at: performance.now() };
+      } else if (since?.verdict !== verdict) {
+        since = { verdict, at: performance.now() };
       }
-      const done = since !== undefined && performance.now() - since.at >= HOLD_MS;
+      const hold = afterFix && verdict === 'bad' ? FIX_HOLD_MS : HOLD_MS;
+      const done = verdict.startsWith('done') || (since !== undefined && performance.now() - since.at >= hold);
       return { done, state: x.state, value: x.value };
     },
   });
@@ -141,14 +168,25 @@ async function collect(lab: Lab, phase: 'failure' | 'fixed', pods: string[], sen
   if (!artifacts) {
     return;
   }
-  const dir = artifacts.dir(phase);
-  const written = await collectArtifacts(lab.topo, {
-    dir: dir.abs,
-    pods: pods.map((name) => ({ name, port: PORT })),
-    redisCli: lab.redis.cli,
-    startedAt: lab.startedAt,
-  });
-  written.forEach((f) => artifacts.track(join(dir.rel, f)));
+  const t0 = performance.now();
+  const save = (name: string, text: string) => artifacts.save(join(phase, name), text);
+  if (phase === 'failure') {
+    // What a user would paste: everything `rcnc collect` writes (views, sockets, logs, tables).
+    const dir = artifacts.dir(phase);
+    const written = await collectArtifacts(lab.topo, {
+      dir: dir.abs,
+      pods: pods.map((name) => ({ name, port: PORT })),
+      redisCli: lab.redis.cli,
+      startedAt: lab.startedAt,
+    });
+    written.forEach((f) => artifacts.track(join(dir.rel, f)));
+  } else {
+    // After the fix the views say enough: the records as they are now.
+    for (const pod of pods) {
+      await save(`${pod}.cluster-nodes.txt`, await cli(lab, pod, ['cluster', 'nodes']));
+      await save(`${pod}.info-replication.txt`, await cli(lab, pod, ['info', 'replication']));
+    }
+  }
   for (const s of sentinels) {
     for (const [file, args] of [
       ['sentinel-master', ['sentinel', 'master', MASTER]],
@@ -156,12 +194,13 @@ async function collect(lab: Lab, phase: 'failure' | 'fixed', pods: string[], sen
       ['sentinel-sentinels', ['sentinel', 'sentinels', MASTER]],
       ['sentinel-get-master-addr', ['sentinel', 'get-master-addr-by-name', MASTER]],
     ] as const) {
-      await artifacts.save(join(phase, `${s}.${file}.txt`), await cli(lab, s, [...args], SENTINEL_PORT));
+      await save(`${s}.${file}.txt`, await cli(lab, s, [...args], SENTINEL_PORT));
     }
   }
   for (const [name, text] of extra) {
-    await artifacts.save(join(phase, name), text);
+    await save(name, text);
   }
+  lab.collectMs += performance.now() - t0;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -200,7 +239,7 @@ async function attach(lab: Lab, setup: ReplicationSetup, i: number): Promise<Rep
 }
 
 /** What Sentinel concluded about the record at `address`: s_down, or ok (connected, INFO fresh). */
-async function sentinelRecord(lab: Lab, address: string): Promise<{ state: string; line: string }> {
+async function sentinelRecord(lab: Lab, address: string, afterFix = false): Promise<{ state: string; line: string }> {
   return conclude(`sentinel-0 to conclude on the replica record ${address}`, async () => {
     const entries = parseSentinelEntries(await cli(lab, 'sentinel-0', ['sentinel', 'replicas', MASTER], SENTINEL_PORT));
     const e = entries.find((x) => `${x['ip']}:${x['port']}` === address);
@@ -209,12 +248,14 @@ async function sentinelRecord(lab: Lab, address: string): Promise<{ state: strin
     }
     const flags = flagsOf(e);
     const line = `${address} flags=${e['flags']} link-pending-commands=${e['link-pending-commands'] ?? '?'} info-refresh=${e['info-refresh'] ?? '?'}`;
+    // Both last: s_down until the record's address answers, and an address that answered INFO is
+    // the replica's (an unreachable one never gets an INFO reply).
     if (flags.includes('s_down')) {
-      return { value: { state: 's_down', line }, verdict: 'bad', state: line };
+      return { value: { state: 's_down', line }, verdict: 'done-bad', state: line };
     }
     const fresh = Number(e['info-refresh']) < 5000 && !flags.includes('disconnected');
-    return { value: { state: fresh ? 'ok' : flags.join(','), line }, verdict: fresh ? 'good' : 'pending', state: line };
-  });
+    return { value: { state: fresh ? 'ok' : flags.join(','), line }, verdict: fresh ? 'done-good' : 'pending', state: line };
+  }, afterFix);
 }
 
 /** SENTINEL FAILOVER: NOGOODSLAVE, or `promoted` once a replica is handed out as master. */
@@ -244,6 +285,7 @@ async function replicationPhase(
   setup: ReplicationSetup,
   subjectRecord: ReplicaLine,
   masterLine: string,
+  afterFix = false,
 ): Promise<CasePhase> {
   const subject = replicaName(setup.subject);
   const address = recordKey(subjectRecord);
@@ -252,7 +294,7 @@ async function replicationPhase(
   if (setup.look === 'info') {
     return { state: subjectRecord.state, recorded: address, ...c, evidence: info };
   }
-  const s = await sentinelRecord(lab, address);
+  const s = await sentinelRecord(lab, address, afterFix);
   if (setup.look === 'sentinel') {
     return { state: s.state, recorded: address, ...c, evidence: `${info}; sentinel-0 SENTINEL REPLICAS: ${s.line}` };
   }
@@ -346,14 +388,14 @@ async function runReplication(lab: Lab, setup: ReplicationSetup): Promise<Observ
       (r) => r.state === 'online' && classifyRecord(r.ip, r.port, subject, book(lab)).recordedAs === 'pod',
     );
     const state = masterLine(now) || 'no replicas';
-    return { value: { own, now }, verdict: own ? 'good' : 'pending', state };
+    return { value: { own, now }, verdict: own ? 'done-good' : 'pending', state };
   }).catch((e: Error) => {
     notes.push(`after the fix: ${e.message}`);
     return undefined;
   });
   const now = settled?.now ?? (await masterRecords(lab));
   const subjectAfter = settled?.own ?? now.find((r) => !records.some((x, i) => i !== setup.subject && recordKey(x) === recordKey(r))) ?? now[0];
-  const fixed = subjectAfter ? await replicationPhase(lab, setup, subjectAfter, masterLine(now)) : undefined;
+  const fixed = subjectAfter ? await replicationPhase(lab, setup, subjectAfter, masterLine(now), true) : undefined;
   await collect(lab, 'fixed', pods, sentinels);
   return { failure, applied, fixed, notes };
 }
@@ -381,7 +423,7 @@ async function listens(lab: Lab, ip: string, port: number): Promise<boolean | un
 }
 
 /** The subject's entry in the holder's view, until it has failed, lost its address, or held healthy. */
-async function clusterPhase(lab: Lab, holder: string, subject: string, subjectId: string): Promise<CasePhase> {
+async function clusterPhase(lab: Lab, holder: string, subject: string, subjectId: string, afterFix = false): Promise<CasePhase> {
   const reading = await conclude(`${holder}'s view of ${subject}`, async () => {
     const [{ nodes, raw }, info] = await Promise.all([view(lab, holder), cli(lab, holder, ['cluster', 'info'])]);
     const n = nodes.find((x) => x.id === subjectId);
@@ -401,8 +443,9 @@ async function clusterPhase(lab: Lab, holder: string, subject: string, subjectId
     const good =
       !bad && n.linkState === 'connected' && nodes.every((x) => !x.flags.some((f) => /fail|handshake|noaddr/.test(f))) && clusterState === 'ok';
     const value = { n, raw, clusterState, state: bad ?? (good ? 'ok' : n.flags.join(',')) };
-    return { value, verdict: bad ? 'bad' : good ? 'good' : 'pending', state: `${line(n)}; cluster_state ${clusterState}` };
-  });
+    const verdict = bad === 'disconnected' ? 'bad' : bad ? 'done-bad' : good ? 'good' : 'pending';
+    return { value, verdict, state: `${line(n)}; cluster_state ${clusterState}` };
+  }, afterFix);
   if (!reading) {
     throw new DeployError(`${subject} never appeared in ${holder}'s view`);
   }
@@ -531,7 +574,7 @@ async function runCluster(lab: Lab, setup: ClusterSetup): Promise<Observed> {
     await collect(lab, 'failure', members, []);
     await must(lab, subject, ['config', 'set', 'cluster-announce-bus-port', '0']);
     applied.push(`${subject}: CONFIG SET cluster-announce-bus-port 0 (announce the bus port it listens on, ${BUS_PORT})`);
-    const fixed = await clusterPhase(lab, 'redis-0', subject, subjectId);
+    const fixed = await clusterPhase(lab, 'redis-0', subject, subjectId, true);
     await collect(lab, 'fixed', members, []);
     return { failure, applied, fixed, notes };
   }
@@ -553,7 +596,7 @@ async function runCluster(lab: Lab, setup: ClusterSetup): Promise<Observed> {
   // A noaddr entry is dialled nowhere: the node is met again at its published ports.
   await must(lab, 'redis-0', ['cluster', 'meet', host, String(NODEPORT_BASE + 2), own]);
   applied.push(`redis-0: CLUSTER MEET ${host} ${NODEPORT_BASE + 2} ${own}`);
-  const fixed = await clusterPhase(lab, 'redis-0', subject, subjectId);
+  const fixed = await clusterPhase(lab, 'redis-0', subject, subjectId, true);
   await collect(lab, 'fixed', members, []);
   return { failure, applied, fixed, notes };
 }
@@ -573,15 +616,16 @@ async function masterAddress(lab: Lab): Promise<{ ip: string; port: number } | u
   return parseMasterAddress(await cli(lab, 'sentinel-0', ['sentinel', 'get-master-addr-by-name', MASTER], SENTINEL_PORT));
 }
 
-async function sentinelMasterPhase(lab: Lab): Promise<CasePhase> {
+async function sentinelMasterPhase(lab: Lab, afterFix = false): Promise<CasePhase> {
   const r = await conclude('sentinel-0 to conclude on the master it hands out', async () => {
     const entry = parseSentinelEntries(await cli(lab, 'sentinel-0', ['sentinel', 'master', MASTER], SENTINEL_PORT))[0];
     const addr = await masterAddress(lab);
     const flags = entry ? flagsOf(entry) : [];
     const text = `get-master-addr-by-name ${addr ? `${addr.ip}:${addr.port}` : 'none'}; flags ${flags.join(',') || '?'}`;
-    const verdict = flags.includes('s_down') ? 'bad' : flags.join(',') === 'master' && addr ? 'good' : 'pending';
+    // `master` alone is what a fresh record says before its first PING fails: it must hold.
+    const verdict = flags.includes('s_down') ? 'done-bad' : flags.join(',') === 'master' && addr ? 'good' : 'pending';
     return { value: { addr, flags, text }, verdict, state: text };
-  });
+  }, afterFix);
   const c = r.addr ? classifyRecord(r.addr.ip, r.addr.port, 'redis-0', book(lab)) : undefined;
   return {
     state: r.flags.includes('s_down') ? 's_down' : r.flags.join(',') === 'master' ? 'ok' : r.flags.join(','),
@@ -630,7 +674,7 @@ async function runSentinelRestart(lab: Lab): Promise<Observed> {
     `sentinel-0: SENTINEL MONITOR ${MASTER} ${ip} ${PORT} 1`,
     `redis-1: REPLICAOF ${ip} ${PORT}`,
   );
-  const fixed = await sentinelMasterPhase(lab);
+  const fixed = await sentinelMasterPhase(lab, true);
   await collect(lab, 'fixed', data, ['sentinel-0']);
   return { failure, applied, fixed, notes };
 }
@@ -704,8 +748,9 @@ export async function runCase(
 ): Promise<CaseRun> {
   const t0 = performance.now();
   const topo = await provider.start(topologyFor(cell, scenario.redis));
+  const labMs = Math.round(performance.now() - t0);
   try {
-    const lab: Lab = { topo, redis: scenario.redis, scenario, notes: [], startedAt: new Date(), former: {} };
+    const lab: Lab = { topo, redis: scenario.redis, scenario, startedAt: new Date(), former: {}, collectMs: 0 };
     const setup = cell.options.setup;
     const o =
       setup.kind === 'replication'
@@ -724,7 +769,7 @@ export async function runCase(
       observation,
       compatibility: caseCompatibility(observation),
       fix: observation.applied.join('; '),
-      timings: { case: Math.round(performance.now() - t0) },
+      timings: { lab: labMs, collect: Math.round(lab.collectMs), case: Math.round(performance.now() - t0) },
       artifacts: scenario.artifacts?.paths ?? [],
     };
     return { record };
