@@ -19,7 +19,12 @@ describe.skipIf(cells.length === 0)('cases', () => {
       const run = await runScenarioCell(ctx, cell, config, runCase);
       const o = run.record.observation!;
       run.record.checks = judgeCase(cell, o);
-      const story = [o.failure.evidence, o.applied.join('; '), o.fixed?.evidence ?? 'no reading after the fix', ...o.notes].join(' | ');
+      const story = [
+        o.failure.evidence,
+        o.applied.join('; '),
+        o.fixed?.evidence ?? 'no reading after the fix',
+        ...o.notes,
+      ].join(' | ');
       expect(failedChecks(run.record.checks), failedChecksText(run.record.checks, story)).toEqual([]);
     });
   }

@@ -58,12 +58,14 @@ interface CaseRow {
 }
 
 // The Redis and datapath facts the expectations rest on.
-const REPLICA_ADDRESS = 'docs/sentinel.md#replica-address (INFO replication lists the peer address of the replication connection unless replica-announce-ip is set)';
+const REPLICA_ADDRESS =
+  'docs/sentinel.md#replica-address (INFO replication lists the peer address of the replication connection unless replica-announce-ip is set)';
 const REPLICA_DISCOVERY = 'docs/sentinel.md#replica-discovery, docs/sentinel.md#unreachable-replicas';
 const DOCKER_IP_MASQ =
-  'moby libnetwork bridge setup_ip_tables.go (dockerd --ip-masq: -t nat -A POSTROUTING -s <bridge subnet> ! -o <bridge> -j MASQUERADE); docs/datapath.md#masquerade-source-address (MASQUERADE takes the outgoing device\'s address: flannel.1 holds <subnet>.0)';
+  "moby libnetwork bridge setup_ip_tables.go (dockerd --ip-masq: -t nat -A POSTROUTING -s <bridge subnet> ! -o <bridge> -j MASQUERADE); docs/datapath.md#masquerade-source-address (MASQUERADE takes the outgoing device's address: flannel.1 holds <subnet>.0)";
 const MEET = 'docs/datapath.md#redis-meet-and-handshake, docs/datapath.md#nat-and-the-cluster-bus';
-const ADDRESS_UPDATES = 'docs/datapath.md#redis-address-updates, docs/datapath.md#redis-announce (cport from the header, cluster.c nodeUpdateAddressIfNeeded)';
+const ADDRESS_UPDATES =
+  'docs/datapath.md#redis-address-updates, docs/datapath.md#redis-announce (cport from the header, cluster.c nodeUpdateAddressIfNeeded)';
 
 const ROWS: CaseRow[] = [
   {
@@ -74,8 +76,7 @@ const ROWS: CaseRow[] = [
     setup: { kind: 'cluster', variant: 'announced-bus-port', placement: [0, 0, 0] },
     expectation: {
       thread: 'redis/redis#5983',
-      reported:
-        'a node announces bus port @6380 while peers use 16379; nc to port 6379 succeeds, the node stays fail',
+      reported: 'a node announces bus port @6380 while peers use 16379; nc to port 6379 succeeds, the node stays fail',
       subject: "redis-2 in redis-0's CLUSTER NODES",
       // The thread's Redis (4.0) marked the node fail; 7.0 counts the node's own PINGs as a sign
       // of life (clusterCron: PFAIL only when both the PONG and any data are overdue), so the
@@ -130,8 +131,7 @@ const ROWS: CaseRow[] = [
     setup: { kind: 'cluster', variant: 'create-over-service-ips', placement: [0, 0, 0] },
     expectation: {
       thread: 'kelseyhightower/kubernetes-redis-cluster#1',
-      reported:
-        'redis-trib create over six Service ClusterIPs ends in an endless "Waiting for the cluster to join"',
+      reported: 'redis-trib create over six Service ClusterIPs ends in an endless "Waiting for the cluster to join"',
       subject: "redis-0 in redis-1's CLUSTER NODES",
       failure: { state: 'create-loops', recordedAs: 'service-ip' },
       fix: 'CLUSTER RESET HARD, create the cluster over the pod IPs',
@@ -182,7 +182,7 @@ const ROWS: CaseRow[] = [
     expectation: {
       thread: 'kubernetes/kubernetes#38176',
       reported: 'Sentinel knows the replica on another node at <subnet>.0:6379, flagged s_down',
-      subject: 'redis-1 in sentinel-0\'s SENTINEL REPLICAS',
+      subject: "redis-1 in sentinel-0's SENTINEL REPLICAS",
       failure: { state: 's_down', recordedAs: 'tunnel' },
       fix: 'replica-announce-ip <pod IP> on the replica, then SENTINEL RESET',
       fixed: { state: 'ok', recordedAs: 'pod' },
@@ -249,11 +249,12 @@ const ROWS: CaseRow[] = [
       thread: 'bitnami/charts#10067',
       reported:
         "Sentinel's get-master-addr-by-name returns an address no pod holds; the old master's pod runs at another IP",
-      subject: "get-master-addr-by-name on sentinel-0",
+      subject: 'get-master-addr-by-name on sentinel-0',
       failure: { state: 's_down', recordedAs: 'no-pod' },
       fix: 'point Sentinel at the current master (SENTINEL REMOVE, SENTINEL MONITOR <its pod IP>) and REPLICAOF it',
       fixed: { state: 'ok', recordedAs: 'pod' },
-      source: 'docs/sentinel.md#whole-restart (every pod back at a new IP; Sentinel keeps the old records until re-pointed), docs/sentinel.md#replica-discovery',
+      source:
+        'docs/sentinel.md#whole-restart (every pod back at a new IP; Sentinel keeps the old records until re-pointed), docs/sentinel.md#replica-discovery',
     },
   },
   {

@@ -58,7 +58,10 @@ export function classifyRecord(
     if (n.ip === ip) {
       const via = book.services.find((s) => s.ports.some((p) => p.nodePort === port));
       if (via) {
-        return { recordedAs: via.pod === subject ? 'pod' : 'other-pod', owner: `${via.pod} (NodePort ${port} on ${n.name})` };
+        return {
+          recordedAs: via.pod === subject ? 'pod' : 'other-pod',
+          owner: `${via.pod} (NodePort ${port} on ${n.name})`,
+        };
       }
       return { recordedAs: 'node-ip', owner: `eth0@${n.name}` };
     }

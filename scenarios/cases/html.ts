@@ -8,7 +8,15 @@ const phaseRows = (label: string, p: CasePhase | undefined, bad: boolean): [stri
   p
     ? [
         [`${label}: state`, p.state, bad],
-        ...(p.recorded ? [[`${label}: recorded at`, `${p.recorded} (${p.recordedAs ?? '?'}: ${p.owner ?? '?'})`, bad] as [string, string, boolean]] : []),
+        ...(p.recorded
+          ? [
+              [`${label}: recorded at`, `${p.recorded} (${p.recordedAs ?? '?'}: ${p.owner ?? '?'})`, bad] as [
+                string,
+                string,
+                boolean,
+              ],
+            ]
+          : []),
         [`${label}: evidence`, p.evidence],
       ]
     : [[label, 'not reached', true]];

@@ -20,7 +20,11 @@ describe('judgeCase', () => {
     owner: 'flannel.1@node-1',
     evidence: 'e',
   });
-  const observation = (failure: CasePhase, fixed: CasePhase | undefined, applied = ['SENTINEL RESET']): CaseObservation => ({
+  const observation = (
+    failure: CasePhase,
+    fixed: CasePhase | undefined,
+    applied = ['SENTINEL RESET'],
+  ): CaseObservation => ({
     thread: cell.expectation.thread,
     failure,
     applied,
@@ -44,7 +48,9 @@ describe('judgeCase', () => {
     ]);
   });
   test('a fix that leaves the record rewritten, or never read, does not work', () => {
-    expect(failed(judgeCase(cell, observation(phase('s_down', 'tunnel'), phase('ok', 'tunnel'))))).toEqual(['fix works']);
+    expect(failed(judgeCase(cell, observation(phase('s_down', 'tunnel'), phase('ok', 'tunnel'))))).toEqual([
+      'fix works',
+    ]);
     expect(failed(judgeCase(cell, observation(phase('s_down', 'tunnel'), undefined)))).toEqual(['fix works']);
   });
   test('no fix applied fails', () => {
@@ -71,7 +77,12 @@ describe('classifyRecord', () => {
       { name: 'node-1', ip: '172.18.0.3', cniAddresses: { cni0: '10.42.1.1', 'flannel.1': '10.42.1.0' } },
     ],
     services: [
-      { name: 'redis-1-np', pod: 'redis-1', clusterIP: '10.43.1.3', ports: [{ name: 'r', port: 6379, targetPort: 6379, nodePort: 30001 }] },
+      {
+        name: 'redis-1-np',
+        pod: 'redis-1',
+        clusterIP: '10.43.1.3',
+        ports: [{ name: 'r', port: 6379, targetPort: 6379, nodePort: 30001 }],
+      },
     ],
     former: { '10.42.0.9': 'redis-0' },
   };
@@ -90,8 +101,11 @@ describe('classifyRecord', () => {
     expect(cls('172.18.0.3', 30001).recordedAs).toBe('pod');
     expect(classifyRecord('172.18.0.3', 30001, 'redis-0', book).recordedAs).toBe('other-pod');
   });
-  test("an address no pod holds names whose it was; a port nobody listens on wins", () => {
-    expect(cls('10.42.0.9')).toEqual({ recordedAs: 'no-pod', owner: "nobody (redis-0's address before it was recreated)" });
+  test('an address no pod holds names whose it was; a port nobody listens on wins', () => {
+    expect(cls('10.42.0.9')).toEqual({
+      recordedAs: 'no-pod',
+      owner: "nobody (redis-0's address before it was recreated)",
+    });
     expect(cls('10.42.7.7').owner).toBe('nobody');
     expect(cls('10.42.1.2', 6380, false).recordedAs).toBe('unlistened-port');
     expect(cls('10.42.1.2', 16379, true).recordedAs).toBe('pod');

@@ -1,7 +1,7 @@
 // The cases judge: the failure the thread reported shows (the state, and whose address the record
 // holds), the fix was applied, and afterwards the record is the subject's own and the state healthy.
-import type { Check } from '../../src/model/results.ts';
 import type { Cell } from '../../src/model/cell.ts';
+import type { Check } from '../../src/model/results.ts';
 import type { CaseOptions } from './cells.ts';
 import type { CaseObservation, CasePhase, CaseSymptom } from './types.ts';
 
@@ -11,7 +11,11 @@ export const shows = (phase: CasePhase | undefined, want: CaseSymptom): boolean 
 
 const said = (s: CaseSymptom) => (s.recordedAs ? `${s.state}, recorded at a ${s.recordedAs} address` : s.state);
 const seen = (p: CasePhase | undefined) =>
-  p ? (p.recordedAs ? `${p.state}, recorded at ${p.recorded ?? '?'} (${p.recordedAs}: ${p.owner ?? '?'})` : p.state) : 'not reached';
+  p
+    ? p.recordedAs
+      ? `${p.state}, recorded at ${p.recorded ?? '?'} (${p.recordedAs}: ${p.owner ?? '?'})`
+      : p.state
+    : 'not reached';
 
 export function judgeCase(cell: Pick<Cell<'cases', CaseOptions>, 'expectation'>, o: CaseObservation): Check[] {
   const e = cell.expectation;

@@ -65,7 +65,20 @@ export async function addSidecar(
   pod: string,
   port: number,
 ): Promise<{ relay: ChildProcess; applied: string[] }> {
-  const rule = ['-t', 'nat', '-A', 'PREROUTING', '-p', 'tcp', '--dport', String(port), '-j', 'REDIRECT', '--to-ports', String(SIDECAR_PORT)];
+  const rule = [
+    '-t',
+    'nat',
+    '-A',
+    'PREROUTING',
+    '-p',
+    'tcp',
+    '--dport',
+    String(port),
+    '-j',
+    'REDIRECT',
+    '--to-ports',
+    String(SIDECAR_PORT),
+  ];
   const relayArgv = ['socat', `TCP-LISTEN:${SIDECAR_PORT},fork,reuseaddr`, `TCP:127.0.0.1:${port}`];
   const relay = topo.spawn({ pod }, relayArgv);
   let exited = false;

@@ -8,7 +8,9 @@ import { caseCells, caseNames, type CaseOptions } from './cells.ts';
 import type { CasePhase } from './types.ts';
 
 const told = (p: CasePhase | undefined) =>
-  p ? `${p.state}${p.recorded ? `, recorded at ${p.recorded} (${p.recordedAs}: ${p.owner})` : ''}\n     ${p.evidence}` : 'not reached';
+  p
+    ? `${p.state}${p.recorded ? `, recorded at ${p.recorded} (${p.recordedAs}: ${p.owner})` : ''}\n     ${p.evidence}`
+    : 'not reached';
 
 export const casesReproduction: FamilyReproduction<'cases'> = {
   cell: () => {

@@ -12,7 +12,13 @@ import { renderReply, respCall } from '../../src/deploy/resp.ts';
 import type { Cell } from '../../src/model/cell.ts';
 import type { CellRecordOf } from '../../src/model/results.ts';
 import { hasFlag, parseClusterInfo, parseClusterNodes, type ClusterNode } from '../../src/probes/cluster-nodes.ts';
-import { flagsOf, parseInfoReplicas, parseMasterAddress, parseSentinelEntries, type ReplicaLine } from '../../src/probes/sentinel.ts';
+import {
+  flagsOf,
+  parseInfoReplicas,
+  parseMasterAddress,
+  parseSentinelEntries,
+  type ReplicaLine,
+} from '../../src/probes/sentinel.ts';
 import { initialRecord, type ScenarioContext } from '../../src/suite/harness.ts';
 import { DeployError } from '../../src/util/errors.ts';
 import { waitFor } from '../../src/util/wait.ts';
@@ -77,7 +83,14 @@ const dataPod = (name: string, node: number, redis: Lab['redis'], extra: string[
   readyLogLine: 'Ready to accept connections',
 });
 
-const clusterArgs = ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(NODE_TIMEOUT_MS)];
+const clusterArgs = [
+  '--cluster-enabled',
+  'yes',
+  '--cluster-config-file',
+  'nodes.conf',
+  '--cluster-node-timeout',
+  String(NODE_TIMEOUT_MS),
+];
 
 // Sentinel rewrites its config file, so it lives in the pod's config dir, written at every start.
 const sentinelPod = (name: string, node: number, redis: Lab['redis']): PodSpec => {
@@ -163,7 +176,13 @@ async function conclude<T>(
 // ---------------------------------------------------------------------------------------------
 // Evidence: the files `rcnc collect` writes, per phase.
 
-async function collect(lab: Lab, phase: 'failure' | 'fixed', pods: string[], sentinels: string[], extra: [string, string][] = []) {
+async function collect(
+  lab: Lab,
+  phase: 'failure' | 'fixed',
+  pods: string[],
+  sentinels: string[],
+  extra: [string, string][] = [],
+) {
   const artifacts = lab.scenario.artifacts;
   if (!artifacts) {
     return;
@@ -232,7 +251,11 @@ async function attach(lab: Lab, setup: ReplicationSetup, i: number): Promise<Rep
         return at >= 0 ? (left.splice(at, 1), false) : true;
       });
       const online = added.find((x) => x.state === 'online');
-      return { done: !!online, value: online, state: now.map((x) => `${recordKey(x)} ${x.state}`).join(', ') || 'no replicas' };
+      return {
+        done: !!online,
+        value: online,
+        state: now.map((x) => `${recordKey(x)} ${x.state}`).join(', ') || 'no replicas',
+      };
     },
   });
   return r.value!;
@@ -240,22 +263,32 @@ async function attach(lab: Lab, setup: ReplicationSetup, i: number): Promise<Rep
 
 /** What Sentinel concluded about the record at `address`: s_down, or ok (connected, INFO fresh). */
 async function sentinelRecord(lab: Lab, address: string, afterFix = false): Promise<{ state: string; line: string }> {
-  return conclude(`sentinel-0 to conclude on the replica record ${address}`, async () => {
-    const entries = parseSentinelEntries(await cli(lab, 'sentinel-0', ['sentinel', 'replicas', MASTER], SENTINEL_PORT));
-    const e = entries.find((x) => `${x['ip']}:${x['port']}` === address);
-    if (!e) {
-      return { value: { state: 'unknown', line: '' }, verdict: 'pending', state: `no record at ${address}` };
-    }
-    const flags = flagsOf(e);
-    const line = `${address} flags=${e['flags']} link-pending-commands=${e['link-pending-commands'] ?? '?'} info-refresh=${e['info-refresh'] ?? '?'}`;
-    // Both last: s_down until the record's address answers, and an address that answered INFO is
-    // the replica's (an unreachable one never gets an INFO reply).
-    if (flags.includes('s_down')) {
-      return { value: { state: 's_down', line }, verdict: 'done-bad', state: line };
-    }
-    const fresh = Number(e['info-refresh']) < 5000 && !flags.includes('disconnected');
-    return { value: { state: fresh ? 'ok' : flags.join(','), line }, verdict: fresh ? 'done-good' : 'pending', state: line };
-  }, afterFix);
+  return conclude(
+    `sentinel-0 to conclude on the replica record ${address}`,
+    async () => {
+      const entries = parseSentinelEntries(
+        await cli(lab, 'sentinel-0', ['sentinel', 'replicas', MASTER], SENTINEL_PORT),
+      );
+      const e = entries.find((x) => `${x['ip']}:${x['port']}` === address);
+      if (!e) {
+        return { value: { state: 'unknown', line: '' }, verdict: 'pending', state: `no record at ${address}` };
+      }
+      const flags = flagsOf(e);
+      const line = `${address} flags=${e['flags']} link-pending-commands=${e['link-pending-commands'] ?? '?'} info-refresh=${e['info-refresh'] ?? '?'}`;
+      // Both last: s_down until the record's address answers, and an address that answered INFO is
+      // the replica's (an unreachable one never gets an INFO reply).
+      if (flags.includes('s_down')) {
+        return { value: { state: 's_down', line }, verdict: 'done-bad', state: line };
+      }
+      const fresh = Number(e['info-refresh']) < 5000 && !flags.includes('disconnected');
+      return {
+        value: { state: fresh ? 'ok' : flags.join(','), line },
+        verdict: fresh ? 'done-good' : 'pending',
+        state: line,
+      };
+    },
+    afterFix,
+  );
 }
 
 /** SENTINEL FAILOVER: NOGOODSLAVE, or `promoted` once a replica is handed out as master. */
@@ -272,7 +305,9 @@ async function failover(lab: Lab, replicas: string[]): Promise<{ state: string; 
     target: `sentinel-0 to hand out one of ${replicas.join(', ')} as master`,
     timeoutMs: SETTLE_BOUND_MS,
     check: async () => {
-      const a = parseMasterAddress(await cli(lab, 'sentinel-0', ['sentinel', 'get-master-addr-by-name', MASTER], SENTINEL_PORT));
+      const a = parseMasterAddress(
+        await cli(lab, 'sentinel-0', ['sentinel', 'get-master-addr-by-name', MASTER], SENTINEL_PORT),
+      );
       return { done: !!a && ips.includes(a.ip), value: a?.ip, state: a ? `${a.ip}:${a.port}` : 'no address' };
     },
   });
@@ -298,11 +333,15 @@ async function replicationPhase(
   if (setup.look === 'sentinel') {
     return { state: s.state, recorded: address, ...c, evidence: `${info}; sentinel-0 SENTINEL REPLICAS: ${s.line}` };
   }
-  const f = await failover(lab, setup.replicas.map((_, i) => replicaName(i)));
+  const f = await failover(
+    lab,
+    setup.replicas.map((_, i) => replicaName(i)),
+  );
   return { state: f.state, recorded: address, ...c, evidence: `${info}; sentinel-0: ${s.line}; ${f.line}` };
 }
 
-const masterLine = (records: ReplicaLine[]) => records.map((r) => `${r.key}:ip=${r.ip},port=${r.port},state=${r.state}`).join(' ');
+const masterLine = (records: ReplicaLine[]) =>
+  records.map((r) => `${r.key}:ip=${r.ip},port=${r.port},state=${r.state}`).join(' ');
 
 async function fixReplication(lab: Lab, setup: ReplicationSetup, records: ReplicaLine[]): Promise<string[]> {
   const applied: string[] = [];
@@ -375,7 +414,12 @@ async function runReplication(lab: Lab, setup: ReplicationSetup): Promise<Observ
   if (sentinels.length) {
     const ip = lab.topo.pod('redis-0').ip;
     await must(lab, 'sentinel-0', ['sentinel', 'monitor', MASTER, ip, String(PORT), '1'], SENTINEL_PORT);
-    await must(lab, 'sentinel-0', ['sentinel', 'set', MASTER, 'down-after-milliseconds', String(DOWN_AFTER_MS), 'failover-timeout', '10000'], SENTINEL_PORT);
+    await must(
+      lab,
+      'sentinel-0',
+      ['sentinel', 'set', MASTER, 'down-after-milliseconds', String(DOWN_AFTER_MS), 'failover-timeout', '10000'],
+      SENTINEL_PORT,
+    );
   }
   const pods = ['redis-0', ...setup.replicas.map((_, i) => replicaName(i))];
   const failure = await replicationPhase(lab, setup, records[setup.subject]!, masterLine(await masterRecords(lab)));
@@ -394,7 +438,10 @@ async function runReplication(lab: Lab, setup: ReplicationSetup): Promise<Observ
     return undefined;
   });
   const now = settled?.now ?? (await masterRecords(lab));
-  const subjectAfter = settled?.own ?? now.find((r) => !records.some((x, i) => i !== setup.subject && recordKey(x) === recordKey(r))) ?? now[0];
+  const subjectAfter =
+    settled?.own ??
+    now.find((r) => !records.some((x, i) => i !== setup.subject && recordKey(x) === recordKey(r))) ??
+    now[0];
   const fixed = subjectAfter ? await replicationPhase(lab, setup, subjectAfter, masterLine(now), true) : undefined;
   await collect(lab, 'fixed', pods, sentinels);
   return { failure, applied, fixed, notes };
@@ -423,29 +470,42 @@ async function listens(lab: Lab, ip: string, port: number): Promise<boolean | un
 }
 
 /** The subject's entry in the holder's view, until it has failed, lost its address, or held healthy. */
-async function clusterPhase(lab: Lab, holder: string, subject: string, subjectId: string, afterFix = false): Promise<CasePhase> {
-  const reading = await conclude(`${holder}'s view of ${subject}`, async () => {
-    const [{ nodes, raw }, info] = await Promise.all([view(lab, holder), cli(lab, holder, ['cluster', 'info'])]);
-    const n = nodes.find((x) => x.id === subjectId);
-    const clusterState = parseClusterInfo(info)['cluster_state'] ?? '?';
-    if (!n) {
-      return { value: undefined, verdict: 'pending', state: `${subject} (${subjectId.slice(0, 8)}) not in the view` };
-    }
-    // Redis 7.0 keeps a node that talks over its own links out of PFAIL (clusterCron's data_delay):
-    // a link that never connects shows as `disconnected` where older Redis marked the node fail.
-    const bad = hasFlag(n, 'fail')
-      ? 'fail'
-      : hasFlag(n, 'noaddr')
-        ? 'noaddr'
-        : n.linkState === 'disconnected'
-          ? 'disconnected'
-          : undefined;
-    const good =
-      !bad && n.linkState === 'connected' && nodes.every((x) => !x.flags.some((f) => /fail|handshake|noaddr/.test(f))) && clusterState === 'ok';
-    const value = { n, raw, clusterState, state: bad ?? (good ? 'ok' : n.flags.join(',')) };
-    const verdict = bad === 'disconnected' ? 'bad' : bad ? 'done-bad' : good ? 'good' : 'pending';
-    return { value, verdict, state: `${line(n)}; cluster_state ${clusterState}` };
-  }, afterFix);
+async function clusterPhase(
+  lab: Lab,
+  holder: string,
+  subject: string,
+  subjectId: string,
+  afterFix = false,
+): Promise<CasePhase> {
+  const reading = await conclude(
+    `${holder}'s view of ${subject}`,
+    async () => {
+      const [{ nodes, raw }, info] = await Promise.all([view(lab, holder), cli(lab, holder, ['cluster', 'info'])]);
+      const n = nodes.find((x) => x.id === subjectId);
+      const clusterState = parseClusterInfo(info)['cluster_state'] ?? '?';
+      if (!n) {
+        return { value: undefined, verdict: 'pending', state: `${subject} (${subjectId.slice(0, 8)}) not in the view` };
+      }
+      // Redis 7.0 keeps a node that talks over its own links out of PFAIL (clusterCron's data_delay):
+      // a link that never connects shows as `disconnected` where older Redis marked the node fail.
+      const bad = hasFlag(n, 'fail')
+        ? 'fail'
+        : hasFlag(n, 'noaddr')
+          ? 'noaddr'
+          : n.linkState === 'disconnected'
+            ? 'disconnected'
+            : undefined;
+      const good =
+        !bad &&
+        n.linkState === 'connected' &&
+        nodes.every((x) => !x.flags.some((f) => /fail|handshake|noaddr/.test(f))) &&
+        clusterState === 'ok';
+      const value = { n, raw, clusterState, state: bad ?? (good ? 'ok' : n.flags.join(',')) };
+      const verdict = bad === 'disconnected' ? 'bad' : bad ? 'done-bad' : good ? 'good' : 'pending';
+      return { value, verdict, state: `${line(n)}; cluster_state ${clusterState}` };
+    },
+    afterFix,
+  );
   if (!reading) {
     throw new DeployError(`${subject} never appeared in ${holder}'s view`);
   }
@@ -465,7 +525,12 @@ async function addSlots(lab: Lab): Promise<void> {
   const per = Math.floor(16384 / members.length);
   await Promise.all(
     members.map((m, i) =>
-      must(lab, m, ['cluster', 'addslotsrange', String(i * per), String(i === members.length - 1 ? 16383 : (i + 1) * per - 1)]),
+      must(lab, m, [
+        'cluster',
+        'addslotsrange',
+        String(i * per),
+        String(i === members.length - 1 ? 16383 : (i + 1) * per - 1),
+      ]),
     ),
   );
 }
@@ -474,7 +539,15 @@ async function addSlots(lab: Lab): Promise<void> {
 async function create(lab: Lab, addresses: string[], boundMs: number): Promise<{ state: string; output: string }> {
   const r = await lab.topo.exec(
     { pod: 'redis-0' },
-    [lab.redis.cli, '--cluster', 'create', ...addresses.map((a) => `${a}:${PORT}`), '--cluster-replicas', '0', '--cluster-yes'],
+    [
+      lab.redis.cli,
+      '--cluster',
+      'create',
+      ...addresses.map((a) => `${a}:${PORT}`),
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ],
     { reject: false, timeoutMs: boundMs },
   );
   // redis-cli colours its --cluster output even when stdout is not a terminal.
@@ -488,7 +561,11 @@ async function create(lab: Lab, addresses: string[], boundMs: number): Promise<{
  * While a create runs: the first entry in the holder's view at an address that is no pod's (a
  * handshake entry lives only a node timeout, so it is watched for, not read afterwards).
  */
-function watchForeign(lab: Lab, holder: string, untilMs: number): { stop: () => void; found: Promise<ClusterNode | undefined> } {
+function watchForeign(
+  lab: Lab,
+  holder: string,
+  untilMs: number,
+): { stop: () => void; found: Promise<ClusterNode | undefined> } {
   let stopped = false;
   const found = (async () => {
     const end = performance.now() + untilMs;
@@ -520,7 +597,9 @@ async function createPhase(
   const subjectId = (await must(lab, subject, ['cluster', 'myid'])).trim();
   const { nodes, raw } = await view(lab, holder);
   const entry = foreign ?? nodes.find((n) => n.id === subjectId);
-  const c = entry ? classifyRecord(entry.ip, entry.cport, subject, book(lab)) : { recordedAs: undefined, owner: 'not in the view' };
+  const c = entry
+    ? classifyRecord(entry.ip, entry.cport, subject, book(lab))
+    : { recordedAs: undefined, owner: 'not in the view' };
   const lines = made.output.trim().split('\n').filter(Boolean);
   const last = [lines.find((l) => /Waiting for the cluster to join/.test(l)), lines.at(-1)].filter(Boolean).join(' ');
   return {
@@ -534,32 +613,42 @@ async function createPhase(
   };
 }
 
-async function runCluster(lab: Lab, setup: ClusterSetup): Promise<Observed> {
+/** The create cases: `redis-cli --cluster create` as the thread ran it, then over pod IPs. */
+async function runCreate(lab: Lab, setup: ClusterSetup): Promise<Observed> {
   const notes: string[] = [];
   const applied: string[] = [];
   const ips = members.map((m) => lab.topo.pod(m).ip);
   if (setup.masquerade) {
     notes.push(...(await addMasquerade(lab.topo, setup.masquerade)));
   }
-  if (setup.variant === 'create-masqueraded' || setup.variant === 'create-over-service-ips') {
-    const overServices = setup.variant === 'create-over-service-ips';
-    const addresses = overServices ? members.map((m) => service(lab, m).clusterIP) : ips;
-    // Who sees the wrong address: the first node receives the others' MEETs (1059); the others
-    // MEET the first over its ClusterIP (kelseyhightower#1).
-    const [holder, subject] = overServices ? ['redis-1', 'redis-0'] : ['redis-0', 'redis-1'];
-    const failed = await createPhase(lab, addresses, holder, subject, CREATE_BOUND_MS);
-    await collect(lab, 'failure', members, [], [['redis-cli-cluster-create.txt', failed.output]]);
-    if (setup.masquerade) {
-      applied.push(...(await removeMasquerade(lab.topo, setup.masquerade)));
-    }
-    for (const m of members) {
-      await must(lab, m, ['cluster', 'reset', 'hard']);
-    }
-    applied.push('CLUSTER RESET HARD on redis-0..2', `redis-cli --cluster create ${ips.map((ip) => `${ip}:${PORT}`).join(' ')}`);
-    const fixed = await createPhase(lab, ips, holder, subject, SETTLE_BOUND_MS);
-    await collect(lab, 'fixed', members, [], [['redis-cli-cluster-create.txt', fixed.output]]);
-    return { failure: failed.phase, applied, fixed: fixed.phase, notes };
+  const overServices = setup.variant === 'create-over-service-ips';
+  const addresses = overServices ? members.map((m) => service(lab, m).clusterIP) : ips;
+  // Who sees the wrong address: the first node receives the others' MEETs (1059); the others
+  // MEET the first over its ClusterIP (kelseyhightower#1).
+  const [holder, subject] = overServices ? ['redis-1', 'redis-0'] : ['redis-0', 'redis-1'];
+  const failed = await createPhase(lab, addresses, holder, subject, CREATE_BOUND_MS);
+  await collect(lab, 'failure', members, [], [['redis-cli-cluster-create.txt', failed.output]]);
+  if (setup.masquerade) {
+    applied.push(...(await removeMasquerade(lab.topo, setup.masquerade)));
   }
+  for (const m of members) {
+    await must(lab, m, ['cluster', 'reset', 'hard']);
+  }
+  applied.push(
+    'CLUSTER RESET HARD on redis-0..2',
+    `redis-cli --cluster create ${ips.map((ip) => `${ip}:${PORT}`).join(' ')}`,
+  );
+  const fixed = await createPhase(lab, ips, holder, subject, SETTLE_BOUND_MS);
+  await collect(lab, 'fixed', members, [], [['redis-cli-cluster-create.txt', fixed.output]]);
+  return { failure: failed.phase, applied, fixed: fixed.phase, notes };
+}
+
+async function runCluster(lab: Lab, setup: ClusterSetup): Promise<Observed> {
+  if (setup.variant === 'create-masqueraded' || setup.variant === 'create-over-service-ips') {
+    return runCreate(lab, setup);
+  }
+  const notes: string[] = [];
+  const applied: string[] = [];
   const subject = 'redis-2';
   await addSlots(lab);
   const subjectId = (await must(lab, subject, ['cluster', 'myid'])).trim();
@@ -573,7 +662,9 @@ async function runCluster(lab: Lab, setup: ClusterSetup): Promise<Observed> {
     failure.evidence += `; redis-cli -h ${lab.topo.pod(subject).ip} -p ${PORT} ping from redis-0: ${ping}`;
     await collect(lab, 'failure', members, []);
     await must(lab, subject, ['config', 'set', 'cluster-announce-bus-port', '0']);
-    applied.push(`${subject}: CONFIG SET cluster-announce-bus-port 0 (announce the bus port it listens on, ${BUS_PORT})`);
+    applied.push(
+      `${subject}: CONFIG SET cluster-announce-bus-port 0 (announce the bus port it listens on, ${BUS_PORT})`,
+    );
     const fixed = await clusterPhase(lab, 'redis-0', subject, subjectId, true);
     await collect(lab, 'fixed', members, []);
     return { failure, applied, fixed, notes };
@@ -613,19 +704,27 @@ const service = (lab: Lab, pod: string): ServiceInfo => {
 // The Sentinel whole-restart case.
 
 async function masterAddress(lab: Lab): Promise<{ ip: string; port: number } | undefined> {
-  return parseMasterAddress(await cli(lab, 'sentinel-0', ['sentinel', 'get-master-addr-by-name', MASTER], SENTINEL_PORT));
+  return parseMasterAddress(
+    await cli(lab, 'sentinel-0', ['sentinel', 'get-master-addr-by-name', MASTER], SENTINEL_PORT),
+  );
 }
 
 async function sentinelMasterPhase(lab: Lab, afterFix = false): Promise<CasePhase> {
-  const r = await conclude('sentinel-0 to conclude on the master it hands out', async () => {
-    const entry = parseSentinelEntries(await cli(lab, 'sentinel-0', ['sentinel', 'master', MASTER], SENTINEL_PORT))[0];
-    const addr = await masterAddress(lab);
-    const flags = entry ? flagsOf(entry) : [];
-    const text = `get-master-addr-by-name ${addr ? `${addr.ip}:${addr.port}` : 'none'}; flags ${flags.join(',') || '?'}`;
-    // `master` alone is what a fresh record says before its first PING fails: it must hold.
-    const verdict = flags.includes('s_down') ? 'done-bad' : flags.join(',') === 'master' && addr ? 'good' : 'pending';
-    return { value: { addr, flags, text }, verdict, state: text };
-  }, afterFix);
+  const r = await conclude(
+    'sentinel-0 to conclude on the master it hands out',
+    async () => {
+      const entry = parseSentinelEntries(
+        await cli(lab, 'sentinel-0', ['sentinel', 'master', MASTER], SENTINEL_PORT),
+      )[0];
+      const addr = await masterAddress(lab);
+      const flags = entry ? flagsOf(entry) : [];
+      const text = `get-master-addr-by-name ${addr ? `${addr.ip}:${addr.port}` : 'none'}; flags ${flags.join(',') || '?'}`;
+      // `master` alone is what a fresh record says before its first PING fails: it must hold.
+      const verdict = flags.includes('s_down') ? 'done-bad' : flags.join(',') === 'master' && addr ? 'good' : 'pending';
+      return { value: { addr, flags, text }, verdict, state: text };
+    },
+    afterFix,
+  );
   const c = r.addr ? classifyRecord(r.addr.ip, r.addr.port, 'redis-0', book(lab)) : undefined;
   return {
     state: r.flags.includes('s_down') ? 's_down' : r.flags.join(',') === 'master' ? 'ok' : r.flags.join(','),
@@ -641,7 +740,12 @@ async function runSentinelRestart(lab: Lab): Promise<Observed> {
   const data = ['redis-0', 'redis-1'];
   const monitor = async (ip: string) => {
     await must(lab, 'sentinel-0', ['sentinel', 'monitor', MASTER, ip, String(PORT), '1'], SENTINEL_PORT);
-    await must(lab, 'sentinel-0', ['sentinel', 'set', MASTER, 'down-after-milliseconds', String(DOWN_AFTER_MS), 'failover-timeout', '10000'], SENTINEL_PORT);
+    await must(
+      lab,
+      'sentinel-0',
+      ['sentinel', 'set', MASTER, 'down-after-milliseconds', String(DOWN_AFTER_MS), 'failover-timeout', '10000'],
+      SENTINEL_PORT,
+    );
   };
   const follow = async (ip: string) => {
     await must(lab, 'redis-1', ['replicaof', ip, String(PORT)]);
@@ -691,7 +795,9 @@ function topologyFor(cell: Cell<'cases', CaseOptions>, redis: Lab['redis']) {
         ...setup.replicas.map((r, i) => dataPod(replicaName(i), r.node, redis)),
         ...(setup.look === 'info' ? [] : [sentinelPod('sentinel-0', 0, redis)]),
       ];
-      const published = setup.replicas.some((r) => r.path.via === 'nodeport') ? ['redis-0', ...setup.replicas.map((_, i) => replicaName(i))] : [];
+      const published = setup.replicas.some((r) => r.path.via === 'nodeport')
+        ? ['redis-0', ...setup.replicas.map((_, i) => replicaName(i))]
+        : [];
       const services = published.map((pod, i) => ({
         name: `${pod}-np`,
         pod,
@@ -724,7 +830,9 @@ function topologyFor(cell: Cell<'cases', CaseOptions>, redis: Lab['redis']) {
               ports: [
                 { name: 'client', port: PORT, targetPort: PORT, nodePort: NODEPORT_BASE + i },
                 // Published bus ports for the Docker-like case; the thread's Services expose 6379 alone.
-                ...(shared ? [{ name: 'bus', port: BUS_PORT, targetPort: BUS_PORT, nodePort: BUS_NODEPORT_BASE + i }] : []),
+                ...(shared
+                  ? [{ name: 'bus', port: BUS_PORT, targetPort: BUS_PORT, nodePort: BUS_NODEPORT_BASE + i }]
+                  : []),
               ],
             }))
           : [];

@@ -9,14 +9,19 @@ export const caseCompatibility = (o: CaseObservation): CaseCompatibility =>
 const symptom = (s: CaseSymptom) => (s.recordedAs ? `${s.state} (${s.recordedAs} address)` : s.state);
 
 const phase = (p: CasePhase | undefined) =>
-  p ? `${p.state}${p.recorded ? ` at ${p.recorded}` : ''}${p.recordedAs ? ` (${p.recordedAs}: ${p.owner ?? '?'})` : ''}` : 'not reached';
+  p
+    ? `${p.state}${p.recorded ? ` at ${p.recorded}` : ''}${p.recordedAs ? ` (${p.recordedAs}: ${p.owner ?? '?'})` : ''}`
+    : 'not reached';
 
 const expected = (e: CaseExpectation) => `${e.thread}: ${symptom(e.failure)}, after the fix ${symptom(e.fixed)}`;
 
 export const caseWords: FamilyWords<'cases'> = {
   question: 'Does the lab show the failure the thread reported, and does the fix work?',
   words: {
-    'reproduced-and-fixed': { tone: 'good', meaning: 'the failure shows as the thread reported it, and the fix makes it go away' },
+    'reproduced-and-fixed': {
+      tone: 'good',
+      meaning: 'the failure shows as the thread reported it, and the fix makes it go away',
+    },
     'fix-failed': { tone: 'bad', meaning: 'the failure shows, but the fix did not make it go away' },
     'not-reproduced': { tone: 'bad', meaning: 'the lab did not show the failure the thread reported' },
   },
@@ -25,5 +30,8 @@ export const caseWords: FamilyWords<'cases'> = {
   expectedFacts: (e) => `${expected(e)}; fix: ${e.fix}`,
   observed: (o) => `${o.thread}: ${phase(o.failure)}; after the fix ${phase(o.fixed)}`,
   evidence: (o, code) =>
-    [o.failure.evidence, o.fixed?.evidence].filter(Boolean).map((e, i) => `${i ? 'after' : 'before'}: ${code(e!)}`).join('; '),
+    [o.failure.evidence, o.fixed?.evidence]
+      .filter(Boolean)
+      .map((e, i) => `${i ? 'after' : 'before'}: ${code(e!)}`)
+      .join('; '),
 };

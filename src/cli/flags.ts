@@ -150,7 +150,10 @@ shared: they run beside others, marked so (default with RCNC_MATRIX=full)`,
 } as const satisfies Record<string, FlagSpec>;
 
 const REPRODUCE_FLAGS = {
-  list: { type: 'boolean', description: 'list what can be reproduced: the families and every named case with its thread' },
+  list: {
+    type: 'boolean',
+    description: 'list what can be reproduced: the families and every named case with its thread',
+  },
   provider: {
     type: 'string',
     value: 'NAME',

@@ -178,7 +178,11 @@ export function reproducibleList(): string {
     const named = family.reproduce?.named?.() ?? [];
     if (named.length) {
       const width = Math.max(...named.map((n) => n.name.length));
-      lines.push('', `${family.name} (rcnc reproduce NAME):`, ...named.map((n) => `  ${n.name.padEnd(width)}  ${n.line}`));
+      lines.push(
+        '',
+        `${family.name} (rcnc reproduce NAME):`,
+        ...named.map((n) => `  ${n.name.padEnd(width)}  ${n.line}`),
+      );
     }
   }
   return lines.join('\n');
