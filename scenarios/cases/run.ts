@@ -785,6 +785,24 @@ async function runSentinelRestart(lab: Lab): Promise<Observed> {
 
 // ---------------------------------------------------------------------------------------------
 
+/** A cluster member's arguments: cluster mode, and what the case announces. */
+function clusterPodArgs(setup: ClusterSetup, i: number): string[] {
+  const args = [...clusterArgs];
+  if (setup.variant === 'announced-bus-port' && i === 2) {
+    args.push('--cluster-announce-bus-port', '6380');
+  }
+  if (setup.variant === 'shared-bus-port') {
+    args.push(
+      ...['--cluster-announce-ip', '$(HOST_IP)', '--cluster-announce-port', String(NODEPORT_BASE + i)],
+      // The thread's mistake: two of them announce one bus port.
+      ...['--cluster-announce-bus-port', String(BUS_NODEPORT_BASE + Math.min(i, 1))],
+      // "PONG contains mismatching sender ID" is logged at debug level (cluster.c).
+      ...['--loglevel', 'debug'],
+    );
+  }
+  return args;
+}
+
 function topologyFor(cell: Cell<'cases', CaseOptions>, redis: Lab['redis']) {
   const setup = cell.options.setup;
   const { profile, nodes } = cell.dims;
@@ -808,21 +826,7 @@ function topologyFor(cell: Cell<'cases', CaseOptions>, redis: Lab['redis']) {
     }
     case 'cluster': {
       const shared = setup.variant === 'shared-bus-port';
-      const pods = members.map((m, i) =>
-        dataPod(m, setup.placement[i]!, redis, [
-          ...clusterArgs,
-          ...(setup.variant === 'announced-bus-port' && i === 2 ? ['--cluster-announce-bus-port', '6380'] : []),
-          ...(shared
-            ? [
-                ...['--cluster-announce-ip', '$(HOST_IP)', '--cluster-announce-port', String(NODEPORT_BASE + i)],
-                // The thread's mistake: two of them announce one bus port.
-                ...['--cluster-announce-bus-port', String(BUS_NODEPORT_BASE + Math.min(i, 1))],
-                // "PONG contains mismatching sender ID" is logged at debug level (cluster.c).
-                ...['--loglevel', 'debug'],
-              ]
-            : []),
-        ]),
-      );
+      const pods = members.map((m, i) => dataPod(m, setup.placement[i]!, redis, clusterPodArgs(setup, i)));
       const services =
         shared || setup.variant === 'create-over-service-ips'
           ? members.map((m, i) => ({
