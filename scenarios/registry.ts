@@ -8,6 +8,7 @@ import { FAMILIES, type Family, type ProviderName } from '../src/model/dimension
 import type { CellRecord } from '../src/model/results.ts';
 import type { FamilyModule } from '../src/suite/family.ts';
 import type { Matrix } from '../src/suite/run-config.ts';
+import { cases } from './cases/index.ts';
 import { natMeet } from './nat-meet/index.ts';
 import { recovery } from './recovery/index.ts';
 import { sentinel } from './sentinel/index.ts';
@@ -18,6 +19,7 @@ const MODULES: { [F in Family]: FamilyModule<F> } = {
   snat,
   recovery,
   sentinel,
+  cases,
 };
 
 /** The families in the order of FAMILIES. */

@@ -156,6 +156,10 @@ collect at teardown (the verdict comes after): each pays for it, a pass discards
 } as const satisfies Record<string, FlagSpec>;
 
 const REPRODUCE_FLAGS = {
+  list: {
+    type: 'boolean',
+    description: 'list what can be reproduced: the families and every named case with its thread',
+  },
   provider: {
     type: 'string',
     value: 'NAME',

@@ -56,7 +56,10 @@ Builds a single-node k3s-shaped lab, exposes three masters over NodePort, lets a
 without cluster-announce-ip the way operators do, and shows what each side recorded, the failed
 dial-back, the NATed bus connection, and the fix with its result.
 With --provider kubeconfig the same happens on your cluster, in a new namespace; with --keep no
-fix is applied and the namespace stays as the failure left it, for 'rcnc collect -n NS DIR'.`,
+fix is applied and the namespace stays as the failure left it, for 'rcnc collect -n NS DIR'.
+       rcnc reproduce CASE | --list
+A published failure (one public thread each, rcnc reproduce --list names them) on its own lab: what
+the thread reported, the record that shows it, the fix, and the record after the fix.`,
   },
   doctor: {
     before: `Usage: rcnc doctor [--json]

@@ -3,7 +3,7 @@
 // usage error that names the families that can.
 import { describe, expect, test, vi } from 'vitest';
 import { UsageError } from '../util/errors.ts';
-import { cmdReproduce, reproducible } from './reproduce.ts';
+import { cmdReproduce, reproducible, reproducibleList } from './reproduce.ts';
 
 describe('rcnc reproduce: what to run', () => {
   test("a family name runs its classic cell, with the flags' profile and size", () => {
@@ -47,13 +47,25 @@ describe('rcnc reproduce: what to run', () => {
         reproducible(args, flags);
     expect(refused(['recovery'])).toThrow(/recovery has no story to reproduce: .*FAMILY one of nat-meet/);
     expect(refused(['netns/flannel-vxlan/pod-ip/announce-none/3-nodes/whole-restart'])).toThrow(
-      /no netns cell .* in a family that tells a story \(nat-meet\)/,
+      /no netns cell .* in a family that tells a story \(nat-meet, cases\)/,
     );
     expect(refused(['netns/calico-crosssubnet/pod-ip/announce-none/2-nodes'], { nodes: '2' })).toThrow(
       /--profile and --nodes choose a family's cell/,
     );
     expect(refused([])).toThrow(UsageError);
     expect(refused(['nat-meet', 'snat'])).toThrow(/give one family or cell id/);
+  });
+
+  test('a case name runs that case on the lab; --list names every case with its thread', () => {
+    const { cell } = reproducible(['flannel-1059'], {});
+    expect(cell.family).toBe('cases');
+    expect(cell.dims.variant).toBe('flannel-1059');
+    expect(() => reproducible(['flannel-1059'], { provider: 'kubeconfig' })).toThrow(/no kubeconfig cell flannel-1059/);
+    expect(() => reproducible(['cases'], {})).toThrow(/name a case: .*rcnc reproduce --list/);
+    const list = reproducibleList();
+    expect(list).toMatch(/^ {2}flannel-1059 +flannel-io\/flannel#1059: /m);
+    expect(list.match(/^ {2}\S+ +[\w.-]+\/[\w.-]+#\d+: /gm)!.length).toBeGreaterThanOrEqual(10);
+    expect(list).not.toMatch(/^ {2}cases$/m);
   });
 
   test('a --redis-server that is no redis-server is refused before any lab is looked at or built', async () => {

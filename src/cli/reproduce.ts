@@ -25,6 +25,10 @@ export async function cmdReproduce(args: string[]): Promise<number> {
   if (values.help) {
     return help('reproduce');
   }
+  if (values.list) {
+    console.log(reproducibleList());
+    return 0;
+  }
   const provider = providerFlag(values);
   const { reproduction, cell } = reproducible(positionals, { profile: values.profile, nodes: values.nodes, provider });
   if (provider === 'kubeconfig') {
@@ -137,7 +141,7 @@ export function reproducible(
   const [wanted, ...extra] = positionals;
   const families = storytellers();
   const provider = flags.provider ?? 'netns';
-  const usage = `rcnc reproduce FAMILY|CELL, FAMILY one of ${families.join(', ')}; try: rcnc reproduce ${families[0]}`;
+  const usage = `rcnc reproduce FAMILY|CASE|CELL, FAMILY one of ${families.join(', ')}, CASE one of rcnc reproduce --list; try: rcnc reproduce ${families[0]}`;
   if (wanted === undefined || extra.length > 0) {
     throw new UsageError(`give one family or cell id (got "${positionals.join(' ')}"): ${usage}`);
   }
@@ -156,10 +160,32 @@ export function reproducible(
     if (family.reproduce && cell) {
       return { reproduction: family.reproduce, cell };
     }
+    const named = provider === 'netns' ? family.reproduce?.named?.().find((n) => n.name === wanted) : undefined;
+    if (family.reproduce && named) {
+      return { reproduction: family.reproduce, cell: named.cell };
+    }
   }
   throw new UsageError(
     `no ${provider} cell ${wanted} in a family that tells a story (${families.join(', ')}): ${usage}`,
   );
+}
+
+/** `rcnc reproduce --list`: the families that tell a story, then every named case with its line. */
+export function reproducibleList(): string {
+  const stories = storytellers().filter((f) => !familyModule(f).reproduce?.named);
+  const lines = ['Families (rcnc reproduce FAMILY):', ...stories.map((f) => `  ${f}`)];
+  for (const family of SCENARIOS) {
+    const named = family.reproduce?.named?.() ?? [];
+    if (named.length) {
+      const width = Math.max(...named.map((n) => n.name.length));
+      lines.push(
+        '',
+        `${family.name} (rcnc reproduce NAME):`,
+        ...named.map((n) => `  ${n.name.padEnd(width)}  ${n.line}`),
+      );
+    }
+  }
+  return lines.join('\n');
 }
 
 async function labCanRun(): Promise<void> {

@@ -28,6 +28,7 @@ export const QUICK_CELLS = [
   'flannel-vxlan/nodeport/announce-ip/3-nodes/pod-churn-master',
   'flannel-vxlan/nodeport/announce-none/2-nodes/views',
   'flannel-vxlan/loadbalancer/announce-none/2-nodes/views',
+  'flannel-vxlan/pod-ip/announce-none/2-nodes/flannel-1059',
 ] as const;
 
 /** A part of the selection as `--shard` names it. */

@@ -35,7 +35,7 @@ export const POLICIES = ['Cluster', 'Local'] as const;
 export type TrafficPolicy = (typeof POLICIES)[number];
 
 /** The scenario families; each has its own expectation, observation and vocabulary. */
-export const FAMILIES = ['nat-meet', 'snat', 'recovery', 'sentinel'] as const;
+export const FAMILIES = ['nat-meet', 'snat', 'recovery', 'sentinel', 'cases'] as const;
 export type Family = (typeof FAMILIES)[number];
 
 export interface CellDims {

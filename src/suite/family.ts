@@ -147,6 +147,11 @@ export interface Reproduced<F extends Family> {
 export interface FamilyReproduction<F extends Family> {
   /** The cell `rcnc reproduce <family>` runs, from its flags; a UsageError for flags it cannot use. */
   cell(flags: ReproduceFlags): Cell<F, unknown>;
+  /**
+   * Cells the family names (`rcnc reproduce <name>`, listed by `rcnc reproduce --list`), each with
+   * the line the list shows.
+   */
+  named?(): { name: string; cell: Cell<F, unknown>; line: string }[];
   /** Runs a cell of the family and tells what happened (with `scenario.keep`, leaving the failure as it is). */
   run(provider: Provider, cell: Cell<F, unknown>, scenario: ScenarioContext): Promise<Reproduced<F>>;
 }

@@ -367,7 +367,7 @@ describe.concurrent('rcnc run --list', () => {
     const at = lines[0]!.indexOf('SCENARIO');
     const rows = lines.slice(1, lines.indexOf(''));
     for (const row of rows) {
-      expect(row.slice(at).split(' ')[0]).toMatch(/^(nat-meet|snat|recovery|sentinel)$/);
+      expect(row.slice(at).split(' ')[0]).toMatch(/^(nat-meet|snat|recovery|sentinel|cases)$/);
     }
     expect(r.stdout).toMatch(
       /netns\/flannel-vxlan\/nodeport\/announce-none +nat-meet +meet fails \(bridge-gateway\), announce fixes it/,
@@ -380,7 +380,7 @@ describe.concurrent('rcnc run --list', () => {
       /\/nodeport\/announce-none\/2-nodes\/views +sentinel +replicas at bridge-gateway addresses/,
     );
     expect(lines.at(-1)).toMatch(
-      new RegExp(`^${rows.length} cell\\(s\\): \\d+ nat-meet, \\d+ snat, \\d+ recovery, \\d+ sentinel$`),
+      new RegExp(`^${rows.length} cell\\(s\\): \\d+ nat-meet, \\d+ snat, \\d+ recovery, \\d+ sentinel, \\d+ cases$`),
     );
   });
 
@@ -396,7 +396,7 @@ describe.concurrent('rcnc run --list', () => {
     const lines = table.stdout.trim().split('\n');
     expect(listed.cells.map((c) => c.id)).toEqual(lines.slice(1, lines.indexOf('')).map((l) => l.split(/\s+/)[0]));
     expect(listed.total).toBe(listed.cells.length);
-    expect(listed.shard).toEqual({ index: 2, count: 3, selected: 12 });
+    expect(listed.shard).toEqual({ index: 2, count: 3, selected: 13 });
   });
 
   test('filters combine', async () => {
