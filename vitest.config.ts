@@ -1,6 +1,12 @@
 import { defineConfig } from 'vitest/config';
 import { checkReportDir, resolveRedisBinary, runConfigFromEnv } from './src/suite/run-config.ts';
-import { allProjects } from './src/suite/vitest-projects.ts';
+import {
+  browserProject,
+  kubeProject,
+  labEndToEndProject,
+  labProject,
+  unitProject,
+} from './src/suite/vitest-projects.ts';
 
 // A plain `npx vitest` (npm test) builds its run config from the environment here; `rcnc run`
 // builds its own from its flags and runs the lab project without this file. Scenario files read
@@ -24,6 +30,12 @@ export default defineConfig({
     // Two cores idle while Redis timers run: unit, browser and end-to-end files share three
     // workers; the scenario files then run one at a time (labProject says why).
     maxWorkers: 3,
-    projects: allProjects(config, root),
+    projects: [
+      unitProject(config, root),
+      browserProject(config, root),
+      labEndToEndProject(config, root),
+      labProject(config, root),
+      kubeProject(config, root),
+    ],
   },
 });

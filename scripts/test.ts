@@ -3,19 +3,13 @@
 // The checks take one core for half a minute while the lab's cells mostly wait on Redis timers;
 // one after the other they would add that half minute to every CI run. vitest's output streams as
 // it comes; the checks' output is held and printed once, after vitest, so the two never interleave.
-// A whole run (no arguments) starts a second vitest beside the first (src/suite/vitest-projects.ts
-// NPM_TEST_SPLIT: the sweeping end-to-end files, then the kube tier): vitest runs one worker count
-// per project group, so within one invocation the real cluster's files could only follow the lab's
-// (about 5 minutes more) or share a group's workers with them. Its lines are prefixed with its
-// projects' names. Any of them failing fails the command.
+// Either failing fails the command.
 import { execa, type ResultPromise } from 'execa';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fidelityPairs, fidelitySummary } from '../src/report/fidelity.ts';
 import { readResults } from '../src/report/write.ts';
 import { newRunId } from '../src/suite/run-config.ts';
-import { NPM_TEST_SPLIT } from '../src/suite/vitest-projects.ts';
-import { prefixLines } from '../src/util/prefix-lines.ts';
 
 const started = performance.now();
 const seconds = () => `${Math.round((performance.now() - started) / 1000)} s`;
@@ -27,70 +21,42 @@ const check = execa('npm', ['run', '--silent', 'check'], { reject: false, all: t
 // The run id is chosen here so the results can be read back afterwards (the lab against real
 // Kubernetes, below).
 const runId = process.env['RCNC_RUN_ID'] || newRunId();
-const args = process.argv.slice(2);
-const env = { RCNC_TIMING_CELLS: process.env['RCNC_TIMING_CELLS'] || 'shared' };
-// With arguments (a file, -t, --project) one vitest runs them as given, all projects in group order.
-const split = args.length === 0;
-const [first, second] = NPM_TEST_SPLIT;
-const projects = (names: readonly string[]) => names.flatMap((p) => ['--project', p]);
-// Its own run id, so each reporter writes its own report directory.
-const secondRunId = `${runId}-${second.join('-')}`;
-const vitest = execa('npx', ['vitest', 'run', ...(split ? projects(first) : args)], {
+const vitest = execa('npx', ['vitest', 'run', ...process.argv.slice(2)], {
   reject: false,
   stdio: 'inherit',
-  env: { ...env, RCNC_RUN_ID: runId },
-  // A forwarded SIGTERM must let vitest finish its teardown (execa would SIGKILL it 5 s later).
-  forceKillAfterDelay: false,
+  env: { RCNC_TIMING_CELLS: process.env['RCNC_TIMING_CELLS'] || 'shared', RCNC_RUN_ID: runId },
 });
-const beside = split
-  ? execa('npx', ['vitest', 'run', ...projects(second)], {
-      reject: false,
-      stdin: 'ignore',
-      all: true,
-      buffer: false,
-      env: { ...env, RCNC_RUN_ID: secondRunId },
-      forceKillAfterDelay: false,
-    })
-  : undefined;
-beside?.all?.pipe(prefixLines(`${second.join('+')} │ `)).pipe(process.stdout, { end: false });
 let checkedIn = '';
 void check.then(() => (checkedIn = seconds()));
 
 // A SIGTERM to this process alone (a parent's kill, systemd's KillMode=process) reaches both
 // children, so vitest still tears its labs down. Ctrl-C already reaches the whole process group,
 // and a second SIGINT would make vitest exit without waiting for its teardown: not forwarded.
-const children: ResultPromise[] = [check, vitest, ...(beside ? [beside] : [])];
+const children: ResultPromise[] = [check, vitest];
 process.on('SIGINT', () => {});
 for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => children.forEach((c) => c.kill(signal)));
 }
 
-const [checked, tested, besideTested] = await Promise.all([check, vitest, beside]);
+const [checked, tested] = await Promise.all([check, vitest]);
 if (checked.exitCode === 0) {
   process.stdout.write(`\nnpm run check: passed (types, lint, format, layers) in ${checkedIn}\n`);
 } else {
   process.stdout.write(`\nnpm run check failed (exit ${checked.exitCode}):\n${checked.all}\n`);
 }
 const agreed = await labAgreesWithRealClusters();
-if (besideTested && besideTested.exitCode !== 0) {
-  process.stdout.write(
-    `\nvitest of ${second.join(' and ')} (lines marked ${second.join('+')} │) failed: exit ${besideTested.exitCode}\n`,
-  );
-} else if (besideTested) {
-  process.stdout.write(`\nvitest of ${second.join(' and ')} (lines marked ${second.join('+')} │) passed\n`);
-}
-process.exitCode =
-  checked.exitCode === 0 && tested.exitCode === 0 && (besideTested?.exitCode ?? 0) === 0 && agreed ? 0 : 1;
+process.exitCode = checked.exitCode === 0 && tested.exitCode === 0 && agreed ? 0 : 1;
 
 /**
  * Every cell that ran on the lab and on a real cluster in this run (the kube tier and its lab
  * twins) must agree on what a user gets (src/report/fidelity.ts); a disagreement fails the run.
  */
 async function labAgreesWithRealClusters(): Promise<boolean> {
-  const reports = resolve(process.env['RCNC_REPORT_DIR'] || 'reports');
-  const files = [runId, secondRunId].map((id) => join(reports, id, 'results.json')).filter((f) => existsSync(f));
-  const cells = (await Promise.all(files.map((f) => readResults(f)))).flatMap((r) => r.cells);
-  const pairs = fidelityPairs(cells);
+  const file = join(resolve(process.env['RCNC_REPORT_DIR'] || 'reports'), runId, 'results.json');
+  if (!existsSync(file)) {
+    return true;
+  }
+  const pairs = fidelityPairs((await readResults(file)).cells);
   const summary = fidelitySummary(pairs);
   if (summary) {
     process.stdout.write(`\n${summary}\n`);

@@ -26,17 +26,11 @@ export function budgetsFor(config: Pick<RunConfig, 'filter'>): { testTimeout: nu
 }
 
 /**
- * End-to-end files that kill an owner on purpose and sweep (`rcnc run` and `rcnc clean` sweep what
- * a dead owner left): beside each other, one file's sweep would remove what another file killed and
- * means to find, so they run one at a time in a project of their own (below).
+ * End-to-end files that kill an owner or sweep (`rcnc run` and `rcnc clean` sweep labs whose owner
+ * died): beside each other, one file's sweep would remove what another file killed on purpose and
+ * means to find, so they run one at a time with the scenario files.
  */
-const SWEEPING_END_TO_END = [
-  'test/lab/cleanup.test.ts',
-  'test/lab/cli.test.ts',
-  'test/lab/ownership.test.ts',
-  'test/lab/docker.test.ts',
-  'test/kube/killed.e2e.test.ts',
-];
+const SWEEPING_END_TO_END = ['test/lab/cleanup.test.ts', 'test/lab/cli.test.ts', 'test/lab/ownership.test.ts'];
 
 /**
  * The lab project: scenario files, one at a time. Cells inside a file run side by side, bounded by
@@ -48,30 +42,10 @@ export function labProject(config: RunConfig, root: string): TestProjectInlineCo
     test: {
       name: 'lab',
       root,
-      include: ['scenarios/**/*.test.ts', 'test/k3d/**/*.test.ts'],
+      include: ['scenarios/**/*.test.ts', 'test/k3d/**/*.test.ts', ...SWEEPING_END_TO_END],
       fileParallelism: false,
       // First: its cells mostly wait, so `npm test`'s static checks (scripts/test.ts) share the
       // cores with them rather than with the unit tests, which keep both cores busy.
-      sequence: { groupOrder: 1 },
-      ...labTestOptions(config, root),
-    },
-  };
-}
-
-/**
- * The sweeping end-to-end files, one at a time. In one vitest they share group 1 with the scenario
- * files (one worker: still one file at a time); `npm test` runs them in its second vitest, before
- * the kube tier (scripts/test.ts), so no other sweep runs while one of them has killed an owner:
- * the first vitest sweeps only as it starts, before any of these kills, and as it ends, when they
- * are done; the kube tier does not sweep labs at all.
- */
-export function sweepingProject(config: RunConfig, root: string): TestProjectInlineConfiguration {
-  return {
-    test: {
-      name: 'sweeping',
-      root,
-      include: SWEEPING_END_TO_END,
-      fileParallelism: false,
       sequence: { groupOrder: 1 },
       ...labTestOptions(config, root),
     },
@@ -98,16 +72,11 @@ export function labEndToEndProject(config: RunConfig, root: string): TestProject
   };
 }
 
-/**
- * `sweeps: 'kube'` for a project that builds no lab or Docker host: its global setup then sweeps
- * neither, so it can run beside a vitest of the lab's sweeping files without removing what they
- * killed on purpose and mean to find.
- */
-function labTestOptions(config: RunConfig, root: string, sweeps: 'all' | 'kube' = 'all') {
+function labTestOptions(config: RunConfig, root: string) {
   return {
     maxConcurrency: 64,
     ...budgetsFor(config),
-    globalSetup: [join(root, sweeps === 'all' ? 'src/suite/global-setup.ts' : 'src/suite/global-setup-kube.ts')],
+    globalSetup: [join(root, 'src/suite/global-setup.ts')],
     setupFiles: [join(root, 'src/suite/worker-setup.ts')],
     provide: { rcnc: config },
   };
@@ -158,44 +127,21 @@ export const KUBE_TIER_CELLS = [
   'kube/flannel-vxlan/nodeport/announce-none/2-nodes/*',
 ];
 
-export const KUBE_PROJECT = 'kube';
 /**
- * `npm test`'s two vitests, started together (scripts/test.ts): the scenario files and then the
- * unit, browser and end-to-end files; beside them the sweeping files and then the kube tier.
- */
-export const NPM_TEST_SPLIT = [
-  ['lab', 'lab-e2e', 'unit', 'browser'],
-  ['sweeping', KUBE_PROJECT],
-] as const;
-
-/**
- * The kube tier: the same scenario files on the kube provider, one file at a time (each file starts
- * and removes its cluster), plus the kube end-to-end tests but the one that kills a starter and
- * sweeps (it runs with the lab's sweeping files). In one vitest it comes after everything else;
- * `npm test` runs it as a vitest of its own beside the others (scripts/test.ts), where the lab's
- * cells mostly wait on Redis timers and the timing cells share the cores anyway.
+ * The kube tier: the same scenario files on the kube provider, after everything else (a real
+ * cluster's daemons would otherwise take cores from the lab's timing cells), one file at a time
+ * (each file starts and removes its cluster), plus the kube end-to-end tests.
  */
 export function kubeProject(config: RunConfig, root: string): TestProjectInlineConfiguration {
   const kube: RunConfig = { ...config, filter: { provider: ['kube'], cells: KUBE_TIER_CELLS } };
   return {
     test: {
-      name: KUBE_PROJECT,
+      name: 'kube',
       root,
       include: ['scenarios/nat-meet/nat-meet.test.ts', 'scenarios/snat/snat.test.ts', 'test/kube/**/*.test.ts'],
-      exclude: SWEEPING_END_TO_END,
       fileParallelism: false,
       sequence: { groupOrder: 3 },
-      ...labTestOptions(kube, root, 'kube'),
+      ...labTestOptions(kube, root),
     },
   };
 }
-
-/** Every project, in the order vitest.config.ts lists them. */
-export const allProjects = (config: RunConfig, root: string): TestProjectInlineConfiguration[] => [
-  unitProject(config, root),
-  browserProject(config, root),
-  labEndToEndProject(config, root),
-  labProject(config, root),
-  sweepingProject(config, root),
-  kubeProject(config, root),
-];

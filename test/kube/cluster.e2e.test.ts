@@ -2,9 +2,9 @@
 // the pinned version with the lab's pod CIDRs, reached through the written kubeconfig by kubectl
 // from this machine; real kube-proxy's rules on two nodes beside the lab's for the same Services;
 // the root namespace unchanged; and nothing of the cluster left after a stop, or after its starter
-// is sent SIGTERM. SIGKILL and `rcnc clean` are in killed.e2e.test.ts, which runs with the other
-// sweeping tests (src/suite/vitest-projects.ts says why).
+// is sent SIGTERM, or SIGKILLed and `rcnc clean` runs.
 import { execa } from 'execa';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
@@ -22,13 +22,34 @@ import {
   formatDifference,
   normaliseIptablesSave,
 } from '../../src/probes/kube-proxy-rules.ts';
+import { waitFor } from '../../src/util/wait.ts';
 import { rootSnapshot } from '../lab/root.ts';
 import { traces } from './cluster-traces.ts';
 import { clusterWords, proxiedSpec, saveDump, scopeOf } from './proxy-rules.ts';
-import { starter } from './starter.ts';
 
 const config = inject('rcnc');
 const root = process.getuid?.() === 0;
+const REPO = join(import.meta.dirname, '..', '..');
+
+/**
+ * test/kube/start-cluster.ts as one process (no npx or tsx wrapper in between, so a signal reaches
+ * the cluster's starter itself), with the binaries and images it needs ready. Wrapped: an execa
+ * child is itself a promise, and returning it bare would wait for it to exit.
+ */
+async function starter(runId: string) {
+  const { dir } = await ensureKubeBinaries({ kubeBin: config.kubeCluster?.bin });
+  await clusterImages(dir, config.redis);
+  const script = join(REPO, 'test', 'kube', 'start-cluster.ts');
+  const child = execa('node', ['--import', 'tsx', script, dir, config.redis.server, config.redis.cli, runId], {
+    cwd: REPO,
+    reject: false,
+    all: true,
+    // execa's kill() SIGKILLs 5 s after SIGTERM by default, and a cluster's teardown on a loaded
+    // machine takes longer: a SIGTERM test must see the starter's own teardown, not a SIGKILL's leftovers.
+    forceKillAfterDelay: false,
+  });
+  return { child };
+}
 
 describe.skipIf(!root)('kube cluster (real Kubernetes in namespaces)', { timeout: 600_000 }, () => {
   describe('a 3-node cluster', () => {
@@ -131,8 +152,37 @@ describe.skipIf(!root)('kube cluster (real Kubernetes in namespaces)', { timeout
     });
   });
 
+  test('a starter killed with SIGKILL leaves the cluster to rcnc clean, which removes all of it', async () => {
+    const { child } = await starter('e2e-sigkill');
+    // Killed once its first node's containerd runs: mid-start, daemons, mounts and cgroups exist.
+    const { value: id } = await waitFor({
+      target: 'the cluster under test to start its first containerd',
+      timeoutMs: 120_000,
+      intervalMs: 200,
+      check: async () => {
+        const c = (await findClusters()).find((x) => x.state?.pid === child.pid);
+        const running = c?.dir && existsSync(join(c.dir, 'logs', 'containerd-node-0.log'));
+        return { done: !!running, state: c ? `cluster ${c.id}, no containerd yet` : 'no cluster yet', value: c?.id };
+      },
+    });
+    child.kill('SIGKILL');
+    await child;
+    expect(await traces(id!)).not.toEqual([]);
+    const clean = await execa('node', [join(REPO, 'bin', 'rcnc.mjs'), 'clean'], { reject: false, all: true });
+    expect(clean.exitCode, clean.all).toBe(0);
+    expect(clean.stdout).toContain(`removed kube cluster ${id}`);
+    await waitFor({
+      target: `every trace of kube cluster ${id} to be gone`,
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      check: async () => {
+        const left = await traces(id!);
+        return { done: left.length === 0, state: left.slice(0, 3).join(' | ') };
+      },
+    });
+  });
   test('a starter sent SIGTERM once its nodes are Ready stops the whole cluster before it exits', async () => {
-    const { child } = await starter(config, 'e2e-sigterm');
+    const { child } = await starter('e2e-sigterm');
     const ready = new Promise<string>((resolve, reject) => {
       child.stdout!.on('data', (b: Buffer) => {
         const m = /READY ([0-9a-f]+)/.exec(b.toString());
