@@ -110,6 +110,37 @@ describe("the public threads' files: kind, address, owner, fix", () => {
     expect(d!.fix.commands).toEqual(['nc -vz 10.1.85.30 6380']);
   });
 
+  it("redis#5983 on Redis 7 (the cases family's lab): not failed but disconnected at bus port 6380 is unreachable too", async () => {
+    // The three views a cell of scenarios/cases collected: redis-2 announces @6380, where nothing
+    // listens; Redis 7 keeps it out of fail, so its peers show its link down instead.
+    const views = {
+      'a.txt': [
+        '6f7200bdfea18cb77f35a0d6d6ccb3946a61fece 10.42.0.2:6379@16379 myself,master - 0 1796663460000 0 connected 0-5460',
+        '4f28249ef7329e3866096731f9533fa50ba2b0e2 10.42.0.4:6379@6380 master - 1796663459542 1796663459039 2 disconnected 10922-16383',
+        '4937e102905e655344fae2454129268dd47a360c 10.42.0.3:6379@16379 master - 0 1796663461261 1 connected 5461-10921',
+      ],
+      'b.txt': [
+        '6f7200bdfea18cb77f35a0d6d6ccb3946a61fece 10.42.0.2:6379@16379 master - 0 1796663461460 0 connected 0-5460',
+        '4937e102905e655344fae2454129268dd47a360c 10.42.0.3:6379@16379 myself,master - 0 1796663461000 1 connected 5461-10921',
+        '4f28249ef7329e3866096731f9533fa50ba2b0e2 10.42.0.4:6379@6380 master - 1796663459335 0 2 disconnected 10922-16383',
+      ],
+      'c.txt': [
+        '6f7200bdfea18cb77f35a0d6d6ccb3946a61fece 10.42.0.2:6379@16379 master - 0 1796663461703 0 connected 0-5460',
+        '4f28249ef7329e3866096731f9533fa50ba2b0e2 10.42.0.4:6379@6380 myself,master - 0 1796663459000 2 connected 10922-16383',
+        '4937e102905e655344fae2454129268dd47a360c 10.42.0.3:6379@16379 master - 0 1796663461603 1 connected 5461-10921',
+      ],
+    };
+    const dir = await dirOf(Object.fromEntries(Object.entries(views).map(([f, l]) => [f, `${l.join('\n')}\n`])));
+    const r = await analyzeDir(dir);
+    expect(r.diagnoses.map((d) => `${d.kind} ${d.addresses.join(',')}`)).toEqual([
+      'bus-port-unreachable 10.42.0.4:6379@6380',
+    ]);
+    expect(r.diagnoses[0]!.cause).toContain("peers' links to it stay disconnected");
+    // Its own view (connected to itself) is no evidence; the same bus port at +10000 is no problem.
+    const healthy = await dirOf({ 'c.txt': `${views['c.txt'].join('\n')}\n` });
+    expect((await analyzeDir(healthy)).diagnoses.filter((d) => d.kind === 'bus-port-unreachable')).toEqual([]);
+  });
+
   it('redis#5406: announce differs from the create; one bus port on a host with two nodes (likely)', async () => {
     const r = await analyzeDir(PUB('redis-5406-announce-bus-port-nat'));
     expect(r.diagnoses.map((d) => `${d.kind} ${d.certainty} ${d.addresses.join(',')}`)).toEqual([
@@ -300,6 +331,20 @@ describe("the master's name, for SENTINEL RESET", () => {
     ];
     expect(sentinelLogState(log[0]!)?.masterName).toBe('redis');
     expect(sentinelLogState(log.join('\n'))).toMatchObject({ masterName: 'other', master: '10.0.10.9:6379' });
+  });
+});
+
+describe("the master's name from a SENTINEL MASTER reply", () => {
+  it("a stale master's RESET names it, though no command or config in the files does", async () => {
+    // What the bitnami-10067 case (scenarios/cases) collects: the reply names the master it describes.
+    const reply = ['name', 'mymaster', 'ip', '10.42.0.2', 'port', '6379', 'flags', 'master'].join('\n');
+    const dir = await dirOf({
+      'pods.txt': `NAME READY STATUS RESTARTS AGE IP NODE\nredis-0 1/1 Running 0 1m 10.42.0.6 node-0\nsentinel-0 1/1 Running 0 1m 10.42.0.4 node-0\n`,
+      'sentinel-0.sentinel-master.txt': `${reply}\n`,
+      'sentinel-0.sentinel-get-master-addr.txt': '10.42.0.2\n6379\n',
+    });
+    const d = (await analyzeDir(dir)).diagnoses.find((x) => x.kind === 'sentinel-master-no-pod');
+    expect(d?.fix.commands).toContain('kubectl exec sentinel-0 -- redis-cli -p 26379 SENTINEL RESET mymaster');
   });
 });
 

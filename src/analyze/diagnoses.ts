@@ -450,16 +450,25 @@ function busPortDiagnoses(c: Cluster): Diagnosis[] {
   return [...unreachableBus(failing), ...twiceBus(c, byHostBus), ...configBusTwice(c)];
 }
 
-/** Entries at a bus port other than port + 10000 that peers mark failed; ids per host and bus port. */
+/**
+ * Entries at a bus port other than port + 10000 that peers mark failed, or whose link from a peer
+ * is down: Redis 7 keeps such a node out of `fail` while its own PINGs still arrive over the links
+ * it opens (clusterCron in redis/redis src/cluster.c takes the smaller of the PONG delay and the
+ * delay since any data from the node, "every incoming data as proof of liveness"), so the peers'
+ * view shows it `disconnected` instead (the lab's redis/redis#5983 case). Ids per host and bus port.
+ */
 function busPorts(c: Cluster) {
-  const failing = new Map<string, { ip: string; cport: number; seenBy: Set<string> }>();
+  const failing = new Map<string, { ip: string; cport: number; seenBy: Set<string>; failed: boolean }>();
   const byHostBus = new Map<string, Set<string>>();
   for (const v of c.views) {
     for (const n of v.nodes.filter((x) => x.ip)) {
-      if ((hasFlag(n, 'fail') || hasFlag(n, 'fail?')) && n.cport && n.cport !== n.port + 10000) {
+      const failed = hasFlag(n, 'fail') || hasFlag(n, 'fail?');
+      const down = !hasFlag(n, 'myself') && n.linkState === 'disconnected';
+      if ((failed || down) && n.cport && n.cport !== n.port + 10000) {
         const key = `${n.ip}:${n.port}@${n.cport}`;
-        const f = failing.get(key) ?? { ip: n.ip, cport: n.cport, seenBy: new Set<string>() };
+        const f = failing.get(key) ?? { ip: n.ip, cport: n.cport, seenBy: new Set<string>(), failed: false };
         f.seenBy.add(v.pod);
+        f.failed ||= failed;
         failing.set(key, f);
       }
       const hb = `${n.ip}@${n.cport}`;
@@ -478,7 +487,7 @@ function unreachableBus(failing: ReturnType<typeof busPorts>['failing']): Diagno
       addresses: [address],
       owner: `the port mapping of ${f.ip}: it announces bus port ${f.cport}, which its peers cannot reach`,
       seenBy: sorted(f.seenBy),
-      cause: `the node announces cluster bus port ${f.cport} (not its port + 10000); nothing listens or is published there, so peers mark it failed even though its data port answers`,
+      cause: `the node announces cluster bus port ${f.cport} (not its port + 10000); nothing listens or is published there, so ${f.failed ? 'peers mark it failed' : "peers' links to it stay disconnected"} even though its data port answers`,
       fix: {
         summary: `make cluster-announce-bus-port a port that listens and is published on ${f.ip}; test it with nc -z ${f.ip} ${f.cport}, not the data port`,
         commands: [`nc -vz ${f.ip} ${f.cport}`],

@@ -189,6 +189,8 @@ function readSentinel(inputs: Inputs, p: Piece, f: PodFiles, state?: SentinelCon
   } else {
     const m = entries.find((e) => (e['flags'] ?? '').includes('master'));
     s.master ??= m ? `${m['ip']}:${m['port']}` : undefined;
+    // SENTINEL MASTER(S) replies name the master they describe: the name a fix's commands take.
+    s.masterName ??= m?.['name'];
   }
 }
 
