@@ -19,6 +19,7 @@ import { wordOf } from '../../src/report/words.ts';
 import { buildResults, readResults } from '../../src/report/write.ts';
 
 const SENTINEL_SAMPLE = fileURLToPath(new URL('../fixtures/report/sentinel.results.json', import.meta.url));
+const CASES_SAMPLE = fileURLToPath(new URL('../fixtures/report/cases.results.json', import.meta.url));
 const LABEL: Partial<Record<ProfileName, string>> = {
   'flannel-vxlan': 'flannel VXLAN',
   'calico-vxlan': 'Calico VXLAN (vxlanMode Always)',
@@ -415,9 +416,42 @@ async function sentinelCell(root: string, cell: AnyCell, samples: CellResult[]):
   } as CellResult;
 }
 
+/**
+ * A case (scenarios/cases): the observation of the real cell of the same id in the sample (a real
+ * run's cases), with a file of its kind, of a real run's size or larger, for each file it kept.
+ */
+async function caseCell(root: string, cell: AnyCell, samples: CellResult[]): Promise<CellResult> {
+  const sample = samples.find((candidate) => candidate.id === cell.id);
+  if (sample === undefined || sample.family !== 'cases') {
+    throw new Error(`${CASES_SAMPLE} holds no run of ${cell.id}: take it from a real run's results.json`);
+  }
+  const files = new Artifacts(root, cell.id);
+  const prefix = `artifacts/${cellSlug(cell.id)}/`;
+  for (const [i, path] of sample.artifacts.entries()) {
+    const name = path.startsWith(prefix) ? path.slice(prefix.length) : path;
+    const pod = /([a-z]+-\d+)\.[a-z-]+\.txt$/.exec(name)?.[1] ?? 'redis-0';
+    const text = name.endsWith('.cluster-nodes.txt')
+      ? view(3, i % 3, undefined)
+      : name.endsWith('.info-replication.txt')
+        ? infoReplication()
+        : name.endsWith('.ss.txt')
+          ? sockets(pod, '10.42.0.1', 3)
+          : name.endsWith('.netstat.txt')
+            ? netstat(pod, '10.42.0.1')
+            : name.endsWith('.log.txt')
+              ? redisLog(150, 10, '10.42.0.1')
+              : name.endsWith('.ip-addr.txt')
+                ? ipAddr()
+                : kubectlTable(8);
+    await files.save(name, text);
+  }
+  return { ...sample, ...base(cell, sample.durationMs), timings: sample.timings, artifacts: files.paths } as CellResult;
+}
+
 /** Writes the cells' artifacts under `root` and returns the results the reporter would build. */
 export async function writeDefaultRun(root: string, runId: string): Promise<ResultsFile> {
   const sentinelSamples = (await readResults(SENTINEL_SAMPLE)).cells;
+  const caseSamples = (await readResults(CASES_SAMPLE)).cells;
   const cells: CellResult[] = [];
   let index = 0;
   for (const cell of allCells('netns', 'default')) {
@@ -434,6 +468,9 @@ export async function writeDefaultRun(root: string, runId: string): Promise<Resu
         break;
       case 'sentinel':
         cells.push(await sentinelCell(root, cell, sentinelSamples));
+        break;
+      case 'cases':
+        cells.push(await caseCell(root, cell, caseSamples));
         break;
     }
   }
