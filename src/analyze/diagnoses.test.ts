@@ -348,6 +348,27 @@ describe("the master's name from a SENTINEL MASTER reply", () => {
   });
 });
 
+describe('a replica recorded right gets no fix', () => {
+  it("flannel#445's lab case: only the cross-node replica (not the one at its own pod IP) is told to announce", async () => {
+    const pods = [
+      'NAME      READY   STATUS    RESTARTS   AGE   IP          NODE',
+      'redis-0   1/1     Running   0          1m    10.42.0.2   node-0',
+      'redis-1   1/1     Running   0          1m    10.42.0.3   node-0',
+      'redis-2   1/1     Running   0          1m    10.42.1.2   node-1',
+    ].join('\n');
+    const replica = '# Replication\nrole:slave\nmaster_host:10.42.0.2\nmaster_port:6379\nmaster_link_status:up\n';
+    const dir = await dirOf({
+      'pods.txt': `${pods}\n`,
+      'redis-0.info-replication.txt':
+        '# Replication\nrole:master\nconnected_slaves:2\nslave0:ip=10.42.0.3,port=6379,state=online,offset=0,lag=0\nslave1:ip=10.42.1.0,port=6379,state=online,offset=0,lag=0\n',
+      'redis-1.info-replication.txt': replica,
+      'redis-2.info-replication.txt': replica,
+    });
+    const r = await analyzeDir(dir);
+    expect(r.recommendations.map((x) => x.pod)).toEqual(['redis-2']);
+  });
+});
+
 describe('--format', () => {
   it('markdown: the problems first, then each diagnosis with its fix in code blocks', async () => {
     const { output, exitCode } = await analyzeCommand(PUB('flannel-445-docker-flannel-dot0'), 'markdown');

@@ -199,6 +199,15 @@ export function analyzeSentinel(c: Cluster): SentinelAnalysis {
   return out;
 }
 
+/** Replica addresses that masters (INFO replication) and sentinels list, but for the wrong ones. */
+function recordedAt(pods: [string, PodFiles][], wrong: Set<string>): Set<string> {
+  const listed = pods.flatMap(([, f]) => [
+    ...(f.replication?.replicas ?? []).map((r) => `${r.ip}:${r.port}`),
+    ...(f.sentinel?.replicas ?? []).map((r) => `${r['ip']}:${r['port']}`),
+  ]);
+  return new Set(listed.filter((a) => !wrong.has(a)));
+}
+
 function problemsAndFixes(c: Cluster, out: SentinelAnalysis, pods: [string, PodFiles][]): void {
   const line = (x: SentinelFinding) =>
     `${x.address} (${x.class}, ${x.owner}${x.flags.length ? `; ${x.flags.join(',')}` : ''})`;
@@ -213,8 +222,16 @@ function problemsAndFixes(c: Cluster, out: SentinelAnalysis, pods: [string, PodF
   }
   out.problems.push(...out.collapsed.map((s) => `${s}: Sentinel keeps one record for them`));
   if (out.listedAt.length || out.rewrittenReplicas.length) {
-    const where = [...new Set([...out.listedAt, ...out.rewrittenReplicas].map((x) => x.address))].join(', ');
-    for (const [name] of pods.filter(([, f]) => f.replication?.role === 'slave')) {
+    const wrong = new Set([...out.listedAt, ...out.rewrittenReplicas].map((x) => x.address));
+    const where = [...wrong].join(', ');
+    const replicas = pods.filter(([, f]) => f.replication?.role === 'slave');
+    // A replica already listed at its own pod IP is recorded right (the same-node replica of
+    // flannel-io/flannel#445, beside the cross-node one at a .0): the fix is for the others, unless
+    // that would leave none, when the files cannot tell which replica the wrong record is.
+    const right = recordedAt(pods, wrong);
+    const atOwnIp = ([name]: [string, PodFiles]) => right.has(`${c.pods.get(name)?.ip}:${DEFAULT_PORTS.data}`);
+    const others = replicas.filter((r) => !atOwnIp(r));
+    for (const [name] of others.length ? others : replicas) {
       out.recommendations.push(
         recommend(c, name, 'data', `replicas are recorded at ${where}, not where they are reached`),
       );
