@@ -4,6 +4,7 @@ import { readdir, readFile, readlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename } from 'node:path';
 import { runRecords } from '../../src/cli/run-vitest.ts';
+import { dockerRecords } from '../../src/deploy/docker/sweep.ts';
 import { ETC_NETNS, labRoots } from '../../src/deploy/netns/names.ts';
 import { ownerAlive, readRecords } from '../../src/deploy/netns/ownership.ts';
 import { run } from '../../src/util/exec.ts';
@@ -30,17 +31,20 @@ async function ancestry(pid: number): Promise<number[]> {
 }
 
 /**
- * Names of labs and runs that live processes other than this test's own (itself and what it
- * started) are using: other sessions' runs on the same machine, whose labs come and go while a
+ * Names of labs, runs and Docker hosts that live processes other than this test's own (itself and
+ * what it started) are using: other sessions' runs on the same machine, whose labs come and go while a
  * test compares before with after. What a dead owner left still counts.
  */
 async function othersLive(): Promise<Set<string>> {
   const names = new Set<string>();
   const { records } = await readRecords();
   const runs = await runRecords.readAll();
+  // A Docker host (rcnc-dk…) of a test beside this one, e.g. test/lab/docker.test.ts in another worker.
+  const docker = await dockerRecords.readAll();
   const owners: [string[], Owner][] = [
     ...records.map((r): [string[], Owner] => [[`rcnc-${r.labId}`], r]),
     ...runs.records.map((r): [string[], Owner] => [[`rcnc-run-${r.runId}`, basename(r.tmpDir)], r]),
+    ...docker.records.map((r): [string[], Owner] => [[`rcnc-${r.dockerId}`], r]),
   ];
   for (const [prefixes, owner] of owners) {
     if ((await ownerAlive(owner)) && !(await ancestry(owner.pid)).includes(process.pid)) {
