@@ -412,14 +412,7 @@ async function runReplication(lab: Lab, setup: ReplicationSetup): Promise<Observ
   }
   const sentinels = setup.look === 'info' ? [] : ['sentinel-0'];
   if (sentinels.length) {
-    const ip = lab.topo.pod('redis-0').ip;
-    await must(lab, 'sentinel-0', ['sentinel', 'monitor', MASTER, ip, String(PORT), '1'], SENTINEL_PORT);
-    await must(
-      lab,
-      'sentinel-0',
-      ['sentinel', 'set', MASTER, 'down-after-milliseconds', String(DOWN_AFTER_MS), 'failover-timeout', '10000'],
-      SENTINEL_PORT,
-    );
+    await monitorMaster(lab, lab.topo.pod('redis-0').ip);
   }
   const pods = ['redis-0', ...setup.replicas.map((_, i) => replicaName(i))];
   const failure = await replicationPhase(lab, setup, records[setup.subject]!, masterLine(await masterRecords(lab)));
@@ -734,19 +727,22 @@ async function sentinelMasterPhase(lab: Lab, afterFix = false): Promise<CasePhas
   };
 }
 
+/** sentinel-0 monitors the master at `ip`, with the case's short down-after period. */
+async function monitorMaster(lab: Lab, ip: string): Promise<void> {
+  await must(lab, 'sentinel-0', ['sentinel', 'monitor', MASTER, ip, String(PORT), '1'], SENTINEL_PORT);
+  await must(
+    lab,
+    'sentinel-0',
+    ['sentinel', 'set', MASTER, 'down-after-milliseconds', String(DOWN_AFTER_MS), 'failover-timeout', '10000'],
+    SENTINEL_PORT,
+  );
+}
+
 async function runSentinelRestart(lab: Lab): Promise<Observed> {
   const applied: string[] = [];
   const notes: string[] = [];
   const data = ['redis-0', 'redis-1'];
-  const monitor = async (ip: string) => {
-    await must(lab, 'sentinel-0', ['sentinel', 'monitor', MASTER, ip, String(PORT), '1'], SENTINEL_PORT);
-    await must(
-      lab,
-      'sentinel-0',
-      ['sentinel', 'set', MASTER, 'down-after-milliseconds', String(DOWN_AFTER_MS), 'failover-timeout', '10000'],
-      SENTINEL_PORT,
-    );
-  };
+  const monitor = (ip: string) => monitorMaster(lab, ip);
   const follow = async (ip: string) => {
     await must(lab, 'redis-1', ['replicaof', ip, String(PORT)]);
     await waitFor({
