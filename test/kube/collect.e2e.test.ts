@@ -9,8 +9,9 @@
 // planted in the pods' logs): without it collect stops in one line; with --password-secret and
 // --bundle it finds what it found before, and the archive holds no secret. Then a Redis Cluster
 // that speaks only TLS, as Bitnami's chart deploys it (tls-redis.ts), collected with --tls-dir, -c
-// and REDISCLI_AUTH, and its certificates also taken from their Secret. One cluster serves the
-// whole file.
+// and REDISCLI_AUTH, and its certificates also taken from their Secret. Then `rcnc run
+// --collect-on-failure`'s kube path: a nat-meet cell that fails on this cluster leaves a bundle of
+// its live pods. One cluster serves the whole file.
 import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -18,6 +19,10 @@ import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, test, type TestContext } from 'vitest';
+import type { NatMeetOptions } from '../../scenarios/nat-meet/cells.ts';
+import { natMeetCells } from '../../scenarios/nat-meet/cells.ts';
+import { judgeNatMeet, natMeetSeen } from '../../scenarios/nat-meet/judge.ts';
+import { runNatMeet } from '../../scenarios/nat-meet/run.ts';
 import { analyzeDir } from '../../src/analyze/analyze.ts';
 import { accessFault } from '../../src/analyze/collect-access.ts';
 import { parse } from '../../src/cli/args.ts';
@@ -33,6 +38,10 @@ import { KubeconfigProvider } from '../../src/deploy/kubeconfig/kubeconfig.ts';
 import { namespaceRecords } from '../../src/deploy/kubeconfig/leftovers.ts';
 import { describeUnmet } from '../../src/deploy/provider.ts';
 import { redisCliCall, type RedisAccess } from '../../src/deploy/redis-cli.ts';
+import type { Cell } from '../../src/model/cell.ts';
+import { failedChecks } from '../../src/model/checks.ts';
+import { BUNDLE_NAME, collectingOnFailure, type CollectContext } from '../../src/suite/collect-on-failure.ts';
+import { scenarioContext } from '../../src/suite/harness.ts';
 import { RequirementError } from '../../src/util/errors.ts';
 import { traces } from './cluster-traces.ts';
 import {
@@ -378,6 +387,89 @@ describe('rcnc collect on real Kubernetes, through the written kubeconfig', { ti
     } finally {
       await rm(work, { recursive: true, force: true });
       await kube.deleteNamespace(namespace);
+    }
+  });
+
+  // `rcnc run --collect-on-failure` on kube: the CLI's wiring is proven on the lab
+  // (test/lab/collect.test.ts); here a kube cell's real topology is what gets collected. The cell is
+  // the NodePort join without announce, judged against the expectation a user who trusts NodePorts
+  // holds (the join works): real kube-proxy and flannel still rewrite the MEET's source, so the
+  // judge fails the cell on what the cluster did, and the failure is what the bundle must show. The
+  // fix is left out (as `reproduce --keep` does), so the pods are collected in the failed state.
+  test('run --collect-on-failure: a kube cell that fails keeps a bundle of its live pods, and nothing else', async (ctx) => {
+    await requireKube(ctx);
+    const c = await cluster();
+    const base = natMeetCells('kube').find((x) => x.id === 'kube/flannel-vxlan/nodeport/announce-none');
+    expect(base?.dims.nodes).toBe(1);
+    const cell: Cell<'nat-meet', NatMeetOptions> = {
+      ...base!,
+      expectation: { meet: 'ok', summary: 'a user expects the join over NodePort to work', source: 'none' },
+    };
+    const reportDir = await mkdtemp(join(tmpdir(), 'rcnc-collect-on-failure-'));
+    try {
+      const runConfig = { ...config, reportDir };
+      const provider = new KubeProvider({ profile: 'flannel-vxlan', redis: config.redis, cluster: c });
+      // What vitest gives a scenario test: hooks run once the verdict is known, and the record.
+      const finished: (() => Promise<void>)[] = [];
+      const test: CollectContext = {
+        onTestFinished: ((fn: () => Promise<void>) => void finished.push(fn)) as CollectContext['onTestFinished'],
+        task: { meta: {}, result: {} },
+      };
+      const collecting = collectingOnFailure(test, cell, runConfig, provider);
+      const run = await runNatMeet(collecting.provider, cell, { ...scenarioContext(cell, runConfig), keep: true });
+      const checks = judgeNatMeet(cell, await natMeetSeen(cell, run));
+      expect(failedChecks(checks).map((x) => x.name)).toContain('meet');
+      test.task.meta.rcnc = { ...run.record, checks };
+      test.task.result = { state: 'fail' };
+      for (const hook of finished) {
+        await hook();
+      }
+
+      const slug = 'kube_flannel-vxlan_nodeport_announce-none';
+      const rel = `artifacts/${slug}/${BUNDLE_NAME}`;
+      const record = test.task.meta.rcnc;
+      expect(record.collected).toEqual({
+        bundle: rel,
+        note: expect.stringMatching(
+          /^\d+ collected files and the analysis, 0 value\(s\) redacted; collected in \d+\.\d s before teardown/,
+        ),
+      });
+      expect(record.artifacts).toContain(rel);
+      await ctx.annotate(`collect-on-failure on kube: ${record.collected?.note ?? ''}`);
+      const runDir = join(reportDir, runConfig.runId);
+      // Only the bundle is kept: the collected folder went with the verdict.
+      expect(existsSync(join(runDir, 'artifacts', slug, 'collect-on-failure'))).toBe(false);
+
+      const out = join(reportDir, 'bundle');
+      await mkdir(out);
+      await execa('tar', ['xzf', join(runDir, rel), '-C', out]);
+      const collected = join(out, 'collect-on-failure', 'collected');
+      const files = await readdir(collected);
+      const wanted = ['redis-0', 'redis-1', 'redis-2', 'redis-3'].flatMap((pod) =>
+        ['cluster-nodes', 'info-replication', 'log'].map((kind) => `${pod}.${kind}.txt`),
+      );
+      expect(files).toEqual(expect.arrayContaining(wanted));
+      // The socket table with the tool the image has (busybox's netstat here).
+      for (const pod of ['redis-0', 'redis-3']) {
+        expect(files.filter((f) => new RegExp(`^${pod}\\.(ss|netstat|proc-net-tcp)\\.txt$`).test(f))).toHaveLength(1);
+      }
+      // Read from the live pods before teardown: the joiner is in no master's view, and its own
+      // view knows the entry master at the address it announces (node IP and NodePort).
+      const joinerId = (await readFile(join(collected, 'redis-3.cluster-nodes.txt'), 'utf8'))
+        .split('\n')
+        .find((l) => l.includes('myself'))
+        ?.split(' ')[0];
+      expect(joinerId).toMatch(/^[0-9a-f]{40}$/);
+      for (const master of ['redis-0', 'redis-1', 'redis-2']) {
+        const view = await readFile(join(collected, `${master}.cluster-nodes.txt`), 'utf8');
+        expect(view, master).not.toContain(joinerId!);
+      }
+      const analysis = await readFile(join(out, 'collect-on-failure', 'analysis.txt'), 'utf8');
+      expect(analysis).not.toMatch(/Nothing wrong found/);
+      expect(analysis).toContain('redis-3');
+      expect(analysis).toMatch(new RegExp(`cluster-announce-ip ${NODE_IP.replace(/\./g, '\\.')}`));
+    } finally {
+      await rm(reportDir, { recursive: true, force: true });
     }
   });
 
