@@ -1,7 +1,8 @@
 // The cases: one published failure each, as the thread reported it (facts only), the lab setup
 // that produces it, what the lab must show before the fix and after it, and where that expectation
-// comes from. The setups are data (setups.ts runs them); every case runs on the netns lab, whose
-// namespaces carry the thread's datapath with real iptables, and real redis-server/redis-sentinel.
+// comes from. The setups are data (run.ts runs them); every case runs on the netns lab, whose
+// namespaces carry the thread's datapath with real iptables, and real redis-server/redis-sentinel;
+// the threads that ran on one Docker host run on the docker provider too (caseCells).
 import { cellId, type Cell } from '../../src/model/cell.ts';
 import type { CellDims, ProfileName, ProviderName } from '../../src/model/dimensions.ts';
 import type { CaseExpectation } from './types.ts';
@@ -55,6 +56,11 @@ interface CaseRow {
   nodes: number;
   setup: CaseSetup;
   expectation: Omit<CaseExpectation, 'summary'>;
+  /**
+   * The thread ran Redis in containers on one Docker host: the case also runs on the docker
+   * provider (a real dockerd; NodePorts are published ports there), with what Docker adds, cited.
+   */
+  docker?: { source: string };
 }
 
 // The Redis and datapath facts the expectations rest on.
@@ -86,6 +92,8 @@ const ROWS: CaseRow[] = [
       fixed: { state: 'ok', recordedAs: 'pod' },
       source: `${ADDRESS_UPDATES}; docs/datapath.md#redis-reconnects-and-gossip (reconnects go to the stored address; any data from the node counts: cluster.c clusterCron)`,
     },
+    // docker-library/redis#190 (the same report): redis:4 containers on one Docker host.
+    docker: { source: 'docs/docker.md#container-to-container (containers on one bridge reach each other unNATed)' },
   },
   {
     name: 'redis-5406',
@@ -104,6 +112,11 @@ const ROWS: CaseRow[] = [
       fix: "announce each node's own published bus port (CONFIG SET cluster-announce-bus-port 31002 on redis-2)",
       fixed: { state: 'ok', recordedAs: 'pod' },
       source: `${ADDRESS_UPDATES}; cluster.c clusterProcessPacket ("PONG contains mismatching sender ID": the link's node is marked noaddr)`,
+    },
+    // The thread's containers published their ports on the host (Docker on EC2).
+    docker: {
+      source:
+        'docs/docker.md#published-ports-from-a-container (a container dialing the host address reaches the published port of another)',
     },
   },
   {
@@ -310,15 +323,21 @@ const summaryOf = (r: CaseRow): string =>
   (r.expectation.failure.recordedAs ? ` at a ${r.expectation.failure.recordedAs} address` : '') +
   `, then ${r.expectation.fixed.state} after the fix`;
 
-/** The cases as cells of a provider (the lab only: every case needs its datapath's iptables). */
+/**
+ * The cases as cells of a provider: every case on the lab (its namespaces carry each thread's
+ * datapath with real iptables), and the threads that ran on one Docker host also on the docker
+ * provider, with Docker's default daemon (userland proxy on). The published-port case needs two
+ * Docker hosts, which the docker provider does not start (one host per topology): lab only.
+ */
 export function caseCells(provider: ProviderName = 'netns'): Cell<'cases', CaseOptions>[] {
-  if (provider !== 'netns') {
+  if (provider !== 'netns' && provider !== 'docker') {
     return [];
   }
-  return ROWS.map((r) => {
+  const rows = provider === 'docker' ? ROWS.filter((r) => r.docker) : ROWS;
+  return rows.map((r) => {
     const dims: CellDims = {
       provider,
-      profile: r.profile,
+      profile: provider === 'docker' ? 'docker-userland-proxy' : r.profile,
       exposure: r.setup.kind === 'cluster' && r.setup.variant === 'shared-bus-port' ? 'nodeport' : 'pod-ip',
       announce: 'none',
       policy: 'Cluster',
@@ -330,7 +349,11 @@ export function caseCells(provider: ProviderName = 'netns'): Cell<'cases', CaseO
       title: r.title,
       family: 'cases',
       dims,
-      expectation: { ...r.expectation, summary: summaryOf(r) },
+      expectation: {
+        ...r.expectation,
+        summary: summaryOf(r),
+        ...(provider === 'docker' && r.docker ? { source: `${r.expectation.source}; ${r.docker.source}` } : {}),
+      },
       options: { name: r.name, setup: r.setup },
     };
   });

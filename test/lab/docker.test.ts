@@ -3,17 +3,26 @@
 // dockerd in its own network namespace when none answers), shows the bridge-gateway ghost and the
 // fix converging, and leaves the root namespace and the process table as they were; a Docker host
 // is torn down on SIGTERM, and after SIGKILL `rcnc clean` removes it and nothing of a live run.
-// Where no daemon can be had (no root, no docker.io) the tests skip with the reason, and with
-// REQUIRE_DOCKER=1 they fail instead.
+// Then the cases whose threads ran on Docker. Where no daemon can be had (no root, no docker.io)
+// the tests skip with the reason, and with REQUIRE_DOCKER=1 they fail instead.
 import { execa } from 'execa';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { caseCells } from '../../scenarios/cases/cells.ts';
+import { judgeCase } from '../../scenarios/cases/judge.ts';
+import { pastedForms } from '../../scenarios/cases/pasted.ts';
+import { runCase } from '../../scenarios/cases/run.ts';
 import { natMeetCells } from '../../scenarios/nat-meet/cells.ts';
 import { runNatMeet } from '../../scenarios/nat-meet/run.ts';
+import { analyzeDir } from '../../src/analyze/analyze.ts';
+import { diagnosisOf } from '../../src/analyze/any-name.ts';
 import { describeUnmet, type Provider } from '../../src/deploy/provider.ts';
+import { failedChecks, failedChecksText } from '../../src/model/checks.ts';
 import { meetProblems } from '../../src/probes/convergence.ts';
 import { findFailedConnections } from '../../src/probes/logs.ts';
-import { providerFor } from '../../src/suite/harness.ts';
+import { providerFor, scenarioContext } from '../../src/suite/harness.ts';
 import { currentRunConfig, requireVariable } from '../../src/suite/run-config.ts';
 import { hostOf } from '../../src/util/address.ts';
 import { dockerLeftovers, noDocker } from './leftovers.ts';
@@ -139,6 +148,46 @@ describe('docker provider', () => {
     expect((await live.child).exitCode).toBe(143);
     expect(await dockerLeftovers(liveId)).toEqual(noDocker);
   });
+});
+
+// The published failures whose threads ran Redis in containers on one Docker host (redis/redis#5983,
+// #5406), on a real daemon: the thread's failure shows, the fix works, and analyze reads what the
+// case collected (never an all-clear; the same diagnosis renamed and as one pasted transcript), as
+// scenarios/cases/cases.test.ts asserts of the lab's runs. One after the other: a process runs one
+// private Docker daemon at a time (docs/docker.md#one-runtime-per-process).
+describe('cases from Docker threads, on the docker provider', () => {
+  for (const cell of caseCells('docker')) {
+    test(cell.id, async (ctx) => {
+      const { provider, skipReason } = await providerFor(cell, {
+        ...config,
+        require: { ...config.require, docker: false },
+      });
+      if (skipReason) {
+        if (config.require.docker) {
+          throw new Error(`${requireVariable('docker')}=1 but no Docker daemon can be had here: ${skipReason}`);
+        }
+        ctx.skip(skipReason);
+      }
+      const reportDir = await mkdtemp(join(tmpdir(), 'rcnc-docker-cases-'));
+      try {
+        const runConfig = { ...config, reportDir };
+        const run = await runCase(provider, cell, scenarioContext(cell, runConfig));
+        const o = run.record.observation!;
+        const checks = judgeCase(cell, o);
+        const story = [o.failure.evidence, o.applied.join('; '), o.fixed?.evidence, ...o.notes].join(' | ');
+        expect(failedChecks(checks), failedChecksText(checks, story)).toEqual([]);
+        expect(run.record.provenance).toMatchObject({ provider: 'docker', emulation: false });
+
+        const { collected, renamed, transcript } = await pastedForms(join(reportDir, runConfig.runId), cell.id);
+        const original = await analyzeDir(collected);
+        expect(original.verdict, `analyze on ${collected}`).not.toBe('clear');
+        expect(diagnosisOf(await analyzeDir(renamed))).toEqual(diagnosisOf(original));
+        expect(diagnosisOf(await analyzeDir(transcript))).toEqual(diagnosisOf(original));
+      } finally {
+        await rm(reportDir, { recursive: true, force: true });
+      }
+    });
+  }
 });
 
 test('the docker provider refuses Kubernetes profiles, and the netns lab refuses Docker ones', async () => {
