@@ -418,7 +418,10 @@ function reusedIps(c: Cluster): Diagnosis[] {
     const seenBy = sorted(
       c.views.filter((v) => v.nodes.some((n) => n.id === id && hasFlag(n, 'noaddr'))).map((v) => v.pod),
     );
-    const from = c.members.find((m) => m !== previous?.name) ?? '<any healthy pod>';
+    // A MEET re-addresses the node only in the view of the pod that sends it (cluster.c: the PONG
+    // ending its handshake, nodeUpdateAddressIfNeeded), and a noaddr entry is never dialled, so
+    // each pod whose view lost the address sends its own.
+    const from = seenBy.length ? seenBy : [c.members.find((m) => m !== previous?.name) ?? '<any healthy pod>'];
     out.push({
       kind: 'reused-ip',
       certainty: 'shown',
@@ -429,11 +432,13 @@ function reusedIps(c: Cluster): Diagnosis[] {
       cause: `a pod came back at an IP node ${id.slice(0, 8)} held before; peers dialled the old address, got a PONG from another node id ("PONG contains mismatching sender ID") and dropped the address (noaddr)`,
       fix: {
         summary: previous?.ip
-          ? `CLUSTER MEET ${previous.name} at its current address ${previous.ip} from another pod; announce a stable hostname (cluster-announce-hostname, Redis 7) so a reused IP cannot be mistaken`
+          ? `CLUSTER MEET ${previous.name} at its current address ${previous.ip} from each pod that lists it noaddr; announce a stable hostname (cluster-announce-hostname, Redis 7) so a reused IP cannot be mistaken`
           : `CLUSTER MEET the pod of node ${id.slice(0, 8)} at its current address, or CLUSTER FORGET ${id.slice(0, 8)}… on every node if that pod is gone`,
-        commands: previous?.ip
-          ? [`kubectl exec ${from} -- redis-cli CLUSTER MEET ${previous.ip} ${previous.port || 6379}`]
-          : [`kubectl exec ${from} -- redis-cli CLUSTER FORGET ${id}`],
+        commands: from.map((pod) =>
+          previous?.ip
+            ? `kubectl exec ${pod} -- redis-cli CLUSTER MEET ${previous.ip} ${previous.port || 6379}`
+            : `kubectl exec ${pod} -- redis-cli CLUSTER FORGET ${id}`,
+        ),
         snippets: [],
       },
       next:
