@@ -824,9 +824,9 @@ async function runReusedAddress(lab: Lab): Promise<Observed> {
   if (!kept?.ip) {
     throw new DeployError(`${holder} holds no address for ${subject}`);
   }
-  const third = await swapAddresses(lab, ids, notes);
+  const meanwhile = await swapAddresses(lab, ids, notes);
   const failure = await pairPhase(lab, holder, subject, ids, kept.ip, kept.cport);
-  failure.evidence += `; ${third}`;
+  failure.evidence += `; ${meanwhile}`;
   await collect(lab, 'failure', members, []);
 
   const ip = lab.topo.pod(subject).ip;
