@@ -28,10 +28,15 @@ export interface ReplicationSetup {
   fix: 'announce-pod-ip' | 'announce-nodeport' | 'remove-masquerade' | 'replicate-pod-ip';
 }
 
-/** Three masters (redis-0..2) formed by CLUSTER MEET (or redis-cli --cluster create). */
+/**
+ * Three masters (redis-0..2) formed by CLUSTER MEET (or redis-cli --cluster create). In
+ * `reused-address` they are host-network pods, one a node, and two of them come back at each
+ * other's addresses.
+ */
 export interface ClusterSetup {
   kind: 'cluster';
-  variant: 'announced-bus-port' | 'shared-bus-port' | 'create-masqueraded' | 'create-over-service-ips';
+  variant:
+    'announced-bus-port' | 'shared-bus-port' | 'create-masqueraded' | 'create-over-service-ips' | 'reused-address';
   /** Node of each member. */
   placement: number[];
   masquerade?: Masquerade;
@@ -70,6 +75,8 @@ const REPLICA_DISCOVERY = 'docs/sentinel.md#replica-discovery, docs/sentinel.md#
 const DOCKER_IP_MASQ =
   "moby libnetwork bridge setup_ip_tables.go (dockerd --ip-masq: -t nat -A POSTROUTING -s <bridge subnet> ! -o <bridge> -j MASQUERADE); docs/datapath.md#masquerade-source-address (MASQUERADE takes the outgoing device's address: flannel.1 holds <subnet>.0)";
 const MEET = 'docs/datapath.md#redis-meet-and-handshake, docs/datapath.md#nat-and-the-cluster-bus';
+const NOADDR =
+  'cluster.c clusterProcessPacket ("PONG contains mismatching sender ID": the link\'s node is marked noaddr, its address zeroed)';
 const ADDRESS_UPDATES =
   'docs/datapath.md#redis-address-updates, docs/datapath.md#redis-announce (cport from the header, cluster.c nodeUpdateAddressIfNeeded)';
 
@@ -111,7 +118,7 @@ const ROWS: CaseRow[] = [
       failure: { state: 'noaddr' },
       fix: "announce each node's own published bus port (CONFIG SET cluster-announce-bus-port 31002 on redis-2)",
       fixed: { state: 'ok', recordedAs: 'pod' },
-      source: `${ADDRESS_UPDATES}; cluster.c clusterProcessPacket ("PONG contains mismatching sender ID": the link's node is marked noaddr)`,
+      source: `${ADDRESS_UPDATES}; ${NOADDR}`,
     },
     // The thread's containers published their ports on the host (Docker on EC2).
     docker: {
@@ -316,12 +323,38 @@ const ROWS: CaseRow[] = [
       source: `docs/datapath.md#flannel-local-endpoint (the published port's DNAT on the master's host is masqueraded out its bridge: the master's host's .1), docs/docker.md#published-ports-from-outside; ${REPLICA_ADDRESS}`,
     },
   },
+  {
+    name: 'bitnami-11341',
+    title: "two pods back at each other's addresses: each lists the other noaddr",
+    profile: 'no-nat',
+    nodes: 3,
+    setup: { kind: 'cluster', variant: 'reused-address', placement: [0, 1, 2] },
+    expectation: {
+      thread: 'bitnami/charts#11341',
+      reported:
+        'after a scale-down and up of bitnami/redis-cluster 7.0.3, some nodes list others as ":0@0 noaddr", two of them each other; one dialled the other at an IP a third pod held by then, and logged "PONG contains"; CLUSTER MEET brought the cluster back',
+      subject: "redis-2 in redis-1's CLUSTER NODES, once both are back at each other's addresses",
+      // The address redis-1 dialled for redis-2 is redis-1's own by then: another pod's, for redis-2.
+      failure: { state: 'noaddr', recordedAs: 'other-pod' },
+      fix: "CLUSTER MEET redis-2's current address from redis-1, as the thread did",
+      fixed: { state: 'ok', recordedAs: 'pod' },
+      source: `${NOADDR}; cluster.c clusterNodeCronHandleReconnect (no link is made to a noaddr node), clusterCron (a noaddr node is never flagged PFAIL), clusterProcessGossipSection (gossip re-addresses only a PFAIL or FAIL node), nodeUpdateAddressIfNeeded (a PING from the node itself, or the PONG that ends a CLUSTER MEET handshake, restores the address): a third node heals by itself, since both PING it; the pair, which never dial each other, stays noaddr until a MEET`,
+    },
+  },
 ];
 
 const summaryOf = (r: CaseRow): string =>
   `${r.expectation.thread}: ${r.expectation.failure.state}` +
   (r.expectation.failure.recordedAs ? ` at a ${r.expectation.failure.recordedAs} address` : '') +
   `, then ${r.expectation.fixed.state} after the fix`;
+
+const clusterExposure: Record<ClusterSetup['variant'], CellDims['exposure']> = {
+  'announced-bus-port': 'pod-ip',
+  'shared-bus-port': 'nodeport',
+  'create-masqueraded': 'pod-ip',
+  'create-over-service-ips': 'pod-ip',
+  'reused-address': 'host-network',
+};
 
 /**
  * The cases as cells of a provider: every case on the lab (its namespaces carry each thread's
@@ -338,7 +371,7 @@ export function caseCells(provider: ProviderName = 'netns'): Cell<'cases', CaseO
     const dims: CellDims = {
       provider,
       profile: provider === 'docker' ? 'docker-userland-proxy' : r.profile,
-      exposure: r.setup.kind === 'cluster' && r.setup.variant === 'shared-bus-port' ? 'nodeport' : 'pod-ip',
+      exposure: r.setup.kind === 'cluster' ? clusterExposure[r.setup.variant] : 'pod-ip',
       announce: 'none',
       policy: 'Cluster',
       nodes: r.nodes,

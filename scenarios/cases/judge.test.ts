@@ -66,6 +66,39 @@ describe('judgeCase', () => {
   });
 });
 
+describe('judgeCase on a reused address (bitnami-11341)', () => {
+  const cell = caseCells('netns').find((c) => c.options.name === 'bitnami-11341')!;
+  const phase = (state: string, recordedAs: CasePhase['recordedAs'], owner: string): CasePhase => ({
+    state,
+    recorded: '172.18.0.4:6379@16379',
+    recordedAs,
+    owner,
+    evidence: 'e',
+  });
+  const judged = (failure: CasePhase, fixed: CasePhase) =>
+    failed(
+      judgeCase(cell, {
+        thread: cell.expectation.thread,
+        failure,
+        applied: ['redis-1: CLUSTER MEET 172.18.0.3 6379'],
+        fixed,
+        reproduced: true,
+        fixWorks: true,
+        notes: [],
+      }),
+    );
+
+  test('noaddr at the address another pod holds now, then ok at its own, passes', () => {
+    expect(judged(phase('noaddr', 'other-pod', 'redis-1'), phase('ok', 'pod', 'redis-2'))).toEqual([]);
+  });
+  test('noaddr at an address no pod holds is a pod back at a new IP, not a reused one', () => {
+    expect(judged(phase('noaddr', 'no-pod', 'nobody'), phase('ok', 'pod', 'redis-2'))).toEqual(['failure reproduced']);
+  });
+  test('the pair healed by itself before the fix is no reproduction', () => {
+    expect(judged(phase('ok', 'other-pod', 'redis-1'), phase('ok', 'pod', 'redis-2'))).toEqual(['failure reproduced']);
+  });
+});
+
 describe('classifyRecord', () => {
   const book: RecordBook = {
     pods: [

@@ -640,6 +640,9 @@ async function runCluster(lab: Lab, setup: ClusterSetup): Promise<Observed> {
   if (setup.variant === 'create-masqueraded' || setup.variant === 'create-over-service-ips') {
     return runCreate(lab, setup);
   }
+  if (setup.variant === 'reused-address') {
+    return runReusedAddress(lab);
+  }
   const notes: string[] = [];
   const applied: string[] = [];
   const subject = 'redis-2';
@@ -683,6 +686,201 @@ async function runCluster(lab: Lab, setup: ClusterSetup): Promise<Observed> {
   const fixed = await clusterPhase(lab, 'redis-0', subject, subjectId, true);
   await collect(lab, 'fixed', members, []);
   return { failure, applied, fixed, notes };
+}
+
+/** The line a node logs when a PONG on its link to `id` came from another node id (debug level). */
+const mismatchAbout = (log: string, id: string): string | undefined =>
+  log
+    .split('\n')
+    .find((l) => l.includes(`PONG contains mismatching sender ID. About node ${id}`))
+    ?.trim();
+
+/** Every pod's view: all three members at their pods' addresses, connected, unflagged, cluster_state ok. */
+async function allHealthy(lab: Lab, ids: Record<string, string>): Promise<string> {
+  const r = await waitFor<string>({
+    target: 'every member to list the others at their current addresses, cluster_state ok',
+    timeoutMs: SETTLE_BOUND_MS,
+    check: async () => {
+      const views = await Promise.all(
+        members.map(async (m) => {
+          const [{ nodes }, info] = await Promise.all([view(lab, m), cli(lab, m, ['cluster', 'info'])]);
+          const state = parseClusterInfo(info)['cluster_state'] ?? '?';
+          const wrong = members
+            .filter((x) => x !== m)
+            .flatMap((x) => {
+              const n = nodes.find((y) => y.id === ids[x]);
+              const ok =
+                n &&
+                n.ip === lab.topo.pod(x).ip &&
+                n.linkState === 'connected' &&
+                !n.flags.some((f) => /fail|handshake|noaddr/.test(f));
+              return ok ? [] : [`${x} ${n ? line(n) : 'absent'}`];
+            });
+          return {
+            m,
+            ok: wrong.length === 0 && state === 'ok',
+            text: `${m}: ${wrong.join(', ') || 'all at their addresses'}, cluster_state ${state}`,
+          };
+        }),
+      );
+      const text = views.map((v) => v.text).join('; ');
+      return { done: views.every((v) => v.ok), value: text, state: text };
+    },
+  });
+  return r.value!;
+}
+
+/** Slots, MEETs from redis-0, and every view healthy; the members' node ids. */
+async function formByMeet(lab: Lab, notes: string[]): Promise<Record<string, string>> {
+  await addSlots(lab);
+  for (const m of members.slice(1)) {
+    await must(lab, members[0]!, ['cluster', 'meet', lab.topo.pod(m).ip, String(PORT)]);
+  }
+  const ids: Record<string, string> = {};
+  for (const m of members) {
+    ids[m] = (await must(lab, m, ['cluster', 'myid'])).trim();
+  }
+  notes.push(`formed: ${await allHealthy(lab, ids)}`);
+  return ids;
+}
+
+/** Waits until `read` says done on `pod`'s view (its nodes and cluster_state); returns its text. */
+async function viewUntil(
+  lab: Lab,
+  pod: string,
+  target: string,
+  read: (nodes: ClusterNode[], clusterState: string) => Promise<{ done: boolean; text: string }>,
+): Promise<string> {
+  const r = await waitFor<string>({
+    target: `${pod} ${target}`,
+    timeoutMs: SETTLE_BOUND_MS,
+    check: async () => {
+      const [{ nodes }, info] = await Promise.all([view(lab, pod), cli(lab, pod, ['cluster', 'info'])]);
+      const x = await read(nodes, parseClusterInfo(info)['cluster_state'] ?? '?');
+      return { done: x.done, state: x.text, value: x.text };
+    },
+  });
+  return r.value!;
+}
+
+/**
+ * redis-1 and redis-2 come back at each other's addresses, as host-network pods (the lab's IPAM
+ * never hands a pod IP out twice, so the address reused is a node's): redis-2 goes down and stays
+ * down, redis-1 is rescheduled onto redis-2's node, then redis-2 onto redis-1's. In between, the
+ * third node dials redis-2's old address and redis-1 answers: noaddr and the PONG line, read while
+ * they are there. Both moved nodes PING the third afterwards, so it heals by itself.
+ */
+async function swapAddresses(lab: Lab, ids: Record<string, string>, notes: string[]): Promise<string> {
+  const [third, holder, subject] = members as [string, string, string];
+  const ip = (pod: string) => lab.topo.pod(pod).ip;
+  const [holderNode, subjectNode, subjectWas] = [lab.topo.pod(holder).node, lab.topo.pod(subject).node, ip(subject)];
+  // redis-2 stays down (a crash-loop back-off far longer than the case) until it is rescheduled.
+  await lab.topo.killContainer(subject, { restartDelayMs: 600_000 });
+  await lab.topo.deletePod(holder, { node: subjectNode });
+  notes.push(
+    `${subject} down; ${holder} rescheduled onto node-${subjectNode}: now at ${ip(holder)}, ${subject}'s address`,
+  );
+  const seen = await viewUntil(lab, third, `to mark ${subject} noaddr and log the mismatching PONG`, async (nodes) => {
+    const n = nodes.find((x) => x.id === ids[subject]);
+    const pong = mismatchAbout(await lab.topo.logs(third), ids[subject]!);
+    return {
+      done: !!n && hasFlag(n, 'noaddr') && !!pong,
+      text: `${third} CLUSTER NODES: ${n?.raw.trim() ?? `no ${subject}`}; ${third} log: ${pong ?? 'no PONG line yet'}`,
+    };
+  });
+  notes.push(
+    `while ${subject} was down, ${third} dialled its old address ${subjectWas}, where ${holder} answered: ${seen}`,
+  );
+  await lab.topo.deletePod(subject, { node: holderNode });
+  notes.push(`${subject} rescheduled onto node-${holderNode}: now at ${ip(subject)}, ${holder}'s old address`);
+  // Both PING the third node from their new addresses (nodeUpdateAddressIfNeeded): it heals by itself.
+  const healed = await viewUntil(
+    lab,
+    third,
+    `to list ${holder} and ${subject} at their new addresses`,
+    async (nodes, state) => {
+      const them = [holder, subject].map((m) => ({ m, n: nodes.find((x) => x.id === ids[m]) }));
+      const done =
+        state === 'ok' &&
+        them.every(({ m, n }) => n && n.ip === ip(m) && n.linkState === 'connected' && !hasFlag(n, 'noaddr'));
+      return { done, text: `${them.map(({ n }) => (n ? line(n) : 'absent')).join(', ')}; cluster_state ${state}` };
+    },
+  );
+  notes.push(`${third} healed by itself: ${healed}`);
+  return `while ${subject} was down: ${seen}; ${third} once both were back: ${healed}`;
+}
+
+/**
+ * bitnami/charts#11341: redis-1 and redis-2 back at each other's addresses (swapAddresses). Each
+ * dials the other's old address, which is its own now, marks the other noaddr and never dials it
+ * again: the pair stays so until the thread's CLUSTER MEET re-addresses them.
+ */
+async function runReusedAddress(lab: Lab): Promise<Observed> {
+  const notes: string[] = [];
+  const [holder, subject] = members.slice(1) as [string, string];
+  const ids = await formByMeet(lab, notes);
+  // The address redis-1 keeps for redis-2 (in its nodes.conf too), which it dials when it is back.
+  const kept = (await view(lab, holder)).nodes.find((n) => n.id === ids[subject]);
+  if (!kept?.ip) {
+    throw new DeployError(`${holder} holds no address for ${subject}`);
+  }
+  const meanwhile = await swapAddresses(lab, ids, notes);
+  const failure = await pairPhase(lab, holder, subject, ids, kept.ip, kept.cport);
+  failure.evidence += `; ${meanwhile}`;
+  await collect(lab, 'failure', members, []);
+
+  const ip = lab.topo.pod(subject).ip;
+  await must(lab, holder, ['cluster', 'meet', ip, String(PORT)]);
+  const applied = [`${holder}: CLUSTER MEET ${ip} ${PORT} (${subject}'s current address)`];
+  const fixed = await clusterPhase(lab, holder, subject, ids[subject]!, true);
+  const back = await clusterPhase(lab, subject, holder, ids[holder]!, true);
+  fixed.evidence += `; ${subject}'s view of ${holder}: ${back.evidence}`;
+  if (back.state !== 'ok') {
+    fixed.state = `${back.state} (${holder} in ${subject}'s view)`;
+  } else {
+    notes.push(`after the MEET: ${await allHealthy(lab, ids)}`);
+  }
+  await collect(lab, 'fixed', members, []);
+  return { failure, applied, fixed, notes };
+}
+
+/**
+ * The pair once both are back: the subject in the holder's view (and the holder in the subject's),
+ * noaddr held for HOLD_MS after the third node healed, so no PING is still on its way. `dialled`
+ * is the address the holder kept for the subject: whose it is now is what the record is classed by.
+ */
+async function pairPhase(
+  lab: Lab,
+  holder: string,
+  subject: string,
+  ids: Record<string, string>,
+  dialled: string,
+  cport: number,
+): Promise<CasePhase> {
+  const reading = await conclude(`${holder}'s view of ${subject} once both are back`, async () => {
+    const [a, b] = await Promise.all([view(lab, holder), view(lab, subject)]);
+    const n = a.nodes.find((x) => x.id === ids[subject]);
+    const m = b.nodes.find((x) => x.id === ids[holder]);
+    if (!n || !m) {
+      return { value: undefined, verdict: 'pending', state: `${holder} and ${subject} not both in each other's view` };
+    }
+    const noaddr = hasFlag(n, 'noaddr');
+    const own = n.ip === lab.topo.pod(subject).ip && n.linkState === 'connected';
+    const verdict: Verdict = noaddr ? 'bad' : own ? 'done-good' : 'pending';
+    return { value: { n, m, noaddr }, verdict, state: `${line(n)} | ${subject}'s view of ${holder}: ${line(m)}` };
+  });
+  if (!reading) {
+    throw new DeployError(`${subject} never appeared in ${holder}'s view`);
+  }
+  const { n, m, noaddr } = reading;
+  const pong = mismatchAbout(await lab.topo.logs(holder), ids[subject]!);
+  const c = classifyRecord(dialled, cport, subject, book(lab));
+  return {
+    state: noaddr ? 'noaddr' : 'ok',
+    recorded: `${dialled}:${PORT}@${cport}`,
+    ...c,
+    evidence: `${holder} CLUSTER NODES: ${n.raw.trim()}; ${subject} CLUSTER NODES: ${m.raw.trim()}${pong ? `; ${holder} log: ${pong}` : ''}`,
+  };
 }
 
 const service = (lab: Lab, pod: string): ServiceInfo => {
@@ -787,6 +985,10 @@ function clusterPodArgs(setup: ClusterSetup, i: number): string[] {
   if (setup.variant === 'announced-bus-port' && i === 2) {
     args.push('--cluster-announce-bus-port', '6380');
   }
+  if (setup.variant === 'reused-address') {
+    // "PONG contains mismatching sender ID" is logged at debug level (cluster.c).
+    args.push('--loglevel', 'debug');
+  }
   if (setup.variant === 'shared-bus-port') {
     args.push(
       ...['--cluster-announce-ip', '$(HOST_IP)', '--cluster-announce-port', String(NODEPORT_BASE + i)],
@@ -822,7 +1024,11 @@ function topologyFor(cell: Cell<'cases', CaseOptions>, redis: Lab['redis']) {
     }
     case 'cluster': {
       const shared = setup.variant === 'shared-bus-port';
-      const pods = members.map((m, i) => dataPod(m, setup.placement[i]!, redis, clusterPodArgs(setup, i)));
+      const hostNetwork = setup.variant === 'reused-address';
+      const pods = members.map((m, i) => ({
+        ...dataPod(m, setup.placement[i]!, redis, clusterPodArgs(setup, i)),
+        ...(hostNetwork ? { hostNetwork } : {}),
+      }));
       const services =
         shared || setup.variant === 'create-over-service-ips'
           ? members.map((m, i) => ({

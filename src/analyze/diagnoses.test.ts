@@ -255,6 +255,92 @@ describe('mechanisms from output in Redis and kubectl formats', () => {
     expect(r.verdict).toBe('problems');
   });
 
+  // bitnami/charts#11341: redis-1 and redis-2 came back at each other's addresses. Each dialled
+  // its old address for the other, got its own PONG and dropped the address; redis-0 got both
+  // PINGs and knows both at their current addresses.
+  const swapped = {
+    'pods.txt': pods.replace('10.42.0.9', '10.42.0.8'),
+    'redis-0.cluster-nodes.txt': [
+      `${ids.a} 10.42.0.5:6379@16379 myself,master - 0 0 1 connected 0-5460`,
+      `${ids.b} 10.42.0.8:6379@16379 master - 0 1700000000000 2 connected 5461-10922`,
+      `${ids.c} 10.42.0.7:6379@16379 master - 0 1700000000000 3 connected 10923-16383`,
+    ].join('\n'),
+    'redis-1.cluster-nodes.txt': [
+      `${ids.b} 10.42.0.8:6379@16379 myself,master - 0 0 2 connected 5461-10922`,
+      `${ids.a} 10.42.0.5:6379@16379 master - 0 1700000000000 1 connected 0-5460`,
+      `${ids.c} :0@0 master,noaddr - 1700000000000 1700000000000 3 disconnected 10923-16383`,
+    ].join('\n'),
+    'redis-1.log.txt': log0.replace(ids.b, ids.c),
+    'redis-2.cluster-nodes.txt': [
+      `${ids.c} 10.42.0.7:6379@16379 myself,master - 0 0 3 connected 10923-16383`,
+      `${ids.a} 10.42.0.5:6379@16379 master - 0 1700000000000 1 connected 0-5460`,
+      `${ids.b} :0@0 master,noaddr - 1700000000000 1700000000000 2 disconnected 5461-10922`,
+    ].join('\n'),
+    'redis-2.log.txt': log0,
+  };
+
+  it('reused IP: the MEET is sent by the pod whose view lost the address, not by any member', async () => {
+    const r = await analyzeDir(await dirOf(swapped));
+    // redis-0's MEET would re-address a node in redis-0's view only, where both are fine already.
+    expect(
+      r.diagnoses.filter((x) => x.kind === 'reused-ip').map((x) => [x.previousOwner, x.seenBy, x.fix.commands]),
+    ).toEqual([
+      ['redis-2 (node 33333333)', ['redis-1'], ['kubectl exec redis-1 -- redis-cli CLUSTER MEET 10.42.0.7 6379']],
+      ['redis-1 (node 22222222)', ['redis-2'], ['kubectl exec redis-2 -- redis-cli CLUSTER MEET 10.42.0.8 6379']],
+    ]);
+  });
+
+  it('reused IP of a pod others reach at its own address: no announce fix, still a problem', async () => {
+    const r = await analyzeDir(await dirOf(swapped));
+    expect(r.recommendations).toEqual([]);
+    expect(r.diagnoses.map((x) => x.kind)).toEqual(['reused-ip', 'reused-ip']);
+    expect(r.problems.join('\n')).toMatch(/redis-1 holds 33333333 .* stands for redis-2, .* its old one was reused/);
+    expect(r.problems.join('\n')).toMatch(/redis-2 holds 22222222 .* stands for redis-1, .* its old one was reused/);
+    expect(r.verdict).toBe('problems');
+  });
+
+  it("reused IP of host-network pods: the address is the node IP a peer dialled, now another pod's; no NAT", async () => {
+    // The cases family's lab: the pods run with hostNetwork, so their addresses are node IPs; while
+    // redis-2 was down redis-0 dialled its old one and found nothing, then redis-1 came back there.
+    const host = {
+      'pods.txt': [
+        'NAME      READY   STATUS    RESTARTS   AGE   IP           NODE',
+        'redis-0   1/1     Running   0          1h    172.18.0.2   node-0',
+        'redis-1   1/1     Running   1          1h    172.18.0.4   node-2',
+        'redis-2   1/1     Running   1          1h    172.18.0.3   node-1',
+      ].join('\n'),
+      'nodes.txt': [
+        'NAME     STATUS   ROLES    AGE   VERSION   INTERNAL-IP   EXTERNAL-IP',
+        'node-0   Ready    <none>   1h    v1.30     172.18.0.2    <none>',
+        'node-1   Ready    <none>   1h    v1.30     172.18.0.3    <none>',
+        'node-2   Ready    <none>   1h    v1.30     172.18.0.4    <none>',
+      ].join('\n'),
+      'redis-0.cluster-nodes.txt': [
+        `${ids.a} 172.18.0.2:6379@16379 myself,master - 0 0 1 connected 0-5460`,
+        `${ids.b} 172.18.0.4:6379@16379 master - 0 1700000000000 2 connected 5461-10922`,
+        `${ids.c} 172.18.0.3:6379@16379 master - 0 1700000000000 3 connected 10923-16383`,
+      ].join('\n'),
+      'redis-0.log.txt': `1:M 01 Jan 2024 00:00:00.000 - Connection with Node ${ids.c} at 172.18.0.4:16379 failed: Connection refused`,
+      'redis-1.cluster-nodes.txt': [
+        `${ids.b} 172.18.0.4:6379@16379 myself,master - 0 0 2 connected 5461-10922`,
+        `${ids.a} 172.18.0.2:6379@16379 master - 0 1700000000000 1 connected 0-5460`,
+        `${ids.c} :0@0 master,noaddr - 1700000000000 1700000000000 3 disconnected 10923-16383`,
+      ].join('\n'),
+      'redis-1.log.txt': swapped['redis-1.log.txt'],
+      'redis-2.cluster-nodes.txt': [
+        `${ids.c} 172.18.0.3:6379@16379 myself,master - 0 0 3 connected 10923-16383`,
+        `${ids.a} 172.18.0.2:6379@16379 master - 0 1700000000000 1 connected 0-5460`,
+        `${ids.b} :0@0 master,noaddr - 1700000000000 1700000000000 2 disconnected 5461-10922`,
+      ].join('\n'),
+      'redis-2.log.txt': swapped['redis-2.log.txt'],
+    };
+    const r = await analyzeDir(await dirOf(host));
+    expect(r.diagnoses.map((x) => [x.kind, x.addresses, x.owner, x.previousOwner])).toEqual([
+      ['reused-ip', [], 'another node (a pod that came back at this IP)', 'redis-1 (node 22222222)'],
+      ['reused-ip', ['172.18.0.4:16379'], 'redis-1', 'redis-2 (node 33333333)'],
+    ]);
+  });
+
   it('one host and bus port announced by two node ids in a view: announced twice', async () => {
     const view = [
       `${ids.a} 10.0.0.1:7000@17000 myself,master - 0 0 1 connected 0-5460`,

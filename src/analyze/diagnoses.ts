@@ -74,12 +74,16 @@ interface Sighting {
   replication: boolean;
 }
 
-function sightings(d: DiagnosisInput): Sighting[] {
+/** A dial-back to an address another Redis pod holds now (a host-network pod's node IP): reused, not rewritten. */
+const toAnotherPod = (c: Cluster, f: AnalyzeFailedDialBack): boolean =>
+  [...c.pods.values()].some((p) => p.ip === hostOf(f.address) && p.nodeId !== undefined && p.nodeId !== f.nodeId);
+
+function sightings(c: Cluster, d: DiagnosisInput): Sighting[] {
   const out: Sighting[] = [];
   const add = (address: string, seenBy: string, cls: string, owner: string, replication: boolean) =>
     out.push({ ip: hostOf(address), address, seenBy, cls, owner, replication });
   d.ghosts.forEach((g) => add(g.address, g.seenBy, g.class, g.owner, false));
-  d.failedDialBacks.forEach((f) => add(f.address, f.pod, f.class, f.owner, false));
+  d.failedDialBacks.filter((f) => !toAnotherPod(c, f)).forEach((f) => add(f.address, f.pod, f.class, f.owner, false));
   d.natedConnections.filter((n) => !n.harmless).forEach((n) => add(n.peer, n.pod, n.class, n.owner, false));
   [...d.sentinel.listedAt, ...d.sentinel.rewrittenReplicas, ...d.sentinel.rewrittenSentinels].forEach((s) =>
     add(s.address, s.seenBy, s.class, s.owner, true),
@@ -206,7 +210,7 @@ function rewriteText(c: Cluster, kind: DiagnosisKind, first: Sighting, seenBy: s
 
 function rewriteDiagnoses(c: Cluster, d: DiagnosisInput, deployer: Deployer | undefined): Diagnosis[] {
   const groups = new Map<string, { kind: DiagnosisKind; s: Sighting[] }>();
-  for (const s of sightings(d)) {
+  for (const s of sightings(c, d)) {
     const kind = rewriteKind(s);
     if (kind) {
       const g = groups.get(`${kind} ${s.ip}`) ?? { kind, s: [] };
@@ -389,7 +393,7 @@ function nodeIpLikely(c: Cluster, taken: Set<string>, deployer: Deployer | undef
 }
 
 /** Node ids that lost their address to another node (noaddr), and the PONG lines that say so. */
-function reusedIps(c: Cluster): Diagnosis[] {
+function reusedIps(c: Cluster, dialBacks: AnalyzeFailedDialBack[]): Diagnosis[] {
   const ids = new Set<string>();
   for (const v of c.views) {
     v.nodes.filter((n) => hasFlag(n, 'noaddr') && !hasFlag(n, 'myself')).forEach((n) => ids.add(n.id));
@@ -402,13 +406,15 @@ function reusedIps(c: Cluster): Diagnosis[] {
   const out: Diagnosis[] = [];
   for (const id of ids) {
     const previous = c.podById.get(id);
-    // Where the id was recorded, other than where its pod is now: the address another pod took.
+    // Where the id was recorded or dialled, other than where its pod is now: the address another
+    // pod took.
     const addresses = sorted(
-      c.views
-        .flatMap((v) =>
+      [
+        ...c.views.flatMap((v) =>
           v.nodes.filter((n) => n.id === id && n.ip && !hasFlag(n, 'noaddr')).map((n) => `${n.ip}:${n.port}`),
-        )
-        .filter((a) => hostOf(a) !== previous?.ip),
+        ),
+        ...dialBacks.filter((f) => f.nodeId === id).map((f) => f.address),
+      ].filter((a) => hostOf(a) !== previous?.ip),
     );
     const holders = addresses.flatMap((a) => {
       const p = [...c.pods.values()].find((x) => x.ip === hostOf(a) && x.nodeId !== id);
@@ -418,7 +424,10 @@ function reusedIps(c: Cluster): Diagnosis[] {
     const seenBy = sorted(
       c.views.filter((v) => v.nodes.some((n) => n.id === id && hasFlag(n, 'noaddr'))).map((v) => v.pod),
     );
-    const from = c.members.find((m) => m !== previous?.name) ?? '<any healthy pod>';
+    // A MEET re-addresses the node only in the view of the pod that sends it (cluster.c: the PONG
+    // ending its handshake, nodeUpdateAddressIfNeeded), and a noaddr entry is never dialled, so
+    // each pod whose view lost the address sends its own.
+    const from = seenBy.length ? seenBy : [c.members.find((m) => m !== previous?.name) ?? '<any healthy pod>'];
     out.push({
       kind: 'reused-ip',
       certainty: 'shown',
@@ -429,11 +438,13 @@ function reusedIps(c: Cluster): Diagnosis[] {
       cause: `a pod came back at an IP node ${id.slice(0, 8)} held before; peers dialled the old address, got a PONG from another node id ("PONG contains mismatching sender ID") and dropped the address (noaddr)`,
       fix: {
         summary: previous?.ip
-          ? `CLUSTER MEET ${previous.name} at its current address ${previous.ip} from another pod; announce a stable hostname (cluster-announce-hostname, Redis 7) so a reused IP cannot be mistaken`
+          ? `CLUSTER MEET ${previous.name} at its current address ${previous.ip} from each pod that lists it noaddr; announce a stable hostname (cluster-announce-hostname, Redis 7) so a reused IP cannot be mistaken`
           : `CLUSTER MEET the pod of node ${id.slice(0, 8)} at its current address, or CLUSTER FORGET ${id.slice(0, 8)}… on every node if that pod is gone`,
-        commands: previous?.ip
-          ? [`kubectl exec ${from} -- redis-cli CLUSTER MEET ${previous.ip} ${previous.port || 6379}`]
-          : [`kubectl exec ${from} -- redis-cli CLUSTER FORGET ${id}`],
+        commands: from.map((pod) =>
+          previous?.ip
+            ? `kubectl exec ${pod} -- redis-cli CLUSTER MEET ${previous.ip} ${previous.port || 6379}`
+            : `kubectl exec ${pod} -- redis-cli CLUSTER FORGET ${id}`,
+        ),
         snippets: [],
       },
       next:
@@ -682,7 +693,7 @@ export function diagnose(c: Cluster, d: DiagnosisInput): Diagnosis[] {
     ...staleDiagnoses(c, d),
     ...likelyStale(c),
     ...sentinelMasterDiagnoses(c, deployer),
-    ...reusedIps(c),
+    ...reusedIps(c, d.failedDialBacks),
     ...busPortDiagnoses(c),
     ...toolDiagnoses(c),
   ];

@@ -34,11 +34,41 @@ export const shortId = (id: string) => id.slice(0, 8);
 export const addReason = (out: Problems, pod: string, why: string) =>
   out.reasons.set(pod, [...(out.reasons.get(pod) ?? []), why]);
 
+/**
+ * A noaddr entry of a pod that another view reaches at its current address, after a PONG from
+ * another node id at its old one: the address was reused (diagnoses.ts reused-ip, whose fix is a
+ * MEET from the pod holding the entry), not announced wrong, so announcing fixes nothing.
+ */
+function reusedAddress(c: Cluster, g: AnalyzeGhost): boolean {
+  const p = g.pod ? c.pods.get(g.pod) : undefined;
+  const mismatch = `PONG contains mismatching sender ID. About node ${g.nodeId}`;
+  return (
+    !!p?.ip &&
+    g.flags.includes('noaddr') &&
+    [...c.inputs.pods.values()].some((x) => x.log?.text.includes(mismatch)) &&
+    c.views.some((v) =>
+      v.nodes.some(
+        (n) =>
+          n.id === g.nodeId &&
+          n.ip === p.ip &&
+          n.port === p.port &&
+          n.linkState === 'connected' &&
+          !hasFlag(n, 'noaddr') &&
+          !hasFlag(n, 'handshake'),
+      ),
+    )
+  );
+}
+
 function ghostProblems(c: Cluster, f: Findings, out: Problems): void {
   for (const g of f.ghosts) {
     const owner = ownerText(c.owner(hostOf(g.address)));
     const what = `${g.seenBy} holds ${shortId(g.nodeId)} at ${g.address} (${g.flags.join(',')}; ${g.class}, ${owner})`;
-    if (g.pod) {
+    if (g.pod && reusedAddress(c, g)) {
+      out.problems.push(
+        `${what}: it stands for ${g.pod}, which another pod reaches at its current address: its old one was reused`,
+      );
+    } else if (g.pod) {
       out.problems.push(`${what}: it stands for ${g.pod}`);
       addReason(out, g.pod, `${g.seenBy} recorded it at ${g.address} (${owner}), an address that does not reach it`);
     } else if (g.flags.includes('noaddr')) {

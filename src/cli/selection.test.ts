@@ -25,6 +25,7 @@ describe('leaving cells out', () => {
       'netns/no-nat/pod-ip/announce-none/redis-5983',
       'netns/no-nat/pod-ip/announce-none/2-nodes/ot-927',
       'netns/no-nat/pod-ip/announce-none/bitnami-10067',
+      'netns/no-nat/host-network/announce-none/3-nodes/bitnami-11341',
     ]);
   });
 
