@@ -158,8 +158,15 @@ describe('the case table', () => {
       expect(f.state !== x.state || f.recordedAs !== x.recordedAs, `${c.id}: the fix changes nothing`).toBe(true);
     }
   });
-  test('only the lab runs them', () => {
-    expect(caseCells('docker')).toEqual([]);
+  test('the lab runs every case; the docker provider the single-host Docker threads, on Docker profiles', () => {
+    const docker = caseCells('docker');
+    expect(docker.map((c) => c.options.name)).toEqual(['redis-5983', 'redis-5406']);
+    for (const c of docker) {
+      expect(c.dims).toMatchObject({ provider: 'docker', profile: 'docker-userland-proxy', nodes: 1 });
+      expect(c.expectation.source).toMatch(/docs\/docker\.md#/);
+    }
+    expect(caseCells('kube')).toEqual([]);
+    expect(caseCells('k3d')).toEqual([]);
   });
   test("the masquerades are Docker's rule and a node-IP one, and both can be deleted", () => {
     expect(masqueradeRule('docker-ip-masq', '10.42.1.0/24').join(' ')).toBe(
