@@ -65,7 +65,11 @@ interface CaseRow {
    * The thread ran Redis in containers on one Docker host: the case also runs on the docker
    * provider (a real dockerd; NodePorts are published ports there), with what Docker adds, cited.
    */
-  docker?: { source: string };
+  docker?: {
+    source: string;
+    /** The setup on one Docker host, where the lab's spans nodes (the provider starts one host). */
+    setup?: CaseSetup;
+  };
 }
 
 // The Redis and datapath facts the expectations rest on.
@@ -322,6 +326,19 @@ const ROWS: CaseRow[] = [
       fixed: { state: 'online', recordedAs: 'pod' },
       source: `docs/datapath.md#flannel-local-endpoint (the published port's DNAT on the master's host is masqueraded out its bridge: the master's host's .1), docs/docker.md#published-ports-from-outside; ${REPLICA_ADDRESS}`,
     },
+    // On one Docker host the replica dials the host address and the master's published port, as
+    // a container beside it would; the master's host is its own, so its gateway is the same.
+    docker: {
+      source:
+        "docs/docker.md#published-ports-from-a-container (with the userland proxy, a container's connection to a published port is docker-proxy's own, from the bridge gateway)",
+      setup: {
+        kind: 'replication',
+        replicas: [{ node: 0, path: { via: 'nodeport', node: 0 } }],
+        subject: 0,
+        look: 'info',
+        fix: 'announce-nodeport',
+      },
+    },
   },
   {
     name: 'bitnami-11341',
@@ -358,9 +375,9 @@ const clusterExposure: Record<ClusterSetup['variant'], CellDims['exposure']> = {
 
 /**
  * The cases as cells of a provider: every case on the lab (its namespaces carry each thread's
- * datapath with real iptables), and the threads that ran on one Docker host also on the docker
- * provider, with Docker's default daemon (userland proxy on). The published-port case needs two
- * Docker hosts, which the docker provider does not start (one host per topology): lab only.
+ * datapath with real iptables), and the threads that ran on Docker hosts also on the docker
+ * provider, with Docker's default daemon (userland proxy on), on the one host it starts per
+ * topology (a case whose lab setup spans nodes gives its one-host setup).
  */
 export function caseCells(provider: ProviderName = 'netns'): Cell<'cases', CaseOptions>[] {
   if (provider !== 'netns' && provider !== 'docker') {
@@ -374,7 +391,7 @@ export function caseCells(provider: ProviderName = 'netns'): Cell<'cases', CaseO
       exposure: r.setup.kind === 'cluster' ? clusterExposure[r.setup.variant] : 'pod-ip',
       announce: 'none',
       policy: 'Cluster',
-      nodes: r.nodes,
+      nodes: provider === 'docker' ? 1 : r.nodes,
       variant: r.name,
     };
     return {
@@ -387,7 +404,7 @@ export function caseCells(provider: ProviderName = 'netns'): Cell<'cases', CaseO
         summary: summaryOf(r),
         ...(provider === 'docker' && r.docker ? { source: `${r.expectation.source}; ${r.docker.source}` } : {}),
       },
-      options: { name: r.name, setup: r.setup },
+      options: { name: r.name, setup: (provider === 'docker' && r.docker?.setup) || r.setup },
     };
   });
 }

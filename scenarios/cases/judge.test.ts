@@ -158,9 +158,9 @@ describe('the case table', () => {
       expect(f.state !== x.state || f.recordedAs !== x.recordedAs, `${c.id}: the fix changes nothing`).toBe(true);
     }
   });
-  test('the lab runs every case; the docker provider the single-host Docker threads, on Docker profiles', () => {
+  test('the lab runs every case; the docker provider the Docker threads, on one host and Docker profiles', () => {
     const docker = caseCells('docker');
-    expect(docker.map((c) => c.options.name)).toEqual(['redis-5983', 'redis-5406']);
+    expect(docker.map((c) => c.options.name)).toEqual(['redis-5983', 'redis-5406', 'published-port-master-host']);
     for (const c of docker) {
       expect(c.dims).toMatchObject({ provider: 'docker', profile: 'docker-userland-proxy', nodes: 1 });
       expect(c.expectation.source).toMatch(/docs\/docker\.md#/);

@@ -150,8 +150,8 @@ describe('docker provider', () => {
   });
 });
 
-// The published failures whose threads ran Redis in containers on one Docker host (redis/redis#5983,
-// #5406), on a real daemon: the thread's failure shows, the fix works, and analyze reads what the
+// The published failures whose threads ran Redis in containers on Docker hosts (redis/redis#5983,
+// #5406 and its published ports), on a real daemon: the thread's failure shows, the fix works, and analyze reads what the
 // case collected (never an all-clear; the same diagnosis renamed and as one pasted transcript), as
 // scenarios/cases/cases.test.ts asserts of the lab's runs. One after the other: a process runs one
 // private Docker daemon at a time (docs/docker.md#one-runtime-per-process).
