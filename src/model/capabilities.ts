@@ -18,6 +18,10 @@ export const CAPABILITIES = [
   'external-client',
   /** Give a deleted and recreated pod its data dir back (a claim, a shared node path). */
   'durable-data',
+  /** Resolve headless-Service names from inside pods (cluster DNS: CoreDNS, or the lab's hosts files). */
+  'cluster-dns',
+  /** Give LoadBalancer Services an ingress address (a load-balancer controller: ServiceLB, a cloud's). */
+  'load-balancer',
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 

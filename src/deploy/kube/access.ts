@@ -162,8 +162,17 @@ export class KubeNodes implements NodeAccess {
     return Promise.resolve();
   }
 
+  /**
+   * From netlink, not sysfs: /sys shows the devices of the namespace that mounted it (this
+   * machine's, in every node's mount namespace), so /sys/class/net/eth0/address there is this
+   * machine's eth0 on every node, and a partition by that MAC dropped nothing.
+   */
   async mac(i: number): Promise<string> {
-    const r = await this.exec(i, ['cat', '/sys/class/net/eth0/address']);
-    return r.stdout.trim();
+    const r = await this.exec(i, ['ip', '-o', 'link', 'show', 'dev', 'eth0']);
+    const mac = /link\/ether ([0-9a-f]{2}(?::[0-9a-f]{2}){5})/.exec(r.stdout)?.[1];
+    if (!mac) {
+      throw new ProbeError(`node ${i} has no Ethernet address on eth0: ${r.stdout.trim()}`);
+    }
+    return mac;
   }
 }

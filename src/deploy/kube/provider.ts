@@ -15,7 +15,7 @@ import { KubeClient } from '../k8s/apply.ts';
 import { clusterInfoSummary, readClusterInfo, type ClusterInfo } from '../k8s/cluster-info.ts';
 import { K8sTopology } from '../k8s/topology.ts';
 import { onPath } from '../netns/system.ts';
-import type { Provider, Requirement, TopologySpec } from '../provider.ts';
+import { CapabilityError, type Provider, type Requirement, type TopologySpec } from '../provider.ts';
 import { KubeNodes } from './access.ts';
 import { binDirFor, ensureKubeBinaries, goBinary, missingBinaries } from './build.ts';
 import { KubeCluster } from './cluster.ts';
@@ -47,6 +47,10 @@ const KUBE_PROFILES: Partial<Record<ProfileName, string>> = {
 /** What the kube provider declares it cannot do, with why (known before any cell runs). */
 export const KUBE_GAPS: Gaps = {
   'node-faults': 'stopping and starting a kube node is not built yet (partitions are): node-loss cells need it',
+  'cluster-dns':
+    'no cluster DNS (CoreDNS) runs in the kube cluster, so headless-Service names resolve nowhere: Sentinel whole-restart cells need them for their fix',
+  'load-balancer':
+    'no load-balancer controller runs in the kube cluster (upstream Kubernetes without a cloud provider has none), so a LoadBalancer Service never gets an ingress address: Sentinel loadbalancer cells need one',
 };
 
 const DEBIAN_COMMANDS: Record<string, string> = {
@@ -168,6 +172,11 @@ export class KubeProvider implements Provider {
     }
     if (!KUBE_PROFILES[spec.profile]) {
       throw new RequirementError(`profile ${spec.profile} does not run on the kube provider`);
+    }
+    // Nothing would ever publish an ingress address: the wait for it would only run out.
+    const noLb = KUBE_GAPS['load-balancer'];
+    if (spec.loadBalancers?.length && noLb) {
+      throw new CapabilityError('load-balancer', noLb);
     }
     const cluster = await this.shared();
     if (spec.nodes > cluster.nodeCount) {

@@ -1,0 +1,74 @@
+// What the kube provider declares it cannot do, and that a cell meeting it stops before it builds
+// anything. The cluster has no DNS server (src/deploy/kube/host.ts writes resolv.conf at
+// 127.0.0.1), so a headless-Service name resolves nowhere: the first real run of the Sentinel
+// whole-restart cell spent 108 s deploying and restarting before Redis refused the name ("ERR
+// Invalid IP address or hostname specified"), and the cell failed instead of skipping. Nor does
+// anything give a LoadBalancer Service an ingress address (no cloud provider, no ServiceLB): the
+// first loadbalancer cell waited out its 120 s with every Service's EXTERNAL-IP <pending>.
+import { expect, test } from 'vitest';
+import { sentinelCells } from '../../../scenarios/sentinel/cells.ts';
+import { runSentinel } from '../../../scenarios/sentinel/run.ts';
+import { isCapabilityError, type Provider, type TopologySpec } from '../provider.ts';
+import type { KubeCluster } from './cluster.ts';
+import { KUBE_GAPS, KubeProvider } from './provider.ts';
+
+const started: string[] = [];
+const kubeLike: Provider = {
+  name: 'kube',
+  gaps: KUBE_GAPS,
+  check: () => Promise.resolve([]),
+  start: (spec: TopologySpec) => {
+    started.push(spec.pods.map((p) => p.name).join(','));
+    return Promise.reject(new Error('start() must not be reached'));
+  },
+  close: () => Promise.resolve(),
+} as unknown as Provider;
+
+const cell = (kind: string) => {
+  const found = sentinelCells('kube').find((c) => c.options.kind === kind);
+  if (!found) {
+    throw new Error(`no ${kind} sentinel cell`);
+  }
+  return found;
+};
+
+test('the kube provider declares that nothing resolves headless-Service names', () => {
+  expect(KUBE_GAPS['cluster-dns']).toMatch(/no cluster DNS/);
+});
+
+test('a Sentinel whole-restart cell stops on the declared gap before deploying anything', async () => {
+  started.length = 0;
+  const e: unknown = await runSentinel(kubeLike, cell('whole-restart'), {
+    redis: { server: 'redis-server', cli: 'redis-cli' },
+  }).catch((x: unknown) => x);
+  expect(isCapabilityError(e) && e.capability).toBe('cluster-dns');
+  expect(started).toEqual([]);
+});
+
+test('the other Sentinel cells still deploy', async () => {
+  started.length = 0;
+  const e = await runSentinel(kubeLike, cell('views'), {
+    redis: { server: 'redis-server', cli: 'redis-cli' },
+  }).catch((x: unknown) => x as Error);
+  expect((e as Error).message).toBe('start() must not be reached');
+  expect(started).toHaveLength(1);
+});
+
+test('a LoadBalancer topology is refused with the declared gap before the cluster is touched', async () => {
+  // A cluster that fails the test if the provider reaches for it (a real one would start here).
+  const untouchable = new Proxy({} as KubeCluster, {
+    get: (_, key) => {
+      throw new Error(`the cluster was used (${String(key)})`);
+    },
+  });
+  const provider = new KubeProvider({
+    profile: 'flannel-vxlan',
+    redis: { server: 'redis-server', cli: 'redis-cli' },
+    cluster: untouchable,
+  });
+  const lb = sentinelCells('kube').find((c) => c.dims.exposure === 'loadbalancer')!;
+  const e: unknown = await runSentinel(provider, lb, { redis: { server: 'redis-server', cli: 'redis-cli' } }).catch(
+    (x: unknown) => x,
+  );
+  expect(isCapabilityError(e) && e.capability).toBe('load-balancer');
+});
