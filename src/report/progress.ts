@@ -4,6 +4,7 @@
 // not a terminal (CI logs, pipes), so the lines stay greppable.
 import type { Reporter, TestCase, TestModule } from 'vitest/node';
 import { CELL_STARTED, type CellRecord } from '../model/results.ts';
+import { errorText } from '../util/errors.ts';
 import { firstLine, stripAnsi, truncate } from '../util/text.ts';
 import { formatMs } from './format.ts';
 import { wordLabelOf } from './words.ts';
@@ -87,7 +88,7 @@ export default class ProgressReporter implements Reporter {
         return;
       }
       case 'failed': {
-        const reason = shortLine(result.errors[0]?.message) || 'failed without an error message';
+        const reason = shortLine(errorText(result.errors[0])) || 'failed without an error message';
         this.line(`${head}${this.paint('red', '✗ FAIL')}  ${label}${took}  ${reason}${tail}`);
         return;
       }

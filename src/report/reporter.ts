@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Reporter, TestCase, TestModule } from 'vitest/node';
 import type { CellRecord, CellResult, ResultsFile, Verdict } from '../model/results.ts';
 import { runConfigFromEnv, type RunConfig } from '../suite/run-config.ts';
+import { errorText } from '../util/errors.ts';
 import { firstLines, oneLine, stripAnsi } from '../util/text.ts';
 import { gatherEnvironment } from './environment.ts';
 import { displayPath } from './format.ts';
@@ -140,7 +141,7 @@ function outcome(testCase: TestCase, record: CellRecord): Pick<Verdict, 'status'
     case 'passed':
       return { status: 'pass' };
     case 'failed': {
-      const message = result.errors[0]?.message;
+      const message = errorText(result.errors[0]);
       return {
         status: 'fail',
         reason: message ? firstLines(stripAnsi(message), 2) : 'failed without an error message',

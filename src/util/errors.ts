@@ -51,3 +51,31 @@ Object.defineProperty(WaitTimeoutError.prototype, 'name', { value: 'WaitTimeoutE
 /** Works across module copies and realms, where `instanceof` would not. */
 export const isRcncError = (e: unknown): e is RcncError =>
   typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[BRAND] === true;
+
+/** An error as vitest reports it (serialized), or a live one. */
+interface ErrorLike {
+  message?: unknown;
+  /** SuppressedError (`await using`): the error thrown while disposing … */
+  error?: unknown;
+  /** … and the one it suppressed, thrown before (the cell's own). */
+  suppressed?: unknown;
+}
+
+/**
+ * What went wrong, in words. A SuppressedError has an empty message: when a cell throws and then a
+ * teardown step throws too, `await using` reports both inside it, and the report would otherwise
+ * say the cell failed "without an error message". Both messages are told, the cell's first.
+ */
+export function errorText(e: unknown): string {
+  if (e === null || typeof e !== 'object') {
+    return e === undefined ? '' : String(e);
+  }
+  const x = e as ErrorLike;
+  const own = typeof x.message === 'string' ? x.message : '';
+  if (own.trim() || !('suppressed' in x || 'error' in x)) {
+    return own;
+  }
+  const first = errorText(x.suppressed);
+  const then = errorText(x.error);
+  return [first, then && `then, tearing down: ${then}`].filter(Boolean).join('; ');
+}
