@@ -191,6 +191,8 @@ export const recoveryCells = (
           dims,
           expectation: row.expectation(exposure),
           options: { kind: row.kind },
+          // A provider that declares it cannot stop a node skips the cell before deploying it.
+          ...(row.kind === 'node-loss' ? { needs: ['node-faults'] as const } : {}),
           ...(row.runAlone ? { runAlone: row.runAlone } : {}),
         };
       });

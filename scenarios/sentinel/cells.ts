@@ -223,6 +223,11 @@ export const sentinelCells = (
       dims,
       expectation: expectationOf(r),
       options: { kind: r.kind, replicationPath: r.replicationPath ?? 'exposure' },
+      // The whole restart's fix is headless-Service names; a load-balancer exposure needs an
+      // ingress address: a provider that declares it has neither skips the cell before deploying.
+      ...(r.kind === 'whole-restart' || r.exposure === 'loadbalancer'
+        ? { needs: [r.kind === 'whole-restart' ? 'cluster-dns' : 'load-balancer'] as const }
+        : {}),
       ...(r.kind === 'views' || r.kind === 'whole-restart'
         ? {}
         : {
