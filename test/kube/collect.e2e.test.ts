@@ -390,6 +390,21 @@ describe('rcnc collect on real Kubernetes, through the written kubeconfig', { ti
     }
   });
 
+  test('removing the kept namespace leaves no record of it for rcnc clean', async (ctx) => {
+    await requireKube(ctx);
+    if (!started || !kept) {
+      ctx.skip('nothing was kept');
+    }
+    const c = await cluster();
+    const kube = new KubeClient(new KubeconfigProvider({ kubeconfig: c.names.kubeconfig }).load());
+    await kube.deleteNamespace(kept!);
+    const { records } = await namespaceRecords().readAll();
+    // reproduce --keep handed the namespace over: no record of it for `rcnc clean` to act on.
+    expect(records.filter((r) => r.namespace === kept)).toEqual([]);
+    kept = undefined;
+  });
+
+  // After the kept failure is gone: its NodePorts (30000…) are the ones this cell's Services take.
   // `rcnc run --collect-on-failure` on kube: the CLI's wiring is proven on the lab
   // (test/lab/collect.test.ts); here a kube cell's real topology is what gets collected. The cell is
   // the NodePort join without announce, judged against the expectation a user who trusts NodePorts
@@ -473,20 +488,13 @@ describe('rcnc collect on real Kubernetes, through the written kubeconfig', { ti
     }
   });
 
-  test('removing the kept namespace and stopping the cluster leaves nothing', async (ctx) => {
+  test('stopping the cluster leaves nothing', async (ctx) => {
     await requireKube(ctx);
     if (!started) {
       ctx.skip('the cluster was not started');
     }
     const c = await cluster();
     const id = c.id;
-    if (kept) {
-      const kube = new KubeClient(new KubeconfigProvider({ kubeconfig: c.names.kubeconfig }).load());
-      await kube.deleteNamespace(kept);
-      const { records } = await namespaceRecords().readAll();
-      // reproduce --keep handed the namespace over: no record of it for `rcnc clean` to act on.
-      expect(records.filter((r) => r.namespace === kept)).toEqual([]);
-    }
     expect(await traces(id)).not.toEqual([]);
     await c.stop();
     expect(await traces(id)).toEqual([]);

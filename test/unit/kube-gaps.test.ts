@@ -6,11 +6,11 @@
 // anything give a LoadBalancer Service an ingress address (no cloud provider, no ServiceLB): the
 // first loadbalancer cell waited out its 120 s with every Service's EXTERNAL-IP <pending>.
 import { expect, test } from 'vitest';
-import { sentinelCells } from '../../../scenarios/sentinel/cells.ts';
-import { runSentinel } from '../../../scenarios/sentinel/run.ts';
-import { isCapabilityError, type Provider, type TopologySpec } from '../provider.ts';
-import type { KubeCluster } from './cluster.ts';
-import { KUBE_GAPS, KubeProvider } from './provider.ts';
+import { sentinelCells } from '../../scenarios/sentinel/cells.ts';
+import { runSentinel } from '../../scenarios/sentinel/run.ts';
+import type { KubeCluster } from '../../src/deploy/kube/cluster.ts';
+import { KUBE_GAPS, KubeProvider } from '../../src/deploy/kube/provider.ts';
+import { isCapabilityError, type Provider, type TopologySpec } from '../../src/deploy/provider.ts';
 
 const started: string[] = [];
 const kubeLike: Provider = {
