@@ -9,13 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { nodesTable, podsTable, servicesTable } from '../../src/analyze/collect.ts';
-import {
-  CapabilityError,
-  isCapabilityError,
-  type Capture,
-  type Provider,
-  type StartedTopology,
-} from '../../src/deploy/provider.ts';
+import { isCapabilityError, type Capture, type Provider, type StartedTopology } from '../../src/deploy/provider.ts';
 import {
   hostPort,
   MASTER_NAME,
@@ -71,7 +65,6 @@ export async function runSentinel(
   scenario: SentinelScenario,
 ): Promise<SentinelRun> {
   const d = cell.dims;
-  requireNames(provider, cell);
   const { phase, all } = phaseTimer(scenario.onPhase);
   const plan = sentinelPlan({
     exposure: d.exposure,
@@ -122,17 +115,6 @@ export async function runSentinel(
     artifacts: scenario.artifacts?.paths ?? [],
   };
   return { record, analyzeDir, views: deployed.views };
-}
-
-/**
- * A whole-restart cell's fix names every pod by its headless-Service name: where the provider
- * declared that nothing resolves those names, the cell cannot finish, so nothing is built.
- */
-function requireNames(provider: Provider, cell: Cell<'sentinel', SentinelOptions>): void {
-  const noDns = provider.gaps['cluster-dns'];
-  if (cell.options.kind === 'whole-restart' && noDns) {
-    throw new CapabilityError('cluster-dns', noDns);
-  }
 }
 
 /** The deployed state and what follows from it: the rewritten replica records and their classes. */

@@ -6,11 +6,13 @@
 // anything give a LoadBalancer Service an ingress address (no cloud provider, no ServiceLB): the
 // first loadbalancer cell waited out its 120 s with every Service's EXTERNAL-IP <pending>.
 import { expect, test } from 'vitest';
+import { recoveryCells } from '../../scenarios/recovery/cells.ts';
 import { sentinelCells } from '../../scenarios/sentinel/cells.ts';
 import { runSentinel } from '../../scenarios/sentinel/run.ts';
 import type { KubeCluster } from '../../src/deploy/kube/cluster.ts';
 import { KUBE_GAPS, KubeProvider } from '../../src/deploy/kube/provider.ts';
 import { isCapabilityError, type Provider, type TopologySpec } from '../../src/deploy/provider.ts';
+import { neededGap } from '../../src/suite/harness.ts';
 
 const started: string[] = [];
 const kubeLike: Provider = {
@@ -36,16 +38,20 @@ test('the kube provider declares that nothing resolves headless-Service names', 
   expect(KUBE_GAPS['cluster-dns']).toMatch(/no cluster DNS/);
 });
 
-test('a Sentinel whole-restart cell stops on the declared gap before deploying anything', async () => {
-  started.length = 0;
-  const e: unknown = await runSentinel(kubeLike, cell('whole-restart'), {
-    redis: { server: 'redis-server', cli: 'redis-cli' },
-  }).catch((x: unknown) => x);
-  expect(isCapabilityError(e) && e.capability).toBe('cluster-dns');
-  expect(started).toEqual([]);
+// The harness checks a cell's needs against its provider's gaps before it builds anything
+// (cellProvider → neededGap): on the real cluster those skips took 0 ms.
+test('a Sentinel whole-restart or load-balancer cell and a node-loss cell skip on the declared gap', () => {
+  expect(neededGap(cell('whole-restart'), KUBE_GAPS)).toBe(KUBE_GAPS['cluster-dns']);
+  const lb = sentinelCells('kube').filter((c) => c.dims.exposure === 'loadbalancer');
+  expect(lb.length).toBeGreaterThan(0);
+  lb.forEach((c) => expect(neededGap(c, KUBE_GAPS)).toBe(KUBE_GAPS['load-balancer']));
+  const nodeLoss = recoveryCells('kube').filter((c) => c.options.kind === 'node-loss');
+  expect(nodeLoss.length).toBeGreaterThan(0);
+  nodeLoss.forEach((c) => expect(neededGap(c, KUBE_GAPS)).toBe(KUBE_GAPS['node-faults']));
 });
 
-test('the other Sentinel cells still deploy', async () => {
+test('the other Sentinel cells need nothing kube lacks, and still deploy', async () => {
+  expect(neededGap(cell('views'), KUBE_GAPS)).toBeUndefined();
   started.length = 0;
   const e = await runSentinel(kubeLike, cell('views'), {
     redis: { server: 'redis-server', cli: 'redis-cli' },
