@@ -104,7 +104,9 @@ describe('topologyManifests (TopologySpec → objects)', () => {
     // Placement by hostname label (a scheduler decision, so local-path claims get bound).
     expect(pod.spec!.nodeSelector).toEqual({ 'kubernetes.io/hostname': 'k3d-rc-agent-0' });
     expect(pod.spec!.nodeName).toBeUndefined();
-    expect(c.readinessProbe!.exec!.command).toEqual(spec.pods[1]!.readiness);
+    // The lab's readiness gate: probed until it succeeds, then never again (no readinessProbe).
+    expect(c.startupProbe!.exec!.command).toEqual(spec.pods[1]!.readiness);
+    expect(c.readinessProbe).toBeUndefined();
     expect(pod.spec!.automountServiceAccountToken).toBe(false);
   });
 

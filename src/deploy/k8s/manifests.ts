@@ -156,11 +156,18 @@ export function podManifest(p: PodSpec, o: TopologyManifestOptions, headless?: H
     ],
   };
   if (p.readiness) {
-    container.readinessProbe = {
+    // `readiness` gates the start, as the lab runs it (until it exits 0, then never again): a
+    // startupProbe, with no readinessProbe, makes the container Ready once it succeeds and stops
+    // probing (kubelet's prober_manager: no readiness worker means ready once started). A
+    // readinessProbe every second instead costs a runc exec per pod per second for the pod's whole
+    // life: four pods kept most of a core busy here. Its failures only count up to the
+    // threshold, which outlasts every provider's wait for the pod (a failed start is that wait's
+    // error, not a restart).
+    container.startupProbe = {
       exec: { command: p.readiness },
       periodSeconds: 1,
       timeoutSeconds: 2,
-      failureThreshold: 3,
+      failureThreshold: 300,
     };
   }
   const data: V1Volume = o.sharedDataRoot
