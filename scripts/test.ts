@@ -7,13 +7,23 @@
 import { execa, type ResultPromise } from 'execa';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { compiledCli } from '../bin/compiled.mjs';
 import { fidelityPairs, fidelitySummary } from '../src/report/fidelity.ts';
 import { readResults } from '../src/report/write.ts';
 import { newRunId } from '../src/suite/run-config.ts';
 
+const ROOT = join(import.meta.dirname, '..');
+
 const started = performance.now();
 const seconds = () => `${Math.round((performance.now() - started) / 1000)} s`;
 
+// The tests spawn `rcnc` a few hundred times: from dist/ each start costs about a quarter of the
+// CPU it costs through tsx (bench/cli-start.ts), which on 2 cores is minutes of a run. bin/rcnc.mjs
+// runs dist/ only while it was built from the sources as they are, so a stale dist/ is rebuilt
+// first (a couple of seconds) rather than silently falling back to the sources.
+if ('stale' in compiledCli(ROOT)) {
+  await execa('npx', ['tsx', 'scripts/build.ts'], { cwd: ROOT, stdio: 'inherit' });
+}
 const check = execa('npm', ['run', '--silent', 'check'], { reject: false, all: true, stdin: 'ignore' });
 // The failover and rolling cells run beside the others here: `npm test` asserts what they prove (a
 // replica promoted, no WAIT-confirmed write lost), not their timings, and their records say they
