@@ -5,6 +5,7 @@ import {
   kubeProject,
   labEndToEndProject,
   labProject,
+  sharingKubeCluster,
   unitProject,
 } from './src/suite/vitest-projects.ts';
 
@@ -12,9 +13,9 @@ import {
 // builds its own from its flags and runs the lab project without this file. Scenario files read
 // the config with inject('rcnc'), the reporter from its options. One run id for the invocation,
 // so every worker's artifacts and the reporter's files land in the same reports/<run-id>/.
-// Tests that spawn bin/rcnc.mjs run the sources under test, not dist/ (test/unit/compiled-cli.test.ts
-// compares the two); the workers and the CLIs they spawn inherit this.
-process.env['RCNC_CLI'] ||= 'sources';
+// Tests that spawn bin/rcnc.mjs run dist/ when it was built from the sources under test (npm test
+// rebuilds a stale one first: scripts/test.ts) and the sources through tsx otherwise; never a stale
+// build (bin/compiled.mjs). test/unit/compiled-cli.test.ts runs both and compares them.
 const config = runConfigFromEnv(process.env);
 config.reportDir = await checkReportDir(config.reportDir, 'RCNC_REPORT_DIR');
 // Unit tests do not need Redis; where it is missing the lab cells skip with the provider's reason.
@@ -23,19 +24,22 @@ const server = await resolveRedisBinary(config.redis.server, 'redis-server', 'RC
 );
 config.redis.version = server?.version;
 const root = import.meta.dirname;
+// The kube tier's files and the kube cluster's own file (in the lab project) share one cluster.
+const shared = sharingKubeCluster(config, root);
 
 export default defineConfig({
   test: {
     reporters: ['default', ['./src/report/reporter.ts', { config }]],
-    // Two cores idle while Redis timers run: unit, browser and end-to-end files share three
-    // workers; the scenario files then run one at a time (labProject says why).
+    // First the scenario files one at a time (labProject says why) beside the kube tier's files
+    // one at a time, both mostly waiting on Redis timers and pods; then the unit, browser and
+    // end-to-end files share three workers.
     maxWorkers: 3,
     projects: [
       unitProject(config, root),
       browserProject(config, root),
       labEndToEndProject(config, root),
-      labProject(config, root),
-      kubeProject(config, root),
+      labProject(shared.config, root, [shared.globalSetup]),
+      kubeProject(shared.config, root, [shared.globalSetup]),
     ],
   },
 });

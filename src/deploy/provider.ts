@@ -296,7 +296,11 @@ export interface ProviderSettings {
   /** The kubeconfig provider: which cluster, and the Redis image of its pods. */
   kube: { kubeconfig?: string; context?: string; image?: string };
   /** The kube provider: prebuilt binaries (--kube-bin) instead of the build cache (kube-proxy's mode is the profile's). */
-  kubeCluster?: { bin?: string };
+  kubeCluster?: {
+    bin?: string;
+    /** The socket of a cluster the run shares between files (npm test's kube tier: src/deploy/kube/shared.ts). */
+    shared?: string;
+  };
 }
 
 /**

@@ -29,7 +29,11 @@ export interface RunConfig {
   redis: { server: string; cli: string; version?: string };
   kube: { kubeconfig?: string; context?: string; image?: string };
   /** The kube provider's prebuilt binaries (--kube-bin, RCNC_KUBE_BIN); absent: the build cache. */
-  kubeCluster?: { bin?: string };
+  kubeCluster?: {
+    bin?: string;
+    /** The socket of a cluster the run shares between files (npm test's kube tier: src/deploy/kube/shared.ts). */
+    shared?: string;
+  };
   /** Providers that must run: "cannot run here" becomes a failure instead of a skip. */
   require: Record<ProviderName, boolean>;
   /** How many cells run side by side (src/suite/pool.ts). */

@@ -3,6 +3,7 @@
 // its workers can see.
 import { join } from 'node:path';
 import type { TestProjectInlineConfiguration } from 'vitest/config';
+import { sharedClusterSocket } from '../deploy/kube/shared.ts';
 import { traitsOf } from '../deploy/providers.ts';
 import { isOneOf, PROVIDERS } from '../model/dimensions.ts';
 import type { RunConfig } from './run-config.ts';
@@ -26,29 +27,53 @@ export function budgetsFor(config: Pick<RunConfig, 'filter'>): { testTimeout: nu
 }
 
 /**
- * End-to-end files that kill an owner or sweep (`rcnc run` and `rcnc clean` sweep labs whose owner
- * died): beside each other, one file's sweep would remove what another file killed on purpose and
- * means to find, so they run one at a time with the scenario files.
+ * End-to-end files that kill an owner or sweep (`rcnc run` and `rcnc clean` sweep labs and kube
+ * clusters whose owner died): beside each other, one file's sweep would remove what another file
+ * killed on purpose and means to find, so they run one at a time with the scenario files. The kube
+ * cluster's file is one of them (it SIGKILLs a cluster's starter and runs `rcnc clean`).
  */
-const SWEEPING_END_TO_END = ['test/lab/cleanup.test.ts', 'test/lab/cli.test.ts', 'test/lab/ownership.test.ts'];
+const SWEEPING_END_TO_END = [
+  'test/lab/cleanup.test.ts',
+  'test/lab/cli.test.ts',
+  'test/lab/ownership.test.ts',
+  'test/kube/cluster.e2e.test.ts',
+];
 
 /**
  * The lab project: scenario files, one at a time. Cells inside a file run side by side, bounded by
  * the worker's cell pool (src/suite/pool.ts), whose exclusive cells (failover windows) must hold
  * the machine alone: a second scenario file beside them would not be held back by that pool.
+ * `rcnc run` passes it alone; under `npm test` it shares the run's kube cluster with the kube tier
+ * (the kube cluster's file is here).
  */
-export function labProject(config: RunConfig, root: string): TestProjectInlineConfiguration {
+export function labProject(
+  config: RunConfig,
+  root: string,
+  globalSetup: string[] = [],
+): TestProjectInlineConfiguration {
   return {
     test: {
       name: 'lab',
       root,
       include: ['scenarios/**/*.test.ts', 'test/k3d/**/*.test.ts', ...SWEEPING_END_TO_END],
       fileParallelism: false,
-      // First: its cells mostly wait, so `npm test`'s static checks (scripts/test.ts) share the
-      // cores with them rather than with the unit tests, which keep both cores busy.
+      // First, with the kube tier beside it: both mostly wait (Redis timers, pods starting), so
+      // `npm test`'s static checks (scripts/test.ts) share the cores with them rather than with
+      // the unit tests, which keep both cores busy.
       sequence: { groupOrder: 1 },
-      ...labTestOptions(config, root),
+      ...labTestOptions(config, root, globalSetup),
     },
+  };
+}
+
+/**
+ * The run config with the socket of the kube cluster the run's files share (npm test), served by
+ * src/suite/kube-shared-setup.ts in vitest's main process: each project that may ask lists it.
+ */
+export function sharingKubeCluster(config: RunConfig, root: string) {
+  return {
+    config: { ...config, kubeCluster: { ...config.kubeCluster, shared: sharedClusterSocket(config.runId) } },
+    globalSetup: join(root, 'src/suite/kube-shared-setup.ts'),
   };
 }
 
@@ -72,11 +97,11 @@ export function labEndToEndProject(config: RunConfig, root: string): TestProject
   };
 }
 
-function labTestOptions(config: RunConfig, root: string) {
+function labTestOptions(config: RunConfig, root: string, globalSetup: string[] = []) {
   return {
     maxConcurrency: 64,
     ...budgetsFor(config),
-    globalSetup: [join(root, 'src/suite/global-setup.ts')],
+    globalSetup: [join(root, 'src/suite/global-setup.ts'), ...globalSetup],
     setupFiles: [join(root, 'src/suite/worker-setup.ts')],
     provide: { rcnc: config },
   };
@@ -128,20 +153,27 @@ export const KUBE_TIER_CELLS = [
 ];
 
 /**
- * The kube tier: the same scenario files on the kube provider, after everything else (a real
- * cluster's daemons would otherwise take cores from the lab's timing cells), one file at a time
- * (each file starts and removes its cluster), plus the kube end-to-end tests.
+ * The kube tier: the same scenario files on the kube provider, one file at a time, plus the kube
+ * end-to-end tests (but the cluster's own file: see SWEEPING_END_TO_END). It runs beside the lab
+ * project: both mostly wait, and `npm test` judges no timing. The files share one cluster, which
+ * vitest's main process starts at the first ask and stops after the last file
+ * (src/suite/kube-shared-setup.ts): a start per file cost most of a minute of both cores each.
  */
-export function kubeProject(config: RunConfig, root: string): TestProjectInlineConfiguration {
+export function kubeProject(
+  config: RunConfig,
+  root: string,
+  globalSetup: string[] = [],
+): TestProjectInlineConfiguration {
   const kube: RunConfig = { ...config, filter: { provider: ['kube'], cells: KUBE_TIER_CELLS } };
   return {
     test: {
       name: 'kube',
       root,
       include: ['scenarios/nat-meet/nat-meet.test.ts', 'scenarios/snat/snat.test.ts', 'test/kube/**/*.test.ts'],
+      exclude: SWEEPING_END_TO_END,
       fileParallelism: false,
-      sequence: { groupOrder: 3 },
-      ...labTestOptions(kube, root),
+      sequence: { groupOrder: 1 },
+      ...labTestOptions(kube, root, globalSetup),
     },
   };
 }

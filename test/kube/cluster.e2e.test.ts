@@ -1,8 +1,8 @@
 // Real Kubernetes in the run's namespaces (the kube provider's cluster), end to end: nodes Ready at
 // the pinned version with the lab's pod CIDRs, reached through the written kubeconfig by kubectl
 // from this machine; real kube-proxy's rules on two nodes beside the lab's for the same Services;
-// the root namespace unchanged; and nothing of the cluster left after a stop, or after its starter
-// is sent SIGTERM, or SIGKILLed and `rcnc clean` runs.
+// the root namespace unchanged; and nothing of a cluster left after its starter is sent SIGTERM
+// (the same teardown a stop runs), or SIGKILLed and `rcnc clean` runs.
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -26,6 +26,7 @@ import { waitFor } from '../../src/util/wait.ts';
 import { rootSnapshot } from '../lab/root.ts';
 import { traces } from './cluster-traces.ts';
 import { clusterWords, proxiedSpec, saveDump, scopeOf } from './proxy-rules.ts';
+import { kubeTestCluster } from './test-cluster.ts';
 
 const config = inject('rcnc');
 const root = process.getuid?.() === 0;
@@ -52,26 +53,25 @@ async function starter(runId: string) {
 }
 
 describe.skipIf(!root)('kube cluster (real Kubernetes in namespaces)', { timeout: 600_000 }, () => {
+  // Taken before any cluster of this file starts; the last test compares (a shared cluster that
+  // runs meanwhile must not have changed the root namespace either).
+  let before: Record<string, string>;
+  beforeAll(async () => {
+    before = await rootSnapshot();
+  });
+
   describe('a 3-node cluster', () => {
-    let before: Record<string, string>;
     let cluster: KubeCluster;
-    let bin: string;
     beforeAll(async () => {
-      before = await rootSnapshot();
-      bin = (await ensureKubeBinaries({ kubeBin: config.kubeCluster?.bin })).dir;
-      cluster = await KubeCluster.start({
-        nodes: 3,
-        proxyMode: 'iptables',
-        bin,
-        images: await clusterImages(bin, config.redis),
-      });
+      cluster = await kubeTestCluster(config);
     }, 600_000);
-    // A failed test still leaves nothing (stop is idempotent); the last test checks that it does.
+    // The run's shared cluster is its owner's to stop (a no-op here); a cluster of this file's own
+    // is stopped, and the SIGTERM test below shows what a stop leaves.
     afterAll(() => cluster?.stop(), 600_000);
 
     test('nodes Ready at the pinned version with their pod CIDRs, through the written kubeconfig', async () => {
       // kubectl on this machine, through the loopback relay: the kubeconfig a person would use.
-      const r = await execa(join(bin, 'kubectl'), [
+      const r = await execa(join(cluster.opts.bin, 'kubectl'), [
         '--kubeconfig',
         cluster.names.kubeconfig,
         'get',
@@ -143,13 +143,6 @@ describe.skipIf(!root)('kube cluster (real Kubernetes in namespaces)', { timeout
         ]);
       }
     });
-
-    test('nothing left after stop, and the root namespace unchanged', async () => {
-      const id = cluster.id;
-      await cluster.stop();
-      expect(await traces(id)).toEqual([]);
-      expect(await rootSnapshot()).toEqual(before);
-    });
   });
 
   test('a starter killed with SIGKILL leaves the cluster to rcnc clean, which removes all of it', async () => {
@@ -201,5 +194,8 @@ describe.skipIf(!root)('kube cluster (real Kubernetes in namespaces)', { timeout
     // Its own teardown, not a sweep: no `rcnc clean` here, and the record goes with the rest.
     expect(await traces(id)).toEqual([]);
     expect((await findClusters()).map((c) => c.id)).not.toContain(id);
+    // Three clusters have run by now (the 3-node one, and the two started here); none changed the
+    // root namespace.
+    expect(await rootSnapshot()).toEqual(before);
   });
 });

@@ -24,10 +24,11 @@ import {
   type ProxyMode,
 } from './config.ts';
 import { Daemons, inPlace, type DaemonPlace } from './daemons.ts';
-import { buildCgroups, buildMountNamespaces, buildNetwork, ownMemoryCgroup } from './host.ts';
+import { buildCgroups, buildMountNamespaces, buildNetwork, nodeCgroupRoot, ownMemoryCgroup } from './host.ts';
 import { PAUSE_REF, type ImageArchive } from './images.ts';
 import { KUBE_NET, kubeNames, newKubeId, type KubeClusterState, type KubeNames } from './names.ts';
 import { kubeconfigFor, makePki, type Pki } from './pki.ts';
+import type { SharedKubeCluster } from './shared.ts';
 import { clusterPids, killAll } from './sweep.ts';
 import { KUBE_VERSIONS } from './versions.ts';
 
@@ -122,6 +123,34 @@ export class KubeCluster implements AsyncDisposable {
       );
       throw new TopologyError(`kube cluster ${c.id} did not start: ${(e as Error).message}${undo}`, { cause: e });
     }
+  }
+
+  /**
+   * A cluster another process of this run started and will stop (src/deploy/kube/shared.ts): this
+   * handle reaches its nodes and API server, and its stop() stops nothing (it defers no teardown).
+   */
+  static attach(shared: SharedKubeCluster): KubeCluster {
+    const c = new KubeCluster(
+      { nodes: shared.nodes, proxyMode: shared.proxyMode, bin: shared.bin, images: shared.images },
+      shared.id,
+    );
+    c.relayPort = shared.relayPort;
+    c.cgroupBase = shared.cgroupBase;
+    c.cgroupRoots = Array.from({ length: shared.nodes }, (_, i) => nodeCgroupRoot(shared.cgroupBase, i));
+    return c;
+  }
+
+  /** What another process of the run needs to attach to this cluster. */
+  get shared(): SharedKubeCluster {
+    return {
+      id: this.id,
+      nodes: this.opts.nodes,
+      proxyMode: this.opts.proxyMode,
+      bin: this.opts.bin,
+      images: this.opts.images,
+      relayPort: this.relayPort,
+      cgroupBase: this.cgroupBase,
+    };
   }
 
   private async build(): Promise<void> {

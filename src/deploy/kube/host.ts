@@ -109,8 +109,11 @@ export async function ownMemoryCgroup(): Promise<string> {
  * other's pods, so each node has its own. cpuset children start empty: each level copies its
  * parent's cpus and mems.
  */
+/** Node `i`'s cgroup root (its kubelet's --cgroup-root) under the cluster's base. */
+export const nodeCgroupRoot = (base: string, i: number): string => join(base, `node-${i}`);
+
 export async function buildCgroups(n: KubeNames, base: string, nodes: number, td: Teardown): Promise<string[]> {
-  const roots = Array.from({ length: nodes }, (_, i) => join(base, `node-${i}`));
+  const roots = Array.from({ length: nodes }, (_, i) => nodeCgroupRoot(base, i));
   for (const h of cgroupHierarchies()) {
     const made: string[] = [];
     for (const rel of [base, ...roots]) {

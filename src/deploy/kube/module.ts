@@ -6,6 +6,7 @@
 import { profileLabel } from '../../model/dimensions.ts';
 import { kubeProxyMode } from '../../model/profiles.ts';
 import type { ProviderModule } from '../provider.ts';
+import { KUBE_CELL_NODES } from './names.ts';
 
 /** A cluster start from cached binaries is about 20 s here; a cold build is far longer (setup --kube). */
 const CLUSTER_START_MS = 180_000;
@@ -21,7 +22,7 @@ export const kubeModule: ProviderModule<'kube'> = {
     redis: { image: { server: 'redis-server', cli: 'redis-cli' } },
     require: { variable: 'REQUIRE_KUBE', meaning: '1: the kube provider (real Kubernetes in namespaces) must run' },
     topologiesAtOnce: 1,
-    maxNodes: 3,
+    maxNodes: KUBE_CELL_NODES,
     // Real kube-proxy, started in the mode of the profile's facts.
     kubeProxyModes: ['iptables', 'nftables'],
     emulation: false,
@@ -34,6 +35,7 @@ export const kubeModule: ProviderModule<'kube'> = {
       runId: settings.runId,
       redis: settings.redis,
       kubeBin: settings.kubeCluster?.bin,
+      shared: settings.kubeCluster?.shared,
       proxyMode: kubeProxyMode(profile),
     });
   },

@@ -76,3 +76,6 @@ export interface KubeClusterState {
   kubeconfig: string;
   startedAt: string;
 }
+
+/** Worker nodes of the cluster a kube provider starts for its cells (2 cores hold 3 comfortably). */
+export const KUBE_CELL_NODES = 3;

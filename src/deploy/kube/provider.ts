@@ -22,7 +22,8 @@ import { KubeCluster } from './cluster.ts';
 import type { ProxyMode } from './config.ts';
 import { cgroupHierarchies } from './host.ts';
 import { clusterImages } from './images.ts';
-import { KUBE_NET } from './names.ts';
+import { KUBE_CELL_NODES, KUBE_NET } from './names.ts';
+import { askSharedCluster } from './shared.ts';
 import { KUBE_VERSIONS } from './versions.ts';
 
 export interface KubeProviderOptions {
@@ -36,6 +37,11 @@ export interface KubeProviderOptions {
   progress?: (line: string) => void;
   /** A cluster already started (the bench times its start): cells run on it, and its starter stops it. */
   cluster?: KubeCluster;
+  /**
+   * The socket of the run's shared cluster (src/deploy/kube/shared.ts): cells run on the cluster
+   * its owner starts for this provider's kube-proxy mode, and the owner stops it.
+   */
+  shared?: string;
 }
 
 /** The profiles real programs back here: flannel VXLAN (Calico's modules cannot be built offline yet). */
@@ -151,10 +157,15 @@ export class KubeProvider implements Provider {
     if (this.opts.cluster) {
       return Promise.resolve(this.opts.cluster);
     }
+    const shared = this.opts.shared;
+    if (shared) {
+      this.cluster ??= askSharedCluster(shared, this.proxyMode).then((c) => KubeCluster.attach(c));
+      return this.cluster;
+    }
     this.cluster ??= (async () => {
       const { dir } = await ensureKubeBinaries({ kubeBin: this.opts.kubeBin, progress: this.opts.progress });
       return KubeCluster.start({
-        nodes: this.opts.nodes ?? 3,
+        nodes: this.opts.nodes ?? KUBE_CELL_NODES,
         proxyMode: this.proxyMode,
         bin: dir,
         images: await clusterImages(dir, this.opts.redis),

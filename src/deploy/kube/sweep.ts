@@ -2,7 +2,7 @@
 // `rcnc kube down` (a cluster `rcnc kube up` left running on purpose) and `rcnc clean` (one a
 // killed run left). Same order as the live teardown: daemons, then every process left in the
 // nodes' namespaces and cgroups, then mounts, namespaces, cgroups and the dir.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from '../../util/exec.ts';
@@ -11,7 +11,7 @@ import { waitFor } from '../../util/wait.ts';
 import { labRoots } from '../netns/names.ts';
 import { alive, readDaemonRecords, stopPid } from './daemons.ts';
 import { cgroupHierarchies, ownMemoryCgroup, pidsUnder, removeCgroupDirs } from './host.ts';
-import { KUBE_DIR_PREFIX, KUBE_NS_PREFIX, isKubeId, kubeNames, type KubeClusterState } from './names.ts';
+import { isKubeId, KUBE_DIR_PREFIX, KUBE_NS_PREFIX, kubeNames, type KubeClusterState } from './names.ts';
 
 export interface FoundCluster {
   id: string;
@@ -184,4 +184,27 @@ export async function sweepKubeClusters(o: { all?: boolean } = {}): Promise<stri
     );
   }
   return lines;
+}
+
+/**
+ * What a cluster of this id left on the machine: namespaces, mounts, cgroup dirs, processes (empty
+ * once it is stopped or swept). The kube tests assert on it, and the owner of a run's shared
+ * cluster checks it after the stop no test can watch (src/suite/kube-shared-setup.ts).
+ */
+export async function clusterTraces(id: string): Promise<string[]> {
+  const found: string[] = [];
+  const ns = (await run(['ip', 'netns', 'list'])).stdout;
+  found.push(...ns.split('\n').filter((l) => l.startsWith(`${KUBE_NS_PREFIX}${id}-`)));
+  found.push(
+    ...readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(`${KUBE_DIR_PREFIX}${id}`)),
+  );
+  const cg = await run(['find', '/sys/fs/cgroup', '-maxdepth', '5', '-name', `${KUBE_DIR_PREFIX}${id}`], {
+    reject: false,
+  });
+  found.push(...cg.stdout.split('\n').filter(Boolean));
+  const ps = await run(['ps', '-eo', 'pid,args'], { reject: false });
+  found.push(...ps.stdout.split('\n').filter((l) => l.includes(`${KUBE_DIR_PREFIX}${id}`)));
+  return found;
 }
