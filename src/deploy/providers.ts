@@ -47,10 +47,19 @@ export function inRun(
   cell: { id: string; dims: { provider: ProviderName; profile: ProfileName; nodes: number } },
   filter: Pick<CellFilter, 'profile' | 'cells'> = {},
 ): boolean {
-  const modes = traitsOf(cell.dims.provider).defaultKubeProxyModes;
   const named = !!filter.profile?.includes(cell.dims.profile) || !!filter.cells?.includes(cell.id);
-  return fitsProvider(cell.dims) && (!modes || modes.includes(kubeProxyMode(cell.dims.profile)) || named);
+  return fitsProvider(cell.dims) && (named || !namedOnly(cell.dims.provider, cell.dims.profile));
 }
+
+/** Whether a provider runs a profile only when a run names it: its mode is outside `defaultKubeProxyModes`. */
+const namedOnly = (provider: ProviderName, profile: ProfileName): boolean => {
+  const modes = traitsOf(provider).defaultKubeProxyModes;
+  return !!modes && !modes.includes(kubeProxyMode(profile));
+};
+
+/** The profiles a provider runs only when a run names them (`--profile`), for the help. */
+export const namedOnlyProfiles = (provider: ProviderName): ProfileName[] =>
+  providerProfiles(provider).filter((profile) => namedOnly(provider, profile));
 
 /**
  * Whether a provider can hold a cell's topology at all (its declared node limit) and run its

@@ -93,6 +93,9 @@ function splitElements(text: string): string[] {
   return out.filter(Boolean);
 }
 
+/** ServicePortName.String(): `namespace/name:port`. */
+const SERVICE_PORT_NAME = /^[a-z0-9][-a-z0-9.]*\/[a-z0-9][-a-z0-9.]*(?::[-a-z0-9]+)?$/;
+
 /** kube-proxy's per-Service chain prefixes (proxier.go servicePortPolicyClusterChainNamePrefix …). */
 const SERVICE_CHAIN = /^(service|local|external|endpoint|firewall)-([A-Z2-7]{8})-(\S+)$/;
 
@@ -126,9 +129,11 @@ export function normaliseNftRuleset(text: string, scope: RuleScope): Ruleset {
       outOfScope.add(b.name);
     }
   }
+  // An element names its Service port in its comment (`ns/name:port`) or its chain in its verdict.
   const otherNamespace = (s: string) =>
-    [...s.matchAll(/comment "([^"]*)"/g)].some((c) => c[1]!.includes('/') && namespaceOf(c[1]!) !== scope.namespace) ||
-    s.split(/\s+/).some((token) => outOfScope.has(token));
+    [...s.matchAll(/comment "([^"]*)"/g)].some(
+      (c) => SERVICE_PORT_NAME.test(c[1]!) && namespaceOf(c[1]!) !== scope.namespace,
+    ) || s.split(/\s+/).some((token) => outOfScope.has(token));
   // A map element of another namespace's Service leaves its address out of the sets too (the
   // `default/kubernetes` ClusterIP in cluster-ips).
   const foreignAddresses = new Set(
