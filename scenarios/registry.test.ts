@@ -4,7 +4,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { fitsProvider } from '../src/deploy/providers.ts';
+import { inRun } from '../src/deploy/providers.ts';
+import type { AnyCell } from '../src/model/cell.ts';
 import { FAMILIES, PROVIDERS } from '../src/model/dimensions.ts';
 import { UsageError } from '../src/util/errors.ts';
 import { allCells, expectationText, familyModule, scenarioNames, SCENARIOS } from './registry.ts';
@@ -38,11 +39,22 @@ describe('the registry', () => {
   test('every cell of a provider, once', () => {
     const ids = allCells('netns', 'default').map((cell) => cell.id);
     expect(new Set(ids).size).toBe(ids.length);
-    // Each family's cells the lab can run (fitsProvider): not the nftables profile's, for one.
+    // Each family's cells the lab runs unasked (inRun): not the nftables profile's, which it runs
+    // only when named (--profile flannel-vxlan-nftables), and then all of them.
     const runnable = (module: (typeof SCENARIOS)[number]) =>
-      module.cells('netns', 'default').filter((cell) => fitsProvider(cell.dims)).length;
+      module.cells('netns', 'default').filter((cell) => inRun(cell)).length;
     expect(ids.length).toBe(SCENARIOS.reduce((sum, module) => sum + runnable(module), 0));
     expect(ids.filter((id) => id.includes('nftables'))).toEqual([]);
+    const of = (profile: string, cells: AnyCell[]) => cells.filter((cell) => cell.dims.profile === profile);
+    const named = of('flannel-vxlan-nftables', allCells('netns', 'default', { profile: ['flannel-vxlan-nftables'] }));
+    const flannel = new Set(of('flannel-vxlan', allCells('netns', 'default')).map((cell) => cell.id));
+    expect(named.length).toBeGreaterThan(0);
+    // Each is a flannel-vxlan cell of the default matrix, on the paths through kube-proxy.
+    expect(
+      named
+        .map((cell) => cell.id.replace('/flannel-vxlan-nftables/', '/flannel-vxlan/'))
+        .filter((id) => !flannel.has(id)),
+    ).toEqual([]);
   });
 
   test('every word of a vocabulary has a tone and a meaning', () => {

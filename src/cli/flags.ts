@@ -3,6 +3,7 @@
 // being accepted. A flag's place in its command is its place in the help.
 import { scenarioNames } from '../../scenarios/registry.ts';
 import { labProfiles } from '../deploy/netns/profiles.ts';
+import { namedOnlyProfiles } from '../deploy/providers.ts';
 import { EXPOSURES, PROFILES } from '../model/dimensions.ts';
 import { QUICK_CELLS } from './selection.ts';
 
@@ -93,7 +94,11 @@ the default socket's, else, as root, a private dockerd per topology)`,
     value: 'LIST',
     description: `comma-separated scenario families (${scenarioNames().join(', ')})`,
   },
-  profile: { type: 'string', value: 'LIST', description: `comma-separated profiles (${PROFILES.join(', ')})` },
+  profile: {
+    type: 'string',
+    value: 'LIST',
+    description: `comma-separated profiles (${PROFILES.join(', ')}); the lab runs ${namedOnlyProfiles('netns').join(', ')} only when named here`,
+  },
   exposure: { type: 'string', value: 'LIST', description: `comma-separated exposures (${EXPOSURES.join(', ')})` },
   cell: {
     type: 'string',

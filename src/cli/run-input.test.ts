@@ -31,7 +31,7 @@ test('a profile of another provider says which provider runs it and what to add'
   ]) {
     expect((await refusal(args)).message).toBe(
       '--profile docker-iptables is a profile of provider docker, not of netns: add --provider docker; ' +
-        'netns runs flannel-vxlan, calico-vxlan, calico-crosssubnet, no-nat',
+        'netns runs flannel-vxlan, flannel-vxlan-nftables, calico-vxlan, calico-crosssubnet, no-nat',
     );
   }
   expect((await refusal(['--provider', 'docker', '--profile', 'no-nat', '--list'])).message).toBe(
@@ -42,11 +42,15 @@ test('a profile of another provider says which provider runs it and what to add'
 
 test("the providers' profiles, as the hint derives them, are those their cells have", () => {
   for (const provider of PROVIDERS) {
-    // The cells `rcnc run` chooses from: those of the provider's matrix it can run (allCells).
-    const cells = allCells(provider, 'full');
+    // The cells `rcnc run` chooses from: those of the provider's matrix it can run (allCells), with
+    // every profile named, as --profile names one the lab runs only when asked (defaultKubeProxyModes).
+    const cells = allCells(provider, 'full', { profile: [...providerProfiles(provider)] });
     const inCells = new Set(cells.map((cell) => cell.dims.profile));
     expect([...inCells].sort(), provider).toEqual([...providerProfiles(provider)].sort());
   }
+  // Unnamed, the lab's matrix holds its iptables-mode profiles only.
+  const plain = new Set(allCells('netns', 'full').map((cell) => cell.dims.profile));
+  expect([...plain].sort()).toEqual(['calico-crosssubnet', 'calico-vxlan', 'flannel-vxlan', 'no-nat']);
 });
 
 test('--concurrency 0 is refused with --list too (exit 2, one line)', async () => {

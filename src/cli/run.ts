@@ -41,7 +41,7 @@ export async function cmdRun(args: string[]): Promise<number> {
   if (values['timing-cells'] !== undefined) {
     base.timingCells = parseTimingCells(values['timing-cells'], '--timing-cells');
   }
-  const all = allCells(provider[0] as ProviderName, base.matrix);
+  const all = allCells(provider[0] as ProviderName, base.matrix, filter);
   const { cells, shard } = selectCells(all, { filter, quick: !!values.quick, ...(part ? { shard: part } : {}) });
   if (values.list) {
     console.log(values.json ? JSON.stringify(listJson(cells, shard), null, 2) : listTable(cells));

@@ -326,11 +326,18 @@ export interface ProviderTraits {
   /** The most nodes one of its topologies has; absent: as many as the system it reaches. */
   maxNodes?: number;
   /**
-   * The kube-proxy modes it runs for real, beyond iptables: a profile that puts kube-proxy in
-   * another mode (flannel-vxlan-nftables) is part of its matrix only when the mode is listed here.
-   * Absent: iptables mode only (the netns lab renders iptables mode; k3d and kubeconfig run it).
+   * The kube-proxy modes it runs, beyond iptables (real kube-proxy on kube; the lab renders each
+   * mode's rules): a profile that puts kube-proxy in another mode (flannel-vxlan-nftables) is part
+   * of its matrix only when the mode is listed here. Absent: iptables mode only (k3d and kubeconfig
+   * run it).
    */
   kubeProxyModes?: readonly KubeProxyMode[];
+  /**
+   * The kube-proxy modes of the cells a run holds without naming them, when fewer than it runs: a
+   * profile in another mode runs only when the run names it (`--profile`, or its cells by id).
+   * Absent: every mode it runs.
+   */
+  defaultKubeProxyModes?: readonly KubeProxyMode[];
   /** An emulation of a datapath (the netns lab) rather than a real system. */
   emulation: boolean;
   /** Which profiles it runs: those of this platform (src/model/profiles.ts); absent: kubernetes. */

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { PROFILES, PROVIDERS } from '../model/dimensions.ts';
 import { kubeProxyMode } from '../model/profiles.ts';
 import type { KubeProvider } from './kube/provider.ts';
-import { fitsProvider, profileGap, PROVIDER_MODULES, providerModule, traitsOf } from './providers.ts';
+import { fitsProvider, inRun, profileGap, PROVIDER_MODULES, providerModule, traitsOf } from './providers.ts';
 
 describe('the provider list', () => {
   test('every provider name has its module, under its own name', () => {
@@ -42,10 +42,10 @@ describe('the provider list', () => {
 });
 
 describe("kube-proxy's mode as a profile", () => {
-  test('only the kube provider runs real kube-proxy in nftables mode: the others are told where to go', () => {
-    expect(PROVIDERS.filter((p) => profileGap(p, 'flannel-vxlan-nftables') === undefined)).toEqual(['kube']);
-    expect(profileGap('netns', 'flannel-vxlan-nftables')).toBe(
-      'profile flannel-vxlan-nftables needs real kube-proxy in nftables mode, which the netns provider does not run; run it with --provider kube',
+  test('kube runs real kube-proxy in nftables mode and the lab renders it; the others are told where to go', () => {
+    expect(PROVIDERS.filter((p) => profileGap(p, 'flannel-vxlan-nftables') === undefined)).toEqual(['netns', 'kube']);
+    expect(profileGap('k3d', 'flannel-vxlan-nftables')).toBe(
+      'profile flannel-vxlan-nftables needs kube-proxy in nftables mode, which the k3d provider does not run; run it with --provider netns or --provider kube',
     );
     // iptables-mode profiles are no provider's gap on this account.
     for (const p of PROVIDERS) {
@@ -56,9 +56,22 @@ describe("kube-proxy's mode as a profile", () => {
   test("a profile a provider cannot run is not part of its matrix, whatever the cell's size", () => {
     const cell = { profile: 'flannel-vxlan-nftables', nodes: 1 } as const;
     expect(fitsProvider({ ...cell, provider: 'kube' })).toBe(true);
-    expect(fitsProvider({ ...cell, provider: 'netns' })).toBe(false);
+    expect(fitsProvider({ ...cell, provider: 'netns' })).toBe(true);
     expect(fitsProvider({ ...cell, provider: 'k3d' })).toBe(false);
     expect(fitsProvider({ ...cell, profile: 'flannel-vxlan', provider: 'netns' })).toBe(true);
+  });
+
+  test("the lab's nftables-mode cells run only when the run names them; kube's are in its matrix", () => {
+    const id = 'netns/flannel-vxlan-nftables/nodeport/announce-none';
+    const cell = { id, dims: { provider: 'netns', profile: 'flannel-vxlan-nftables', nodes: 1 } } as const;
+    expect(inRun(cell)).toBe(false);
+    expect(inRun(cell, { profile: ['flannel-vxlan'] })).toBe(false);
+    expect(inRun(cell, { cells: ['netns/flannel-vxlan-nftables/*'] })).toBe(false);
+    expect(inRun(cell, { profile: ['flannel-vxlan', 'flannel-vxlan-nftables'] })).toBe(true);
+    expect(inRun(cell, { cells: [id] })).toBe(true);
+    expect(inRun({ ...cell, dims: { ...cell.dims, profile: 'flannel-vxlan' } })).toBe(true);
+    expect(inRun({ id, dims: { ...cell.dims, provider: 'kube' } })).toBe(true);
+    expect(inRun({ id, dims: { ...cell.dims, provider: 'k3d' } }, { profile: ['flannel-vxlan-nftables'] })).toBe(false);
   });
 
   test("the kube provider starts each profile's cluster with the profile's kube-proxy mode", async () => {

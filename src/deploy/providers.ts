@@ -1,6 +1,7 @@
 // Every provider, one line each: the suite (harness, run config, test bounds) looks a provider up
 // here instead of switching on its name. A new provider is its folder (a ProviderModule beside its
 // code), a line here and its name in PROVIDERS (model/dimensions.ts).
+import type { CellFilter } from '../model/cell.ts';
 import { PROFILES, PROVIDERS, type ProfileName, type ProviderName } from '../model/dimensions.ts';
 import { kubeProxyMode, profileFacts } from '../model/profiles.ts';
 import { dockerModule } from './docker/module.ts';
@@ -24,7 +25,7 @@ export const traitsOf = (name: ProviderName): ProviderTraits => PROVIDER_MODULES
 
 /**
  * Why a provider cannot run a profile at all, if it cannot: the profile puts kube-proxy in a mode
- * the provider does not run for real (its `kubeProxyModes`).
+ * the provider does not run (its `kubeProxyModes`).
  */
 export function profileGap(provider: ProviderName, profile: ProfileName): string | undefined {
   const mode = kubeProxyMode(profile);
@@ -33,8 +34,32 @@ export function profileGap(provider: ProviderName, profile: ProfileName): string
     return undefined;
   }
   const where = PROVIDERS.filter(runs).map((p) => `--provider ${p}`);
-  return `profile ${profile} needs real kube-proxy in ${mode} mode, which the ${provider} provider does not run; run it with ${where.join(' or ')}`;
+  return `profile ${profile} needs kube-proxy in ${mode} mode, which the ${provider} provider does not run; run it with ${where.join(' or ')}`;
 }
+
+/**
+ * Whether a run with this filter holds a cell the provider can run (fitsProvider): a profile whose
+ * kube-proxy mode is outside the provider's default modes (`defaultKubeProxyModes`) only when the
+ * filter names it, by `--profile` or by the cell's exact id (as `rcnc run` hands its workers the
+ * cells it chose).
+ */
+export function inRun(
+  cell: { id: string; dims: { provider: ProviderName; profile: ProfileName; nodes: number } },
+  filter: Pick<CellFilter, 'profile' | 'cells'> = {},
+): boolean {
+  const named = !!filter.profile?.includes(cell.dims.profile) || !!filter.cells?.includes(cell.id);
+  return fitsProvider(cell.dims) && (named || !namedOnly(cell.dims.provider, cell.dims.profile));
+}
+
+/** Whether a provider runs a profile only when a run names it: its mode is outside `defaultKubeProxyModes`. */
+const namedOnly = (provider: ProviderName, profile: ProfileName): boolean => {
+  const modes = traitsOf(provider).defaultKubeProxyModes;
+  return !!modes && !modes.includes(kubeProxyMode(profile));
+};
+
+/** The profiles a provider runs only when a run names them (`--profile`), for the help. */
+export const namedOnlyProfiles = (provider: ProviderName): ProfileName[] =>
+  providerProfiles(provider).filter((profile) => namedOnly(provider, profile));
 
 /**
  * Whether a provider can hold a cell's topology at all (its declared node limit) and run its

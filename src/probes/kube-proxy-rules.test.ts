@@ -170,8 +170,8 @@ describe('kube-proxy rules: the documented differences match narrowly', () => {
   });
 });
 
-// No comparison exists for nftables mode (the lab renders iptables only): this pins what
-// docs/kubernetes.md#kube-proxy-nftables-mode says of the real capture.
+// What docs/kubernetes.md#kube-proxy-nftables-mode says of the real capture, where it differs from
+// iptables mode (the lab's nftables rendering is compared with it in kube-proxy-nft-rules.test.ts).
 describe('kube-proxy nftables mode, as captured', () => {
   test.each([0, 1])('node-%i: NodePorts on the node IP only, no localhost; the same mark masqueraded', (node) => {
     const text = readFileSync(join(DIR, `nft-list-ruleset.kube-proxy.node-${node}.txt`), 'utf8');

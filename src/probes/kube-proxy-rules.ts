@@ -94,7 +94,13 @@ function parseSave(text: string): RawTable[] {
   return tables;
 }
 
-const namespaceOf = (spn: string) => spn.slice(0, spn.indexOf('/'));
+export const namespaceOf = (spn: string) => spn.slice(0, spn.indexOf('/'));
+
+/** Each address in `text` that has a role in the scope, as `<role>` (`10.42.0.2` → `<pod:redis-0>`). */
+export const rolesIn =
+  (scope: RuleScope) =>
+  (text: string): string =>
+    text.replace(ADDRESS, (ip: string) => (scope.roles[ip] ? `<${scope.roles[ip]}>` : ip));
 
 /**
  * Names for kube-proxy's hashed chains, from the Service port names and endpoints the text itself
@@ -133,7 +139,7 @@ function chainNames(tables: RawTable[], scope: RuleScope, address: (text: string
 
 /** kube-proxy's part of one node's `iptables-save`, normalised (see the file comment). */
 export function normaliseIptablesSave(text: string, scope: RuleScope): Ruleset {
-  const address = (s: string) => s.replace(ADDRESS, (ip: string) => (scope.roles[ip] ? `<${scope.roles[ip]}>` : ip));
+  const address = rolesIn(scope);
   const tables = parseSave(text);
   const { names, outOfScope, spns } = chainNames(tables, scope, address);
   const otherNamespaces = [...spns].filter((s) => namespaceOf(s) !== scope.namespace);

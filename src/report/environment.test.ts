@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { CellDims } from '../model/dimensions.ts';
-import { gatherEnvironment, NETNS_KUBE_PROXY_MODE, type CommandOutput } from './environment.ts';
+import { gatherEnvironment, NETNS_KUBE_PROXY_MODE, netnsKubeProxyMode, type CommandOutput } from './environment.ts';
 
-const dims = (provider: CellDims['provider']) => ({
+const dims = (provider: CellDims['provider'], profile: CellDims['profile'] = 'flannel-vxlan') => ({
   dims: {
     provider,
-    profile: 'flannel-vxlan',
+    profile,
     exposure: 'nodeport',
     announce: 'none',
     policy: 'Cluster',
@@ -69,5 +69,17 @@ describe('gatherEnvironment', () => {
     const env = await gatherEnvironment({ redis: { server: 's', cli: 'c' } }, [dims('netns')]);
     expect(env.rcnc?.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(env.kubeProxyMode).toBe(NETNS_KUBE_PROXY_MODE);
+  });
+});
+
+describe("the lab's kube-proxy mode", () => {
+  test("each lab profile's own: one mode alone, each mode with its profiles when a run held both", () => {
+    expect(netnsKubeProxyMode([dims('netns'), dims('netns', 'no-nat')])).toBe(NETNS_KUBE_PROXY_MODE);
+    expect(netnsKubeProxyMode([dims('netns', 'flannel-vxlan-nftables')])).toBe('nftables (rendered by the netns lab)');
+    expect(
+      netnsKubeProxyMode([dims('netns', 'flannel-vxlan-nftables'), dims('netns', 'calico-vxlan'), dims('netns')]),
+    ).toBe('iptables for flannel-vxlan, calico-vxlan; nftables for flannel-vxlan-nftables (rendered by the netns lab)');
+    // Other providers' cells say nothing of the lab.
+    expect(netnsKubeProxyMode([dims('kube', 'flannel-vxlan-nftables')])).toBeUndefined();
   });
 });

@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { hostname, release } from 'node:os';
 import { join, resolve } from 'node:path';
+import { kubeProxyMode, PROFILES } from '../model/profiles.ts';
 import type { CellRecord, Environment } from '../model/results.ts';
 import type { RunConfig } from '../suite/run-config.ts';
 import { PACKAGE_ROOT } from '../util/package-root.ts';
@@ -20,8 +21,23 @@ export interface EnvironmentOptions {
   command?: CommandOutput;
 }
 
-/** The kube-proxy mode the netns lab renders (src/deploy/netns/kube-proxy.ts writes iptables rules). */
+/** The kube-proxy mode the netns lab renders for most profiles (src/deploy/netns/kube-proxy.ts). */
 export const NETNS_KUBE_PROXY_MODE = 'iptables (rendered by the netns lab)';
+
+/**
+ * The kube-proxy mode the lab rendered in these cells, each profile's own (its `kubeProxy.mode`):
+ * one mode alone, or each mode with its profiles when a run held both
+ * (`iptables for flannel-vxlan; nftables for flannel-vxlan-nftables (rendered by the netns lab)`).
+ */
+export function netnsKubeProxyMode(cells: readonly Pick<CellRecord, 'dims'>[]): string | undefined {
+  const profiles = PROFILES.filter((p) => cells.some((c) => c.dims.provider === 'netns' && c.dims.profile === p));
+  const modes = [...new Set(profiles.map(kubeProxyMode))];
+  if (modes.length <= 1) {
+    return modes[0] && `${modes[0]} (rendered by the netns lab)`;
+  }
+  const each = modes.map((m) => `${m} for ${profiles.filter((p) => kubeProxyMode(p) === m).join(', ')}`);
+  return `${each.join('; ')} (rendered by the netns lab)`;
+}
 
 // node's execFile rather than util/exec.ts: `rcnc --version` asks git for the commit, and loading
 // execa would take longer than the rest of that command.
@@ -37,7 +53,7 @@ const defaultCommand: CommandOutput = (argv) =>
  * The environment of a run: node, kernel and hostname always; Redis from the run config; rcnc's
  * version from package.json and its commit when rcnc runs from a git checkout; `iptables
  * --version` (e.g. `v1.8.9 (nf_tables)`); kube-proxy's mode when a netns cell ran (the lab renders
- * iptables mode; real clusters are asked by their provider, not here).
+ * each profile's mode; real clusters are asked by their provider, not here).
  */
 export async function gatherEnvironment(
   config: Pick<RunConfig, 'redis'>,
@@ -48,6 +64,7 @@ export async function gatherEnvironment(
   const command = options.command ?? defaultCommand;
   const [rcnc, iptables] = await Promise.all([rcncVersion(root, command), iptablesVersion(command)]);
   const redis = config.redis.version;
+  const lab = netnsKubeProxyMode(cells);
   return {
     node: process.version,
     kernel: release(),
@@ -55,7 +72,7 @@ export async function gatherEnvironment(
     ...(redis ? { redis } : {}),
     ...(rcnc ? { rcnc } : {}),
     ...(iptables ? { iptables } : {}),
-    ...(cells.some((cell) => cell.dims.provider === 'netns') ? { kubeProxyMode: NETNS_KUBE_PROXY_MODE } : {}),
+    ...(lab ? { kubeProxyMode: lab } : {}),
   };
 }
 

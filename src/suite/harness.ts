@@ -16,7 +16,7 @@ import {
   type StartedTopology,
   type TopologySpec,
 } from '../deploy/provider.ts';
-import { fitsProvider, providerModule, traitsOf } from '../deploy/providers.ts';
+import { inRun, providerModule, traitsOf } from '../deploy/providers.ts';
 import type { Capability } from '../model/capabilities.ts';
 import { filterCells, type AnyCell, type Cell } from '../model/cell.ts';
 import type { Family, ProviderName } from '../model/dimensions.ts';
@@ -264,7 +264,7 @@ export function cellsFor<F extends Family, O>(
   // Cells that must run alone go first: queued behind others, each would wait for the whole pool
   // to drain, leaving cores idle meanwhile.
   const cells = filterCells(
-    providersOf(config).flatMap((p) => make(p, config.matrix).filter((c) => fitsProvider(c.dims))),
+    providersOf(config).flatMap((p) => make(p, config.matrix).filter((c) => inRun(c, config.filter))),
     config.filter,
   );
   return [...cells.filter((c) => c.runAlone), ...cells.filter((c) => !c.runAlone)];

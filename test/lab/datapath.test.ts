@@ -1,11 +1,17 @@
 // The lab's datapath as the kernel reports it, checked against docs/datapath.md: devices, routes,
-// neighbour and FDB entries, hairpin, sysctls and the order of the NAT hooks. And the pod
+// neighbour and FDB entries, hairpin, sysctls, the order of the NAT hooks, and kube-proxy's nftables
+// table as the kernel lists it beside the lab's rendering. And the pod
 // lifecycle: a deleted pod returns with a new IP and its data (a Redis node keeps its id).
 import { existsSync, statfsSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { NetnsProvider } from '../../src/deploy/netns/netns.ts';
+import { kubeProxyNftDocument } from '../../src/deploy/netns/kube-proxy-nft.ts';
+import type { ProxiedService } from '../../src/deploy/netns/kube-proxy.ts';
+import { NetnsProvider, SERVICE_CIDR, SERVICE_NAMESPACE } from '../../src/deploy/netns/netns.ts';
+import { FLANNEL_CLUSTER_CIDR } from '../../src/deploy/netns/profiles.ts';
 import type { PodSpec, StartedTopology } from '../../src/deploy/provider.ts';
 import type { ProfileName } from '../../src/model/dimensions.ts';
+import { normaliseNftRuleset } from '../../src/probes/kube-proxy-nft-rules.ts';
+import { compareRulesets, formatDifference } from '../../src/probes/kube-proxy-rules.ts';
 import { run } from '../../src/util/exec.ts';
 import { labSkipReason } from './leftovers.ts';
 
@@ -64,6 +70,51 @@ describe.skipIf(!!labSkipReason)('lab datapath', () => {
       'KUBE-POSTROUTING',
       'FLANNEL-POSTRTG',
     ]);
+  });
+
+  test("flannel-vxlan-nftables: the kernel holds kube-proxy's table as the lab rendered it; iptables keeps flannel and the kubelet", async () => {
+    await using t = await new NetnsProvider().start({
+      profile: 'flannel-vxlan-nftables',
+      nodes: 2,
+      pods: [redisPod('a', 0), redisPod('b', 1)],
+      services: [
+        {
+          name: 'a-np',
+          pod: 'a',
+          externalTrafficPolicy: 'Cluster',
+          ports: [{ name: 'c', port: 6379, targetPort: 6379, nodePort: 30000 }],
+        },
+        {
+          name: 'b-np',
+          pod: 'b',
+          externalTrafficPolicy: 'Local',
+          ports: [{ name: 'c', port: 6379, targetPort: 6379, nodePort: 30001 }],
+        },
+      ],
+    });
+    const services = t.services.map((s): ProxiedService => ({
+      namespace: SERVICE_NAMESPACE,
+      name: s.name,
+      clusterIP: s.clusterIP,
+      policy: s.externalTrafficPolicy,
+      ports: s.ports,
+      endpoint: { ip: t.pod(s.pod).ip, node: t.pod(s.pod).node },
+    }));
+    const scope = { namespace: SERVICE_NAMESPACE, roles: {} };
+    for (const node of [0, 1]) {
+      const listed = normaliseNftRuleset(await sh(t, node, ['nft', 'list', 'table', 'ip', 'kube-proxy']), scope);
+      const options = { clusterCidr: FLANNEL_CLUSTER_CIDR, serviceCidr: SERVICE_CIDR, nodeIp: t.nodes[node]!.ip };
+      const rendered = normaliseNftRuleset(kubeProxyNftDocument(node, services, options), scope);
+      // Sides as compareRulesets names them: "kube-proxy" is the rendering, "lab" what the kernel lists.
+      expect(compareRulesets(rendered, listed).map(formatDifference), `node-${node}`).toEqual([]);
+      // Node-1 holds b's local chain; node-0 drops b's NodePort instead.
+      expect(listed.has('ip kube-proxy chain local(NS/b-np/tcp/c)'), `node-${node}`).toBe(node === 1);
+    }
+    const nat = await sh(t, 0, ['iptables-save', '-t', 'nat']);
+    expect(nat).not.toMatch(/KUBE-/);
+    expect(postroutingJumps(nat)).toEqual(['FLANNEL-POSTRTG']);
+    expect(await sh(t, 0, ['iptables-save', '-t', 'filter'])).toMatch(/^-A INPUT -j KUBE-FIREWALL$/m);
+    expect(await sh(t, 0, ['sysctl', '-n', 'net.ipv4.conf.all.route_localnet'])).toBe('0\n');
   });
 
   test('calico-vxlan: vxlan.calico, /32 pods behind proxy ARP, blackhole block, nat-outgoing ipsets', async () => {

@@ -332,12 +332,15 @@ describe.concurrent('settings from the environment', () => {
     );
   });
 
-  test('the nftables profile on the lab: one line saying it needs real kube-proxy, exit 2', async () => {
-    const r = await rcnc('run', '--list', '--provider', 'netns', '--profile', 'flannel-vxlan-nftables');
-    expect(r.exitCode).toBe(2);
-    expect(r.stdout).toBe('');
-    expect(r.stderr.trim()).toBe(
-      "rcnc: profile flannel-vxlan-nftables needs real kube-proxy in nftables mode, which the netns provider does not run; run it with --provider kube; see 'rcnc run --help'",
+  test('the nftables profile: the lab runs it when named, k3d refuses it in one line naming who runs it', async () => {
+    const lab = await rcnc('run', '--list', '--provider', 'netns', '--profile', 'flannel-vxlan-nftables');
+    expect(lab.exitCode).toBe(0);
+    expect(lab.stdout).toMatch(/^netns\/flannel-vxlan-nftables\/nodeport\/announce-none /m);
+    const k3d = await rcnc('run', '--list', '--provider', 'k3d', '--profile', 'flannel-vxlan-nftables');
+    expect(k3d.exitCode).toBe(2);
+    expect(k3d.stdout).toBe('');
+    expect(k3d.stderr.trim()).toBe(
+      "rcnc: profile flannel-vxlan-nftables needs kube-proxy in nftables mode, which the k3d provider does not run; run it with --provider netns or --provider kube; see 'rcnc run --help'",
     );
     const kube = await rcnc('run', '--list', '--provider', 'kube', '--profile', 'flannel-vxlan-nftables');
     expect(kube.stdout).toMatch(/^kube\/flannel-vxlan-nftables\/nodeport\/announce-none /m);

@@ -61,6 +61,18 @@ export const chainNames = (svc: ProxiedService, port: ProxiedPort) => {
 
 const c = (text: string) => `-m comment --comment "${text}"`;
 
+// The kubelet's guard for route_localnet (pkg/kubelet/kubelet_network_linux.go L78-L115), which
+// iptables mode's kube-proxy writes a copy of.
+const LOCALNET_DROP = `-A KUBE-FIREWALL ! -s 127.0.0.0/8 -d 127.0.0.0/8 ${c('block incoming localnet connections')} -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`;
+
+/** The kubelet's KUBE-FIREWALL on its own: what the filter table holds of it beside nftables-mode kube-proxy. */
+export const KUBELET_FIREWALL: RestoreTables = {
+  filter: {
+    chains: ['KUBE-FIREWALL'],
+    rules: ['-A INPUT -j KUBE-FIREWALL', '-A OUTPUT -j KUBE-FIREWALL', LOCALNET_DROP],
+  },
+};
+
 /** Rules kube-proxy installs on node `nodeIndex` for `services`. */
 export function kubeProxyTables(nodeIndex: number, services: ProxiedService[], clusterCidr: string): RestoreTables {
   const nat: RestoreTables['nat'] = {
@@ -96,7 +108,7 @@ export function kubeProxyTables(nodeIndex: number, services: ProxiedService[], c
       `-A OUTPUT -m conntrack --ctstate NEW ${c('kubernetes load balancer firewall')} -j KUBE-PROXY-FIREWALL`,
       `-A OUTPUT -m conntrack --ctstate NEW ${c('kubernetes service portals')} -j KUBE-SERVICES`,
       `-A OUTPUT -j KUBE-FIREWALL`,
-      `-A KUBE-FIREWALL ! -s 127.0.0.0/8 -d 127.0.0.0/8 ${c('block incoming localnet connections')} -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`,
+      LOCALNET_DROP,
       `-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP`,
       `-A KUBE-FORWARD ${c('kubernetes forwarding rules')} -m mark --mark ${MASQ_MARK}/${MASQ_MARK} -j ACCEPT`,
       `-A KUBE-FORWARD ${c('kubernetes forwarding conntrack rule')} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,

@@ -12,6 +12,10 @@ export const netnsModule: ProviderModule<'netns'> = {
     redis: 'run-binaries',
     require: { variable: 'RCNC_REQUIRE_LAB', meaning: '1: the netns lab must run (CI)' },
     maxNodes: MAX_NODES,
+    // Both modes are rendered (kube-proxy.ts, kube-proxy-nft.ts); nftables mode's cells repeat
+    // flannel-vxlan's expectations, so a plain run leaves them to be named (--profile).
+    kubeProxyModes: ['iptables', 'nftables'],
+    defaultKubeProxyModes: ['iptables'],
     emulation: true,
     label: (profile) => `netns lab emulation of ${profileLabel(profile)}`,
     // The lab's kubelet holds a killed container back for the delay (a crash-loop back-off).

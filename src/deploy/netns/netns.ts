@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { kubeProxyMode } from '../../model/profiles.ts';
 import { TopologyError, UsageError } from '../../util/errors.ts';
 import { run } from '../../util/exec.ts';
 import { shutdownReason, Teardown, trackForSignals } from '../../util/teardown.ts';
@@ -44,7 +45,8 @@ import {
 } from '../provider.ts';
 import { startTcpdump } from '../tcpdump.ts';
 import { restoreDocument } from './iptables.ts';
-import { kubeProxyTables, type ProxiedService } from './kube-proxy.ts';
+import { kubeProxyNftDocument } from './kube-proxy-nft.ts';
+import { KUBELET_FIREWALL, kubeProxyTables, type ProxiedService } from './kube-proxy.ts';
 import { ETC_NETNS, labNames, MAX_NODES, newLabId } from './names.ts';
 import { ownRecord, removeRecord, writeRecord } from './ownership.ts';
 import { datapath, labProfiles, NODE_NET, type Datapath, type NodeAddressing, type PodAttachment } from './profiles.ts';
@@ -61,6 +63,8 @@ import { labRequirements } from './system.ts';
 
 /** The namespace the lab's Services are named in, as kube-proxy's rules name them (`rcnc/<name>:<port>`). */
 export const SERVICE_NAMESPACE = 'rcnc';
+/** k3s's `--service-cidr` (docs/datapath.md#k3s-defaults), which every ClusterIP the lab hands out is in. */
+export const SERVICE_CIDR = '10.43.0.0/16';
 const POD_READY_TIMEOUT_MS = 20_000;
 
 interface PodState {
@@ -445,16 +449,29 @@ export class NetnsTopology implements StartedTopology {
         ...('ingress' in svc ? { loadBalancerIPs: (svc as LoadBalancerInfo).ingress } : {}),
       };
     });
+    const nftables = this.dp.supportsServices && kubeProxyMode(this.spec.profile) === 'nftables';
     await Promise.all(
-      this.addressing.map((a) => {
+      this.addressing.map(async (a) => {
+        const ns = this.names.node(a.index);
+        // In nftables mode kube-proxy's rules are its own nft table; the iptables side keeps the
+        // kubelet's KUBE-FIREWALL, which iptables mode's kube-proxy writes a copy of.
+        const kube = !this.dp.supportsServices
+          ? []
+          : nftables
+            ? [KUBELET_FIREWALL]
+            : [kubeProxyTables(a.index, proxied, this.dp.clusterCidr)];
         // kube-proxy prepends its jumps; flannel appends below them, Felix keeps its own on top.
-        const kube = this.dp.supportsServices ? [kubeProxyTables(a.index, proxied, this.dp.clusterCidr)] : [];
         const cni = this.dp.cniTables(a);
         // portmap appends its PREROUTING/OUTPUT jumps after everyone's and prepends its POSTROUTING one.
         const parts = [...(this.dp.hooksOnTop ? [cni, ...kube] : [...kube, cni]), this.hostPortTables(a.index)];
-        return run(['ip', 'netns', 'exec', this.names.node(a.index), 'iptables-restore'], {
-          input: restoreDocument(parts),
-        });
+        await run(['ip', 'netns', 'exec', ns, 'iptables-restore'], { input: restoreDocument(parts) });
+        if (nftables) {
+          // The whole table again, in one transaction, as kube-proxy's full sync writes it.
+          const options = { clusterCidr: this.dp.clusterCidr, serviceCidr: SERVICE_CIDR, nodeIp: a.ip };
+          await run(['ip', 'netns', 'exec', ns, 'nft', '-f', '-'], {
+            input: kubeProxyNftDocument(a.index, proxied, options),
+          });
+        }
       }),
     );
   }

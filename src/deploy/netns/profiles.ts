@@ -323,8 +323,18 @@ const calico = (name: 'calico-vxlan' | 'calico-crosssubnet', mode = PROFILE_FACT
   }),
 });
 
+// The same flannel with kube-proxy in nftables mode (netns.ts renders its table, kube-proxy-nft.ts).
+// Only iptables mode turns route_localnet on (pkg/proxy/iptables/proxier.go L239-L246, for
+// localhost NodePorts, which nftables mode never serves); the nftables proxier sets no sysctl.
+const flannelVxlanNftables: Datapath = {
+  ...flannelVxlan,
+  name: 'flannel-vxlan-nftables',
+  sysctls: () => NODE_SYSCTLS.filter((s) => !s.startsWith('net.ipv4.conf.all.route_localnet=')),
+};
+
 const DATAPATHS: Partial<Record<ProfileName, Datapath>> = {
   'flannel-vxlan': flannelVxlan,
+  'flannel-vxlan-nftables': flannelVxlanNftables,
   'calico-vxlan': calico('calico-vxlan'),
   'calico-crosssubnet': calico('calico-crosssubnet'),
   'no-nat': noNat,

@@ -12,6 +12,8 @@ export const LAB_COMMANDS: Record<string, string> = {
   bridge: 'iproute2',
   ss: 'iproute2',
   'iptables-restore': 'iptables',
+  // kube-proxy's nftables mode (flannel-vxlan-nftables) is applied with `nft -f`.
+  nft: 'nftables',
   ipset: 'ipset',
   tcpdump: 'tcpdump',
   netstat: 'net-tools',
