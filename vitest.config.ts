@@ -5,7 +5,6 @@ import {
   kubeProject,
   labEndToEndProject,
   labProject,
-  sharingKubeCluster,
   unitProject,
 } from './src/suite/vitest-projects.ts';
 
@@ -24,22 +23,20 @@ const server = await resolveRedisBinary(config.redis.server, 'redis-server', 'RC
 );
 config.redis.version = server?.version;
 const root = import.meta.dirname;
-// The kube tier's files and the kube cluster's own file (in the lab project) share one cluster.
-const shared = sharingKubeCluster(config, root);
 
 export default defineConfig({
   test: {
     reporters: ['default', ['./src/report/reporter.ts', { config }]],
-    // First the scenario files one at a time (labProject says why) beside the kube tier's files
-    // one at a time, both mostly waiting on Redis timers and pods; then the unit, browser and
-    // end-to-end files share three workers.
+    // Two cores idle while Redis timers run: unit, browser and end-to-end files share three
+    // workers; the scenario files run one at a time first (labProject says why), the kube tier's
+    // last (kubeProject).
     maxWorkers: 3,
     projects: [
       unitProject(config, root),
       browserProject(config, root),
       labEndToEndProject(config, root),
-      labProject(shared.config, root, [shared.globalSetup]),
-      kubeProject(shared.config, root, [shared.globalSetup]),
+      labProject(config, root),
+      kubeProject(config, root),
     ],
   },
 });

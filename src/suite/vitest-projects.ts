@@ -27,53 +27,29 @@ export function budgetsFor(config: Pick<RunConfig, 'filter'>): { testTimeout: nu
 }
 
 /**
- * End-to-end files that kill an owner or sweep (`rcnc run` and `rcnc clean` sweep labs and kube
- * clusters whose owner died): beside each other, one file's sweep would remove what another file
- * killed on purpose and means to find, so they run one at a time with the scenario files. The kube
- * cluster's file is one of them (it SIGKILLs a cluster's starter and runs `rcnc clean`).
+ * End-to-end files that kill an owner or sweep (`rcnc run` and `rcnc clean` sweep labs whose owner
+ * died): beside each other, one file's sweep would remove what another file killed on purpose and
+ * means to find, so they run one at a time with the scenario files.
  */
-const SWEEPING_END_TO_END = [
-  'test/lab/cleanup.test.ts',
-  'test/lab/cli.test.ts',
-  'test/lab/ownership.test.ts',
-  'test/kube/cluster.e2e.test.ts',
-];
+const SWEEPING_END_TO_END = ['test/lab/cleanup.test.ts', 'test/lab/cli.test.ts', 'test/lab/ownership.test.ts'];
 
 /**
  * The lab project: scenario files, one at a time. Cells inside a file run side by side, bounded by
  * the worker's cell pool (src/suite/pool.ts), whose exclusive cells (failover windows) must hold
  * the machine alone: a second scenario file beside them would not be held back by that pool.
- * `rcnc run` passes it alone; under `npm test` it shares the run's kube cluster with the kube tier
- * (the kube cluster's file is here).
  */
-export function labProject(
-  config: RunConfig,
-  root: string,
-  globalSetup: string[] = [],
-): TestProjectInlineConfiguration {
+export function labProject(config: RunConfig, root: string): TestProjectInlineConfiguration {
   return {
     test: {
       name: 'lab',
       root,
       include: ['scenarios/**/*.test.ts', 'test/k3d/**/*.test.ts', ...SWEEPING_END_TO_END],
       fileParallelism: false,
-      // First, with the kube tier beside it: both mostly wait (Redis timers, pods starting), so
-      // `npm test`'s static checks (scripts/test.ts) share the cores with them rather than with
-      // the unit tests, which keep both cores busy.
+      // First: its cells mostly wait, so `npm test`'s static checks (scripts/test.ts) share the
+      // cores with them rather than with the unit tests, which keep both cores busy.
       sequence: { groupOrder: 1 },
-      ...labTestOptions(config, root, globalSetup),
+      ...labTestOptions(config, root),
     },
-  };
-}
-
-/**
- * The run config with the socket of the kube cluster the run's files share (npm test), served by
- * src/suite/kube-shared-setup.ts in vitest's main process: each project that may ask lists it.
- */
-export function sharingKubeCluster(config: RunConfig, root: string) {
-  return {
-    config: { ...config, kubeCluster: { ...config.kubeCluster, shared: sharedClusterSocket(config.runId) } },
-    globalSetup: join(root, 'src/suite/kube-shared-setup.ts'),
   };
 }
 
@@ -112,6 +88,10 @@ export function unitProject(config: RunConfig, root: string): TestProjectInlineC
   return {
     test: {
       name: 'unit',
+      // One module graph per worker rather than per file: the files import much the same code, and
+      // re-importing it for each of about a hundred files cost 80 s of CPU (measured alone: 284 s
+      // of CPU isolated, 204 s not). No unit test mocks modules or leaves global state behind.
+      isolate: false,
       sequence: { groupOrder: 2 },
       root,
       include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts'],
@@ -140,8 +120,9 @@ export function browserProject(config: RunConfig, root: string): TestProjectInli
  * The cells `npm test` runs on real Kubernetes (--provider kube): nat-meet over pod IP, NodePort
  * without and with announce, and host network; the snat paths with the Cluster policy. Each is a
  * cell the lab runs too, under the same id but for its provider. flannel-vxlan-nftables' cells are
- * not here: they would start a second cluster and add about 3 minutes (measured 2026-12-07);
- * `rcnc run --provider kube --profile flannel-vxlan-nftables` runs them.
+ * not here: they would need a cluster in nftables mode for the whole tier, about 3 minutes more
+ * (measured 2026-12-07); `rcnc run --provider kube|netns --profile flannel-vxlan-nftables` runs
+ * them. Its rules are compared live all the same (test/kube/cluster.e2e.test.ts).
  */
 export const KUBE_TIER_CELLS = [
   'kube/flannel-vxlan/pod-ip/announce-none',
@@ -153,27 +134,27 @@ export const KUBE_TIER_CELLS = [
 ];
 
 /**
- * The kube tier: the same scenario files on the kube provider, one file at a time, plus the kube
- * end-to-end tests (but the cluster's own file: see SWEEPING_END_TO_END). It runs beside the lab
- * project: both mostly wait, and `npm test` judges no timing. The files share one cluster, which
- * vitest's main process starts at the first ask and stops after the last file
- * (src/suite/kube-shared-setup.ts): a start per file cost most of a minute of both cores each.
+ * The kube tier: the same scenario files on the kube provider, after everything else (a real
+ * cluster's daemons would otherwise take cores from the lab's cells and the unit tests: beside the
+ * lab project it made `npm test` slower on 2 cores, 1,016 s of vitest against about 950 s), one
+ * file at a time, plus the kube end-to-end tests. The files share one cluster, which vitest's main
+ * process starts at the first file's ask and stops after the last (src/suite/kube-shared-setup.ts):
+ * a start per file cost most of a minute of both cores each.
  */
-export function kubeProject(
-  config: RunConfig,
-  root: string,
-  globalSetup: string[] = [],
-): TestProjectInlineConfiguration {
-  const kube: RunConfig = { ...config, filter: { provider: ['kube'], cells: KUBE_TIER_CELLS } };
+export function kubeProject(config: RunConfig, root: string): TestProjectInlineConfiguration {
+  const kube: RunConfig = {
+    ...config,
+    filter: { provider: ['kube'], cells: KUBE_TIER_CELLS },
+    kubeCluster: { ...config.kubeCluster, shared: sharedClusterSocket(config.runId) },
+  };
   return {
     test: {
       name: 'kube',
       root,
       include: ['scenarios/nat-meet/nat-meet.test.ts', 'scenarios/snat/snat.test.ts', 'test/kube/**/*.test.ts'],
-      exclude: SWEEPING_END_TO_END,
       fileParallelism: false,
-      sequence: { groupOrder: 1 },
-      ...labTestOptions(kube, root, globalSetup),
+      sequence: { groupOrder: 3 },
+      ...labTestOptions(kube, root, [join(root, 'src/suite/kube-shared-setup.ts')]),
     },
   };
 }

@@ -16,6 +16,8 @@ import { KubeProvider } from '../../src/deploy/kube/provider.ts';
 import { findClusters } from '../../src/deploy/kube/sweep.ts';
 import { KUBE_VERSIONS } from '../../src/deploy/kube/versions.ts';
 import { NetnsProvider, SERVICE_NAMESPACE } from '../../src/deploy/netns/netns.ts';
+import type { StartedTopology } from '../../src/deploy/provider.ts';
+import { normaliseNftRuleset } from '../../src/probes/kube-proxy-nft-rules.ts';
 import {
   compareRulesets,
   explainDifferences,
@@ -37,11 +39,11 @@ const REPO = join(import.meta.dirname, '..', '..');
  * the cluster's starter itself), with the binaries and images it needs ready. Wrapped: an execa
  * child is itself a promise, and returning it bare would wait for it to exit.
  */
-async function starter(runId: string) {
+async function starter(runId: string, mode: 'iptables' | 'nftables' = 'iptables') {
   const { dir } = await ensureKubeBinaries({ kubeBin: config.kubeCluster?.bin });
-  await clusterImages(dir, config.redis);
+  const images = await clusterImages(dir, config.redis);
   const script = join(REPO, 'test', 'kube', 'start-cluster.ts');
-  const child = execa('node', ['--import', 'tsx', script, dir, config.redis.server, config.redis.cli, runId], {
+  const child = execa('node', ['--import', 'tsx', script, dir, config.redis.server, config.redis.cli, runId, mode], {
     cwd: REPO,
     reject: false,
     all: true,
@@ -49,7 +51,7 @@ async function starter(runId: string) {
     // machine takes longer: a SIGTERM test must see the starter's own teardown, not a SIGKILL's leftovers.
     forceKillAfterDelay: false,
   });
-  return { child };
+  return { child, bin: dir, images };
 }
 
 describe.skipIf(!root)('kube cluster (real Kubernetes in namespaces)', { timeout: 600_000 }, () => {
@@ -174,8 +176,11 @@ describe.skipIf(!root)('kube cluster (real Kubernetes in namespaces)', { timeout
       },
     });
   });
+  // The cluster this test stops runs kube-proxy in nftables mode, and first serves the rules
+  // comparison of that mode (docs/kubernetes.md#kube-proxy-nftables-mode): a live check of what the
+  // captures under test/fixtures/kube-proxy hold, on a cluster started here anyway.
   test('a starter sent SIGTERM once its nodes are Ready stops the whole cluster before it exits', async () => {
-    const { child } = await starter('e2e-sigterm');
+    const { child, bin, images } = await starter('e2e-sigterm', 'nftables');
     const ready = new Promise<string>((resolve, reject) => {
       child.stdout!.on('data', (b: Buffer) => {
         const m = /READY ([0-9a-f]+)/.exec(b.toString());
@@ -187,6 +192,7 @@ describe.skipIf(!root)('kube cluster (real Kubernetes in namespaces)', { timeout
     });
     const id = await ready;
     expect(await traces(id)).not.toEqual([]);
+    await nftablesRulesBesideTheLab(id, bin, images);
     child.kill('SIGTERM');
     // 143: it exited through its own teardown (a SIGKILL would leave no exit code).
     const exited = await child;
@@ -199,3 +205,37 @@ describe.skipIf(!root)('kube cluster (real Kubernetes in namespaces)', { timeout
     expect(await rootSnapshot()).toEqual(before);
   });
 });
+
+/**
+ * Real kube-proxy in nftables mode on node-0 and node-1 of the running cluster `id` (another
+ * process's: attached), beside the lab's nftables rendering for the same Services on a lab in
+ * profile flannel-vxlan-nftables. After normalising (src/probes/kube-proxy-nft-rules.ts) nothing
+ * may differ: the lab renders kube-proxy's table as real kube-proxy v1.34.4 writes it.
+ */
+async function nftablesRulesBesideTheLab(id: string, bin: string, images: KubeCluster['opts']['images']) {
+  const state = (await findClusters()).find((c) => c.id === id)?.state;
+  expect(state?.proxyMode).toBe('nftables');
+  const cluster = KubeCluster.attach({
+    id,
+    nodes: state!.nodes,
+    proxyMode: state!.proxyMode,
+    bin,
+    images,
+    relayPort: state!.relayPort,
+    cgroupBase: state!.cgroupBase,
+  });
+  const spec = proxiedSpec(config.redis);
+  await using lab = await new NetnsProvider().start({ ...spec, profile: 'flannel-vxlan-nftables' });
+  await using kube = await new KubeProvider({ profile: 'flannel-vxlan', redis: config.redis, cluster }).start(spec);
+  for (const node of [0, 1]) {
+    const nft = async (t: StartedTopology) => (await t.exec({ node }, ['nft', 'list', 'ruleset'])).stdout;
+    const real = normaliseNftRuleset(await nft(kube), scopeOf(kube, kube.namespace));
+    const rendered = normaliseNftRuleset(await nft(lab), scopeOf(lab, SERVICE_NAMESPACE));
+    // Something to compare: every Service port's chains are there on the real node.
+    expect(
+      [...real.keys()].filter((k) => k.includes('chain service(NS/')),
+      `node-${node}`,
+    ).toHaveLength(8);
+    expect(compareRulesets(real, rendered).map(formatDifference), `node-${node}`).toEqual([]);
+  }
+}

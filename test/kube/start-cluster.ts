@@ -1,12 +1,13 @@
-// Starts a kube cluster and waits to be killed (cluster.e2e.test.ts SIGKILLs it mid-start, and
-// SIGTERMs it once it is up): the cluster's record carries the run id given, so the test finds it,
+// Starts a 2-node kube cluster (kube-proxy in the mode given, iptables by default) and waits to be
+// killed (cluster.e2e.test.ts SIGKILLs it mid-start, and SIGTERMs it once it is up): the cluster's record carries the run id given, so the test finds it,
 // and `READY <id>` on stdout says every node is Ready.
 import { KubeCluster } from '../../src/deploy/kube/cluster.ts';
 import { clusterImages } from '../../src/deploy/kube/images.ts';
 
-const [bin, server, cli, runId] = process.argv.slice(2) as [string, string, string, string];
+const [bin, server, cli, runId, mode] = process.argv.slice(2) as [string, string, string, string, string?];
 const images = await clusterImages(bin, { server, cli });
-const cluster = await KubeCluster.start({ nodes: 2, proxyMode: 'iptables', bin, images, runId });
+const proxyMode = mode === 'nftables' ? 'nftables' : 'iptables';
+const cluster = await KubeCluster.start({ nodes: 2, proxyMode, bin, images, runId });
 process.stdout.write(`READY ${cluster.id}\n`);
 // Started: stay until killed, as a run would while its cells run (a timer keeps the event loop
 // alive: the daemons are not this process's handles, and a bare pending promise lets node exit).
