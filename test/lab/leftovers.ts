@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename } from 'node:path';
 import { runRecords } from '../../src/cli/run-vitest.ts';
 import { dockerRecords } from '../../src/deploy/docker/sweep.ts';
+import { KUBE_DIR_PREFIX } from '../../src/deploy/kube/names.ts';
 import { ETC_NETNS, labRoots } from '../../src/deploy/netns/names.ts';
 import { ownerAlive, readRecords } from '../../src/deploy/netns/ownership.ts';
 import { run } from '../../src/util/exec.ts';
@@ -170,7 +171,11 @@ export async function dockerLeftovers(id = 'dk'): Promise<DockerLeftovers> {
     }
     const exe = (await readlink(`/proc/${pid}/exe`).catch(() => '')).split('/').pop() ?? '';
     const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0').join(' ');
-    if ((/^(dockerd|containerd|containerd-shim.*|docker-proxy)$/.test(exe) && id === 'dk') || mine(cmdline)) {
+    // A kube cluster's containerd and shims name its own dir (rcnc-kube-<id>): the kube provider's,
+    // not a Docker host's (one of `rcnc kube up`, or of another run, may be live meanwhile).
+    const docker =
+      /^(dockerd|containerd|containerd-shim.*|docker-proxy)$/.test(exe) && !cmdline.includes(KUBE_DIR_PREFIX);
+    if ((docker && id === 'dk') || mine(cmdline)) {
       processes.push(`${pid} ${cmdline}`);
     }
   }
