@@ -31,6 +31,9 @@ export default defineConfig({
     // workers; the scenario files run one at a time first (labProject says why), the kube tier's
     // last (kubeProject).
     maxWorkers: 3,
+    // The global teardowns stop the kube tier's shared cluster (src/suite/kube-shared-setup.ts),
+    // which takes longer than vitest's default 10 s, after which it would exit mid-stop.
+    teardownTimeout: 180_000,
     projects: [
       unitProject(config, root),
       browserProject(config, root),

@@ -44,7 +44,11 @@ export function setup(project: TestProject): () => Promise<void> {
       if (!cluster) {
         continue;
       }
+      const t0 = performance.now();
       await cluster.stop();
+      console.log(
+        `rcnc: the run's shared kube cluster ${cluster.id} stopped in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      );
       // No test outlives this stop to check it, so the owner does: a leftover fails the run (an
       // error thrown here is only logged by vitest).
       const left = await clusterTraces(cluster.id);
