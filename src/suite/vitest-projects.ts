@@ -31,7 +31,12 @@ export function budgetsFor(config: Pick<RunConfig, 'filter'>): { testTimeout: nu
  * died): beside each other, one file's sweep would remove what another file killed on purpose and
  * means to find, so they run one at a time with the scenario files.
  */
-const SWEEPING_END_TO_END = ['test/lab/cleanup.test.ts', 'test/lab/cli.test.ts', 'test/lab/ownership.test.ts'];
+const SWEEPING_END_TO_END = [
+  'test/lab/cleanup.test.ts',
+  'test/lab/cli.test.ts',
+  'test/lab/ownership.test.ts',
+  'test/lab/docker-signals.test.ts',
+];
 
 /**
  * The lab project: scenario files, one at a time. Cells inside a file run side by side, bounded by

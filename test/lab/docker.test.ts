@@ -1,11 +1,10 @@
 // The docker provider end to end, in the default `npm test`: the nat-meet cell over a published
 // port with the userland proxy on runs on a real Docker daemon through testcontainers (a private
 // dockerd in its own network namespace when none answers), shows the bridge-gateway ghost and the
-// fix converging, and leaves the root namespace and the process table as they were; a Docker host
-// is torn down on SIGTERM, and after SIGKILL `rcnc clean` removes it and nothing of a live run.
-// Then the cases whose threads ran on Docker. Where no daemon can be had (no root, no docker.io)
+// fix converging, and leaves the root namespace and the process table as they were (a Docker host's
+// SIGTERM and SIGKILL are test/lab/docker-signals.test.ts's, which runs one at a time with the
+// other files that kill an owner or sweep). Then the cases whose threads ran on Docker. Where no daemon can be had (no root, no docker.io)
 // the tests skip with the reason, and with REQUIRE_DOCKER=1 they fail instead.
-import { execa } from 'execa';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,32 +27,10 @@ import { hostOf } from '../../src/util/address.ts';
 import { dockerLeftovers, noDocker } from './leftovers.ts';
 import { monitor, rootSnapshot } from './root.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const config = currentRunConfig();
 const CELL = 'docker/docker-userland-proxy/nodeport/announce-none';
 // What a Docker host would leave in the root namespace if it ever touched it.
 const DOCKER_TRACES = /rcnc-dk|docker0|br-[0-9a-f]{12}|veth|10\.253\.0\.|172\.1[6-9]\./;
-
-const holdDocker = () => {
-  const child = execa('node', ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'hold-docker.ts')], {
-    cwd: ROOT,
-    reject: false,
-    buffer: true,
-    // execa's kill() SIGKILLs 5 s after SIGTERM by default: a teardown on a loaded machine takes
-    // longer, and the test would then see what a SIGKILL leaves, not what SIGTERM's teardown does.
-    forceKillAfterDelay: false,
-  });
-  const ready = new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (b: Buffer) => {
-      const m = /READY (dk[0-9a-f]{6})/.exec(b.toString());
-      if (m) {
-        resolve(m[1]!);
-      }
-    });
-    void child.then((r) => reject(new Error(`hold-docker exited before READY: ${r.stderr}`)));
-  });
-  return { child, ready };
-};
 
 describe('docker provider', () => {
   const cell = natMeetCells('docker').find((c) => c.id === CELL)!;
@@ -121,32 +98,6 @@ describe('docker provider', () => {
     expect((await mon.stop()).filter((l) => DOCKER_TRACES.test(l))).toEqual([]);
     expect(await rootSnapshot()).toEqual(root);
     expect(await dockerLeftovers()).toEqual(noDocker);
-  });
-
-  test('SIGTERM tears a Docker host down; after SIGKILL `rcnc clean` removes it and keeps a live one', async (ctx) => {
-    if (skipReason) {
-      ctx.skip(skipReason);
-    }
-    const live = holdDocker();
-    const killed = holdDocker();
-    const [liveId, killedId] = await Promise.all([live.ready, killed.ready]);
-    expect((await dockerLeftovers(liveId)).namespaces).toHaveLength(2); // the Docker host and the outside machine
-
-    killed.child.kill('SIGKILL');
-    await killed.child;
-    expect((await dockerLeftovers(killedId)).namespaces).toHaveLength(2);
-    const clean = await execa('node', ['bin/rcnc.mjs', 'clean'], { cwd: ROOT, reject: false });
-    expect(clean.exitCode, clean.stderr).toBe(0);
-    expect(clean.stdout).toContain(`removed docker host ${killedId}`);
-    expect(clean.stdout).toMatch(new RegExp(`kept docker host ${liveId}: its owner .* is still alive`));
-    expect(await dockerLeftovers(killedId)).toEqual(noDocker);
-    const held = await dockerLeftovers(liveId);
-    expect(held.namespaces).toHaveLength(2);
-    expect(held.processes.length).toBeGreaterThan(0); // its dockerd still runs
-
-    live.child.kill('SIGTERM');
-    expect((await live.child).exitCode).toBe(143);
-    expect(await dockerLeftovers(liveId)).toEqual(noDocker);
   });
 });
 
