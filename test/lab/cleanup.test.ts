@@ -13,30 +13,12 @@ import { cellPool, defaultWidth } from '../../src/suite/pool.ts';
 import { isRcncError } from '../../src/util/errors.ts';
 import { run } from '../../src/util/exec.ts';
 import { waitFor } from '../../src/util/wait.ts';
+import { holdFixture } from './holder.ts';
 import { labSkipReason, leftovers, leftoversOf, none } from './leftovers.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
-const holdLab = () => {
-  const child = execa('node', ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'hold-lab.ts')], {
-    cwd: ROOT,
-    reject: false,
-    buffer: true,
-    // execa's kill() SIGKILLs 5 s after SIGTERM by default; on a loaded machine a lab's teardown
-    // takes longer, and the signal tests must see the holder's own teardown and exit code.
-    forceKillAfterDelay: false,
-  });
-  const ready = new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (b: Buffer) => {
-      const m = /READY ([0-9a-f]{6})/.exec(b.toString());
-      if (m) {
-        resolve(m[1]!);
-      }
-    });
-    void child.then((r) => reject(new Error(`hold-lab exited before READY: ${r.stderr}`)));
-  });
-  return { child, ready };
-};
+const holdLab = () => holdFixture('hold-lab', /[0-9a-f]{6}/);
 
 describe.skipIf(!!labSkipReason)('cleanup', () => {
   let scratch: string;

@@ -9,32 +9,14 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { natMeetCells } from '../../scenarios/nat-meet/cells.ts';
 import { providerFor } from '../../src/suite/harness.ts';
 import { currentRunConfig, requireVariable } from '../../src/suite/run-config.ts';
+import { holdFixture } from './holder.ts';
 import { dockerLeftovers, noDocker } from './leftovers.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const config = currentRunConfig();
 const CELL = 'docker/docker-userland-proxy/nodeport/announce-none';
 
-const holdDocker = () => {
-  const child = execa('node', ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'hold-docker.ts')], {
-    cwd: ROOT,
-    reject: false,
-    buffer: true,
-    // execa's kill() SIGKILLs 5 s after SIGTERM by default: a teardown on a loaded machine takes
-    // longer, and the test would then see what a SIGKILL leaves, not what SIGTERM's teardown does.
-    forceKillAfterDelay: false,
-  });
-  const ready = new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (b: Buffer) => {
-      const m = /READY (dk[0-9a-f]{6})/.exec(b.toString());
-      if (m) {
-        resolve(m[1]!);
-      }
-    });
-    void child.then((r) => reject(new Error(`hold-docker exited before READY: ${r.stderr}`)));
-  });
-  return { child, ready };
-};
+const holdDocker = () => holdFixture('hold-docker', /dk[0-9a-f]{6}/);
 
 describe('docker provider: signals and rcnc clean', () => {
   let skipReason: string | undefined;
