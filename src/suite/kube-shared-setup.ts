@@ -4,10 +4,7 @@
 // stopped after the last file, and on SIGINT/SIGTERM by the cluster's own signal handling.
 import type { Server } from 'node:net';
 import type { TestProject } from 'vitest/node';
-import { ensureKubeBinaries } from '../deploy/kube/build.ts';
-import { KubeCluster } from '../deploy/kube/cluster.ts';
-import { clusterImages } from '../deploy/kube/images.ts';
-import { KUBE_CELL_NODES } from '../deploy/kube/names.ts';
+import { startCellsCluster, type KubeCluster } from '../deploy/kube/cluster.ts';
 import { serveSharedClusters } from '../deploy/kube/shared.ts';
 import { clusterTraces } from '../deploy/kube/sweep.ts';
 import { TopologyError } from '../util/errors.ts';
@@ -63,16 +60,12 @@ export function setup(project: TestProject): () => Promise<void> {
 
   function serve(path: string, run: RunConfig): Server {
     return serveSharedClusters(path, (proxyMode) => {
-      const started = (async () => {
-        const { dir } = await ensureKubeBinaries({ kubeBin: run.kubeCluster?.bin });
-        return KubeCluster.start({
-          nodes: KUBE_CELL_NODES,
-          proxyMode,
-          bin: dir,
-          images: await clusterImages(dir, run.redis),
-          runId: run.runId,
-        });
-      })();
+      const started = startCellsCluster({
+        kubeBin: run.kubeCluster?.bin,
+        redis: run.redis,
+        proxyMode,
+        runId: run.runId,
+      });
       owners[OWNER]?.clusters.push(started);
       return started.then((c) => c.shared);
     });

@@ -1,10 +1,7 @@
 // The kube cluster a kube end-to-end file runs on: the run's shared one when the kube tier serves
 // it (npm test: src/suite/kube-shared-setup.ts), which its owner stops; otherwise one of the file's
 // own, which the file stops. Either way the file calls stop() when done (a no-op on the shared one).
-import { ensureKubeBinaries } from '../../src/deploy/kube/build.ts';
-import { KubeCluster } from '../../src/deploy/kube/cluster.ts';
-import { clusterImages } from '../../src/deploy/kube/images.ts';
-import { KUBE_CELL_NODES } from '../../src/deploy/kube/names.ts';
+import { KubeCluster, startCellsCluster } from '../../src/deploy/kube/cluster.ts';
 import { askSharedCluster } from '../../src/deploy/kube/shared.ts';
 import type { RunConfig } from '../../src/suite/run-config.ts';
 
@@ -13,12 +10,10 @@ export async function kubeTestCluster(config: RunConfig): Promise<KubeCluster> {
   if (shared) {
     return KubeCluster.attach(await askSharedCluster(shared, 'iptables'));
   }
-  const { dir } = await ensureKubeBinaries({ kubeBin: config.kubeCluster?.bin });
-  return KubeCluster.start({
-    nodes: KUBE_CELL_NODES,
+  return startCellsCluster({
+    kubeBin: config.kubeCluster?.bin,
+    redis: config.redis,
     proxyMode: 'iptables',
-    bin: dir,
-    images: await clusterImages(dir, config.redis),
     runId: config.runId,
   });
 }

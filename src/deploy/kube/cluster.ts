@@ -12,6 +12,7 @@ import { run, type ExecResult } from '../../util/exec.ts';
 import { self } from '../../util/run-state.ts';
 import { Teardown, trackForSignals } from '../../util/teardown.ts';
 import { waitFor } from '../../util/wait.ts';
+import { ensureKubeBinaries } from './build.ts';
 import {
   containerdConfig,
   flannelCniConfig,
@@ -25,8 +26,8 @@ import {
 } from './config.ts';
 import { Daemons, inPlace, type DaemonPlace } from './daemons.ts';
 import { buildCgroups, buildMountNamespaces, buildNetwork, nodeCgroupRoot, ownMemoryCgroup } from './host.ts';
-import { PAUSE_REF, type ImageArchive } from './images.ts';
-import { KUBE_NET, kubeNames, newKubeId, type KubeClusterState, type KubeNames } from './names.ts';
+import { PAUSE_REF, clusterImages, type ImageArchive } from './images.ts';
+import { KUBE_CELL_NODES, KUBE_NET, kubeNames, newKubeId, type KubeClusterState, type KubeNames } from './names.ts';
 import { kubeconfigFor, makePki, type Pki } from './pki.ts';
 import type { SharedKubeCluster } from './shared.ts';
 import { clusterPids, killAll } from './sweep.ts';
@@ -45,6 +46,30 @@ export interface KubeClusterOptions {
   progress?: (line: string) => void;
   /** Bound on the whole start, to every node Ready. */
   readyTimeoutMs?: number;
+}
+
+/**
+ * The cluster a run's kube cells share (the provider's own, or the one vitest's main process serves
+ * the kube tier): KUBE_CELL_NODES nodes from the built binaries (--kube-bin, or the build cache,
+ * built when empty) and the images made from the run's Redis.
+ */
+export async function startCellsCluster(o: {
+  kubeBin?: string;
+  redis: { server: string; cli: string };
+  proxyMode: ProxyMode;
+  nodes?: number;
+  runId?: string;
+  progress?: (line: string) => void;
+}): Promise<KubeCluster> {
+  const { dir } = await ensureKubeBinaries({ kubeBin: o.kubeBin, progress: o.progress });
+  return KubeCluster.start({
+    nodes: o.nodes ?? KUBE_CELL_NODES,
+    proxyMode: o.proxyMode,
+    bin: dir,
+    images: await clusterImages(dir, o.redis),
+    runId: o.runId,
+    progress: o.progress,
+  });
 }
 
 const CNI_BIN = '/usr/lib/cni';

@@ -17,12 +17,11 @@ import { K8sTopology } from '../k8s/topology.ts';
 import { onPath } from '../netns/system.ts';
 import { CapabilityError, type Provider, type Requirement, type TopologySpec } from '../provider.ts';
 import { KubeNodes } from './access.ts';
-import { binDirFor, ensureKubeBinaries, goBinary, missingBinaries } from './build.ts';
-import { KubeCluster } from './cluster.ts';
+import { binDirFor, goBinary, missingBinaries } from './build.ts';
+import { KubeCluster, startCellsCluster } from './cluster.ts';
 import type { ProxyMode } from './config.ts';
 import { cgroupHierarchies } from './host.ts';
-import { clusterImages } from './images.ts';
-import { KUBE_CELL_NODES, KUBE_NET } from './names.ts';
+import { KUBE_NET } from './names.ts';
 import { askSharedCluster } from './shared.ts';
 import { KUBE_VERSIONS } from './versions.ts';
 
@@ -162,17 +161,14 @@ export class KubeProvider implements Provider {
       this.cluster ??= askSharedCluster(shared, this.proxyMode).then((c) => KubeCluster.attach(c));
       return this.cluster;
     }
-    this.cluster ??= (async () => {
-      const { dir } = await ensureKubeBinaries({ kubeBin: this.opts.kubeBin, progress: this.opts.progress });
-      return KubeCluster.start({
-        nodes: this.opts.nodes ?? KUBE_CELL_NODES,
-        proxyMode: this.proxyMode,
-        bin: dir,
-        images: await clusterImages(dir, this.opts.redis),
-        runId: this.opts.runId,
-        progress: this.opts.progress,
-      });
-    })();
+    this.cluster ??= startCellsCluster({
+      kubeBin: this.opts.kubeBin,
+      redis: this.opts.redis,
+      proxyMode: this.proxyMode,
+      nodes: this.opts.nodes,
+      runId: this.opts.runId,
+      progress: this.opts.progress,
+    });
     // A failed start is not retried by every later cell of the run: each reports the same error.
     return this.cluster;
   }
