@@ -3,13 +3,16 @@
 // from this machine; real kube-proxy's rules on two nodes beside the lab's for the same Services;
 // the root namespace unchanged; and nothing of a cluster left after its starter is sent SIGTERM
 // (the same teardown a stop runs), or SIGKILLed and `rcnc clean` runs.
+import type { V1Pod } from '@kubernetes/client-node';
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, onTestFinished, test } from 'vitest';
+import type { K8sTopology } from '../../src/deploy/k8s/topology.ts';
 import { ensureKubeBinaries } from '../../src/deploy/kube/build.ts';
 import { KubeCluster } from '../../src/deploy/kube/cluster.ts';
+import { pidsUnder } from '../../src/deploy/kube/host.ts';
 import { clusterImages } from '../../src/deploy/kube/images.ts';
 import { KUBE_NET } from '../../src/deploy/kube/names.ts';
 import { KubeProvider } from '../../src/deploy/kube/provider.ts';
@@ -50,6 +53,13 @@ async function starter(runId: string, mode: 'iptables' | 'nftables' = 'iptables'
     // execa's kill() SIGKILLs 5 s after SIGTERM by default, and a cluster's teardown on a loaded
     // machine takes longer: a SIGTERM test must see the starter's own teardown, not a SIGKILL's leftovers.
     forceKillAfterDelay: false,
+  });
+  // A test that fails before it stops its starter: the starter's own teardown still runs.
+  onTestFinished(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await child;
+    }
   });
   return { child, bin: dir, images };
 }
@@ -192,7 +202,14 @@ describe.skipIf(!root)('kube cluster (real Kubernetes in namespaces)', { timeout
     });
     const id = await ready;
     expect(await traces(id)).not.toEqual([]);
-    await nftablesRulesBesideTheLab(id, bin, images);
+    {
+      const cluster = await attachTo(id, bin, images);
+      await using kube = await new KubeProvider({ profile: 'flannel-vxlan', redis: config.redis, cluster }).start(
+        proxiedSpec(config.redis),
+      );
+      await nftablesRulesBesideTheLab(kube);
+      await nodeStoppedAndStarted(kube, cluster, starterCommands(child));
+    }
     child.kill('SIGTERM');
     // 143: it exited through its own teardown (a SIGKILL would leave no exit code).
     const exited = await child;
@@ -206,16 +223,11 @@ describe.skipIf(!root)('kube cluster (real Kubernetes in namespaces)', { timeout
   });
 });
 
-/**
- * Real kube-proxy in nftables mode on node-0 and node-1 of the running cluster `id` (another
- * process's: attached), beside the lab's nftables rendering for the same Services on a lab in
- * profile flannel-vxlan-nftables. After normalising (src/probes/kube-proxy-nft-rules.ts) nothing
- * may differ: the lab renders kube-proxy's table as real kube-proxy v1.34.4 writes it.
- */
-async function nftablesRulesBesideTheLab(id: string, bin: string, images: KubeCluster['opts']['images']) {
+/** The running cluster `id` of another process (the starter), attached: its nodes and API server. */
+async function attachTo(id: string, bin: string, images: KubeCluster['opts']['images']): Promise<KubeCluster> {
   const state = (await findClusters()).find((c) => c.id === id)?.state;
   expect(state?.proxyMode).toBe('nftables');
-  const cluster = KubeCluster.attach({
+  return KubeCluster.attach({
     id,
     nodes: state!.nodes,
     proxyMode: state!.proxyMode,
@@ -224,9 +236,17 @@ async function nftablesRulesBesideTheLab(id: string, bin: string, images: KubeCl
     relayPort: state!.relayPort,
     cgroupBase: state!.cgroupBase,
   });
+}
+
+/**
+ * Real kube-proxy in nftables mode on node-0 and node-1 of the starter's cluster, beside the lab's
+ * nftables rendering for the same Services on a lab in profile flannel-vxlan-nftables. After
+ * normalising (src/probes/kube-proxy-nft-rules.ts) nothing may differ: the lab renders kube-proxy's
+ * table as real kube-proxy v1.34.4 writes it.
+ */
+async function nftablesRulesBesideTheLab(kube: K8sTopology) {
   const spec = proxiedSpec(config.redis);
   await using lab = await new NetnsProvider().start({ ...spec, profile: 'flannel-vxlan-nftables' });
-  await using kube = await new KubeProvider({ profile: 'flannel-vxlan', redis: config.redis, cluster }).start(spec);
   for (const node of [0, 1]) {
     const nft = async (t: StartedTopology) => (await t.exec({ node }, ['nft', 'list', 'ruleset'])).stdout;
     const real = normaliseNftRuleset(await nft(kube), scopeOf(kube, kube.namespace));
@@ -238,4 +258,84 @@ async function nftablesRulesBesideTheLab(id: string, bin: string, images: KubeCl
     ).toHaveLength(8);
     expect(compareRulesets(real, rendered).map(formatDifference), `node-${node}`).toEqual([]);
   }
+}
+
+/** The starter's line protocol on its stdin and stdout (test/kube/start-cluster.ts). */
+function starterCommands(child: ReturnType<typeof execa>) {
+  const said: string[] = [];
+  child.stdout!.on('data', (b: Buffer) => said.push(...b.toString().split('\n').filter(Boolean)));
+  return async (command: string, answer: string) => {
+    const from = said.length;
+    child.stdin!.write(`${command}\n`);
+    await waitFor({
+      target: `the starter to answer ${command} with ${answer}`,
+      timeoutMs: 180_000,
+      intervalMs: 100,
+      check: async () => {
+        const since = said.slice(from);
+        const failed = since.find((l) => l.startsWith('FAILED'));
+        if (failed) {
+          throw new Error(`${command}: ${failed}`);
+        }
+        return { done: since.includes(answer), state: since.at(-1) ?? 'no answer yet' };
+      },
+      isFatal: () => true,
+    });
+  };
+}
+
+/**
+ * Node loss on the kube provider, on real programs: the starter stops node-1 (every process of
+ * the node killed, its link on the hub down) and starts it again. While it is down, nothing of
+ * the node runs (its pods' processes included) and node-0 still serves its pods; once it is back,
+ * its kubelet has restarted its pods on the state they left and kube-proxy serves their NodePorts
+ * to the client outside the cluster again, at whatever pod IP the new sandboxes got.
+ */
+async function nodeStoppedAndStarted(
+  kube: K8sTopology,
+  cluster: KubeCluster,
+  ask: (command: string, answer: string) => Promise<void>,
+) {
+  const onNode1 = kube.pods().filter((p) => p.node === 1);
+  expect(onNode1.map((p) => p.name).sort()).toEqual(['redis-1', 'redis-3']);
+  const ping = (pod: string) => kube.exec({ pod }, ['redis-cli', 'ping'], { reject: false });
+  expect((await ping('redis-1')).stdout.trim()).toBe('PONG');
+  const nodePort = (pod: string) =>
+    kube.services.flatMap((s) => (s.pod === pod ? s.ports : [])).find((p) => p.name === 'client')!.nodePort;
+  const hub = cluster.names.hub;
+  const throughNodePort = (pod: string) =>
+    execa(
+      'nsenter',
+      [`--net=/run/netns/${hub}`, '--', 'redis-cli', '-h', KUBE_NET.nodeIP(1), '-p', String(nodePort(pod)), 'ping'],
+      { reject: false, timeout: 5_000 },
+    );
+  expect((await throughNodePort('redis-1')).stdout.trim()).toBe('PONG');
+
+  await ask('STOP 1', 'STOPPED 1');
+  const pids = (await execa('ip', ['netns', 'pids', cluster.names.node(1)])).stdout.split('\n').filter(Boolean);
+  expect(pids, 'processes left in node-1').toEqual([]);
+  expect(pidsUnder(join('/sys/fs/cgroup/pids', cluster.cgroupRoots[1]!)), 'processes in node-1 cgroups').toEqual([]);
+  const link = (await execa('ip', ['-n', hub, '-o', 'link', 'show', cluster.names.veth('n1')])).stdout;
+  expect(link).toMatch(/state DOWN/);
+  expect((await throughNodePort('redis-1')).stdout.trim()).not.toBe('PONG');
+  expect((await ping('redis-0')).stdout.trim(), 'a pod of node-0').toBe('PONG');
+
+  const startedAt = Date.now();
+  await ask('START 1', 'STARTED 1');
+  for (const pod of ['redis-1', 'redis-3']) {
+    await waitFor({
+      target: `${pod} on node-1 to run again, served through its NodePort on node-1`,
+      timeoutMs: 120_000,
+      intervalMs: 500,
+      check: async () => {
+        const r = await throughNodePort(pod);
+        return { done: r.stdout.trim() === 'PONG', state: (r.stdout || r.stderr).trim() || `exit ${r.exitCode}` };
+      },
+    });
+  }
+  // The kubelet started new containers: not processes that survived the stop.
+  const out = await cluster.kubectl(['get', 'pod', '-n', kube.namespace, 'redis-1', '-o', 'json']);
+  const status = (JSON.parse(out.stdout) as V1Pod).status;
+  const started = status?.containerStatuses?.[0]?.state?.running?.startedAt;
+  expect(started && new Date(started).getTime()).toBeGreaterThanOrEqual(startedAt - 1000);
 }

@@ -16,6 +16,10 @@ import type { KubeCluster } from './cluster.ts';
 import { inPlace } from './daemons.ts';
 import { pidsUnder } from './host.ts';
 
+/** Why a kube cluster shared between files (npm test's kube tier) cannot stop its nodes. */
+export const KUBE_SHARED_NODE_FAULTS =
+  "the shared cluster's node daemons belong to the process that started it (npm test's main process); `rcnc run --provider kube` stops and starts nodes";
+
 /** The hierarchy searched for pod cgroups: every v1 machine has it, and it holds every task. */
 const PIDS_HIERARCHY = '/sys/fs/cgroup/pids';
 
@@ -59,9 +63,13 @@ export class KubeNodes implements NodeAccess {
     // The hub namespace holds the node network's gateway address, as a laptop on k3d's network.
     this.externalPrefix = ['nsenter', `--net=/run/netns/${cluster.names.hub}`, '--'];
     if (o.nodeFaults) {
+      // The cluster npm test's kube tier shares is vitest's main process's: its node daemons are
+      // that process's children, so only partitions (rules in the nodes' namespaces) work here.
+      const attached = (what: string) =>
+        Promise.reject(new CapabilityError('node-faults', `${what} a node: ${KUBE_SHARED_NODE_FAULTS}`));
       this.faults = {
-        stop: () => Promise.reject(new CapabilityError('node-faults', 'node stop is not built yet')),
-        start: () => Promise.reject(new CapabilityError('node-faults', 'node start is not built yet')),
+        stop: (i) => (cluster.attached ? attached('stopping') : cluster.stopNode(i)),
+        start: (i) => (cluster.attached ? attached('starting') : cluster.startStoppedNode(i)),
         syncPartitions: (nodes, pairs) => syncMacPartitions(this, nodes, pairs),
       };
     }

@@ -94,6 +94,10 @@ export class KubeCluster implements AsyncDisposable {
   relayPort = 0;
   cgroupBase = '';
   cgroupRoots: string[] = [];
+  /** A handle on a cluster another process started (attach): its daemons are not this one's. */
+  private attachedTo = false;
+  /** Nodes stopped by stopNode, each with the time it went down. */
+  private readonly stoppedNodes = new Map<number, number>();
 
   private constructor(
     readonly opts: KubeClusterOptions,
@@ -159,6 +163,7 @@ export class KubeCluster implements AsyncDisposable {
       { nodes: shared.nodes, proxyMode: shared.proxyMode, bin: shared.bin, images: shared.images },
       shared.id,
     );
+    c.attachedTo = true;
     c.relayPort = shared.relayPort;
     c.cgroupBase = shared.cgroupBase;
     c.cgroupRoots = Array.from({ length: shared.nodes }, (_, i) => nodeCgroupRoot(shared.cgroupBase, i));
@@ -166,6 +171,10 @@ export class KubeCluster implements AsyncDisposable {
   }
 
   /** What another process of the run needs to attach to this cluster. */
+  get attached(): boolean {
+    return this.attachedTo;
+  }
+
   get shared(): SharedKubeCluster {
     return {
       id: this.id,
@@ -393,7 +402,98 @@ export class KubeCluster implements AsyncDisposable {
     });
   }
 
-  private async startNode(i: number): Promise<void> {
+  /** The daemons of node i, by their names in this.daemons. */
+  private nodeDaemons(i: number): string[] {
+    const name = this.names.nodeName(i);
+    return ['containerd', 'kubelet', 'flanneld', 'kube-proxy'].map((d) => `${d}-${name}`);
+  }
+
+  /**
+   * Node i goes down as a k3d node does under `docker stop`, its machine gone at once: every
+   * process of the node (containerd and its shims, kubelet, flanneld, kube-proxy, every pod's
+   * processes) is killed with SIGKILL, and its link on the hub goes down, so it drops off the node
+   * network while its eth0 keeps its address and routes for when it comes back (the lab's
+   * stopNode does the same to its node). Its state on disk stays: containerd's root and state,
+   * the kubelet's root, the CNI's allocations. From here the control plane sees what it sees of a
+   * lost node: no kubelet posts the node's status or renews its Lease.
+   */
+  async stopNode(i: number): Promise<void> {
+    this.requireOwnNode(i, 'stop');
+    if (this.stoppedNodes.has(i)) {
+      return;
+    }
+    this.stoppedNodes.set(i, Date.now());
+    await run(['ip', '-n', this.names.hub, 'link', 'set', this.names.veth(`n${i}`), 'down']);
+    this.daemons.forget(this.nodeDaemons(i));
+    await killAll(() => this.nodeOnlyPids(i), `node-${i} of kube cluster ${this.id}`);
+  }
+
+  /**
+   * Node i back after stopNode: its link up, then its daemons started again on the state they left
+   * (the images are still in containerd's root). Resolves once its kubelet has reported the node
+   * Ready again since the start; the pods bound to it are the kubelet's to restart from there.
+   */
+  async startStoppedNode(i: number): Promise<void> {
+    this.requireOwnNode(i, 'start');
+    if (!this.stoppedNodes.has(i)) {
+      return;
+    }
+    const since = Date.now();
+    await run(['ip', '-n', this.names.hub, 'link', 'set', this.names.veth(`n${i}`), 'up']);
+    await this.startNode(i, { again: true });
+    this.stoppedNodes.delete(i);
+    await this.waitNodeBack(i, since);
+  }
+
+  private requireOwnNode(i: number, what: string): void {
+    if (this.attachedTo) {
+      throw new TopologyError(
+        `cannot ${what} node-${i} of kube cluster ${this.id}: its daemons belong to the process that started it`,
+      );
+    }
+    if (!Number.isInteger(i) || i < 0 || i >= this.opts.nodes) {
+      throw new TopologyError(`kube cluster ${this.id} has no node ${i} (it has ${this.opts.nodes})`);
+    }
+  }
+
+  /** Every process of node i alone: in its network namespace, and under its cgroup root. */
+  private nodeOnlyPids(i: number): Promise<number[]> {
+    return clusterPids({ id: this.id, namespaces: [this.names.node(i)], cgroupBase: this.cgroupRoots[i] });
+  }
+
+  /**
+   * A Ready condition the kubelet posted after `since`: until the node controller marks a stopped
+   * node Unknown (its grace period, tens of seconds), the API still shows the Ready it had.
+   */
+  private async waitNodeBack(i: number, since: number): Promise<void> {
+    const name = this.names.nodeName(i);
+    await waitFor({
+      target: `${name} of kube cluster ${this.id} to report Ready after its restart`,
+      timeoutMs: this.opts.readyTimeoutMs ?? 120_000,
+      intervalMs: 500,
+      check: async () => {
+        for (const d of this.nodeDaemons(i)) {
+          await this.daemons.assertRunning(d);
+        }
+        const r = await this.kubectl(['get', 'node', name, '-o', 'json'], { reject: false });
+        const ready =
+          r.exitCode === 0
+            ? (JSON.parse(r.stdout) as NodeJson).status?.conditions?.find((c) => c.type === 'Ready')
+            : undefined;
+        // Heartbeats carry whole seconds.
+        const fresh = !!ready?.lastHeartbeatTime && Date.parse(ready.lastHeartbeatTime) >= since - 1000;
+        return {
+          done: ready?.status === 'True' && fresh,
+          state: ready
+            ? `Ready=${ready.status} (${ready.message ?? ''}), last heartbeat ${ready.lastHeartbeatTime ?? 'none'}`
+            : r.stderr.trim() || 'no Ready condition',
+        };
+      },
+      isFatal: (e) => e instanceof TopologyError,
+    });
+  }
+
+  private async startNode(i: number, o: { again?: boolean } = {}): Promise<void> {
     const n = this.names;
     const place = this.nodePlace(i);
     const p = nodePaths(n.nodeDir(i));
@@ -402,7 +502,7 @@ export class KubeCluster implements AsyncDisposable {
     for (const d of [p.cniConfDir, p.cniDataDir, join(p.dir, 'flannel'), p.kubeletRoot, join(p.dir, 'containerd')]) {
       await mkdir(d, { recursive: true });
     }
-    await this.startRuntime(i, p);
+    await this.startRuntime(i, p, { importImages: !o.again });
     await writeFile(join(p.cniConfDir, '10-flannel.conflist'), flannelCniConfig(p));
     // No DNS server runs in the cluster: pods get the nodes' resolv.conf (127.0.0.1), so lookups
     // fail at once instead of waiting out this machine's resolver (the lab does the same).
@@ -447,7 +547,7 @@ export class KubeCluster implements AsyncDisposable {
   }
 
   /** containerd of node i, answering on its socket, with the pause and Redis images imported. */
-  private async startRuntime(i: number, p: NodePaths): Promise<void> {
+  private async startRuntime(i: number, p: NodePaths, o: { importImages: boolean }): Promise<void> {
     const place = this.nodePlace(i);
     const name = this.names.nodeName(i);
     const cniBin = await this.cniBinDir();
@@ -469,7 +569,7 @@ export class KubeCluster implements AsyncDisposable {
       },
       isFatal: (e) => e instanceof TopologyError,
     });
-    for (const img of [this.opts.images.pause, this.opts.images.redis]) {
+    for (const img of o.importImages ? [this.opts.images.pause, this.opts.images.redis] : []) {
       await ctr(['-n', 'k8s.io', 'images', 'import', '--no-unpack=false', img.file]);
     }
   }
@@ -536,5 +636,5 @@ export class KubeCluster implements AsyncDisposable {
 
 interface NodeJson {
   metadata: { name: string };
-  status?: { conditions?: { type: string; status: string; message?: string }[] };
+  status?: { conditions?: { type: string; status: string; message?: string; lastHeartbeatTime?: string }[] };
 }

@@ -110,6 +110,16 @@ export class Daemons {
   }
 
   /**
+   * Forgets the named daemons and returns their records: a node stopped on purpose (its processes
+   * are killed with the rest of the node), so neither assertRunning nor stopAll looks for them.
+   */
+  forget(names: readonly string[]): DaemonRecord[] {
+    const gone = this.started.filter((r) => names.includes(r.name));
+    this.started.splice(0, this.started.length, ...this.started.filter((r) => !names.includes(r.name)));
+    return gone;
+  }
+
+  /**
    * Stops every daemon at once: SIGTERM, then SIGKILL after `graceMs`. All at once, not one after
    * another: the cluster is being thrown away, so no daemon needs another to outlive it, and a
    * dozen Go daemons each taking seconds to exit on a loaded machine added up past the bound a

@@ -16,7 +16,7 @@ import { clusterInfoSummary, readClusterInfo, type ClusterInfo } from '../k8s/cl
 import { K8sTopology } from '../k8s/topology.ts';
 import { onPath } from '../netns/system.ts';
 import { CapabilityError, type Provider, type Requirement, type TopologySpec } from '../provider.ts';
-import { KubeNodes } from './access.ts';
+import { KUBE_SHARED_NODE_FAULTS, KubeNodes } from './access.ts';
 import { binDirFor, goBinary, missingBinaries } from './build.ts';
 import { KubeCluster, startCellsCluster } from './cluster.ts';
 import type { ProxyMode } from './config.ts';
@@ -51,7 +51,6 @@ const KUBE_PROFILES: Partial<Record<ProfileName, string>> = {
 
 /** What the kube provider declares it cannot do, with why (known before any cell runs). */
 export const KUBE_GAPS: Gaps = {
-  'node-faults': 'stopping and starting a kube node is not built yet (partitions are): node-loss cells need it',
   'cluster-dns':
     'no cluster DNS (CoreDNS) runs in the kube cluster, so headless-Service names resolve nowhere: Sentinel whole-restart cells need them for their fix',
   'load-balancer':
@@ -71,11 +70,13 @@ const DEBIAN_COMMANDS: Record<string, string> = {
 
 export class KubeProvider implements Provider {
   readonly name = 'kube' as const;
-  readonly gaps: Gaps = KUBE_GAPS;
+  readonly gaps: Gaps;
   readonly topologiesAtOnce = 1;
   private cluster?: Promise<KubeCluster>;
 
-  constructor(private readonly opts: KubeProviderOptions) {}
+  constructor(private readonly opts: KubeProviderOptions) {
+    this.gaps = opts.shared ? { ...KUBE_GAPS, 'node-faults': KUBE_SHARED_NODE_FAULTS } : KUBE_GAPS;
+  }
 
   /** kube-proxy's mode on the cluster this provider starts: its profile's (kubeModule.create). */
   get proxyMode(): ProxyMode {
@@ -215,7 +216,7 @@ export class KubeProvider implements Provider {
         teardown,
         deleteNamespace: true,
         clusterInfo,
-        gaps: KUBE_GAPS,
+        gaps: this.gaps,
       });
       // What the cluster is, from what rcnc built and what the nodes report, rather than the
       // generic detection (which cannot know flanneld's version or that this is rcnc's build).
