@@ -4,11 +4,13 @@
 // whole-restart cell spent 108 s deploying and restarting before Redis refused the name ("ERR
 // Invalid IP address or hostname specified"), and the cell failed instead of skipping. Nor does
 // anything give a LoadBalancer Service an ingress address (no cloud provider, no ServiceLB): the
-// first loadbalancer cell waited out its 120 s with every Service's EXTERNAL-IP <pending>.
+// first loadbalancer cell waited out its 120 s with every Service's EXTERNAL-IP <pending>. Node loss
+// is no gap of a cluster the provider starts, only of one it attaches to.
 import { expect, test } from 'vitest';
 import { recoveryCells } from '../../scenarios/recovery/cells.ts';
 import { sentinelCells } from '../../scenarios/sentinel/cells.ts';
 import { runSentinel } from '../../scenarios/sentinel/run.ts';
+import { KUBE_SHARED_NODE_FAULTS } from '../../src/deploy/kube/access.ts';
 import type { KubeCluster } from '../../src/deploy/kube/cluster.ts';
 import { KUBE_GAPS, KubeProvider } from '../../src/deploy/kube/provider.ts';
 import { isCapabilityError, type Provider, type TopologySpec } from '../../src/deploy/provider.ts';
@@ -40,14 +42,26 @@ test('the kube provider declares that nothing resolves headless-Service names', 
 
 // The harness checks a cell's needs against its provider's gaps before it builds anything
 // (cellProvider → neededGap): on the real cluster those skips took 0 ms.
-test('a Sentinel whole-restart or load-balancer cell and a node-loss cell skip on the declared gap', () => {
+test('a Sentinel whole-restart or load-balancer cell skips on the declared gap', () => {
   expect(neededGap(cell('whole-restart'), KUBE_GAPS)).toBe(KUBE_GAPS['cluster-dns']);
   const lb = sentinelCells('kube').filter((c) => c.dims.exposure === 'loadbalancer');
   expect(lb.length).toBeGreaterThan(0);
   lb.forEach((c) => expect(neededGap(c, KUBE_GAPS)).toBe(KUBE_GAPS['load-balancer']));
+});
+
+// A run's own cluster stops and starts its nodes (test/kube/cluster.e2e.test.ts does it); a cluster
+// attached from another process (npm test's shared one) cannot, and says so before a cell deploys.
+test('node-loss cells run on a cluster the provider starts, and skip on a shared one with the reason', () => {
   const nodeLoss = recoveryCells('kube').filter((c) => c.options.kind === 'node-loss');
   expect(nodeLoss.length).toBeGreaterThan(0);
-  nodeLoss.forEach((c) => expect(neededGap(c, KUBE_GAPS)).toBe(KUBE_GAPS['node-faults']));
+  const redis = { server: 'redis-server', cli: 'redis-cli' };
+  const own = new KubeProvider({ profile: 'flannel-vxlan', redis });
+  const attached = new KubeProvider({ profile: 'flannel-vxlan', redis, shared: '/nonexistent/shared.sock' });
+  for (const c of nodeLoss) {
+    expect(neededGap(c, own.gaps), c.id).toBeUndefined();
+    expect(neededGap(c, attached.gaps), c.id).toBe(KUBE_SHARED_NODE_FAULTS);
+  }
+  expect(KUBE_SHARED_NODE_FAULTS).toMatch(/rcnc run --provider kube/);
 });
 
 test('the other Sentinel cells need nothing kube lacks, and still deploy', async () => {
