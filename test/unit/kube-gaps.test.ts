@@ -92,3 +92,18 @@ test('a LoadBalancer topology is refused with the declared gap before the cluste
   );
   expect(isCapabilityError(e) && e.capability).toBe('load-balancer');
 });
+
+test('a profile the kube provider cannot run says why, before any cell', async () => {
+  const redis = { server: 'redis-server', cli: 'redis-cli' };
+  const cases = [
+    ['calico-vxlan', false, /Calico cannot be built from this machine's Go modules/],
+    ['no-nat', false, /no-nat is a control profile of the netns lab/],
+    ['flannel-vxlan', true, /flannel v[\d.]+, kube-proxy iptables/],
+  ] as const;
+  for (const [profile, met, why] of cases) {
+    const reqs = await new KubeProvider({ profile, redis }).check();
+    const req = reqs.find((r) => r.name === `profile ${profile} on kube`);
+    expect(req?.met, profile).toBe(met);
+    expect(req?.detail, profile).toMatch(why);
+  }
+});

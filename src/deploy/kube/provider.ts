@@ -96,7 +96,9 @@ export class KubeProvider implements Provider {
         met: !!cni,
         detail: cni
           ? `${cni} ${KUBE_VERSIONS.flannel}, kube-proxy ${this.proxyMode}`
-          : `the kube provider runs flannel VXLAN only (Calico cannot be built from this machine's Go modules: docs/kubernetes.md#calico-on-kube)`,
+          : this.opts.profile.startsWith('calico')
+            ? `the kube provider runs flannel VXLAN only (Calico cannot be built from this machine's Go modules: docs/kubernetes.md#calico-on-kube)`
+            : `the kube provider runs flannel VXLAN only (${this.opts.profile} is a control profile of the netns lab)`,
       });
     }
     reqs.push({
