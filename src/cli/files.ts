@@ -96,14 +96,36 @@ export async function cmdDiff(args: string[]): Promise<number> {
       }),
     ),
   );
-  const changes = diffResults(before!, after!, tolerance);
+  const { fidelityLines, fidelityPairs, fidelitySummary } = await import('../report/fidelity.ts');
+  // A lab run and a real cluster's run of the same cells (rcnc run --provider netns, then kube):
+  // their ids differ in the provider only, so each cell would show as removed and added. Those
+  // pairs are compared as the report's "lab against real Kubernetes" table compares them.
+  const ids = [new Set(before!.cells.map((c) => c.id)), new Set(after!.cells.map((c) => c.id))] as const;
+  const pairs = fidelityPairs([
+    ...before!.cells.filter((c) => !ids[1].has(c.id)),
+    ...after!.cells.filter((c) => !ids[0].has(c.id)),
+  ]);
+  const paired = new Set(pairs.flatMap((p) => [p.lab.id, p.other.id]));
+  const changes = diffResults(before!, after!, tolerance).filter(
+    (c) => !(paired.has(c.cellId) && (c.kind === 'added' || c.kind === 'removed')),
+  );
   const regression = hasRegression(changes);
+  const disagree = pairs.filter((p) => p.differences.length > 0).length;
   if (values.json) {
-    console.log(JSON.stringify({ regression, changes }, null, 2));
+    const fidelity = pairs.map((p) => ({
+      id: p.id,
+      lab: p.lab.id,
+      real: p.other.id,
+      agree: !p.notCompared && p.differences.length === 0,
+      ...(p.notCompared ? { notCompared: p.notCompared } : {}),
+      differences: p.differences,
+    }));
+    console.log(JSON.stringify({ regression, disagree, changes, ...(pairs.length ? { fidelity } : {}) }, null, 2));
   } else {
-    process.stdout.write(diffText(before!, after!, changes).replace(/\n?$/, '\n'));
+    const lab = pairs.length ? [fidelitySummary(pairs)!.split('\n')[0]!, ...fidelityLines(pairs), ''] : [];
+    process.stdout.write([...lab, diffText(before!, after!, changes).replace(/\n?$/, '\n')].join('\n'));
   }
-  return regression ? 1 : 0;
+  return regression || disagree > 0 ? 1 : 0;
 }
 
 /** A tolerance flag, or its default when absent: a whole number of ms, or a ratio; never below 0. */

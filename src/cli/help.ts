@@ -97,9 +97,12 @@ kubeconfig up prints. The cluster stays until kube down; rcnc clean leaves it al
 Compares two runs' results.json (or the report directories that hold them), e.g. the same matrix
 before and after a kernel, CNI or Redis upgrade: cells added or removed, a compatibility word or a
 ghost class that changed, a cell that started or stopped failing, and recovery figures (recovery
-time, failover, the client's error window) that moved beyond the tolerance.`,
+time, failover, the client's error window) that moved beyond the tolerance. Given a lab run and a
+real cluster's run of the same cells (--provider netns, then kube), it compares each pair on
+verdict, word and the facts its family names, disagreements first: the lab against real
+Kubernetes.`,
     after: `Exit: 0 no regression, 1 a regression (what a user gets got worse, a cell started to fail, a figure
-grew), 2 a file missing or not an rcnc results file.`,
+grew) or a lab cell that disagrees with its real twin, 2 a file missing or not an rcnc results file.`,
   },
   analyze: {
     before: `Usage: rcnc analyze DIR [--format text|json|markdown]

@@ -95,3 +95,19 @@ export function fidelitySummary(pairs: readonly FidelityPair[]): string | undefi
   }
   return lines.join('\n');
 }
+
+/**
+ * One line per pair, for terminals and CI logs (`rcnc diff` of a lab run and a real cluster's run),
+ * in fidelityPairs' order: what differs, why it was not compared, or the word both gave.
+ */
+export function fidelityLines(pairs: readonly FidelityPair[]): string[] {
+  const width = Math.max(0, ...pairs.map((p) => p.id.length));
+  return pairs.map((p) => {
+    const [status, what] = p.notCompared
+      ? ['not compared', p.notCompared]
+      : p.differences.length > 0
+        ? ['DISAGREE', p.differences.map((d) => `${d.subject} ${d.lab} vs ${d.real}`).join('; ')]
+        : ['agree', `${p.lab.verdict.status}, ${wordLabelOf(p.lab) ?? 'no word'} on both`];
+    return `${status.padEnd(12)}  ${p.id.padEnd(width)}  ${what}`;
+  });
+}
