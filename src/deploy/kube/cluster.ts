@@ -96,8 +96,8 @@ export class KubeCluster implements AsyncDisposable {
   cgroupRoots: string[] = [];
   /** A handle on a cluster another process started (attach): its daemons are not this one's. */
   private attachedTo = false;
-  /** Nodes stopped by stopNode, each with the time it went down. */
-  private readonly stoppedNodes = new Map<number, number>();
+  /** Nodes stopped by stopNode and not started again. */
+  private readonly stoppedNodes = new Set<number>();
 
   private constructor(
     readonly opts: KubeClusterOptions,
@@ -170,11 +170,12 @@ export class KubeCluster implements AsyncDisposable {
     return c;
   }
 
-  /** What another process of the run needs to attach to this cluster. */
+  /** Whether this handle attached to a cluster another process started and stops. */
   get attached(): boolean {
     return this.attachedTo;
   }
 
+  /** What another process of the run needs to attach to this cluster. */
   get shared(): SharedKubeCluster {
     return {
       id: this.id,
@@ -422,7 +423,7 @@ export class KubeCluster implements AsyncDisposable {
     if (this.stoppedNodes.has(i)) {
       return;
     }
-    this.stoppedNodes.set(i, Date.now());
+    this.stoppedNodes.add(i);
     await run(['ip', '-n', this.names.hub, 'link', 'set', this.names.veth(`n${i}`), 'down']);
     this.daemons.forget(this.nodeDaemons(i));
     await killAll(() => this.nodeOnlyPids(i), `node-${i} of kube cluster ${this.id}`);
