@@ -1,8 +1,9 @@
-// A node stop the provider cannot do (kube declares node-faults a gap) must reach the cell as that
-// CapabilityError, so the harness skips the cell with the declared reason. On the first real kube
-// run of recovery node-loss the topology had already counted the node as stopped: its teardown
-// then tried to start it, kube's start failed the same way, and `await using` threw a
-// SuppressedError with an empty message over both — the cell failed "without an error message".
+// A node stop the provider cannot do (kube on npm test's shared cluster declares node-faults a gap)
+// must reach the cell as that CapabilityError, so the harness skips the cell with the declared
+// reason. On the first real kube run of recovery node-loss (then a gap everywhere) the topology had
+// already counted the node as stopped: its teardown then tried to start it, kube's start failed the
+// same way, and `await using` threw a SuppressedError with an empty message over both — the cell
+// failed "without an error message".
 import type { V1Node } from '@kubernetes/client-node';
 import { expect, test } from 'vitest';
 import { Teardown } from '../../util/teardown.ts';
