@@ -36,6 +36,8 @@ export function setup(project: TestProject): () => Promise<void> {
     }
     delete owners[OWNER];
     await new Promise<void>((resolve) => owner.server.close(() => resolve()));
+    // Every cluster is stopped before a leftover of one is reported.
+    const leftovers: string[] = [];
     for (const c of owner.clusters) {
       const cluster = await c.catch(() => undefined);
       if (!cluster) {
@@ -50,11 +52,12 @@ export function setup(project: TestProject): () => Promise<void> {
       // error thrown here is only logged by vitest).
       const left = await clusterTraces(cluster.id);
       if (left.length) {
-        process.exitCode = 1;
-        throw new TopologyError(
-          `the run's shared kube cluster ${cluster.id} left ${left.length} trace(s) after its stop: ${left.slice(0, 3).join(' | ')}; rcnc clean removes them`,
-        );
+        leftovers.push(`${cluster.id} left ${left.length} trace(s) after its stop: ${left.slice(0, 3).join(' | ')}`);
       }
+    }
+    if (leftovers.length) {
+      process.exitCode = 1;
+      throw new TopologyError(`the run's shared kube cluster ${leftovers.join('; ')}; rcnc clean removes them`);
     }
   };
 

@@ -103,15 +103,15 @@ export async function ownMemoryCgroup(): Promise<string> {
   return line?.split(':')[2] ?? '/';
 }
 
+/** Node `i`'s cgroup root (its kubelet's --cgroup-root) under the cluster's base. */
+export const nodeCgroupRoot = (base: string, i: number): string => join(base, `node-${i}`);
+
 /**
  * Node i's cgroupRoot (kubelet's cgroupRoot, cgroupfs driver): `<own memory cgroup>/rcnc-kube-<id>/node-<i>`,
  * made in every hierarchy, as the kubelet requires. Two kubelets on one root would kill each
  * other's pods, so each node has its own. cpuset children start empty: each level copies its
  * parent's cpus and mems.
  */
-/** Node `i`'s cgroup root (its kubelet's --cgroup-root) under the cluster's base. */
-export const nodeCgroupRoot = (base: string, i: number): string => join(base, `node-${i}`);
-
 export async function buildCgroups(n: KubeNames, base: string, nodes: number, td: Teardown): Promise<string[]> {
   const roots = Array.from({ length: nodes }, (_, i) => nodeCgroupRoot(base, i));
   for (const h of cgroupHierarchies()) {
